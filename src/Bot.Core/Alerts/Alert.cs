@@ -1,0 +1,24 @@
+namespace Bot.Core.Alerts;
+
+/// <summary>
+/// One alert, whatever format it arrived in. The fingerprint identifies the alert across notifications;
+/// <see cref="EndsAt"/> is null while the alert fires with no known end.
+/// </summary>
+public sealed record Alert(
+    string Fingerprint,
+    AlertStatus Status,
+    LabelSet Labels,
+    LabelSet Annotations,
+    DateTimeOffset StartsAt,
+    DateTimeOffset? EndsAt,
+    string? SourceUrl)
+{
+    /// <summary>The alert's name: its <c>alertname</c> label, else its fingerprint.</summary>
+    public string Name => Labels.Get("alertname") ?? Fingerprint;
+
+    /// <summary>A one-line human description: the summary (or description) annotation, else the name.</summary>
+    public string Summary => Annotations.Get("summary") ?? Annotations.Get("description") ?? Name;
+
+    /// <summary>How the alert reads in a title: <c>Name: summary</c>, without repeating itself.</summary>
+    public string Title => Summary == Name ? Name : $"{Name}: {Summary}";
+}

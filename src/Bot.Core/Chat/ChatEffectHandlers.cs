@@ -1,0 +1,86 @@
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+
+namespace Bot.Core.Chat;
+
+/// <summary>Shared steps of the chat jobs: read the job's incident, and require its channel.</summary>
+public abstract class ChatEffectHandler(IIncidentStore store) : IEffectHandler
+{
+    public abstract string Kind { get; }
+
+    protected IIncidentStore Store => store;
+
+    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    {
+        var payload = ChatPayload.Read(job.Payload);
+        var incident = await store.GetIncidentAsync(payload.Incident, cancellationToken)
+            ?? throw new PermanentEffectException($"{Incident.FormatKey(payload.Incident)} does not exist.");
+        await HandleAsync(job, incident, payload, cancellationToken);
+    }
+
+    protected abstract Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken);
+
+    protected static string ChannelOf(Incident incident) =>
+        incident.ChannelId ?? throw new PermanentEffectException($"{incident.Key} has no chat channel (its creation failed).");
+}
+
+/// <summary>Creates the incident channel and records it on the incident.</summary>
+public sealed class OpenChannelHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.OpenChannel;
+
+    protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
+    {
+        if (incident.ChannelId is not null)
+        {
+            return;
+        }
+
+        var name = IncidentChannelName.For(incident.Title, incident.CreatedAt, incident.Key);
+        var channel = await chat.CreateChannelAsync(name, IncidentMessages.Topic(incident), job.Key, cancellationToken);
+        await Store.WriteAsync(
+            s =>
+            {
+                var current = s.GetIncident(incident.Number)!;
+                if (current.ChannelId is null)
+                {
+                    s.AppendTimeline(current.Number, current.AttachChannel(channel.Id, channel.Name, s.Now));
+                    s.UpdateIncident(current);
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+}
+
+/// <summary>Posts (and pins) the incident summary in the incident channel.</summary>
+public sealed class PostSummaryHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.PostSummary;
+
+    protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
+    {
+        var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
+        await chat.PostAsync(ChannelOf(incident), IncidentMessages.Summary(incident, alerts), job.Key, cancellationToken);
+    }
+}
+
+/// <summary>Announces the new incident in the incidents channel.</summary>
+public sealed class AnnounceHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.Announce;
+
+    protected override Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken) =>
+        chat.AnnounceAsync(IncidentMessages.Announcement(incident), job.Key, cancellationToken);
+}
+
+/// <summary>Posts a line of news (alerts joined or resolved) in the incident channel.</summary>
+public sealed class PostMessageHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.Post;
+
+    protected override Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken) =>
+        chat.PostAsync(ChannelOf(incident), new ChatMessage(payload.Text ?? ""), job.Key, cancellationToken);
+}

@@ -1,0 +1,65 @@
+using Bot.Core.Alerts;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+
+namespace Bot.Core.Chat;
+
+/// <summary>The bot's standard messages about an incident, in chat-neutral form.</summary>
+public static class IncidentMessages
+{
+    public const string AcknowledgeAction = "incident_ack";
+    public const string EscalateAction = "incident_escalate";
+    public const string ResolveAction = "incident_resolve";
+    private const int MaxAlertsShown = 10;
+
+    public static string Topic(Incident incident) =>
+        $"{incident.Severity.Display()} | {incident.Status.Name()} | {incident.Key}: {incident.Title}";
+
+    /// <summary>The pinned summary: title, severity, status, alerts, links, runbook, and the three buttons.</summary>
+    public static ChatMessage Summary(Incident incident, IReadOnlyList<StoredAlert> alerts)
+    {
+        var fields = new List<ChatField>
+        {
+            new("Severity", incident.Severity.Display()),
+            new("Status", incident.Status.Name()),
+            new("Opened", $"{incident.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
+            new("Source", incident.Source),
+        };
+
+        var firing = alerts.Count(a => a.Alert.Status == AlertStatus.Firing);
+        if (alerts.Count > 0)
+        {
+            var lines = alerts.Take(MaxAlertsShown).Select(a => $"{(a.Alert.Status == AlertStatus.Firing ? "FIRING" : "resolved")}: {a.Alert.Title}{Link(a.Alert.SourceUrl)}");
+            var more = alerts.Count > MaxAlertsShown ? $"\n... and {alerts.Count - MaxAlertsShown} more" : "";
+            fields.Add(new ChatField($"Alerts ({firing} firing of {alerts.Count})", string.Join("\n", lines) + more));
+        }
+
+        var runbooks = alerts.Select(a => a.Alert.Annotations.Get("runbook_url") ?? a.Alert.Annotations.Get("runbook"))
+            .OfType<string>().Distinct().Take(3).ToList();
+        if (runbooks.Count > 0)
+        {
+            fields.Add(new ChatField("Runbook", string.Join("\n", runbooks)));
+        }
+
+        var value = incident.Key;
+        return new ChatMessage($"{incident.Key}: {incident.Title}")
+        {
+            Fields = fields,
+            Buttons =
+            [
+                new ChatButton(AcknowledgeAction, "Acknowledge", value),
+                new ChatButton(EscalateAction, "Escalate", value),
+                new ChatButton(ResolveAction, "Resolve", value),
+            ],
+            Pin = true,
+        };
+    }
+
+    public static ChatMessage Announcement(Incident incident) =>
+        new($"{incident.Severity.Display()} incident {incident.Key} opened: {incident.Title}")
+        {
+            Fields = [new ChatField("Channel", incident.ChannelName is null ? "(no channel)" : $"#{incident.ChannelName}")],
+        };
+
+    private static string Link(string? url) => url is null ? "" : $" ({url})";
+}

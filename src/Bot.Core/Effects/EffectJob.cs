@@ -1,0 +1,21 @@
+namespace Bot.Core.Effects;
+
+/// <summary>
+/// A durable side effect waiting in the outbox. <see cref="Key"/> is its idempotency key: enqueueing the same
+/// key twice keeps one job. Jobs that share an <see cref="OrderingKey"/> (an incident) run one at a time, in
+/// the order they were enqueued, so an incident's messages keep their order.
+/// </summary>
+public sealed record EffectJob(
+    string Key,
+    string Kind,
+    string OrderingKey,
+    string Payload,
+    DateTimeOffset DueAt)
+{
+    public long Id { get; init; }
+
+    /// <summary>How many times the job has been tried before this claim.</summary>
+    public int Attempts { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}

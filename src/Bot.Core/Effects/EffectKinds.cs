@@ -1,0 +1,19 @@
+namespace Bot.Core.Effects;
+
+/// <summary>The kinds of outbox jobs and how each reads in a failure message.</summary>
+public static class EffectKinds
+{
+    public const string OpenChannel = "chat.open_channel";
+    public const string PostSummary = "chat.post_summary";
+    public const string Announce = "chat.announce";
+    public const string Post = "chat.post";
+
+    public static string Describe(string kind) => kind switch
+    {
+        OpenChannel => "create the incident channel",
+        PostSummary => "post the incident summary",
+        Announce => "announce the incident",
+        Post => "post to the incident channel",
+        _ => $"run '{kind}'",
+    };
+}

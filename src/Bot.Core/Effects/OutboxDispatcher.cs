@@ -1,0 +1,107 @@
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Core.Effects;
+
+/// <summary>
+/// One pass over the outbox: claim due jobs, run each through its handler, and record the outcome (done,
+/// retry later with backoff, or failed for good with a timeline entry saying why).
+/// </summary>
+public sealed class OutboxDispatcher
+{
+    private readonly IIncidentStore _store;
+    private readonly Dictionary<string, IEffectHandler> _handlers;
+    private readonly TimeProvider _time;
+    private readonly OutboxOptions _options;
+    private readonly ILogger<OutboxDispatcher> _log;
+
+    public OutboxDispatcher(
+        IIncidentStore store, IEnumerable<IEffectHandler> handlers, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> log)
+    {
+        _store = store;
+        _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+        _time = time;
+        _options = options.Value;
+        _log = log;
+    }
+
+    /// <summary>Runs the jobs due now; returns how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var lease = _options.JobTimeout + _options.JobTimeout;
+        var jobs = await _store.WriteAsync(s => s.ClaimDueJobs(_options.BatchSize, lease), cancellationToken);
+        if (jobs.Count == 0)
+        {
+            return 0;
+        }
+
+        await Parallel.ForEachAsync(
+            jobs,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+            async (job, ct) => await RunAsync(job, ct));
+        return jobs.Count;
+    }
+
+    /// <summary>The delay before try number <paramref name="attempt"/> + 1 (attempt counts from 1).</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Min(attempt - 1, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.RetryBaseDelay.Ticks * factor, _options.RetryMaxDelay.Ticks));
+        return delay;
+    }
+
+    private async Task RunAsync(EffectJob job, CancellationToken stopping)
+    {
+        if (!_handlers.TryGetValue(job.Kind, out var handler))
+        {
+            await FailAsync(job, $"no handler for effect kind '{job.Kind}'", stopping);
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(_options.JobTimeout);
+        try
+        {
+            await handler.HandleAsync(job, timeout.Token);
+            await _store.WriteAsync(s => { s.CompleteJob(job.Id); return true; }, CancellationToken.None);
+        }
+        catch (PermanentEffectException e)
+        {
+            await FailAsync(job, e.Message, stopping);
+        }
+        catch (Exception e) when (!stopping.IsCancellationRequested)
+        {
+            var attempt = job.Attempts + 1;
+            var now = _time.GetUtcNow();
+            if (now - job.CreatedAt >= _options.GiveUpAfter)
+            {
+                await FailAsync(job, $"still failing after {attempt} tries: {e.Message}", stopping);
+                return;
+            }
+
+            var after = e is RetryLaterException { After: { } wait } ? wait : Backoff(attempt);
+            var reason = e is OperationCanceledException ? $"timed out after {_options.JobTimeout.TotalSeconds:0.#} s" : e.Message;
+            _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", job.Key, job.Kind, attempt, after, reason);
+            await _store.WriteAsync(s => { s.RetryJob(job.Id, now + after, reason); return true; }, CancellationToken.None);
+        }
+    }
+
+    private async Task FailAsync(EffectJob job, string reason, CancellationToken cancellationToken)
+    {
+        _log.LogError("Effect {Key} ({Kind}) failed for good: {Reason}", job.Key, job.Kind, reason);
+        await _store.WriteAsync(
+            s =>
+            {
+                s.FailJob(job.Id, reason);
+                if (Incident.ParseKey(job.OrderingKey) is { } number && s.GetIncident(number) is not null)
+                {
+                    s.AppendTimeline(number, new TimelineEntry(s.Now, TimelineKind.EffectFailed, Actor.Bot, $"Could not {EffectKinds.Describe(job.Kind)}: {reason}"));
+                }
+
+                return true;
+            },
+            CancellationToken.None);
+    }
+}

@@ -1,0 +1,186 @@
+namespace Bot.Core.Incidents;
+
+/// <summary>
+/// An incident: its identity, title, severity and status with the time of each status change. It changes only
+/// through methods that take the current time; each change returns the timeline entry that records it.
+/// Alerts and the timeline are stored beside it, not loaded with it, so an alert storm stays cheap.
+/// </summary>
+public sealed class Incident
+{
+    private Incident(string title, Severity severity, string source, string groupKey, DateTimeOffset createdAt)
+    {
+        Title = title;
+        Severity = severity;
+        Source = source;
+        GroupKey = groupKey;
+        CreatedAt = createdAt;
+        UpdatedAt = createdAt;
+    }
+
+    /// <summary>The number behind <c>INC-42</c>; assigned by the store when the incident is first saved.</summary>
+    public long Number { get; private set; }
+
+    public string Key => FormatKey(Number);
+
+    public string Title { get; private set; }
+
+    public Severity Severity { get; private set; }
+
+    public IncidentStatus Status { get; private set; }
+
+    public bool IsOpen => Status != IncidentStatus.Resolved;
+
+    /// <summary>The webhook source (or <c>manual</c>) that opened the incident.</summary>
+    public string Source { get; }
+
+    /// <summary>The grouping key: while the incident is open, alerts with this key join it.</summary>
+    public string GroupKey { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset? AcknowledgedAt { get; private set; }
+
+    public DateTimeOffset? MitigatedAt { get; private set; }
+
+    public DateTimeOffset? ResolvedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>The chat channel made for the incident, once the chat adapter has created it.</summary>
+    public string? ChannelId { get; private set; }
+
+    public string? ChannelName { get; private set; }
+
+    public static string FormatKey(long number) => $"INC-{number}";
+
+    /// <summary>Reads <c>INC-42</c>, <c>inc-42</c> or <c>42</c>.</summary>
+    public static long? ParseKey(string? text)
+    {
+        var t = text?.Trim() ?? "";
+        if (t.StartsWith("INC-", StringComparison.OrdinalIgnoreCase))
+        {
+            t = t[4..];
+        }
+
+        return long.TryParse(t, System.Globalization.NumberStyles.None, null, out var n) && n > 0 ? n : null;
+    }
+
+    public static (Incident Incident, TimelineEntry Opened) Open(
+        string title, Severity severity, string source, string groupKey, Actor by, string reason, DateTimeOffset now)
+    {
+        var incident = new Incident(title, severity, source, groupKey, now);
+        return (incident, new TimelineEntry(now, TimelineKind.IncidentOpened, by, reason));
+    }
+
+    /// <summary>Rebuilds an incident from storage; no rules are checked.</summary>
+    public static Incident Restore(
+        long number, string title, Severity severity, IncidentStatus status, string source, string groupKey,
+        DateTimeOffset createdAt, DateTimeOffset? acknowledgedAt, DateTimeOffset? mitigatedAt, DateTimeOffset? resolvedAt,
+        DateTimeOffset updatedAt, string? channelId, string? channelName) =>
+        new(title, severity, source, groupKey, createdAt)
+        {
+            Number = number,
+            Status = status,
+            AcknowledgedAt = acknowledgedAt,
+            MitigatedAt = mitigatedAt,
+            ResolvedAt = resolvedAt,
+            UpdatedAt = updatedAt,
+            ChannelId = channelId,
+            ChannelName = channelName,
+        };
+
+    /// <summary>Called by the store once, when it assigns the number.</summary>
+    public void AssignNumber(long number)
+    {
+        if (Number != 0)
+        {
+            throw new InvalidOperationException($"{Key} already has a number.");
+        }
+
+        Number = number;
+    }
+
+    public TimelineEntry Acknowledge(Actor by, DateTimeOffset now)
+    {
+        RequireOpen("acknowledge");
+        if (Status != IncidentStatus.Triggered)
+        {
+            throw new IncidentTransitionException($"{Key} is already {Status.Name()}.");
+        }
+
+        AcknowledgedAt = now;
+        return ChangeStatus(IncidentStatus.Acknowledged, by, now, $"{by.Name} acknowledged the incident.");
+    }
+
+    public TimelineEntry Mitigate(Actor by, DateTimeOffset now)
+    {
+        RequireOpen("mark mitigated");
+        if (Status == IncidentStatus.Mitigated)
+        {
+            throw new IncidentTransitionException($"{Key} is already mitigated.");
+        }
+
+        AcknowledgedAt ??= now;
+        MitigatedAt = now;
+        return ChangeStatus(IncidentStatus.Mitigated, by, now, $"{by.Name} marked the incident mitigated.");
+    }
+
+    public TimelineEntry Resolve(Actor by, DateTimeOffset now, string? summary = null)
+    {
+        RequireOpen("resolve");
+        AcknowledgedAt ??= now;
+        MitigatedAt ??= now;
+        ResolvedAt = now;
+        var text = $"{by.Name} resolved the incident." + (string.IsNullOrWhiteSpace(summary) ? "" : $" {summary.Trim()}");
+        return ChangeStatus(IncidentStatus.Resolved, by, now, text);
+    }
+
+    public TimelineEntry Reopen(Actor by, DateTimeOffset now)
+    {
+        if (IsOpen)
+        {
+            throw new IncidentTransitionException($"{Key} is open ({Status.Name()}); only a resolved incident can be reopened.");
+        }
+
+        ResolvedAt = null;
+        MitigatedAt = null;
+        return ChangeStatus(IncidentStatus.Triggered, by, now, $"{by.Name} reopened the incident.");
+    }
+
+    /// <summary>Raises the severity when <paramref name="severity"/> is more severe; null when nothing changed.</summary>
+    public TimelineEntry? Escalate(Severity severity, Actor by, string why, DateTimeOffset now)
+    {
+        if (severity >= Severity)
+        {
+            return null;
+        }
+
+        var before = Severity;
+        Severity = severity;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.SeverityChanged, by, $"Severity raised from {before.Display()} to {severity.Display()}: {why}");
+    }
+
+    public TimelineEntry AttachChannel(string channelId, string channelName, DateTimeOffset now)
+    {
+        ChannelId = channelId;
+        ChannelName = channelName;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.ChatChannel, Actor.Bot, $"Incident channel #{channelName} created.");
+    }
+
+    private void RequireOpen(string action)
+    {
+        if (!IsOpen)
+        {
+            throw new IncidentTransitionException($"{Key} is resolved; reopen it before you {action} it.");
+        }
+    }
+
+    private TimelineEntry ChangeStatus(IncidentStatus status, Actor by, DateTimeOffset now, string text)
+    {
+        Status = status;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.StatusChanged, by, text);
+    }
+}

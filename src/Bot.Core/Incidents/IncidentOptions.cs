@@ -1,0 +1,35 @@
+namespace Bot.Core.Incidents;
+
+/// <summary>How alerts become incidents. Section <c>Incidents</c>.</summary>
+public sealed class IncidentOptions
+{
+    public const string SectionName = "Incidents";
+
+    /// <summary>The alert label that gives the severity. Default <c>severity</c>.</summary>
+    public string SeverityLabel { get; set; } = "severity";
+
+    /// <summary>
+    /// Label value (case-insensitive) to severity. Defaults: critical SEV1, error and high SEV2, warning SEV3,
+    /// info SEV4. Values <c>sev1</c>..<c>sev4</c> are always understood.
+    /// </summary>
+    public Dictionary<string, string> SeverityMap { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["critical"] = "SEV1",
+        ["error"] = "SEV2",
+        ["high"] = "SEV2",
+        ["warning"] = "SEV3",
+        ["info"] = "SEV4",
+    };
+
+    /// <summary>The severity of an alert with no (or an unmapped) severity label. Default SEV3.</summary>
+    public string DefaultSeverity { get; set; } = "SEV3";
+
+    /// <summary>
+    /// Labels that group alerts into one incident (e.g. <c>["alertname", "service"]</c>). Empty (the default):
+    /// the sender's own group key (Alertmanager's <c>groupKey</c>), else each alert's fingerprint.
+    /// </summary>
+    public List<string> GroupBy { get; set; } = [];
+
+    /// <summary>Resolve an incident by itself when all its alerts have resolved. Default false: a person resolves.</summary>
+    public bool AutoResolve { get; set; }
+}

@@ -1,0 +1,51 @@
+using Bot.Core.Alerts;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Core.Incidents;
+
+/// <summary>The configured rules, read once: an alert's severity and grouping key.</summary>
+public sealed class IncidentRules
+{
+    private readonly IncidentOptions _options;
+    private readonly Severity _default;
+    private readonly Dictionary<string, Severity> _map;
+
+    public IncidentRules(IOptions<IncidentOptions> options)
+    {
+        _options = options.Value;
+        _default = SeverityText.Parse(_options.DefaultSeverity) ?? Severity.Sev3;
+        _map = new Dictionary<string, Severity>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (value, sev) in _options.SeverityMap)
+        {
+            _map[value] = SeverityText.Parse(sev) ?? _default;
+        }
+    }
+
+    public bool AutoResolve => _options.AutoResolve;
+
+    public Severity SeverityOf(Alert alert)
+    {
+        var value = alert.Labels.Get(_options.SeverityLabel);
+        if (value is null)
+        {
+            return _default;
+        }
+
+        return _map.TryGetValue(value.Trim(), out var mapped) ? mapped : SeverityText.Parse(value) ?? _default;
+    }
+
+    /// <summary>
+    /// The key that decides which incident an alert joins: the configured grouping labels if any, else the
+    /// sender's group key, else the alert's own fingerprint. Always prefixed with the source.
+    /// </summary>
+    public string GroupKeyOf(Alert alert, string source, string? senderGroupKey)
+    {
+        if (_options.GroupBy.Count > 0)
+        {
+            var parts = _options.GroupBy.Select(l => $"{l}=\"{alert.Labels.Get(l) ?? ""}\"");
+            return $"{source}:labels:{{{string.Join(", ", parts)}}}";
+        }
+
+        return senderGroupKey is null ? $"{source}:fingerprint:{alert.Fingerprint}" : $"{source}:group:{senderGroupKey}";
+    }
+}

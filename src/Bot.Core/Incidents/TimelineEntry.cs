@@ -1,0 +1,7 @@
+namespace Bot.Core.Incidents;
+
+/// <summary>
+/// One line of an incident's timeline: when it happened (UTC), what kind of event, who, and the text.
+/// Entries are never edited: a correction is a new entry.
+/// </summary>
+public sealed record TimelineEntry(DateTimeOffset At, TimelineKind Kind, Actor Author, string Text);

@@ -1,0 +1,37 @@
+namespace Bot.Core.Incidents;
+
+/// <summary>What a timeline entry records. Stored by <see cref="TimelineKindText.Name"/>.</summary>
+public enum TimelineKind
+{
+    IncidentOpened,
+    AlertFiring,
+    AlertResolved,
+    StatusChanged,
+    SeverityChanged,
+    ChatChannel,
+    EffectFailed,
+    Note,
+}
+
+public static class TimelineKindText
+{
+    private static readonly Dictionary<string, TimelineKind> ByName =
+        Enum.GetValues<TimelineKind>().ToDictionary(Name, StringComparer.Ordinal);
+
+    /// <summary>snake_case name: <c>incident_opened</c>, <c>alert_firing</c>, ...</summary>
+    public static string Name(this TimelineKind kind) => kind switch
+    {
+        TimelineKind.IncidentOpened => "incident_opened",
+        TimelineKind.AlertFiring => "alert_firing",
+        TimelineKind.AlertResolved => "alert_resolved",
+        TimelineKind.StatusChanged => "status_changed",
+        TimelineKind.SeverityChanged => "severity_changed",
+        TimelineKind.ChatChannel => "chat_channel",
+        TimelineKind.EffectFailed => "effect_failed",
+        TimelineKind.Note => "note",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static TimelineKind Parse(string name) =>
+        ByName.TryGetValue(name, out var kind) ? kind : throw new FormatException($"Unknown timeline kind '{name}'.");
+}

@@ -1,0 +1,15 @@
+using Bot.Core.Alerts;
+
+namespace Bot.Core.Intake;
+
+/// <summary>
+/// One webhook, translated: the alerts it carries and what the sender said about their group.
+/// </summary>
+/// <param name="Source">The configured source name the webhook was posted to (e.g. <c>alertmanager</c>).</param>
+/// <param name="GroupKey">The sender's own group key (Alertmanager's and Grafana's <c>groupKey</c>), if any.</param>
+/// <param name="ExternalUrl">A link back to the sender's UI, if any.</param>
+public sealed record AlertBatch(
+    string Source,
+    string? GroupKey,
+    IReadOnlyList<Alert> Alerts,
+    string? ExternalUrl = null);

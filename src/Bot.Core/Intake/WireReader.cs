@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Bot.Core.Alerts;
+
+namespace Bot.Core.Intake;
+
+/// <summary>Shared helpers for the parsers: JSON errors and field checks worded for the sender.</summary>
+internal static class WireReader
+{
+    public static T Deserialize<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (body.IsEmpty)
+        {
+            throw new WebhookFormatException("The body is empty; a JSON object was expected.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, type)
+                ?? throw new WebhookFormatException("The body is JSON null; a JSON object was expected.");
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is null or "$" ? "" : $" at {e.Path}";
+            throw new WebhookFormatException(
+                $"Malformed JSON{where} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+        }
+    }
+
+    public static string Required(string? value, string path) =>
+        string.IsNullOrWhiteSpace(value) ? throw new WebhookFormatException($"{path} is required.") : value;
+
+    public static AlertStatus Status(string? value, string path) => value?.ToLowerInvariant() switch
+    {
+        "firing" => AlertStatus.Firing,
+        "resolved" => AlertStatus.Resolved,
+        null or "" => throw new WebhookFormatException($"{path} is required (firing or resolved)."),
+        _ => throw new WebhookFormatException($"{path} is '{value}'; expected firing or resolved."),
+    };
+
+    /// <summary>RFC 3339 with or without a fraction. Go's zero time (0001-01-01T00:00:00Z) and empty mean "none".</summary>
+    public static DateTimeOffset? Time(string? value, string path)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            || value.Length < 10 || value[4] != '-')
+        {
+            throw new WebhookFormatException($"{path} is '{value}', which is not an RFC 3339 time.");
+        }
+
+        return time.Year <= 1 ? null : time;
+    }
+
+    public static DateTimeOffset RequiredTime(string? value, string path) =>
+        Time(value, path) ?? throw new WebhookFormatException($"{path} is required.");
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(". ", StringComparison.Ordinal);
+        return i < 0 ? message : message[..(i + 1)];
+    }
+}

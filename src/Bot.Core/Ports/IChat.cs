@@ -1,0 +1,18 @@
+using Bot.Core.Chat;
+
+namespace Bot.Core.Ports;
+
+/// <summary>
+/// The chat the bot works in: Slack, or the local chat when Slack is not configured. Every call carries an
+/// idempotency key; an adapter that can, uses it so that a retried call does not act twice.
+/// </summary>
+public interface IChat
+{
+    /// <summary>Creates a channel named <paramref name="name"/> or, when taken, a suffixed variant.</summary>
+    Task<ChatChannel> CreateChannelAsync(string name, string topic, string idempotencyKey, CancellationToken cancellationToken);
+
+    Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Posts to the channel where new incidents are announced.</summary>
+    Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
+}

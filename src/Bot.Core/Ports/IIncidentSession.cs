@@ -1,0 +1,48 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Ports;
+
+/// <summary>
+/// The store's operations inside one write unit of work. Everything done through one session commits together
+/// or not at all. Calls are synchronous: a session lives on the store's writer and must not wait on I/O of its own.
+/// </summary>
+public interface IIncidentSession
+{
+    /// <summary>The unit of work's "now": one time for all it records.</summary>
+    DateTimeOffset Now { get; }
+
+    Incident? FindOpenIncident(string groupKey);
+
+    Incident? GetIncident(long number);
+
+    /// <summary>Saves a new incident and assigns its number.</summary>
+    void InsertIncident(Incident incident);
+
+    void UpdateIncident(Incident incident);
+
+    /// <summary>The alert with this fingerprint in this incident, if any.</summary>
+    StoredAlert? FindAlert(long incidentNumber, string fingerprint);
+
+    /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
+    StoredAlert? FindLatestAlert(string groupKey, string fingerprint);
+
+    void UpsertAlert(long incidentNumber, string groupKey, Alert alert);
+
+    int CountFiringAlerts(long incidentNumber);
+
+    void AppendTimeline(long incidentNumber, TimelineEntry entry);
+
+    /// <summary>Adds a job to the outbox; false (and nothing added) when a job with its key exists.</summary>
+    bool Enqueue(EffectJob job);
+
+    /// <summary>Claims up to <paramref name="max"/> due jobs, oldest first, at most one per ordering key.</summary>
+    IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease);
+
+    void CompleteJob(long jobId);
+
+    void RetryJob(long jobId, DateTimeOffset dueAt, string error);
+
+    void FailJob(long jobId, string error);
+}

@@ -1,0 +1,32 @@
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Ports;
+
+/// <summary>
+/// Where incidents, alerts, timelines and outbox jobs live. Writes run as units of work that are committed
+/// before the returned task completes; reads see committed data.
+/// </summary>
+public interface IIncidentStore
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> in a unit of work and completes after it is committed. An exception thrown by
+    /// the work undoes what it did and is rethrown; a store failure throws <see cref="StoreUnavailableException"/>.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default);
+
+    /// <summary>Incidents newest first.</summary>
+    Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default);
+
+    Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default);
+
+    /// <summary>The timeline in time order (ties in the order recorded).</summary>
+    Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default);
+
+    /// <summary>Throws <see cref="StoreUnavailableException"/> unless the store answers.</summary>
+    Task CheckAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Raised after a commit that added outbox jobs.</summary>
+    event Action? JobsEnqueued;
+}

@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.Json;
+using Bot.Core.Chat;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Slack.Local;
+
+/// <summary>
+/// A chat that lives in files: each channel is a JSON-lines log under <see cref="LocalChatOptions.Directory"/>
+/// (<c>channels.jsonl</c> lists the channels), and every message is also written to the application log. It
+/// honours idempotency keys across restarts: a call repeated with the same key returns the first result.
+/// </summary>
+public sealed class LocalChat : IChat
+{
+    private const string ChannelsFile = "channels.jsonl";
+    private readonly string _directory;
+    private readonly string _incidentsChannel;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LocalChat> _log;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LocalChatRecord> _byKey = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    public LocalChat(IOptions<LocalChatOptions> options, TimeProvider time, ILogger<LocalChat> log)
+    {
+        _directory = Path.GetFullPath(options.Value.Directory);
+        _incidentsChannel = options.Value.IncidentsChannel;
+        _time = time;
+        _log = log;
+        Directory.CreateDirectory(_directory);
+        foreach (var file in Directory.EnumerateFiles(_directory, "*.jsonl"))
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                if (line.Length > 0 && JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord) is { } record)
+                {
+                    _byKey.TryAdd(record.Key, record);
+                    _sequence = Math.Max(_sequence, long.TryParse(record.Id.AsSpan(record.Id.LastIndexOf('-') + 1), out var n) ? n : 0);
+                    if (Path.GetFileName(file) == ChannelsFile)
+                    {
+                        _channels.Add(record.Channel);
+                    }
+                }
+            }
+        }
+    }
+
+    public string Folder => _directory;
+
+    public Task<ChatChannel> CreateChannelAsync(string name, string topic, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(idempotencyKey, out var record))
+            {
+                var unique = name;
+                for (var n = 2; _channels.Contains(unique); n++)
+                {
+                    unique = IncidentChannelName.WithSuffix(name, n);
+                }
+
+                record = new LocalChatRecord($"C-{++_sequence}", unique, _time.GetUtcNow(), idempotencyKey, $"Channel #{unique} created.", topic);
+                Append(ChannelsFile, record);
+                Append(FileOf(unique), record);
+                _channels.Add(unique);
+                _log.LogInformation("[local chat] #{Channel} created; topic: {Topic}", unique, topic);
+            }
+
+            return Task.FromResult(new ChatChannel(record.Channel, record.Channel));
+        }
+    }
+
+    public Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        Task.FromResult(Post(channelId, message, idempotencyKey));
+
+    public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        Task.FromResult(Post(_incidentsChannel, message, idempotencyKey));
+
+    /// <summary>Renders a message as the plain text the log shows.</summary>
+    public static string Render(ChatMessage message)
+    {
+        var sb = new StringBuilder(message.Text);
+        foreach (var field in message.Fields)
+        {
+            sb.Append('\n').Append(field.Name).Append(": ").Append(field.Value.Replace("\n", "\n  "));
+        }
+
+        if (message.Buttons.Count > 0)
+        {
+            sb.Append('\n').AppendJoin(' ', message.Buttons.Select(b => $"[{b.Label}]"));
+        }
+
+        return sb.ToString();
+    }
+
+    private ChatMessageRef Post(string channel, ChatMessage message, string key)
+    {
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(key, out var record))
+            {
+                record = new LocalChatRecord(
+                    $"M-{++_sequence}", channel, _time.GetUtcNow(), key, Render(message), Pinned: message.Pin,
+                    Buttons: message.Buttons.Count == 0 ? null : message.Buttons.Select(b => $"{b.Action}:{b.Value}").ToList());
+                Append(FileOf(channel), record);
+                _log.LogInformation("[local chat] #{Channel}: {Text}", channel, record.Text);
+            }
+
+            return new ChatMessageRef(record.Channel, record.Id);
+        }
+    }
+
+    private static string FileOf(string channel) => $"{IncidentChannelName.Slug(channel, IncidentChannelName.MaxLength)}.jsonl";
+
+    private void Append(string file, LocalChatRecord record)
+    {
+        var line = JsonSerializer.Serialize(record, LocalChatJsonContext.Default.LocalChatRecord) + "\n";
+        File.AppendAllText(Path.Combine(_directory, file), line);
+        _byKey[record.Key] = record;
+    }
+}

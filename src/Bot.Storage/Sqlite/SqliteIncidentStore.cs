@@ -1,0 +1,262 @@
+using System.Threading.Channels;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using static Bot.Storage.Sqlite.SqliteRows;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite store. All writes go through one writer: units of work queue on a bounded channel, and the
+/// writer runs them back to back in one transaction (each in a savepoint, so one failing unit does not undo the
+/// others), commits, and only then completes their tasks. One fsync is shared by a whole batch, which is what
+/// makes acknowledging a webhook only after its commit affordable. Reads use their own pooled connections (WAL).
+/// </summary>
+public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
+{
+    private const int SqliteConstraint = 19;
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly int _maxBatch;
+    private readonly Channel<WorkItem> _queue;
+    private readonly Task _writer;
+    private volatile Exception? _writerFault;
+
+    private SqliteIncidentStore(string connectionString, StorageOptions options, TimeProvider time, ILogger log)
+    {
+        _connectionString = connectionString;
+        _time = time;
+        _log = log;
+        _maxBatch = options.MaxBatch;
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var connection = OpenConnection();
+        SqliteSchema.Migrate(connection, Ms(time.GetUtcNow()));
+
+        // One process owns a SQLite file: claims left by a previous run of it are void.
+        SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
+        _writer = Task.Factory.StartNew(() => WriteLoop(connection), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public event Action? JobsEnqueued;
+
+    public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
+
+    /// <summary>Opens (creating and migrating) the database at <see cref="StorageOptions.SqlitePath"/>.</summary>
+    public static SqliteIncidentStore Open(StorageOptions options, TimeProvider time, ILogger log)
+    {
+        var path = Path.GetFullPath(options.SqlitePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 5,
+        }.ToString();
+        return new SqliteIncidentStore(connectionString, options, time, log);
+    }
+
+    public async Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default)
+    {
+        if (_writerFault is { } fault)
+        {
+            throw new StoreUnavailableException($"The store's writer stopped: {fault.Message}", fault);
+        }
+
+        var item = new WorkItem<T>(work);
+        try
+        {
+            await _queue.Writer.WriteAsync(item, cancellationToken);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new StoreUnavailableException("The store is shut down.", e);
+        }
+
+        return await item.Task;
+    }
+
+    public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
+    {
+        var where = query.Status is not null ? "WHERE status = $status" : query.OpenOnly ? "WHERE open_group_key IS NOT NULL" : "";
+        return ReadAsync<IReadOnlyList<Incident>>(
+            c => All(
+                c,
+                $"SELECT {IncidentColumns} FROM incidents {where} ORDER BY number DESC LIMIT $limit",
+                Incident,
+                ("$limit", query.Limit),
+                ("$status", query.Status?.Name() ?? "")));
+    }
+
+    public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => All(c, $"SELECT {IncidentColumns} FROM incidents WHERE number = $n", Incident, ("$n", number)).FirstOrDefault());
+
+    public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredAlert>>(
+            c => All(c, $"SELECT {AlertColumns} FROM alerts WHERE incident_number = $n ORDER BY first_seen_at, starts_at, fingerprint", Alert, ("$n", incidentNumber)));
+
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<TimelineEntry>>(
+            c => All(c, $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = $n ORDER BY at, id", Timeline, ("$n", incidentNumber)));
+
+    public Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        if (_writerFault is { } fault)
+        {
+            throw new StoreUnavailableException($"The store's writer stopped: {fault.Message}", fault);
+        }
+
+        return ReadAsync(c => All(c, "SELECT version FROM schema_migrations LIMIT 1", r => r.GetInt64(0)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+        SqliteConnection.ClearAllPools();
+    }
+
+    private SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+
+        // WAL: readers never wait for the writer; FULL: a commit is on disk before a webhook is acknowledged.
+        SqliteSchema.Exec(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+        return connection;
+    }
+
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            return Task.FromResult(read(connection));
+        }
+        catch (SqliteException e)
+        {
+            return Task.FromException<T>(new StoreUnavailableException($"The store could not be read: {e.Message}", e));
+        }
+    }
+
+    private static List<T> All<T>(SqliteConnection connection, string sql, Func<SqliteDataReader, T> read, params (string Name, object Value)[] args)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    private async Task WriteLoop(SqliteConnection connection)
+    {
+        using var session = new SqliteSession(connection);
+        var batch = new List<WorkItem>(_maxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync())
+            {
+                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                RunBatch(connection, session, batch);
+                batch.Clear();
+            }
+        }
+        catch (Exception e)
+        {
+            _writerFault = e;
+            _log.LogCritical(e, "The SQLite writer stopped");
+            _queue.Writer.TryComplete(e);
+            foreach (var item in batch)
+            {
+                item.Abandoned(new StoreUnavailableException("The store's writer stopped.", e));
+            }
+        }
+        finally
+        {
+            connection.Dispose();
+        }
+    }
+
+    private void RunBatch(SqliteConnection connection, SqliteSession session, List<WorkItem> batch)
+    {
+        session.Now = _time.GetUtcNow();
+        session.EnqueuedJobs = false;
+        try
+        {
+            using (var tx = connection.BeginTransaction(deferred: false))
+            {
+                session.Transaction = tx;
+                foreach (var item in batch)
+                {
+                    session.Exec("SAVEPOINT unit");
+                    try
+                    {
+                        item.Run(session);
+                        session.Exec("RELEASE unit");
+                    }
+                    catch (SqliteException e) when (e.SqliteErrorCode != SqliteConstraint)
+                    {
+                        throw; // the database itself failed: the whole batch is lost
+                    }
+                    catch (Exception)
+                    {
+                        session.Exec("ROLLBACK TO unit");
+                        session.Exec("RELEASE unit");
+                    }
+                }
+
+                tx.Commit();
+            }
+
+            session.Transaction = null;
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            session.Transaction = null;
+            _log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
+            var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
+            foreach (var item in batch)
+            {
+                item.Abandoned(error);
+            }
+
+            return;
+        }
+
+        foreach (var item in batch)
+        {
+            item.Committed();
+        }
+
+        if (session.EnqueuedJobs)
+        {
+            JobsEnqueued?.Invoke();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>Column lists and row readers shared by the writer's session and the read queries.</summary>
+internal static class SqliteRows
+{
+    public const string IncidentColumns =
+        "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name";
+
+    public const string AlertColumns =
+        "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
+
+    public const string TimelineColumns = "at, kind, author_id, author_name, text";
+
+    public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at";
+
+    public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    public static object Ms(DateTimeOffset? time) => time is { } t ? t.ToUnixTimeMilliseconds() : DBNull.Value;
+
+    public static DateTimeOffset Time(SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+
+    public static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);
+
+    public static string? TextOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public static Incident Incident(SqliteDataReader r) => Core.Incidents.Incident.Restore(
+        number: r.GetInt64(0),
+        title: r.GetString(1),
+        severity: (Severity)r.GetInt32(2),
+        status: IncidentStatusText.Parse(r.GetString(3)) ?? throw new FormatException($"Bad status '{r.GetString(3)}'."),
+        source: r.GetString(4),
+        groupKey: r.GetString(5),
+        createdAt: Time(r, 6),
+        acknowledgedAt: TimeOrNull(r, 7),
+        mitigatedAt: TimeOrNull(r, 8),
+        resolvedAt: TimeOrNull(r, 9),
+        updatedAt: Time(r, 10),
+        channelId: TextOrNull(r, 11),
+        channelName: TextOrNull(r, 12));
+
+    public static StoredAlert Alert(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        new Alert(
+            Fingerprint: r.GetString(1),
+            Status: r.GetString(2) == "firing" ? AlertStatus.Firing : AlertStatus.Resolved,
+            Labels: LabelJson.Read(r.GetString(3)),
+            Annotations: LabelJson.Read(r.GetString(4)),
+            StartsAt: Time(r, 5),
+            EndsAt: TimeOrNull(r, 6),
+            SourceUrl: TextOrNull(r, 7)),
+        FirstSeenAt: Time(r, 8),
+        UpdatedAt: Time(r, 9));
+
+    public static TimelineEntry Timeline(SqliteDataReader r) => new(
+        Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4));
+
+    public static EffectJob Job(SqliteDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 6))
+    {
+        Id = r.GetInt64(0),
+        Attempts = r.GetInt32(5),
+        CreatedAt = Time(r, 7),
+    };
+
+    public static string StatusText(AlertStatus status) => status == AlertStatus.Firing ? "firing" : "resolved";
+}

@@ -1,0 +1,110 @@
+using Microsoft.Data.Sqlite;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>
+/// Versioned migrations, applied in order at start-up inside one transaction each. Times are Unix milliseconds
+/// (UTC). Never edit a shipped migration: add the next one.
+/// </summary>
+internal static class SqliteSchema
+{
+    private static readonly string[] Migrations =
+    [
+        // 1: incidents, alerts, timeline, outbox
+        """
+        CREATE TABLE incidents (
+            number INTEGER PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            source TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            open_group_key TEXT UNIQUE,          -- group_key while open, NULL once resolved: one open incident per group
+            created_at INTEGER NOT NULL,
+            acknowledged_at INTEGER,
+            mitigated_at INTEGER,
+            resolved_at INTEGER,
+            updated_at INTEGER NOT NULL,
+            channel_id TEXT,
+            channel_name TEXT
+        );
+        CREATE INDEX ix_incidents_status ON incidents (status, number);
+
+        CREATE TABLE alerts (
+            incident_number INTEGER NOT NULL REFERENCES incidents (number),
+            fingerprint TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            annotations TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            source_url TEXT,
+            first_seen_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (incident_number, fingerprint)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number);
+
+        CREATE TABLE timeline (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            incident_number INTEGER NOT NULL REFERENCES incidents (number),
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            recorded_at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_timeline_incident ON timeline (incident_number, at, id);
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            ordering_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state INTEGER NOT NULL,              -- 0 pending, 1 in flight, 2 done, 3 failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            due_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            created_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            last_error TEXT
+        );
+        CREATE INDEX ix_outbox_due ON outbox (state, due_at);
+        CREATE INDEX ix_outbox_order ON outbox (ordering_key, id) WHERE state IN (0, 1);
+        """,
+    ];
+
+    public static int LatestVersion => Migrations.Length;
+
+    public static void Migrate(SqliteConnection connection, long nowMs)
+    {
+        Exec(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+        using var current = connection.CreateCommand();
+        current.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+        var version = Convert.ToInt32(current.ExecuteScalar());
+        if (version > Migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The database is at schema version {version}, newer than this bot knows ({Migrations.Length}); upgrade the bot.");
+        }
+
+        for (var v = version + 1; v <= Migrations.Length; v++)
+        {
+            using var tx = connection.BeginTransaction();
+            Exec(connection, Migrations[v - 1], tx);
+            Exec(connection, $"INSERT INTO schema_migrations (version, applied_at) VALUES ({v}, {nowMs})", tx);
+            tx.Commit();
+        }
+    }
+
+    public static void Exec(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

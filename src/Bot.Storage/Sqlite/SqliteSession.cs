@@ -1,0 +1,218 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Data.Sqlite;
+using static Bot.Storage.Sqlite.SqliteRows;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>
+/// The writer's session: one long-lived connection, statements prepared once and reused. Used only by the
+/// writer loop, inside its open transaction.
+/// </summary>
+internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSession, IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public DateTimeOffset Now { get; set; }
+
+    public SqliteTransaction? Transaction { get; set; }
+
+    public bool EnqueuedJobs { get; set; }
+
+    public Incident? FindOpenIncident(string groupKey) =>
+        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = $g", Incident, ("$g", groupKey));
+
+    public Incident? GetIncident(long number) =>
+        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = $n", Incident, ("$n", number));
+
+    public void InsertIncident(Incident incident)
+    {
+        var number = (long)Command(
+            """
+            INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
+                mitigated_at, resolved_at, updated_at, channel_id, channel_name)
+            VALUES ($title, $sev, $status, $source, $group, $open, $created, $ack, $mit, $res, $updated, $chid, $chname)
+            RETURNING number
+            """,
+            IncidentArgs(incident)).ExecuteScalar()!;
+        incident.AssignNumber(number);
+    }
+
+    public void UpdateIncident(Incident incident)
+    {
+        var args = IncidentArgs(incident).Append(("$n", incident.Number)).ToArray();
+        Command(
+            """
+            UPDATE incidents SET title = $title, severity = $sev, status = $status, open_group_key = $open,
+                acknowledged_at = $ack, mitigated_at = $mit, resolved_at = $res, updated_at = $updated,
+                channel_id = $chid, channel_name = $chname
+            WHERE number = $n
+            """,
+            args).ExecuteNonQuery();
+    }
+
+    public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
+        QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = $n AND fingerprint = $f", Alert, ("$n", incidentNumber), ("$f", fingerprint));
+
+    public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
+        QueryOne(
+            $"SELECT {AlertColumns} FROM alerts WHERE group_key = $g AND fingerprint = $f ORDER BY incident_number DESC LIMIT 1",
+            Alert,
+            ("$g", groupKey),
+            ("$f", fingerprint));
+
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) =>
+        Command(
+            """
+            INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
+                source_url, first_seen_at, updated_at)
+            VALUES ($n, $f, $g, $status, $labels, $ann, $starts, $ends, $url, $now, $now)
+            ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
+                annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                source_url = excluded.source_url, updated_at = excluded.updated_at
+            """,
+            ("$n", incidentNumber),
+            ("$f", alert.Fingerprint),
+            ("$g", groupKey),
+            ("$status", StatusText(alert.Status)),
+            ("$labels", LabelJson.Write(alert.Labels)),
+            ("$ann", LabelJson.Write(alert.Annotations)),
+            ("$starts", Ms(alert.StartsAt)),
+            ("$ends", Ms(alert.EndsAt)),
+            ("$url", (object?)alert.SourceUrl ?? DBNull.Value),
+            ("$now", Ms(Now))).ExecuteNonQuery();
+
+    public int CountFiringAlerts(long incidentNumber) =>
+        Convert.ToInt32(Command("SELECT COUNT(*) FROM alerts WHERE incident_number = $n AND status = 'firing'", ("$n", incidentNumber)).ExecuteScalar());
+
+    public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
+        Command(
+            """
+            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+            VALUES ($n, $at, $kind, $aid, $aname, $text, $now)
+            """,
+            ("$n", incidentNumber),
+            ("$at", Ms(entry.At)),
+            ("$kind", entry.Kind.Name()),
+            ("$aid", entry.Author.Id),
+            ("$aname", entry.Author.Name),
+            ("$text", entry.Text),
+            ("$now", Ms(Now))).ExecuteNonQuery();
+
+    public bool Enqueue(EffectJob job)
+    {
+        var added = Command(
+            """
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
+            VALUES ($key, $kind, $order, $payload, 0, 0, $due, $now)
+            ON CONFLICT (key) DO NOTHING
+            """,
+            ("$key", job.Key),
+            ("$kind", job.Kind),
+            ("$order", job.OrderingKey),
+            ("$payload", job.Payload),
+            ("$due", Ms(job.DueAt)),
+            ("$now", Ms(Now))).ExecuteNonQuery() == 1;
+        EnqueuedJobs |= added;
+        return added;
+    }
+
+    public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
+    {
+        using var reader = Command(
+            $"""
+            UPDATE outbox SET state = 1, lease_until = $lease
+            WHERE id IN (
+                SELECT o.id FROM outbox o
+                WHERE ((o.state = 0 AND o.due_at <= $now) OR (o.state = 1 AND o.lease_until <= $now))
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.id LIMIT $max)
+            RETURNING {JobColumns}
+            """,
+            ("$lease", Ms(Now + lease)),
+            ("$now", Ms(Now)),
+            ("$max", max)).ExecuteReader();
+        var jobs = new List<EffectJob>();
+        while (reader.Read())
+        {
+            jobs.Add(Job(reader));
+        }
+
+        jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return jobs;
+    }
+
+    public void CompleteJob(long jobId) =>
+        Command("UPDATE outbox SET state = 2, completed_at = $now, lease_until = NULL WHERE id = $id", ("$id", jobId), ("$now", Ms(Now))).ExecuteNonQuery();
+
+    public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
+        Command(
+            "UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = $due, last_error = $err, lease_until = NULL WHERE id = $id",
+            ("$id", jobId),
+            ("$due", Ms(dueAt)),
+            ("$err", error)).ExecuteNonQuery();
+
+    public void FailJob(long jobId, string error) =>
+        Command(
+            "UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = $now, last_error = $err, lease_until = NULL WHERE id = $id",
+            ("$id", jobId),
+            ("$now", Ms(Now)),
+            ("$err", error)).ExecuteNonQuery();
+
+    public void Exec(string sql) => Command(sql).ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+    }
+
+    private static (string, object)[] IncidentArgs(Incident i) =>
+    [
+        ("$title", i.Title),
+        ("$sev", (int)i.Severity),
+        ("$status", i.Status.Name()),
+        ("$source", i.Source),
+        ("$group", i.GroupKey),
+        ("$open", i.IsOpen ? i.GroupKey : DBNull.Value),
+        ("$created", Ms(i.CreatedAt)),
+        ("$ack", Ms(i.AcknowledgedAt)),
+        ("$mit", Ms(i.MitigatedAt)),
+        ("$res", Ms(i.ResolvedAt)),
+        ("$updated", Ms(i.UpdatedAt)),
+        ("$chid", (object?)i.ChannelId ?? DBNull.Value),
+        ("$chname", (object?)i.ChannelName ?? DBNull.Value),
+    ];
+
+    private T? QueryOne<T>(string sql, Func<SqliteDataReader, T> read, params (string, object)[] args)
+        where T : class
+    {
+        using var reader = Command(sql, args).ExecuteReader();
+        return reader.Read() ? read(reader) : null;
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object Value)[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+
+        command.Transaction = Transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using Bot.Core.Ports;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
+internal abstract class WorkItem
+{
+    public abstract void Run(IIncidentSession session);
+
+    /// <summary>Called after the batch committed: hand the result (or the work's own exception) to the caller.</summary>
+    public abstract void Committed();
+
+    /// <summary>Called when the batch did not commit: nothing of this work was kept.</summary>
+    public abstract void Abandoned(Exception error);
+}
+
+internal sealed class WorkItem<T>(Func<IIncidentSession, T> work) : WorkItem
+{
+    private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T? _result;
+    private Exception? _error;
+
+    public Task<T> Task => _done.Task;
+
+    /// <summary>The work threw: its savepoint was rolled back; the rest of the batch goes on.</summary>
+    public bool Failed => _error is not null;
+
+    public override void Run(IIncidentSession session)
+    {
+        _error = null;
+        try
+        {
+            _result = work(session);
+        }
+        catch (Exception e)
+        {
+            _error = e;
+            throw;
+        }
+    }
+
+    public override void Committed()
+    {
+        if (_error is null)
+        {
+            _done.TrySetResult(_result!);
+        }
+        else
+        {
+            _done.TrySetException(_error);
+        }
+    }
+
+    public override void Abandoned(Exception error) => _done.TrySetException(error);
+}

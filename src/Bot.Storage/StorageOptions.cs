@@ -1,0 +1,19 @@
+namespace Bot.Storage;
+
+/// <summary>Where the bot keeps its state. Section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary><c>Sqlite</c> (the default, one process) or, later, <c>Postgres</c> (several replicas).</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>The SQLite database file, created with its schema on first start. Default <c>data/bot.db</c>.</summary>
+    public string SqlitePath { get; set; } = Path.Combine("data", "bot.db");
+
+    /// <summary>Most units of work committed in one transaction. Default 256.</summary>
+    public int MaxBatch { get; set; } = 256;
+
+    /// <summary>Units of work that may wait for the writer before callers are held back. Default 10,000.</summary>
+    public int QueueCapacity { get; set; } = 10_000;
+}

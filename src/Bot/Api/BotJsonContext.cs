@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Bot.Webhooks;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Bot.Api;
+
+/// <summary>Source-generated JSON for everything the HTTP API writes.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(IncidentDto))]
+[JsonSerializable(typeof(IReadOnlyList<IncidentDto>))]
+[JsonSerializable(typeof(IncidentDetailsDto))]
+[JsonSerializable(typeof(WebhookAccepted))]
+[JsonSerializable(typeof(ProblemDetails))]
+public sealed partial class BotJsonContext : JsonSerializerContext;

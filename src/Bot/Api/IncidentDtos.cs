@@ -1,0 +1,56 @@
+using Bot.Core.Alerts;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+
+namespace Bot.Api;
+
+/// <summary>An incident as the read API shows it.</summary>
+public sealed record IncidentDto(
+    string Id,
+    long Number,
+    string Title,
+    string Severity,
+    string Status,
+    string Source,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? MitigatedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset UpdatedAt,
+    string? Channel)
+{
+    public static IncidentDto From(Incident i) => new(
+        i.Key, i.Number, i.Title, i.Severity.Display(), i.Status.Name(), i.Source, i.CreatedAt, i.AcknowledgedAt, i.MitigatedAt, i.ResolvedAt, i.UpdatedAt, i.ChannelName);
+}
+
+public sealed record AlertDto(
+    string Fingerprint,
+    string Status,
+    string Name,
+    string Summary,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Annotations,
+    DateTimeOffset StartsAt,
+    DateTimeOffset? EndsAt,
+    string? SourceUrl,
+    DateTimeOffset FirstSeenAt)
+{
+    public static AlertDto From(StoredAlert s) => new(
+        s.Alert.Fingerprint,
+        s.Alert.Status == AlertStatus.Firing ? "firing" : "resolved",
+        s.Alert.Name,
+        s.Alert.Summary,
+        s.Alert.Labels.ToDictionary(),
+        s.Alert.Annotations.ToDictionary(),
+        s.Alert.StartsAt,
+        s.Alert.EndsAt,
+        s.Alert.SourceUrl,
+        s.FirstSeenAt);
+}
+
+public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string AuthorId, string Author, string Text)
+{
+    public static TimelineEntryDto From(TimelineEntry e) => new(e.At, e.Kind.Name(), e.Author.Id, e.Author.Name, e.Text);
+}
+
+public sealed record IncidentDetailsDto(IncidentDto Incident, IReadOnlyList<AlertDto> Alerts, IReadOnlyList<TimelineEntryDto> Timeline);

@@ -1,0 +1,62 @@
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Webhooks;
+
+namespace Bot.Api;
+
+/// <summary>The read API: <c>GET /api/incidents</c> and <c>GET /api/incidents/{id}</c>.</summary>
+internal static class IncidentEndpoints
+{
+    public const int MaxLimit = 500;
+
+    public static void MapIncidentApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/incidents");
+        api.MapGet("/", ListAsync);
+        api.MapGet("/{id}", GetAsync);
+    }
+
+    /// <param name="status">triggered, acknowledged, mitigated, resolved, or open (all but resolved).</param>
+    /// <param name="limit">1 to 500; default 100.</param>
+    private static async Task<IResult> ListAsync(IIncidentStore store, string? status, int? limit, CancellationToken ct)
+    {
+        var n = limit ?? 100;
+        if (n is < 1 or > MaxLimit)
+        {
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit must be 1 to {MaxLimit}.");
+        }
+
+        IncidentQuery query;
+        if (string.IsNullOrEmpty(status))
+        {
+            query = new IncidentQuery(null, false, n);
+        }
+        else if (status.Equals("open", StringComparison.OrdinalIgnoreCase))
+        {
+            query = new IncidentQuery(null, true, n);
+        }
+        else if (IncidentStatusText.Parse(status) is { } parsed)
+        {
+            query = new IncidentQuery(parsed, false, n);
+        }
+        else
+        {
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad status", $"status '{status}' is not one of open, triggered, acknowledged, mitigated, resolved.");
+        }
+
+        var incidents = await store.ListIncidentsAsync(query, ct);
+        return Results.Ok(incidents.Select(IncidentDto.From).ToList());
+    }
+
+    private static async Task<IResult> GetAsync(IIncidentStore store, string id, CancellationToken ct)
+    {
+        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        {
+            return WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.");
+        }
+
+        var alerts = await store.GetAlertsAsync(number, ct);
+        var timeline = await store.GetTimelineAsync(number, ct);
+        return Results.Ok(new IncidentDetailsDto(IncidentDto.From(incident), alerts.Select(AlertDto.From).ToList(), timeline.Select(TimelineEntryDto.From).ToList()));
+    }
+}

@@ -1,0 +1,66 @@
+using Bot.Api;
+using Bot.Composition;
+using Bot.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace Bot;
+
+/// <summary>Builds and runs the bot's web host.</summary>
+public static class BotApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <param name="configure">Lets tests and tools replace settings or services before the host is built.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.AddBot();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
+        app.MapWebhooks();
+        app.MapIncidentApi();
+        return app;
+    }
+
+    /// <summary>Runs until shut down; a configuration error prints one clear message and returns 2.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await app.StartAsync();
+        }
+        catch (Exception e) when (StartupError(e) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"incident-bot: cannot start: {message}");
+            return 2;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    /// <summary>The one-line message for an error in the settings, or null for any other failure.</summary>
+    public static string? StartupError(Exception e) => e switch
+    {
+        OptionsValidationException v => string.Join(" ", v.Failures),
+        BotStartupException b => b.Message,
+        AggregateException a when a.InnerExceptions.All(i => StartupError(i) is not null) =>
+            string.Join(" ", a.InnerExceptions.Select(StartupError)),
+        IOException io when io.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
+            $"{io.Message} Choose another address with --urls or ASPNETCORE_URLS.",
+        _ => null,
+    };
+}

@@ -1,0 +1,78 @@
+using Bot.Api;
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Slack.Local;
+using Bot.Storage;
+using Bot.Storage.Sqlite;
+using Bot.Webhooks;
+using Bot.Workers;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Composition;
+
+/// <summary>Registers the bot's parts: options (validated at start), store, chat, pipeline and workers.</summary>
+internal static class BotServices
+{
+    public static WebApplicationBuilder AddBot(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingletonTimeProvider();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BotJsonContext.Default));
+        services.AddProblemDetails();
+
+        AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
+        AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
+        AddValidated<StorageOptions, StorageOptionsValidator>(builder, StorageOptions.SectionName);
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LocalChatOptions>().BindConfiguration(LocalChatOptions.SectionName);
+
+        services.AddSingleton<IIncidentStore>(sp => OpenStore(sp));
+        services.AddSingleton<IncidentRules>();
+        services.AddSingleton<AlertIntake>();
+
+        services.AddSingleton<IChat, LocalChat>();
+        services.AddSingleton<IEffectHandler, OpenChannelHandler>();
+        services.AddSingleton<IEffectHandler, PostSummaryHandler>();
+        services.AddSingleton<IEffectHandler, AnnounceHandler>();
+        services.AddSingleton<IEffectHandler, PostMessageHandler>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService<OutboxWorker>();
+
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        return builder;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    private static void AddValidated<TOptions, TValidator>(WebApplicationBuilder builder, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+
+    private static SqliteIncidentStore OpenStore(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+        try
+        {
+            return SqliteIncidentStore.Open(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteIncidentStore>>());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            throw new BotStartupException($"{StorageOptions.SectionName}:SqlitePath '{options.SqlitePath}' cannot be opened: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>The bot cannot start as configured; the message says which setting and why.</summary>
+public sealed class BotStartupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,107 @@
+using System.Buffers;
+using Bot.Core.Incidents;
+using Bot.Core.Intake;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/{source}</c>: authenticate, read (size-limited), parse, and store the alerts. The answer
+/// is 200 only after the alerts are committed; nothing is stored for a request that gets a 4xx, and a store
+/// failure is a 503 so that the sender retries.
+/// </summary>
+internal static class WebhookEndpoint
+{
+    public static void MapWebhooks(this IEndpointRouteBuilder app) =>
+        app.MapPost("/webhooks/{source}", HandleAsync).WithName("Webhook");
+
+    private static async Task<IResult> HandleAsync(
+        string source, HttpContext http, IOptions<WebhookOptions> options, IIncidentStore store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
+    {
+        var settings = options.Value;
+        if (!settings.Sources.TryGetValue(source, out var config) || !config.Enabled)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown webhook source", $"No webhook source is named '{source}'. Configured: {string.Join(", ", settings.Sources.Where(s => s.Value.Enabled).Select(s => s.Key))}.");
+        }
+
+        if (config.Token is { } token && !BearerToken.Matches(http.Request.Headers.Authorization, token))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Source '{source}' requires 'Authorization: Bearer <token>' with its configured token.");
+        }
+
+        var max = settings.MaxBodyBytes;
+        if (http.Request.ContentLength > max)
+        {
+            return TooLarge(max);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(max + 1, (int)(http.Request.ContentLength ?? 16 * 1024) + 1));
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > max)
+                    {
+                        return TooLarge(max);
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await http.Request.Body.ReadAsync(buffer.AsMemory(length), http.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > max)
+                {
+                    return TooLarge(max);
+                }
+            }
+
+            var parser = WebhookParsers.ByFormat[config.Format];
+            AlertBatch batch;
+            try
+            {
+                batch = parser.Parse(buffer.AsSpan(0, length), source, time.GetUtcNow());
+            }
+            catch (WebhookFormatException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, $"Invalid {parser.Format} webhook", e.Message);
+            }
+
+            var report = await store.WriteAsync(s => intake.Ingest(s, batch), CancellationToken.None);
+            return Results.Ok(new WebhookAccepted(report.Opened, report.Updated, batch.Alerts.Count, report.NewAlerts, report.ChangedAlerts, report.UnchangedAlerts));
+        }
+        catch (StoreUnavailableException e)
+        {
+            logs.CreateLogger("Bot.Webhooks").LogError(e, "Webhook from {Source} not stored: the store is unavailable", source);
+            http.Response.Headers.RetryAfter = "5";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Store unavailable", "The alerts were not stored; retry later.");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static IResult TooLarge(int max) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {max} bytes (Webhooks:MaxBodyBytes).");
+
+    internal static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(detail: detail, statusCode: status, title: title);
+}
+
+/// <summary>The answer to an accepted webhook.</summary>
+public sealed record WebhookAccepted(
+    IReadOnlyList<string> Opened, IReadOnlyList<string> Updated, int Alerts, int NewAlerts, int ChangedAlerts, int UnchangedAlerts);

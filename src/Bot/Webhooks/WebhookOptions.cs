@@ -1,0 +1,34 @@
+namespace Bot.Webhooks;
+
+/// <summary>Webhook sources and limits. Section <c>Webhooks</c>.</summary>
+public sealed class WebhookOptions
+{
+    public const string SectionName = "Webhooks";
+
+    /// <summary>
+    /// Sources by name: <c>POST /webhooks/{name}</c>. Sources <c>alertmanager</c>, <c>grafana</c> and
+    /// <c>generic</c> exist by default, each of the format of the same name and with no token.
+    /// </summary>
+    public Dictionary<string, WebhookSourceOptions> Sources { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["alertmanager"] = new() { Format = "alertmanager" },
+        ["grafana"] = new() { Format = "grafana" },
+        ["generic"] = new() { Format = "generic" },
+    };
+
+    /// <summary>Largest accepted body, in bytes; larger gets 413. Default 1 MiB.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>One webhook source.</summary>
+public sealed class WebhookSourceOptions
+{
+    /// <summary><c>alertmanager</c>, <c>grafana</c> or <c>generic</c>.</summary>
+    public string Format { get; set; } = "";
+
+    /// <summary>When set, requests must carry <c>Authorization: Bearer &lt;Token&gt;</c>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>False turns the source off (404). Default true.</summary>
+    public bool Enabled { get; set; } = true;
+}

@@ -1,0 +1,57 @@
+using Bot.Core.Effects;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Workers;
+
+/// <summary>
+/// Runs the outbox: a pass whenever a commit adds jobs, and otherwise every <see cref="OutboxOptions.PollInterval"/>
+/// (for retries that come due). Store outages are waited out, never fatal.
+/// </summary>
+internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
+    : BackgroundService
+{
+    private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        store.JobsEnqueued += Pulse;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var pulse = Volatile.Read(ref _pulse);
+                int claimed;
+                try
+                {
+                    claimed = await dispatcher.RunOnceAsync(stoppingToken);
+                }
+                catch (StoreUnavailableException e)
+                {
+                    log.LogWarning("Outbox pass skipped: {Reason}", e.Message);
+                    claimed = 0;
+                }
+
+                if (claimed == 0)
+                {
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    await Task.WhenAny(pulse.Task, Task.Delay(options.Value.PollInterval, time, wait.Token));
+                    await wait.CancelAsync();
+                    if (pulse.Task.IsCompleted)
+                    {
+                        Interlocked.CompareExchange(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), pulse);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            store.JobsEnqueued -= Pulse;
+        }
+    }
+
+    private void Pulse() => Volatile.Read(ref _pulse).TrySetResult();
+}
