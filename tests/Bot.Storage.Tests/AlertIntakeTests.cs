@@ -1,0 +1,247 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using static Bot.Storage.Tests.Alerts;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>Grouping and lifecycle of incidents from alerts, on the real SQLite store.</summary>
+public class AlertIntakeTests
+{
+    private static readonly DateTimeOffset T0 = TempStore.Start;
+
+    [Fact]
+    public async Task Ingest_FiringAlert_OpensIncidentWithAlertTimelineAndChatJobs()
+    {
+        await using var t = TempStore.Create();
+
+        var report = await t.IngestAsync(Batch("g1", Firing("a1", T0.AddSeconds(-30), severity: "critical")));
+
+        Assert.Equal(["INC-1"], report.Opened);
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal("HighErrorRate: HighErrorRate on a1", incident.Title);
+        Assert.Equal(Severity.Sev1, incident.Severity);
+        Assert.Equal(IncidentStatus.Triggered, incident.Status);
+        Assert.Equal(T0, incident.CreatedAt);
+        Assert.Single(await t.Store.GetAlertsAsync(1));
+        var timeline = await t.Store.GetTimelineAsync(1);
+        Assert.Equal([TimelineKind.AlertFiring, TimelineKind.IncidentOpened], timeline.Select(e => e.Kind));
+        Assert.Equal(T0.AddSeconds(-30), timeline[0].At); // when the alert started, not when it arrived
+        Assert.Equal("source:alertmanager", timeline[1].Author.Id);
+        var jobs = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(EffectKinds.OpenChannel, Assert.Single(jobs).Kind); // the others wait their turn
+    }
+
+    [Fact]
+    public async Task Ingest_SamePayloadTwice_ChangesNothing()
+    {
+        await using var t = TempStore.Create();
+        var batch = Batch("g1", Firing("a1", T0), Firing("a2", T0));
+        await t.IngestAsync(batch);
+        var timeline = await t.Store.GetTimelineAsync(1);
+
+        t.Time.Advance(TimeSpan.FromMinutes(5));
+        var report = await t.IngestAsync(batch);
+
+        Assert.Empty(report.Opened);
+        Assert.Empty(report.Updated);
+        Assert.Equal(2, report.UnchangedAlerts);
+        Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+        Assert.Equal(timeline, await t.Store.GetTimelineAsync(1));
+        Assert.Equal(3, await CountJobsAsyncAll(t));
+    }
+
+    [Fact]
+    public async Task Ingest_NewAlertOfOpenGroup_JoinsTheIncident()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var report = await t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("a2", T0.AddMinutes(1))));
+
+        Assert.Equal(["INC-1"], report.Updated);
+        Assert.Equal(1, report.NewAlerts);
+        Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.AlertFiring && e.Text.StartsWith("Alert joined"));
+        Assert.Equal(4, await CountJobsAsyncAll(t)); // open channel, summary, announce + one post
+    }
+
+    [Fact]
+    public async Task Ingest_OtherGroup_OpensAnotherIncident()
+    {
+        await using var t = TempStore.Create();
+
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var report = await t.IngestAsync(Batch("g2", Firing("a1", T0)));
+
+        Assert.Equal(["INC-2"], report.Opened);
+    }
+
+    [Fact]
+    public async Task Ingest_Resolution_MarksAlertAndKeepsIncidentOpen()
+    {
+        await using var t = TempStore.Create();
+        var alert = Firing("a1", T0);
+        await t.IngestAsync(Batch("g1", alert, Firing("a2", T0)));
+        t.Time.Advance(TimeSpan.FromMinutes(10));
+
+        var report = await t.IngestAsync(Batch("g1", alert.Resolved(T0.AddMinutes(9))));
+
+        Assert.Equal(1, report.ChangedAlerts);
+        var stored = (await t.Store.GetAlertsAsync(1)).Single(a => a.Alert.Fingerprint == "a1");
+        Assert.Equal(AlertStatus.Resolved, stored.Alert.Status);
+        Assert.Equal(T0.AddMinutes(9), stored.Alert.EndsAt);
+        var entry = (await t.Store.GetTimelineAsync(1)).Last();
+        Assert.Equal(TimelineKind.AlertResolved, entry.Kind);
+        Assert.Equal(T0.AddMinutes(9), entry.At);
+        Assert.Equal(IncidentStatus.Triggered, (await t.Store.GetIncidentAsync(1))!.Status);
+    }
+
+    [Fact]
+    public async Task Ingest_AllResolvedWithAutoResolve_ResolvesIncident()
+    {
+        await using var t = TempStore.Create(new IncidentOptions { AutoResolve = true });
+        var a1 = Firing("a1", T0);
+        var a2 = Firing("a2", T0);
+        await t.IngestAsync(Batch("g1", a1, a2));
+        t.Time.Advance(TimeSpan.FromMinutes(10));
+
+        await t.IngestAsync(Batch("g1", a1.Resolved(T0.AddMinutes(5))));
+        Assert.True((await t.Store.GetIncidentAsync(1))!.IsOpen);
+        await t.IngestAsync(Batch("g1", a2.Resolved(T0.AddMinutes(6))));
+
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal(IncidentStatus.Resolved, incident.Status);
+        Assert.Equal(T0.AddMinutes(10), incident.ResolvedAt);
+    }
+
+    [Fact]
+    public async Task Ingest_ResolvedAlertNeverSeen_IsIgnored()
+    {
+        await using var t = TempStore.Create();
+
+        var report = await t.IngestAsync(Batch("g1", Firing("a1", T0).Resolved(T0)));
+
+        Assert.Equal(1, report.UnchangedAlerts);
+        Assert.Empty(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+    }
+
+    [Fact]
+    public async Task Ingest_FiringAgainAfterResolution_IsRecordedOnce()
+    {
+        await using var t = TempStore.Create();
+        var alert = Firing("a1", T0);
+        await t.IngestAsync(Batch("g1", alert));
+        await t.IngestAsync(Batch("g1", alert.Resolved(T0.AddMinutes(5))));
+
+        var again = Firing("a1", T0.AddMinutes(20));
+        var first = await t.IngestAsync(Batch("g1", again));
+        var stale = await t.IngestAsync(Batch("g1", alert)); // an old retry arriving late
+
+        Assert.Equal(1, first.ChangedAlerts);
+        Assert.Equal(1, stale.UnchangedAlerts);
+        Assert.Equal(AlertStatus.Firing, (await t.Store.GetAlertsAsync(1)).Single().Alert.Status);
+        Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Text.StartsWith("Alert firing again"));
+    }
+
+    [Fact]
+    public async Task Ingest_AfterIncidentResolved_OpensNewIncident_AndLateResolutionLandsOnOldOne()
+    {
+        await using var t = TempStore.Create();
+        var alert = Firing("a1", T0);
+        await t.IngestAsync(Batch("g1", alert));
+        await t.Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(1)!;
+            s.AppendTimeline(1, i.Resolve(new Actor("U1", "alice"), s.Now));
+            s.UpdateIncident(i);
+            return 0;
+        });
+
+        var resolution = await t.IngestAsync(Batch("g1", alert.Resolved(T0.AddMinutes(1))));
+        var refire = await t.IngestAsync(Batch("g1", Firing("a1", T0.AddHours(1))));
+
+        Assert.Equal(1, resolution.ChangedAlerts);
+        Assert.Equal(AlertStatus.Resolved, (await t.Store.GetAlertsAsync(1)).Single().Alert.Status);
+        Assert.Equal(["INC-2"], refire.Opened);
+    }
+
+    [Fact]
+    public async Task Ingest_MoreSevereAlertJoins_RaisesSeverity()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0, severity: "warning")));
+
+        await t.IngestAsync(Batch("g1", Firing("a2", T0, severity: "critical")));
+
+        Assert.Equal(Severity.Sev1, (await t.Store.GetIncidentAsync(1))!.Severity);
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.SeverityChanged);
+    }
+
+    [Fact]
+    public async Task Ingest_StormWithGroupingLabels_IsOneIncident()
+    {
+        await using var t = TempStore.Create(new IncidentOptions { GroupBy = ["alertname"] });
+
+        for (var i = 0; i < 20; i++)
+        {
+            // Different sender groups (say, per data centre), same alert name: one incident.
+            await t.IngestAsync(Batch($"dc-{i % 3}", Enumerable.Range(0, 10).Select(n => Firing($"fp-{i}-{n}", T0, name: "DDoS")).ToArray()));
+        }
+
+        var incident = Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+        Assert.Equal(200, (await t.Store.GetAlertsAsync(incident.Number)).Count);
+    }
+
+    [Fact]
+    public async Task Ingest_MixedPayload_AppliesEachAlertsStatus()
+    {
+        await using var t = TempStore.Create();
+        var a1 = Firing("a1", T0);
+        await t.IngestAsync(Batch("g1", a1, Firing("a2", T0)));
+
+        await t.IngestAsync(Batch("g1", a1.Resolved(T0.AddMinutes(1)), Firing("a2", T0)));
+
+        var alerts = await t.Store.GetAlertsAsync(1);
+        Assert.Equal(AlertStatus.Resolved, alerts.Single(a => a.Alert.Fingerprint == "a1").Alert.Status);
+        Assert.Equal(AlertStatus.Firing, alerts.Single(a => a.Alert.Fingerprint == "a2").Alert.Status);
+    }
+
+    [Fact]
+    public async Task Ingest_Concurrently_SameGroup_IsOneIncident()
+    {
+        await using var t = TempStore.Create();
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => t.IngestAsync(Batch("g1", Firing($"a{i}", T0)))));
+
+        Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+        Assert.Equal(50, (await t.Store.GetAlertsAsync(1)).Count);
+    }
+
+    private static async Task<int> CountJobsAsyncAll(TempStore t)
+    {
+        // Complete claims one by one so that every job of the incident can be counted.
+        var total = 0;
+        while (true)
+        {
+            var jobs = await t.Store.WriteAsync(s => s.ClaimDueJobs(1000, TimeSpan.FromMinutes(1)));
+            if (jobs.Count == 0)
+            {
+                return total;
+            }
+
+            total += jobs.Count;
+            await t.Store.WriteAsync(s =>
+            {
+                foreach (var j in jobs)
+                {
+                    s.CompleteJob(j.Id);
+                }
+
+                return 0;
+            });
+        }
+    }
+}

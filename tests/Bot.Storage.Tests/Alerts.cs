@@ -1,0 +1,22 @@
+using Bot.Core.Alerts;
+using Bot.Core.Intake;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>Builds alerts and batches for tests.</summary>
+internal static class Alerts
+{
+    public static Alert Firing(string fingerprint, DateTimeOffset startsAt, string name = "HighErrorRate", string severity = "warning", string? instance = null) =>
+        new(
+            fingerprint,
+            AlertStatus.Firing,
+            LabelSet.From(new Dictionary<string, string> { ["alertname"] = name, ["severity"] = severity, ["instance"] = instance ?? fingerprint }),
+            LabelSet.From(new Dictionary<string, string> { ["summary"] = $"{name} on {instance ?? fingerprint}" }),
+            startsAt,
+            null,
+            null);
+
+    public static Alert Resolved(this Alert alert, DateTimeOffset endsAt) => alert with { Status = AlertStatus.Resolved, EndsAt = endsAt };
+
+    public static AlertBatch Batch(string? groupKey, params Alert[] alerts) => new("alertmanager", groupKey, alerts);
+}

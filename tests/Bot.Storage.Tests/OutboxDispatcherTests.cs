@@ -1,0 +1,131 @@
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+using static Bot.Storage.Tests.Alerts;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>The outbox on the real store and a fake clock: done once, retried with backoff, failures reported.</summary>
+public class OutboxDispatcherTests
+{
+    private static readonly DateTimeOffset T0 = TempStore.Start;
+
+    private static OutboxDispatcher CreateSut(TempStore t, params IEffectHandler[] handlers) =>
+        new(t.Store, handlers, t.Time, Options.Create(new OutboxOptions { RetryBaseDelay = TimeSpan.FromSeconds(2), RetryMaxDelay = TimeSpan.FromSeconds(10) }), NullLogger<OutboxDispatcher>.Instance);
+
+    private static Mock<IEffectHandler> Handler(string kind)
+    {
+        var mock = new Mock<IEffectHandler>();
+        mock.SetupGet(h => h.Kind).Returns(kind);
+        return mock;
+    }
+
+    [Fact]
+    public async Task RunOnce_Success_RunsEachJobOnce()
+    {
+        await using var t = TempStore.Create();
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Post);
+
+        var sut = CreateSut(t, handler.Object);
+        Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
+
+        handler.Verify(h => h.HandleAsync(It.Is<EffectJob>(j => j.Key == "k"), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
+    {
+        await using var t = TempStore.Create();
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Post);
+        handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new HttpRequestException("503"))
+            .ThrowsAsync(new HttpRequestException("503"))
+            .Returns(Task.CompletedTask);
+        var sut = CreateSut(t, handler.Object);
+
+        await sut.RunOnceAsync(CancellationToken.None);            // try 1 fails: due in 2 s
+        t.Time.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
+        t.Time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None)); // try 2 fails: due in 4 s
+        t.Time.Advance(TimeSpan.FromSeconds(3.9));
+        Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
+        t.Time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None)); // try 3 succeeds
+        t.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
+
+        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
+    }
+
+    [Fact]
+    public async Task RunOnce_RetryLater_WaitsAsAsked()
+    {
+        await using var t = TempStore.Create();
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Post);
+        handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RetryLaterException("429", TimeSpan.FromSeconds(30)))
+            .Returns(Task.CompletedTask);
+        var sut = CreateSut(t, handler.Object);
+
+        await sut.RunOnceAsync(CancellationToken.None);
+        t.Time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
+        t.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Backoff_DoublesUpToTheCap()
+    {
+        await using var t = TempStore.Create();
+        var sut = CreateSut(t);
+
+        Assert.Equal([2, 4, 8, 10, 10], new[] { 1, 2, 3, 4, 40 }.Select(a => sut.Backoff(a).TotalSeconds));
+    }
+
+    [Fact]
+    public async Task RunOnce_PermanentFailure_IsNotRetried_AndLandsOnTheTimeline()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var handler = Handler(EffectKinds.OpenChannel);
+        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new PermanentEffectException("invalid_auth: the bot token was refused"));
+        var sut = CreateSut(t, handler.Object, Handler(EffectKinds.PostSummary).Object, Handler(EffectKinds.Announce).Object);
+
+        await sut.RunOnceAsync(CancellationToken.None);
+        t.Time.Advance(TimeSpan.FromHours(1));
+        await sut.RunOnceAsync(CancellationToken.None);
+
+        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
+        var entry = Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed);
+        Assert.Equal("Could not create the incident channel: invalid_auth: the bot token was refused", entry.Text);
+    }
+
+    [Fact]
+    public async Task RunOnce_FailingPastGiveUp_IsReportedOnce()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var handler = Handler(EffectKinds.OpenChannel);
+        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("connection refused"));
+        var sut = new OutboxDispatcher(
+            t.Store, [handler.Object], t.Time, Options.Create(new OutboxOptions { GiveUpAfter = TimeSpan.FromMinutes(10), RetryMaxDelay = TimeSpan.FromMinutes(1) }), NullLogger<OutboxDispatcher>.Instance);
+
+        for (var i = 0; i < 30; i++)
+        {
+            await sut.RunOnceAsync(CancellationToken.None);
+            t.Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("connection refused"));
+    }
+}

@@ -1,0 +1,156 @@
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Data.Sqlite;
+using static Bot.Storage.Tests.Alerts;
+
+namespace Bot.Storage.Tests;
+
+public class SqliteIncidentStoreTests
+{
+    private static readonly DateTimeOffset T0 = TempStore.Start;
+
+    private static EffectJob Job(string key, string order = "INC-1") => new(key, EffectKinds.Post, order, "{\"incident\":1}", T0);
+
+    [Fact]
+    public async Task WriteAsync_FailingUnit_IsUndoneAlone()
+    {
+        await using var t = TempStore.Create();
+
+        var good = t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var bad = t.Store.WriteAsync<int>(s =>
+        {
+            s.Enqueue(Job("half-done"));
+            throw new InvalidOperationException("boom");
+        });
+        var good2 = t.IngestAsync(Batch("g2", Firing("a1", T0)));
+
+        await good;
+        await good2;
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
+        Assert.Equal("boom", e.Message);
+        Assert.Equal(2, (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10))).Count);
+        Assert.True(await t.Store.WriteAsync(s => s.Enqueue(Job("half-done")))); // the failed unit left nothing
+    }
+
+    [Fact]
+    public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+
+        var e = await Assert.ThrowsAsync<SqliteException>(() => t.Store.WriteAsync(s =>
+        {
+            var (twin, _) = Incident.Open("twin", Severity.Sev3, "alertmanager", "alertmanager:group:g1", Actor.Bot, "x", s.Now);
+            s.InsertIncident(twin);
+            return 0;
+        }));
+
+        Assert.Equal(19, e.SqliteErrorCode); // constraint
+    }
+
+    [Fact]
+    public async Task Reopen_KeepsEverything()
+    {
+        await using var t = TempStore.Create();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("a2", T0)));
+
+        await t.ReopenAsync();
+
+        Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
+        Assert.Equal(3, (await t.Store.GetTimelineAsync(1)).Count);
+        var report = await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        Assert.Equal(1, report.UnchangedAlerts);
+    }
+
+    [Fact]
+    public async Task WriteAsync_AfterDispose_ThrowsStoreUnavailable()
+    {
+        var t = TempStore.Create();
+        await t.Store.DisposeAsync();
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => t.Store.WriteAsync(s => 1));
+    }
+
+    [Fact]
+    public async Task ListIncidents_FiltersByStatusAndOpen_NewestFirst()
+    {
+        await using var t = TempStore.Create();
+        for (var i = 1; i <= 3; i++)
+        {
+            await t.IngestAsync(Batch($"g{i}", Firing("a", T0)));
+        }
+
+        await t.Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(2)!;
+            i.Resolve(Actor.Bot, s.Now);
+            s.UpdateIncident(i);
+            return 0;
+        });
+
+        Assert.Equal([3L, 2L, 1L], (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10))).Select(i => i.Number));
+        Assert.Equal([3L, 1L], (await t.Store.ListIncidentsAsync(new IncidentQuery(null, true, 10))).Select(i => i.Number));
+        Assert.Equal([2L], (await t.Store.ListIncidentsAsync(new IncidentQuery(IncidentStatus.Resolved, false, 10))).Select(i => i.Number));
+        Assert.Equal([3L], (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 1))).Select(i => i.Number));
+    }
+
+    [Fact]
+    public async Task Enqueue_SameKeyTwice_KeepsOneJob()
+    {
+        await using var t = TempStore.Create();
+
+        Assert.True(await t.Store.WriteAsync(s => s.Enqueue(Job("k1"))));
+        Assert.False(await t.Store.WriteAsync(s => s.Enqueue(Job("k1"))));
+    }
+
+    [Fact]
+    public async Task ClaimDueJobs_OnePerOrderingKey_InOrder_AndHonoursDueTimeAndLease()
+    {
+        await using var t = TempStore.Create();
+        await t.Store.WriteAsync(s => s.Enqueue(Job("a1", "A")) && s.Enqueue(Job("a2", "A")) && s.Enqueue(Job("b1", "B")));
+
+        var first = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(["a1", "b1"], first.Select(j => j.Key));
+        Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))); // a2 waits for a1
+
+        // a1 fails and is due again in 30 s: a2 still waits behind it.
+        await t.Store.WriteAsync(s => { s.RetryJob(first[0].Id, s.Now.AddSeconds(30), "slack down"); s.CompleteJob(first[1].Id); return 0; });
+        Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+
+        t.Time.Advance(TimeSpan.FromSeconds(30));
+        var retried = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        Assert.Equal("a1", retried.Key);
+        Assert.Equal(1, retried.Attempts);
+
+        // A claim whose lease ran out (its runner died) is claimed again.
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("a1", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Key);
+        await t.Store.WriteAsync(s => { s.CompleteJob(retried.Id); return 0; });
+        Assert.Equal("a2", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Key);
+    }
+
+    [Fact]
+    public async Task Reopen_ReleasesClaimsOfThePreviousRun()
+    {
+        await using var t = TempStore.Create();
+        await t.Store.WriteAsync(s => s.Enqueue(Job("a1")));
+        Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromHours(1))));
+
+        await t.ReopenAsync();
+
+        Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromHours(1))));
+    }
+
+    [Fact]
+    public async Task JobsEnqueued_IsRaisedAfterCommit()
+    {
+        await using var t = TempStore.Create();
+        var raised = new TaskCompletionSource();
+        t.Store.JobsEnqueued += () => raised.TrySetResult();
+
+        await t.Store.WriteAsync(s => s.Enqueue(Job("x")));
+
+        await raised.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
