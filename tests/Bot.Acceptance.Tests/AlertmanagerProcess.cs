@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>
+/// A real Prometheus Alertmanager (Debian package prometheus-alertmanager) on 127.0.0.1, gossip off, with a
+/// webhook receiver pointed at the bot. .ci/run installs it; a machine without it fails the test, never skips.
+/// </summary>
+public sealed class AlertmanagerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _folder;
+    private readonly StringBuilder _output = new();
+
+    private AlertmanagerProcess(Process process, string folder, Uri address)
+    {
+        _process = process;
+        _folder = folder;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string Binary =>
+        Environment.GetEnvironmentVariable("ALERTMANAGER_BIN") is { Length: > 0 } bin ? bin
+        : new[] { "/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager", "/usr/bin/alertmanager" }.FirstOrDefault(File.Exists)
+          ?? throw new InvalidOperationException(
+              "Prometheus Alertmanager is not installed: run 'apt-get install prometheus-alertmanager' (.ci/run does) or set ALERTMANAGER_BIN.");
+
+    public static async Task<AlertmanagerProcess> StartAsync(Uri webhookUrl, string bearerToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bot-alertmanager", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        var config = Path.Combine(folder, "alertmanager.yml");
+        await File.WriteAllTextAsync(config, $"""
+            route:
+              receiver: bot
+              group_by: ['alertname', 'service']
+              group_wait: 1s
+              group_interval: 2s
+              repeat_interval: 1h
+            receivers:
+              - name: bot
+                webhook_configs:
+                  - url: {webhookUrl}
+                    send_resolved: true
+                    http_config:
+                      authorization:
+                        type: Bearer
+                        credentials: {bearerToken}
+            """);
+        var port = FreePort();
+        var start = new ProcessStartInfo(Binary)
+        {
+            ArgumentList =
+            {
+                $"--config.file={config}",
+                $"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+                $"--storage.path={Path.Combine(folder, "data")}",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(start)!;
+        var am = new AlertmanagerProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => am.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => am.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"Alertmanager exited with {process.ExitCode}: {am.Output}");
+            }
+
+            try
+            {
+                if ((await am.Client.GetAsync("-/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return am;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        await am.DisposeAsync();
+        throw new TimeoutException($"Alertmanager did not become ready: {am.Output}");
+    }
+
+    /// <summary>Posts alerts to Alertmanager's API v2, as Prometheus would.</summary>
+    public async Task PostAlertsAsync(string json)
+    {
+        var response = await Client.PostAsync("api/v2/alerts", new StringContent(json, Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

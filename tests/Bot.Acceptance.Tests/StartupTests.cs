@@ -1,0 +1,45 @@
+namespace Bot.Acceptance.Tests;
+
+/// <summary>A bad setting stops the bot with one message naming the key.</summary>
+public class StartupTests
+{
+    [Theory]
+    [InlineData("Webhooks:Sources:alertmanager:Format", "xml", "Webhooks:Sources:alertmanager:Format is 'xml'; expected one of alertmanager, grafana, generic.")]
+    [InlineData("Webhooks:Sources:am:Token", "short", "Webhooks:Sources:am:Token must be at least 8 characters")]
+    [InlineData("Incidents:DefaultSeverity", "SEV9", "Incidents:DefaultSeverity is 'SEV9'")]
+    [InlineData("Storage:Provider", "Oracle", "Storage:Provider is 'Oracle'")]
+    [InlineData("Outbox:Concurrency", "0", "Concurrency")]
+    public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.StartsWith("Webhooks:Sources:am:", StringComparison.Ordinal))
+        {
+            settings["Webhooks:Sources:am:Format"] = "alertmanager";
+        }
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => BotServer.StartAsync(settings));
+
+        var message = BotApp.StartupError(e);
+        Assert.NotNull(message);
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public async Task UnopenableDatabase_StopsStartWithMessageNamingTheKey()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bot-acceptance", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(Path.Combine(folder, "bot.db")); // a folder where the file should be
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => BotServer.StartAsync(folder: folder));
+
+        Assert.StartsWith("Storage:SqlitePath", BotApp.StartupError(e));
+    }
+
+    [Fact]
+    public async Task Program_WithBadSetting_ExitsWith2()
+    {
+        var code = await BotApp.RunAsync(["--urls=http://127.0.0.1:0", "--Incidents:DefaultSeverity=urgent", $"--Storage:SqlitePath={Path.GetTempFileName()}.db"]);
+
+        Assert.Equal(2, code);
+    }
+}

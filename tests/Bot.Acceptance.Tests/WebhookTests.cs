@@ -1,0 +1,210 @@
+using System.Net;
+using System.Text.Json;
+using Bot.Core.Ports;
+using Moq;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>The webhook endpoint over real HTTP (Kestrel on 127.0.0.1).</summary>
+public class WebhookTests
+{
+    private const string Token = "example-token";
+
+    private static Task<BotServer> StartAsync() =>
+        BotServer.StartAsync(new Dictionary<string, string?> { ["Webhooks:Sources:alertmanager:Token"] = Token });
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    private static async Task<int> IncidentCountAsync(BotServer bot) => (await bot.GetJsonAsync("/api/incidents")).GetArrayLength();
+
+    [Fact]
+    public async Task Fire_Repeat_Resolve_OverHttp()
+    {
+        await using var bot = await StartAsync();
+
+        var fired = await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), Token);
+        var repeated = await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), Token);
+        var resolved = await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-resolved.json"), Token);
+
+        Assert.Equal(HttpStatusCode.OK, fired.StatusCode);
+        var firedBody = JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("INC-1", firedBody.GetProperty("opened")[0].GetString());
+        Assert.Equal(2, firedBody.GetProperty("newAlerts").GetInt32());
+        var repeatedBody = JsonDocument.Parse(await repeated.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(0, repeatedBody.GetProperty("opened").GetArrayLength());
+        Assert.Equal(2, repeatedBody.GetProperty("unchangedAlerts").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+
+        var list = await bot.GetJsonAsync("/api/incidents");
+        Assert.Equal(1, list.GetArrayLength());
+        var details = await bot.GetJsonAsync("/api/incidents/INC-1");
+        Assert.Equal("triggered", details.GetProperty("incident").GetProperty("status").GetString()); // a person resolves
+        Assert.Equal("SEV1", details.GetProperty("incident").GetProperty("severity").GetString());
+        Assert.All(details.GetProperty("alerts").EnumerateArray(), a => Assert.Equal("resolved", a.GetProperty("status").GetString()));
+        var kinds = details.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.Equal(2, kinds.Count(k => k == "alert_firing"));
+        Assert.Equal(2, kinds.Count(k => k == "alert_resolved"));
+        Assert.Single(kinds, k => k == "incident_opened");
+    }
+
+    [Fact]
+    public async Task Join_SameGroupNewAlert_JoinsOpenIncident()
+    {
+        await using var bot = await StartAsync();
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), Token);
+
+        var third = Fixture.Text("alertmanager/v4-firing.json").Replace("bc86f931fa0f3056", "0000000000000003").Replace("lb-1:9100", "lb-3:9100");
+        var response = await bot.PostWebhookAsync("alertmanager", third, Token);
+
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("INC-1", body.GetProperty("updated")[0].GetString());
+        Assert.Equal(3, (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("alerts").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Incident_GetsChannelSummaryAndAnnouncementInLocalChat()
+    {
+        await using var bot = await StartAsync();
+
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), Token);
+
+        var details = await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1"),
+            d => d.GetProperty("incident").GetProperty("channel").ValueKind == JsonValueKind.String,
+            TimeSpan.FromSeconds(10),
+            "the incident channel");
+        var channel = details.GetProperty("incident").GetProperty("channel").GetString()!;
+        Assert.Matches("^inc-\\d{8}-higherrorrate", channel);
+        var chat = Path.Combine(bot.Folder, "chat");
+        var announcement = await BotServer.EventuallyAsync(
+            () => Task.FromResult(File.Exists(Path.Combine(chat, "incidents.jsonl")) ? File.ReadAllText(Path.Combine(chat, "incidents.jsonl")) : ""),
+            text => text.Contains("INC-1"),
+            TimeSpan.FromSeconds(10),
+            "the announcement");
+        Assert.Contains(channel, announcement);
+        var log = File.ReadAllText(Path.Combine(chat, channel + ".jsonl"));
+        Assert.Contains("\"pinned\":true", log);
+        Assert.Contains("incident_ack:INC-1", log);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-token")]
+    public async Task MissingOrWrongToken_Is401_AndNothingStored(string? token)
+    {
+        await using var bot = await StartAsync();
+
+        var response = await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Contains("requires 'Authorization: Bearer <token>'", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Fact]
+    public async Task UnknownSource_Is404()
+    {
+        await using var bot = await StartAsync();
+
+        var response = await bot.PostWebhookAsync("pagerduty", "{}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("No webhook source is named 'pagerduty'", (await ProblemAsync(response)).GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"version\":\"4\",\"alerts\":[", "Malformed JSON")]
+    [InlineData("{\"version\":\"3\",\"alerts\":[]}", "expects version '4'")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"}}]}", "alerts[0].startsAt is required")]
+    public async Task BadBody_Is400WithProblem_AndNothingStored(string body, string expected)
+    {
+        await using var bot = await StartAsync();
+
+        var response = await bot.PostWebhookAsync("alertmanager", body, Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Contains(expected, problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Fact]
+    public async Task BadAlertAmongGoodOnes_RejectsTheWholeWebhook()
+    {
+        await using var bot = await StartAsync();
+        var json = Fixture.Text("alertmanager/v4-firing.json").Replace("\"status\": \"firing\",\n            \"labels\"", "\"status\": \"burning\",\n            \"labels\"");
+        Assert.Contains("burning", json);
+
+        var response = await bot.PostWebhookAsync("alertmanager", json, Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BodyOverOneMiB_Is413(bool chunked)
+    {
+        await using var bot = await StartAsync();
+        var big = "{\"title\":\"" + new string('x', 1024 * 1024) + "\"}";
+        HttpContent content = chunked
+            ? new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(big)))
+            : new StringContent(big);
+        if (chunked)
+        {
+            content.Headers.ContentLength = null;
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/generic") { Content = content };
+        request.Headers.TransferEncodingChunked = chunked;
+        var response = await bot.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("1048576 bytes", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Fact]
+    public async Task StoreUnavailable_Is503WithRetryAfter_NeverA2xx()
+    {
+        var store = new Mock<IIncidentStore>();
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IIncidentSession, Core.Intake.IngestReport>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IIncidentSession, IReadOnlyList<Core.Effects.EffectJob>>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
+        store.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new StoreUnavailableException("disk I/O error"));
+        await using var bot = await BotServer.StartAsync(configure: b => b.Services.AddSingleton(store.Object));
+
+        var response = await bot.PostWebhookAsync("generic", "{\"title\":\"Disk full\"}");
+        var ready = await bot.Client.GetAsync("/readyz");
+        var live = await bot.Client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Contains("not stored", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Generic_And_Grafana_Sources_Work()
+    {
+        await using var bot = await StartAsync();
+
+        var generic = await bot.PostWebhookAsync("generic", Fixture.Text("generic/firing.json"));
+        var grafana = await bot.PostWebhookAsync("grafana", Fixture.Text("grafana/v1-firing.json"));
+
+        Assert.Equal(HttpStatusCode.OK, generic.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, grafana.StatusCode);
+        var list = await bot.GetJsonAsync("/api/incidents");
+        Assert.Equal(["grafana", "generic"], list.EnumerateArray().Select(i => i.GetProperty("source").GetString()));
+        Assert.Equal("SEV2", list[0].GetProperty("severity").GetString());
+    }
+}
