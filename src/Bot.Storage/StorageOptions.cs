@@ -11,6 +11,13 @@ public sealed class StorageOptions
     /// <summary>The SQLite database file, created with its schema on first start. Default <c>data/bot.db</c>.</summary>
     public string SqlitePath { get; set; } = Path.Combine("data", "bot.db");
 
+    /// <summary>
+    /// SQLite's <c>synchronous</c> setting. <c>Full</c> (the default): each commit is on disk before a webhook is
+    /// answered, so not even a power cut loses an acknowledged alert. <c>Normal</c>: faster; a commit survives a
+    /// crash of the bot but may be lost if the machine loses power.
+    /// </summary>
+    public string Synchronous { get; set; } = "Full";
+
     /// <summary>Most units of work committed in one transaction. Default 256.</summary>
     public int MaxBatch { get; set; } = 256;
 

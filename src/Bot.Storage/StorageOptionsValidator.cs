@@ -23,6 +23,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add($"{s}:SqlitePath '{options.SqlitePath}' contains characters not allowed in a path.");
         }
 
+        if (!string.Equals(options.Synchronous, "Full", StringComparison.OrdinalIgnoreCase) && !string.Equals(options.Synchronous, "Normal", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{s}:Synchronous is '{options.Synchronous}'; expected Full or Normal.");
+        }
+
         if (options.MaxBatch is < 1 or > 10_000)
         {
             errors.Add($"{s}:MaxBatch is {options.MaxBatch}; expected 1 to 10000.");

@@ -1,1 +1,9 @@
-﻿Console.WriteLine("Hello, World!");
+using Bot.Benchmarks;
+
+// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- store
+return args.FirstOrDefault() switch
+{
+    "store" => await StoreBenchmark.RunAsync(args),
+    _ => await IngestBenchmark.RunAsync(args),
+};

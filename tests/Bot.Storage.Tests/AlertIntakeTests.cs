@@ -1,4 +1,5 @@
 using Bot.Core.Alerts;
+using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
@@ -65,7 +66,8 @@ public class AlertIntakeTests
         Assert.Equal(1, report.NewAlerts);
         Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
         Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.AlertFiring && e.Text.StartsWith("Alert joined"));
-        Assert.Equal(4, await CountJobsAsyncAll(t)); // open channel, summary, announce + one post
+        t.Time.Advance(DigestJobs.Window + DigestJobs.Settle);
+        Assert.Equal(4, await CountJobsAsyncAll(t)); // open channel, summary, announce + the digest
     }
 
     [Fact]

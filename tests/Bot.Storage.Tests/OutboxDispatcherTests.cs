@@ -27,8 +27,8 @@ public class OutboxDispatcherTests
     public async Task RunOnce_Success_RunsEachJobOnce()
     {
         await using var t = TempStore.Create();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Post);
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Digest);
 
         var sut = CreateSut(t, handler.Object);
         Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None));
@@ -41,8 +41,8 @@ public class OutboxDispatcherTests
     public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
     {
         await using var t = TempStore.Create();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Post);
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Digest);
         handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new HttpRequestException("503"))
             .ThrowsAsync(new HttpRequestException("503"))
@@ -68,8 +68,8 @@ public class OutboxDispatcherTests
     public async Task RunOnce_RetryLater_WaitsAsAsked()
     {
         await using var t = TempStore.Create();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Post, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Post);
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
+        var handler = Handler(EffectKinds.Digest);
         handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new RetryLaterException("429", TimeSpan.FromSeconds(30)))
             .Returns(Task.CompletedTask);

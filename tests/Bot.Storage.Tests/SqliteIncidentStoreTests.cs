@@ -10,7 +10,7 @@ public class SqliteIncidentStoreTests
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
-    private static EffectJob Job(string key, string order = "INC-1") => new(key, EffectKinds.Post, order, "{\"incident\":1}", T0);
+    private static EffectJob Job(string key, string order = "INC-1") => new(key, EffectKinds.Digest, order, "{\"incident\":1}", T0);
 
     [Fact]
     public async Task WriteAsync_FailingUnit_IsUndoneAlone()
@@ -58,7 +58,7 @@ public class SqliteIncidentStoreTests
         await t.ReopenAsync();
 
         Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
-        Assert.Equal(3, (await t.Store.GetTimelineAsync(1)).Count);
+        Assert.Equal(2, (await t.Store.GetTimelineAsync(1)).Count); // "2 alerts firing", "incident opened"
         var report = await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         Assert.Equal(1, report.UnchangedAlerts);
     }

@@ -76,11 +76,27 @@ public sealed class AnnounceHandler(IIncidentStore store, IChat chat) : ChatEffe
         chat.AnnounceAsync(IncidentMessages.Announcement(incident), job.Key, cancellationToken);
 }
 
-/// <summary>Posts a line of news (alerts joined or resolved) in the incident channel.</summary>
-public sealed class PostMessageHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+/// <summary>Posts the digest of a window: the automatic timeline entries recorded in it (see <see cref="DigestJobs"/>).</summary>
+public sealed class DigestHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
 {
-    public override string Kind => EffectKinds.Post;
+    public const int MaxLines = 20;
 
-    protected override Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken) =>
-        chat.PostAsync(ChannelOf(incident), new ChatMessage(payload.Text ?? ""), job.Key, cancellationToken);
+    public override string Kind => EffectKinds.Digest;
+
+    protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
+    {
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(payload.From ?? 0);
+        var to = DateTimeOffset.FromUnixTimeMilliseconds(payload.To ?? long.MaxValue / 2);
+        var lines = (await Store.GetTimelineRecordedAsync(incident.Number, from, to, cancellationToken))
+            .Where(e => e.Author.Id.StartsWith("source:", StringComparison.Ordinal) && e.RecordedAt > incident.CreatedAt) // the summary tells the opening
+            .Select(e => $"{e.At.UtcDateTime:HH:mm:ss} UTC  {e.Text}")
+            .ToList();
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        var text = string.Join("\n", lines.Take(MaxLines)) + (lines.Count > MaxLines ? $"\n... and {lines.Count - MaxLines} more updates (see the timeline)" : "");
+        await chat.PostAsync(ChannelOf(incident), new ChatMessage(text), job.Key, cancellationToken);
+    }
 }

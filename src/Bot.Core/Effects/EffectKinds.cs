@@ -6,14 +6,14 @@ public static class EffectKinds
     public const string OpenChannel = "chat.open_channel";
     public const string PostSummary = "chat.post_summary";
     public const string Announce = "chat.announce";
-    public const string Post = "chat.post";
+    public const string Digest = "chat.digest";
 
     public static string Describe(string kind) => kind switch
     {
         OpenChannel => "create the incident channel",
         PostSummary => "post the incident summary",
         Announce => "announce the incident",
-        Post => "post to the incident channel",
+        Digest => "post the alert digest to the incident channel",
         _ => $"run '{kind}'",
     };
 }

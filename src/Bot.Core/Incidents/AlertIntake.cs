@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Bot.Core.Alerts;
+using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
@@ -9,8 +9,9 @@ namespace Bot.Core.Incidents;
 /// <summary>
 /// The grouping stage: applies a webhook's alerts to incidents inside one unit of work. A firing alert opens an
 /// incident unless an open incident holds its group, and then joins it; a repeat changes nothing; a resolution
-/// is recorded on the incident that holds the alert. Every change is a timeline entry, and chat effects are
-/// enqueued in the same unit of work.
+/// is recorded on the incident that holds the alert. Each webhook writes one timeline entry per incident and
+/// kind of change (listing its alerts), so an alert storm stays readable, and chat hears of changes through a
+/// digest (at most one message per incident every <see cref="DigestJobs.Window"/>).
 /// </summary>
 public sealed class AlertIntake(IncidentRules rules)
 {
@@ -22,18 +23,28 @@ public sealed class AlertIntake(IncidentRules rules)
             run.ApplyGroup(group.Key, group);
         }
 
-        return run.Report();
+        return run.Finish();
     }
 
-    /// <summary>The state of one ingest: what changed, per incident.</summary>
+    /// <summary>The state of one ingest: the changes to record, per incident.</summary>
     private sealed class Run(IncidentRules rules, IIncidentSession s, AlertBatch batch)
     {
         private readonly Actor _source = Actor.Source(batch.Source);
         private readonly List<string> _opened = [];
-        private readonly Dictionary<long, List<string>> _changes = [];
+        private readonly HashSet<long> _updated = [];
+        private readonly List<(long Incident, TimelineEntry Entry)> _openings = [];
+        private readonly Dictionary<(long Incident, Change Change), List<(Alert Alert, DateTimeOffset At)>> _changes = [];
         private int _new;
         private int _changed;
         private int _unchanged;
+
+        private enum Change
+        {
+            Opened,
+            Joined,
+            FiringAgain,
+            Resolved,
+        }
 
         public void ApplyGroup(string groupKey, IEnumerable<Alert> alerts)
         {
@@ -53,28 +64,27 @@ public sealed class AlertIntake(IncidentRules rules)
 
             if (incident is not null && resolvedSome && rules.AutoResolve && incident.IsOpen && s.CountFiringAlerts(incident.Number) == 0)
             {
+                Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));
                 s.UpdateIncident(incident);
-                Note(incident.Number, "All alerts resolved: the incident is resolved (auto-resolve).");
+                _updated.Add(incident.Number);
             }
         }
 
-        public IngestReport Report()
+        public IngestReport Finish()
         {
-            foreach (var (number, lines) in _changes)
+            Flush();
+            foreach (var number in _updated)
             {
-                var text = string.Join("\n", lines);
-                var key = $"{Incident.FormatKey(number)}:post:{s.Now.ToUnixTimeMilliseconds()}:{Fingerprint.Of(Alerts.LabelSet.Empty, text)}";
-                s.Enqueue(new EffectJob(key, EffectKinds.Post, Incident.FormatKey(number), ChatPayload.For(number, text), s.Now));
+                s.Enqueue(DigestJobs.For(number, s.Now));
             }
 
-            var updated = _changes.Keys.Select(Incident.FormatKey).Except(_opened).ToList();
+            var updated = _updated.Select(Incident.FormatKey).Except(_opened).ToList();
             return new IngestReport(_opened, updated, _new, _changed, _unchanged);
         }
 
         private Incident Fire(Incident? incident, string groupKey, Alert alert)
         {
-            var at = alert.StartsAt < s.Now ? alert.StartsAt : s.Now;
             var severity = rules.SeverityOf(alert);
             if (incident is null)
             {
@@ -82,9 +92,13 @@ public sealed class AlertIntake(IncidentRules rules)
                     alert.Title, severity, batch.Source, groupKey, _source, $"Incident opened by alert {alert.Title} from {batch.Source}.", s.Now);
                 s.InsertIncident(opened);
                 s.UpsertAlert(opened.Number, groupKey, alert);
-                s.AppendTimeline(opened.Number, new TimelineEntry(at, TimelineKind.AlertFiring, _source, $"Alert firing: {alert.Title} {alert.Labels}"));
-                s.AppendTimeline(opened.Number, entry);
-                EnqueueOpening(opened);
+                Add(opened.Number, Change.Opened, alert);
+                _openings.Add((opened.Number, entry));
+                foreach (var kind in new[] { EffectKinds.OpenChannel, EffectKinds.PostSummary, EffectKinds.Announce })
+                {
+                    s.Enqueue(new EffectJob($"{opened.Key}:{kind}", kind, opened.Key, ChatPayload.For(opened.Number), s.Now));
+                }
+
                 _opened.Add(opened.Key);
                 _new++;
                 return opened;
@@ -94,13 +108,13 @@ public sealed class AlertIntake(IncidentRules rules)
             if (known is null)
             {
                 s.UpsertAlert(incident.Number, groupKey, alert);
-                Record(incident, new TimelineEntry(at, TimelineKind.AlertFiring, _source, $"Alert joined: {alert.Title} {alert.Labels}"));
+                Add(incident.Number, _opened.Contains(incident.Key) ? Change.Opened : Change.Joined, alert);
                 _new++;
             }
             else if (known.Alert.Status == AlertStatus.Resolved && alert.StartsAt > known.Alert.StartsAt)
             {
                 s.UpsertAlert(incident.Number, groupKey, alert);
-                Record(incident, new TimelineEntry(at, TimelineKind.AlertFiring, _source, $"Alert firing again: {alert.Title} {alert.Labels}"));
+                Add(incident.Number, Change.FiringAgain, alert);
                 _changed++;
             }
             else
@@ -112,7 +126,7 @@ public sealed class AlertIntake(IncidentRules rules)
             if (incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
             {
                 s.UpdateIncident(incident);
-                Record(incident, raised);
+                s.AppendTimeline(incident.Number, raised);
             }
 
             return incident;
@@ -129,51 +143,54 @@ public sealed class AlertIntake(IncidentRules rules)
             }
 
             var ended = alert.EndsAt is { } end && end < s.Now ? end : s.Now;
-            s.UpsertAlert(known.IncidentNumber, groupKey, alert with { EndsAt = ended });
-            var entry = new TimelineEntry(ended, TimelineKind.AlertResolved, _source, $"Alert resolved: {alert.Title} {alert.Labels}");
-            s.AppendTimeline(known.IncidentNumber, entry);
-            Note(known.IncidentNumber, entry.Text);
+            var resolved = alert with { EndsAt = ended };
+            s.UpsertAlert(known.IncidentNumber, groupKey, resolved);
+            Add(known.IncidentNumber, Change.Resolved, resolved);
             _changed++;
             return true;
         }
 
-        private void Record(Incident incident, TimelineEntry entry)
+        private void Add(long incident, Change change, Alert alert)
         {
-            s.AppendTimeline(incident.Number, entry);
-            if (!_opened.Contains(incident.Key))
+            var at = change == Change.Resolved ? alert.EndsAt!.Value : alert.StartsAt < s.Now ? alert.StartsAt : s.Now;
+            if (!_changes.TryGetValue((incident, change), out var list))
             {
-                Note(incident.Number, entry.Text);
+                _changes[(incident, change)] = list = [];
+            }
+
+            list.Add((alert, at));
+            if (change != Change.Opened)
+            {
+                _updated.Add(incident);
             }
         }
 
-        private void Note(long incident, string line)
+    /// <summary>
+        /// Writes one timeline entry per incident and kind of change, at the earliest time among its alerts, then
+        /// the "incident opened" entries (so that, at equal times, the alerts come first).
+        /// </summary>
+        private void Flush()
         {
-            if (!_changes.TryGetValue(incident, out var lines))
+            foreach (var ((incident, change), alerts) in _changes)
             {
-                _changes[incident] = lines = [];
+                var (kind, verb) = change switch
+                {
+                    Change.Opened => (TimelineKind.AlertFiring, "firing"),
+                    Change.Joined => (TimelineKind.AlertFiring, "joined"),
+                    Change.FiringAgain => (TimelineKind.AlertFiring, "firing again"),
+                    _ => (TimelineKind.AlertResolved, "resolved"),
+                };
+                var at = alerts.Min(a => a.At);
+                s.AppendTimeline(incident, new TimelineEntry(at, kind, _source, AlertListText.Describe(verb, alerts.Select(a => a.Alert).ToList())));
             }
 
-            lines.Add(line);
-        }
-
-        private void EnqueueOpening(Incident incident)
-        {
-            var payload = ChatPayload.For(incident.Number);
-            foreach (var kind in new[] { EffectKinds.OpenChannel, EffectKinds.PostSummary, EffectKinds.Announce })
+            _changes.Clear();
+            foreach (var (incident, entry) in _openings)
             {
-                s.Enqueue(new EffectJob($"{incident.Key}:{kind}", kind, incident.Key, payload, s.Now));
+                s.AppendTimeline(incident, entry);
             }
+
+            _openings.Clear();
         }
     }
-}
-
-/// <summary>The payload of chat jobs: the incident and, for plain posts, the text.</summary>
-public sealed record ChatPayload(long Incident, string? Text = null)
-{
-    public static string For(long incident, string? text = null) =>
-        JsonSerializer.Serialize(new ChatPayload(incident, text), CoreJsonContext.Default.ChatPayload);
-
-    public static ChatPayload Read(string payload) =>
-        JsonSerializer.Deserialize(payload, CoreJsonContext.Default.ChatPayload)
-        ?? throw new PermanentEffectException("The job's payload is empty.");
 }

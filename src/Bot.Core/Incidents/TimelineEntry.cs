@@ -4,4 +4,8 @@ namespace Bot.Core.Incidents;
 /// One line of an incident's timeline: when it happened (UTC), what kind of event, who, and the text.
 /// Entries are never edited: a correction is a new entry.
 /// </summary>
-public sealed record TimelineEntry(DateTimeOffset At, TimelineKind Kind, Actor Author, string Text);
+public sealed record TimelineEntry(DateTimeOffset At, TimelineKind Kind, Actor Author, string Text)
+{
+    /// <summary>When the bot wrote the entry (set by the store when read back); <see cref="At"/> is when it happened.</summary>
+    public DateTimeOffset? RecordedAt { get; init; }
+}

@@ -24,6 +24,9 @@ public interface IIncidentStore
     /// <summary>The timeline in time order (ties in the order recorded).</summary>
     Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>The entries the bot recorded in [<paramref name="from"/>, <paramref name="to"/>), in time order.</summary>
+    Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
     /// <summary>Throws <see cref="StoreUnavailableException"/> unless the store answers.</summary>
     Task CheckAsync(CancellationToken cancellationToken = default);
 

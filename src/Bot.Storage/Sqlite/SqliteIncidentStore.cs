@@ -16,13 +16,17 @@ namespace Bot.Storage.Sqlite;
 public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
 {
     private const int SqliteConstraint = 19;
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly int _maxBatch;
     private readonly Channel<WorkItem> _queue;
-    private readonly Task _writer;
+    private readonly TaskCompletionSource _writer;
+    private readonly string _synchronous;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _checkpointer;
     private volatile Exception? _writerFault;
 
     private SqliteIncidentStore(string connectionString, StorageOptions options, TimeProvider time, ILogger log)
@@ -36,12 +40,20 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _synchronous = options.Synchronous.ToUpperInvariant();
         var connection = OpenConnection();
         SqliteSchema.Migrate(connection, Ms(time.GetUtcNow()));
 
+        // Checkpoints copy the WAL into the database file; done by the writer they would stall every commit that
+        // triggers one, so the writer never checkpoints and a background loop does it (PASSIVE: never blocks writes).
+        SqliteSchema.Exec(connection, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;");
+        _checkpointer = Task.Run(CheckpointLoop);
+
         // One process owns a SQLite file: claims left by a previous run of it are void.
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
-        _writer = Task.Factory.StartNew(() => WriteLoop(connection), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _writer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => WriteLoop(connection)) { IsBackground = true, Name = "sqlite-writer" };
+        thread.Start();
     }
 
     public event Action? JobsEnqueued;
@@ -107,6 +119,16 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         ReadAsync<IReadOnlyList<TimelineEntry>>(
             c => All(c, $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = $n ORDER BY at, id", Timeline, ("$n", incidentNumber)));
 
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<TimelineEntry>>(
+            c => All(
+                c,
+                $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = $n AND recorded_at >= $from AND recorded_at < $to ORDER BY at, id",
+                Timeline,
+                ("$n", incidentNumber),
+                ("$from", Ms(from)),
+                ("$to", Ms(to))));
+
     public Task CheckAsync(CancellationToken cancellationToken = default)
     {
         if (_writerFault is { } fault)
@@ -120,8 +142,46 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer;
+        await _writer.Task;
+        await _stopping.CancelAsync();
+        await _checkpointer;
+        _stopping.Dispose();
         SqliteConnection.ClearAllPools();
+    }
+
+    private async Task CheckpointLoop()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        SqliteSchema.Exec(connection, $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = 5000;");
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(CheckpointInterval, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                SqliteSchema.Exec(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+            }
+            catch (SqliteException e)
+            {
+                _log.LogWarning("WAL checkpoint failed (will retry): {Reason}", e.Message);
+            }
+        }
+
+        try
+        {
+            SqliteSchema.Exec(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        catch (SqliteException)
+        {
+        }
     }
 
     private SqliteConnection OpenConnection()
@@ -130,7 +190,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         connection.Open();
 
         // WAL: readers never wait for the writer; FULL: a commit is on disk before a webhook is acknowledged.
-        SqliteSchema.Exec(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+        SqliteSchema.Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
         return connection;
     }
 
@@ -170,13 +230,14 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         return rows;
     }
 
-    private async Task WriteLoop(SqliteConnection connection)
+    /// <summary>The writer: a thread of its own, so that it never queues behind request handlers for a pool thread.</summary>
+    private void WriteLoop(SqliteConnection connection)
     {
         using var session = new SqliteSession(connection);
         var batch = new List<WorkItem>(_maxBatch);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync())
+            while (WaitForWork())
             {
                 while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
                 {
@@ -200,7 +261,14 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         finally
         {
             connection.Dispose();
+            _writer.TrySetResult();
         }
+    }
+
+    private bool WaitForWork()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void RunBatch(SqliteConnection connection, SqliteSession session, List<WorkItem> batch)

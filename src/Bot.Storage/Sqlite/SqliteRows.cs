@@ -15,7 +15,7 @@ internal static class SqliteRows
     public const string AlertColumns =
         "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
 
-    public const string TimelineColumns = "at, kind, author_id, author_name, text";
+    public const string TimelineColumns = "at, kind, author_id, author_name, text, recorded_at";
 
     public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at";
 
@@ -58,7 +58,10 @@ internal static class SqliteRows
         UpdatedAt: Time(r, 9));
 
     public static TimelineEntry Timeline(SqliteDataReader r) => new(
-        Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4));
+        Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4))
+    {
+        RecordedAt = Time(r, 5),
+    };
 
     public static EffectJob Job(SqliteDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 6))
     {

@@ -56,7 +56,7 @@ internal static class SqliteSchema
             text TEXT NOT NULL,
             recorded_at INTEGER NOT NULL
         );
-        CREATE INDEX ix_timeline_incident ON timeline (incident_number, at, id);
+        CREATE INDEX ix_timeline_incident ON timeline (incident_number, recorded_at);
 
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

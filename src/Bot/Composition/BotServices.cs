@@ -36,7 +36,7 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, OpenChannelHandler>();
         services.AddSingleton<IEffectHandler, PostSummaryHandler>();
         services.AddSingleton<IEffectHandler, AnnounceHandler>();
-        services.AddSingleton<IEffectHandler, PostMessageHandler>();
+        services.AddSingleton<IEffectHandler, DigestHandler>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 

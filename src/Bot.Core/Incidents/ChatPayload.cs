@@ -1,0 +1,15 @@
+using System.Text.Json;
+using Bot.Core.Effects;
+
+namespace Bot.Core.Incidents;
+
+/// <summary>The payload of chat jobs: the incident and, for digests, the window (Unix milliseconds).</summary>
+public sealed record ChatPayload(long Incident, long? From = null, long? To = null)
+{
+    public static string For(long incident, long? from = null, long? to = null) =>
+        JsonSerializer.Serialize(new ChatPayload(incident, from, to), CoreJsonContext.Default.ChatPayload);
+
+    public static ChatPayload Read(string payload) =>
+        JsonSerializer.Deserialize(payload, CoreJsonContext.Default.ChatPayload)
+        ?? throw new PermanentEffectException("The job's payload is empty.");
+}

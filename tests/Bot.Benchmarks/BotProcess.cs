@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bot.Benchmarks;
+
+/// <summary>The bot as its own process (the Bot.dll built beside this benchmark), on a free loopback port.</summary>
+internal sealed class BotProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private BotProcess(Process process, Uri address, string folder, TimeSpan startToReady)
+    {
+        _process = process;
+        Address = address;
+        Folder = folder;
+        StartToReady = startToReady;
+    }
+
+    public Uri Address { get; }
+
+    public string Folder { get; }
+
+    public TimeSpan StartToReady { get; }
+
+    /// <summary>Peak resident memory so far (VmHWM), in MiB.</summary>
+    public double PeakMemoryMiB => ReadStatus("VmHWM:") / 1024.0;
+
+    public double MemoryMiB => ReadStatus("VmRSS:") / 1024.0;
+
+    public static async Task<BotProcess> StartAsync(params string[] settings)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Bot.dll"));
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        foreach (var s in settings)
+        {
+            start.ArgumentList.Add(s);
+        }
+
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        var watch = Stopwatch.StartNew();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"bot: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                if ((await probe.GetAsync(new Uri(address, "readyz"))).StatusCode == HttpStatusCode.OK)
+                {
+                    return new BotProcess(process, address, folder, watch.Elapsed);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(5);
+        }
+
+        process.Kill();
+        throw new TimeoutException("The bot did not become ready in 30 s.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private long ReadStatus(string field) =>
+        File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
+            .Select(l => long.Parse(l[field.Length..].Trim().Split(' ')[0])).FirstOrDefault();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Bot.Core.Incidents;
+using Bot.Core.Intake;
+using Bot.Storage;
+using Bot.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Benchmarks;
+
+/// <summary>The grouping stage and the SQLite writer alone, in process: webhooks per second with no HTTP.</summary>
+internal static class StoreBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = 20_000;
+        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
+        await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
+        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+        var parser = new AlertmanagerParser();
+        var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
+
+        foreach (var phase in new[] { "warm-up", "measured" })
+        {
+            var offset = phase == "warm-up" ? 0 : count / 2;
+            var watch = Stopwatch.StartNew();
+            var tasks = new List<Task>(count / 2);
+            for (var i = 0; i < count / 2; i++)
+            {
+                var batch = batches[offset + i];
+                tasks.Add(store.WriteAsync(s => intake.Ingest(s, batch)));
+                if (tasks.Count >= 64)
+                {
+                    await Task.WhenAll(tasks);
+                    tasks.Clear();
+                }
+            }
+
+            await Task.WhenAll(tasks);
+            Console.WriteLine($"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each)");
+        }
+
+        return 0;
+    }
+}
