@@ -16,7 +16,8 @@ namespace Bot.Storage.Sqlite;
 public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
 {
     private const int SqliteConstraint = 19;
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
+    private const int WalResetFrames = 8192; // 32 MiB of 4 KiB pages
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -28,6 +29,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
     private volatile Exception? _writerFault;
+    private volatile bool _walNeedsReset;
 
     private SqliteIncidentStore(string connectionString, StorageOptions options, TimeProvider time, ILogger log)
     {
@@ -44,9 +46,12 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         var connection = OpenConnection();
         SqliteSchema.Migrate(connection, Ms(time.GetUtcNow()));
 
-        // Checkpoints copy the WAL into the database file; done by the writer they would stall every commit that
-        // triggers one, so the writer never checkpoints and a background loop does it (PASSIVE: never blocks writes).
-        SqliteSchema.Exec(connection, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;");
+        // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
+        // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
+        // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
+        // passes WalResetFrames, the writer checkpoints the little that is left between two batches, after which
+        // its next write starts the log from the beginning again. The file stays at that size, reused.
+        SqliteSchema.Exec(connection, "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;");
         _checkpointer = Task.Run(CheckpointLoop);
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
@@ -167,7 +172,10 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
 
             try
             {
-                SqliteSchema.Exec(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                if (Checkpoint(connection) > WalResetFrames)
+                {
+                    _walNeedsReset = true;
+                }
             }
             catch (SqliteException e)
             {
@@ -246,6 +254,11 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
 
                 RunBatch(connection, session, batch);
                 batch.Clear();
+                if (_walNeedsReset)
+                {
+                    _walNeedsReset = false;
+                    Checkpoint(connection);
+                }
             }
         }
         catch (Exception e)
@@ -263,6 +276,15 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
             connection.Dispose();
             _writer.TrySetResult();
         }
+    }
+
+    /// <summary>A passive checkpoint; returns the WAL's size in frames.</summary>
+    private static long Checkpoint(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? reader.GetInt64(1) : 0;
     }
 
     private bool WaitForWork()
