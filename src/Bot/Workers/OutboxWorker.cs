@@ -6,7 +6,7 @@ namespace Bot.Workers;
 
 /// <summary>
 /// Runs the outbox: a pass whenever a commit adds jobs, and otherwise every <see cref="OutboxOptions.PollInterval"/>
-/// (for retries that come due). Store outages are waited out, never fatal.
+/// (for retries that come due). Store outages and failed passes are waited out, never fatal.
 /// </summary>
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
@@ -29,6 +29,12 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
                 catch (StoreUnavailableException e)
                 {
                     log.LogWarning("Outbox pass skipped: {Reason}", e.Message);
+                    claimed = 0;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug must not stop the bot: the jobs stay in the outbox and the next pass tries again.
+                    log.LogError(e, "Outbox pass failed");
                     claimed = 0;
                 }
 
