@@ -7,6 +7,10 @@ namespace Bot.Core.Incidents;
 /// </summary>
 public sealed class Incident
 {
+    public static readonly string[] ProgressValues = ["investigating", "identified", "monitoring"];
+
+    private readonly SortedDictionary<string, Actor> _roles = new(StringComparer.Ordinal);
+
     private Incident(string title, Severity severity, string source, string groupKey, DateTimeOffset createdAt)
     {
         Title = title;
@@ -45,6 +49,25 @@ public sealed class Incident
     public DateTimeOffset? ResolvedAt { get; private set; }
 
     public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>Who leads the response, if anyone was named.</summary>
+    public Actor? Lead { get; private set; }
+
+    /// <summary>Other named roles (e.g. <c>comms</c>, <c>scribe</c>), by lower-case role name.</summary>
+    public IReadOnlyDictionary<string, Actor> Roles => _roles;
+
+    /// <summary>Where the investigation stands while open: investigating, identified or monitoring.</summary>
+    public string? Progress { get; private set; }
+
+    /// <summary>The postmortem's fields, as responders state them.</summary>
+    public string? Impact { get; private set; }
+
+    public string? Cause { get; private set; }
+
+    public string? Resolution { get; private set; }
+
+    /// <summary>When the last status update was posted (for update reminders).</summary>
+    public DateTimeOffset? LastUpdateAt { get; private set; }
 
     /// <summary>The chat channel made for the incident, once the chat adapter has created it.</summary>
     public string? ChannelId { get; private set; }
@@ -88,6 +111,24 @@ public sealed class Incident
             ChannelId = channelId,
             ChannelName = channelName,
         };
+
+    /// <summary>Restores the response fields (lead, roles, postmortem fields) from storage; no rules are checked.</summary>
+    public Incident WithResponse(
+        Actor? lead, IEnumerable<KeyValuePair<string, Actor>> roles, string? progress, string? impact, string? cause, string? resolution, DateTimeOffset? lastUpdateAt)
+    {
+        Lead = lead;
+        foreach (var (role, actor) in roles)
+        {
+            _roles[role] = actor;
+        }
+
+        Progress = progress;
+        Impact = impact;
+        Cause = cause;
+        Resolution = resolution;
+        LastUpdateAt = lastUpdateAt;
+        return this;
+    }
 
     /// <summary>Called by the store once, when it assigns the number.</summary>
     public void AssignNumber(long number)
@@ -161,6 +202,88 @@ public sealed class Incident
         return new TimelineEntry(now, TimelineKind.SeverityChanged, by, $"Severity raised from {before.Display()} to {severity.Display()}: {why}");
     }
 
+    /// <summary>Sets the severity, up or down (a person's call); null when unchanged.</summary>
+    public TimelineEntry? SetSeverity(Severity severity, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("change the severity of");
+        if (severity == Severity)
+        {
+            return null;
+        }
+
+        var before = Severity;
+        Severity = severity;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.SeverityChanged, by, $"{by.Name} changed the severity from {before.Display()} to {severity.Display()}.");
+    }
+
+    public TimelineEntry Retitle(string title, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("rename");
+        var before = Title;
+        Title = RequireText(title, "title");
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.Edited, by, $"{by.Name} renamed the incident from \"{before}\" to \"{Title}\".");
+    }
+
+    public TimelineEntry AssignLead(Actor lead, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("assign a lead to");
+        Lead = lead;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.RoleAssigned, by, $"{by.Name} made {lead.Name} the incident lead.");
+    }
+
+    public TimelineEntry AssignRole(string role, Actor holder, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("assign a role in");
+        var name = RequireText(role, "role").ToLowerInvariant();
+        if (name == "lead")
+        {
+            return AssignLead(holder, by, now);
+        }
+
+        _roles[name] = holder;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.RoleAssigned, by, $"{by.Name} made {holder.Name} the {name}.");
+    }
+
+    /// <summary>Records where the investigation stands (investigating, identified, monitoring).</summary>
+    public TimelineEntry SetProgress(string progress, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("update the status of");
+        var value = progress.Trim().ToLowerInvariant();
+        if (!ProgressValues.Contains(value))
+        {
+            throw new ArgumentException($"'{progress}' is not a status; use {string.Join(", ", ProgressValues)}.");
+        }
+
+        Progress = value;
+        if (Status == IncidentStatus.Triggered)
+        {
+            AcknowledgedAt = now; // working on it means someone has it
+            Status = IncidentStatus.Acknowledged;
+        }
+
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.StatusChanged, by, $"{by.Name} set the status to {value}.");
+    }
+
+    public TimelineEntry SetImpact(string text, Actor by, DateTimeOffset now) => SetField(text, by, now, "impact", v => Impact = v);
+
+    public TimelineEntry SetCause(string text, Actor by, DateTimeOffset now) => SetField(text, by, now, "root cause", v => Cause = v);
+
+    public TimelineEntry SetResolution(string text, Actor by, DateTimeOffset now) => SetField(text, by, now, "resolution", v => Resolution = v);
+
+    /// <summary>A status update for stakeholders; resets the update reminder.</summary>
+    public TimelineEntry PostUpdate(string text, Actor by, DateTimeOffset now)
+    {
+        RequireOpen("post an update to");
+        LastUpdateAt = now;
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.Update, by, RequireText(text, "update"));
+    }
+
     public TimelineEntry AttachChannel(string channelId, string channelName, DateTimeOffset now)
     {
         ChannelId = channelId;
@@ -168,6 +291,17 @@ public sealed class Incident
         UpdatedAt = now;
         return new TimelineEntry(now, TimelineKind.ChatChannel, Actor.Bot, $"Incident channel #{channelName} created.");
     }
+
+    private TimelineEntry SetField(string text, Actor by, DateTimeOffset now, string field, Action<string> set)
+    {
+        var value = RequireText(text, field);
+        set(value);
+        UpdatedAt = now;
+        return new TimelineEntry(now, TimelineKind.Edited, by, $"{by.Name} set the {field}: {value}");
+    }
+
+    private static string RequireText(string text, string what) =>
+        string.IsNullOrWhiteSpace(text) ? throw new ArgumentException($"The {what} must not be empty.") : text.Trim();
 
     private void RequireOpen(string action)
     {

@@ -11,6 +11,9 @@ public enum TimelineKind
     ChatChannel,
     EffectFailed,
     Note,
+    Update,
+    RoleAssigned,
+    Edited,
 }
 
 public static class TimelineKindText
@@ -29,6 +32,9 @@ public static class TimelineKindText
         TimelineKind.ChatChannel => "chat_channel",
         TimelineKind.EffectFailed => "effect_failed",
         TimelineKind.Note => "note",
+        TimelineKind.Update => "update",
+        TimelineKind.RoleAssigned => "role_assigned",
+        TimelineKind.Edited => "edited",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -10,7 +10,8 @@ namespace Bot.Storage.Sqlite;
 internal static class SqliteRows
 {
     public const string IncidentColumns =
-        "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name";
+        "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name, " +
+        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at";
 
     public const string AlertColumns =
         "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
@@ -42,7 +43,15 @@ internal static class SqliteRows
         resolvedAt: TimeOrNull(r, 9),
         updatedAt: Time(r, 10),
         channelId: TextOrNull(r, 11),
-        channelName: TextOrNull(r, 12));
+        channelName: TextOrNull(r, 12))
+        .WithResponse(
+            lead: r.IsDBNull(13) ? null : new Actor(r.GetString(13), r.GetString(14)),
+            roles: RolesJson.Read(r.GetString(15)),
+            progress: TextOrNull(r, 16),
+            impact: TextOrNull(r, 17),
+            cause: TextOrNull(r, 18),
+            resolution: TextOrNull(r, 19),
+            lastUpdateAt: TimeOrNull(r, 20));
 
     public static StoredAlert Alert(SqliteDataReader r) => new(
         r.GetInt64(0),

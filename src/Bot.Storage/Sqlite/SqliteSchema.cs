@@ -75,6 +75,18 @@ internal static class SqliteSchema
         CREATE INDEX ix_outbox_due ON outbox (state, due_at);
         CREATE INDEX ix_outbox_order ON outbox (ordering_key, id) WHERE state IN (0, 1);
         """,
+
+        // 2: the response: lead, roles, progress, postmortem fields, last status update
+        """
+        ALTER TABLE incidents ADD COLUMN lead_id TEXT;
+        ALTER TABLE incidents ADD COLUMN lead_name TEXT;
+        ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE incidents ADD COLUMN progress TEXT;
+        ALTER TABLE incidents ADD COLUMN impact TEXT;
+        ALTER TABLE incidents ADD COLUMN cause TEXT;
+        ALTER TABLE incidents ADD COLUMN resolution TEXT;
+        ALTER TABLE incidents ADD COLUMN last_update_at INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

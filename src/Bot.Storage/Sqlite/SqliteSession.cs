@@ -32,8 +32,10 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
         var number = (long)Command(
             """
             INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
-                mitigated_at, resolved_at, updated_at, channel_id, channel_name)
-            VALUES ($title, $sev, $status, $source, $group, $open, $created, $ack, $mit, $res, $updated, $chid, $chname)
+                mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
+                cause, resolution, last_update_at)
+            VALUES ($title, $sev, $status, $source, $group, $open, $created, $ack, $mit, $res, $updated, $chid, $chname,
+                $leadid, $leadname, $roles, $progress, $impact, $cause, $resolution, $lastupdate)
             RETURNING number
             """,
             IncidentArgs(incident)).ExecuteScalar()!;
@@ -47,7 +49,8 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             """
             UPDATE incidents SET title = $title, severity = $sev, status = $status, open_group_key = $open,
                 acknowledged_at = $ack, mitigated_at = $mit, resolved_at = $res, updated_at = $updated,
-                channel_id = $chid, channel_name = $chname
+                channel_id = $chid, channel_name = $chname, lead_id = $leadid, lead_name = $leadname, roles = $roles,
+                progress = $progress, impact = $impact, cause = $cause, resolution = $resolution, last_update_at = $lastupdate
             WHERE number = $n
             """,
             args).ExecuteNonQuery();
@@ -188,6 +191,14 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
         ("$updated", Ms(i.UpdatedAt)),
         ("$chid", (object?)i.ChannelId ?? DBNull.Value),
         ("$chname", (object?)i.ChannelName ?? DBNull.Value),
+        ("$leadid", (object?)i.Lead?.Id ?? DBNull.Value),
+        ("$leadname", (object?)i.Lead?.Name ?? DBNull.Value),
+        ("$roles", RolesJson.Write(i.Roles)),
+        ("$progress", (object?)i.Progress ?? DBNull.Value),
+        ("$impact", (object?)i.Impact ?? DBNull.Value),
+        ("$cause", (object?)i.Cause ?? DBNull.Value),
+        ("$resolution", (object?)i.Resolution ?? DBNull.Value),
+        ("$lastupdate", Ms(i.LastUpdateAt)),
     ];
 
     private T? QueryOne<T>(string sql, Func<SqliteDataReader, T> read, params (string, object)[] args)

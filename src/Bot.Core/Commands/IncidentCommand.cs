@@ -1,0 +1,20 @@
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Commands;
+
+/// <summary>A parsed <c>/incident</c> command. Which fields are set depends on <see cref="Name"/>.</summary>
+public sealed record IncidentCommand(string Name)
+{
+    public string? Text { get; init; }
+
+    public Severity? Severity { get; init; }
+
+    public string? Team { get; init; }
+
+    public UserRef? User { get; init; }
+
+    public string? Role { get; init; }
+
+    /// <summary>For notes: when it happened, if backdated.</summary>
+    public DateTimeOffset? At { get; init; }
+}
