@@ -29,6 +29,7 @@ public static class BotApp
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         app.MapWebhooks();
         app.MapIncidentApi();
+        app.MapCommandApi();
         return app;
     }
 

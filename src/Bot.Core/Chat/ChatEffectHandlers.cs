@@ -100,3 +100,17 @@ public sealed class DigestHandler(IIncidentStore store, IChat chat) : ChatEffect
         await chat.PostAsync(ChannelOf(incident), new ChatMessage(text), job.Key, cancellationToken);
     }
 }
+
+/// <summary>Posts a responder's text (status updates) in the incident channel or the incidents channel.</summary>
+public sealed class PostTextHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.PostText;
+
+    protected override Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
+    {
+        var message = new ChatMessage(payload.Text ?? "");
+        return payload.Announce
+            ? chat.AnnounceAsync(message, job.Key, cancellationToken)
+            : chat.PostAsync(ChannelOf(incident), message, job.Key, cancellationToken);
+    }
+}

@@ -7,6 +7,7 @@ public static class EffectKinds
     public const string PostSummary = "chat.post_summary";
     public const string Announce = "chat.announce";
     public const string Digest = "chat.digest";
+    public const string PostText = "chat.post_text";
 
     public static string Describe(string kind) => kind switch
     {
@@ -14,6 +15,7 @@ public static class EffectKinds
         PostSummary => "post the incident summary",
         Announce => "announce the incident",
         Digest => "post the alert digest to the incident channel",
+        PostText => "post a message",
         _ => $"run '{kind}'",
     };
 }

@@ -1,6 +1,5 @@
 using Bot.Core.Alerts;
 using Bot.Core.Chat;
-using Bot.Core.Effects;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
 
@@ -94,10 +93,7 @@ public sealed class AlertIntake(IncidentRules rules)
                 s.UpsertAlert(opened.Number, groupKey, alert);
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
-                foreach (var kind in new[] { EffectKinds.OpenChannel, EffectKinds.PostSummary, EffectKinds.Announce })
-                {
-                    s.Enqueue(new EffectJob($"{opened.Key}:{kind}", kind, opened.Key, ChatPayload.For(opened.Number), s.Now));
-                }
+                IncidentOpening.EnqueueEffects(s, opened);
 
                 _opened.Add(opened.Key);
                 _new++;

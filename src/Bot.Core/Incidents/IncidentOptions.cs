@@ -30,6 +30,15 @@ public sealed class IncidentOptions
     /// </summary>
     public List<string> GroupBy { get; set; } = [];
 
+    /// <summary>
+    /// Who may declare incidents, change severity and resolve: chat user ids (or user-group ids). Empty (the
+    /// default): everyone. Notes and other commands are open to everyone in the channel.
+    /// </summary>
+    public List<string> Responders { get; set; } = [];
+
+    /// <summary>The slash command's name, as responders type it. Default <c>/incident</c>.</summary>
+    public string CommandName { get; set; } = "/incident";
+
     /// <summary>Resolve an incident by itself when all its alerts have resolved. Default false: a person resolves.</summary>
     public bool AutoResolve { get; set; }
 }

@@ -35,6 +35,11 @@ public sealed class IncidentOptionsValidator : IValidateOptions<IncidentOptions>
             }
         }
 
+        if (string.IsNullOrWhiteSpace(options.CommandName) || options.CommandName[0] != '/' || options.CommandName.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"{s}:CommandName is '{options.CommandName}'; a slash command looks like /incident.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

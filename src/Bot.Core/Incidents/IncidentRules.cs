@@ -23,6 +23,14 @@ public sealed class IncidentRules
 
     public bool AutoResolve => _options.AutoResolve;
 
+    public Severity DefaultSeverity => _default;
+
+    public string CommandName => _options.CommandName;
+
+    /// <summary>True when the user may declare, change severity and resolve (everyone, unless responders are listed).</summary>
+    public bool IsResponder(string userId, IEnumerable<string>? groupIds = null) =>
+        _options.Responders.Count == 0 || _options.Responders.Contains(userId) || (groupIds ?? []).Any(_options.Responders.Contains);
+
     public Severity SeverityOf(Alert alert)
     {
         var value = alert.Labels.Get(_options.SeverityLabel);

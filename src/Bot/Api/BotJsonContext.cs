@@ -11,4 +11,6 @@ namespace Bot.Api;
 [JsonSerializable(typeof(IncidentDetailsDto))]
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(CommandRequest))]
+[JsonSerializable(typeof(CommandResponse))]
 public sealed partial class BotJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using Bot.Api;
 using Bot.Core.Chat;
+using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
@@ -31,12 +32,14 @@ internal static class BotServices
         services.AddSingleton<IIncidentStore>(sp => OpenStore(sp));
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
+        services.AddSingleton<IncidentCommands>();
 
         services.AddSingleton<IChat, LocalChat>();
         services.AddSingleton<IEffectHandler, OpenChannelHandler>();
         services.AddSingleton<IEffectHandler, PostSummaryHandler>();
         services.AddSingleton<IEffectHandler, AnnounceHandler>();
         services.AddSingleton<IEffectHandler, DigestHandler>();
+        services.AddSingleton<IEffectHandler, PostTextHandler>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 

@@ -1,0 +1,159 @@
+using System.Text;
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+
+namespace Bot.Core.Commands;
+
+/// <summary>
+/// Runs <c>/incident</c> commands. Each one that changes something runs in one unit of work: it changes the incident,
+/// writes the timeline entry (who, when) and enqueues its messages together, or, when refused, changes nothing.
+/// </summary>
+public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time)
+{
+    private static readonly HashSet<string> ResponderOnly = ["declare", "sev", "resolve"];
+
+    /// <summary>Commands that stay allowed once the incident is resolved: the postmortem is written afterwards.</summary>
+    private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline"];
+
+    public async Task<CommandReply> ExecuteAsync(string text, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        var command = rules.CommandName;
+        try
+        {
+            var parsed = CommandParser.Parse(text, time.GetUtcNow(), command);
+            var spec = CommandCatalog.Find(parsed.Name)!;
+            if (spec.InIncidentChannel && context.IncidentNumber is null)
+            {
+                throw new CommandException($"{command} {parsed.Name} works in an incident's channel. {command} list shows the open incidents.");
+            }
+
+            if (ResponderOnly.Contains(parsed.Name) && !rules.IsResponder(context.User.Id, context.UserGroups))
+            {
+                throw new CommandException(
+                    $"Only responders may {(parsed.Name == "sev" ? "change the severity" : parsed.Name)} (setting Incidents:Responders). Ask one of them, or add a note.",
+                    CommandOutcome.Forbidden);
+            }
+
+            return parsed.Name switch
+            {
+                "help" => new CommandReply(CommandOutcome.Done, CommandCatalog.Help(command)),
+                "list" => await ListAsync(cancellationToken),
+                "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
+                "declare" => await store.WriteAsync(s => Declare(s, parsed, context), cancellationToken),
+                _ => await store.WriteAsync(s => Act(s, parsed, context), cancellationToken),
+            };
+        }
+        catch (CommandException e)
+        {
+            return new CommandReply(e.Outcome, e.Message);
+        }
+        catch (IncidentTransitionException e)
+        {
+            return new CommandReply(CommandOutcome.Conflict, e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return new CommandReply(CommandOutcome.Invalid, e.Message);
+        }
+    }
+
+    private CommandReply Declare(IIncidentSession s, IncidentCommand command, CommandContext context)
+    {
+        var severity = command.Severity ?? rules.DefaultSeverity;
+        var team = command.Team is null ? "" : $" for the {command.Team} team";
+        var (incident, opened) = Incident.Open(
+            command.Text!, severity, "manual", $"manual:{Guid.NewGuid():n}", context.User, $"{context.User.Name} declared the incident{team}.", s.Now);
+        s.InsertIncident(incident);
+        s.AppendTimeline(incident.Number, opened);
+        IncidentOpening.EnqueueEffects(s, incident);
+        return new CommandReply(CommandOutcome.Done, $"Declared {incident.Key} ({severity.Display()}): {incident.Title}. Its channel is on its way.", Public: true);
+    }
+
+    private static CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
+    {
+        var number = context.IncidentNumber!.Value;
+        var incident = s.GetIncident(number)
+            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        if (!incident.IsOpen && !AfterResolution.Contains(command.Name))
+        {
+            throw new CommandException($"{incident.Key} is resolved; {command.Name} needs an open incident. Reopen it first if it is not over.", CommandOutcome.Conflict);
+        }
+
+        var by = context.User;
+        var now = s.Now;
+        var entry = command.Name switch
+        {
+            "ack" => incident.Acknowledge(by, now),
+            "status" => incident.SetProgress(command.Text!, by, now),
+            "mitigated" => incident.Mitigate(by, now),
+            "resolve" => incident.Resolve(by, now, command.Text),
+            "reopen" => incident.Reopen(by, now),
+            "sev" => incident.SetSeverity(command.Severity!.Value, by, now)
+                ?? throw new CommandException($"{incident.Key} is already {incident.Severity.Display()}.", CommandOutcome.Conflict),
+            "title" => incident.Retitle(command.Text!, by, now),
+            "lead" => incident.AssignLead(Person(command.User!), by, now),
+            "role" => incident.AssignRole(command.Role!, Person(command.User!), by, now),
+            "update" => incident.PostUpdate(command.Text!, by, now),
+            "impact" => incident.SetImpact(command.Text!, by, now),
+            "cause" => incident.SetCause(command.Text!, by, now),
+            "resolution" => incident.SetResolution(command.Text!, by, now),
+            "note" => new TimelineEntry(command.At ?? now, TimelineKind.Note, by, command.Text!),
+            _ => throw new CommandException($"Unknown command '{command.Name}'."),
+        };
+
+        s.AppendTimeline(number, entry);
+        if (command.Name != "note")
+        {
+            s.UpdateIncident(incident);
+        }
+
+        if (command.Name == "update")
+        {
+            var stamp = now.ToUnixTimeMilliseconds();
+            var text = $"Update on {incident.Key} ({incident.Severity.Display()}, {incident.Status.Name()}) from {by.Name}: {command.Text}";
+            s.Enqueue(new EffectJob($"{incident.Key}:update:{stamp}:channel", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, text, announce: false), now));
+            s.Enqueue(new EffectJob($"{incident.Key}:update:{stamp}:announce", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, text, announce: true), now));
+        }
+
+        var backdated = command.At is { } at ? $" at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "";
+        return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {entry.Text}{backdated}", Public: command.Name != "note");
+    }
+
+    private async Task<CommandReply> ListAsync(CancellationToken cancellationToken)
+    {
+        var open = await store.ListIncidentsAsync(new IncidentQuery(null, true, 50), cancellationToken);
+        if (open.Count == 0)
+        {
+            return new CommandReply(CommandOutcome.Done, "No open incidents.");
+        }
+
+        var now = time.GetUtcNow();
+        var lines = open.Select(i =>
+            $"{i.Key}  {i.Severity.Display()}  {i.Status.Name()}{(i.Progress is null ? "" : $" ({i.Progress})")}  lead: {i.Lead?.Name ?? "none"}  age: {Age(now - i.CreatedAt)}  {i.Title}" +
+            (i.ChannelName is null ? "" : $"  #{i.ChannelName}"));
+        return new CommandReply(CommandOutcome.Done, $"{open.Count} open incident{(open.Count == 1 ? "" : "s")}:\n{string.Join("\n", lines)}");
+    }
+
+    private async Task<CommandReply> TimelineAsync(long number, CancellationToken cancellationToken)
+    {
+        var incident = await store.GetIncidentAsync(number, cancellationToken)
+            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        var entries = await store.GetTimelineAsync(number, cancellationToken);
+        var multiDay = entries.Count > 0 && entries[0].At.UtcDateTime.Date != entries[^1].At.UtcDateTime.Date;
+        var sb = new StringBuilder($"Timeline of {incident.Key}: {incident.Title} (UTC)");
+        foreach (var e in entries)
+        {
+            sb.Append('\n').Append(e.At.UtcDateTime.ToString(multiDay ? "yyyy-MM-dd HH:mm" : "HH:mm", System.Globalization.CultureInfo.InvariantCulture))
+              .Append("  ").Append(e.Author.Name).Append(": ").Append(e.Text);
+        }
+
+        return new CommandReply(CommandOutcome.Done, sb.ToString());
+    }
+
+    private static Actor Person(UserRef user) => new(user.Id, user.Display);
+
+    private static string Age(TimeSpan age) =>
+        age.TotalDays >= 1 ? $"{(int)age.TotalDays}d {age.Hours}h" : age.TotalHours >= 1 ? $"{(int)age.TotalHours}h {age.Minutes:00}m" : $"{Math.Max(0, (int)age.TotalMinutes)}m";
+}
