@@ -67,11 +67,11 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
             command.Text!, severity, "manual", $"manual:{Guid.NewGuid():n}", context.User, $"{context.User.Name} declared the incident{team}.", s.Now);
         s.InsertIncident(incident);
         s.AppendTimeline(incident.Number, opened);
-        IncidentOpening.EnqueueEffects(s, incident);
+        IncidentOpening.EnqueueEffects(s, incident, rules.UpdateEvery);
         return new CommandReply(CommandOutcome.Done, $"Declared {incident.Key} ({severity.Display()}): {incident.Title}. Its channel is on its way.", Public: true);
     }
 
-    private static CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
+    private CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
     {
         var number = context.IncidentNumber!.Value;
         var incident = s.GetIncident(number)
@@ -107,6 +107,11 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         if (command.Name != "note")
         {
             s.UpdateIncident(incident);
+        }
+
+        if (command.Name is "update" or "reopen")
+        {
+            UpdateReminders.Schedule(s, incident, rules.UpdateEvery);
         }
 
         if (command.Name == "update")

@@ -8,6 +8,7 @@ public static class EffectKinds
     public const string Announce = "chat.announce";
     public const string Digest = "chat.digest";
     public const string PostText = "chat.post_text";
+    public const string UpdateReminder = "incident.update_reminder";
 
     public static string Describe(string kind) => kind switch
     {
@@ -16,6 +17,7 @@ public static class EffectKinds
         Announce => "announce the incident",
         Digest => "post the alert digest to the incident channel",
         PostText => "post a message",
+        UpdateReminder => "remind the lead to post an update",
         _ => $"run '{kind}'",
     };
 }

@@ -93,7 +93,7 @@ public sealed class AlertIntake(IncidentRules rules)
                 s.UpsertAlert(opened.Number, groupKey, alert);
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
-                IncidentOpening.EnqueueEffects(s, opened);
+                IncidentOpening.EnqueueEffects(s, opened, rules.UpdateEvery);
 
                 _opened.Add(opened.Key);
                 _new++;

@@ -36,6 +36,12 @@ public sealed class IncidentOptions
     /// </summary>
     public List<string> Responders { get; set; } = [];
 
+    /// <summary>
+    /// While an incident is open and no status update (<c>/incident update</c>) was posted for this long, the bot
+    /// reminds the lead in the channel. Default 30 minutes; 00:00:00 turns reminders off.
+    /// </summary>
+    public TimeSpan UpdateEvery { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The slash command's name, as responders type it. Default <c>/incident</c>.</summary>
     public string CommandName { get; set; } = "/incident";
 

@@ -35,6 +35,11 @@ public sealed class IncidentOptionsValidator : IValidateOptions<IncidentOptions>
             }
         }
 
+        if (options.UpdateEvery < TimeSpan.Zero || (options.UpdateEvery > TimeSpan.Zero && options.UpdateEvery < TimeSpan.FromMinutes(1)))
+        {
+            errors.Add($"{s}:UpdateEvery is {options.UpdateEvery}; use 00:00:00 (off) or at least 00:01:00.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.CommandName) || options.CommandName[0] != '/' || options.CommandName.Any(char.IsWhiteSpace))
         {
             errors.Add($"{s}:CommandName is '{options.CommandName}'; a slash command looks like /incident.");

@@ -25,6 +25,9 @@ public sealed class IncidentRules
 
     public Severity DefaultSeverity => _default;
 
+    /// <summary>How long an open incident may go without a status update before the lead is reminded; zero: never.</summary>
+    public TimeSpan UpdateEvery => _options.UpdateEvery;
+
     public string CommandName => _options.CommandName;
 
     /// <summary>True when the user may declare, change severity and resolve (everyone, unless responders are listed).</summary>

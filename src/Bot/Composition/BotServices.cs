@@ -40,6 +40,7 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, AnnounceHandler>();
         services.AddSingleton<IEffectHandler, DigestHandler>();
         services.AddSingleton<IEffectHandler, PostTextHandler>();
+        services.AddSingleton<IEffectHandler, UpdateReminderHandler>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 
