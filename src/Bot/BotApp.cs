@@ -1,5 +1,6 @@
 using Bot.Api;
 using Bot.Composition;
+using Bot.Slack.Endpoints;
 using Bot.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,7 @@ public static class BotApp
         app.MapWebhooks();
         app.MapIncidentApi();
         app.MapCommandApi();
+        app.MapSlack();
         return app;
     }
 

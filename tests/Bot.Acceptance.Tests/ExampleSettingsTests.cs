@@ -39,6 +39,7 @@ public class ExampleSettingsTests
     [InlineData(typeof(Storage.StorageOptions), "Storage")]
     [InlineData(typeof(Core.Effects.OutboxOptions), "Outbox")]
     [InlineData(typeof(Slack.Local.LocalChatOptions), "LocalChat")]
+    [InlineData(typeof(Slack.SlackOptions), "Slack")]
     public void ExampleSettings_NameEveryOption(Type options, string section)
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });

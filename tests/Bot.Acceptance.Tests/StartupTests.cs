@@ -9,6 +9,8 @@ public class StartupTests
     [InlineData("Incidents:DefaultSeverity", "SEV9", "Incidents:DefaultSeverity is 'SEV9'")]
     [InlineData("Storage:Provider", "Oracle", "Storage:Provider is 'Oracle'")]
     [InlineData("Outbox:Concurrency", "0", "Concurrency")]
+    [InlineData("Slack:BotToken", "xoxp-user-token", "Slack:BotToken must be a bot token (xoxb-...).")]
+    [InlineData("Incidents:UpdateEvery", "00:00:10", "Incidents:UpdateEvery is 00:00:10")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

@@ -19,6 +19,9 @@ public interface IIncidentStore
 
     Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default);
 
+    /// <summary>The incident whose chat channel this is, if any.</summary>
+    Task<Incident?> FindIncidentByChannelAsync(string channelId, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
     /// <summary>The timeline in time order (ties in the order recorded).</summary>

@@ -116,6 +116,9 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
     public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
         ReadAsync(c => All(c, $"SELECT {IncidentColumns} FROM incidents WHERE number = $n", Incident, ("$n", number)).FirstOrDefault());
 
+    public Task<Incident?> FindIncidentByChannelAsync(string channelId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => All(c, $"SELECT {IncidentColumns} FROM incidents WHERE channel_id = $c ORDER BY number DESC LIMIT 1", Incident, ("$c", channelId)).FirstOrDefault());
+
     public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<StoredAlert>>(
             c => All(c, $"SELECT {AlertColumns} FROM alerts WHERE incident_number = $n ORDER BY first_seen_at, starts_at, fingerprint", Alert, ("$n", incidentNumber)));

@@ -87,6 +87,11 @@ internal static class SqliteSchema
         ALTER TABLE incidents ADD COLUMN resolution TEXT;
         ALTER TABLE incidents ADD COLUMN last_update_at INTEGER;
         """,
+
+        // 3: find an incident by its chat channel (slash commands, reactions)
+        """
+        CREATE INDEX ix_incidents_channel ON incidents (channel_id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

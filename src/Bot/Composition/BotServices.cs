@@ -4,6 +4,7 @@ using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Slack;
 using Bot.Slack.Local;
 using Bot.Storage;
 using Bot.Storage.Sqlite;
@@ -34,6 +35,7 @@ internal static class BotServices
         services.AddSingleton<AlertIntake>();
         services.AddSingleton<IncidentCommands>();
 
+        services.AddBotSlack();
         services.AddSingleton<IChat, LocalChat>();
         services.AddSingleton<IEffectHandler, OpenChannelHandler>();
         services.AddSingleton<IEffectHandler, PostSummaryHandler>();

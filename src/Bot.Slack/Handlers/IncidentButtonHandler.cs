@@ -1,0 +1,41 @@
+using Bot.Core.Chat;
+using Bot.Core.Commands;
+using Bot.Core.Incidents;
+
+namespace Bot.Slack.Handlers;
+
+/// <summary>The summary's buttons do what the matching commands do, as the clicking user.</summary>
+public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder) : IBlockActionHandler
+{
+    public async Task Handle(ButtonAction action, BlockActionRequest request)
+    {
+        var incident = Incident.ParseKey(action.Value);
+        var text = action.ActionId switch
+        {
+            IncidentMessages.AcknowledgeAction => "ack",
+            IncidentMessages.ResolveAction => "resolve",
+            _ => null,
+        };
+        string answer;
+        if (incident is null)
+        {
+            answer = $"This button names no incident ('{action.Value}').";
+        }
+        else if (text is null)
+        {
+            answer = action.ActionId == IncidentMessages.EscalateAction
+                ? "No escalation policy is configured, so there is no next step to page. Use /incident update to ask for help."
+                : $"Unknown button '{action.ActionId}'.";
+        }
+        else
+        {
+            var user = new Actor(request.UserId, string.IsNullOrEmpty(request.UserName) ? request.UserId : request.UserName);
+            answer = (await commands.ExecuteAsync(text, new CommandContext(user, incident))).Text;
+        }
+
+        if (request.ResponseUrl is { } url)
+        {
+            await responder.RespondAsync(url, answer, inChannel: false);
+        }
+    }
+}

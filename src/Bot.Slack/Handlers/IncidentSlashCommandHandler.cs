@@ -1,0 +1,20 @@
+using Bot.Core.Commands;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+
+namespace Bot.Slack.Handlers;
+
+/// <summary>
+/// <c>/incident ...</c> typed in Slack: the channel decides the incident, the Slack user is the author. Answers go to
+/// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
+/// </summary>
+public sealed class IncidentSlashCommandHandler(IncidentCommands commands, IIncidentStore store) : ISlashCommandHandler
+{
+    public async Task<SlashCommandResponse> Handle(SlashCommand command)
+    {
+        var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);
+        var user = new Actor(command.UserId, string.IsNullOrEmpty(command.UserName) ? command.UserId : command.UserName);
+        var reply = await commands.ExecuteAsync(command.Text, new CommandContext(user, incident?.Number));
+        return new SlashCommandResponse { Text = reply.Text, ResponseType = reply.Ok && reply.Public ? "in_channel" : "ephemeral" };
+    }
+}

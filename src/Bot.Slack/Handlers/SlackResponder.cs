@@ -1,0 +1,31 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Slack.Handlers;
+
+/// <summary>Posts answers to <c>response_url</c>; only to Slack's own hooks host or, in tests, loopback.</summary>
+public sealed partial class SlackResponder(HttpClient http, ILogger<SlackResponder> log) : ISlackResponder
+{
+    public async Task RespondAsync(string responseUrl, string text, bool inChannel, CancellationToken cancellationToken = default)
+    {
+        if (!Uri.TryCreate(responseUrl, UriKind.Absolute, out var url) || !(url.Host == "hooks.slack.com" || url.IsLoopback))
+        {
+            log.LogWarning("Refused to answer through {Url}: not a Slack response URL", responseUrl);
+            return;
+        }
+
+        var body = new ResponseBody(text, inChannel ? "in_channel" : "ephemeral");
+        using var response = await http.PostAsJsonAsync(url, body, ResponderJsonContext.Default.ResponseBody, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            log.LogWarning("Slack refused the answer through response_url: HTTP {Status}", (int)response.StatusCode);
+        }
+    }
+
+    internal sealed record ResponseBody(string Text, [property: JsonPropertyName("response_type")] string ResponseType);
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+    [JsonSerializable(typeof(ResponseBody))]
+    internal sealed partial class ResponderJsonContext : JsonSerializerContext;
+}

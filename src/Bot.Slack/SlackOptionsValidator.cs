@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace Bot.Slack;
+
+/// <summary>Checks <see cref="SlackOptions"/> at start-up; each failure names the setting's key.</summary>
+public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SlackOptions options)
+    {
+        var errors = new List<string>();
+        const string s = SlackOptions.SectionName;
+        if (!string.IsNullOrEmpty(options.BotToken) && !options.BotToken.StartsWith("xoxb-", StringComparison.Ordinal))
+        {
+            errors.Add($"{s}:BotToken must be a bot token (xoxb-...).");
+        }
+
+        if (!string.IsNullOrEmpty(options.AppToken) && !options.AppToken.StartsWith("xapp-", StringComparison.Ordinal))
+        {
+            errors.Add($"{s}:AppToken must be an app-level token (xapp-...).");
+        }
+
+        if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("https" or "http"))
+        {
+            errors.Add($"{s}:ApiBaseUrl '{options.ApiBaseUrl}' must be an absolute http(s) URL.");
+        }
+
+        if (options.SignatureTolerance < TimeSpan.FromSeconds(30) || options.SignatureTolerance > TimeSpan.FromMinutes(15))
+        {
+            errors.Add($"{s}:SignatureTolerance is {options.SignatureTolerance}; expected 00:00:30 to 00:15:00.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
