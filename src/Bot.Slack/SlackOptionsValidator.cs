@@ -19,6 +19,11 @@ public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
             errors.Add($"{s}:AppToken must be an app-level token (xapp-...).");
         }
 
+        if (options.Enabled && string.IsNullOrWhiteSpace(options.IncidentsChannel))
+        {
+            errors.Add($"{s}:IncidentsChannel must name the channel (id) where incidents are announced when Slack:BotToken is set.");
+        }
+
         if (!options.ApiBaseUrl.IsAbsoluteUri || options.ApiBaseUrl.Scheme is not ("https" or "http"))
         {
             errors.Add($"{s}:ApiBaseUrl '{options.ApiBaseUrl}' must be an absolute http(s) URL.");

@@ -1,4 +1,5 @@
 using Bot.Slack.Handlers;
+using Bot.Slack.WebApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -7,6 +8,10 @@ namespace Bot.Slack;
 /// <summary>Registers the Slack handlers and the response_url client.</summary>
 public static class SlackServices
 {
+    /// <summary>True when Slack settings say to use Slack for chat (a bot token is set).</summary>
+    public static bool UsesSlack(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{SlackOptions.SectionName}:{nameof(SlackOptions.BotToken)}"]);
+
     public static IServiceCollection AddBotSlack(this IServiceCollection services)
     {
         services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.SectionName).ValidateOnStart();
@@ -14,6 +19,10 @@ public static class SlackServices
         services.AddSingleton<ISlashCommandHandler, IncidentSlashCommandHandler>();
         services.AddSingleton<IBlockActionHandler, IncidentButtonHandler>();
         services.AddHttpClient<ISlackResponder, SlackResponder>(c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<SlackMethodTiers>();
+        services.AddSingleton<ChannelPacer>();
+        services.AddHttpClient<ISlackApiClient, SlackApiClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
         return services;
     }
 }

@@ -34,6 +34,9 @@ public interface IIncidentSession
 
     void AppendTimeline(long incidentNumber, TimelineEntry entry);
 
+    /// <summary>Appends the entry unless one with the same time, author and text is there; false when it was.</summary>
+    bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry);
+
     /// <summary>Adds a job to the outbox; false (and nothing added) when a job with its key exists.</summary>
     bool Enqueue(EffectJob job);
 

@@ -104,6 +104,21 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             ("$text", entry.Text),
             ("$now", Ms(Now))).ExecuteNonQuery();
 
+    public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry) =>
+        Command(
+            """
+            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+            SELECT $n, $at, $kind, $aid, $aname, $text, $now
+            WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE incident_number = $n AND at = $at AND author_id = $aid AND text = $text)
+            """,
+            ("$n", incidentNumber),
+            ("$at", Ms(entry.At)),
+            ("$kind", entry.Kind.Name()),
+            ("$aid", entry.Author.Id),
+            ("$aname", entry.Author.Name),
+            ("$text", entry.Text),
+            ("$now", Ms(Now))).ExecuteNonQuery() == 1;
+
     public bool Enqueue(EffectJob job)
     {
         var added = Command(

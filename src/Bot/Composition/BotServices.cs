@@ -36,7 +36,14 @@ internal static class BotServices
         services.AddSingleton<IncidentCommands>();
 
         services.AddBotSlack();
-        services.AddSingleton<IChat, LocalChat>();
+        if (SlackServices.UsesSlack(builder.Configuration))
+        {
+            services.AddSingleton<IChat, SlackChat>();
+        }
+        else
+        {
+            services.AddSingleton<IChat, LocalChat>();
+        }
         services.AddSingleton<IEffectHandler, OpenChannelHandler>();
         services.AddSingleton<IEffectHandler, PostSummaryHandler>();
         services.AddSingleton<IEffectHandler, AnnounceHandler>();

@@ -1,0 +1,46 @@
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Slack.WebApi;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Slack.Handlers;
+
+/// <summary>
+/// A message in an incident channel that gets the :pushpin: reaction goes on the timeline, with its author and its
+/// original time (the message's ts). The same message pinned twice (or an event Slack delivers twice) is kept once.
+/// </summary>
+public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient slack, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
+{
+    public async Task Handle(ReactionAdded slackEvent)
+    {
+        if (slackEvent.Reaction != "pushpin" || await store.FindIncidentByChannelAsync(slackEvent.Channel) is not { } incident)
+        {
+            return;
+        }
+
+        var message = await slack.Conversations.Message(slackEvent.Channel, slackEvent.MessageTs);
+        if (message is null || string.IsNullOrWhiteSpace(message.Text))
+        {
+            log.LogInformation("Pinned message {Ts} in {Channel} has no text; nothing to add", slackEvent.MessageTs, slackEvent.Channel);
+            return;
+        }
+
+        var authorId = message.User ?? slackEvent.ItemUser;
+        var author = new Actor(authorId, await NameOf(authorId));
+        var at = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(slackEvent.MessageTs, System.Globalization.CultureInfo.InvariantCulture) * 1000));
+        var text = message.Text.Trim();
+        await store.WriteAsync(s => s.AppendTimelineOnce(incident.Number, new TimelineEntry(at, TimelineKind.Note, author, text)));
+    }
+
+    private async Task<string> NameOf(string userId)
+    {
+        try
+        {
+            return (await slack.Users.Info(userId)).Display;
+        }
+        catch (SlackApiException)
+        {
+            return userId;
+        }
+    }
+}

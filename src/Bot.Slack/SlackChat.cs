@@ -1,0 +1,163 @@
+using System.Text.Json;
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Ports;
+using Bot.Slack.WebApi;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Slack;
+
+/// <summary>
+/// The chat port on Slack: incident channels, Block Kit messages with buttons, pins, announcements. Slack's
+/// errors become effect outcomes: permanent ones (<see cref="SlackApiException.Permanent"/>) are not retried, a long
+/// rate limit asks the outbox to come back after Retry-After, anything else is retried with backoff.
+/// </summary>
+public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> options) : IChat
+{
+    private const int MaxTopic = 250;
+
+    public Task<ChatChannel> CreateChannelAsync(string name, string topic, string idempotencyKey, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            Conversation? channel = null;
+            for (var n = 1; channel is null; n++)
+            {
+                var candidate = n == 1 ? name : IncidentChannelName.WithSuffix(name, n);
+                try
+                {
+                    channel = await slack.Conversations.Create(candidate, false, cancellationToken);
+                }
+                catch (SlackApiException e) when (e.Error == "name_taken" && n < 50)
+                {
+                }
+            }
+
+            await slack.Conversations.SetTopic(channel.Id, topic.Length > MaxTopic ? topic[..MaxTopic] : topic, cancellationToken);
+            if (options.Value.InviteUsers.Count > 0)
+            {
+                try
+                {
+                    await slack.Conversations.Invite(channel.Id, options.Value.InviteUsers, cancellationToken);
+                }
+                catch (SlackApiException e) when (e.Error is "already_in_channel" or "cant_invite_self")
+                {
+                }
+            }
+
+            return new ChatChannel(channel.Id, channel.Name);
+        });
+
+    public Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            var posted = await slack.Chat.PostMessage(Render(channelId, message), cancellationToken);
+            if (message.Pin)
+            {
+                try
+                {
+                    await slack.Pins.AddMessage(posted.Channel, posted.Ts, cancellationToken);
+                }
+                catch (SlackApiException e) when (e.Error == "already_pinned")
+                {
+                }
+            }
+
+            return new ChatMessageRef(posted.Channel, posted.Ts);
+        });
+
+    public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        string.IsNullOrEmpty(options.Value.IncidentsChannel)
+            ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")
+            : PostAsync(options.Value.IncidentsChannel, message, idempotencyKey, cancellationToken);
+
+    /// <summary>Block Kit: the text as a section, fields as a section of fields, buttons as an actions block.</summary>
+    public static Message Render(string channel, ChatMessage message)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            Section(w, message.Text);
+            if (message.Fields.Count > 0)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "section");
+                w.WriteStartArray("fields");
+                foreach (var field in message.Fields.Take(10))
+                {
+                    Text(w, $"*{Escape(field.Name)}*\n{Escape(field.Value)}");
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            if (message.Buttons.Count > 0)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "actions");
+                w.WriteStartArray("elements");
+                foreach (var button in message.Buttons)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("type", "button");
+                    w.WriteString("action_id", button.Action);
+                    w.WriteString("value", button.Value);
+                    w.WriteStartObject("text");
+                    w.WriteString("type", "plain_text");
+                    w.WriteString("text", button.Label);
+                    w.WriteEndObject();
+                    if (button.Action == IncidentMessages.ResolveAction)
+                    {
+                        w.WriteString("style", "primary");
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        return new Message { Channel = channel, Text = message.Text, Blocks = System.Text.Encoding.UTF8.GetString(buffer.ToArray()) };
+    }
+
+    /// <summary>Slack's mrkdwn needs &amp;, &lt; and &gt; escaped.</summary>
+    public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private static void Section(Utf8JsonWriter w, string text)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "section");
+        w.WritePropertyName("text");
+        Text(w, Escape(text.Length > 3000 ? text[..2997] + "..." : text));
+        w.WriteEndObject();
+    }
+
+    private static void Text(Utf8JsonWriter w, string text)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "mrkdwn");
+        w.WriteString("text", text.Length > 2000 ? text[..1997] + "..." : text);
+        w.WriteEndObject();
+    }
+
+    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (SlackApiException e) when (e.IsPermanent)
+        {
+            throw new PermanentEffectException(e.Message, e);
+        }
+        catch (SlackApiException e) when (e.RetryAfter is { } after)
+        {
+            throw new RetryLaterException(e.Message, after);
+        }
+    }
+}

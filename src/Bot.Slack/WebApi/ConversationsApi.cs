@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace Bot.Slack.WebApi;
+
+public sealed record Conversation(string Id, string Name);
+
+public sealed record ConversationMessage(string Ts, string? User, string Text);
+
+/// <summary><c>conversations.*</c> methods.</summary>
+public interface IConversationsApi
+{
+    Task<Conversation> Create(string name, bool isPrivate = false, CancellationToken cancellationToken = default);
+
+    Task Invite(string channelId, IEnumerable<string> userIds, CancellationToken cancellationToken = default);
+
+    Task SetTopic(string channelId, string topic, CancellationToken cancellationToken = default);
+
+    Task SetPurpose(string channelId, string purpose, CancellationToken cancellationToken = default);
+
+    Task Join(string channelId, CancellationToken cancellationToken = default);
+
+    Task<Conversation> Info(string channelId, CancellationToken cancellationToken = default);
+
+    /// <summary>The message at <paramref name="ts"/> exactly, or null.</summary>
+    Task<ConversationMessage?> Message(string channelId, string ts, CancellationToken cancellationToken = default);
+}
+
+internal sealed class ConversationsApi(ISlackApiClient client) : IConversationsApi
+{
+    public async Task<Conversation> Create(string name, bool isPrivate = false, CancellationToken cancellationToken = default) =>
+        Read((await client.Post("conversations.create", new SlackArgs().Add("name", name).Add("is_private", isPrivate), cancellationToken)).GetProperty("channel"));
+
+    public Task Invite(string channelId, IEnumerable<string> userIds, CancellationToken cancellationToken = default) =>
+        client.Post("conversations.invite", new SlackArgs().Add("channel", channelId).Add("users", string.Join(",", userIds)), cancellationToken);
+
+    public Task SetTopic(string channelId, string topic, CancellationToken cancellationToken = default) =>
+        client.Post("conversations.setTopic", new SlackArgs().Add("channel", channelId).Add("topic", topic), cancellationToken);
+
+    public Task SetPurpose(string channelId, string purpose, CancellationToken cancellationToken = default) =>
+        client.Post("conversations.setPurpose", new SlackArgs().Add("channel", channelId).Add("purpose", purpose), cancellationToken);
+
+    public Task Join(string channelId, CancellationToken cancellationToken = default) =>
+        client.Post("conversations.join", new SlackArgs().Add("channel", channelId), cancellationToken);
+
+    public async Task<Conversation> Info(string channelId, CancellationToken cancellationToken = default) =>
+        Read((await client.Get("conversations.info", new SlackArgs().Add("channel", channelId), cancellationToken)).GetProperty("channel"));
+
+    public async Task<ConversationMessage?> Message(string channelId, string ts, CancellationToken cancellationToken = default)
+    {
+        var root = await client.Get(
+            "conversations.history", new SlackArgs().Add("channel", channelId).Add("latest", ts).Add("inclusive", true).Add("limit", 1), cancellationToken);
+        var message = root.GetProperty("messages").EnumerateArray().FirstOrDefault(m => m.GetProperty("ts").GetString() == ts);
+        return message.ValueKind == JsonValueKind.Undefined
+            ? null
+            : new ConversationMessage(ts, message.TryGetProperty("user", out var u) ? u.GetString() : null, message.TryGetProperty("text", out var t) ? t.GetString() ?? "" : "");
+    }
+
+    private static Conversation Read(JsonElement channel) => new(channel.GetProperty("id").GetString()!, channel.GetProperty("name").GetString() ?? "");
+}

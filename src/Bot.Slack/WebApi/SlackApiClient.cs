@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Bot.Slack.WebApi;
+
+/// <summary>The Web API, shaped like SlackNet's <c>ISlackApiClient</c>: one sub-API per method group.</summary>
+public interface ISlackApiClient
+{
+    IChatApi Chat { get; }
+
+    IConversationsApi Conversations { get; }
+
+    IPinsApi Pins { get; }
+
+    IUsersApi Users { get; }
+
+    IUserGroupUsersApi UserGroupUsers { get; }
+
+    IViewsApi Views { get; }
+
+    /// <summary>Calls a write method with a JSON body; returns the answer's root. Throws <see cref="SlackApiException"/>.</summary>
+    Task<JsonElement> Post(string method, SlackArgs args, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls a read method with query arguments.</summary>
+    Task<JsonElement> Get(string method, SlackArgs args, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The client core. Every call carries the bot token as a bearer header, waits for a slot of its method's rate tier,
+/// and goes through a Polly retry pipeline: HTTP 429 is retried after its Retry-After when that is short (else it
+/// surfaces, for the outbox to retry later), 5xx and refused connections a few times with backoff. A timeout is not
+/// retried here: Slack may have acted, and the durable outbox decides.
+/// </summary>
+public sealed class SlackApiClient : ISlackApiClient
+{
+    /// <summary>The longest Retry-After waited in place; longer ones are left to the outbox.</summary>
+    public static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(20);
+
+    private readonly HttpClient _http;
+    private readonly SlackOptions _options;
+    private readonly SlackMethodTiers _tiers;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+
+    public SlackApiClient(HttpClient http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
+    {
+        _http = http;
+        _options = options.Value;
+        _tiers = tiers;
+        _retry = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(500),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .HandleResult(r => (int)r.StatusCode >= 500 || (r.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(r) <= MaxInlineWait)),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests } r ? RetryAfter(r) : null),
+            })
+            .Build();
+        Chat = new ChatApi(this, pacer);
+        Conversations = new ConversationsApi(this);
+        Pins = new PinsApi(this);
+        Users = new UsersApi(this);
+        UserGroupUsers = new UserGroupUsersApi(this);
+        Views = new ViewsApi(this);
+    }
+
+    public IChatApi Chat { get; }
+
+    public IConversationsApi Conversations { get; }
+
+    public IPinsApi Pins { get; }
+
+    public IUsersApi Users { get; }
+
+    public IUserGroupUsersApi UserGroupUsers { get; }
+
+    public IViewsApi Views { get; }
+
+    public Task<JsonElement> Post(string method, SlackArgs args, CancellationToken cancellationToken = default) =>
+        CallAsync(method, () => new HttpRequestMessage(HttpMethod.Post, method) { Content = Json(args) }, cancellationToken);
+
+    public Task<JsonElement> Get(string method, SlackArgs args, CancellationToken cancellationToken = default) =>
+        CallAsync(method, () => new HttpRequestMessage(HttpMethod.Get, args.Count == 0 ? method : $"{method}?{args.ToQuery()}"), cancellationToken);
+
+    private static ByteArrayContent Json(SlackArgs args)
+    {
+        var content = new ByteArrayContent(args.ToJson());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(1));
+
+    private async Task<JsonElement> CallAsync(string method, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_options.BotToken))
+        {
+            throw new SlackApiException(method, "not_authed");
+        }
+
+        await _tiers.WaitAsync(method, cancellationToken);
+        using var response = await _retry.ExecuteAsync(
+            async ct =>
+            {
+                using var request = build();
+                request.RequestUri = new Uri(_options.ApiBaseUrl, request.RequestUri!.ToString());
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.BotToken);
+                return await _http.SendAsync(request, ct);
+            },
+            cancellationToken);
+
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            throw new SlackApiException(method, "ratelimited", RetryAfter(response));
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Slack {method}: HTTP {(int)response.StatusCode}", null, response.StatusCode);
+        }
+
+        using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), default, cancellationToken);
+        var root = doc.RootElement.Clone();
+        if (!root.TryGetProperty("ok", out var ok) || ok.ValueKind != JsonValueKind.True)
+        {
+            throw new SlackApiException(method, root.TryGetProperty("error", out var error) ? error.GetString() ?? "unknown_error" : "unknown_error");
+        }
+
+        return root;
+    }
+}

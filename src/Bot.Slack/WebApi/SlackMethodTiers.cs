@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+
+namespace Bot.Slack.WebApi;
+
+/// <summary>
+/// Slack's per-method rate tiers (calls per minute per workspace), applied before calling so that we rarely meet a
+/// 429. chat.postMessage is special: one message per second per channel (<see cref="ChannelPacer"/>).
+/// </summary>
+public sealed class SlackMethodTiers : IDisposable
+{
+    private static readonly Dictionary<string, int> PerMinute = new(StringComparer.Ordinal)
+    {
+        ["conversations.create"] = 20,
+        ["conversations.invite"] = 50,
+        ["conversations.setTopic"] = 50,
+        ["conversations.setPurpose"] = 50,
+        ["conversations.join"] = 50,
+        ["conversations.info"] = 100,
+        ["conversations.history"] = 50,
+        ["pins.add"] = 50,
+        ["users.info"] = 100,
+        ["users.lookupByEmail"] = 100,
+        ["usergroups.users.list"] = 50,
+        ["views.open"] = 100,
+        ["chat.update"] = 50,
+        ["chat.postEphemeral"] = 100,
+    };
+
+    private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.Ordinal);
+
+    public static int? LimitOf(string method) => PerMinute.TryGetValue(method, out var n) ? n : null;
+
+    /// <summary>Waits for a slot of the method's tier (no wait for methods without a tier).</summary>
+    public async ValueTask WaitAsync(string method, CancellationToken cancellationToken)
+    {
+        if (LimitOf(method) is not { } perMinute)
+        {
+            return;
+        }
+
+        var limiter = _limiters.GetOrAdd(method, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = perMinute,
+            TokensPerPeriod = perMinute,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+            QueueLimit = 10_000,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        }));
+        using var lease = await limiter.AcquireAsync(1, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        foreach (var limiter in _limiters.Values)
+        {
+            limiter.Dispose();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>
+/// A stand-in for Slack's Web API on 127.0.0.1. It knows the methods and required arguments from Slack's own
+/// description (tests/Fixtures/slack/slack_web_openapi_v2.json), answers like Slack (HTTP 200 with ok true/false),
+/// checks the bearer token, records every call, and can be told to fail: 429 with Retry-After, 5xx, or ok:false.
+/// </summary>
+public sealed class FakeSlack : IAsyncDisposable
+{
+    public const string Token = "xoxb-test-token";
+
+    private static readonly Lazy<Dictionary<string, string[]>> Spec = new(LoadSpec);
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<(string Method, Func<HttpResponse, Task> Answer)> _failures = new();
+    private readonly HashSet<string> _channelNames = [];
+    private int _sequence;
+
+    private FakeSlack(WebApplication app) => _app = app;
+
+    public Uri ApiBaseUrl { get; private set; } = null!;
+
+    public ConcurrentQueue<Call> Calls { get; } = new();
+
+    /// <summary>Messages the history answers with, by channel and ts.</summary>
+    public ConcurrentDictionary<(string Channel, string Ts), (string User, string Text)> History { get; } = new();
+
+    public sealed record Call(string Method, JsonObject Args, DateTimeOffset At);
+
+    public static async Task<FakeSlack> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeSlack(app);
+        app.Map("/api/{method}", fake.HandleAsync);
+        await app.StartAsync();
+        fake.ApiBaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/api/");
+        return fake;
+    }
+
+    public IReadOnlyList<Call> CallsTo(string method) => Calls.Where(c => c.Method == method).ToList();
+
+    /// <summary>The next <paramref name="times"/> calls to <paramref name="method"/> answer HTTP <paramref name="status"/>.</summary>
+    public void FailWithStatus(string method, int status, int times = 1, int? retryAfterSeconds = null)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _failures.Enqueue((method, r =>
+            {
+                r.StatusCode = status;
+                if (retryAfterSeconds is { } s)
+                {
+                    r.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                return Task.CompletedTask;
+            }));
+        }
+    }
+
+    /// <summary>The next <paramref name="times"/> calls to <paramref name="method"/> answer ok:false with <paramref name="error"/>.</summary>
+    public void FailWithError(string method, string error, int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _failures.Enqueue((method, r => r.WriteAsJsonAsync(new JsonObject { ["ok"] = false, ["error"] = error })));
+        }
+    }
+
+    public void TakeChannelName(string name) => _channelNames.Add(name);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static Dictionary<string, string[]> LoadSpec()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "slack", "slack_web_openapi_v2.json")));
+        var methods = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var path in doc.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            var op = path.Value.EnumerateObject().First().Value;
+            var required = op.TryGetProperty("parameters", out var ps)
+                ? ps.EnumerateArray().Where(p => p.TryGetProperty("required", out var r) && r.GetBoolean()).Select(p => p.GetProperty("name").GetString()!).Where(n => n != "token").ToArray()
+                : [];
+            methods[path.Name.TrimStart('/')] = required;
+        }
+
+        return methods;
+    }
+
+    private async Task HandleAsync(HttpContext http, string method)
+    {
+        if (!Spec.Value.TryGetValue(method, out var required))
+        {
+            http.Response.StatusCode = 404;
+            await http.Response.WriteAsJsonAsync(new JsonObject { ["ok"] = false, ["error"] = "unknown_method" });
+            return;
+        }
+
+        var args = new JsonObject();
+        foreach (var (k, v) in http.Request.Query)
+        {
+            args[k] = v.ToString();
+        }
+
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            // Read JSON whatever the content type says (as Slack does for application/json bodies).
+            if (await JsonNode.ParseAsync(http.Request.Body) is JsonObject body)
+            {
+                foreach (var (k, v) in body.ToList())
+                {
+                    body.Remove(k);
+                    args[k] = v;
+                }
+            }
+        }
+
+        Calls.Enqueue(new Call(method, args, DateTimeOffset.UtcNow));
+        if (http.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            await http.Response.WriteAsJsonAsync(new JsonObject { ["ok"] = false, ["error"] = "invalid_auth" });
+            return;
+        }
+
+        if (_failures.TryPeek(out var failure) && failure.Method == method && _failures.TryDequeue(out failure))
+        {
+            await failure.Answer(http.Response);
+            return;
+        }
+
+        var missing = required.Where(r => args[r] is null).ToList();
+        if (missing.Count > 0)
+        {
+            await http.Response.WriteAsJsonAsync(new JsonObject { ["ok"] = false, ["error"] = "invalid_arguments", ["missing"] = string.Join(",", missing) });
+            return;
+        }
+
+        await http.Response.WriteAsJsonAsync(Answer(method, args));
+    }
+
+    private JsonObject Answer(string method, JsonObject args)
+    {
+        var n = Interlocked.Increment(ref _sequence);
+        string Arg(string name) => args[name]?.ToString() ?? "";
+        switch (method)
+        {
+            case "conversations.create":
+                lock (_channelNames)
+                {
+                    if (!_channelNames.Add(Arg("name")))
+                    {
+                        return new JsonObject { ["ok"] = false, ["error"] = "name_taken" };
+                    }
+                }
+
+                return new JsonObject { ["ok"] = true, ["channel"] = new JsonObject { ["id"] = $"C{n:D6}", ["name"] = Arg("name") } };
+            case "chat.postMessage":
+                return new JsonObject { ["ok"] = true, ["channel"] = Arg("channel"), ["ts"] = $"1700000000.{n:D6}" };
+            case "conversations.history":
+                var hit = History.TryGetValue((Arg("channel"), Arg("latest")), out var m);
+                return new JsonObject
+                {
+                    ["ok"] = true,
+                    ["messages"] = hit ? new JsonArray(new JsonObject { ["ts"] = Arg("latest"), ["user"] = m.User, ["text"] = m.Text }) : new JsonArray(),
+                };
+            case "users.info":
+                return new JsonObject { ["ok"] = true, ["user"] = new JsonObject { ["id"] = Arg("user"), ["name"] = Arg("user").ToLowerInvariant(), ["profile"] = new JsonObject { ["display_name"] = $"name-of-{Arg("user")}" } } };
+            case "usergroups.users.list":
+                return new JsonObject { ["ok"] = true, ["users"] = new JsonArray("U1", "U2") };
+            default:
+                return new JsonObject { ["ok"] = true };
+        }
+    }
+}

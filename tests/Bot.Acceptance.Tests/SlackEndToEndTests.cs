@@ -1,0 +1,140 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Bot.Slack.Signing;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>The bot with Slack settings, talking to the fake Slack Web API.</summary>
+public class SlackEndToEndTests
+{
+    private const string Secret = "e2e-signing-secret";
+
+    private static Task<BotServer> StartAsync(FakeSlack fake, Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Slack:BotToken"] = FakeSlack.Token,
+            ["Slack:SigningSecret"] = Secret,
+            ["Slack:ApiBaseUrl"] = fake.ApiBaseUrl.ToString(),
+            ["Slack:IncidentsChannel"] = "C0INCIDENTS",
+            ["Slack:InviteUsers:0"] = "U0ONCALL",
+            ["Outbox:RetryBaseDelay"] = "00:00:00.200",
+            ["Outbox:RetryMaxDelay"] = "00:00:01",
+        };
+        foreach (var (k, v) in more ?? [])
+        {
+            settings[k] = v;
+        }
+
+        return BotServer.StartAsync(settings);
+    }
+
+    private static Task<T> EventuallyAsync<T>(Func<T> read, Func<T, bool> done, string what) =>
+        BotServer.EventuallyAsync(() => Task.FromResult(read()), done, TimeSpan.FromSeconds(15), what);
+
+    [Fact]
+    public async Task AlertmanagerPayload_MakesTheIncidentChannel_TopicInvitePinnedSummaryAndAnnouncement()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+
+        var announcement = await EventuallyAsync(
+            () => fake.CallsTo("chat.postMessage").FirstOrDefault(c => c.Args["channel"]!.ToString() == "C0INCIDENTS"), c => c is not null, "the announcement");
+        var created = Assert.Single(fake.CallsTo("conversations.create"));
+        var name = created.Args["name"]!.ToString();
+        Assert.Matches(new Regex("^inc-\\d{8}-[a-z0-9_-]+$"), name);
+        Assert.True(name.Length <= 80);
+        Assert.Contains("SEV1 | triggered | INC-1", fake.CallsTo("conversations.setTopic").Single().Args["topic"]!.ToString());
+        Assert.Equal("U0ONCALL", fake.CallsTo("conversations.invite").Single().Args["users"]!.ToString());
+        var summary = fake.CallsTo("chat.postMessage").First(c => c.Args["channel"]!.ToString() != "C0INCIDENTS");
+        Assert.Contains("incident_resolve", summary.Args["blocks"]!.ToJsonString());
+        Assert.Contains("runbooks.example.com", summary.Args["blocks"]!.ToJsonString());
+        Assert.Single(fake.CallsTo("pins.add"));
+        Assert.Contains($"#{name}", announcement!.Args["blocks"]!.ToJsonString());
+        var details = await bot.GetJsonAsync("/api/incidents/INC-1");
+        Assert.Equal(name, details.GetProperty("incident").GetProperty("channel").GetString());
+    }
+
+    [Fact]
+    public async Task SlackDownForAWhile_LosesNothing_DuplicatesNothing()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("conversations.create", 500, times: 12); // 3 outbox tries of 4 HTTP calls each
+        await using var bot = await StartAsync(fake);
+
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+
+        await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the pinned summary after Slack came back");
+        await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Count == 2, "summary and announcement");
+        await Task.Delay(1500);
+        Assert.Equal(13, fake.CallsTo("conversations.create").Count); // 12 failures, then the one that worked
+        Assert.Equal(2, fake.CallsTo("chat.postMessage").Count);
+        Assert.Single(fake.CallsTo("conversations.setTopic"));
+    }
+
+    [Fact]
+    public async Task PermanentSlackError_IsReportedOnceOnTheTimeline_NotRetried()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithError("conversations.create", "restricted_action");
+        await using var bot = await StartAsync(fake);
+
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+
+        var details = await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1"),
+            d => d.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "effect_failed"),
+            TimeSpan.FromSeconds(15),
+            "the failure on the timeline");
+        await Task.Delay(1000);
+        Assert.Single(fake.CallsTo("conversations.create"));
+        Assert.Contains(
+            "Could not create the incident channel: Slack conversations.create: restricted_action",
+            details.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task PushpinReaction_AddsTheMessageToTheTimeline_WithItsAuthorAndTime_Once()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+        var channel = await EventuallyAsync(() => fake.CallsTo("conversations.create").FirstOrDefault(), c => c is not null, "the channel");
+        await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the summary");
+        var channelId = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("channel").GetString();
+        Assert.NotNull(channelId);
+        var id = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
+        fake.History[(id, "1691233200.000100")] = ("U5", "Network logs show unusual traffic patterns");
+
+        var body = JsonSerializer.Serialize(new
+        {
+            type = "event_callback",
+            team_id = "T1",
+            @event = new { type = "reaction_added", user = "U6", reaction = "pushpin", item_user = "U5", item = new { type = "message", channel = id, ts = "1691233200.000100" }, event_ts = "1691233300.000200" },
+        });
+        for (var i = 0; i < 2; i++) // Slack delivers at least once
+        {
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var request = new HttpRequestMessage(HttpMethod.Post, "/slack/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add(SlackSignature.TimestampHeader, ts);
+            request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+            Assert.True((await bot.Client.SendAsync(request)).IsSuccessStatusCode);
+        }
+
+        var details = await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1"),
+            d => d.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "note"),
+            TimeSpan.FromSeconds(10),
+            "the pinned message on the timeline");
+        await Task.Delay(500);
+        details = await bot.GetJsonAsync("/api/incidents/INC-1");
+        var note = Assert.Single(details.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "note");
+        Assert.Equal("Network logs show unusual traffic patterns", note.GetProperty("text").GetString());
+        Assert.Equal("U5", note.GetProperty("authorId").GetString());
+        Assert.Equal("name-of-U5", note.GetProperty("author").GetString());
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1691233200), note.GetProperty("at").GetDateTimeOffset());
+    }
+}

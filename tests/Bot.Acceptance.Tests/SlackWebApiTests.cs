@@ -1,0 +1,134 @@
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Slack;
+using Bot.Slack.WebApi;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>Our Slack client against the fake Slack Web API over HTTP.</summary>
+public class SlackWebApiTests
+{
+    private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token) =>
+        new(new HttpClient(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),
+            new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), TimeProvider.System);
+
+    [Fact]
+    public async Task Calls_CarryTheTokenAndArguments_AsSlackDescribesThem()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var sut = CreateSut(fake);
+
+        var channel = await sut.Conversations.Create("inc-20230805-ddos");
+        await sut.Conversations.SetTopic(channel.Id, "SEV1 | triggered");
+        var posted = await sut.Chat.PostMessage(new Message { Channel = channel.Id, Text = "hello", Blocks = "[]" });
+        await sut.Pins.AddMessage(channel.Id, posted.Ts);
+        var user = await sut.Users.Info("U1");
+        var members = await sut.UserGroupUsers.List("S1");
+
+        Assert.Equal("inc-20230805-ddos", channel.Name);
+        Assert.Equal(channel.Id, posted.Channel);
+        Assert.Equal("name-of-U1", user.Display);
+        Assert.Equal(["U1", "U2"], members);
+        Assert.Equal(posted.Ts, fake.CallsTo("pins.add").Single().Args["timestamp"]!.ToString());
+        Assert.Equal("U1", fake.CallsTo("users.info").Single().Args["user"]!.ToString()); // a GET, with query arguments
+    }
+
+    [Fact]
+    public async Task OkFalse_BecomesATypedError_PermanentOnesMarked()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithError("chat.postMessage", "channel_not_found");
+        var sut = CreateSut(fake);
+
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => sut.Chat.PostMessage(new Message { Channel = "C404", Text = "x" }));
+
+        Assert.Equal("channel_not_found", e.Error);
+        Assert.True(e.IsPermanent);
+        Assert.Single(fake.CallsTo("chat.postMessage")); // not retried
+    }
+
+    [Fact]
+    public async Task WrongToken_IsInvalidAuth_Permanent()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => CreateSut(fake, "xoxb-wrong").Conversations.Create("x"));
+
+        Assert.Equal("invalid_auth", e.Error);
+        Assert.True(e.IsPermanent);
+    }
+
+    [Fact]
+    public async Task RateLimited_WaitsRetryAfter_ThenSucceeds()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("conversations.setTopic", 429, times: 1, retryAfterSeconds: 1);
+        var sut = CreateSut(fake);
+
+        await sut.Conversations.SetTopic("C1", "topic");
+
+        var calls = fake.CallsTo("conversations.setTopic");
+        Assert.Equal(2, calls.Count);
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(0.9), $"retried after {(calls[1].At - calls[0].At).TotalSeconds} s");
+    }
+
+    [Fact]
+    public async Task LongRateLimit_IsLeftToTheOutbox_WithItsRetryAfter()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("conversations.create", 429, times: 1, retryAfterSeconds: 120);
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+
+        var e = await Assert.ThrowsAsync<RetryLaterException>(() => chat.CreateChannelAsync("inc-x", "t", "k", CancellationToken.None));
+
+        Assert.Equal(TimeSpan.FromSeconds(120), e.After);
+        Assert.Single(fake.CallsTo("conversations.create"));
+    }
+
+    [Fact]
+    public async Task ServerErrors_AreRetriedWithBackoff()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("pins.add", 503, times: 2);
+
+        await CreateSut(fake).Pins.AddMessage("C1", "1.0");
+
+        Assert.Equal(3, fake.CallsTo("pins.add").Count);
+    }
+
+    [Fact]
+    public async Task PostsToOneChannel_KeepOrder_AndAreSpacedBySlacksLimit()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var sut = CreateSut(fake);
+
+        await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
+        {
+            await Task.Delay(i * 20);
+            await sut.Chat.PostMessage(new Message { Channel = "C1", Text = $"m{i}" });
+        }));
+
+        var posts = fake.CallsTo("chat.postMessage");
+        Assert.Equal(["m1", "m2", "m3"], posts.Select(p => p.Args["text"]!.ToString()));
+        Assert.True(posts[2].At - posts[0].At >= TimeSpan.FromSeconds(1.9), $"3 posts within {(posts[2].At - posts[0].At).TotalSeconds} s");
+    }
+
+    [Fact]
+    public async Task SlackChat_NameTaken_AddsASuffix_AndPinsTheSummary()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.TakeChannelName("inc-20230805-ddos");
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0", InviteUsers = ["U9"] }));
+
+        var channel = await chat.CreateChannelAsync("inc-20230805-ddos", "SEV1 | triggered", "k1", CancellationToken.None);
+        var summary = await chat.PostAsync(channel.Id, new ChatMessage("INC-1: DDoS") { Pin = true, Buttons = [new ChatButton(IncidentMessages.AcknowledgeAction, "Acknowledge", "INC-1")] }, "k2", CancellationToken.None);
+
+        Assert.Equal("inc-20230805-ddos-2", channel.Name);
+        Assert.Equal("U9", fake.CallsTo("conversations.invite").Single().Args["users"]!.ToString());
+        Assert.Equal(summary.MessageId, fake.CallsTo("pins.add").Single().Args["timestamp"]!.ToString());
+        var blocks = fake.CallsTo("chat.postMessage").Single().Args["blocks"]!.ToJsonString();
+        Assert.Contains("\"action_id\":\"incident_ack\"", blocks);
+        Assert.Contains("\"value\":\"INC-1\"", blocks);
+    }
+}
