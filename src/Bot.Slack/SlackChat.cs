@@ -65,6 +65,20 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
             return new ChatMessageRef(posted.Channel, posted.Ts);
         });
 
+    public Task UpdateAsync(ChatMessageRef message, ChatMessage content, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await slack.Chat.Update(message.MessageId, Render(message.ChannelId, content), cancellationToken);
+            return true;
+        });
+
+    public Task SetTopicAsync(string channelId, string topic, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await slack.Conversations.SetTopic(channelId, topic.Length > MaxTopic ? topic[..MaxTopic] : topic, cancellationToken);
+            return true;
+        });
+
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         string.IsNullOrEmpty(options.Value.IncidentsChannel)
             ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")

@@ -47,7 +47,7 @@ public class SlackEndToEndTests
         var name = created.Args["name"]!.ToString();
         Assert.Matches(new Regex("^inc-\\d{8}-[a-z0-9_-]+$"), name);
         Assert.True(name.Length <= 80);
-        Assert.Contains("SEV1 | triggered | INC-1", fake.CallsTo("conversations.setTopic").Single().Args["topic"]!.ToString());
+        Assert.Equal("SEV1 | triggered | lead: none | INC-1: HighErrorRate: 5xx error rate above 20% on transaction API", fake.CallsTo("conversations.setTopic").Single().Args["topic"]!.ToString());
         Assert.Equal("U0ONCALL", fake.CallsTo("conversations.invite").Single().Args["users"]!.ToString());
         var summary = fake.CallsTo("chat.postMessage").First(c => c.Args["channel"]!.ToString() != "C0INCIDENTS");
         Assert.Contains("incident_resolve", summary.Args["blocks"]!.ToJsonString());
@@ -56,6 +56,32 @@ public class SlackEndToEndTests
         Assert.Contains($"#{name}", announcement!.Args["blocks"]!.ToJsonString());
         var details = await bot.GetJsonAsync("/api/incidents/INC-1");
         Assert.Equal(name, details.GetProperty("incident").GetProperty("channel").GetString());
+    }
+
+    [Fact]
+    public async Task SlashCommand_UpdatesThePinnedSummaryAndTopicInPlace()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+        await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the pinned summary");
+        var channel = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
+        var summaryTs = fake.CallsTo("pins.add").Single().Args["timestamp"]!.ToString();
+
+        var body = $"command=%2Fincident&text={Uri.EscapeDataString("lead <@U3|carol>")}&user_id=U3&user_name=carol&channel_id={channel}&team_id=T1&response_url=x";
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/slack/commands") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+        request.Headers.Add(SlackSignature.TimestampHeader, ts);
+        request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+        Assert.Contains("carol the incident lead", await (await bot.Client.SendAsync(request)).Content.ReadAsStringAsync());
+
+        var update = await EventuallyAsync(() => fake.CallsTo("chat.update").FirstOrDefault(), u => u is not null, "the summary update");
+        Assert.Equal(summaryTs, update!.Args["ts"]!.ToString());
+        Assert.Equal(channel, update.Args["channel"]!.ToString());
+        Assert.Contains("carol", update.Args["blocks"]!.ToJsonString());
+        await EventuallyAsync(() => fake.CallsTo("conversations.setTopic"), t => t.Count == 2, "the new topic");
+        Assert.Contains("lead: carol", fake.CallsTo("conversations.setTopic")[1].Args["topic"]!.ToString());
+        Assert.Single(fake.CallsTo("chat.update"));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public class AlertIntakeTests
         Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
         Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.AlertFiring && e.Text.StartsWith("Alert joined"));
         t.Time.Advance(DigestJobs.Window + DigestJobs.Settle);
-        Assert.Equal(4, await CountJobsAsyncAll(t)); // open channel, summary, announce + the digest
+        Assert.Equal(5, await CountJobsAsyncAll(t)); // open channel, summary, announce + the digest and the summary refresh
     }
 
     [Fact]

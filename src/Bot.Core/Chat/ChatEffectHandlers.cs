@@ -21,8 +21,12 @@ public abstract class ChatEffectHandler(IIncidentStore store) : IEffectHandler
 
     protected abstract Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The incident's channel. Jobs with their own ordering key can run before the channel exists: they come back
+    /// later, and give up (reported on the timeline) only if the channel never comes.
+    /// </summary>
     protected static string ChannelOf(Incident incident) =>
-        incident.ChannelId ?? throw new PermanentEffectException($"{incident.Key} has no chat channel (its creation failed).");
+        incident.ChannelId ?? throw new RetryLaterException($"{incident.Key} has no chat channel yet.", TimeSpan.FromSeconds(30));
 }
 
 /// <summary>Creates the incident channel and records it on the incident.</summary>
@@ -63,7 +67,42 @@ public sealed class PostSummaryHandler(IIncidentStore store, IChat chat) : ChatE
     protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
     {
         var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
-        await chat.PostAsync(ChannelOf(incident), IncidentMessages.Summary(incident, alerts), job.Key, cancellationToken);
+        var posted = await chat.PostAsync(ChannelOf(incident), IncidentMessages.Summary(incident, alerts), job.Key, cancellationToken);
+        await Store.WriteAsync(
+            s =>
+            {
+                var current = s.GetIncident(incident.Number)!;
+
+                // Changes made while the summary was on its way are shown by a refresh.
+                if (current.UpdatedAt > incident.UpdatedAt)
+                {
+                    s.Enqueue(DigestJobs.Refresh(current.Number, s.Now));
+                }
+
+                current.AttachSummary(posted.MessageId, s.Now);
+                s.UpdateIncident(current);
+
+                return 0;
+            },
+            cancellationToken);
+    }
+}
+
+/// <summary>Updates the pinned summary and the channel topic in place with the incident as it is now.</summary>
+public sealed class RefreshSummaryHandler(IIncidentStore store, IChat chat) : ChatEffectHandler(store)
+{
+    public override string Kind => EffectKinds.RefreshSummary;
+
+    protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
+    {
+        if (incident.ChannelId is null || incident.SummaryMessageId is null)
+        {
+            return; // the summary is not posted yet; when it is, it shows the current state
+        }
+
+        var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
+        await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), IncidentMessages.Summary(incident, alerts), cancellationToken);
+        await chat.SetTopicAsync(incident.ChannelId, IncidentMessages.Topic(incident), cancellationToken);
     }
 }
 

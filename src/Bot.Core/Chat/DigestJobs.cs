@@ -16,16 +16,23 @@ public static class DigestJobs
     /// <summary>Time after the window closes before the digest is sent, so every write of the window has committed.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    public static EffectJob For(long incident, DateTimeOffset now)
+    public static EffectJob For(long incident, DateTimeOffset now) => Windowed(EffectKinds.Digest, "digest", incident, now, Window, Settle);
+
+    /// <summary>The summary refresh: at most one per incident per 2 s, so a burst of changes is one chat.update.</summary>
+    public static EffectJob Refresh(long incident, DateTimeOffset now) =>
+        Windowed(EffectKinds.RefreshSummary, "refresh", incident, now, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200));
+
+    private static EffectJob Windowed(string kind, string name, long incident, DateTimeOffset now, TimeSpan window, TimeSpan settle)
     {
-        var from = now.ToUnixTimeMilliseconds() / (long)Window.TotalMilliseconds * (long)Window.TotalMilliseconds;
-        var to = from + (long)Window.TotalMilliseconds;
+        var ms = (long)window.TotalMilliseconds;
+        var from = now.ToUnixTimeMilliseconds() / ms * ms;
         var key = Incident.FormatKey(incident);
+        // Their own ordering key: a job waiting for its window must not hold back the incident's other messages.
         return new EffectJob(
-            $"{key}:digest:{from}",
-            EffectKinds.Digest,
-            key,
-            ChatPayload.For(incident, from: from, to: to),
-            DateTimeOffset.FromUnixTimeMilliseconds(to) + Settle);
+            $"{key}:{name}:{from}",
+            kind,
+            $"{key}:{name}",
+            ChatPayload.For(incident, from: from, to: from + ms),
+            DateTimeOffset.FromUnixTimeMilliseconds(from + ms) + settle);
     }
 }

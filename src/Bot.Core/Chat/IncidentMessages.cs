@@ -13,7 +13,7 @@ public static class IncidentMessages
     private const int MaxAlertsShown = 10;
 
     public static string Topic(Incident incident) =>
-        $"{incident.Severity.Display()} | {incident.Status.Name()} | {incident.Key}: {incident.Title}";
+        $"{incident.Severity.Display()} | {incident.Status.Name()}{(incident.Progress is null ? "" : $" ({incident.Progress})")} | lead: {incident.Lead?.Name ?? "none"} | {incident.Key}: {incident.Title}";
 
     /// <summary>The pinned summary: title, severity, status, alerts, links, runbook, and the three buttons.</summary>
     public static ChatMessage Summary(Incident incident, IReadOnlyList<StoredAlert> alerts)
@@ -21,7 +21,8 @@ public static class IncidentMessages
         var fields = new List<ChatField>
         {
             new("Severity", incident.Severity.Display()),
-            new("Status", incident.Status.Name()),
+            new("Status", incident.Status.Name() + (incident.Progress is null ? "" : $" ({incident.Progress})")),
+            new("Lead", incident.Lead?.Name ?? "none yet"),
             new("Opened", $"{incident.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
             new("Source", incident.Source),
         };
@@ -32,6 +33,14 @@ public static class IncidentMessages
             var lines = alerts.Take(MaxAlertsShown).Select(a => $"{(a.Alert.Status == AlertStatus.Firing ? "FIRING" : "resolved")}: {a.Alert.Title}{Link(a.Alert.SourceUrl)}");
             var more = alerts.Count > MaxAlertsShown ? $"\n... and {alerts.Count - MaxAlertsShown} more" : "";
             fields.Add(new ChatField($"Alerts ({firing} firing of {alerts.Count})", string.Join("\n", lines) + more));
+        }
+
+        foreach (var (name, text) in new[] { ("Impact", incident.Impact), ("Root cause", incident.Cause), ("Resolution", incident.Resolution) })
+        {
+            if (text is not null)
+            {
+                fields.Add(new ChatField(name, text));
+            }
         }
 
         var runbooks = alerts.Select(a => a.Alert.Annotations.Get("runbook_url") ?? a.Alert.Annotations.Get("runbook"))

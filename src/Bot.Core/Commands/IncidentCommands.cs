@@ -107,6 +107,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         if (command.Name != "note")
         {
             s.UpdateIncident(incident);
+            s.Enqueue(DigestJobs.Refresh(number, now));
         }
 
         if (command.Name is "update" or "reopen")

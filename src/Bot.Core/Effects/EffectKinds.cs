@@ -9,6 +9,7 @@ public static class EffectKinds
     public const string Digest = "chat.digest";
     public const string PostText = "chat.post_text";
     public const string UpdateReminder = "incident.update_reminder";
+    public const string RefreshSummary = "chat.refresh_summary";
 
     public static string Describe(string kind) => kind switch
     {
@@ -18,6 +19,7 @@ public static class EffectKinds
         Digest => "post the alert digest to the incident channel",
         PostText => "post a message",
         UpdateReminder => "remind the lead to post an update",
+        RefreshSummary => "update the pinned summary",
         _ => $"run '{kind}'",
     };
 }

@@ -76,6 +76,7 @@ public sealed class AlertIntake(IncidentRules rules)
             foreach (var number in _updated)
             {
                 s.Enqueue(DigestJobs.For(number, s.Now));
+                s.Enqueue(DigestJobs.Refresh(number, s.Now));
             }
 
             var updated = _updated.Select(Incident.FormatKey).Except(_opened).ToList();

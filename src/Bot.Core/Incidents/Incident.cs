@@ -74,6 +74,9 @@ public sealed class Incident
 
     public string? ChannelName { get; private set; }
 
+    /// <summary>The pinned summary message in the channel (the chat adapter's id), once posted.</summary>
+    public string? SummaryMessageId { get; private set; }
+
     public static string FormatKey(long number) => $"INC-{number}";
 
     /// <summary>Reads <c>INC-42</c>, <c>inc-42</c> or <c>42</c>.</summary>
@@ -114,8 +117,10 @@ public sealed class Incident
 
     /// <summary>Restores the response fields (lead, roles, postmortem fields) from storage; no rules are checked.</summary>
     public Incident WithResponse(
-        Actor? lead, IEnumerable<KeyValuePair<string, Actor>> roles, string? progress, string? impact, string? cause, string? resolution, DateTimeOffset? lastUpdateAt)
+        Actor? lead, IEnumerable<KeyValuePair<string, Actor>> roles, string? progress, string? impact, string? cause, string? resolution, DateTimeOffset? lastUpdateAt,
+        string? summaryMessageId = null)
     {
+        SummaryMessageId = summaryMessageId;
         Lead = lead;
         foreach (var (role, actor) in roles)
         {
@@ -282,6 +287,13 @@ public sealed class Incident
         LastUpdateAt = now;
         UpdatedAt = now;
         return new TimelineEntry(now, TimelineKind.Update, by, RequireText(text, "update"));
+    }
+
+    /// <summary>Records the pinned summary's message id, so that it can be updated in place.</summary>
+    public void AttachSummary(string messageId, DateTimeOffset now)
+    {
+        SummaryMessageId = messageId;
+        UpdatedAt = now;
     }
 
     public TimelineEntry AttachChannel(string channelId, string channelName, DateTimeOffset now)

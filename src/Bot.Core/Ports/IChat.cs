@@ -13,6 +13,11 @@ public interface IChat
 
     Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>Replaces the content of a posted message (the pinned summary).</summary>
+    Task UpdateAsync(ChatMessageRef message, ChatMessage content, CancellationToken cancellationToken);
+
+    Task SetTopicAsync(string channelId, string topic, CancellationToken cancellationToken);
+
     /// <summary>Posts to the channel where new incidents are announced.</summary>
     Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 }

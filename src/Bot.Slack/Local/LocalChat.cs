@@ -79,6 +79,30 @@ public sealed class LocalChat : IChat
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult(Post(_incidentsChannel, message, idempotencyKey));
 
+    /// <summary>Appends the new content as an edit of the message (the log keeps every version).</summary>
+    public Task UpdateAsync(ChatMessageRef message, ChatMessage content, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var record = new LocalChatRecord(message.MessageId, message.ChannelId, _time.GetUtcNow(), $"edit:{message.MessageId}:{++_sequence}", Render(content), Edited: true);
+            Append(FileOf(message.ChannelId), record);
+            _log.LogInformation("[local chat] #{Channel} (message {Id} updated): {Text}", message.ChannelId, message.MessageId, record.Text);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task SetTopicAsync(string channelId, string topic, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var record = new LocalChatRecord($"T-{++_sequence}", channelId, _time.GetUtcNow(), $"topic:{channelId}:{_sequence}", $"Topic: {topic}", topic);
+            Append(FileOf(channelId), record);
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Renders a message as the plain text the log shows.</summary>
     public static string Render(ChatMessage message)
     {

@@ -11,7 +11,8 @@ public sealed record LocalChatRecord(
     string Text,
     string? Topic = null,
     bool Pinned = false,
-    IReadOnlyList<string>? Buttons = null);
+    IReadOnlyList<string>? Buttons = null,
+    bool Edited = false);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(LocalChatRecord))]

@@ -11,7 +11,7 @@ internal static class SqliteRows
 {
     public const string IncidentColumns =
         "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name, " +
-        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at";
+        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at, summary_message_id";
 
     public const string AlertColumns =
         "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
@@ -51,7 +51,8 @@ internal static class SqliteRows
             impact: TextOrNull(r, 17),
             cause: TextOrNull(r, 18),
             resolution: TextOrNull(r, 19),
-            lastUpdateAt: TimeOrNull(r, 20));
+            lastUpdateAt: TimeOrNull(r, 20),
+            summaryMessageId: TextOrNull(r, 21));
 
     public static StoredAlert Alert(SqliteDataReader r) => new(
         r.GetInt64(0),

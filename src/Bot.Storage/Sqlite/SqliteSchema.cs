@@ -92,6 +92,11 @@ internal static class SqliteSchema
         """
         CREATE INDEX ix_incidents_channel ON incidents (channel_id);
         """,
+
+        // 4: the pinned summary's message id, to update it in place
+        """
+        ALTER TABLE incidents ADD COLUMN summary_message_id TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

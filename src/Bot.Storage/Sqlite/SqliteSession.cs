@@ -33,9 +33,9 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             """
             INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
                 mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
-                cause, resolution, last_update_at)
+                cause, resolution, last_update_at, summary_message_id)
             VALUES ($title, $sev, $status, $source, $group, $open, $created, $ack, $mit, $res, $updated, $chid, $chname,
-                $leadid, $leadname, $roles, $progress, $impact, $cause, $resolution, $lastupdate)
+                $leadid, $leadname, $roles, $progress, $impact, $cause, $resolution, $lastupdate, $summary)
             RETURNING number
             """,
             IncidentArgs(incident)).ExecuteScalar()!;
@@ -50,7 +50,8 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             UPDATE incidents SET title = $title, severity = $sev, status = $status, open_group_key = $open,
                 acknowledged_at = $ack, mitigated_at = $mit, resolved_at = $res, updated_at = $updated,
                 channel_id = $chid, channel_name = $chname, lead_id = $leadid, lead_name = $leadname, roles = $roles,
-                progress = $progress, impact = $impact, cause = $cause, resolution = $resolution, last_update_at = $lastupdate
+                progress = $progress, impact = $impact, cause = $cause, resolution = $resolution, last_update_at = $lastupdate,
+                summary_message_id = $summary
             WHERE number = $n
             """,
             args).ExecuteNonQuery();
@@ -214,6 +215,7 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
         ("$cause", (object?)i.Cause ?? DBNull.Value),
         ("$resolution", (object?)i.Resolution ?? DBNull.Value),
         ("$lastupdate", Ms(i.LastUpdateAt)),
+        ("$summary", (object?)i.SummaryMessageId ?? DBNull.Value),
     ];
 
     private T? QueryOne<T>(string sql, Func<SqliteDataReader, T> read, params (string, object)[] args)

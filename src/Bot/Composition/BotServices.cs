@@ -50,6 +50,7 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, DigestHandler>();
         services.AddSingleton<IEffectHandler, PostTextHandler>();
         services.AddSingleton<IEffectHandler, UpdateReminderHandler>();
+        services.AddSingleton<IEffectHandler, RefreshSummaryHandler>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 
