@@ -101,6 +101,11 @@ public sealed class SlackApiClient : ISlackApiClient
 
     private async Task<JsonElement> CallAsync(string method, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
     {
+        if (!SlackScopes.ByMethod.ContainsKey(method))
+        {
+            throw new InvalidOperationException($"Slack method {method} is not in SlackScopes: add it there and to manifests/slack-app.yaml.");
+        }
+
         if (string.IsNullOrEmpty(_options.BotToken))
         {
             throw new SlackApiException(method, "not_authed");

@@ -1,0 +1,36 @@
+namespace Bot.Slack.WebApi;
+
+/// <summary>
+/// The bot scopes each Web API method we call needs, and those of our slash command and events. The client refuses
+/// a method that is not listed here, and a test checks that manifests/slack-app.yaml asks for exactly these scopes.
+/// </summary>
+public static class SlackScopes
+{
+    public static readonly IReadOnlyDictionary<string, string?> ByMethod = new Dictionary<string, string?>(StringComparer.Ordinal)
+    {
+        ["chat.postMessage"] = "chat:write",
+        ["chat.update"] = "chat:write",
+        ["chat.postEphemeral"] = "chat:write",
+        ["conversations.create"] = "channels:manage",
+        ["conversations.invite"] = "channels:manage",
+        ["conversations.setTopic"] = "channels:manage",
+        ["conversations.setPurpose"] = "channels:manage",
+        ["conversations.join"] = "channels:join",
+        ["conversations.info"] = "channels:read",
+        ["conversations.history"] = "channels:history",
+        ["pins.add"] = "pins:write",
+        ["users.info"] = "users:read",
+        ["users.lookupByEmail"] = "users:read.email",
+        ["usergroups.users.list"] = "usergroups:read",
+        ["views.open"] = null, // needs only a trigger from an interaction
+    };
+
+    /// <summary>Scopes of what Slack sends us: the slash command and the reaction_added event.</summary>
+    public static readonly IReadOnlyList<string> ForIncoming = ["commands", "reactions:read"];
+
+    /// <summary>The Events API events the bot subscribes to.</summary>
+    public static readonly IReadOnlyList<string> BotEvents = ["reaction_added"];
+
+    public static IReadOnlySet<string> All =>
+        ByMethod.Values.OfType<string>().Concat(ForIncoming).ToHashSet(StringComparer.Ordinal);
+}
