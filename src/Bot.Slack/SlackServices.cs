@@ -23,6 +23,10 @@ public static class SlackServices
         services.AddSingleton<ChannelPacer>();
         services.AddHttpClient<ISlackApiClient, SlackApiClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
+        services.AddSingleton<SlackInbound>();
+        services.AddHttpClient(SocketMode.SocketModeClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddSingleton<SocketMode.SocketModeClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<SocketMode.SocketModeClient>());
         return services;
     }
 }

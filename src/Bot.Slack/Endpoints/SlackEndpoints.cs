@@ -32,7 +32,7 @@ public static class SlackEndpoints
         return app;
     }
 
-    private static async Task<IResult> CommandsAsync(HttpContext http, ISlashCommandHandler handler, ISlackResponder responder, ILoggerFactory logs)
+    private static async Task<IResult> CommandsAsync(HttpContext http, SlackInbound inbound, ISlackResponder responder, ILoggerFactory logs)
     {
         var (body, refusal) = await VerifiedBodyAsync(http);
         if (refusal is not null)
@@ -42,7 +42,7 @@ public static class SlackEndpoints
 
         var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body!)).ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
         var command = SlashCommand.FromForm(form);
-        var work = handler.Handle(command);
+        var work = inbound.CommandAsync(command);
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
         if (await Task.WhenAny(work, Task.Delay(AckBudget, time)) == work)
         {
@@ -54,7 +54,7 @@ public static class SlackEndpoints
         return Results.Json(new SlashCommandAnswer("ephemeral", $"Working on {command.Command} {command.Text}..."), SlackJsonContext.Default.SlashCommandAnswer);
     }
 
-    private static async Task<IResult> InteractionsAsync(HttpContext http, IBlockActionHandler handler, ILoggerFactory logs)
+    private static async Task<IResult> InteractionsAsync(HttpContext http, SlackInbound inbound)
     {
         var (body, refusal) = await VerifiedBodyAsync(http);
         if (refusal is not null)
@@ -69,32 +69,11 @@ public static class SlackEndpoints
         }
 
         using var doc = JsonDocument.Parse(payload);
-        var root = doc.RootElement;
-        if (Text(root, "type") != "block_actions")
-        {
-            return Results.Ok(); // other interactions (views) come with later features
-        }
-
-        var request = new BlockActionRequest
-        {
-            UserId = Text(root, "user", "id") ?? "",
-            UserName = Text(root, "user", "name") ?? Text(root, "user", "username") ?? "",
-            ChannelId = Text(root, "channel", "id") ?? "",
-            ResponseUrl = Text(root, "response_url"),
-        };
-        var actions = root.TryGetProperty("actions", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(a => new ButtonAction { ActionId = Text(a, "action_id") ?? "", Value = Text(a, "value") ?? "" }).ToList()
-            : [];
-        var log = logs.CreateLogger("Bot.Slack.Interactions");
-        foreach (var action in actions)
-        {
-            _ = InBackgroundAsync(() => handler.Handle(action, request), log, $"button {action.ActionId}");
-        }
-
+        inbound.Interaction(doc.RootElement);
         return Results.Ok();
     }
 
-    private static async Task<IResult> EventsAsync(HttpContext http, IEnumerable<IEventHandler<ReactionAdded>> reactionHandlers, ILoggerFactory logs)
+    private static async Task<IResult> EventsAsync(HttpContext http, SlackInbound inbound)
     {
         var (body, refusal) = await VerifiedBodyAsync(http);
         if (refusal is not null)
@@ -102,43 +81,16 @@ public static class SlackEndpoints
             return refusal;
         }
 
-        JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body);
+            using var doc = JsonDocument.Parse(body);
+            return inbound.Event(doc.RootElement) is { } challenge
+                ? Results.Json(new ChallengeAnswer(challenge), SlackJsonContext.Default.ChallengeAnswer)
+                : Results.Ok(); // handled in the background, or an event we do not subscribe to
         }
         catch (JsonException e)
         {
             return Results.Problem(statusCode: 400, title: "Bad event", detail: $"Malformed JSON: {e.Message}");
-        }
-
-        using (doc)
-        {
-            var root = doc.RootElement;
-            switch (Text(root, "type"))
-            {
-                case "url_verification":
-                    return Results.Json(new ChallengeAnswer(Text(root, "challenge") ?? ""), SlackJsonContext.Default.ChallengeAnswer);
-                case "event_callback" when Text(root, "event", "type") == "reaction_added":
-                    var e = root.GetProperty("event");
-                    var reaction = new ReactionAdded
-                    {
-                        User = Text(e, "user") ?? "",
-                        Reaction = Text(e, "reaction") ?? "",
-                        ItemUser = Text(e, "item_user") ?? "",
-                        Channel = Text(e, "item", "channel") ?? "",
-                        MessageTs = Text(e, "item", "ts") ?? "",
-                    };
-                    var log = logs.CreateLogger("Bot.Slack.Events");
-                    foreach (var handler in reactionHandlers)
-                    {
-                        _ = InBackgroundAsync(() => handler.Handle(reaction), log, "reaction_added");
-                    }
-
-                    return Results.Ok();
-                default:
-                    return Results.Ok(); // events we do not subscribe to are acknowledged and ignored
-            }
         }
     }
 
@@ -195,31 +147,5 @@ public static class SlackEndpoints
                 await responder.RespondAsync(responseUrl, "Sorry: that command failed; nothing was changed. Try again.", inChannel: false);
             }
         }
-    }
-
-    private static async Task InBackgroundAsync(Func<Task> work, ILogger log, string what)
-    {
-        try
-        {
-            await Task.Yield();
-            await work();
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "Handling Slack {What} failed", what);
-        }
-    }
-
-    private static string? Text(JsonElement e, params string[] path)
-    {
-        foreach (var name in path)
-        {
-            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e))
-            {
-                return null;
-            }
-        }
-
-        return e.ValueKind == JsonValueKind.String ? e.GetString() : null;
     }
 }

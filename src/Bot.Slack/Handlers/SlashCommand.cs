@@ -13,6 +13,10 @@ public sealed class SlashCommand
     public string? ResponseUrl { get; set; }
     public string? TriggerId { get; set; }
 
+    /// <summary>Socket Mode carries the same fields as JSON.</summary>
+    public static SlashCommand FromJson(System.Text.Json.JsonElement payload) =>
+        FromForm(payload.EnumerateObject().Where(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!));
+
     public static SlashCommand FromForm(IReadOnlyDictionary<string, string> form) => new()
     {
         Command = form.GetValueOrDefault("command", ""),

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Slack.Handlers;
+
+/// <summary>
+/// What Slack sends us, however it arrives (HTTP endpoints or Socket Mode): slash commands are answered, interactions
+/// and events are handed to their handlers in the background, so the sender is acknowledged at once.
+/// </summary>
+public sealed class SlackInbound(
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IEventHandler<ReactionAdded>> reactions, ILogger<SlackInbound> log)
+{
+    public Task<SlashCommandResponse> CommandAsync(SlashCommand command) => commands.Handle(command);
+
+    /// <summary>Starts the handlers of an interaction payload (block_actions); other types are ignored for now.</summary>
+    public void Interaction(JsonElement root)
+    {
+        if (Text(root, "type") != "block_actions")
+        {
+            return;
+        }
+
+        var request = new BlockActionRequest
+        {
+            UserId = Text(root, "user", "id") ?? "",
+            UserName = Text(root, "user", "name") ?? Text(root, "user", "username") ?? "",
+            ChannelId = Text(root, "channel", "id") ?? "",
+            ResponseUrl = Text(root, "response_url"),
+        };
+        if (root.TryGetProperty("actions", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var a in list.EnumerateArray())
+            {
+                var action = new ButtonAction { ActionId = Text(a, "action_id") ?? "", Value = Text(a, "value") ?? "" };
+                _ = InBackgroundAsync(() => buttons.Handle(action, request), $"button {action.ActionId}");
+            }
+        }
+    }
+
+    /// <summary>Starts the handlers of an Events API callback; returns the challenge of a url_verification.</summary>
+    public string? Event(JsonElement root)
+    {
+        if (Text(root, "type") == "url_verification")
+        {
+            return Text(root, "challenge") ?? "";
+        }
+
+        if (Text(root, "type") == "event_callback" && Text(root, "event", "type") == "reaction_added")
+        {
+            var e = root.GetProperty("event");
+            var reaction = new ReactionAdded
+            {
+                User = Text(e, "user") ?? "",
+                Reaction = Text(e, "reaction") ?? "",
+                ItemUser = Text(e, "item_user") ?? "",
+                Channel = Text(e, "item", "channel") ?? "",
+                MessageTs = Text(e, "item", "ts") ?? "",
+            };
+            foreach (var handler in reactions)
+            {
+                _ = InBackgroundAsync(() => handler.Handle(reaction), "reaction_added");
+            }
+        }
+
+        return null;
+    }
+
+    public static string? Text(JsonElement e, params string[] path)
+    {
+        foreach (var name in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e))
+            {
+                return null;
+            }
+        }
+
+        return e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+    }
+
+    private async Task InBackgroundAsync(Func<Task> work, string what)
+    {
+        try
+        {
+            await Task.Yield();
+            await work();
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Handling Slack {What} failed", what);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Bot.Slack.SocketMode;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>Socket Mode against a local stand-in for Slack's WebSocket service.</summary>
+public class SocketModeTests
+{
+    private const string AppToken = "xapp-1-test";
+
+    [Fact]
+    public async Task Connects_AnswersASlashCommandInTheAck_AcksEvents_AndReconnects()
+    {
+        await using var slack = await FakeSocketSlack.StartAsync();
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Slack:AppToken"] = AppToken,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
+        });
+
+        var first = await slack.NextConnectionAsync();
+        await first.SendAsync(new
+        {
+            envelope_id = "e1",
+            type = "slash_commands",
+            accepts_response_payload = true,
+            payload = new { command = "/incident", text = "declare Socket Mode works sev2", user_id = "U1", user_name = "alice", channel_id = "C1", team_id = "T1" },
+        });
+        var ack = await first.ReceiveAsync();
+        Assert.Equal("e1", ack.GetProperty("envelope_id").GetString());
+        Assert.StartsWith("Declared INC-1 (SEV2)", ack.GetProperty("payload").GetProperty("text").GetString());
+        Assert.Equal("in_channel", ack.GetProperty("payload").GetProperty("response_type").GetString());
+
+        await first.SendAsync(new { envelope_id = "e2", type = "events_api", payload = new { type = "event_callback", @event = new { type = "app_mention" } } });
+        Assert.Equal("e2", (await first.ReceiveAsync()).GetProperty("envelope_id").GetString());
+
+        // Slack asks for a reconnect: the bot opens a new connection.
+        await first.SendAsync(new { type = "disconnect", reason = "refresh_requested" });
+        var second = await slack.NextConnectionAsync();
+        Assert.Equal(2, slack.Opens);
+
+        // The connection drops: the bot connects again.
+        second.Abort();
+        var third = await slack.NextConnectionAsync();
+        await third.SendAsync(new { envelope_id = "e3", type = "slash_commands", payload = new { command = "/incident", text = "list", user_id = "U1", user_name = "alice", channel_id = "C1" } });
+        Assert.Contains("INC-1", (await third.ReceiveAsync()).GetProperty("payload").GetProperty("text").GetString());
+        Assert.True(bot.Services.GetRequiredService<SocketModeClient>().Connections >= 3);
+    }
+
+    [Fact]
+    public async Task WrongAppToken_IsRetriedWithoutCrashingTheBot()
+    {
+        await using var slack = await FakeSocketSlack.StartAsync(acceptToken: "xapp-1-other");
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Slack:AppToken"] = AppToken,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
+        });
+
+        await BotServer.EventuallyAsync(() => Task.FromResult(slack.Opens), n => n >= 2, TimeSpan.FromSeconds(10), "a second try");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await bot.Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    /// <summary>apps.connections.open plus the WebSocket it hands out; each accepted socket is greeted with hello.</summary>
+    private sealed class FakeSocketSlack : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly Channel<Connection> _connections = Channel.CreateUnbounded<Connection>();
+        private readonly System.Collections.Concurrent.ConcurrentBag<Connection> _all = [];
+        private int _opens;
+
+        private FakeSocketSlack(WebApplication app) => _app = app;
+
+        public Uri ApiBaseUrl { get; private set; } = null!;
+
+        public int Opens => _opens;
+
+        public static async Task<FakeSocketSlack> StartAsync(string acceptToken = AppToken)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var fake = new FakeSocketSlack(app);
+            app.UseWebSockets();
+            app.MapPost("/api/apps.connections.open", (HttpContext http) =>
+            {
+                Interlocked.Increment(ref fake._opens);
+                return http.Request.Headers.Authorization.ToString() == $"Bearer {acceptToken}"
+                    ? Results.Json(new { ok = true, url = fake.ApiBaseUrl.ToString().Replace("http://", "ws://") + "link" })
+                    : Results.Json(new { ok = false, error = "invalid_auth" });
+            });
+            app.Map("/api/link", async (HttpContext http) =>
+            {
+                using var socket = await http.WebSockets.AcceptWebSocketAsync();
+                var connection = new Connection(socket);
+                fake._all.Add(connection);
+                await connection.SendAsync(new { type = "hello", num_connections = 1 });
+                await fake._connections.Writer.WriteAsync(connection);
+                await connection.Closed.Task;
+            });
+            await app.StartAsync();
+            fake.ApiBaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/api/");
+            return fake;
+        }
+
+        public async Task<Connection> NextConnectionAsync() => await _connections.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var c in _all)
+            {
+                c.Closed.TrySetResult();
+            }
+
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private sealed class Connection(WebSocket socket)
+    {
+        public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task SendAsync(object message) =>
+            socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message)), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        public async Task<JsonElement> ReceiveAsync()
+        {
+            var buffer = new byte[64 * 1024];
+            var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
+        }
+
+        public void Abort()
+        {
+            socket.Abort();
+            Closed.TrySetResult();
+        }
+    }
+}
