@@ -44,7 +44,7 @@ internal static partial class IngestBenchmark
         return 0;
     }
 
-    private static async Task<Result> WrkAsync(BotProcess bot, int connections, int seconds)
+    public static async Task<Result> WrkAsync(BotProcess bot, int connections, int seconds)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true };
         foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", Path.Combine(AppContext.BaseDirectory, "ingest.lua"), bot.Address.ToString().TrimEnd('/') })
@@ -106,5 +106,5 @@ internal static partial class IngestBenchmark
     [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
     private static partial Regex ErrorsLine();
 
-    private sealed record Result(double Rate, double P50, double P90, double P99, int Errors);
+    public sealed record Result(double Rate, double P50, double P90, double P99, int Errors);
 }

@@ -143,6 +143,22 @@ public class SqliteIncidentStoreTests
     }
 
     [Fact]
+    public async Task WriteInteractive_GoesAheadOfQueuedBulkWork()
+    {
+        await using var t = TempStore.Create();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var started = new ManualResetEventSlim();
+        var busy = t.Store.WriteAsync(s => { started.Set(); Thread.Sleep(200); order.Enqueue("slow"); return 0; });
+        started.Wait(TimeSpan.FromSeconds(5));
+
+        var bulk = Enumerable.Range(0, 100).Select(i => t.Store.WriteAsync(s => { order.Enqueue($"bulk{i}"); return 0; })).ToList();
+        var person = t.Store.WriteInteractiveAsync(s => { order.Enqueue("person"); return 0; });
+        await Task.WhenAll(bulk.Append(busy).Append(person));
+
+        Assert.Equal(["slow", "person", "bulk0"], order.Take(3));
+    }
+
+    [Fact]
     public async Task JobsEnqueued_IsRaisedAfterCommit()
     {
         await using var t = TempStore.Create();

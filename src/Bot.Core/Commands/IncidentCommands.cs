@@ -41,8 +41,8 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
                 "help" => new CommandReply(CommandOutcome.Done, CommandCatalog.Help(command)),
                 "list" => await ListAsync(cancellationToken),
                 "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
-                "declare" => await store.WriteAsync(s => Declare(s, parsed, context), cancellationToken),
-                _ => await store.WriteAsync(s => Act(s, parsed, context), cancellationToken),
+                "declare" => await store.WriteInteractiveAsync(s => Declare(s, parsed, context), cancellationToken),
+                _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
             };
         }
         catch (CommandException e)

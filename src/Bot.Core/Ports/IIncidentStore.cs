@@ -14,6 +14,12 @@ public interface IIncidentStore
     /// </summary>
     Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="WriteAsync{T}"/>, for a person waiting on the answer (a slash command): it goes ahead of queued
+    /// bulk work such as an alert storm's webhooks.
+    /// </summary>
+    Task<T> WriteInteractiveAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default);
+
     /// <summary>Incidents newest first.</summary>
     Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default);
 

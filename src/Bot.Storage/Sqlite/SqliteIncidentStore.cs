@@ -24,6 +24,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly ILogger _log;
     private readonly int _maxBatch;
     private readonly Channel<WorkItem> _queue;
+    private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _writer;
     private readonly string _synchronous;
     private readonly CancellationTokenSource _stopping = new();
@@ -81,7 +82,13 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         return new SqliteIncidentStore(connectionString, options, time, log);
     }
 
-    public async Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(_queue, work, cancellationToken);
+
+    public Task<T> WriteInteractiveAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(_interactive, work, cancellationToken);
+
+    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IIncidentSession, T> work, CancellationToken cancellationToken)
     {
         if (_writerFault is { } fault)
         {
@@ -91,7 +98,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         var item = new WorkItem<T>(work);
         try
         {
-            await _queue.Writer.WriteAsync(item, cancellationToken);
+            await queue.Writer.WriteAsync(item, cancellationToken);
         }
         catch (ChannelClosedException e)
         {
@@ -149,6 +156,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _interactive.Writer.TryComplete();
         _queue.Writer.TryComplete();
         await _writer.Task;
         await _stopping.CancelAsync();
@@ -250,9 +258,15 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (WaitForWork())
             {
-                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
+                // People first: interactive work goes at the head of every batch.
+                while (batch.Count < _maxBatch && (_interactive.Reader.TryRead(out var item) || _queue.Reader.TryRead(out item)))
                 {
                     batch.Add(item);
+                }
+
+                if (batch.Count == 0)
+                {
+                    continue;
                 }
 
                 RunBatch(connection, session, batch);
@@ -269,6 +283,7 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
             _writerFault = e;
             _log.LogCritical(e, "The SQLite writer stopped");
             _queue.Writer.TryComplete(e);
+            _interactive.Writer.TryComplete(e);
             foreach (var item in batch)
             {
                 item.Abandoned(new StoreUnavailableException("The store's writer stopped.", e));
@@ -290,10 +305,24 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
         return reader.Read() ? reader.GetInt64(1) : 0;
     }
 
+    /// <summary>Blocks the writer thread until either queue has work; false once both are closed and empty.</summary>
     private bool WaitForWork()
     {
-        var wait = _queue.Reader.WaitToReadAsync();
-        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        while (true)
+        {
+            if (_interactive.Reader.TryPeek(out _) || _queue.Reader.TryPeek(out _))
+            {
+                return true;
+            }
+
+            var open = new[] { _interactive.Reader, _queue.Reader }.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync().AsTask()).ToArray();
+            if (open.Length == 0)
+            {
+                return false;
+            }
+
+            Task.WaitAny(open);
+        }
     }
 
     private void RunBatch(SqliteConnection connection, SqliteSession session, List<WorkItem> batch)
