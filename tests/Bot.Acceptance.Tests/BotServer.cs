@@ -82,11 +82,19 @@ public sealed class BotServer : IAsyncDisposable
         throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}; last value: {value}");
     }
 
+    /// <summary>Stops the bot but keeps its data, as a restart would (start another on <see cref="Folder"/>).</summary>
+    public bool KeepFolder { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (KeepFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);

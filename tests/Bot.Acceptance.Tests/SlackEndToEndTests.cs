@@ -10,7 +10,7 @@ public class SlackEndToEndTests
 {
     private const string Secret = "e2e-signing-secret";
 
-    private static Task<BotServer> StartAsync(FakeSlack fake, Dictionary<string, string?>? more = null)
+    private static Task<BotServer> StartAsync(FakeSlack fake, Dictionary<string, string?>? more = null, string? folder = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -27,7 +27,7 @@ public class SlackEndToEndTests
             settings[k] = v;
         }
 
-        return BotServer.StartAsync(settings);
+        return BotServer.StartAsync(settings, folder: folder);
     }
 
     private static Task<T> EventuallyAsync<T>(Func<T> read, Func<T, bool> done, string what) =>
@@ -99,6 +99,33 @@ public class SlackEndToEndTests
         Assert.Equal(13, fake.CallsTo("conversations.create").Count); // 12 failures, then the one that worked
         Assert.Equal(2, fake.CallsTo("chat.postMessage").Count);
         Assert.Single(fake.CallsTo("conversations.setTopic"));
+    }
+
+    [Fact]
+    public async Task RestartWhileSlackIsDown_TheNewProcessFinishesTheJobs_Once()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("conversations.create", 500, times: 1000);
+        string folder;
+        await using (var first = await StartAsync(fake))
+        {
+            first.KeepFolder = true;
+            folder = first.Folder;
+            await first.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+            await EventuallyAsync(() => fake.CallsTo("conversations.create"), c => c.Count >= 4, "failing calls before the restart");
+        }
+
+        var failed = fake.CallsTo("conversations.create").Count;
+        await using var fresh = await FakeSlack.StartAsync(); // Slack is back (a clean stand-in at a new address)
+        await using var second = await StartAsync(fresh, folder: folder);
+
+        await EventuallyAsync(() => fresh.CallsTo("pins.add"), p => p.Count == 1, "the summary after the restart");
+        await EventuallyAsync(() => fresh.CallsTo("chat.postMessage"), p => p.Count == 2, "summary and announcement");
+        await Task.Delay(1000);
+        Assert.True(failed >= 4);
+        Assert.Single(fresh.CallsTo("conversations.create"));
+        Assert.Equal(2, fresh.CallsTo("chat.postMessage").Count);
+        Assert.Equal(1, (await second.GetJsonAsync("/api/incidents")).GetArrayLength());
     }
 
     [Fact]
