@@ -24,6 +24,7 @@ public static class SlackServices
         services.AddHttpClient<ISlackApiClient, SlackApiClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
         services.AddSingleton<SlackInbound>();
+        services.AddSingleton<ResponderGroups>();
         services.AddHttpClient(SocketMode.SocketModeClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
         services.AddSingleton<SocketMode.SocketModeClient>();
         services.AddHostedService(sp => sp.GetRequiredService<SocketMode.SocketModeClient>());

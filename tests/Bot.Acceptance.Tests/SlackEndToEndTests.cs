@@ -129,6 +129,27 @@ public class SlackEndToEndTests
     }
 
     [Fact]
+    public async Task Responders_AsAUserGroup_AdmitItsMembersOnly()
+    {
+        await using var fake = await FakeSlack.StartAsync(); // usergroups.users.list answers U1 and U2
+        await using var bot = await StartAsync(fake, new() { ["Incidents:Responders:0"] = "S0ONCALL" });
+
+        async Task<string> DeclareAsync(string user)
+        {
+            var body = $"command=%2Fincident&text={Uri.EscapeDataString("declare Group check")}&user_id={user}&user_name={user}&channel_id=CGEN&team_id=T1&response_url=x";
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var request = new HttpRequestMessage(HttpMethod.Post, "/slack/commands") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+            request.Headers.Add(SlackSignature.TimestampHeader, ts);
+            request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+            return await (await bot.Client.SendAsync(request)).Content.ReadAsStringAsync();
+        }
+
+        Assert.Contains("Only responders may declare", await DeclareAsync("U9"));
+        Assert.Contains("Declared INC-1", await DeclareAsync("U2"));
+        Assert.Equal("S0ONCALL", fake.CallsTo("usergroups.users.list").First().Args["usergroup"]!.ToString());
+    }
+
+    [Fact]
     public async Task PermanentSlackError_IsReportedOnceOnTheTimeline_NotRetried()
     {
         await using var fake = await FakeSlack.StartAsync();
