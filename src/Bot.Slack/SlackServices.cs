@@ -25,6 +25,7 @@ public static class SlackServices
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
         services.AddSingleton<SlackInbound>();
         services.AddSingleton<ResponderGroups>();
+        services.AddSingleton<SlackPeople>();
         services.AddHttpClient(SocketMode.SocketModeClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
         services.AddSingleton<SocketMode.SocketModeClient>();
         services.AddHostedService(sp => sp.GetRequiredService<SocketMode.SocketModeClient>());

@@ -77,6 +77,8 @@ public class SlackEndToEndTests
 
         var update = await EventuallyAsync(() => fake.CallsTo("chat.update").FirstOrDefault(), u => u is not null, "the summary update");
         Assert.Equal(summaryTs, update!.Args["ts"]!.ToString());
+        var lead = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("timeline").EnumerateArray().Last(e => e.GetProperty("authorId").GetString() == "U3");
+        Assert.Equal("name-of-U3", lead.GetProperty("author").GetString()); // the display name from users.info, not the handle
         Assert.Equal(channel, update.Args["channel"]!.ToString());
         Assert.Contains("carol", update.Args["blocks"]!.ToJsonString());
         await EventuallyAsync(() => fake.CallsTo("conversations.setTopic"), t => t.Count == 2, "the new topic");

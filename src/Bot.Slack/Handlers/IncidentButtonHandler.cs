@@ -5,7 +5,7 @@ using Bot.Core.Incidents;
 namespace Bot.Slack.Handlers;
 
 /// <summary>The summary's buttons do what the matching commands do, as the clicking user.</summary>
-public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, ResponderGroups groups) : IBlockActionHandler
+public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, ResponderGroups groups, SlackPeople people) : IBlockActionHandler
 {
     public async Task Handle(ButtonAction action, BlockActionRequest request)
     {
@@ -29,7 +29,7 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
         }
         else
         {
-            var user = new Actor(request.UserId, string.IsNullOrEmpty(request.UserName) ? request.UserId : request.UserName);
+            var user = await people.ActorAsync(request.UserId, request.UserName);
             answer = (await commands.ExecuteAsync(text, new CommandContext(user, incident, await groups.GroupsOfAsync(request.UserId)))).Text;
         }
 

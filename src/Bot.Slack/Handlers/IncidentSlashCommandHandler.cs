@@ -1,5 +1,4 @@
 using Bot.Core.Commands;
-using Bot.Core.Incidents;
 using Bot.Core.Ports;
 
 namespace Bot.Slack.Handlers;
@@ -8,12 +7,12 @@ namespace Bot.Slack.Handlers;
 /// <c>/incident ...</c> typed in Slack: the channel decides the incident, the Slack user is the author. Answers go to
 /// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
 /// </summary>
-public sealed class IncidentSlashCommandHandler(IncidentCommands commands, IIncidentStore store, ResponderGroups groups) : ISlashCommandHandler
+public sealed class IncidentSlashCommandHandler(IncidentCommands commands, IIncidentStore store, ResponderGroups groups, SlackPeople people) : ISlashCommandHandler
 {
     public async Task<SlashCommandResponse> Handle(SlashCommand command)
     {
         var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);
-        var user = new Actor(command.UserId, string.IsNullOrEmpty(command.UserName) ? command.UserId : command.UserName);
+        var user = await people.ActorAsync(command.UserId, command.UserName);
         var reply = await commands.ExecuteAsync(command.Text, new CommandContext(user, incident?.Number, await groups.GroupsOfAsync(command.UserId)));
         return new SlashCommandResponse { Text = reply.Text, ResponseType = reply.Ok && reply.Public ? "in_channel" : "ephemeral" };
     }

@@ -9,7 +9,7 @@ namespace Bot.Slack.Handlers;
 /// A message in an incident channel that gets the :pushpin: reaction goes on the timeline, with its author and its
 /// original time (the message's ts). The same message pinned twice (or an event Slack delivers twice) is kept once.
 /// </summary>
-public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient slack, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
+public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient slack, SlackPeople people, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
 {
     public async Task Handle(ReactionAdded slackEvent)
     {
@@ -26,21 +26,9 @@ public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient s
         }
 
         var authorId = message.User ?? slackEvent.ItemUser;
-        var author = new Actor(authorId, await NameOf(authorId));
+        var author = await people.ActorAsync(authorId, null);
         var at = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(slackEvent.MessageTs, System.Globalization.CultureInfo.InvariantCulture) * 1000));
         var text = message.Text.Trim();
         await store.WriteAsync(s => s.AppendTimelineOnce(incident.Number, new TimelineEntry(at, TimelineKind.Note, author, text)));
-    }
-
-    private async Task<string> NameOf(string userId)
-    {
-        try
-        {
-            return (await slack.Users.Info(userId)).Display;
-        }
-        catch (SlackApiException)
-        {
-            return userId;
-        }
     }
 }
