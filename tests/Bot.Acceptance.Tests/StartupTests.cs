@@ -11,6 +11,8 @@ public class StartupTests
     [InlineData("Outbox:Concurrency", "0", "Concurrency")]
     [InlineData("Slack:BotToken", "xoxp-user-token", "Slack:BotToken must be a bot token (xoxb-...).")]
     [InlineData("Incidents:UpdateEvery", "00:00:10", "Incidents:UpdateEvery is 00:00:10")]
+    [InlineData("Postmortems:Path", "../../etc/{id}.md", "it must stay inside the repository")]
+    [InlineData("Postmortems:Path", "postmortems/today.md", "it must contain {id} and end with .md")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

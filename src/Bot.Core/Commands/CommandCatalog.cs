@@ -29,6 +29,7 @@ public static class CommandCatalog
         new("impact", "<text>", "the impact, for the postmortem", "impact 20% of transactions failed", true),
         new("cause", "<text>", "the root cause, for the postmortem", "cause DDoS attack saturated the load balancers", true),
         new("resolution", "<text>", "how it was resolved, for the postmortem", "resolution Rate limiting and traffic filtering", true),
+        new("postmortem", "", "write (or refresh) the postmortem draft; also done on resolve", "postmortem", true),
     ];
 
     public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);

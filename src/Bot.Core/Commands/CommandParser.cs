@@ -28,7 +28,7 @@ public static partial class CommandParser
 
         switch (name)
         {
-            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline":
+            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline" or "postmortem":
                 return args.Count == 0 ? new IncidentCommand(name) : throw Bad($"{command} {name} takes no arguments.");
 
             case "declare":

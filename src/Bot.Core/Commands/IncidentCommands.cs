@@ -3,6 +3,7 @@ using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
 
 namespace Bot.Core.Commands;
 
@@ -15,7 +16,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
     private static readonly HashSet<string> ResponderOnly = ["declare", "sev", "resolve"];
 
     /// <summary>Commands that stay allowed once the incident is resolved: the postmortem is written afterwards.</summary>
-    private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline"];
+    private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline", "postmortem"];
 
     public async Task<CommandReply> ExecuteAsync(string text, CommandContext context, CancellationToken cancellationToken = default)
     {
@@ -42,6 +43,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
                 "list" => await ListAsync(cancellationToken),
                 "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
                 "declare" => await store.WriteInteractiveAsync(s => Declare(s, parsed, context), cancellationToken),
+                "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
                 _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
             };
         }
@@ -110,6 +112,11 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
             s.Enqueue(DigestJobs.Refresh(number, now));
         }
 
+        if (command.Name == "resolve")
+        {
+            s.Enqueue(PostmortemJobs.For(incident, now));
+        }
+
         if (command.Name is "update" or "reopen")
         {
             UpdateReminders.Schedule(s, incident, rules.UpdateEvery);
@@ -125,6 +132,14 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
 
         var backdated = command.At is { } at ? $" at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "";
         return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {entry.Text}{backdated}", Public: command.Name != "note");
+    }
+
+    private static CommandReply RequestPostmortem(IIncidentSession s, CommandContext context)
+    {
+        var incident = s.GetIncident(context.IncidentNumber!.Value)
+            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        s.Enqueue(PostmortemJobs.For(incident, s.Now));
+        return new CommandReply(CommandOutcome.Done, $"Writing the postmortem draft of {incident.Key}; its link will be posted here.");
     }
 
     private async Task<CommandReply> ListAsync(CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ public static class EffectKinds
     public const string PostText = "chat.post_text";
     public const string UpdateReminder = "incident.update_reminder";
     public const string RefreshSummary = "chat.refresh_summary";
+    public const string Postmortem = "postmortem.publish";
 
     public static string Describe(string kind) => kind switch
     {
@@ -20,6 +21,7 @@ public static class EffectKinds
         PostText => "post a message",
         UpdateReminder => "remind the lead to post an update",
         RefreshSummary => "update the pinned summary",
+        Postmortem => "write the postmortem draft",
         _ => $"run '{kind}'",
     };
 }

@@ -66,6 +66,7 @@ public sealed class AlertIntake(IncidentRules rules)
                 Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));
                 s.UpdateIncident(incident);
+                s.Enqueue(Postmortems.PostmortemJobs.For(incident, s.Now));
                 _updated.Add(incident.Number);
             }
         }

@@ -4,6 +4,7 @@ using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
 using Bot.Slack;
 using Bot.Slack.Local;
 using Bot.Storage;
@@ -27,6 +28,7 @@ internal static class BotServices
         AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
         AddValidated<StorageOptions, StorageOptionsValidator>(builder, StorageOptions.SectionName);
+        AddValidated<PostmortemOptions, PostmortemOptionsValidator>(builder, PostmortemOptions.SectionName);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalChatOptions>().BindConfiguration(LocalChatOptions.SectionName);
 
@@ -51,6 +53,8 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, PostTextHandler>();
         services.AddSingleton<IEffectHandler, UpdateReminderHandler>();
         services.AddSingleton<IEffectHandler, RefreshSummaryHandler>();
+        services.AddSingleton<IEffectHandler, PublishPostmortemHandler>();
+        services.AddSingleton<IPostmortemPublisher, Bot.GitHub.Local.LocalRepositoryPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 

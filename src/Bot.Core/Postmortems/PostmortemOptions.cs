@@ -1,0 +1,24 @@
+using Bot.Core.Chat;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Postmortems;
+
+/// <summary>Where postmortem drafts go. Section <c>Postmortems</c>.</summary>
+public sealed class PostmortemOptions
+{
+    public const string SectionName = "Postmortems";
+
+    /// <summary>
+    /// The draft's path in the repository. <c>{date}</c> (the incident's start, yyyy-MM-dd), <c>{id}</c> (INC-42) and
+    /// <c>{slug}</c> (from the title) are filled in. Default <c>postmortems/{date}-{id}-{slug}.md</c>.
+    /// </summary>
+    public string Path { get; set; } = "postmortems/{date}-{id}-{slug}.md";
+
+    /// <summary>Without GitHub settings, drafts are written under this folder. Default <c>data/repo</c>.</summary>
+    public string LocalDirectory { get; set; } = System.IO.Path.Combine("data", "repo");
+
+    public string PathFor(Incident incident, DateTimeOffset start) => Path
+        .Replace("{date}", start.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+        .Replace("{id}", incident.Key)
+        .Replace("{slug}", IncidentChannelName.Slug(incident.Title, 60) is { Length: > 0 } slug ? slug : "incident");
+}

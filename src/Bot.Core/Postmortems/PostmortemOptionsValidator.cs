@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Bot.Core.Postmortems;
+
+/// <summary>Checks <see cref="PostmortemOptions"/> at start-up; each failure names the setting's key.</summary>
+public sealed class PostmortemOptionsValidator : IValidateOptions<PostmortemOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PostmortemOptions options)
+    {
+        var errors = new List<string>();
+        const string s = PostmortemOptions.SectionName;
+        if (string.IsNullOrWhiteSpace(options.Path) || !options.Path.EndsWith(".md", StringComparison.Ordinal) || !options.Path.Contains("{id}", StringComparison.Ordinal))
+        {
+            errors.Add($"{s}:Path is '{options.Path}'; it must contain {{id}} and end with .md (default postmortems/{{date}}-{{id}}-{{slug}}.md).");
+        }
+        else if (options.Path.StartsWith('/') || options.Path.Split('/', '\\').Contains(".."))
+        {
+            errors.Add($"{s}:Path is '{options.Path}'; it must stay inside the repository (no leading / and no ..).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.LocalDirectory))
+        {
+            errors.Add($"{s}:LocalDirectory must be a folder (default data/repo).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,30 @@
+using Bot.Core.Ports;
+using Bot.Core.Postmortems;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.GitHub.Local;
+
+/// <summary>
+/// Without GitHub settings: drafts are files under <see cref="PostmortemOptions.LocalDirectory"/> (e.g.
+/// <c>data/repo/postmortems/2023-08-05-INC-42-ddos.md</c>), written atomically; publishing again replaces the file.
+/// </summary>
+public sealed class LocalRepositoryPublisher(IOptions<PostmortemOptions> options, ILogger<LocalRepositoryPublisher> log) : IPostmortemPublisher
+{
+    public async Task<string> PublishAsync(string incidentKey, string path, string markdown, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(options.Value.LocalDirectory);
+        var file = Path.GetFullPath(Path.Combine(root, path));
+        if (!file.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new Core.Effects.PermanentEffectException($"The postmortem path '{path}' leaves {root} (setting Postmortems:Path).");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var temp = file + ".tmp";
+        await File.WriteAllTextAsync(temp, markdown, cancellationToken);
+        File.Move(temp, file, overwrite: true);
+        log.LogInformation("Postmortem draft of {Incident} written to {File}", incidentKey, file);
+        return file;
+    }
+}
