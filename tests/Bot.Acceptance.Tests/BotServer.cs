@@ -36,7 +36,7 @@ public sealed class BotServer : IAsyncDisposable
             "--urls=http://127.0.0.1:0",
             $"--Storage:SqlitePath={Path.Combine(folder, "bot.db")}",
             $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
-            $"--Postmortems:LocalDirectory={Path.Combine(folder, "repo")}",
+            $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
             "--Outbox:PollInterval=00:00:00.100",
             "--Logging:LogLevel:Default=Warning",
         };

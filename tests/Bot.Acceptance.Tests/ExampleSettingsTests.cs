@@ -24,7 +24,7 @@ public class ExampleSettingsTests
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
         var settings = Flatten(example.RootElement, "")
-            .Where(kv => kv.Key != "Urls" && kv.Key is not ("Storage:SqlitePath" or "LocalChat:Directory" or "Postmortems:LocalDirectory"))
+            .Where(kv => kv.Key != "Urls" && kv.Key is not ("Storage:SqlitePath" or "LocalChat:Directory" or "GitHub:LocalDirectory"))
             .ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
 
         await using var bot = await BotServer.StartAsync(settings);
@@ -40,7 +40,8 @@ public class ExampleSettingsTests
     [InlineData(typeof(Core.Effects.OutboxOptions), "Outbox")]
     [InlineData(typeof(Slack.Local.LocalChatOptions), "LocalChat")]
     [InlineData(typeof(Slack.SlackOptions), "Slack")]
-    [InlineData(typeof(Core.Postmortems.PostmortemOptions), "Postmortems")]
+    [InlineData(typeof(Core.Postmortems.PostmortemOptions), "GitHub")]
+    [InlineData(typeof(GitHub.GitHub.GitHubOptions), "GitHub")]
     public void ExampleSettings_NameEveryOption(Type options, string section)
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });

@@ -42,3 +42,79 @@ public class PostmortemTests
         Assert.Single(Directory.GetFiles(folder));
     }
 }
+
+/// <summary>Tasks as GitHub issues and the draft as a pull request, through the running bot, against a stand-in GitHub.</summary>
+public class GitHubFlowTests
+{
+    private static Task<HttpResponseMessage> CommandAsync(BotServer bot, string path, string text) =>
+        bot.Client.PostAsJsonAsync(path, new { user = "U1", userName = "alice", text });
+
+    private static Dictionary<string, string?> Settings(FakeGitHub github, string token = FakeGitHub.Token) => new()
+    {
+        ["GitHub:Token"] = token,
+        ["GitHub:Repository"] = $"{FakeGitHub.Owner}/{FakeGitHub.Repo}",
+        ["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString(),
+        ["GitHub:Users:U2"] = "bob-gh",
+    };
+
+    private static async Task<string> ChannelAsync(BotServer bot) =>
+        (await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1"),
+            d => d.GetProperty("incident").GetProperty("channel").ValueKind == JsonValueKind.String,
+            TimeSpan.FromSeconds(10),
+            "the channel")).GetProperty("incident").GetProperty("channel").GetString()!;
+
+    [Fact]
+    public async Task Task_BecomesAnIssue_Tasks_ListsIt_AndResolve_OpensOnePullRequestListingIt()
+    {
+        await using var github = await FakeGitHub.StartAsync();
+        await using var bot = await BotServer.StartAsync(Settings(github));
+        await CommandAsync(bot, "/api/commands", "declare DDoS on the transaction API sev1");
+        var channel = await ChannelAsync(bot);
+
+        var reply = await CommandAsync(bot, "/api/incidents/INC-1/commands", "task preventive Write a DDoS response plan <@U2|bob>");
+        Assert.True(reply.IsSuccessStatusCode);
+
+        var chatFile = Path.Combine(bot.Folder, "chat", channel + ".jsonl");
+        await BotServer.EventuallyAsync(() => Task.FromResult(File.ReadAllText(chatFile)), t => t.Contains(github.Url("issues/1")), TimeSpan.FromSeconds(10), "the issue link");
+        var issue = Assert.Single(github.Issues);
+        Assert.Equal("bob-gh", (string)issue["assignees"]![0]!["login"]!);
+        Assert.Equal(["incident", "INC-1", "preventive", "SEV1"], issue["labels"]!.AsArray().Select(l => (string)l!["name"]!));
+
+        github.Issues[0]["state"] = "closed";
+        var tasks = await (await CommandAsync(bot, "/api/incidents/INC-1/commands", "tasks")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains($"1. [preventive] Write a DDoS response plan (for U2): closed {github.Url("issues/1")}", tasks.GetProperty("text").GetString());
+
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "resolve Traffic filtered");
+        await BotServer.EventuallyAsync(() => Task.FromResult(File.ReadAllText(chatFile)), t => t.Contains(github.Url("pull/2")), TimeSpan.FromSeconds(10), "the pull request link");
+        var pull = Assert.Single(github.Pulls);
+        Assert.Equal("postmortem/INC-1", (string)pull["head"]!["ref"]!);
+        var draft = Assert.Single(github.Files, f => f.Key.Branch == "postmortem/INC-1").Value.Content;
+        Assert.Contains($"Write a DDoS response plan ([issue]({github.Url("issues/1")})", draft);
+
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "cause A DDoS attack");
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "postmortem");
+        await BotServer.EventuallyAsync(
+            () => Task.FromResult(github.Files[("postmortem/INC-1", github.Files.Keys.Single(k => k.Branch == "postmortem/INC-1").Path)].Content),
+            t => t.Contains("**Root Cause:** A DDoS attack"), TimeSpan.FromSeconds(10), "the updated draft");
+        Assert.Single(github.Pulls);
+    }
+
+    [Fact]
+    public async Task BadToken_IsToldInTheChannel_AndNotRetried()
+    {
+        await using var github = await FakeGitHub.StartAsync();
+        await using var bot = await BotServer.StartAsync(Settings(github, token: "ghp_revoked"));
+        await CommandAsync(bot, "/api/commands", "declare Checkout down sev2");
+        var channel = await ChannelAsync(bot);
+
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "task Add a circuit breaker");
+
+        var chat = await BotServer.EventuallyAsync(
+            () => Task.FromResult(File.ReadAllText(Path.Combine(bot.Folder, "chat", channel + ".jsonl"))), t => t.Contains("Could not file the task"), TimeSpan.FromSeconds(10), "the failure");
+        Assert.Contains("GitHub:Token", chat);
+        await Task.Delay(500);
+        Assert.Single(github.Requests, r => r.Path.Contains("/issues?", StringComparison.Ordinal)); // one try, not retried
+        Assert.Empty(github.Issues);
+    }
+}

@@ -11,8 +11,11 @@ public class StartupTests
     [InlineData("Outbox:Concurrency", "0", "Concurrency")]
     [InlineData("Slack:BotToken", "xoxp-user-token", "Slack:BotToken must be a bot token (xoxb-...).")]
     [InlineData("Incidents:UpdateEvery", "00:00:10", "Incidents:UpdateEvery is 00:00:10")]
-    [InlineData("Postmortems:Path", "../../etc/{id}.md", "it must stay inside the repository")]
-    [InlineData("Postmortems:Path", "postmortems/today.md", "it must contain {id} and end with .md")]
+    [InlineData("GitHub:PostmortemPath", "../../etc/{id}.md", "it must stay inside the repository")]
+    [InlineData("GitHub:PostmortemPath", "postmortems/today.md", "it must contain {id} and end with .md")]
+    [InlineData("GitHub:Repository", "acme/infra", "GitHub:Token is missing")]
+    [InlineData("GitHub:Repository", "https://github.com/acme/infra", "GitHub:Repository is 'https://github.com/acme/infra'; it must be owner/name")]
+    [InlineData("GitHub:ApiBaseUrl", "ftp://example.test/", "GitHub:ApiBaseUrl 'ftp://example.test/' must be an absolute http(s) URL")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

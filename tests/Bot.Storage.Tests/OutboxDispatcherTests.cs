@@ -106,7 +106,7 @@ public class OutboxDispatcherTests
         await sut.RunOnceAsync(CancellationToken.None);
 
         handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
-        var entry = Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed);
+        var entry = Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("channel"));
         Assert.Equal("Could not create the incident channel: invalid_auth: the bot token was refused", entry.Text);
     }
 

@@ -29,6 +29,8 @@ public static class CommandCatalog
         new("impact", "<text>", "the impact, for the postmortem", "impact 20% of transactions failed", true),
         new("cause", "<text>", "the root cause, for the postmortem", "cause DDoS attack saturated the load balancers", true),
         new("resolution", "<text>", "how it was resolved, for the postmortem", "resolution Rate limiting and traffic filtering", true),
+        new("task", "[corrective|preventive] <title> [@user]", "file a follow-up task as an issue (corrective unless said)", "task preventive Write a DDoS response plan @alice", true),
+        new("tasks", "", "the incident's tasks with their issue links and state", "tasks", true),
         new("postmortem", "", "write (or refresh) the postmortem draft; also done on resolve", "postmortem", true),
     ];
 

@@ -28,7 +28,7 @@ public static partial class CommandParser
 
         switch (name)
         {
-            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline" or "postmortem":
+            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline" or "postmortem" or "tasks":
                 return args.Count == 0 ? new IncidentCommand(name) : throw Bad($"{command} {name} takes no arguments.");
 
             case "declare":
@@ -60,6 +60,9 @@ public static partial class CommandParser
 
             case "note":
                 return Note(args, now, Bad);
+
+            case "task":
+                return TaskCommand(args, Bad);
 
             default: // title, update, impact, cause, resolution: free text
                 return rest.Length > 0 ? new IncidentCommand(name) { Text = rest } : throw Bad("The text is missing.");
@@ -135,6 +138,33 @@ public static partial class CommandParser
 
         var text = string.Join(" ", title).Trim();
         return text.Length == 0 ? throw bad("The title is missing.") : new IncidentCommand("declare") { Text = text, Severity = severity, Team = team };
+    }
+
+    private static IncidentCommand TaskCommand(List<string> args, Func<string, CommandException> bad)
+    {
+        var kind = Postmortems.IncidentTask.Corrective;
+        if (args.Count > 0 && args[0].ToLowerInvariant() is Postmortems.IncidentTask.Corrective or Postmortems.IncidentTask.Preventive or "preventative")
+        {
+            kind = args[0].ToLowerInvariant() == Postmortems.IncidentTask.Corrective ? Postmortems.IncidentTask.Corrective : Postmortems.IncidentTask.Preventive;
+            args = args.Skip(1).ToList();
+        }
+
+        UserRef? assignee = null;
+        if (args.Count > 0 && Mention(args[^1]) is { } who)
+        {
+            assignee = who;
+            args = args.SkipLast(1).ToList();
+        }
+
+        var title = string.Join(" ", args).Trim();
+        if (title.Length == 0)
+        {
+            throw bad("The task's title is missing.");
+        }
+
+        return title.Length > 256
+            ? throw bad($"The title is {title.Length} characters; keep it under 256 and put details in the issue.")
+            : new IncidentCommand("task") { Text = title, Role = kind, User = assignee };
     }
 
     private static bool IsSeverityWord(string word) => word.StartsWith("sev", StringComparison.OrdinalIgnoreCase) && SeverityText.Parse(word) is not null;

@@ -13,6 +13,7 @@ public sealed record IncidentCommand(string Name)
 
     public UserRef? User { get; init; }
 
+    /// <summary>For roles: the role's name; for tasks: corrective or preventive.</summary>
     public string? Role { get; init; }
 
     /// <summary>For notes: when it happened, if backdated.</summary>

@@ -11,12 +11,15 @@ namespace Bot.Core.Commands;
 /// Runs <c>/incident</c> commands. Each one that changes something runs in one unit of work: it changes the incident,
 /// writes the timeline entry (who, when) and enqueues its messages together, or, when refused, changes nothing.
 /// </summary>
-public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time)
+public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null)
 {
+    /// <summary>How long <c>tasks</c> waits for the tracker's current states before showing the stored ones.</summary>
+    public static readonly TimeSpan TaskStateWait = TimeSpan.FromSeconds(2);
+
     private static readonly HashSet<string> ResponderOnly = ["declare", "sev", "resolve"];
 
     /// <summary>Commands that stay allowed once the incident is resolved: the postmortem is written afterwards.</summary>
-    private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline", "postmortem"];
+    private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline", "postmortem", "task", "tasks"];
 
     public async Task<CommandReply> ExecuteAsync(string text, CommandContext context, CancellationToken cancellationToken = default)
     {
@@ -44,6 +47,8 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
                 "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
                 "declare" => await store.WriteInteractiveAsync(s => Declare(s, parsed, context), cancellationToken),
                 "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
+                "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
+                "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
                 _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
             };
         }
@@ -140,6 +145,64 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
             ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
         s.Enqueue(PostmortemJobs.For(incident, s.Now));
         return new CommandReply(CommandOutcome.Done, $"Writing the postmortem draft of {incident.Key}; its link will be posted here.");
+    }
+
+    private static CommandReply AddTask(IIncidentSession s, IncidentCommand command, CommandContext context)
+    {
+        var incident = s.GetIncident(context.IncidentNumber!.Value)
+            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        var task = s.AddTask(incident.Number, new IncidentTask(command.Role!, command.Text!, Assignee: command.User?.Id));
+        var forWhom = command.User is { } user ? $" for {user.Display}" : "";
+        s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Task, context.User, $"{context.User.Name} added {command.Role} task {task.Number}{forWhom}: {command.Text}"));
+        s.Enqueue(Tasks.TaskJobs.File(incident, task.Number, s.Now));
+        return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {command.Role} task {task.Number}{forWhom}: {command.Text}. Filing it as an issue; the link will be posted here.", Public: true);
+    }
+
+    private async Task<CommandReply> TasksAsync(long number, CancellationToken cancellationToken)
+    {
+        var incident = await store.GetIncidentAsync(number, cancellationToken)
+            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        var tasks = await store.GetTasksAsync(number, cancellationToken);
+        if (tasks.Count == 0)
+        {
+            return new CommandReply(CommandOutcome.Done, $"{incident.Key} has no tasks yet. Add one: {rules.CommandName} task [corrective|preventive] <title> [@user]");
+        }
+
+        var states = await CurrentStatesAsync(tasks, cancellationToken);
+        var lines = tasks.Select((t, i) =>
+            $"{t.Number}. [{t.Kind}] {t.Title}{(t.Assignee is null ? "" : $" (for {t.Assignee})")}: " +
+            (t.Url is null ? "not filed yet" : $"{states[i] ?? t.State ?? "state unknown"} {t.Url}"));
+        return new CommandReply(CommandOutcome.Done, $"Tasks of {incident.Key}:\n{string.Join("\n", lines)}");
+    }
+
+    /// <summary>The tracker's current state of each filed task, or null where it did not answer in time.</summary>
+    private async Task<string?[]> CurrentStatesAsync(IReadOnlyList<IncidentTask> tasks, CancellationToken cancellationToken)
+    {
+        var states = new string?[tasks.Count];
+        if (tracker is null)
+        {
+            return states;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(TaskStateWait);
+        await Task.WhenAll(tasks.Select(async (t, i) =>
+        {
+            if (t.Url is null)
+            {
+                return;
+            }
+
+            try
+            {
+                states[i] = await tracker.GetStateAsync(t.Url, wait.Token);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // the stored state is shown instead
+            }
+        }));
+        return states;
     }
 
     private async Task<CommandReply> ListAsync(CancellationToken cancellationToken)

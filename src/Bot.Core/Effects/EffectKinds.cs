@@ -11,6 +11,7 @@ public static class EffectKinds
     public const string UpdateReminder = "incident.update_reminder";
     public const string RefreshSummary = "chat.refresh_summary";
     public const string Postmortem = "postmortem.publish";
+    public const string FileTask = "tasks.file";
 
     public static string Describe(string kind) => kind switch
     {
@@ -22,6 +23,7 @@ public static class EffectKinds
         UpdateReminder => "remind the lead to post an update",
         RefreshSummary => "update the pinned summary",
         Postmortem => "write the postmortem draft",
+        FileTask => "file the task as an issue",
         _ => $"run '{kind}'",
     };
 }

@@ -95,9 +95,16 @@ public sealed class OutboxDispatcher
             s =>
             {
                 s.FailJob(job.Id, reason);
-                if (Incident.ParseKey(job.OrderingKey) is { } number && s.GetIncident(number) is not null)
+                if (Incident.ParseKey(job.OrderingKey.Split(':')[0]) is { } number && s.GetIncident(number) is { } incident)
                 {
-                    s.AppendTimeline(number, new TimelineEntry(s.Now, TimelineKind.EffectFailed, Actor.Bot, $"Could not {EffectKinds.Describe(job.Kind)}: {reason}"));
+                    var text = $"Could not {EffectKinds.Describe(job.Kind)}: {reason}";
+                    s.AppendTimeline(number, new TimelineEntry(s.Now, TimelineKind.EffectFailed, Actor.Bot, text));
+
+                    // Responders hear of a failed task or postmortem where they work; a failed chat post cannot be told there.
+                    if (!job.Kind.StartsWith("chat.", StringComparison.Ordinal) && incident.ChannelId is not null)
+                    {
+                        s.Enqueue(new EffectJob($"{job.Key}:failed", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, $":warning: {text}", announce: false), s.Now));
+                    }
                 }
 
                 return true;

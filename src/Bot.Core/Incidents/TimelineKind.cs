@@ -14,6 +14,7 @@ public enum TimelineKind
     Update,
     RoleAssigned,
     Edited,
+    Task,
 }
 
 public static class TimelineKindText
@@ -35,6 +36,7 @@ public static class TimelineKindText
         TimelineKind.Update => "update",
         TimelineKind.RoleAssigned => "role_assigned",
         TimelineKind.Edited => "edited",
+        TimelineKind.Task => "task",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

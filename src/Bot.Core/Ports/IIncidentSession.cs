@@ -1,6 +1,7 @@
 using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
+using Bot.Core.Postmortems;
 
 namespace Bot.Core.Ports;
 
@@ -36,6 +37,12 @@ public interface IIncidentSession
 
     /// <summary>Appends the entry unless one with the same time, author and text is there; false when it was.</summary>
     bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry);
+
+    /// <summary>Adds a task to the incident and gives it the next number.</summary>
+    IncidentTask AddTask(long incidentNumber, IncidentTask task);
+
+    /// <summary>Records where a task was filed (its issue link) and its state.</summary>
+    void UpdateTask(long incidentNumber, int taskNumber, string url, string state);
 
     /// <summary>Adds a job to the outbox; false (and nothing added) when a job with its key exists.</summary>
     bool Enqueue(EffectJob job);

@@ -1,4 +1,5 @@
 using Bot.Core.Incidents;
+using Bot.Core.Postmortems;
 
 namespace Bot.Core.Ports;
 
@@ -35,6 +36,8 @@ public interface IIncidentStore
 
     /// <summary>The entries the bot recorded in [<paramref name="from"/>, <paramref name="to"/>), in time order.</summary>
     Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
     /// <summary>Throws <see cref="StoreUnavailableException"/> unless the store answers.</summary>
     Task CheckAsync(CancellationToken cancellationToken = default);

@@ -7,5 +7,8 @@ namespace Bot.Core.Ports;
 public interface IPostmortemPublisher
 {
     /// <returns>Where the draft can be read: the pull request's URL, or the file's path.</returns>
-    Task<string> PublishAsync(string incidentKey, string path, string markdown, CancellationToken cancellationToken);
+    Task<string> PublishAsync(PostmortemDraft draft, CancellationToken cancellationToken);
 }
+
+/// <param name="Path">The file's path in the repository, e.g. <c>postmortems/2023-08-05-INC-42-ddos.md</c>.</param>
+public sealed record PostmortemDraft(string IncidentKey, string Title, string Path, string Markdown);

@@ -9,13 +9,13 @@ public sealed class PostmortemOptionsValidator : IValidateOptions<PostmortemOpti
     {
         var errors = new List<string>();
         const string s = PostmortemOptions.SectionName;
-        if (string.IsNullOrWhiteSpace(options.Path) || !options.Path.EndsWith(".md", StringComparison.Ordinal) || !options.Path.Contains("{id}", StringComparison.Ordinal))
+        if (string.IsNullOrWhiteSpace(options.PostmortemPath) || !options.PostmortemPath.EndsWith(".md", StringComparison.Ordinal) || !options.PostmortemPath.Contains("{id}", StringComparison.Ordinal))
         {
-            errors.Add($"{s}:Path is '{options.Path}'; it must contain {{id}} and end with .md (default postmortems/{{date}}-{{id}}-{{slug}}.md).");
+            errors.Add($"{s}:PostmortemPath is '{options.PostmortemPath}'; it must contain {{id}} and end with .md (default postmortems/{{date}}-{{id}}-{{slug}}.md).");
         }
-        else if (options.Path.StartsWith('/') || options.Path.Split('/', '\\').Contains(".."))
+        else if (options.PostmortemPath.StartsWith('/') || options.PostmortemPath.Split('/', '\\').Contains(".."))
         {
-            errors.Add($"{s}:Path is '{options.Path}'; it must stay inside the repository (no leading / and no ..).");
+            errors.Add($"{s}:PostmortemPath is '{options.PostmortemPath}'; it must stay inside the repository (no leading / and no ..).");
         }
 
         if (string.IsNullOrWhiteSpace(options.LocalDirectory))

@@ -23,9 +23,10 @@ public sealed class PublishPostmortemHandler(IIncidentStore store, IPostmortemPu
     {
         var timeline = await Store.GetTimelineAsync(incident.Number, cancellationToken);
         var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
-        var markdown = PostmortemRenderer.Render(incident, timeline, alerts, []);
+        var tasks = await Store.GetTasksAsync(incident.Number, cancellationToken);
+        var markdown = PostmortemRenderer.Render(incident, timeline, alerts, tasks);
         var path = options.Value.PathFor(incident, PostmortemRenderer.Start(incident, alerts));
-        var link = await publisher.PublishAsync(incident.Key, path, markdown, cancellationToken);
+        var link = await publisher.PublishAsync(new PostmortemDraft(incident.Key, incident.Title, path, markdown), cancellationToken);
         if (incident.ChannelId is { } channel)
         {
             await chat.PostAsync(channel, new ChatMessage($"Postmortem draft of {incident.Key}: {link}"), job.Key, cancellationToken);

@@ -11,13 +11,14 @@ namespace Bot.GitHub.Local;
 /// </summary>
 public sealed class LocalRepositoryPublisher(IOptions<PostmortemOptions> options, ILogger<LocalRepositoryPublisher> log) : IPostmortemPublisher
 {
-    public async Task<string> PublishAsync(string incidentKey, string path, string markdown, CancellationToken cancellationToken)
+    public async Task<string> PublishAsync(PostmortemDraft draft, CancellationToken cancellationToken)
     {
+        var (incidentKey, path, markdown) = (draft.IncidentKey, draft.Path, draft.Markdown);
         var root = Path.GetFullPath(options.Value.LocalDirectory);
         var file = Path.GetFullPath(Path.Combine(root, path));
         if (!file.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            throw new Core.Effects.PermanentEffectException($"The postmortem path '{path}' leaves {root} (setting Postmortems:Path).");
+            throw new Core.Effects.PermanentEffectException($"The postmortem path '{path}' leaves {root} (setting GitHub:PostmortemPath).");
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);

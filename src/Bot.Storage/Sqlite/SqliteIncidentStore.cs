@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using static Bot.Storage.Sqlite.SqliteRows;
@@ -143,6 +144,14 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
                 ("$n", incidentNumber),
                 ("$from", Ms(from)),
                 ("$to", Ms(to))));
+
+    public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<IncidentTask>>(
+            c => All(
+                c,
+                "SELECT number, kind, title, assignee, url, state FROM tasks WHERE incident_number = $n ORDER BY number",
+                r => new IncidentTask(r.GetString(1), r.GetString(2), TextOrNull(r, 4), TextOrNull(r, 5), TextOrNull(r, 3)) { Number = r.GetInt32(0) },
+                ("$n", incidentNumber)));
 
     public Task CheckAsync(CancellationToken cancellationToken = default)
     {

@@ -97,6 +97,21 @@ internal static class SqliteSchema
         """
         ALTER TABLE incidents ADD COLUMN summary_message_id TEXT;
         """,
+
+        // 5: corrective and preventive tasks, filed as issues
+        """
+        CREATE TABLE tasks (
+            incident_number INTEGER NOT NULL REFERENCES incidents (number),
+            number INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            assignee TEXT,
+            url TEXT,
+            state TEXT,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (incident_number, number)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -2,6 +2,7 @@ using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
 using Microsoft.Data.Sqlite;
 using static Bot.Storage.Sqlite.SqliteRows;
 
@@ -119,6 +120,30 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             ("$aname", entry.Author.Name),
             ("$text", entry.Text),
             ("$now", Ms(Now))).ExecuteNonQuery() == 1;
+
+    public IncidentTask AddTask(long incidentNumber, IncidentTask task)
+    {
+        var number = Convert.ToInt32(Command(
+            """
+            INSERT INTO tasks (incident_number, number, kind, title, assignee, url, state, created_at)
+            VALUES ($n, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE incident_number = $n), $kind, $title, $assignee, NULL, NULL, $now)
+            RETURNING number
+            """,
+            ("$n", incidentNumber),
+            ("$kind", task.Kind),
+            ("$title", task.Title),
+            ("$assignee", (object?)task.Assignee ?? DBNull.Value),
+            ("$now", Ms(Now))).ExecuteScalar());
+        return task with { Number = number };
+    }
+
+    public void UpdateTask(long incidentNumber, int taskNumber, string url, string state) =>
+        Command(
+            "UPDATE tasks SET url = $url, state = $state WHERE incident_number = $n AND number = $t",
+            ("$n", incidentNumber),
+            ("$t", taskNumber),
+            ("$url", url),
+            ("$state", state)).ExecuteNonQuery();
 
     public bool Enqueue(EffectJob job)
     {

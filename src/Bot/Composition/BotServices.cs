@@ -5,6 +5,7 @@ using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
+using Bot.GitHub.GitHub;
 using Bot.Slack;
 using Bot.Slack.Local;
 using Bot.Storage;
@@ -54,7 +55,19 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, UpdateReminderHandler>();
         services.AddSingleton<IEffectHandler, RefreshSummaryHandler>();
         services.AddSingleton<IEffectHandler, PublishPostmortemHandler>();
-        services.AddSingleton<IPostmortemPublisher, Bot.GitHub.Local.LocalRepositoryPublisher>();
+        services.AddSingleton<IEffectHandler, Core.Tasks.FileTaskHandler>();
+        AddValidated<GitHubOptions, GitHubOptionsValidator>(builder, GitHubOptions.SectionName);
+        if (builder.Configuration.GetSection(GitHubOptions.SectionName).Get<GitHubOptions>() is { IsConfigured: true })
+        {
+            services.AddSingleton<IPostmortemPublisher, GitHubPullRequestPublisher>();
+            services.AddSingleton<IIssueTracker, GitHubIssueTracker>();
+        }
+        else
+        {
+            services.AddSingleton<IPostmortemPublisher, Bot.GitHub.Local.LocalRepositoryPublisher>();
+            services.AddSingleton<IIssueTracker, Bot.GitHub.Local.LocalIssueTracker>();
+        }
+
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 

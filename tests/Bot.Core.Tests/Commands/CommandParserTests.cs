@@ -17,6 +17,8 @@ public class CommandParserTests
     [InlineData("mitigated", "mitigated")]
     [InlineData("reopen", "reopen")]
     [InlineData("timeline", "timeline")]
+    [InlineData("tasks", "tasks")]
+    [InlineData("postmortem", "postmortem")]
     public void Parse_NoArgumentCommands(string text, string name) => Assert.Equal(new IncidentCommand(name), Parse(text));
 
     [Theory]
@@ -35,6 +37,21 @@ public class CommandParserTests
         Assert.Equal(severity, command.Severity);
         Assert.Equal(team, command.Team);
     }
+
+    [Theory]
+    [InlineData("task Add rate limiting", "corrective", "Add rate limiting", null)]
+    [InlineData("task preventive Write a DDoS response plan <@U2|bob>", "preventive", "Write a DDoS response plan", "U2")]
+    [InlineData("task Preventative \"Traffic analysis tools\" @carol", "preventive", "Traffic analysis tools", "carol")]
+    [InlineData("task CORRECTIVE Ping @oncall in the runbook now", "corrective", "Ping @oncall in the runbook now", null)]
+    public void Parse_Task_KindTitleAndAssignee(string text, string kind, string title, string? assignee)
+    {
+        var command = Parse(text);
+        Assert.Equal(("task", kind, title, assignee), (command.Name, command.Role, command.Text, command.User?.Id));
+    }
+
+    [Fact]
+    public void Parse_Task_WithAnOverlongTitle_IsRefused() =>
+        Assert.Contains("keep it under 256", Assert.Throws<CommandException>(() => Parse("task " + new string('x', 300))).Message);
 
     [Theory]
     [InlineData("sev 1", Severity.Sev1)]
