@@ -1,0 +1,234 @@
+using System.Text;
+using Bot.Core.Commands;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Intake;
+using Bot.Core.Ports;
+using Bot.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Replay;
+
+/// <summary>
+/// <c>dotnet run --project src/Bot -- replay &lt;scenario&gt; [--out &lt;folder&gt;]</c>: runs a scenario through the real
+/// pipeline (parsers, intake, commands, outbox and its handlers, postmortem renderer) on a virtual clock and the local
+/// adapters (SQLite, local chat, local repository: no network), then prints where the postmortem drafts are.
+/// </summary>
+public static class ReplayRunner
+{
+    /// <summary>How far the virtual clock moves between outbox passes while it runs up to the next step.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors)
+    {
+        if (args.Length < 2 || args[1].StartsWith('-'))
+        {
+            await errors.WriteLineAsync("Usage: dotnet run --project src/Bot -- replay <scenario.yaml|json> [--out <folder>]  (scenario format: docs/replay.md)");
+            return 2;
+        }
+
+        Scenario scenario;
+        try
+        {
+            scenario = Scenario.Load(args[1]);
+        }
+        catch (ScenarioException e)
+        {
+            await errors.WriteLineAsync($"replay: {e.Message}");
+            return 2;
+        }
+
+        string? outFolder = null;
+        var settings = new List<string>();
+        for (var i = 2; i < args.Length; i++)
+        {
+            if (args[i] == "--out" && i + 1 < args.Length)
+            {
+                outFolder = args[++i];
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('=', StringComparison.Ordinal))
+            {
+                settings.Add(args[i]); // e.g. --Incidents:GroupBy:0=alertname
+            }
+            else
+            {
+                await errors.WriteLineAsync($"replay: '{args[i]}' is not understood; give --out <folder> or settings as --Section:Key=value.");
+                return 2;
+            }
+        }
+
+        var folder = Path.GetFullPath(outFolder ?? Path.Combine("data", "replay", scenario.Name));
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true); // a replay starts from nothing
+        }
+
+        Directory.CreateDirectory(folder);
+        var clock = new VirtualClock(scenario.Start);
+        string[] hostArgs =
+        [
+            .. settings,
+            $"--Storage:SqlitePath={Path.Combine(folder, "bot.db")}",
+            "--Storage:Synchronous=Normal",
+            $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
+            $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
+            "--Slack:BotToken=", "--Slack:AppToken=", "--GitHub:Token=", "--GitHub:Repository=", // offline, whatever the environment says
+            "--Logging:LogLevel:Default=Warning",
+        ];
+
+        WebApplication app;
+        try
+        {
+            app = BotApp.Build(hostArgs, b =>
+            {
+                b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+                b.Services.RemoveAll<IHostedService>(); // the replay drives the outbox itself, on the virtual clock
+            });
+        }
+        catch (Exception e) when (BotApp.StartupError(e) is { } message)
+        {
+            await errors.WriteLineAsync($"replay: cannot start: {message}");
+            return 2;
+        }
+
+        await using (app)
+        {
+            var run = new Run(app.Services, clock, output);
+            try
+            {
+                await output.WriteLineAsync($"Replaying {scenario.Name}: {scenario.Steps.Count} steps from {scenario.Start:yyyy-MM-dd HH:mm} UTC into {folder}");
+                for (var i = 0; i < scenario.Steps.Count; i++)
+                {
+                    await run.AdvanceToAsync(scenario.Steps[i].At);
+                    await run.StepAsync(scenario.Steps[i], $"step {i + 1}");
+                }
+
+                await run.AdvanceToAsync(clock.GetUtcNow() + TimeSpan.FromMinutes(5)); // the last jobs (postmortem) run
+                return await run.ReportAsync(Path.Combine(folder, "repo"));
+            }
+            catch (ScenarioException e)
+            {
+                await errors.WriteLineAsync($"replay: {e.Message}");
+                return 1;
+            }
+        }
+    }
+
+    private sealed class Run(IServiceProvider services, VirtualClock clock, TextWriter output)
+    {
+        private readonly IIncidentStore _store = services.GetRequiredService<IIncidentStore>();
+        private readonly OutboxDispatcher _outbox = services.GetRequiredService<OutboxDispatcher>();
+        private readonly AlertIntake _intake = services.GetRequiredService<AlertIntake>();
+        private readonly IncidentCommands _commands = services.GetRequiredService<IncidentCommands>();
+        private readonly WebhookOptions _webhooks = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        private long? _current;
+
+        public async Task AdvanceToAsync(DateTimeOffset at)
+        {
+            while (true)
+            {
+                while (await _outbox.RunOnceAsync(CancellationToken.None) > 0)
+                {
+                }
+
+                var now = clock.GetUtcNow();
+                if (now >= at)
+                {
+                    return;
+                }
+
+                clock.Set(now + Tick < at ? now + Tick : at);
+            }
+        }
+
+        public async Task StepAsync(ScenarioStep step, string where)
+        {
+            var now = clock.GetUtcNow();
+            switch (step)
+            {
+                case WebhookStep w:
+                    var format = w.Format ?? (_webhooks.Sources.TryGetValue(w.Source, out var source) ? source.Format : w.Source);
+                    if (!WebhookParsers.ByFormat.TryGetValue(format, out var parser))
+                    {
+                        throw new ScenarioException($"{where}: webhook format '{format}' is unknown; formats: {WebhookParsers.Names}.");
+                    }
+
+                    AlertBatch batch;
+                    try
+                    {
+                        batch = parser.Parse(Encoding.UTF8.GetBytes(w.Json), w.Source, now);
+                    }
+                    catch (WebhookFormatException e)
+                    {
+                        throw new ScenarioException($"{where}: the {format} payload is refused as the bot would refuse it (400): {e.Message}");
+                    }
+
+                    var report = await _store.WriteAsync(s => _intake.Ingest(s, batch), CancellationToken.None);
+                    if (report.Opened.Count > 0)
+                    {
+                        _current = Incident.ParseKey(report.Opened[^1]);
+                    }
+
+                    await output.WriteLineAsync($"{now:HH:mm} webhook {w.Source}: {batch.Alerts.Count} alert(s); opened [{string.Join(", ", report.Opened)}], updated [{string.Join(", ", report.Updated)}]");
+                    break;
+
+                case CommandStep c:
+                    var incident = c.Incident is { } key ? Incident.ParseKey(key) ?? throw new ScenarioException($"{where}: '{key}' is not an incident id (INC-n).") : _current;
+                    var reply = await _commands.ExecuteAsync(c.Text, new CommandContext(new Actor(c.User, c.Name), incident));
+                    if (!reply.Ok)
+                    {
+                        throw new ScenarioException($"{where}: /incident {c.Text} was refused: {reply.Text}");
+                    }
+
+                    if (c.Text.StartsWith("declare", StringComparison.OrdinalIgnoreCase) && Incident.ParseKey(reply.Text.Split(' ')[1]) is { } declared)
+                    {
+                        _current = declared;
+                    }
+
+                    await output.WriteLineAsync($"{now:HH:mm} {c.Name}: /incident {c.Text}");
+                    break;
+            }
+        }
+
+        public async Task<int> ReportAsync(string repository)
+        {
+            var incidents = await _store.ListIncidentsAsync(new IncidentQuery(null, false, 1000), CancellationToken.None);
+            var failed = 0;
+            foreach (var incident in incidents.OrderBy(i => i.Number))
+            {
+                await output.WriteLineAsync($"{incident.Key}: {incident.Status.Name()}, {incident.Severity.Display()}, {incident.Title}");
+                foreach (var entry in (await _store.GetTimelineAsync(incident.Number, CancellationToken.None)).Where(e => e.Kind == TimelineKind.EffectFailed))
+                {
+                    failed++;
+                    await output.WriteLineAsync($"  failed: {entry.Text}");
+                }
+            }
+
+            var drafts = Directory.Exists(Path.Combine(repository, "postmortems"))
+                ? Directory.GetFiles(Path.Combine(repository, "postmortems"), "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+                : [];
+            foreach (var draft in drafts)
+            {
+                await output.WriteLineAsync($"Postmortem: {draft}");
+            }
+
+            if (drafts.Count == 0)
+            {
+                await output.WriteLineAsync("No postmortem was written: no incident was resolved (add a resolve command, or /incident postmortem).");
+            }
+
+            return failed == 0 ? 0 : 1;
+        }
+    }
+}
+
+/// <summary>A clock the replay sets: the pipeline reads scenario time, not wall time.</summary>
+public sealed class VirtualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
+}

@@ -1,0 +1,166 @@
+using Bot.Replay;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>`replay`: the sample scenario through the real pipeline, and clear errors for bad scenarios.</summary>
+public sealed class ReplayTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bot-replay", Guid.NewGuid().ToString("n"));
+
+    public ReplayTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<(int Code, string Out, string Err)> ReplayAsync(params string[] args)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        var code = await ReplayRunner.RunAsync(["replay", .. args, "--out", Path.Combine(_folder, "out")], output, errors);
+        return (code, output.ToString(), errors.ToString());
+    }
+
+    private string Scenario(string yaml)
+    {
+        var file = Path.Combine(_folder, $"{Guid.NewGuid():n}.yaml");
+        File.WriteAllText(file, yaml);
+        return file;
+    }
+
+    [Fact]
+    public async Task SampleDdos_WritesAPostmortemWithTheReferenceFacts()
+    {
+        var (code, output, errors) = await ReplayAsync(RepoFile.Path("samples/ddos-2023-08-05.yaml"));
+
+        Assert.True(code == 0, output + errors);
+        var path = output.Split('\n').Single(l => l.StartsWith("Postmortem: ", StringComparison.Ordinal))["Postmortem: ".Length..].Trim();
+        Assert.EndsWith("2023-08-05-INC-1-ddos-attack-on-the-transaction-processing-service.md", path);
+        var draft = await File.ReadAllTextAsync(path);
+
+        Assert.Contains("Outage Duration: August 5, 2023, 10:00 AM - August 5, 2023, 2:30 PM (UTC), 4 h 30 min", draft);
+        Assert.Contains("Impact: Transaction Processing Service Unavailable, Users Experienced Delays, 20% Affected", draft);
+        Assert.Contains("Time to acknowledge: 15 min; to mitigate: 3 h 30 min; to resolve: 4 h 30 min", draft);
+        string[] timeline =
+        [
+            "- 10:00 AM: Issue detected as monitoring alerts showed a spike in error rates.",
+            "- 10:15 AM: Engineering team engaged, initiated investigation.",
+            "- 10:30 AM: Initial assumption of database connectivity issue; DB team started investigation.",
+            "- 11:00 AM: Investigation shifted focus to network as DB connection tests were successful.",
+            "- 11:30 AM: Network logs indicated unusual traffic patterns, network team alerted.",
+            "- 12:00 PM: Network team confirmed DDoS attack; incident escalated to security team.",
+            "- 12:30 PM: Security team began mitigation of DDoS attack.",
+            "- 1:30 PM: Attack mitigated; system performance improved.",
+            "- 2:00 PM: Full service recovery; monitoring showed stable error rates.",
+        ];
+        var positions = timeline.Select(line => draft.IndexOf(line, StringComparison.Ordinal)).ToList();
+        Assert.All(positions.Zip(timeline), p => Assert.True(p.First >= 0, $"missing: {p.Second}"));
+        Assert.Equal(positions.Order(), positions); // in time order
+        Assert.Contains("**Root Cause:** The root cause of the issue was a distributed denial-of-service (DDoS) attack that overwhelmed the network infrastructure", draft);
+        Assert.Contains("**Resolution:** The security team promptly analyzed the attack traffic", draft);
+
+        var measures = Section(draft, "**Improvements/Fixes:**", "**Tasks to Address the Issue:**");
+        Assert.Matches(@"^1\. Network Resilience: .*\n2\. Redundancy Planning: .*\n3\. Traffic Monitoring: .*\n$", measures);
+        var tasks = Section(draft, "**Tasks to Address the Issue:**", null);
+        Assert.Matches(@"^1\. DDoS Response Plan: .*\n2\. Traffic Analysis Tools: .*\n3\. Communication Strategy: .*\n$", tasks);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(_folder, "out", "repo", "issues")).Length);
+        Assert.DoesNotContain("_[To fill", draft);
+    }
+
+    [Fact]
+    public async Task SampleDdos_TwiceGivesTheSameDraft()
+    {
+        var sample = RepoFile.Path("samples/ddos-2023-08-05.yaml");
+        var first = await ReplayAsync(sample);
+        var draft = Directory.GetFiles(Path.Combine(_folder, "out", "repo", "postmortems")).Single();
+        var text = (await File.ReadAllTextAsync(draft)).Replace(Path.Combine(_folder, "out"), "OUT");
+
+        var second = await ReplayAsync(sample);
+
+        Assert.Equal((0, 0), (first.Code, second.Code));
+        Assert.Equal(text, (await File.ReadAllTextAsync(draft)).Replace(Path.Combine(_folder, "out"), "OUT"));
+    }
+
+    [Theory]
+    [InlineData("start: 2023-08-05T10:00:00Z\nsteps: []\n", "'steps' must be a list of at least one step")]
+    [InlineData("steps:\n  - at: \"10:00\"\n    command: { user: U1, text: ack }\n", "'start' is missing")]
+    [InlineData("start: 2023-08-05T10:00:00Z\nsteps:\n  - at: \"25:00\"\n    command: { user: U1, text: ack }\n", "step 1: 'at' '25:00' is not a time")]
+    [InlineData("start: 2023-08-05T10:00:00Z\nsteps:\n  - at: \"11:00\"\n    command: { user: U1, text: help }\n  - at: \"10:00\"\n    command: { user: U1, text: help }\n", "step 2: 'at' 2023-08-05 10:00:00 is before the step above")]
+    [InlineData("start: 2023-08-05T10:00:00Z\nsteps:\n  - at: \"10:00\"\n    webhook: { source: generic }\n", "step 1: the webhook needs a 'payload'")]
+    [InlineData("start: 2023-08-05T10:00:00Z\nsteps:\n  - at: \"10:00\"\n    command: { text: ack }\n", "step 1: command 'user' is missing")]
+    [InlineData("start: [unclosed\n", "not valid YAML/JSON at line")]
+    public async Task BadScenario_ExitsTwo_NamingTheField(string yaml, string expected)
+    {
+        var (code, _, errors) = await ReplayAsync(Scenario(yaml));
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, errors);
+    }
+
+    [Fact]
+    public async Task RefusedStep_ExitsOne_NamingTheStepAndTheBotsAnswer()
+    {
+        var file = Scenario("""
+            start: 2023-08-05T10:00:00Z
+            steps:
+              - at: "10:00"
+                webhook: { source: generic, payload: { title: Checkout down, severity: critical } }
+              - at: "10:05"
+                command: { user: U1, text: sev 9 }
+            """);
+
+        var (code, output, errors) = await ReplayAsync(file);
+
+        Assert.Equal(1, code);
+        Assert.Contains("10:00 webhook generic: 1 alert(s); opened [INC-1]", output);
+        Assert.Contains("step 2: /incident sev 9 was refused: Give a severity from 1 (worst) to 4.", errors);
+    }
+
+    [Fact]
+    public async Task BadPayload_IsRefusedAsTheEndpointWouldRefuseIt()
+    {
+        var file = Scenario("""
+            start: 2023-08-05T10:00:00Z
+            steps:
+              - at: "10:00"
+                webhook: { source: alertmanager, payload: { version: "3", alerts: [] } }
+            """);
+
+        var (code, _, errors) = await ReplayAsync(file);
+
+        Assert.Equal(1, code);
+        Assert.Contains("step 1: the alertmanager payload is refused as the bot would refuse it (400)", errors);
+    }
+
+    [Fact]
+    public async Task DeclaredIncident_ResolvedInTheScenario_GetsItsDraft()
+    {
+        var file = Scenario("""
+            name: short
+            start: 2023-08-05T10:00:00Z
+            steps:
+              - at: "10:00"
+                command: { user: U1, name: alice, text: "declare Checkout down sev2" }
+              - at: "10:20"
+                command: { user: U1, name: alice, text: "resolve Rolled back" }
+            """);
+        var (code, output, errors) = await ReplayAsync(file);
+
+        Assert.True(code == 0, output + errors);
+        var path = output.Split('\n').Single(l => l.StartsWith("Postmortem: ", StringComparison.Ordinal))["Postmortem: ".Length..].Trim();
+        Assert.Contains("Outage Duration: August 5, 2023, 10:00 AM - August 5, 2023, 10:20 AM (UTC), 20 min", await File.ReadAllTextAsync(path));
+    }
+
+    private static string Section(string text, string from, string? to)
+    {
+        var start = text.IndexOf(from, StringComparison.Ordinal) + from.Length + 1;
+        var end = to is null ? text.Length : text.IndexOf(to, StringComparison.Ordinal);
+        return text[start..end].TrimEnd('\n') + "\n";
+    }
+}
