@@ -6,4 +6,6 @@ namespace Bot.Core;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ChatPayload))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(Escalation.StepPayload))]
+[JsonSerializable(typeof(Escalation.PagePayload))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -79,6 +79,24 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
             return true;
         });
 
+    public Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            try
+            {
+                await slack.Conversations.Invite(channelId, userIds, cancellationToken);
+            }
+            catch (SlackApiException e) when (e.Error is "already_in_channel" or "cant_invite_self")
+            {
+            }
+
+            return true;
+        });
+
+    /// <summary>chat.postMessage to the user's id: the message arrives in the app's direct messages with the user.</summary>
+    public Task<ChatMessageRef> DirectMessageAsync(string userId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        PostAsync(userId, message with { Pin = false }, idempotencyKey, cancellationToken);
+
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         string.IsNullOrEmpty(options.Value.IncidentsChannel)
             ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")

@@ -42,12 +42,24 @@ public class ExampleSettingsTests
     [InlineData(typeof(Slack.SlackOptions), "Slack")]
     [InlineData(typeof(Core.Postmortems.PostmortemOptions), "GitHub")]
     [InlineData(typeof(GitHub.GitHub.GitHubOptions), "GitHub")]
+    [InlineData(typeof(Core.Escalation.RouteOptions), "Routes")]
     public void ExampleSettings_NameEveryOption(Type options, string section)
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
         var keys = example.RootElement.GetProperty(section).EnumerateObject().Select(p => p.Name).ToHashSet();
 
         Assert.All(options.GetProperties().Where(p => p.CanWrite), p => Assert.Contains(p.Name, keys));
+    }
+
+    [Fact]
+    public void ExampleSettings_NamePagingSettings()
+    {
+        var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }).RootElement;
+        var team = example.GetProperty("Teams").GetProperty("network");
+        Assert.All(typeof(Core.Escalation.TeamOptions).GetProperties(), p => Assert.True(team.TryGetProperty(p.Name, out _), p.Name));
+        Assert.All(typeof(Core.Escalation.RotationOptions).GetProperties(), p => Assert.True(team.GetProperty("Rotation").TryGetProperty(p.Name, out _), p.Name));
+        var policy = example.GetProperty("EscalationPolicies").GetProperty("network");
+        Assert.All(typeof(Core.Escalation.PolicyOptions).GetProperties(), p => Assert.True(policy.TryGetProperty(p.Name, out _), p.Name));
     }
 
     private static IEnumerable<KeyValuePair<string, string>> Flatten(JsonElement e, string prefix)

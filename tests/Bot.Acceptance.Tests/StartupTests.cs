@@ -14,6 +14,9 @@ public class StartupTests
     [InlineData("GitHub:PostmortemPath", "../../etc/{id}.md", "it must stay inside the repository")]
     [InlineData("GitHub:PostmortemPath", "postmortems/today.md", "it must contain {id} and end with .md")]
     [InlineData("GitHub:Repository", "acme/infra", "GitHub:Token is missing")]
+    [InlineData("EscalationPolicies:db:Steps:0:Wait", "5 minutes", "EscalationPolicies:db:Steps:0:Wait '5 minutes' is not a duration")]
+    [InlineData("Routes:Routes:0:Match:0", "team=~(net", "Routes:Routes:0:Match:0: 'team=~(net': the regex is not valid")]
+    [InlineData("Teams:db:Rotation:TimeZone", "Mars/Olympus", "Teams:db:Rotation:TimeZone 'Mars/Olympus' is not a known time zone")]
     [InlineData("GitHub:Repository", "https://github.com/acme/infra", "GitHub:Repository is 'https://github.com/acme/infra'; it must be owner/name")]
     [InlineData("GitHub:ApiBaseUrl", "ftp://example.test/", "GitHub:ApiBaseUrl 'ftp://example.test/' must be an absolute http(s) URL")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)

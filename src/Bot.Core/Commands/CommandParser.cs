@@ -28,7 +28,7 @@ public static partial class CommandParser
 
         switch (name)
         {
-            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline" or "postmortem" or "tasks":
+            case "list" or "help" or "ack" or "mitigated" or "reopen" or "timeline" or "postmortem" or "tasks" or "escalate":
                 return args.Count == 0 ? new IncidentCommand(name) : throw Bad($"{command} {name} takes no arguments.");
 
             case "declare":
@@ -63,6 +63,14 @@ public static partial class CommandParser
 
             case "task":
                 return TaskCommand(args, Bad);
+
+            case "page":
+                return args.Count >= 1 && Mention(args[0]) is null
+                    ? new IncidentCommand(name) { Team = args[0].ToLowerInvariant(), Text = args.Count > 1 ? string.Join(" ", args.Skip(1)) : null }
+                    : throw Bad("Name the team to page.");
+
+            case "oncall":
+                return args.Count <= 1 ? new IncidentCommand(name) { Team = args.Count == 1 ? args[0].ToLowerInvariant() : null } : throw Bad("Name one team, or none for all.");
 
             default: // title, update, impact, cause, resolution: free text
                 return rest.Length > 0 ? new IncidentCommand(name) { Text = rest } : throw Bad("The text is missing.");

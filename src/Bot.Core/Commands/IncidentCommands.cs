@@ -11,7 +11,7 @@ namespace Bot.Core.Commands;
 /// Runs <c>/incident</c> commands. Each one that changes something runs in one unit of work: it changes the incident,
 /// writes the timeline entry (who, when) and enqueues its messages together, or, when refused, changes nothing.
 /// </summary>
-public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null)
+public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null, Escalation.Escalator? escalator = null)
 {
     /// <summary>How long <c>tasks</c> waits for the tracker's current states before showing the stored ones.</summary>
     public static readonly TimeSpan TaskStateWait = TimeSpan.FromSeconds(2);
@@ -49,6 +49,9 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
                 "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
                 "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
                 "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
+                "oncall" => WhoIsOnCall(parsed.Team),
+                "page" => await store.WriteInteractiveAsync(s => PageTeam(s, parsed, context), cancellationToken),
+                "escalate" => await store.WriteInteractiveAsync(s => EscalateNow(s, context), cancellationToken),
                 _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
             };
         }
@@ -75,7 +78,15 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         s.InsertIncident(incident);
         s.AppendTimeline(incident.Number, opened);
         IncidentOpening.EnqueueEffects(s, incident, rules.UpdateEvery);
-        return new CommandReply(CommandOutcome.Done, $"Declared {incident.Key} ({severity.Display()}): {incident.Title}. Its channel is on its way.", Public: true);
+        var paging = "";
+        if (command.Team is { } paged && escalator is not null && escalator.Options.Teams.ContainsKey(paged))
+        {
+            var (policy, _) = escalator.Options.PolicyOfTeam(paged);
+            escalator.Start(s, incident, policy, context.User, $"{context.User.Name} declared the incident for the {paged} team.");
+            paging = $" Paging {paged}.";
+        }
+
+        return new CommandReply(CommandOutcome.Done, $"Declared {incident.Key} ({severity.Display()}): {incident.Title}. Its channel is on its way.{paging}", Public: true);
     }
 
     private CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
@@ -90,6 +101,12 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
 
         var by = context.User;
         var now = s.Now;
+        if (command.Name == "ack" && incident.Status != IncidentStatus.Triggered && escalator?.Acknowledge(s, incident, by) is { Count: > 0 } stopped)
+        {
+            // Already acknowledged by someone else: this acknowledgement stops the escalation that paged this person.
+            return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {by.Name} acknowledged; escalation stopped: {string.Join(", ", stopped)}.", Public: true);
+        }
+
         var entry = command.Name switch
         {
             "ack" => incident.Acknowledge(by, now),
@@ -111,6 +128,11 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         };
 
         s.AppendTimeline(number, entry);
+        if (command.Name == "ack")
+        {
+            escalator?.Acknowledge(s, incident, by);
+        }
+
         if (command.Name != "note")
         {
             s.UpdateIncident(incident);
@@ -156,6 +178,61 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Task, context.User, $"{context.User.Name} added {command.Role} task {task.Number}{forWhom}: {command.Text}"));
         s.Enqueue(Tasks.TaskJobs.File(incident, task.Number, s.Now));
         return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {command.Role} task {task.Number}{forWhom}: {command.Text}. Filing it as an issue; the link will be posted here.", Public: true);
+    }
+
+    private CommandReply WhoIsOnCall(string? team)
+    {
+        var teams = escalator?.Options.Teams ?? [];
+        if (teams.Count == 0)
+        {
+            return new CommandReply(CommandOutcome.Done, "No teams are configured (setting Teams), so nobody is on call through the bot.");
+        }
+
+        if (team is not null && !teams.ContainsKey(team))
+        {
+            throw new CommandException($"No team is named '{team}'. Teams: {string.Join(", ", teams.Keys.Order())}.", CommandOutcome.NotFound);
+        }
+
+        var now = time.GetUtcNow();
+        var lines = teams.Where(t => team is null || t.Key.Equals(team, StringComparison.OrdinalIgnoreCase)).OrderBy(t => t.Key).Select(t =>
+            Escalation.OnCall.Who(t.Value, now) is { } shift
+                ? $"{t.Key}: <@{shift.User}>{(shift.Override ? " (override)" : "")}{(shift.Until is { } until ? $" until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}"
+                : $"{t.Key}: no rotation; paging it pages every member");
+        return new CommandReply(CommandOutcome.Done, $"On call now:\n{string.Join("\n", lines)}");
+    }
+
+    private CommandReply PageTeam(IIncidentSession s, IncidentCommand command, CommandContext context)
+    {
+        var incident = OpenIncident(s, context, "page");
+        if (escalator is null || !escalator.Options.Teams.ContainsKey(command.Team!))
+        {
+            var known = escalator?.Options.Teams.Keys.Order().ToList() ?? [];
+            throw new CommandException(
+                known.Count == 0 ? "No teams are configured (setting Teams), so there is nobody to page." : $"No team is named '{command.Team}'. Teams: {string.Join(", ", known)}.",
+                CommandOutcome.NotFound);
+        }
+
+        var (policy, _) = escalator.Options.PolicyOfTeam(command.Team!);
+        var why = $"{context.User.Name} paged {command.Team}{(command.Text is null ? "." : $": {command.Text}")}";
+        return escalator.Start(s, incident, policy, context.User, why)
+            ? new CommandReply(CommandOutcome.Done, $"{incident.Key}: paging {command.Team} through policy {policy}.", Public: true)
+            : throw new CommandException($"{command.Team} is already being paged on {incident.Key} (policy {policy}); {rules.CommandName} escalate fires its next step now.", CommandOutcome.Conflict);
+    }
+
+    private CommandReply EscalateNow(IIncidentSession s, CommandContext context)
+    {
+        var incident = OpenIncident(s, context, "escalate");
+        var moved = escalator?.EscalateNow(s, incident, context.User) ?? [];
+        return moved.Count > 0
+            ? new CommandReply(CommandOutcome.Done, $"{incident.Key}: escalating {string.Join(", ", moved)} to the next step now.", Public: true)
+            : throw new CommandException($"No escalation is running on {incident.Key}. {rules.CommandName} page <team> pages a team.", CommandOutcome.Conflict);
+    }
+
+    private static Incident OpenIncident(IIncidentSession s, CommandContext context, string what)
+    {
+        var incident = s.GetIncident(context.IncidentNumber!.Value)
+            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        return incident.IsOpen ? incident : throw new CommandException($"{incident.Key} is resolved; {what} needs an open incident.", CommandOutcome.Conflict);
     }
 
     private async Task<CommandReply> TasksAsync(long number, CancellationToken cancellationToken)

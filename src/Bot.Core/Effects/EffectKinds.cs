@@ -12,6 +12,9 @@ public static class EffectKinds
     public const string RefreshSummary = "chat.refresh_summary";
     public const string Postmortem = "postmortem.publish";
     public const string FileTask = "tasks.file";
+    public const string EscalationStep = "escalation.step";
+    public const string Page = "escalation.page";
+    public const string Invite = "chat.invite";
 
     public static string Describe(string kind) => kind switch
     {
@@ -24,6 +27,9 @@ public static class EffectKinds
         RefreshSummary => "update the pinned summary",
         Postmortem => "write the postmortem draft",
         FileTask => "file the task as an issue",
+        EscalationStep => "run the escalation step",
+        Page => "page a responder",
+        Invite => "invite a paged responder to the channel",
         _ => $"run '{kind}'",
     };
 }

@@ -12,11 +12,11 @@ namespace Bot.Core.Incidents;
 /// kind of change (listing its alerts), so an alert storm stays readable, and chat hears of changes through a
 /// digest (at most one message per incident every <see cref="DigestJobs.Window"/>).
 /// </summary>
-public sealed class AlertIntake(IncidentRules rules)
+public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escalator = null)
 {
     public IngestReport Ingest(IIncidentSession session, AlertBatch batch)
     {
-        var run = new Run(rules, session, batch);
+        var run = new Run(rules, escalator, session, batch);
         foreach (var group in batch.Alerts.GroupBy(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey)))
         {
             run.ApplyGroup(group.Key, group);
@@ -26,8 +26,9 @@ public sealed class AlertIntake(IncidentRules rules)
     }
 
     /// <summary>The state of one ingest: the changes to record, per incident.</summary>
-    private sealed class Run(IncidentRules rules, IIncidentSession s, AlertBatch batch)
+    private sealed class Run(IncidentRules rules, Escalation.Escalator? escalator, IIncidentSession s, AlertBatch batch)
     {
+        private readonly List<(Incident Incident, Alert Alert, IReadOnlyList<string> Policies)> _escalations = [];
         private readonly Actor _source = Actor.Source(batch.Source);
         private readonly List<string> _opened = [];
         private readonly HashSet<long> _updated = [];
@@ -74,6 +75,14 @@ public sealed class AlertIntake(IncidentRules rules)
         public IngestReport Finish()
         {
             Flush();
+            foreach (var (incident, alert, policies) in _escalations)
+            {
+                foreach (var policy in policies)
+                {
+                    escalator!.Start(s, incident, policy, _source, $"alert {alert.Name} matched its route.");
+                }
+            }
+
             foreach (var number in _updated)
             {
                 s.Enqueue(DigestJobs.For(number, s.Now));
@@ -89,6 +98,8 @@ public sealed class AlertIntake(IncidentRules rules)
             var severity = rules.SeverityOf(alert);
             if (incident is null)
             {
+                var route = escalator?.Route(alert.Labels, severity);
+                severity = route?.Severity ?? severity;
                 var (opened, entry) = Incident.Open(
                     alert.Title, severity, batch.Source, groupKey, _source, $"Incident opened by alert {alert.Title} from {batch.Source}.", s.Now);
                 s.InsertIncident(opened);
@@ -96,6 +107,10 @@ public sealed class AlertIntake(IncidentRules rules)
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
                 IncidentOpening.EnqueueEffects(s, opened, rules.UpdateEvery);
+                if (route is { Policies.Count: > 0 })
+                {
+                    _escalations.Add((opened, alert, route.Policies));
+                }
 
                 _opened.Add(opened.Key);
                 _new++;

@@ -15,6 +15,8 @@ public enum TimelineKind
     RoleAssigned,
     Edited,
     Task,
+    Page,
+    Escalation,
 }
 
 public static class TimelineKindText
@@ -37,6 +39,8 @@ public static class TimelineKindText
         TimelineKind.RoleAssigned => "role_assigned",
         TimelineKind.Edited => "edited",
         TimelineKind.Task => "task",
+        TimelineKind.Page => "page",
+        TimelineKind.Escalation => "escalation",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -18,6 +18,12 @@ public interface IChat
 
     Task SetTopicAsync(string channelId, string topic, CancellationToken cancellationToken);
 
+    /// <summary>Adds people to a channel; people already in it are no error.</summary>
+    Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken);
+
+    /// <summary>Sends a person a direct message (pages).</summary>
+    Task<ChatMessageRef> DirectMessageAsync(string userId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
+
     /// <summary>Posts to the channel where new incidents are announced.</summary>
     Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 }

@@ -44,6 +44,15 @@ public interface IIncidentSession
     /// <summary>Records where a task was filed (its issue link) and its state.</summary>
     void UpdateTask(long incidentNumber, int taskNumber, string url, string state);
 
+    /// <summary>The escalations of an incident, one per policy (the latest run).</summary>
+    IReadOnlyList<Escalation.EscalationState> GetEscalations(long incidentNumber);
+
+    /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
+    void SaveEscalation(Escalation.EscalationState escalation);
+
+    /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
+    bool RescheduleJob(string key, DateTimeOffset dueAt);
+
     /// <summary>Adds a job to the outbox; false (and nothing added) when a job with its key exists.</summary>
     bool Enqueue(EffectJob job);
 

@@ -14,6 +14,7 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
         {
             IncidentMessages.AcknowledgeAction => "ack",
             IncidentMessages.ResolveAction => "resolve",
+            IncidentMessages.EscalateAction => "escalate",
             _ => null,
         };
         string answer;

@@ -79,6 +79,24 @@ public sealed class LocalChat : IChat
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult(Post(_incidentsChannel, message, idempotencyKey));
 
+    public Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var key = $"invite:{channelId}:{string.Join(",", userIds)}";
+            if (!_byKey.ContainsKey(key))
+            {
+                Append(FileOf(channelId), new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}."));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Direct messages go to <c>dm-&lt;user&gt;.jsonl</c>.</summary>
+    public Task<ChatMessageRef> DirectMessageAsync(string userId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
+        Task.FromResult(Post($"dm-{userId}", message, idempotencyKey));
+
     /// <summary>Appends the new content as an edit of the message (the log keeps every version).</summary>
     public Task UpdateAsync(ChatMessageRef message, ChatMessage content, CancellationToken cancellationToken)
     {

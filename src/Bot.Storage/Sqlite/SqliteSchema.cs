@@ -112,6 +112,21 @@ internal static class SqliteSchema
             PRIMARY KEY (incident_number, number)
         ) WITHOUT ROWID;
         """,
+
+        // 6: escalations, one row per (incident, policy); their timers are outbox jobs
+        """
+        CREATE TABLE escalations (
+            incident_number INTEGER NOT NULL REFERENCES incidents (number),
+            policy TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            paged TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (incident_number, policy)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -145,6 +145,43 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             ("$url", url),
             ("$state", state)).ExecuteNonQuery();
 
+    public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
+    {
+        using var reader = Command(
+            "SELECT policy, run, status, cycle, step, paged, updated_at FROM escalations WHERE incident_number = $n ORDER BY policy",
+            ("$n", incidentNumber)).ExecuteReader();
+        var list = new List<Core.Escalation.EscalationState>();
+        while (reader.Read())
+        {
+            list.Add(new Core.Escalation.EscalationState(
+                incidentNumber, reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                reader.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+        }
+
+        return list;
+    }
+
+    public void SaveEscalation(Core.Escalation.EscalationState e) =>
+        Command(
+            """
+            INSERT INTO escalations (incident_number, policy, run, status, cycle, step, paged, updated_at)
+            VALUES ($n, $policy, $run, $status, $cycle, $step, $paged, $now)
+            ON CONFLICT (incident_number, policy) DO UPDATE SET
+                run = excluded.run, status = excluded.status, cycle = excluded.cycle, step = excluded.step,
+                paged = excluded.paged, updated_at = excluded.updated_at
+            """,
+            ("$n", e.Incident),
+            ("$policy", e.Policy),
+            ("$run", e.Run),
+            ("$status", e.Status),
+            ("$cycle", e.Cycle),
+            ("$step", e.Step),
+            ("$paged", string.Join(' ', e.Paged)),
+            ("$now", Ms(Now))).ExecuteNonQuery();
+
+    public bool RescheduleJob(string key, DateTimeOffset dueAt) =>
+        Command("UPDATE outbox SET due_at = $due WHERE key = $key AND state = 0", ("$key", key), ("$due", Ms(dueAt))).ExecuteNonQuery() == 1;
+
     public bool Enqueue(EffectJob job)
     {
         var added = Command(

@@ -2,6 +2,7 @@ using Bot.Api;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
+using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
@@ -34,6 +35,12 @@ internal static class BotServices
         services.AddOptions<LocalChatOptions>().BindConfiguration(LocalChatOptions.SectionName);
 
         services.AddSingleton<IIncidentStore>(sp => OpenStore(sp));
+        services.AddOptions<EscalationOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EscalationOptions>, EscalationOptionsValidator>();
+        services.AddSingleton<Escalator>();
+        services.AddSingleton<IEffectHandler, EscalationStepHandler>();
+        services.AddSingleton<IEffectHandler, PageHandler>();
+        services.AddSingleton<IEffectHandler, InviteHandler>();
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
         services.AddSingleton<IncidentCommands>();

@@ -1,0 +1,304 @@
+using System.Text.Json;
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Core.Escalation;
+
+/// <summary>
+/// Escalation policies on incidents. Every change runs inside the caller's unit of work: an escalation's state and
+/// its next timer (an outbox job due when the step fires) are stored together, so a restart resumes every wait, and a
+/// step's job key (incident, policy, run, cycle, step) makes each step fire once, however often its job is retried.
+/// </summary>
+public sealed class Escalator(IOptions<EscalationOptions> options)
+{
+    private readonly Lazy<Routing> _routing = new(() => new Routing(options.Value.Routes));
+
+    public EscalationOptions Options => options.Value;
+
+    public Routing.Decision Route(LabelSet labels, Severity severity) => _routing.Value.Route(labels, severity);
+
+    public static string StepKey(long incident, string policy, int run, int cycle, int step) => $"{Incident.FormatKey(incident)}:esc:{policy}:r{run}:c{cycle}:s{step}";
+
+    /// <summary>Starts a policy on the incident unless it is already running there; false when it was.</summary>
+    public bool Start(IIncidentSession s, Incident incident, string policy, Actor by, string why)
+    {
+        var current = s.GetEscalations(incident.Number).FirstOrDefault(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
+        if (current is { IsActive: true })
+        {
+            return false;
+        }
+
+        var state = new EscalationState(incident.Number, policy, (current?.Run ?? 0) + 1, EscalationState.Active, 0, 0, [], s.Now);
+        s.SaveEscalation(state);
+        s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, by, $"Escalation policy {policy} started: {why}"));
+        EnqueueStep(s, state, s.Now);
+        return true;
+    }
+
+    /// <summary>
+    /// Stops the escalations the person was paged by or is on the team of; when they are on none, every running one
+    /// (whoever acknowledges the incident takes it). Returns the policies stopped.
+    /// </summary>
+    public IReadOnlyList<string> Acknowledge(IIncidentSession s, Incident incident, Actor by)
+    {
+        var active = s.GetEscalations(incident.Number).Where(e => e.IsActive).ToList();
+        var theirs = active.Where(e => e.Paged.Contains(by.Id) || TeamsOf(e.Policy).Any(t => t.Members.Any(m => m.Id == by.Id))).ToList();
+        var stopped = theirs.Count > 0 ? theirs : active;
+        foreach (var e in stopped)
+        {
+            s.SaveEscalation(e with { Status = EscalationState.Acknowledged });
+        }
+
+        if (stopped.Count > 0)
+        {
+            var names = string.Join(", ", stopped.Select(e => e.Policy));
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, by, $"{by.Name} acknowledged the page; escalation stopped: {names}."));
+        }
+
+        return stopped.Select(e => e.Policy).ToList();
+    }
+
+    /// <summary>Fires the next step of every running escalation now; returns the policies moved on.</summary>
+    public IReadOnlyList<string> EscalateNow(IIncidentSession s, Incident incident, Actor by)
+    {
+        var moved = new List<string>();
+        foreach (var e in s.GetEscalations(incident.Number).Where(e => e.IsActive))
+        {
+            if (s.RescheduleJob(StepKey(e.Incident, e.Policy, e.Run, e.Cycle, e.Step), s.Now))
+            {
+                moved.Add(e.Policy);
+            }
+        }
+
+        if (moved.Count > 0)
+        {
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, by, $"{by.Name} escalated: the next step of {string.Join(", ", moved)} fires now."));
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// Runs a due step: pages its targets (a page job per person, a mention in the channel, a timeline entry), and
+    /// schedules the next step, the next round, or the exhaustion. A stale job (acknowledged, resolved, already moved
+    /// on) does nothing.
+    /// </summary>
+    public void RunStep(IIncidentSession s, StepPayload job)
+    {
+        var incident = s.GetIncident(job.Incident);
+        var state = s.GetEscalations(job.Incident).FirstOrDefault(e => e.Policy == job.Policy);
+        if (incident is null || state is null || !state.IsActive || (state.Run, state.Cycle, state.Step) != (job.Run, job.Cycle, job.Step))
+        {
+            return;
+        }
+
+        if (!incident.IsOpen)
+        {
+            s.SaveEscalation(state with { Status = EscalationState.Stopped });
+            return;
+        }
+
+        if (!Options.EscalationPolicies.TryGetValue(state.Policy, out var policy) && !TryTeamPolicy(state.Policy, out policy))
+        {
+            s.SaveEscalation(state with { Status = EscalationState.Stopped });
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, $"Escalation policy {state.Policy} is no longer configured; its escalation stops."));
+            return;
+        }
+
+        var rounds = policy.Repeat + 1;
+        if (state.Step >= policy.Steps.Count)
+        {
+            var fallback = Page(s, incident, state, policy.Fallback, "fallback");
+            var told = $"Nobody acknowledged after {policy.Steps.Count} step{(policy.Steps.Count == 1 ? "" : "s")}" +
+                       $"{(rounds > 1 ? $" in {rounds} rounds" : "")} of policy {state.Policy}: escalation exhausted" +
+                       (fallback.Count > 0 ? $"; paged the fallback: {string.Join(", ", fallback)}." : " and it has no fallback.");
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, told));
+            s.Enqueue(new EffectJob($"{StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step)}:exhausted", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":rotating_light: {told}", announce: false), s.Now));
+            s.SaveEscalation(state with { Status = EscalationState.Exhausted, Paged = [.. state.Paged, .. fallback.Select(f => f.Split(' ')[0])] });
+            return;
+        }
+
+        var step = policy.Steps[state.Step];
+        var where = $"step {state.Step + 1} of {policy.Steps.Count}{(rounds > 1 ? $", round {state.Cycle + 1} of {rounds}" : "")} ({state.Policy} policy)";
+        var paged = Page(s, incident, state, step.Targets, where);
+        var wait = Durations.Parse(step.Wait) ?? TimeSpan.Zero;
+        var next = state.Step + 1 < policy.Steps.Count ? state with { Step = state.Step + 1 }
+            : state.Cycle + 1 < rounds ? state with { Cycle = state.Cycle + 1, Step = 0 }
+            : state with { Step = policy.Steps.Count };
+        next = next with { Paged = [.. state.Paged.Union(paged.Select(p => p.Split(' ')[0]))] };
+        s.SaveEscalation(next);
+        EnqueueStep(s, next, s.Now + wait);
+    }
+
+    /// <summary>The people a target list names at this moment, with why each is paged (e.g. "network on-call").</summary>
+    public IReadOnlyList<(string User, string Why)> Resolve(IEnumerable<string> targets, DateTimeOffset at, List<string>? groupMentions = null)
+    {
+        var people = new List<(string User, string Why)>();
+        foreach (var target in targets)
+        {
+            var (kind, value) = Target.Split(target);
+            switch (kind)
+            {
+                case "oncall" when Options.Teams.TryGetValue(value, out var team):
+                    if (OnCall.Who(team, at) is { } shift)
+                    {
+                        people.Add((shift.User, $"{value} on-call"));
+                    }
+                    else
+                    {
+                        people.AddRange(team.Members.Select(m => (m.Id, $"{value}, no one on call")));
+                    }
+
+                    break;
+                case "team" when Options.Teams.TryGetValue(value, out var team):
+                    people.AddRange(team.Members.Select(m => (m.Id, value)));
+                    break;
+                case "usergroup":
+                    var owner = Options.Teams.FirstOrDefault(t => string.Equals(t.Value.UserGroup, value, StringComparison.OrdinalIgnoreCase));
+                    if (owner.Value is not null)
+                    {
+                        people.AddRange(owner.Value.Members.Select(m => (m.Id, $"{owner.Key} group")));
+                    }
+                    else
+                    {
+                        groupMentions?.Add(value); // unknown members: the group is mentioned in the channel
+                    }
+
+                    break;
+                case "user":
+                    people.Add((value, "named in the policy"));
+                    break;
+            }
+        }
+
+        return people.DistinctBy(p => p.User).ToList();
+    }
+
+    public string NameOf(string user) =>
+        Options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? user;
+
+    private List<string> Page(IIncidentSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
+    {
+        var groups = new List<string>();
+        var people = Resolve(targets, s.Now, groups);
+        var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
+        foreach (var (user, why) in people)
+        {
+            var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
+            var payload = JsonSerializer.Serialize(new PagePayload(incident.Number, user, text), CoreJsonContext.Default.PagePayload);
+            s.Enqueue(new EffectJob($"{key}:page:{user}", EffectKinds.Page, $"{key}:page:{user}", payload, s.Now)); // the DM goes at once
+            s.Enqueue(new EffectJob($"{key}:invite:{user}", EffectKinds.Invite, incident.Key, payload, s.Now)); // after the channel exists
+        }
+
+        var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}")).ToList();
+        if (described.Count == 0)
+        {
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Nobody to page at {where}: no one resolved from {string.Join(", ", targets)}."));
+            return [];
+        }
+
+        s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Paged {string.Join(", ", described)}, {where}."));
+        var mentions = string.Join(" ", people.Select(p => $"<@{p.User}>").Concat(groups.Select(g => $"<!subteam^{g}>")));
+        s.Enqueue(new EffectJob($"{key}:mention", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", announce: false), s.Now));
+        return people.Select(p => $"{p.User} ({p.Why})").ToList();
+    }
+
+    private void EnqueueStep(IIncidentSession s, EscalationState state, DateTimeOffset due)
+    {
+        var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
+        var payload = JsonSerializer.Serialize(new StepPayload(state.Incident, state.Policy, state.Run, state.Cycle, state.Step), CoreJsonContext.Default.StepPayload);
+        s.Enqueue(new EffectJob(key, EffectKinds.EscalationStep, key, payload, due)); // its own ordering: a timer blocks nothing
+    }
+
+    private IEnumerable<TeamOptions> TeamsOf(string policy)
+    {
+        if (Options.Teams.TryGetValue(policy, out var named))
+        {
+            yield return named;
+        }
+
+        if (Options.EscalationPolicies.TryGetValue(policy, out var p))
+        {
+            foreach (var target in p.Steps.SelectMany(st => st.Targets))
+            {
+                var (kind, value) = Target.Split(target);
+                if (kind is "oncall" or "team" && Options.Teams.TryGetValue(value, out var team))
+                {
+                    yield return team;
+                }
+            }
+        }
+    }
+
+    private bool TryTeamPolicy(string name, out PolicyOptions policy)
+    {
+        if (Options.Teams.ContainsKey(name))
+        {
+            policy = Options.PolicyOfTeam(name).Policy;
+            return true;
+        }
+
+        policy = null!;
+        return false;
+    }
+}
+
+/// <summary>Runs a due escalation step in one unit of work.</summary>
+public sealed class EscalationStepHandler(IIncidentStore store, Escalator escalator) : IEffectHandler
+{
+    public string Kind => EffectKinds.EscalationStep;
+
+    public Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.StepPayload)
+            ?? throw new PermanentEffectException("The step job's payload is empty.");
+        return store.WriteAsync(s => { escalator.RunStep(s, payload); return true; }, cancellationToken);
+    }
+}
+
+/// <summary>A page's direct message, with an Acknowledge button; it needs no channel, so it goes at once.</summary>
+public sealed class PageHandler(IIncidentStore store, IChat chat) : IEffectHandler
+{
+    public string Kind => EffectKinds.Page;
+
+    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    {
+        var (incident, payload) = await PagePayloads.ReadAsync(store, job, cancellationToken);
+        if (incident.IsOpen)
+        {
+            var message = new Chat.ChatMessage($"{payload.Text}{(incident.ChannelName is null ? "" : $" Join #{incident.ChannelName}.")}")
+            {
+                Buttons = [new Chat.ChatButton(Chat.IncidentMessages.AcknowledgeAction, "Acknowledge", incident.Key)],
+            };
+            await chat.DirectMessageAsync(payload.User, message, job.Key, cancellationToken);
+        }
+    }
+}
+
+/// <summary>A paged person is invited to the incident channel (in the incident's order: after the channel is made).</summary>
+public sealed class InviteHandler(IIncidentStore store, IChat chat) : IEffectHandler
+{
+    public string Kind => EffectKinds.Invite;
+
+    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    {
+        var (incident, payload) = await PagePayloads.ReadAsync(store, job, cancellationToken);
+        var channel = incident.ChannelId ?? throw new RetryLaterException($"{incident.Key} has no chat channel yet.", TimeSpan.FromSeconds(10));
+        await chat.InviteAsync(channel, [payload.User], cancellationToken);
+    }
+}
+
+internal static class PagePayloads
+{
+    public static async Task<(Incident Incident, PagePayload Payload)> ReadAsync(IIncidentStore store, EffectJob job, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.PagePayload)
+            ?? throw new PermanentEffectException("The page job's payload is empty.");
+        var incident = await store.GetIncidentAsync(payload.Incident, cancellationToken)
+            ?? throw new PermanentEffectException($"{Incident.FormatKey(payload.Incident)} does not exist.");
+        return (incident, payload);
+    }
+}

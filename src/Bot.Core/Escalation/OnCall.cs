@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Bot.Core.Escalation;
+
+/// <summary>Who is on call for a team at a given time, and until when. Pure: the same inputs give the same answer.</summary>
+public static class OnCall
+{
+    public sealed record Shift(string User, DateTimeOffset? Until, bool Override);
+
+    /// <returns>Null when the team has no rotation and no override at <paramref name="at"/>.</returns>
+    public static Shift? Who(TeamOptions team, DateTimeOffset at)
+    {
+        if (team.Overrides.LastOrDefault(o => o.From <= at && at < o.To) is { } over)
+        {
+            return new Shift(over.User, over.To, true);
+        }
+
+        if (team.Rotation is not { Members.Count: > 0 } rotation)
+        {
+            return null;
+        }
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(rotation.TimeZone);
+        var handoff = TimeOnly.ParseExact(rotation.HandoffTime, ["H:mm", "HH:mm"], CultureInfo.InvariantCulture);
+        var start = DateOnly.ParseExact(rotation.Start, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var shift = Durations.Parse(rotation.ShiftLength)!.Value;
+        var n = rotation.Members.Count;
+
+        long index;
+        DateTimeOffset until;
+        if (shift.Ticks % TimeSpan.TicksPerDay == 0)
+        {
+            // Calendar days: hand-offs stay at the same wall-clock time when daylight saving changes.
+            var days = (int)shift.TotalDays;
+            var local = TimeZoneInfo.ConvertTime(at, zone).DateTime;
+            var day = DateOnly.FromDateTime(local);
+            if (TimeOnly.FromDateTime(local) < handoff)
+            {
+                day = day.AddDays(-1);
+            }
+
+            index = FloorDiv(day.DayNumber - start.DayNumber, days);
+            until = ToUtc(start.AddDays((int)((index + 1) * days)).ToDateTime(handoff), zone);
+        }
+        else
+        {
+            var first = ToUtc(start.ToDateTime(handoff), zone);
+            index = FloorDiv((at - first).Ticks, shift.Ticks);
+            until = first + TimeSpan.FromTicks(shift.Ticks * (index + 1));
+        }
+
+        var member = rotation.Members[(int)(((index % n) + n) % n)];
+
+        // An override that starts before the shift ends cuts it short.
+        var next = team.Overrides.Where(o => o.From > at && o.From < until).Select(o => (DateTimeOffset?)o.From).Min();
+        return new Shift(member, next ?? until, false);
+    }
+
+    /// <summary>A wall-clock time in the zone as UTC; a time skipped by a daylight-saving jump moves past the jump.</summary>
+    public static DateTimeOffset ToUtc(DateTime local, TimeZoneInfo zone)
+    {
+        var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(unspecified))
+        {
+            unspecified = unspecified.AddMinutes(15);
+        }
+
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(unspecified, zone), TimeSpan.Zero);
+    }
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Bot.Core.Alerts;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Tests.Escalation;
+
+/// <summary>Route matching as a table, with the routes written as in appsettings.</summary>
+public class RoutingTests
+{
+    private const string Routes = """
+        {
+          "Policies": ["default"],
+          "Routes": [
+            { "Match": ["team=network", "incident_severity=SEV1"], "Policies": ["network", "security"] },
+            { "Match": ["team=network"], "Policies": ["network"] },
+            { "Match": ["service=~db-.*"], "Policies": ["database"], "Severity": "SEV2", "Continue": true },
+            { "Match": ["env!=staging", "service=~db-.*|cache"], "Policies": ["platform"] },
+            { "Match": ["team=security"], "Policies": ["security"],
+              "Routes": [ { "Match": ["alertname!~Test.*"], "Policies": ["security-urgent"] } ] }
+          ]
+        }
+        """;
+
+    private static readonly Routing Sut = new(JsonSerializer.Deserialize<RouteOptions>(Routes, new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!);
+
+    [Theory]
+    [InlineData("team=network", Severity.Sev2, "network", null)]
+    [InlineData("team=network", Severity.Sev1, "network,security", null)]
+    [InlineData("service=db-orders", Severity.Sev3, "database,platform", Severity.Sev2)]
+    [InlineData("service=db-orders,env=staging", Severity.Sev3, "database", Severity.Sev2)]
+    [InlineData("service=cache", Severity.Sev3, "platform", null)]
+    [InlineData("team=security,alertname=Intrusion", Severity.Sev2, "security-urgent", null)]
+    [InlineData("team=security,alertname=TestAlert", Severity.Sev2, "security", null)]
+    [InlineData("team=payments", Severity.Sev2, "default", null)]
+    [InlineData("", Severity.Sev4, "default", null)]
+    public void Route_PicksPoliciesAndSeverity(string labels, Severity severity, string policies, Severity? forced)
+    {
+        var set = LabelSet.From(labels.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')).Select(p => KeyValuePair.Create(p[0], p[1])));
+
+        var decision = Sut.Route(set, severity);
+
+        Assert.Equal(policies, string.Join(",", decision.Policies));
+        Assert.Equal(forced, decision.Severity);
+    }
+
+    [Theory]
+    [InlineData("team=~(net", "the regex is not valid")]
+    [InlineData("team", "is not a matcher")]
+    [InlineData("1team=x", "is not a matcher")]
+    public void BadMatcher_IsRefusedWithTheReason(string text, string expected) =>
+        Assert.Contains(expected, Assert.Throws<FormatException>(() => LabelMatcher.Parse(text)).Message);
+
+    [Fact]
+    public void Regex_IsAnchored() => Assert.False(LabelMatcher.Parse("service=~db").Matches(new Dictionary<string, string> { ["service"] = "db-orders" }));
+
+    [Fact]
+    public void MissingLabel_ReadsAsEmpty() => Assert.True(LabelMatcher.Parse("env!=staging").Matches(new Dictionary<string, string>()));
+}

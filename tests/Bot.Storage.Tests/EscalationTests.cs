@@ -1,0 +1,324 @@
+using Bot.Core.Alerts;
+using Bot.Core.Chat;
+using Bot.Core.Commands;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Intake;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+using static Bot.Storage.Tests.Alerts;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>Escalation policies on the real store, driven by a fake clock: nothing sleeps.</summary>
+public class EscalationTests
+{
+    private static readonly DateTimeOffset T0 = TempStore.Start; // 2023-08-05 10:00 UTC
+    private static readonly Actor Bob = new("U-BOB", "bob");
+    private static readonly Actor Carol = new("U-CAROL", "carol");
+    private static readonly Actor Alice = new("U-ALICE", "alice");
+
+    /// <summary>The example's teams: network (bob on call, erin), security (carol on call, sam), database (dave).</summary>
+    private static EscalationOptions Config(int repeat = 0) => new()
+    {
+        Teams = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["network"] = Team("U-BOB", "U-ERIN"),
+            ["security"] = Team("U-CAROL", "U-SAM"),
+            ["database"] = Team("U-DAVE"),
+        },
+        EscalationPolicies = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["network"] = new PolicyOptions
+            {
+                Steps = [new StepOptions { Targets = ["oncall:network"], Wait = "15m" }, new StepOptions { Targets = ["team:network"], Wait = "30m" }, new StepOptions { Targets = ["oncall:security"], Wait = "30m" }],
+                Repeat = repeat,
+                Fallback = ["user:U-ALICE"],
+            },
+            ["security"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["oncall:security"], Wait = "10m" }, new StepOptions { Targets = ["team:security"], Wait = "10m" }] },
+        },
+        Routes = new RouteOptions
+        {
+            Routes = [new RouteOptions { Match = ["team=network"], Policies = ["network"] }, new RouteOptions { Match = ["team=database"], Policies = ["database-unknown-policy-is-skipped"] }],
+        },
+    };
+
+    private static TeamOptions Team(params string[] members) => new()
+    {
+        Members = members.Select(m => new MemberOptions { Id = m, Name = m[2..].ToLowerInvariant() }).ToList(),
+        Rotation = new RotationOptions { Members = [members[0]], ShiftLength = "1w", Start = "2023-07-31", TimeZone = "UTC" },
+    };
+
+    private sealed class Harness
+    {
+        public Harness(TempStore t, EscalationOptions config)
+        {
+            T = t;
+            Escalator = new Escalator(Options.Create(config));
+            Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), Escalator);
+            Chat.Setup(c => c.CreateChannelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatChannel("C1", "inc-x"));
+            Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(m.Text)).ReturnsAsync(new ChatMessageRef("C1", "1"));
+            Chat.Setup(c => c.DirectMessageAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+                .Callback<string, ChatMessage, string, CancellationToken>((u, m, _, _) => Dms.Add((u, T.Time.GetUtcNow(), m)))
+                .ReturnsAsync(new ChatMessageRef("D1", "1"));
+            Chat.Setup(c => c.InviteAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()))
+                .Callback<string, IReadOnlyList<string>, CancellationToken>((_, u, _) => Invites.AddRange(u)).Returns(Task.CompletedTask);
+            Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
+            Commands = new IncidentCommands(t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: Escalator);
+        }
+
+        public TempStore T { get; }
+
+        public Escalator Escalator { get; }
+
+        public AlertIntake Intake { get; }
+
+        public Mock<IChat> Chat { get; } = new();
+
+        public List<string> Posts { get; } = [];
+
+        public List<(string User, DateTimeOffset At, ChatMessage Message)> Dms { get; } = [];
+
+        public List<string> Invites { get; } = [];
+
+        public IncidentCommands Commands { get; }
+
+        public OutboxDispatcher Dispatcher() => new(
+            T.Store,
+            [new OpenChannelHandler(T.Store, Chat.Object), new PostSummaryHandler(T.Store, Chat.Object), new AnnounceHandler(T.Store, Chat.Object),
+             new PostTextHandler(T.Store, Chat.Object), new DigestHandler(T.Store, Chat.Object), new RefreshSummaryHandler(T.Store, Chat.Object),
+             new EscalationStepHandler(T.Store, Escalator), new PageHandler(T.Store, Chat.Object), new InviteHandler(T.Store, Chat.Object)],
+            T.Time,
+            Options.Create(new OutboxOptions()),
+            NullLogger<OutboxDispatcher>.Instance);
+
+        public Task NetworkAlertAsync() =>
+            T.Store.WriteAsync(s => Intake.Ingest(s, new AlertBatch("alertmanager", "g1", [Firing("lb-1", T0, severity: "error") with { Labels = LabelSet.From([new("alertname", "HighErrorRate"), new("team", "network"), new("severity", "error")]) }])));
+
+        /// <summary>Moves the clock in 1 s ticks for <paramref name="span"/>, running the outbox at each tick.</summary>
+        public async Task PassAsync(TimeSpan span, OutboxDispatcher? dispatcher = null)
+        {
+            dispatcher ??= _dispatcher ??= Dispatcher();
+            var end = T.Time.GetUtcNow() + span;
+            do
+            {
+                while (await dispatcher.RunOnceAsync(CancellationToken.None) > 0)
+                {
+                }
+
+                if (T.Time.GetUtcNow() >= end)
+                {
+                    return;
+                }
+
+                T.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+            while (true);
+        }
+
+        public async Task<CommandReply> RunAsync(string text, Actor who) => await Commands.ExecuteAsync(text, new CommandContext(who, 1));
+
+        public IEnumerable<string> Paged => Dms.Select(d => $"{d.At:HH:mm} {d.User}");
+
+        private OutboxDispatcher? _dispatcher;
+    }
+
+    [Fact]
+    public async Task NetworkAlert_PagesNetworkOnCallAtOnce_ThenTheTeam_ThenSecurity_OnSchedule()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(["10:00 U-BOB"], h.Paged);
+        Assert.Contains("U-BOB", h.Invites);
+        var dm = h.Dms[0].Message;
+        Assert.Contains("INC-1", dm.Text);
+        Assert.Equal(IncidentMessages.AcknowledgeAction, Assert.Single(dm.Buttons).Action);
+        Assert.Contains(h.Posts, p => p.Contains("<@U-BOB> paged for INC-1, step 1 of 3 (network policy)"));
+
+        await h.PassAsync(TimeSpan.FromMinutes(60));
+
+        Assert.Equal(["10:00 U-BOB", "10:15 U-BOB", "10:15 U-ERIN", "10:45 U-CAROL"], h.Paged); // step 2 pages the whole team, bob again
+        var pages = (await t.Store.GetTimelineAsync(1)).Where(e => e.Kind == TimelineKind.Page).Select(e => $"{e.At:HH:mm} {e.Text}").ToList();
+        Assert.Equal(
+            ["10:00 Paged bob (network on-call), step 1 of 3 (network policy).",
+             "10:15 Paged bob (network), erin (network), step 2 of 3 (network policy).",
+             "10:45 Paged carol (security on-call), step 3 of 3 (network policy)."],
+            pages);
+    }
+
+    [Fact]
+    public async Task Ack_StopsTheEscalation_AndStampsTheTime()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(5));
+
+        Assert.True((await h.RunAsync("ack", Bob)).Ok);
+        await h.PassAsync(TimeSpan.FromHours(3));
+
+        Assert.Equal(["10:00 U-BOB"], h.Paged);
+        Assert.Equal(T0.AddMinutes(5), (await t.Store.GetIncidentAsync(1))!.AcknowledgedAt);
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Text == "bob acknowledged the page; escalation stopped: network.");
+    }
+
+    [Fact]
+    public async Task SecondTeamsAck_AfterTheIncidentWasAcknowledged_StopsOnlyItsOwnEscalation()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+        Assert.True((await h.RunAsync("page security DDoS confirmed", Alice)).Ok);
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True((await h.RunAsync("ack", Bob)).Ok); // stops network, not security
+        await h.PassAsync(TimeSpan.FromMinutes(11));
+        Assert.Contains("10:11 U-SAM", h.Paged);
+
+        var reply = await h.RunAsync("ack", Carol);
+        Assert.True(reply.Ok, reply.Text);
+        Assert.Contains("escalation stopped: security", reply.Text);
+        var count = h.Dms.Count;
+        await h.PassAsync(TimeSpan.FromHours(2));
+        Assert.Equal(count, h.Dms.Count);
+    }
+
+    [Fact]
+    public async Task NobodyAcknowledges_TheStepsRepeat_ThenExhaustion_PagesTheFallback_AndSaysSo()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config(repeat: 1));
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromHours(4));
+
+        Assert.Equal(
+            ["10:00 U-BOB", "10:15 U-BOB", "10:15 U-ERIN", "10:45 U-CAROL", "11:15 U-BOB", "11:30 U-BOB", "11:30 U-ERIN", "12:00 U-CAROL", "12:30 U-ALICE"],
+            h.Paged);
+        Assert.Contains(h.Posts, p => p.Contains("Nobody acknowledged after 3 steps in 2 rounds of policy network: escalation exhausted; paged the fallback: U-ALICE (named in the policy)."));
+        var timeline = await t.Store.GetTimelineAsync(1);
+        Assert.Contains(timeline, e => e.Text.Contains("round 2 of 2"));
+    }
+
+    [Fact]
+    public async Task Escalate_FiresTheNextStepNow_Once()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(2));
+
+        var reply = await h.RunAsync("escalate", Alice);
+        await h.PassAsync(TimeSpan.FromMinutes(10));
+
+        Assert.True(reply.Ok, reply.Text);
+        Assert.Equal(["10:00 U-BOB", "10:02 U-BOB", "10:02 U-ERIN"], h.Paged); // step 2 at 10:02, not again at 10:15
+        await h.PassAsync(TimeSpan.FromMinutes(25));
+        Assert.Equal("10:32 U-CAROL", h.Paged.Last()); // and the wait restarts from the escalation
+    }
+
+    [Fact]
+    public async Task Escalate_WithNothingRunning_SaysHowToPage()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.RunAsync("declare Checkout down sev2", Alice);
+
+        var reply = await h.RunAsync("escalate", Alice);
+
+        Assert.Equal(CommandOutcome.Conflict, reply.Outcome);
+        Assert.Contains("/incident page <team>", reply.Text);
+    }
+
+    [Fact]
+    public async Task Restart_InTheMiddleOfAWait_FiresTheNextStepOnTime_Once()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(7));
+
+        await t.ReopenAsync(); // the bot is killed and starts again over the same store
+        var fresh = new Harness(t, Config());
+        await fresh.PassAsync(TimeSpan.FromMinutes(20));
+
+        Assert.Equal(["10:15 U-BOB", "10:15 U-ERIN"], fresh.Paged);
+        Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Text.StartsWith("Paged bob (network), erin", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Resolve_StopsPaging()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True((await h.RunAsync("resolve False alarm", Alice)).Ok);
+        await h.PassAsync(TimeSpan.FromHours(2));
+
+        Assert.Equal(["10:00 U-BOB"], h.Paged);
+    }
+
+    [Fact]
+    public async Task Page_UnknownTeam_ListsTheTeams_AndChangesNothing()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.RunAsync("declare Checkout down sev2", Alice);
+
+        var reply = await h.RunAsync("page payments", Alice);
+
+        Assert.Equal(CommandOutcome.NotFound, reply.Outcome);
+        Assert.Equal("No team is named 'payments'. Teams: database, network, security.", reply.Text);
+        await h.PassAsync(TimeSpan.FromMinutes(5));
+        Assert.Empty(h.Dms);
+    }
+
+    [Fact]
+    public async Task Page_Twice_IsRefusedWhileTheFirstRuns()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.RunAsync("declare Checkout down sev2", Alice);
+
+        Assert.True((await h.RunAsync("page database", Alice)).Ok); // a team without a policy pages its on-call
+        var again = await h.RunAsync("page database", Alice);
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(CommandOutcome.Conflict, again.Outcome);
+        Assert.Equal(["10:00 U-DAVE"], h.Paged);
+    }
+
+    [Fact]
+    public async Task OnCall_TellsWhoAndUntilWhen()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+
+        var reply = await h.Commands.ExecuteAsync("oncall network", new CommandContext(Alice, null));
+
+        Assert.Equal("On call now:\nnetwork: <@U-BOB> until 2023-08-07 09:00 UTC", reply.Text);
+    }
+
+    [Fact]
+    public async Task Declare_WithATeam_PagesIt()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+
+        var reply = await h.RunAsync("declare DDoS suspected sev1 security", Alice);
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Contains("Paging security.", reply.Text);
+        Assert.Equal(["10:00 U-CAROL"], h.Paged);
+    }
+}
