@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Storage;
+using Bot.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Benchmarks;
+
+/// <summary>
+/// How late due escalation steps run with 10,000 open escalations in the store: the real SQLite store, dispatcher and
+/// step handler, polled as the outbox worker does (every <see cref="OutboxOptions.PollInterval"/>), on the wall clock.
+/// Lateness = when the step handler started minus the step's due time.
+/// </summary>
+internal static class EscalationBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        const int open = 10_000;
+        var spread = TimeSpan.FromSeconds(60);
+        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
+        await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
+        var config = new EscalationOptions
+        {
+            Teams = new() { ["t"] = new TeamOptions { Members = [new MemberOptions { Id = "U1" }, new MemberOptions { Id = "U2" }], Rotation = new RotationOptions { Members = ["U1", "U2"] } } },
+            EscalationPolicies = new() { ["p"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["oncall:t"], Wait = "1h" }, new StepOptions { Targets = ["team:t"], Wait = "1h" }] } },
+        };
+        var escalator = new Escalator(Options.Create(config));
+
+        // 10,000 open incidents, each with a running escalation whose first step falls due in the next minute.
+        var start = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        for (var i = 0; i < open; i += 500)
+        {
+            var first = i;
+            await store.WriteAsync(s =>
+            {
+                for (var n = first; n < first + 500; n++)
+                {
+                    var (incident, opened) = Incident.Open($"Incident {n}", Severity.Sev2, "bench", $"g{n}", Actor.Bot, "opened", s.Now);
+                    s.InsertIncident(incident);
+                    escalator.Start(s, incident, "p", Actor.Bot, "bench");
+                    s.RescheduleJob(Escalator.StepKey(incident.Number, "p", 1, 0, 0), start + spread * n / open);
+                }
+
+                return true;
+            });
+        }
+
+        var lateness = new ConcurrentBag<double>();
+        var options = new OutboxOptions();
+        var dispatcher = new OutboxDispatcher(
+            store,
+            [new Measured(new EscalationStepHandler(store, escalator), lateness), new Nothing(EffectKinds.Page), new Nothing(EffectKinds.Invite), new Nothing(EffectKinds.PostText)],
+            TimeProvider.System,
+            Options.Create(options),
+            NullLogger<OutboxDispatcher>.Instance);
+
+        Console.WriteLine($"{open} open escalations; first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms");
+        var watch = Stopwatch.StartNew();
+        while (lateness.Count < open && watch.Elapsed < spread + TimeSpan.FromSeconds(60))
+        {
+            if (await dispatcher.RunOnceAsync(CancellationToken.None) == 0)
+            {
+                await Task.Delay(options.PollInterval);
+            }
+        }
+
+        var sorted = lateness.Order().ToArray();
+        double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        Console.WriteLine($"steps run: {sorted.Length} of {open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
+        return 0;
+    }
+
+    private sealed class Measured(IEffectHandler inner, ConcurrentBag<double> lateness) : IEffectHandler
+    {
+        public string Kind => inner.Kind;
+
+        public Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+        {
+            lateness.Add((DateTimeOffset.UtcNow - job.DueAt).TotalMilliseconds);
+            return inner.HandleAsync(job, cancellationToken);
+        }
+    }
+
+    private sealed class Nothing(string kind) : IEffectHandler
+    {
+        public string Kind => kind;
+
+        public Task HandleAsync(EffectJob job, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
