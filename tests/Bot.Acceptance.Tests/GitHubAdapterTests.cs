@@ -23,7 +23,7 @@ public class GitHubAdapterTests
     private static GitHubPullRequestPublisher Publisher(GitHubOptions o) => new(Microsoft.Extensions.Options.Options.Create(o), TimeProvider.System, NullLogger<GitHubPullRequestPublisher>.Instance);
 
     private static IssueRequest Task1(string? assignee = "U1") =>
-        new("INC-42/task-1", "Write a DDoS response plan", "Preventive task from incident **INC-42**.", ["incident", "INC-42", "preventive", "SEV1"], assignee);
+        new("INC-42/task-1", "INC-42", "Write a DDoS response plan", "Preventive task from incident **INC-42**.", ["incident", "INC-42", "preventive", "SEV1"], assignee);
 
     [Theory]
     [InlineData("/")]

@@ -14,7 +14,7 @@ namespace Bot.Benchmarks;
 
 /// <summary>
 /// How late due escalation steps run with 10,000 open escalations in the store: the real SQLite store, dispatcher and
-/// step handler, polled as the outbox worker does (every <see cref="OutboxOptions.PollInterval"/>), on the wall clock.
+/// step handler, run by the bot's own outbox worker on the wall clock.
 /// Lateness = when the step handler started minus the step's due time.
 /// </summary>
 internal static class EscalationBenchmark
@@ -61,14 +61,15 @@ internal static class EscalationBenchmark
             NullLogger<OutboxDispatcher>.Instance);
 
         Console.WriteLine($"{open} open escalations; first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms");
+        var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
         var watch = Stopwatch.StartNew();
         while (lateness.Count < open && watch.Elapsed < spread + TimeSpan.FromSeconds(60))
         {
-            if (await dispatcher.RunOnceAsync(CancellationToken.None) == 0)
-            {
-                await Task.Delay(options.PollInterval);
-            }
+            await Task.Delay(100);
         }
+
+        await worker.StopAsync(CancellationToken.None);
 
         var sorted = lateness.Order().ToArray();
         double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

@@ -154,6 +154,55 @@ public class EscalationTests
     }
 
     [Fact]
+    public async Task Route_CanPageSeveralTeamsAtOnce_AndSetTheSeverity()
+    {
+        await using var t = TempStore.Create();
+        var config = Config();
+        config.Routes.Routes.Insert(0, new RouteOptions { Match = ["team=network", "severity=error"], Policies = ["network", "security"], Severity = "SEV1" });
+        var h = new Harness(t, config);
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(Severity.Sev1, (await t.Store.GetIncidentAsync(1))!.Severity); // "error" alone maps to SEV2
+        Assert.Equal(["10:00 U-BOB", "10:00 U-CAROL"], h.Paged.Order());
+        var started = (await t.Store.GetTimelineAsync(1)).Where(e => e.Kind == TimelineKind.Escalation).Select(e => e.Text);
+        Assert.Equal(["Escalation policy network started: alert HighErrorRate matched its route.", "Escalation policy security started: alert HighErrorRate matched its route."], started);
+    }
+
+    [Fact]
+    public async Task UserGroupTarget_PagesTheMembersOfTheTeamWithThatGroup()
+    {
+        await using var t = TempStore.Create();
+        var config = Config();
+        config.Teams["security"].UserGroup = "S-SEC";
+        config.EscalationPolicies["network"].Steps[0].Targets = ["usergroup:S-SEC", "usergroup:S-UNKNOWN"];
+        var h = new Harness(t, config);
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(["10:00 U-CAROL", "10:00 U-SAM"], h.Paged.Order());
+        Assert.Contains(h.Posts, p => p.Contains("<@U-CAROL> <@U-SAM> <!subteam^S-UNKNOWN> paged for INC-1"));
+    }
+
+    [Fact]
+    public async Task Escalate_WakesTheOutboxWorker_AsANewJobWould()
+    {
+        await using var t = TempStore.Create();
+        var h = new Harness(t, Config());
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+        var woken = 0;
+        t.Store.JobsEnqueued += () => Interlocked.Increment(ref woken);
+
+        await t.Store.WriteAsync(s => s.RescheduleJob(Escalator.StepKey(1, "network", 1, 0, 1), s.Now));
+        Assert.Equal(1, woken);
+        await t.Store.WriteAsync(s => s.RescheduleJob("INC-1:no-such-job", s.Now));
+        Assert.Equal(1, woken);
+    }
+
+    [Fact]
     public async Task Ack_StopsTheEscalation_AndStampsTheTime()
     {
         await using var t = TempStore.Create();

@@ -170,3 +170,26 @@ public class SqliteIncidentStoreTests
         await raised.Task.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
+
+/// <summary>When the outbox worker must wake next: the earliest job it could claim, never one waiting behind another.</summary>
+public class NextDueTests
+{
+    [Fact]
+    public async Task NextDue_IsTheEarliestClaimableJob_NotOneBlockedBehindItsOrderingKey()
+    {
+        await using var t = TempStore.Create();
+        var now = t.Time.GetUtcNow();
+        Assert.Null(await t.Store.NextDueAtAsync());
+
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(new EffectJob("a", "k", "X", "{}", now.AddHours(1))); // a retry waiting an hour...
+            s.Enqueue(new EffectJob("b", "k", "X", "{}", now));             // ...holds back the job behind it
+            return true;
+        });
+        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync());
+
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("c", "k", "Y", "{}", now.AddMinutes(5))));
+        Assert.Equal(now.AddMinutes(5), await t.Store.NextDueAtAsync());
+    }
+}

@@ -87,7 +87,7 @@ public class TaskTests
         Assert.True(reply.Ok, reply.Text);
         Assert.Contains("preventive task 1 for bob", reply.Text);
         h.Tracker.Verify(x => x.FileAsync(It.IsAny<IssueRequest>(), It.IsAny<CancellationToken>()), Times.Once);
-        Assert.Equal("INC-1/task-1", sent!.Marker);
+        Assert.Equal(("INC-1/task-1", "INC-1"), (sent!.Marker, sent.Group));
         Assert.Equal(["incident", "INC-1", "preventive", "SEV1"], sent.Labels);
         Assert.Equal("U2", sent.Assignee);
         Assert.Contains("#inc-20230805-ddos", sent.Body);

@@ -81,8 +81,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         var paging = "";
         if (command.Team is { } paged && escalator is not null && escalator.Options.Teams.ContainsKey(paged))
         {
-            var (policy, _) = escalator.Options.PolicyOfTeam(paged);
-            escalator.Start(s, incident, policy, context.User, $"{context.User.Name} declared the incident for the {paged} team.");
+            escalator.Start(s, incident, escalator.Options.PolicyNameOfTeam(paged), context.User, $"{context.User.Name} declared the incident for the {paged} team.");
             paging = $" Paging {paged}.";
         }
 
@@ -91,9 +90,8 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
 
     private CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
     {
-        var number = context.IncidentNumber!.Value;
-        var incident = s.GetIncident(number)
-            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        var incident = Require(s, context);
+        var number = incident.Number;
         if (!incident.IsOpen && !AfterResolution.Contains(command.Name))
         {
             throw new CommandException($"{incident.Key} is resolved; {command.Name} needs an open incident. Reopen it first if it is not over.", CommandOutcome.Conflict);
@@ -163,16 +161,14 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
 
     private static CommandReply RequestPostmortem(IIncidentSession s, CommandContext context)
     {
-        var incident = s.GetIncident(context.IncidentNumber!.Value)
-            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        var incident = Require(s, context);
         s.Enqueue(PostmortemJobs.For(incident, s.Now));
         return new CommandReply(CommandOutcome.Done, $"Writing the postmortem draft of {incident.Key}; its link will be posted here.");
     }
 
     private static CommandReply AddTask(IIncidentSession s, IncidentCommand command, CommandContext context)
     {
-        var incident = s.GetIncident(context.IncidentNumber!.Value)
-            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        var incident = Require(s, context);
         var task = s.AddTask(incident.Number, new IncidentTask(command.Role!, command.Text!, Assignee: command.User?.Id));
         var forWhom = command.User is { } user ? $" for {user.Display}" : "";
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Task, context.User, $"{context.User.Name} added {command.Role} task {task.Number}{forWhom}: {command.Text}"));
@@ -212,7 +208,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
                 CommandOutcome.NotFound);
         }
 
-        var (policy, _) = escalator.Options.PolicyOfTeam(command.Team!);
+        var policy = escalator.Options.PolicyNameOfTeam(command.Team!);
         var why = $"{context.User.Name} paged {command.Team}{(command.Text is null ? "." : $": {command.Text}")}";
         return escalator.Start(s, incident, policy, context.User, why)
             ? new CommandReply(CommandOutcome.Done, $"{incident.Key}: paging {command.Team} through policy {policy}.", Public: true)
@@ -228,17 +224,22 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
             : throw new CommandException($"No escalation is running on {incident.Key}. {rules.CommandName} page <team> pages a team.", CommandOutcome.Conflict);
     }
 
+    /// <summary>The incident whose channel the command was typed in.</summary>
+    private static Incident Require(IIncidentSession s, CommandContext context) =>
+        Exists(s.GetIncident(context.IncidentNumber!.Value), context.IncidentNumber!.Value);
+
+    private static Incident Exists(Incident? incident, long number) =>
+        incident ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+
     private static Incident OpenIncident(IIncidentSession s, CommandContext context, string what)
     {
-        var incident = s.GetIncident(context.IncidentNumber!.Value)
-            ?? throw new CommandException($"{Incident.FormatKey(context.IncidentNumber!.Value)} does not exist.", CommandOutcome.NotFound);
+        var incident = Require(s, context);
         return incident.IsOpen ? incident : throw new CommandException($"{incident.Key} is resolved; {what} needs an open incident.", CommandOutcome.Conflict);
     }
 
     private async Task<CommandReply> TasksAsync(long number, CancellationToken cancellationToken)
     {
-        var incident = await store.GetIncidentAsync(number, cancellationToken)
-            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        var incident = Exists(await store.GetIncidentAsync(number, cancellationToken), number);
         var tasks = await store.GetTasksAsync(number, cancellationToken);
         if (tasks.Count == 0)
         {
@@ -299,8 +300,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
 
     private async Task<CommandReply> TimelineAsync(long number, CancellationToken cancellationToken)
     {
-        var incident = await store.GetIncidentAsync(number, cancellationToken)
-            ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
+        var incident = Exists(await store.GetIncidentAsync(number, cancellationToken), number);
         var entries = await store.GetTimelineAsync(number, cancellationToken);
         var multiDay = entries.Count > 0 && entries[0].At.UtcDateTime.Date != entries[^1].At.UtcDateTime.Date;
         var sb = new StringBuilder($"Timeline of {incident.Key}: {incident.Title} (UTC)");

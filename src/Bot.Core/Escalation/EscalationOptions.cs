@@ -16,15 +16,14 @@ public sealed class EscalationOptions
     /// <summary>The root route: its policies apply when no child route matches (the default route).</summary>
     public RouteOptions Routes { get; set; } = new();
 
-    /// <summary>The policy a team is paged through by hand (<c>/incident page</c>): its own, one named like it, or its on-call alone.</summary>
-    public (string Name, PolicyOptions Policy) PolicyOfTeam(string team)
-    {
-        var options = Teams[team];
-        var name = options.Policy ?? team;
-        return EscalationPolicies.TryGetValue(name, out var policy)
-            ? (name, policy)
-            : (team, new PolicyOptions { Steps = [new StepOptions { Targets = [$"oncall:{team}"], Wait = "0s" }] });
-    }
+    /// <summary>The policy <c>/incident page &lt;team&gt;</c> starts: the team's own, else the name of the team itself (see <see cref="FindPolicy"/>).</summary>
+    public string PolicyNameOfTeam(string team) => Teams[team].Policy ?? team;
+
+    /// <summary>A configured policy; for a team's name without a policy of that name, one step paging its on-call; else null.</summary>
+    public PolicyOptions? FindPolicy(string name) =>
+        EscalationPolicies.TryGetValue(name, out var policy) ? policy
+        : Teams.ContainsKey(name) ? new PolicyOptions { Steps = [new StepOptions { Targets = [$"oncall:{name}"], Wait = "0s" }] }
+        : null;
 }
 
 public sealed class TeamOptions

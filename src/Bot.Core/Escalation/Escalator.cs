@@ -101,7 +101,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
             return;
         }
 
-        if (!Options.EscalationPolicies.TryGetValue(state.Policy, out var policy) && !TryTeamPolicy(state.Policy, out policy))
+        if (Options.FindPolicy(state.Policy) is not { } policy)
         {
             s.SaveEscalation(state with { Status = EscalationState.Stopped });
             s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, $"Escalation policy {state.Policy} is no longer configured; its escalation stops."));
@@ -114,10 +114,10 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
             var fallback = Page(s, incident, state, policy.Fallback, "fallback");
             var told = $"Nobody acknowledged after {policy.Steps.Count} step{(policy.Steps.Count == 1 ? "" : "s")}" +
                        $"{(rounds > 1 ? $" in {rounds} rounds" : "")} of policy {state.Policy}: escalation exhausted" +
-                       (fallback.Count > 0 ? $"; paged the fallback: {string.Join(", ", fallback)}." : " and it has no fallback.");
+                       (fallback.Count > 0 ? $"; paged the fallback: {string.Join(", ", fallback.Select(p => $"{p.User} ({p.Why})"))}." : " and it has no fallback.");
             s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, told));
             s.Enqueue(new EffectJob($"{StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step)}:exhausted", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":rotating_light: {told}", announce: false), s.Now));
-            s.SaveEscalation(state with { Status = EscalationState.Exhausted, Paged = [.. state.Paged, .. fallback.Select(f => f.Split(' ')[0])] });
+            s.SaveEscalation(state with { Status = EscalationState.Exhausted, Paged = [.. state.Paged.Union(fallback.Select(p => p.User))] });
             return;
         }
 
@@ -128,7 +128,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         var next = state.Step + 1 < policy.Steps.Count ? state with { Step = state.Step + 1 }
             : state.Cycle + 1 < rounds ? state with { Cycle = state.Cycle + 1, Step = 0 }
             : state with { Step = policy.Steps.Count };
-        next = next with { Paged = [.. state.Paged.Union(paged.Select(p => p.Split(' ')[0]))] };
+        next = next with { Paged = [.. state.Paged.Union(paged.Select(p => p.User))] };
         s.SaveEscalation(next);
         EnqueueStep(s, next, s.Now + wait);
     }
@@ -180,7 +180,8 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     public string NameOf(string user) =>
         Options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? user;
 
-    private List<string> Page(IIncidentSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
+    /// <summary>Enqueues the pages of one step and notes them; returns who was paged.</summary>
+    private IReadOnlyList<(string User, string Why)> Page(IIncidentSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
     {
         var groups = new List<string>();
         var people = Resolve(targets, s.Now, groups);
@@ -203,7 +204,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Paged {string.Join(", ", described)}, {where}."));
         var mentions = string.Join(" ", people.Select(p => $"<@{p.User}>").Concat(groups.Select(g => $"<!subteam^{g}>")));
         s.Enqueue(new EffectJob($"{key}:mention", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", announce: false), s.Now));
-        return people.Select(p => $"{p.User} ({p.Why})").ToList();
+        return people;
     }
 
     private void EnqueueStep(IIncidentSession s, EscalationState state, DateTimeOffset due)
@@ -213,37 +214,11 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         s.Enqueue(new EffectJob(key, EffectKinds.EscalationStep, key, payload, due)); // its own ordering: a timer blocks nothing
     }
 
-    private IEnumerable<TeamOptions> TeamsOf(string policy)
-    {
-        if (Options.Teams.TryGetValue(policy, out var named))
-        {
-            yield return named;
-        }
-
-        if (Options.EscalationPolicies.TryGetValue(policy, out var p))
-        {
-            foreach (var target in p.Steps.SelectMany(st => st.Targets))
-            {
-                var (kind, value) = Target.Split(target);
-                if (kind is "oncall" or "team" && Options.Teams.TryGetValue(value, out var team))
-                {
-                    yield return team;
-                }
-            }
-        }
-    }
-
-    private bool TryTeamPolicy(string name, out PolicyOptions policy)
-    {
-        if (Options.Teams.ContainsKey(name))
-        {
-            policy = Options.PolicyOfTeam(name).Policy;
-            return true;
-        }
-
-        policy = null!;
-        return false;
-    }
+    /// <summary>The teams a policy pages (its oncall: and team: targets), and the team named like it.</summary>
+    private IEnumerable<TeamOptions> TeamsOf(string policy) =>
+        (Options.FindPolicy(policy)?.Steps ?? []).SelectMany(st => st.Targets).Select(Target.Split)
+            .Where(t => t.Kind is "oncall" or "team").Select(t => t.Value).Append(policy)
+            .Select(Options.Teams.GetValueOrDefault).OfType<TeamOptions>();
 }
 
 /// <summary>Runs a due escalation step in one unit of work.</summary>

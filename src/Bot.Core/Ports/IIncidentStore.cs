@@ -39,6 +39,9 @@ public interface IIncidentStore
 
     Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>When the earliest outbox job that could be claimed falls due (past when it already has); null when none waits.</summary>
+    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Throws <see cref="StoreUnavailableException"/> unless the store answers.</summary>
     Task CheckAsync(CancellationToken cancellationToken = default);
 

@@ -14,7 +14,8 @@ public interface IIssueTracker
 }
 
 /// <param name="Marker">Unique per task (<c>INC-42/task-1</c>); adapters hide it in the body and look it up.</param>
+/// <param name="Group">One of <paramref name="Labels"/> that every issue of the incident carries (<c>INC-42</c>): the marker is looked up among those.</param>
 /// <param name="Assignee">The chat user the task is for (Slack id or handle); the adapter maps it to a tracker user.</param>
-public sealed record IssueRequest(string Marker, string Title, string Body, IReadOnlyList<string> Labels, string? Assignee);
+public sealed record IssueRequest(string Marker, string Group, string Title, string Body, IReadOnlyList<string> Labels, string? Assignee);
 
 public sealed record FiledIssue(string Url, string State);

@@ -64,6 +64,7 @@ public sealed class FileTaskHandler(IIncidentStore store, IIssueTracker tracker)
         body.Append("- Filed by the incident bot; the postmortem draft lists this issue.\n");
         return new IssueRequest(
             TaskJobs.Marker(incident, task.Number),
+            incident.Key,
             task.Title,
             body.ToString(),
             ["incident", incident.Key, task.Kind, incident.Severity.Display()],

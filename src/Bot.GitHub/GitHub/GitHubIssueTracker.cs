@@ -23,9 +23,8 @@ public sealed partial class GitHubIssueTracker(IOptions<GitHubOptions> options, 
     {
         var client = _client.Value;
         var marker = MarkerComment(request.Marker);
-        var lookup = request.Labels.Count > 1 ? request.Labels[1] : request.Labels.FirstOrDefault();
         var existing = await GitHubErrors.Call(O, time, "look for the task's issue", () => client.Issue.GetAllForRepository(
-            O.Owner, O.Name, new RepositoryIssueRequest { State = ItemStateFilter.All, Labels = { lookup ?? "incident" } }, new ApiOptions { PageSize = 100 }));
+            O.Owner, O.Name, new RepositoryIssueRequest { State = ItemStateFilter.All, Labels = { request.Group } }, new ApiOptions { PageSize = 100 }));
         if (existing.FirstOrDefault(i => i.PullRequest is null && i.Body?.Contains(marker, StringComparison.Ordinal) == true) is { } found)
         {
             log.LogInformation("Task {Marker} was already filed as {Url}", request.Marker, found.HtmlUrl);

@@ -24,9 +24,7 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
         }
         else if (text is null)
         {
-            answer = action.ActionId == IncidentMessages.EscalateAction
-                ? "No escalation policy is configured, so there is no next step to page. Use /incident update to ask for help."
-                : $"Unknown button '{action.ActionId}'.";
+            answer = $"Unknown button '{action.ActionId}'.";
         }
         else
         {

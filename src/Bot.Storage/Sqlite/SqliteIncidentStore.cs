@@ -153,6 +153,13 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
                 r => new IncidentTask(r.GetString(1), r.GetString(2), TextOrNull(r, 4), TextOrNull(r, 5), TextOrNull(r, 3)) { Number = r.GetInt32(0) },
                 ("$n", incidentNumber)));
 
+    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default) =>
+        (await ReadAsync(c => All(
+            c,
+            // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next.
+            $"SELECT o.due_at FROM outbox o WHERE o.state = 0 AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
+            r => TimeOrNull(r, 0)))).FirstOrDefault();
+
     public Task CheckAsync(CancellationToken cancellationToken = default)
     {
         if (_writerFault is { } fault)
@@ -380,14 +387,14 @@ public sealed class SqliteIncidentStore : IIncidentStore, IAsyncDisposable
             return;
         }
 
+        if (session.EnqueuedJobs)
+        {
+            JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
+        }
+
         foreach (var item in batch)
         {
             item.Committed();
-        }
-
-        if (session.EnqueuedJobs)
-        {
-            JobsEnqueued?.Invoke();
         }
     }
 }

@@ -20,6 +20,9 @@ internal static class SqliteRows
 
     public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at";
 
+    /// <summary>Outbox row <c>o</c> waits behind no earlier job of its ordering key: it may be claimed when due.</summary>
+    public const string NotBlocked = "NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))";
+
     public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
     public static object Ms(DateTimeOffset? time) => time is { } t ? t.ToUnixTimeMilliseconds() : DBNull.Value;

@@ -98,13 +98,7 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
             VALUES ($n, $at, $kind, $aid, $aname, $text, $now)
             """,
-            ("$n", incidentNumber),
-            ("$at", Ms(entry.At)),
-            ("$kind", entry.Kind.Name()),
-            ("$aid", entry.Author.Id),
-            ("$aname", entry.Author.Name),
-            ("$text", entry.Text),
-            ("$now", Ms(Now))).ExecuteNonQuery();
+            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery();
 
     public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry) =>
         Command(
@@ -113,13 +107,18 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             SELECT $n, $at, $kind, $aid, $aname, $text, $now
             WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE incident_number = $n AND at = $at AND author_id = $aid AND text = $text)
             """,
-            ("$n", incidentNumber),
-            ("$at", Ms(entry.At)),
-            ("$kind", entry.Kind.Name()),
-            ("$aid", entry.Author.Id),
-            ("$aname", entry.Author.Name),
-            ("$text", entry.Text),
-            ("$now", Ms(Now))).ExecuteNonQuery() == 1;
+            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
+
+    private (string Name, object Value)[] TimelineParameters(long incidentNumber, TimelineEntry entry) =>
+    [
+        ("$n", incidentNumber),
+        ("$at", Ms(entry.At)),
+        ("$kind", entry.Kind.Name()),
+        ("$aid", entry.Author.Id),
+        ("$aname", entry.Author.Name),
+        ("$text", entry.Text),
+        ("$now", Ms(Now)),
+    ];
 
     public IncidentTask AddTask(long incidentNumber, IncidentTask task)
     {
@@ -179,8 +178,12 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             ("$paged", string.Join(' ', e.Paged)),
             ("$now", Ms(Now))).ExecuteNonQuery();
 
-    public bool RescheduleJob(string key, DateTimeOffset dueAt) =>
-        Command("UPDATE outbox SET due_at = $due WHERE key = $key AND state = 0", ("$key", key), ("$due", Ms(dueAt))).ExecuteNonQuery() == 1;
+    public bool RescheduleJob(string key, DateTimeOffset dueAt)
+    {
+        var moved = Command("UPDATE outbox SET due_at = $due WHERE key = $key AND state = 0", ("$key", key), ("$due", Ms(dueAt))).ExecuteNonQuery() == 1;
+        EnqueuedJobs |= moved; // the worker wakes for it as for a new job
+        return moved;
+    }
 
     public bool Enqueue(EffectJob job)
     {
@@ -208,7 +211,7 @@ internal sealed class SqliteSession(SqliteConnection connection) : IIncidentSess
             WHERE id IN (
                 SELECT o.id FROM outbox o
                 WHERE ((o.state = 0 AND o.due_at <= $now) OR (o.state = 1 AND o.lease_until <= $now))
-                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                  AND {NotBlocked}
                 ORDER BY o.id LIMIT $max)
             RETURNING {JobColumns}
             """,

@@ -122,7 +122,7 @@ public static class ReplayRunner
         private readonly AlertIntake _intake = services.GetRequiredService<AlertIntake>();
         private readonly IncidentCommands _commands = services.GetRequiredService<IncidentCommands>();
         private readonly WebhookOptions _webhooks = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
-        private long? _current;
+        private long? _current; // the newest incident
 
         public async Task AdvanceToAsync(DateTimeOffset at)
         {
@@ -165,10 +165,6 @@ public static class ReplayRunner
                     }
 
                     var report = await _store.WriteAsync(s => _intake.Ingest(s, batch), CancellationToken.None);
-                    if (report.Opened.Count > 0)
-                    {
-                        _current = Incident.ParseKey(report.Opened[^1]);
-                    }
 
                     await output.WriteLineAsync($"{now:HH:mm} webhook {w.Source}: {batch.Alerts.Count} alert(s); opened [{string.Join(", ", report.Opened)}], updated [{string.Join(", ", report.Updated)}]");
                     break;
@@ -181,14 +177,13 @@ public static class ReplayRunner
                         throw new ScenarioException($"{where}: /incident {c.Text} was refused: {reply.Text}");
                     }
 
-                    if (c.Text.StartsWith("declare", StringComparison.OrdinalIgnoreCase) && Incident.ParseKey(reply.Text.Split(' ')[1]) is { } declared)
-                    {
-                        _current = declared;
-                    }
-
                     await output.WriteLineAsync($"{now:HH:mm} {c.Name}: /incident {c.Text}");
                     break;
             }
+
+            // Commands without an incident go to the newest one: opened by a webhook or declared.
+            var newest = await _store.ListIncidentsAsync(new IncidentQuery(null, false, 1), CancellationToken.None);
+            _current = newest.Count > 0 ? newest[0].Number : null;
         }
 
         public async Task<int> ReportAsync(string repository)

@@ -13,6 +13,24 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
 {
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Until the next pass when idle: the poll interval, or less when a waiting job (an escalation step, a retry) falls
+    /// due sooner, so timers fire on time rather than on the next poll.
+    /// </summary>
+    private async Task<TimeSpan> IdleWaitAsync(CancellationToken stoppingToken)
+    {
+        var poll = options.Value.PollInterval;
+        try
+        {
+            var until = await store.NextDueAtAsync(stoppingToken) - time.GetUtcNow();
+            return until is { } soon && soon < poll ? (soon > TimeSpan.Zero ? soon : TimeSpan.Zero) : poll;
+        }
+        catch (StoreUnavailableException)
+        {
+            return poll;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.JobsEnqueued += Pulse;
@@ -41,7 +59,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
                 if (claimed == 0)
                 {
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    await Task.WhenAny(pulse.Task, Task.Delay(options.Value.PollInterval, time, wait.Token));
+                    await Task.WhenAny(pulse.Task, Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
                     await wait.CancelAsync();
                     if (pulse.Task.IsCompleted)
                     {
