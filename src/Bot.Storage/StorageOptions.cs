@@ -5,8 +5,16 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary><c>Sqlite</c> (the default, one process) or, later, <c>Postgres</c> (several replicas).</summary>
+    /// <summary><c>Sqlite</c> (the default: one process, a file) or <c>Postgres</c> (several replicas on one database).</summary>
     public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>
+    /// The PostgreSQL connection string when <see cref="Provider"/> is <c>Postgres</c>, in Npgsql's form:
+    /// <c>Host=db;Database=incident_bot;Username=bot;Password=...</c>. The schema is created or migrated at start-up.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, "Postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The SQLite database file, created with its schema on first start. Default <c>data/bot.db</c>.</summary>
     public string SqlitePath { get; set; } = Path.Combine("data", "bot.db");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Bot.Storage;
 
@@ -9,12 +10,15 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     {
         var errors = new List<string>();
         const string s = StorageOptions.SectionName;
-        if (!string.Equals(options.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        if (options.IsPostgres)
         {
-            errors.Add($"{s}:Provider is '{options.Provider}'; the supported provider is Sqlite.");
+            ValidatePostgres(options.ConnectionString, errors);
         }
-
-        if (string.IsNullOrWhiteSpace(options.SqlitePath))
+        else if (!string.Equals(options.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{s}:Provider is '{options.Provider}'; expected Sqlite (the default) or Postgres.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.SqlitePath))
         {
             errors.Add($"{s}:SqlitePath must be a file path (default data/bot.db).");
         }
@@ -39,5 +43,36 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidatePostgres(string? connectionString, List<string> errors)
+    {
+        const string key = StorageOptions.SectionName + ":ConnectionString";
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            errors.Add($"{key} is required when {StorageOptions.SectionName}:Provider is Postgres (Host=...;Database=...;Username=...;Password=...).");
+            return;
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            errors.Add($"{key} is not a valid connection string: {e.Message}");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            errors.Add($"{key} names no Host.");
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Database))
+        {
+            errors.Add($"{key} names no Database.");
+        }
     }
 }

@@ -7,15 +7,15 @@ using static Bot.Storage.Tests.Alerts;
 
 namespace Bot.Storage.Tests;
 
-/// <summary>Grouping and lifecycle of incidents from alerts, on the real SQLite store.</summary>
-public class AlertIntakeTests
+/// <summary>Grouping and lifecycle of incidents from alerts, on each real store.</summary>
+public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
     [Fact]
     public async Task Ingest_FiringAlert_OpensIncidentWithAlertTimelineAndChatJobs()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
 
         var report = await t.IngestAsync(Batch("g1", Firing("a1", T0.AddSeconds(-30), severity: "critical")));
 
@@ -37,7 +37,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_SamePayloadTwice_ChangesNothing()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var batch = Batch("g1", Firing("a1", T0), Firing("a2", T0));
         await t.IngestAsync(batch);
         var timeline = await t.Store.GetTimelineAsync(1);
@@ -56,7 +56,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_NewAlertOfOpenGroup_JoinsTheIncident()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         t.Time.Advance(TimeSpan.FromMinutes(1));
 
@@ -73,7 +73,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_OtherGroup_OpensAnotherIncident()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
 
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         var report = await t.IngestAsync(Batch("g2", Firing("a1", T0)));
@@ -84,7 +84,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_Resolution_MarksAlertAndKeepsIncidentOpen()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var alert = Firing("a1", T0);
         await t.IngestAsync(Batch("g1", alert, Firing("a2", T0)));
         t.Time.Advance(TimeSpan.FromMinutes(10));
@@ -104,7 +104,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_AllResolvedWithAutoResolve_ResolvesIncident()
     {
-        await using var t = TempStore.Create(new IncidentOptions { AutoResolve = true });
+        await using var t = NewStore(new IncidentOptions { AutoResolve = true });
         var a1 = Firing("a1", T0);
         var a2 = Firing("a2", T0);
         await t.IngestAsync(Batch("g1", a1, a2));
@@ -122,7 +122,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_ResolvedAlertNeverSeen_IsIgnored()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
 
         var report = await t.IngestAsync(Batch("g1", Firing("a1", T0).Resolved(T0)));
 
@@ -133,7 +133,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_FiringAgainAfterResolution_IsRecordedOnce()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var alert = Firing("a1", T0);
         await t.IngestAsync(Batch("g1", alert));
         await t.IngestAsync(Batch("g1", alert.Resolved(T0.AddMinutes(5))));
@@ -151,7 +151,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_AfterIncidentResolved_OpensNewIncident_AndLateResolutionLandsOnOldOne()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var alert = Firing("a1", T0);
         await t.IngestAsync(Batch("g1", alert));
         await t.Store.WriteAsync(s =>
@@ -173,7 +173,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_MoreSevereAlertJoins_RaisesSeverity()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0, severity: "warning")));
 
         await t.IngestAsync(Batch("g1", Firing("a2", T0, severity: "critical")));
@@ -185,7 +185,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_StormWithGroupingLabels_IsOneIncident()
     {
-        await using var t = TempStore.Create(new IncidentOptions { GroupBy = ["alertname"] });
+        await using var t = NewStore(new IncidentOptions { GroupBy = ["alertname"] });
 
         for (var i = 0; i < 20; i++)
         {
@@ -200,7 +200,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_MixedPayload_AppliesEachAlertsStatus()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var a1 = Firing("a1", T0);
         await t.IngestAsync(Batch("g1", a1, Firing("a2", T0)));
 
@@ -214,7 +214,7 @@ public class AlertIntakeTests
     [Fact]
     public async Task Ingest_Concurrently_SameGroup_IsOneIncident()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
 
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => t.IngestAsync(Batch("g1", Firing($"a{i}", T0)))));
 
@@ -247,3 +247,7 @@ public class AlertIntakeTests
         }
     }
 }
+
+public sealed class AlertIntakeTestsOnSqlite() : AlertIntakeTests(StoreEngine.Sqlite);
+
+public sealed class AlertIntakeTestsOnPostgres() : AlertIntakeTests(StoreEngine.Postgres);

@@ -8,7 +8,7 @@ using static Bot.Storage.Tests.Alerts;
 namespace Bot.Storage.Tests;
 
 /// <summary>Alert changes reach chat as one digest per incident per window, whatever the storm.</summary>
-public class DigestTests
+public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
@@ -27,7 +27,7 @@ public class DigestTests
     [Fact]
     public async Task Storm_InOneWindow_EnqueuesOneDigest_AndTheNextWindowAnother()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("first", T0)));
 
         for (var i = 0; i < 100; i++)
@@ -47,7 +47,7 @@ public class DigestTests
     [Fact]
     public async Task Digest_NotDueBeforeItsWindowCloses()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("first", T0)));
         await t.IngestAsync(Batch("g1", Firing("second", T0)));
 
@@ -57,7 +57,7 @@ public class DigestTests
     [Fact]
     public async Task DigestHandler_PostsTheWindowsEntries_Capped()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("first", T0)));
         await t.Store.WriteAsync(s =>
         {
@@ -89,3 +89,7 @@ public class DigestTests
         Assert.DoesNotContain("opened", posted); // the summary already says so
     }
 }
+
+public sealed class DigestTestsOnSqlite() : DigestTests(StoreEngine.Sqlite);
+
+public sealed class DigestTestsOnPostgres() : DigestTests(StoreEngine.Postgres);

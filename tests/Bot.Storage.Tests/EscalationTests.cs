@@ -14,7 +14,7 @@ using static Bot.Storage.Tests.Alerts;
 namespace Bot.Storage.Tests;
 
 /// <summary>Escalation policies on the real store, driven by a fake clock: nothing sleeps.</summary>
-public class EscalationTests
+public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start; // 2023-08-05 10:00 UTC
     private static readonly Actor Bob = new("U-BOB", "bob");
@@ -61,12 +61,12 @@ public class EscalationTests
             Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), Escalator);
             Chat.Setup(c => c.CreateChannelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatChannel("C1", "inc-x"));
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(m.Text)).ReturnsAsync(new ChatMessageRef("C1", "1"));
+                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => { lock (Posts) { Posts.Add(m.Text); } }).ReturnsAsync(new ChatMessageRef("C1", "1"));
             Chat.Setup(c => c.DirectMessageAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((u, m, _, _) => Dms.Add((u, T.Time.GetUtcNow(), m)))
+                .Callback<string, ChatMessage, string, CancellationToken>((u, m, _, _) => { lock (Dms) { Dms.Add((u, T.Time.GetUtcNow(), m)); } })
                 .ReturnsAsync(new ChatMessageRef("D1", "1"));
             Chat.Setup(c => c.InviteAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()))
-                .Callback<string, IReadOnlyList<string>, CancellationToken>((_, u, _) => Invites.AddRange(u)).Returns(Task.CompletedTask);
+                .Callback<string, IReadOnlyList<string>, CancellationToken>((_, u, _) => { lock (Invites) { Invites.AddRange(u); } }).Returns(Task.CompletedTask);
             Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
             Commands = new IncidentCommands(t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: Escalator);
         }
@@ -122,7 +122,8 @@ public class EscalationTests
 
         public async Task<CommandReply> RunAsync(string text, Actor who) => await Commands.ExecuteAsync(text, new CommandContext(who, 1));
 
-        public IEnumerable<string> Paged => Dms.Select(d => $"{d.At:HH:mm} {d.User}");
+        /// <summary>Who was paged when, in time order; pages of one step (sent in parallel) by user id.</summary>
+        public IEnumerable<string> Paged => Dms.OrderBy(d => d.At).ThenBy(d => d.User, StringComparer.Ordinal).Select(d => $"{d.At:HH:mm} {d.User}");
 
         private OutboxDispatcher? _dispatcher;
     }
@@ -130,7 +131,7 @@ public class EscalationTests
     [Fact]
     public async Task NetworkAlert_PagesNetworkOnCallAtOnce_ThenTheTeam_ThenSecurity_OnSchedule()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
 
         await h.NetworkAlertAsync();
@@ -156,7 +157,7 @@ public class EscalationTests
     [Fact]
     public async Task Route_CanPageSeveralTeamsAtOnce_AndSetTheSeverity()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var config = Config();
         config.Routes.Routes.Insert(0, new RouteOptions { Match = ["team=network", "severity=error"], Policies = ["network", "security"], Severity = "SEV1" });
         var h = new Harness(t, config);
@@ -173,7 +174,7 @@ public class EscalationTests
     [Fact]
     public async Task UserGroupTarget_PagesTheMembersOfTheTeamWithThatGroup()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var config = Config();
         config.Teams["security"].UserGroup = "S-SEC";
         config.EscalationPolicies["network"].Steps[0].Targets = ["usergroup:S-SEC", "usergroup:S-UNKNOWN"];
@@ -189,7 +190,7 @@ public class EscalationTests
     [Fact]
     public async Task Escalate_WakesTheOutboxWorker_AsANewJobWould()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(1));
@@ -205,7 +206,7 @@ public class EscalationTests
     [Fact]
     public async Task Ack_StopsTheEscalation_AndStampsTheTime()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(5));
@@ -221,7 +222,7 @@ public class EscalationTests
     [Fact]
     public async Task SecondTeamsAck_AfterTheIncidentWasAcknowledged_StopsOnlyItsOwnEscalation()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(1));
@@ -243,7 +244,7 @@ public class EscalationTests
     [Fact]
     public async Task NobodyAcknowledges_TheStepsRepeat_ThenExhaustion_PagesTheFallback_AndSaysSo()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config(repeat: 1));
 
         await h.NetworkAlertAsync();
@@ -260,7 +261,7 @@ public class EscalationTests
     [Fact]
     public async Task Escalate_FiresTheNextStepNow_Once()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(2));
@@ -277,7 +278,7 @@ public class EscalationTests
     [Fact]
     public async Task Escalate_WithNothingRunning_SaysHowToPage()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.RunAsync("declare Checkout down sev2", Alice);
 
@@ -290,7 +291,7 @@ public class EscalationTests
     [Fact]
     public async Task Restart_InTheMiddleOfAWait_FiresTheNextStepOnTime_Once()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(7));
@@ -306,7 +307,7 @@ public class EscalationTests
     [Fact]
     public async Task Resolve_StopsPaging()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.NetworkAlertAsync();
         await h.PassAsync(TimeSpan.FromMinutes(1));
@@ -320,7 +321,7 @@ public class EscalationTests
     [Fact]
     public async Task Page_UnknownTeam_ListsTheTeams_AndChangesNothing()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.RunAsync("declare Checkout down sev2", Alice);
 
@@ -335,7 +336,7 @@ public class EscalationTests
     [Fact]
     public async Task Page_Twice_IsRefusedWhileTheFirstRuns()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
         await h.RunAsync("declare Checkout down sev2", Alice);
 
@@ -350,7 +351,7 @@ public class EscalationTests
     [Fact]
     public async Task OnCall_TellsWhoAndUntilWhen()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
 
         var reply = await h.Commands.ExecuteAsync("oncall network", new CommandContext(Alice, null));
@@ -361,7 +362,7 @@ public class EscalationTests
     [Fact]
     public async Task Declare_WithATeam_PagesIt()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, Config());
 
         var reply = await h.RunAsync("declare DDoS suspected sev1 security", Alice);
@@ -371,3 +372,7 @@ public class EscalationTests
         Assert.Equal(["10:00 U-CAROL"], h.Paged);
     }
 }
+
+public sealed class EscalationTestsOnSqlite() : EscalationTests(StoreEngine.Sqlite);
+
+public sealed class EscalationTestsOnPostgres() : EscalationTests(StoreEngine.Postgres);

@@ -8,7 +8,7 @@ using static Bot.Storage.Tests.Alerts;
 namespace Bot.Storage.Tests;
 
 /// <summary>The /incident commands on the real store and a fake clock.</summary>
-public class IncidentCommandsTests
+public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start; // 2023-08-05 10:00 UTC
     private static readonly Actor Alice = new("U1", "alice");
@@ -33,7 +33,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task TheExampleIncident_FromAlertToResolution_ReadsInOrderWithAuthorsAndTimes()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await t.IngestAsync(Batch("g1", Firing("lb-1", T0, name: "HighErrorRate", severity: "error")));
 
@@ -79,7 +79,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task Declare_OpensIncidentWithChannelJobs_ByTheUser()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
 
         var reply = await OkAsync(CreateSut(t), "declare Checkout is failing sev2 payments", Alice, incident: null);
 
@@ -95,7 +95,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task Declare_Twice_OpensTwoIncidents()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
 
         await OkAsync(sut, "declare One", Alice, null);
@@ -107,7 +107,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task Update_PostsToChannelAndIncidentsChannel()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await OkAsync(sut, "declare Checkout", Alice, null);
 
@@ -134,7 +134,7 @@ public class IncidentCommandsTests
     [InlineData("sev 3", 1L, CommandOutcome.Conflict, "INC-1 is already SEV3.")]
     public async Task BadCommands_AnswerClearly_AndChangeNothing(string text, long? incident, CommandOutcome outcome, string message)
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await OkAsync(sut, "declare Checkout", Alice, null);
         var before = await t.Store.GetTimelineAsync(1);
@@ -149,7 +149,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task ActingOnAResolvedIncident_IsRefused_ButNotesAndPostmortemFieldsAreNot()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await OkAsync(sut, "declare Checkout", Alice, null);
         await OkAsync(sut, "resolve", Alice);
@@ -169,7 +169,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task Ack_Twice_IsAConflict()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await OkAsync(sut, "declare Checkout", Alice, null);
         await OkAsync(sut, "ack", Alice);
@@ -183,7 +183,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task Responders_AloneMayDeclareChangeSeverityAndResolve()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t, new IncidentOptions { Responders = ["U1"] });
         await OkAsync(sut, "declare Checkout", Alice, null);
 
@@ -202,7 +202,7 @@ public class IncidentCommandsTests
     [Fact]
     public async Task List_And_Timeline_ShowWhatIsOpenAndWhatHappened()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
         await OkAsync(sut, "declare Checkout is failing sev1", Alice, null);
         await OkAsync(sut, "lead @bob", Alice);
@@ -217,3 +217,7 @@ public class IncidentCommandsTests
         Assert.Contains("10:00  alice: alice made bob the incident lead.", timeline.Text);
     }
 }
+
+public sealed class IncidentCommandsTestsOnSqlite() : IncidentCommandsTests(StoreEngine.Sqlite);
+
+public sealed class IncidentCommandsTestsOnPostgres() : IncidentCommandsTests(StoreEngine.Postgres);

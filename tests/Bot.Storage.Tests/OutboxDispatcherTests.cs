@@ -9,7 +9,7 @@ using static Bot.Storage.Tests.Alerts;
 namespace Bot.Storage.Tests;
 
 /// <summary>The outbox on the real store and a fake clock: done once, retried with backoff, failures reported.</summary>
-public class OutboxDispatcherTests
+public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
@@ -26,7 +26,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task RunOnce_Success_RunsEachJobOnce()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
         var handler = Handler(EffectKinds.Digest);
 
@@ -40,7 +40,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
         var handler = Handler(EffectKinds.Digest);
         handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
@@ -67,7 +67,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task RunOnce_RetryLater_WaitsAsAsked()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
         var handler = Handler(EffectKinds.Digest);
         handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
@@ -85,7 +85,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task Backoff_DoublesUpToTheCap()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var sut = CreateSut(t);
 
         Assert.Equal([2, 4, 8, 10, 10], new[] { 1, 2, 3, 4, 40 }.Select(a => sut.Backoff(a).TotalSeconds));
@@ -94,7 +94,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task RunOnce_PermanentFailure_IsNotRetried_AndLandsOnTheTimeline()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         var handler = Handler(EffectKinds.OpenChannel);
         handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
@@ -113,7 +113,7 @@ public class OutboxDispatcherTests
     [Fact]
     public async Task RunOnce_FailingPastGiveUp_IsReportedOnce()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         var handler = Handler(EffectKinds.OpenChannel);
         handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("connection refused"));
@@ -129,3 +129,7 @@ public class OutboxDispatcherTests
         Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("connection refused"));
     }
 }
+
+public sealed class OutboxDispatcherTestsOnSqlite() : OutboxDispatcherTests(StoreEngine.Sqlite);
+
+public sealed class OutboxDispatcherTestsOnPostgres() : OutboxDispatcherTests(StoreEngine.Postgres);

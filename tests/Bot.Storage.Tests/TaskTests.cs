@@ -12,7 +12,7 @@ using Moq;
 namespace Bot.Storage.Tests;
 
 /// <summary>/incident task and /incident tasks: stored with the timeline, filed once by a durable job, link posted.</summary>
-public class TaskTests
+public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly Actor Alice = new("U1", "alice");
 
@@ -73,7 +73,7 @@ public class TaskTests
     [Fact]
     public async Task Task_IsStoredOnTheTimeline_FiledOnce_AndItsLinkPostedAndKept()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
         IssueRequest? sent = null;
@@ -102,7 +102,7 @@ public class TaskTests
     [Fact]
     public async Task Task_WhenTheTrackerFailsThenRecovers_IsFiledOnceWithTheSameMarker()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
         var markers = new List<string>();
@@ -123,7 +123,7 @@ public class TaskTests
     [Fact]
     public async Task Task_RefusedForGood_IsToldInTheChannel_AndNotRetried()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
         h.Tracker.Setup(x => x.FileAsync(It.IsAny<IssueRequest>(), It.IsAny<CancellationToken>()))
@@ -142,7 +142,7 @@ public class TaskTests
     [Fact]
     public async Task Tasks_ListsEachWithTheTrackersCurrentState_OrTheStoredOneWhenItIsSlow()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
         var n = 0;
@@ -169,7 +169,7 @@ public class TaskTests
     [Fact]
     public async Task Task_GoesIntoThePostmortemDraft_WithItsLink()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
         h.Tracker.Setup(x => x.FileAsync(It.IsAny<IssueRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new FiledIssue("https://github.test/i/1", "open"));
@@ -202,7 +202,7 @@ public class TaskTests
     [InlineData("task @bob", "The task's title is missing.")]
     public async Task Task_WithoutTitle_IsRefusedWithUsage_AndNothingStored(string text, string why)
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t);
         await h.OpenIncidentWithChannelAsync();
 
@@ -214,3 +214,7 @@ public class TaskTests
         Assert.Empty(await t.Store.GetTasksAsync(1));
     }
 }
+
+public sealed class TaskTestsOnSqlite() : TaskTests(StoreEngine.Sqlite);
+
+public sealed class TaskTestsOnPostgres() : TaskTests(StoreEngine.Postgres);

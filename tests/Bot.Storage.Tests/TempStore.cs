@@ -1,53 +1,84 @@
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Storage;
+using Bot.Storage.Postgres;
+using Bot.Storage.Sql;
 using Bot.Storage.Sqlite;
+using Bot.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bot.Storage.Tests;
 
-/// <summary>A real SQLite store in a temporary folder, on a fake clock.</summary>
+/// <summary>The engines the store contract runs on.</summary>
+public enum StoreEngine
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// A real, empty store on a fake clock: a SQLite file in a temporary folder, or a schema of its own on the test
+/// PostgreSQL server (<see cref="PostgresServer"/>).
+/// </summary>
 public sealed class TempStore : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2023, 8, 5, 10, 0, 0, TimeSpan.Zero);
 
-    private TempStore(string folder, FakeTimeProvider time, IncidentOptions? incidents)
+    private readonly StorageOptions _options;
+
+    private TempStore(StoreEngine engine, string folder, FakeTimeProvider time, IncidentOptions? incidents)
     {
+        Engine = engine;
         Folder = folder;
         Time = time;
-        Store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, time, NullLogger.Instance);
+        _options = engine == StoreEngine.Postgres
+            ? new StorageOptions { Provider = "Postgres", ConnectionString = PostgresServer.Shared.CreateSchema() }
+            : new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") };
+        Store = Open(engine, _options, time);
         Intake = new AlertIntake(new IncidentRules(Options.Create(incidents ?? new IncidentOptions())));
     }
+
+    public StoreEngine Engine { get; }
 
     public string Folder { get; }
 
     public FakeTimeProvider Time { get; }
 
-    public SqliteIncidentStore Store { get; private set; }
+    public SqlIncidentStore Store { get; private set; }
 
     public AlertIntake Intake { get; }
 
-    public static TempStore Create(IncidentOptions? incidents = null)
+    public static TempStore Create(IncidentOptions? incidents = null) => Create(StoreEngine.Sqlite, incidents);
+
+    public static TempStore Create(StoreEngine engine, IncidentOptions? incidents = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
-        return new TempStore(folder, new FakeTimeProvider(Start), incidents);
+        return new TempStore(engine, folder, new FakeTimeProvider(Start), incidents);
     }
+
+    /// <summary>Another store over the same database, as a second replica would have (PostgreSQL only).</summary>
+    public SqlIncidentStore OpenReplica() => Open(Engine, _options, Time);
 
     public Task<IngestReport> IngestAsync(AlertBatch batch) => Store.WriteAsync(s => Intake.Ingest(s, batch));
 
-    /// <summary>Closes the store and opens the same file again, as a restarted bot would.</summary>
+    /// <summary>Closes the store and opens the same database again, as a restarted bot would.</summary>
     public async Task ReopenAsync()
     {
         await Store.DisposeAsync();
-        Store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(Folder, "bot.db") }, Time, NullLogger.Instance);
+        Store = Open(Engine, _options, Time);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
+        if (Engine == StoreEngine.Postgres)
+        {
+            PostgresServer.Shared.DropSchema(_options.ConnectionString!);
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);
@@ -56,4 +87,19 @@ public sealed class TempStore : IAsyncDisposable
         {
         }
     }
+
+    private static SqlIncidentStore Open(StoreEngine engine, StorageOptions options, TimeProvider time) => engine == StoreEngine.Postgres
+        ? PostgresIncidentStore.Open(options, time, NullLogger.Instance)
+        : SqliteIncidentStore.Open(options, time, NullLogger.Instance);
+}
+
+/// <summary>
+/// Tests of the store contract: each class deriving from this runs once per engine, through a concrete class per engine
+/// (<c>...OnSqlite</c>, <c>...OnPostgres</c>).
+/// </summary>
+public abstract class StoreContract(StoreEngine engine)
+{
+    protected StoreEngine Engine { get; } = engine;
+
+    protected TempStore NewStore(IncidentOptions? incidents = null) => TempStore.Create(Engine, incidents);
 }

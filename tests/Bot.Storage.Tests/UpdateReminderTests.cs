@@ -10,7 +10,7 @@ using Moq;
 namespace Bot.Storage.Tests;
 
 /// <summary>Reminders to post status updates, as durable jobs on a fake clock.</summary>
-public class UpdateReminderTests
+public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly Actor Alice = new("U1", "alice");
 
@@ -67,7 +67,7 @@ public class UpdateReminderTests
     [Fact]
     public async Task NoUpdate_RemindsTheLeadEveryPeriod_UntilResolved()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, TimeSpan.FromMinutes(30));
         await h.RunAsync("declare Checkout down", null);
         await h.RunAsync("lead <@U1|alice>");
@@ -87,7 +87,7 @@ public class UpdateReminderTests
     [Fact]
     public async Task AnUpdate_PushesTheNextReminderBack()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, TimeSpan.FromMinutes(30));
         await h.RunAsync("declare Checkout down", null);
 
@@ -103,7 +103,7 @@ public class UpdateReminderTests
     [Fact]
     public async Task Reminders_SurviveARestart()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, TimeSpan.FromMinutes(30));
         await h.RunAsync("declare Checkout down", null);
         await h.PassAsync(TimeSpan.FromMinutes(10));
@@ -118,7 +118,7 @@ public class UpdateReminderTests
     [Fact]
     public async Task TurnedOff_NoReminders()
     {
-        await using var t = TempStore.Create();
+        await using var t = NewStore();
         var h = new Harness(t, TimeSpan.Zero);
         await h.RunAsync("declare Checkout down", null);
 
@@ -127,3 +127,7 @@ public class UpdateReminderTests
         Assert.Empty(h.Reminders);
     }
 }
+
+public sealed class UpdateReminderTestsOnSqlite() : UpdateReminderTests(StoreEngine.Sqlite);
+
+public sealed class UpdateReminderTestsOnPostgres() : UpdateReminderTests(StoreEngine.Postgres);

@@ -10,6 +10,8 @@ using Bot.GitHub.GitHub;
 using Bot.Slack;
 using Bot.Slack.Local;
 using Bot.Storage;
+using Bot.Storage.Postgres;
+using Bot.Storage.Sql;
 using Bot.Storage.Sqlite;
 using Bot.Webhooks;
 using Bot.Workers;
@@ -98,12 +100,28 @@ internal static class BotServices
         builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 
-    private static SqliteIncidentStore OpenStore(IServiceProvider sp)
+    private static SqlIncidentStore OpenStore(IServiceProvider sp)
     {
         var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var time = sp.GetRequiredService<TimeProvider>();
+        if (options.IsPostgres)
+        {
+            try
+            {
+                return PostgresIncidentStore.Open(options, time, sp.GetRequiredService<ILogger<PostgresIncidentStore>>());
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                // The connection string is not repeated: it may hold a password.
+                var server = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+                throw new BotStartupException(
+                    $"{StorageOptions.SectionName}:ConnectionString: cannot use database '{server.Database}' on {server.Host}:{server.Port}: {e.Message}", e);
+            }
+        }
+
         try
         {
-            return SqliteIncidentStore.Open(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteIncidentStore>>());
+            return SqliteIncidentStore.Open(options, time, sp.GetRequiredService<ILogger<SqliteIncidentStore>>());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {

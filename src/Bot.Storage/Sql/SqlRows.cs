@@ -2,12 +2,12 @@ using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace Bot.Storage.Sqlite;
+namespace Bot.Storage.Sql;
 
 /// <summary>Column lists and row readers shared by the writer's session and the read queries.</summary>
-internal static class SqliteRows
+internal static class SqlRows
 {
     public const string IncidentColumns =
         "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name, " +
@@ -23,17 +23,15 @@ internal static class SqliteRows
     /// <summary>Outbox row <c>o</c> waits behind no earlier job of its ordering key: it may be claimed when due.</summary>
     public const string NotBlocked = "NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))";
 
-    public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+    /// <summary>A stored time: Unix milliseconds (SQLite) or a <c>timestamptz</c> (PostgreSQL).</summary>
+    public static DateTimeOffset Time(DbDataReader r, int i) =>
+        r.GetFieldType(i) == typeof(long) ? DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i)) : r.GetFieldValue<DateTimeOffset>(i);
 
-    public static object Ms(DateTimeOffset? time) => time is { } t ? t.ToUnixTimeMilliseconds() : DBNull.Value;
+    public static DateTimeOffset? TimeOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);
 
-    public static DateTimeOffset Time(SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+    public static string? TextOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    public static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);
-
-    public static string? TextOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    public static Incident Incident(SqliteDataReader r) => Core.Incidents.Incident.Restore(
+    public static Incident Incident(DbDataReader r) => Core.Incidents.Incident.Restore(
         number: r.GetInt64(0),
         title: r.GetString(1),
         severity: (Severity)r.GetInt32(2),
@@ -57,7 +55,7 @@ internal static class SqliteRows
             lastUpdateAt: TimeOrNull(r, 20),
             summaryMessageId: TextOrNull(r, 21));
 
-    public static StoredAlert Alert(SqliteDataReader r) => new(
+    public static StoredAlert Alert(DbDataReader r) => new(
         r.GetInt64(0),
         new Alert(
             Fingerprint: r.GetString(1),
@@ -70,13 +68,13 @@ internal static class SqliteRows
         FirstSeenAt: Time(r, 8),
         UpdatedAt: Time(r, 9));
 
-    public static TimelineEntry Timeline(SqliteDataReader r) => new(
+    public static TimelineEntry Timeline(DbDataReader r) => new(
         Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4))
     {
         RecordedAt = Time(r, 5),
     };
 
-    public static EffectJob Job(SqliteDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 6))
+    public static EffectJob Job(DbDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 6))
     {
         Id = r.GetInt64(0),
         Attempts = r.GetInt32(5),

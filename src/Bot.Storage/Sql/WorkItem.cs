@@ -1,6 +1,6 @@
 using Bot.Core.Ports;
 
-namespace Bot.Storage.Sqlite;
+namespace Bot.Storage.Sql;
 
 /// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
 internal abstract class WorkItem

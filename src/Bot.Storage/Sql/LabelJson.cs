@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Bot.Core.Alerts;
 
-namespace Bot.Storage.Sqlite;
+namespace Bot.Storage.Sql;
 
 /// <summary>Label sets as compact JSON objects in text columns.</summary>
 internal static class LabelJson

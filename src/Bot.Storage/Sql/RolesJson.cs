@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Bot.Core.Incidents;
 
-namespace Bot.Storage.Sqlite;
+namespace Bot.Storage.Sql;
 
 /// <summary>Incident roles as a JSON object: <c>{"comms": ["U123", "alice"]}</c>.</summary>
 internal static class RolesJson

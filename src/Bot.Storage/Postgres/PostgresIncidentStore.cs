@@ -1,0 +1,93 @@
+using System.Data.Common;
+using Bot.Storage.Sql;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Bot.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL store, for several replicas on one database. Each replica has its own writer (one connection,
+/// batched transactions); replicas are kept apart by the database: a unique open group key (one open incident per
+/// group), row locks on the incidents a unit changes (no lost updates), <c>SKIP LOCKED</c> claims and leases on outbox
+/// jobs (one replica runs a job; a dead replica's jobs are taken over when their lease ends).
+/// </summary>
+public sealed class PostgresIncidentStore : SqlIncidentStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    private PostgresIncidentStore(NpgsqlDataSource dataSource, StorageOptions options, TimeProvider time, ILogger log)
+        : base(options, time, log)
+    {
+        _dataSource = dataSource;
+        var connection = dataSource.OpenConnection();
+        try
+        {
+            PostgresSchema.Migrate(connection, time.GetUtcNow());
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        // No claims are released here: other replicas may hold them. Those of a replica that died run out with their lease.
+        StartWriter(connection, "postgres-writer");
+    }
+
+    private protected override SqlDialect Dialect => PostgresDialect.Instance;
+
+    /// <summary>Connects to <see cref="StorageOptions.ConnectionString"/> and creates or migrates the schema.</summary>
+    public static PostgresIncidentStore Open(StorageOptions options, TimeProvider time, ILogger log)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "incident-bot";
+        }
+
+        var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        try
+        {
+            return new PostgresIncidentStore(dataSource, options, time, log);
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
+
+    private protected override DbConnection OpenWriterConnection() => _dataSource.OpenConnection();
+
+    private protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+}
+
+/// <summary>
+/// PostgreSQL: times as <c>timestamptz</c> (to the millisecond, as on SQLite); the writer locks the rows it reads to
+/// change; a unit that lost the race for a unique key runs again; a deadlock runs the batch again.
+/// </summary>
+internal sealed class PostgresDialect : SqlDialect
+{
+    public static readonly PostgresDialect Instance = new();
+
+    public override string ForUpdate => " FOR UPDATE";
+
+    public override string SkipLocked => " FOR UPDATE OF o SKIP LOCKED";
+
+    public override object Time(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
+    public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };
+
+    public override bool IsUnitConflict(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override bool IsBatchConflict(DbException e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable };
+}

@@ -1,0 +1,168 @@
+using Npgsql;
+
+namespace Bot.Storage.Postgres;
+
+/// <summary>
+/// The same versioned migrations as <see cref="Sqlite.SqliteSchema"/> (version N means the same tables and columns on
+/// both engines), in PostgreSQL's types: times are <c>timestamptz</c>. Replicas starting together take an advisory
+/// lock, so exactly one of them migrates and the others find the work done. Never edit a shipped migration.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>Any constant: the advisory lock that serialises migrations between replicas.</summary>
+    private const long MigrationLock = 0x1c1d_e47b_0700;
+
+    private static readonly string[] Migrations =
+    [
+        // 1: incidents, alerts, timeline, outbox
+        """
+        CREATE TABLE incidents (
+            number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            title text NOT NULL,
+            severity integer NOT NULL,
+            status text NOT NULL,
+            source text NOT NULL,
+            group_key text NOT NULL,
+            open_group_key text UNIQUE,          -- group_key while open, NULL once resolved: one open incident per group
+            created_at timestamptz NOT NULL,
+            acknowledged_at timestamptz,
+            mitigated_at timestamptz,
+            resolved_at timestamptz,
+            updated_at timestamptz NOT NULL,
+            channel_id text,
+            channel_name text
+        );
+        CREATE INDEX ix_incidents_status ON incidents (status, number);
+
+        CREATE TABLE alerts (
+            incident_number bigint NOT NULL REFERENCES incidents (number),
+            fingerprint text NOT NULL,
+            group_key text NOT NULL,
+            status text NOT NULL,
+            labels text NOT NULL,
+            annotations text NOT NULL,
+            starts_at timestamptz NOT NULL,
+            ends_at timestamptz,
+            source_url text,
+            first_seen_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (incident_number, fingerprint)
+        );
+        CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number);
+
+        CREATE TABLE timeline (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            incident_number bigint NOT NULL REFERENCES incidents (number),
+            at timestamptz NOT NULL,
+            kind text NOT NULL,
+            author_id text NOT NULL,
+            author_name text NOT NULL,
+            text text NOT NULL,
+            recorded_at timestamptz NOT NULL
+        );
+        CREATE INDEX ix_timeline_incident ON timeline (incident_number, recorded_at);
+
+        CREATE TABLE outbox (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            key text NOT NULL UNIQUE,
+            kind text NOT NULL,
+            ordering_key text NOT NULL,
+            payload text NOT NULL,
+            state integer NOT NULL,              -- 0 pending, 1 in flight, 2 done, 3 failed
+            attempts integer NOT NULL DEFAULT 0,
+            due_at timestamptz NOT NULL,
+            lease_until timestamptz,
+            created_at timestamptz NOT NULL,
+            completed_at timestamptz,
+            last_error text
+        );
+        CREATE INDEX ix_outbox_due ON outbox (state, due_at);
+        CREATE INDEX ix_outbox_order ON outbox (ordering_key, id) WHERE state IN (0, 1);
+        """,
+
+        // 2: the response: lead, roles, progress, postmortem fields, last status update
+        """
+        ALTER TABLE incidents ADD COLUMN lead_id text;
+        ALTER TABLE incidents ADD COLUMN lead_name text;
+        ALTER TABLE incidents ADD COLUMN roles text NOT NULL DEFAULT '{}';
+        ALTER TABLE incidents ADD COLUMN progress text;
+        ALTER TABLE incidents ADD COLUMN impact text;
+        ALTER TABLE incidents ADD COLUMN cause text;
+        ALTER TABLE incidents ADD COLUMN resolution text;
+        ALTER TABLE incidents ADD COLUMN last_update_at timestamptz;
+        """,
+
+        // 3: find an incident by its chat channel (slash commands, reactions)
+        """
+        CREATE INDEX ix_incidents_channel ON incidents (channel_id);
+        """,
+
+        // 4: the pinned summary's message id, to update it in place
+        """
+        ALTER TABLE incidents ADD COLUMN summary_message_id text;
+        """,
+
+        // 5: corrective and preventive tasks, filed as issues
+        """
+        CREATE TABLE tasks (
+            incident_number bigint NOT NULL REFERENCES incidents (number),
+            number integer NOT NULL,
+            kind text NOT NULL,
+            title text NOT NULL,
+            assignee text,
+            url text,
+            state text,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (incident_number, number)
+        );
+        """,
+
+        // 6: escalations, one row per (incident, policy); their timers are outbox jobs
+        """
+        CREATE TABLE escalations (
+            incident_number bigint NOT NULL REFERENCES incidents (number),
+            policy text NOT NULL,
+            run integer NOT NULL,
+            status text NOT NULL,
+            cycle integer NOT NULL,
+            step integer NOT NULL,
+            paged text NOT NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (incident_number, policy)
+        );
+        """,
+    ];
+
+    public static int LatestVersion => Migrations.Length;
+
+    public static void Migrate(NpgsqlConnection connection, DateTimeOffset now)
+    {
+        using var tx = connection.BeginTransaction();
+        Exec(connection, tx, $"SELECT pg_advisory_xact_lock({MigrationLock})");
+        Exec(connection, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, applied_at timestamptz NOT NULL)");
+        using var current = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", connection, tx);
+        var version = Convert.ToInt32(current.ExecuteScalar());
+        if (version > Migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The database is at schema version {version}, newer than this bot knows ({Migrations.Length}); upgrade the bot.");
+        }
+
+        for (var v = version + 1; v <= Migrations.Length; v++)
+        {
+            Exec(connection, tx, Migrations[v - 1]);
+            using var applied = new NpgsqlCommand("INSERT INTO schema_migrations (version, applied_at) VALUES (@v, @at)", connection, tx);
+            applied.Parameters.AddWithValue("v", (long)v);
+            applied.Parameters.AddWithValue("at", now.ToUniversalTime());
+            applied.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    private static void Exec(NpgsqlConnection connection, NpgsqlTransaction tx, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, tx);
+        command.ExecuteNonQuery();
+    }
+}

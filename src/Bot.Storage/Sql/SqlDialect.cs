@@ -1,0 +1,40 @@
+using System.Data.Common;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// What differs between the SQL engines behind the one session and writer: how times are stored, how a claim locks,
+/// and what an error means. Everything else is the same SQL.
+/// </summary>
+internal abstract class SqlDialect
+{
+    /// <summary>The parameter value for a time (never null).</summary>
+    public abstract object Time(DateTimeOffset time);
+
+    /// <summary>The parameter value for a time, or <see cref="DBNull"/>.</summary>
+    public object Time(DateTimeOffset? time) => time is { } t ? Time(t) : DBNull.Value;
+
+    /// <summary>
+    /// Appended to the writer's reads of rows it may change (an incident, its escalations), so that another writer's
+    /// change waits for this one's commit instead of being overwritten. Empty where there is one writer.
+    /// </summary>
+    public virtual string ForUpdate => "";
+
+    /// <summary>Appended to the claim's inner select: jobs another writer is claiming right now are passed over.</summary>
+    public virtual string SkipLocked => "";
+
+    /// <summary>
+    /// The unit of work broke a rule of the data (a constraint, a bad value): its savepoint is rolled back and the caller
+    /// gets the error; the rest of the batch goes on.
+    /// </summary>
+    public abstract bool IsUnitError(DbException e);
+
+    /// <summary>
+    /// The unit lost a race with another writer (the open incident it was about to create was created elsewhere): running
+    /// it again from its savepoint sees the other writer's committed rows.
+    /// </summary>
+    public virtual bool IsUnitConflict(DbException e) => false;
+
+    /// <summary>The whole transaction was chosen to give way (a deadlock): run the batch again from the start.</summary>
+    public virtual bool IsBatchConflict(DbException e) => false;
+}

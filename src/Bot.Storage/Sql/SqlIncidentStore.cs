@@ -1,0 +1,362 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Core.Postmortems;
+using Microsoft.Extensions.Logging;
+using static Bot.Storage.Sql.SqlRows;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// A store on a SQL engine, written through one writer per process: units of work queue on a bounded channel, and the
+/// writer runs them back to back in one transaction (each in a savepoint, so one failing unit does not undo the
+/// others), commits, and only then completes their tasks. One commit (one fsync) is shared by a whole batch, which is
+/// what makes acknowledging a webhook only after its commit affordable. Reads use pooled connections of their own.
+/// Where several processes write one database (PostgreSQL), the dialect's locks and conflict rules keep them apart.
+/// </summary>
+public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
+{
+    private const int UnitTries = 5;
+    private const int BatchTries = 5;
+
+    private readonly TimeProvider _time;
+    private readonly int _maxBatch;
+    private readonly Channel<WorkItem> _queue;
+    private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Exception? _writerFault;
+    private DbConnection? _connection;
+    private SqlSession? _session;
+
+    private protected SqlIncidentStore(StorageOptions options, TimeProvider time, ILogger log)
+    {
+        _time = time;
+        Log = log;
+        _maxBatch = options.MaxBatch;
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public event Action? JobsEnqueued;
+
+    private protected ILogger Log { get; }
+
+    private protected abstract SqlDialect Dialect { get; }
+
+    public Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(_queue, work, cancellationToken);
+
+    public Task<T> WriteInteractiveAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(_interactive, work, cancellationToken);
+
+    public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
+    {
+        var where = query.Status is not null ? "WHERE status = @status" : query.OpenOnly ? "WHERE open_group_key IS NOT NULL" : "";
+        return ReadAsync<Incident>(
+            $"SELECT {IncidentColumns} FROM incidents {where} ORDER BY number DESC LIMIT @limit",
+            Incident,
+            cancellationToken,
+            ("@limit", query.Limit),
+            ("@status", query.Status?.Name() ?? ""));
+    }
+
+    public async Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
+        (await ReadAsync($"SELECT {IncidentColumns} FROM incidents WHERE number = @n", Incident, cancellationToken, ("@n", number))).FirstOrDefault();
+
+    public async Task<Incident?> FindIncidentByChannelAsync(string channelId, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(
+            $"SELECT {IncidentColumns} FROM incidents WHERE channel_id = @c ORDER BY number DESC LIMIT 1", Incident, cancellationToken, ("@c", channelId)))
+        .FirstOrDefault();
+
+    public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY first_seen_at, starts_at, fingerprint",
+            Alert,
+            cancellationToken,
+            ("@n", incidentNumber));
+
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n ORDER BY at, id", Timeline, cancellationToken, ("@n", incidentNumber));
+
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(
+        long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n AND recorded_at >= @from AND recorded_at < @to ORDER BY at, id",
+            Timeline,
+            cancellationToken,
+            ("@n", incidentNumber),
+            ("@from", Dialect.Time(from)),
+            ("@to", Dialect.Time(to)));
+
+    public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            "SELECT number, kind, title, assignee, url, state FROM tasks WHERE incident_number = @n ORDER BY number",
+            r => new IncidentTask(r.GetString(1), r.GetString(2), TextOrNull(r, 4), TextOrNull(r, 5), TextOrNull(r, 3)) { Number = r.GetInt32(0) },
+            cancellationToken,
+            ("@n", incidentNumber));
+
+    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default) =>
+        (await ReadAsync(
+            // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next.
+            $"SELECT o.due_at FROM outbox o WHERE o.state = 0 AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
+            r => TimeOrNull(r, 0),
+            cancellationToken)).FirstOrDefault();
+
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfWriterStopped();
+        await ReadAsync("SELECT version FROM schema_migrations LIMIT 1", r => r.GetInt64(0), cancellationToken);
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        _interactive.Writer.TryComplete();
+        _queue.Writer.TryComplete();
+        await _writer.Task;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A connection for the writer (set up for writing); called again after a failure dropped the last one.</summary>
+    private protected abstract DbConnection OpenWriterConnection();
+
+    /// <summary>An open connection for one read.</summary>
+    private protected abstract ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Called by the writer between batches (SQLite rewinds its log here).</summary>
+    private protected virtual void AfterBatch(DbConnection connection)
+    {
+    }
+
+    /// <summary>Starts the writer thread, on <paramref name="connection"/> when one is already open.</summary>
+    private protected void StartWriter(DbConnection? connection, string name)
+    {
+        _connection = connection;
+        var thread = new Thread(WriteLoop) { IsBackground = true, Name = name };
+        thread.Start();
+    }
+
+    private void ThrowIfWriterStopped()
+    {
+        if (_writerFault is { } fault)
+        {
+            throw new StoreUnavailableException($"The store's writer stopped: {fault.Message}", fault);
+        }
+    }
+
+    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IIncidentSession, T> work, CancellationToken cancellationToken)
+    {
+        ThrowIfWriterStopped();
+        var item = new WorkItem<T>(work);
+        try
+        {
+            await queue.Writer.WriteAsync(item, cancellationToken);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new StoreUnavailableException("The store is shut down.", e);
+        }
+
+        return await item.Task;
+    }
+
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(
+        string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] args)
+    {
+        try
+        {
+            await using var connection = await OpenReadConnectionAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in args)
+            {
+                if (sql.Contains(name, StringComparison.Ordinal))
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                }
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(read(reader));
+            }
+
+            return rows;
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException or IOException)
+        {
+            throw new StoreUnavailableException($"The store could not be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The writer: a thread of its own, so that it never queues behind request handlers for a pool thread.</summary>
+    private void WriteLoop()
+    {
+        var batch = new List<WorkItem>(_maxBatch);
+        try
+        {
+            while (WaitForWork())
+            {
+                // People first: interactive work goes at the head of every batch.
+                while (batch.Count < _maxBatch && (_interactive.Reader.TryRead(out var item) || _queue.Reader.TryRead(out item)))
+                {
+                    batch.Add(item);
+                }
+
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                RunBatch(batch);
+                batch.Clear();
+            }
+        }
+        catch (Exception e)
+        {
+            _writerFault = e;
+            Log.LogCritical(e, "The store's writer stopped");
+            _queue.Writer.TryComplete(e);
+            _interactive.Writer.TryComplete(e);
+            foreach (var item in batch)
+            {
+                item.Abandoned(new StoreUnavailableException("The store's writer stopped.", e));
+            }
+        }
+        finally
+        {
+            DropConnection();
+            _writer.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks the writer thread until either queue has work; false once both are closed and empty.</summary>
+    private bool WaitForWork()
+    {
+        while (true)
+        {
+            if (_interactive.Reader.TryPeek(out _) || _queue.Reader.TryPeek(out _))
+            {
+                return true;
+            }
+
+            var open = new[] { _interactive.Reader, _queue.Reader }.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync().AsTask()).ToArray();
+            if (open.Length == 0)
+            {
+                return false;
+            }
+
+            Task.WaitAny(open);
+        }
+    }
+
+    private void RunBatch(List<WorkItem> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var enqueued = RunBatchOnce(batch);
+                if (enqueued)
+                {
+                    JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
+                }
+
+                foreach (var item in batch)
+                {
+                    item.Committed();
+                }
+
+                AfterBatch(_connection!);
+                return;
+            }
+            catch (DbException e) when (Dialect.IsBatchConflict(e) && attempt < BatchTries)
+            {
+                Log.LogInformation("A write batch of {Count} units gave way to another writer ({Reason}); running it again", batch.Count, e.Message);
+            }
+            catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException or IOException)
+            {
+                Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
+                DropConnection(); // a new connection for the next batch: this one may be broken
+                var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
+                foreach (var item in batch)
+                {
+                    item.Abandoned(error);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs and commits the batch; true when it added outbox jobs. Throws when nothing of it was kept.</summary>
+    private bool RunBatchOnce(List<WorkItem> batch)
+    {
+        _connection ??= OpenWriterConnection();
+        _session ??= new SqlSession(_connection, Dialect);
+        var session = _session;
+        session.Now = _time.GetUtcNow();
+        session.EnqueuedJobs = false;
+        using var tx = _connection.BeginTransaction();
+        session.Transaction = tx;
+        try
+        {
+            foreach (var item in batch)
+            {
+                RunUnit(tx, session, item);
+            }
+
+            tx.Commit();
+            return session.EnqueuedJobs;
+        }
+        finally
+        {
+            session.Transaction = null;
+        }
+    }
+
+    private void RunUnit(DbTransaction tx, SqlSession session, WorkItem item)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            tx.Save("unit");
+            try
+            {
+                item.Run(session);
+                tx.Release("unit");
+                return;
+            }
+            catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
+            {
+                tx.Rollback("unit"); // and again: its next reads see what the other writer committed
+                tx.Release("unit");
+            }
+            catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
+            {
+                throw; // the database itself failed: the whole batch is lost (or, for a deadlock, run again)
+            }
+            catch (Exception)
+            {
+                tx.Rollback("unit"); // the unit's own error, kept in the item for its caller
+                tx.Release("unit");
+                return;
+            }
+        }
+    }
+
+    private void DropConnection()
+    {
+        _session?.Dispose();
+        _session = null;
+        _connection?.Dispose();
+        _connection = null;
+    }
+}

@@ -1,0 +1,312 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Core.Postmortems;
+using System.Data.Common;
+using static Bot.Storage.Sql.SqlRows;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// The writer's session: one long-lived connection, commands built once per statement and reused. Used only by the
+/// writer loop, inside its open transaction. The SQL is the same on every engine; <see cref="SqlDialect"/> says the rest.
+/// </summary>
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IIncidentSession, IDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    public DateTimeOffset Now { get; set; }
+
+    public DbTransaction? Transaction { get; set; }
+
+    public bool EnqueuedJobs { get; set; }
+
+    public Incident? FindOpenIncident(string groupKey) =>
+        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}", Incident, ("@g", groupKey));
+
+    public Incident? GetIncident(long number) =>
+        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}", Incident, ("@n", number));
+
+    public void InsertIncident(Incident incident)
+    {
+        var number = Convert.ToInt64(Command(
+            """
+            INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
+                mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
+                cause, resolution, last_update_at, summary_message_id)
+            VALUES (@title, @sev, @status, @source, @group, @open, @created, @ack, @mit, @res, @updated, @chid, @chname,
+                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary)
+            RETURNING number
+            """,
+            IncidentArgs(incident)).ExecuteScalar());
+        incident.AssignNumber(number);
+    }
+
+    public void UpdateIncident(Incident incident)
+    {
+        var args = IncidentArgs(incident).Append(("@n", incident.Number)).ToArray();
+        Command(
+            """
+            UPDATE incidents SET title = @title, severity = @sev, status = @status, open_group_key = @open,
+                acknowledged_at = @ack, mitigated_at = @mit, resolved_at = @res, updated_at = @updated,
+                channel_id = @chid, channel_name = @chname, lead_id = @leadid, lead_name = @leadname, roles = @roles,
+                progress = @progress, impact = @impact, cause = @cause, resolution = @resolution, last_update_at = @lastupdate,
+                summary_message_id = @summary
+            WHERE number = @n
+            """,
+            args).ExecuteNonQuery();
+    }
+
+    public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
+        QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incidentNumber), ("@f", fingerprint));
+
+    public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
+        QueryOne(
+            $"SELECT {AlertColumns} FROM alerts WHERE group_key = @g AND fingerprint = @f ORDER BY incident_number DESC LIMIT 1",
+            Alert,
+            ("@g", groupKey),
+            ("@f", fingerprint));
+
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) =>
+        Command(
+            """
+            INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
+                source_url, first_seen_at, updated_at)
+            VALUES (@n, @f, @g, @status, @labels, @ann, @starts, @ends, @url, @now, @now)
+            ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
+                annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                source_url = excluded.source_url, updated_at = excluded.updated_at
+            """,
+            ("@n", incidentNumber),
+            ("@f", alert.Fingerprint),
+            ("@g", groupKey),
+            ("@status", StatusText(alert.Status)),
+            ("@labels", LabelJson.Write(alert.Labels)),
+            ("@ann", LabelJson.Write(alert.Annotations)),
+            ("@starts", dialect.Time(alert.StartsAt)),
+            ("@ends", dialect.Time(alert.EndsAt)),
+            ("@url", (object?)alert.SourceUrl ?? DBNull.Value),
+            ("@now", dialect.Time(Now))).ExecuteNonQuery();
+
+    public int CountFiringAlerts(long incidentNumber) =>
+        Convert.ToInt32(Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND status = 'firing'", ("@n", incidentNumber)).ExecuteScalar());
+
+    public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
+        Command(
+            """
+            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+            VALUES (@n, @at, @kind, @aid, @aname, @text, @now)
+            """,
+            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery();
+
+    public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry) =>
+        Command(
+            """
+            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+            SELECT @n, @at, @kind, @aid, @aname, @text, @now
+            WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE incident_number = @n AND at = @at AND author_id = @aid AND text = @text)
+            """,
+            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
+
+    private (string Name, object Value)[] TimelineParameters(long incidentNumber, TimelineEntry entry) =>
+    [
+        ("@n", incidentNumber),
+        ("@at", dialect.Time(entry.At)),
+        ("@kind", entry.Kind.Name()),
+        ("@aid", entry.Author.Id),
+        ("@aname", entry.Author.Name),
+        ("@text", entry.Text),
+        ("@now", dialect.Time(Now)),
+    ];
+
+    public IncidentTask AddTask(long incidentNumber, IncidentTask task)
+    {
+        var number = Convert.ToInt32(Command(
+            """
+            INSERT INTO tasks (incident_number, number, kind, title, assignee, url, state, created_at)
+            VALUES (@n, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE incident_number = @n), @kind, @title, @assignee, NULL, NULL, @now)
+            RETURNING number
+            """,
+            ("@n", incidentNumber),
+            ("@kind", task.Kind),
+            ("@title", task.Title),
+            ("@assignee", (object?)task.Assignee ?? DBNull.Value),
+            ("@now", dialect.Time(Now))).ExecuteScalar());
+        return task with { Number = number };
+    }
+
+    public void UpdateTask(long incidentNumber, int taskNumber, string url, string state) =>
+        Command(
+            "UPDATE tasks SET url = @url, state = @state WHERE incident_number = @n AND number = @t",
+            ("@n", incidentNumber),
+            ("@t", taskNumber),
+            ("@url", url),
+            ("@state", state)).ExecuteNonQuery();
+
+    public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
+    {
+        using var reader = Command(
+            $"SELECT policy, run, status, cycle, step, paged, updated_at FROM escalations WHERE incident_number = @n ORDER BY policy{dialect.ForUpdate}",
+            ("@n", incidentNumber)).ExecuteReader();
+        var list = new List<Core.Escalation.EscalationState>();
+        while (reader.Read())
+        {
+            list.Add(new Core.Escalation.EscalationState(
+                incidentNumber, reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                reader.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries), Time(reader, 6)));
+        }
+
+        return list;
+    }
+
+    public void SaveEscalation(Core.Escalation.EscalationState e) =>
+        Command(
+            """
+            INSERT INTO escalations (incident_number, policy, run, status, cycle, step, paged, updated_at)
+            VALUES (@n, @policy, @run, @status, @cycle, @step, @paged, @now)
+            ON CONFLICT (incident_number, policy) DO UPDATE SET
+                run = excluded.run, status = excluded.status, cycle = excluded.cycle, step = excluded.step,
+                paged = excluded.paged, updated_at = excluded.updated_at
+            """,
+            ("@n", e.Incident),
+            ("@policy", e.Policy),
+            ("@run", e.Run),
+            ("@status", e.Status),
+            ("@cycle", e.Cycle),
+            ("@step", e.Step),
+            ("@paged", string.Join(' ', e.Paged)),
+            ("@now", dialect.Time(Now))).ExecuteNonQuery();
+
+    public bool RescheduleJob(string key, DateTimeOffset dueAt)
+    {
+        var moved = Command("UPDATE outbox SET due_at = @due WHERE key = @key AND state = 0", ("@key", key), ("@due", dialect.Time(dueAt))).ExecuteNonQuery() == 1;
+        EnqueuedJobs |= moved; // the worker wakes for it as for a new job
+        return moved;
+    }
+
+    public bool Enqueue(EffectJob job)
+    {
+        var added = Command(
+            """
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
+            VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now)
+            ON CONFLICT (key) DO NOTHING
+            """,
+            ("@key", job.Key),
+            ("@kind", job.Kind),
+            ("@order", job.OrderingKey),
+            ("@payload", job.Payload),
+            ("@due", dialect.Time(job.DueAt)),
+            ("@now", dialect.Time(Now))).ExecuteNonQuery() == 1;
+        EnqueuedJobs |= added;
+        return added;
+    }
+
+    public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
+    {
+        using var reader = Command(
+            $"""
+            UPDATE outbox SET state = 1, lease_until = @lease
+            WHERE id IN (
+                SELECT o.id FROM outbox o
+                WHERE ((o.state = 0 AND o.due_at <= @now) OR (o.state = 1 AND o.lease_until <= @now))
+                  AND {NotBlocked}
+                ORDER BY o.id LIMIT @max{dialect.SkipLocked})
+            RETURNING {JobColumns}
+            """,
+            ("@lease", dialect.Time(Now + lease)),
+            ("@now", dialect.Time(Now)),
+            ("@max", max)).ExecuteReader();
+        var jobs = new List<EffectJob>();
+        while (reader.Read())
+        {
+            jobs.Add(Job(reader));
+        }
+
+        jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return jobs;
+    }
+
+    public void CompleteJob(long jobId) =>
+        Command("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now))).ExecuteNonQuery();
+
+    public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
+        Command(
+            "UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE id = @id",
+            ("@id", jobId),
+            ("@due", dialect.Time(dueAt)),
+            ("@err", error)).ExecuteNonQuery();
+
+    public void FailJob(long jobId, string error) =>
+        Command(
+            "UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = @now, last_error = @err, lease_until = NULL WHERE id = @id",
+            ("@id", jobId),
+            ("@now", dialect.Time(Now)),
+            ("@err", error)).ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+    }
+
+    private (string, object)[] IncidentArgs(Incident i) =>
+    [
+        ("@title", i.Title),
+        ("@sev", (int)i.Severity),
+        ("@status", i.Status.Name()),
+        ("@source", i.Source),
+        ("@group", i.GroupKey),
+        ("@open", i.IsOpen ? i.GroupKey : DBNull.Value),
+        ("@created", dialect.Time(i.CreatedAt)),
+        ("@ack", dialect.Time(i.AcknowledgedAt)),
+        ("@mit", dialect.Time(i.MitigatedAt)),
+        ("@res", dialect.Time(i.ResolvedAt)),
+        ("@updated", dialect.Time(i.UpdatedAt)),
+        ("@chid", (object?)i.ChannelId ?? DBNull.Value),
+        ("@chname", (object?)i.ChannelName ?? DBNull.Value),
+        ("@leadid", (object?)i.Lead?.Id ?? DBNull.Value),
+        ("@leadname", (object?)i.Lead?.Name ?? DBNull.Value),
+        ("@roles", RolesJson.Write(i.Roles)),
+        ("@progress", (object?)i.Progress ?? DBNull.Value),
+        ("@impact", (object?)i.Impact ?? DBNull.Value),
+        ("@cause", (object?)i.Cause ?? DBNull.Value),
+        ("@resolution", (object?)i.Resolution ?? DBNull.Value),
+        ("@lastupdate", dialect.Time(i.LastUpdateAt)),
+        ("@summary", (object?)i.SummaryMessageId ?? DBNull.Value),
+    ];
+
+    private T? QueryOne<T>(string sql, Func<DbDataReader, T> read, params (string, object)[] args)
+        where T : class
+    {
+        using var reader = Command(sql, args).ExecuteReader();
+        return reader.Read() ? read(reader) : null;
+    }
+
+    private DbCommand Command(string sql, params (string Name, object Value)[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+
+        command.Transaction = Transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in args)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace Bot.Tests.Shared;
+
+/// <summary>
+/// A real PostgreSQL server for the tests: its own cluster in a temporary folder (initdb), on a free port of 127.0.0.1,
+/// started once per test process and stopped when the process exits. With <c>BOT_TEST_POSTGRES</c> set (a connection
+/// string whose role may create schemas), that server is used instead. Debian's <c>postgresql</c> package provides the
+/// binaries (.ci/run installs it); a machine without them fails the tests that need it, never skips them.
+/// Each user of the server gets a schema of its own (<see cref="CreateSchema"/>), so tests never see each other's rows.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<PostgresServer> Instance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly Process? _process;
+
+    private PostgresServer(string connectionString, Process? process)
+    {
+        ConnectionString = connectionString;
+        _process = process;
+    }
+
+    public static PostgresServer Shared => Instance.Value;
+
+    /// <summary>The server's admin connection string (database <c>postgres</c>, no schema chosen).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Creates an empty schema and returns a connection string whose search path is that schema alone.</summary>
+    public string CreateSchema()
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("n");
+        Execute($"CREATE SCHEMA {schema}");
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = schema, ApplicationName = "bot-tests" }.ConnectionString;
+    }
+
+    /// <summary>Drops the schema of a connection string made by <see cref="CreateSchema"/>, and its rows.</summary>
+    public void DropSchema(string connectionString)
+    {
+        NpgsqlConnection.ClearAllPools();
+        Execute($"DROP SCHEMA IF EXISTS {new NpgsqlConnectionStringBuilder(connectionString).SearchPath} CASCADE");
+    }
+
+    public void Execute(string sql)
+    {
+        using var connection = new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    private static PostgresServer Start()
+    {
+        if (Environment.GetEnvironmentVariable("BOT_TEST_POSTGRES") is { Length: > 0 } given)
+        {
+            var server = new PostgresServer(given, null);
+            WaitUntilReady(server.ConnectionString, TimeSpan.FromSeconds(10), () => "");
+            return server;
+        }
+
+        var bin = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()
+            : null;
+        if (bin is null)
+        {
+            throw new InvalidOperationException(
+                "PostgreSQL is not installed: run 'apt-get install postgresql' (.ci/run does) or set BOT_TEST_POSTGRES to a server's connection string.");
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "bot-postgres", Guid.NewGuid().ToString("n"));
+        var data = Path.Combine(folder, "data");
+        Directory.CreateDirectory(folder);
+
+        // PostgreSQL will not run as root: as root, run it as the package's postgres user.
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            Run("chown", ["-R", "postgres:postgres", folder]);
+        }
+
+        Run(asRoot ? "setpriv" : Path.Combine(bin, "initdb"), [.. AsPostgres(asRoot, Path.Combine(bin, "initdb")), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+        var port = FreePort();
+        var start = new ProcessStartInfo(asRoot ? "setpriv" : Path.Combine(bin, "postgres"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in (string[])[
+            .. AsPostgres(asRoot, Path.Combine(bin, "postgres")), "-D", data, "-p", port.ToString(), "-k", folder,
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off", "-c", "shared_buffers=64MB"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var output = new StringBuilder();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(process, folder);
+
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = "postgres",
+            Database = "postgres",
+            Pooling = true,
+            MaxPoolSize = 50,
+        }.ConnectionString;
+        WaitUntilReady(connectionString, TimeSpan.FromSeconds(30), () => { lock (output) { return output.ToString(); } });
+        return new PostgresServer(connectionString, process);
+    }
+
+    private static string[] AsPostgres(bool asRoot, string program) =>
+        asRoot ? ["--reuid=postgres", "--regid=postgres", "--init-groups", "--reset-env", program] : [];
+
+    private static void WaitUntilReady(string connectionString, TimeSpan limit, Func<string> output)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(connectionString);
+                connection.Open();
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or SocketException && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(100);
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException($"PostgreSQL did not accept connections: {e.Message}\n{output()}", e);
+            }
+        }
+    }
+
+    private static void Stop(Process process, string folder)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Run(string program, string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr}{stdout.Result}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
