@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Storage.Sql;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using static Bot.Storage.Tests.Alerts;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>
+/// Two replicas (two stores, each with its own writer) on one PostgreSQL database at once: the database, not luck,
+/// keeps one open incident per group, every change to an incident, and every outbox job done once.
+/// </summary>
+public sealed class ReplicaTests
+{
+    private static readonly DateTimeOffset T0 = TempStore.Start;
+
+    [Fact]
+    public async Task ABurstOfOneGroupsAlerts_SplitBetweenTwoReplicas_MakesOneIncident_WithEveryAlert()
+    {
+        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var other = t.OpenReplica();
+
+        // 200 webhooks of one group, each with a new alert, sent to both replicas at once.
+        var sends = Enumerable.Range(0, 200).Select(i =>
+        {
+            var store = i % 2 == 0 ? t.Store : other;
+            return Task.Run(() => store.WriteAsync(s => t.Intake.Ingest(s, Batch("storm", Firing($"a{i}", T0)))));
+        }).ToList();
+        var reports = await Task.WhenAll(sends);
+
+        Assert.Equal(1, reports.Sum(r => r.Opened.Count));
+        var incident = Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+        Assert.Equal(200, (await t.Store.GetAlertsAsync(incident.Number)).Count);
+    }
+
+    [Fact]
+    public async Task ManyGroupsSentTwiceToBothReplicas_OneIncidentPerGroup()
+    {
+        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var other = t.OpenReplica();
+
+        var sends = Enumerable.Range(0, 20).SelectMany(g => new[] { t.Store, other }.Select(store =>
+            Task.Run(() => store.WriteAsync(s => t.Intake.Ingest(s, Batch($"g{g}", Firing("a1", T0), Firing("a2", T0)))))));
+        await Task.WhenAll(sends);
+
+        var incidents = await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 100));
+        Assert.Equal(20, incidents.Count);
+        foreach (var incident in incidents)
+        {
+            Assert.Equal(2, (await t.Store.GetAlertsAsync(incident.Number)).Count);
+        }
+    }
+
+    [Fact]
+    public async Task ChangesToOneIncidentFromBothReplicasAtOnce_AreAllKept()
+    {
+        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var other = t.OpenReplica();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+
+        // Each unit reads the incident, adds one role, and writes it back: a lost update would drop roles.
+        var units = Enumerable.Range(0, 60).Select(i =>
+        {
+            var store = i % 2 == 0 ? t.Store : other;
+            return Task.Run(() => store.WriteAsync(s =>
+            {
+                var incident = s.GetIncident(1)!;
+                s.AppendTimeline(1, incident.AssignRole($"role{i}", new Actor($"U{i}", $"user{i}"), Actor.Bot, s.Now));
+                s.UpdateIncident(incident);
+                return 0;
+            }));
+        });
+        await Task.WhenAll(units);
+
+        var roles = (await t.Store.GetIncidentAsync(1))!.Roles;
+        Assert.Equal(60, roles.Count);
+        Assert.Equal(60 + 2, (await t.Store.GetTimelineAsync(1)).Count);
+    }
+
+    [Fact]
+    public async Task TwoDispatchersOnTwoReplicas_RunEveryJobOnce_InOrderPerIncident()
+    {
+        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var other = t.OpenReplica();
+        const int Incidents = 20, PerIncident = 15;
+        await t.Store.WriteAsync(s =>
+        {
+            for (var n = 0; n < PerIncident; n++)
+            {
+                for (var i = 0; i < Incidents; i++)
+                {
+                    s.Enqueue(new EffectJob($"job-{i}-{n}", "test.record", $"INC-{i}", n.ToString(), T0));
+                }
+            }
+
+            return 0;
+        });
+        var handler = new RecordingHandler();
+
+        var a = Dispatcher(t, t.Store, handler);
+        var b = Dispatcher(t, other, handler);
+        await Task.WhenAll(DrainAsync(a), DrainAsync(b));
+
+        Assert.Equal(Incidents * PerIncident, handler.Runs.Count);
+        Assert.All(handler.Runs, run => Assert.Equal(1, run.Value));
+        Assert.Empty(handler.Violations);
+        Assert.All(handler.Order.Values, seen => Assert.Equal(Enumerable.Range(0, PerIncident), seen));
+        Assert.True(handler.Replicas.Count == 2, "both replicas should have run jobs");
+    }
+
+    [Fact]
+    public async Task AReplicaThatDiesHoldingJobs_HasThemTakenOverWhenTheLeaseEnds_AndRunOnce()
+    {
+        await using var t = TempStore.Create(StoreEngine.Postgres);
+        var dying = t.OpenReplica();
+        await t.Store.WriteAsync(s => Enumerable.Range(0, 10).All(i => s.Enqueue(new EffectJob($"job-{i}", "test.record", $"INC-{i}", "0", T0))));
+        var lease = new OutboxOptions().JobTimeout * 2;
+
+        // The dying replica claims every job, then stops before running any (a killed process).
+        Assert.Equal(10, (await dying.WriteAsync(s => s.ClaimDueJobs(100, lease))).Count);
+        await dying.DisposeAsync();
+
+        var handler = new RecordingHandler();
+        var survivor = Dispatcher(t, t.Store, handler);
+        Assert.Equal(0, await survivor.RunOnceAsync(CancellationToken.None)); // still leased
+
+        t.Time.Advance(lease);
+        await DrainAsync(survivor);
+
+        Assert.Equal(10, handler.Runs.Count);
+        Assert.All(handler.Runs, run => Assert.Equal(1, run.Value));
+        Assert.Equal(0, await survivor.RunOnceAsync(CancellationToken.None));
+    }
+
+    private static OutboxDispatcher Dispatcher(TempStore t, SqlIncidentStore store, RecordingHandler handler) =>
+        new(store, [handler.For(store)], t.Time, Options.Create(new OutboxOptions { BatchSize = 8, Concurrency = 4 }), NullLogger<OutboxDispatcher>.Instance);
+
+    private static async Task DrainAsync(OutboxDispatcher dispatcher)
+    {
+        var idle = 0;
+        while (idle < 3)
+        {
+            idle = await dispatcher.RunOnceAsync(CancellationToken.None) == 0 ? idle + 1 : 0;
+            await Task.Delay(idle * 10);
+        }
+    }
+
+    /// <summary>Counts each job's runs, which replica ran it, and any two jobs of one incident running at once.</summary>
+    private sealed class RecordingHandler
+    {
+        public ConcurrentDictionary<string, int> Runs { get; } = new();
+
+        public ConcurrentDictionary<string, List<int>> Order { get; } = new();
+
+        public ConcurrentBag<string> Violations { get; } = [];
+
+        public ConcurrentDictionary<object, bool> Replicas { get; } = new();
+
+        private readonly ConcurrentDictionary<string, int> _running = new();
+
+        public IEffectHandler For(object replica) => new Handler(this, replica);
+
+        private sealed class Handler(RecordingHandler owner, object replica) : IEffectHandler
+        {
+            public string Kind => "test.record";
+
+            public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+            {
+                owner.Replicas[replica] = true;
+                if (owner._running.AddOrUpdate(job.OrderingKey, 1, (_, n) => n + 1) > 1)
+                {
+                    owner.Violations.Add($"{job.Key} ran beside another job of {job.OrderingKey}");
+                }
+
+                await Task.Delay(2, cancellationToken);
+                owner.Runs.AddOrUpdate(job.Key, 1, (_, n) => n + 1);
+                var seen = owner.Order.GetOrAdd(job.OrderingKey, _ => []);
+                lock (seen)
+                {
+                    seen.Add(int.Parse(job.Payload));
+                }
+
+                owner._running.AddOrUpdate(job.OrderingKey, 0, (_, n) => n - 1);
+            }
+        }
+    }
+}
