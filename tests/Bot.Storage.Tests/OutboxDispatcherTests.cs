@@ -38,6 +38,31 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task RunOnce_Stopping_FinishesTheStartedJob_AndHandsBackTheOthersAtOnce()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s => Enumerable.Range(1, 3).All(i => s.Enqueue(new EffectJob($"k{i}", EffectKinds.Digest, $"INC-{i}", "{}", T0))));
+        var running = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var handler = Handler(EffectKinds.Digest);
+        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .Returns(async () => { running.TrySetResult(); await release.Task; });
+        var sut = new OutboxDispatcher(
+            t.Store, [handler.Object], t.Time, Options.Create(new OutboxOptions { Concurrency = 1 }), NullLogger<OutboxDispatcher>.Instance);
+        using var stopping = new CancellationTokenSource();
+
+        var pass = sut.RunOnceAsync(stopping.Token);
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await stopping.CancelAsync(); // SIGTERM while the first job runs
+        release.SetResult();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pass);
+
+        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
+        var again = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))); // no lease to wait out
+        Assert.Equal(["k2", "k3"], again.Select(j => j.Key));
+    }
+
+    [Fact]
     public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
     {
         await using var t = NewStore();

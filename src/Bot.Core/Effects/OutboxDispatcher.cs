@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Logging;
@@ -37,10 +38,33 @@ public sealed class OutboxDispatcher
             return 0;
         }
 
-        await Parallel.ForEachAsync(
-            jobs,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-            async (job, ct) => await RunAsync(job, ct));
+        // A job once started is finished even when the host stops (within its timeout, so never past its lease): a
+        // side effect cut in half is the one most likely to be done twice. Jobs not yet started are handed back, so that
+        // another replica takes them at once instead of when their lease ends.
+        var started = new ConcurrentDictionary<long, bool>();
+        try
+        {
+            await Parallel.ForEachAsync(
+                jobs,
+                new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+                async (job, _) =>
+                {
+                    started[job.Id] = true;
+                    await RunAsync(job, CancellationToken.None);
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var unstarted = jobs.Where(j => !started.ContainsKey(j.Id)).Select(j => j.Id).ToList();
+            if (unstarted.Count > 0)
+            {
+                _log.LogInformation("Stopping: handing back {Count} claimed jobs not started", unstarted.Count);
+                await _store.WriteAsync(s => { unstarted.ForEach(s.ReleaseJob); return true; }, CancellationToken.None);
+            }
+
+            throw;
+        }
+
         return jobs.Count;
     }
 

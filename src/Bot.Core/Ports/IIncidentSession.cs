@@ -61,6 +61,9 @@ public interface IIncidentSession
 
     void CompleteJob(long jobId);
 
+    /// <summary>Hands back a claimed job that was not started (shutting down): it may be claimed again at once, by any replica.</summary>
+    void ReleaseJob(long jobId);
+
     void RetryJob(long jobId, DateTimeOffset dueAt, string error);
 
     void FailJob(long jobId, string error);

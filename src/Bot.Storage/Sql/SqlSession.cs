@@ -231,6 +231,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void CompleteJob(long jobId) =>
         Command("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now))).ExecuteNonQuery();
 
+    public void ReleaseJob(long jobId)
+    {
+        var released = Command("UPDATE outbox SET state = 0, lease_until = NULL WHERE id = @id AND state = 1", ("@id", jobId)).ExecuteNonQuery() == 1;
+        EnqueuedJobs |= released;
+    }
+
     public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
         Command(
             "UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE id = @id",

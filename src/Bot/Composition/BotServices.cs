@@ -80,6 +80,10 @@ internal static class BotServices
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxWorker>();
 
+        // On SIGTERM a job already running is finished (it is bounded by Outbox:JobTimeout): give it that long.
+        services.AddOptions<HostOptions>().Configure<IOptions<OutboxOptions>>((host, outbox) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (outbox.Value.JobTimeout + TimeSpan.FromSeconds(5)).Ticks)));
+
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return builder;
     }
