@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
+using Bot.Tests.Shared;
+
 namespace Bot.Benchmarks;
 
 /// <summary>

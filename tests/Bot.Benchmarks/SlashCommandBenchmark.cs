@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Bot.Slack.Signing;
 
+using Bot.Tests.Shared;
+
 namespace Bot.Benchmarks;
 
 /// <summary>

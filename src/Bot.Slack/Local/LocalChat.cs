@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Bot.Core.Chat;
@@ -31,6 +33,7 @@ public sealed class LocalChat : IChat
         _time = time;
         _log = log;
         Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(Path.Combine(_directory, "keys"));
         foreach (var file in Directory.EnumerateFiles(_directory, "*.jsonl"))
         {
             foreach (var line in File.ReadLines(file))
@@ -54,7 +57,7 @@ public sealed class LocalChat : IChat
     {
         lock (_lock)
         {
-            if (!_byKey.TryGetValue(idempotencyKey, out var record))
+            if (!_byKey.TryGetValue(idempotencyKey, out var record) && !DoneElsewhere(idempotencyKey, out record))
             {
                 var unique = name;
                 for (var n = 2; _channels.Contains(unique); n++)
@@ -63,6 +66,11 @@ public sealed class LocalChat : IChat
                 }
 
                 record = new LocalChatRecord($"C-{++_sequence}", unique, _time.GetUtcNow(), idempotencyKey, $"Channel #{unique} created.", topic);
+                if (!Claim(record, out var winner))
+                {
+                    return Task.FromResult(new ChatChannel(winner.Channel, winner.Channel));
+                }
+
                 Append(ChannelsFile, record);
                 Append(FileOf(unique), record);
                 _channels.Add(unique);
@@ -84,9 +92,13 @@ public sealed class LocalChat : IChat
         lock (_lock)
         {
             var key = $"invite:{channelId}:{string.Join(",", userIds)}";
-            if (!_byKey.ContainsKey(key))
+            if (!_byKey.ContainsKey(key) && !DoneElsewhere(key, out _))
             {
-                Append(FileOf(channelId), new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}."));
+                var record = new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}.");
+                if (Claim(record, out _))
+                {
+                    Append(FileOf(channelId), record);
+                }
             }
         }
 
@@ -142,18 +154,70 @@ public sealed class LocalChat : IChat
     {
         lock (_lock)
         {
-            if (!_byKey.TryGetValue(key, out var record))
+            if (!_byKey.TryGetValue(key, out var record) && !DoneElsewhere(key, out record))
             {
                 record = new LocalChatRecord(
                     $"M-{++_sequence}", channel, _time.GetUtcNow(), key, Render(message), Pinned: message.Pin,
                     Buttons: message.Buttons.Count == 0 ? null : message.Buttons.Select(b => $"{b.Action}:{b.Value}").ToList());
-                Append(FileOf(channel), record);
-                _log.LogInformation("[local chat] #{Channel}: {Text}", channel, record.Text);
+                if (Claim(record, out var winner))
+                {
+                    Append(FileOf(channel), record);
+                    _log.LogInformation("[local chat] #{Channel}: {Text}", channel, record.Text);
+                }
+                else
+                {
+                    record = winner;
+                }
             }
 
             return new ChatMessageRef(record.Channel, record.Id);
         }
     }
+
+    /// <summary>
+    /// Whether another process sharing the folder (a second replica, or one killed after posting and before its outbox
+    /// recorded it) already did the call with this idempotency key; its marker holds the result.
+    /// </summary>
+    private bool DoneElsewhere(string key, [NotNullWhen(true)] out LocalChatRecord? record)
+    {
+        record = null;
+        var path = MarkerOf(key);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        record = JsonSerializer.Deserialize(File.ReadAllText(path), LocalChatJsonContext.Default.LocalChatRecord)!;
+        _byKey[key] = record;
+        return true;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="record"/> the one result of its key across processes: its marker is written aside and
+    /// linked into place only if no marker is there (atomic). False, with the other process's record, when one was.
+    /// </summary>
+    private bool Claim(LocalChatRecord record, out LocalChatRecord winner)
+    {
+        var path = MarkerOf(record.Key);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(record, LocalChatJsonContext.Default.LocalChatRecord));
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            winner = record;
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            DoneElsewhere(record.Key, out var other);
+            winner = other!;
+            return false;
+        }
+    }
+
+    private string MarkerOf(string key) =>
+        Path.Combine(_directory, "keys", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..40].ToLowerInvariant());
 
     private static string FileOf(string channel) => $"{IncidentChannelName.Slug(channel, IncidentChannelName.MaxLength)}.jsonl";
 

@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bot.Benchmarks;
+namespace Bot.Tests.Shared;
 
-/// <summary>The bot as its own process (the Bot.dll built beside this benchmark), on a free loopback port.</summary>
-internal sealed class BotProcess : IAsyncDisposable
+/// <summary>
+/// The bot as its own process (the Bot.dll built beside the test or benchmark), on a free loopback port: what a
+/// deployment runs, so that it can be killed for real.
+/// </summary>
+public sealed class BotProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
@@ -28,9 +31,13 @@ internal sealed class BotProcess : IAsyncDisposable
 
     public double MemoryMiB => ReadStatus("VmRSS:") / 1024.0;
 
-    public static async Task<BotProcess> StartAsync(params string[] settings)
+    public static Task<BotProcess> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <param name="folder">The working directory (data/ goes there); a new temporary one when null.</param>
+    /// <param name="settings">Command-line settings, <c>--Key=value</c>.</param>
+    public static async Task<BotProcess> StartAsync(string? folder, params string[] settings)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
+        folder ??= Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -51,7 +58,19 @@ internal sealed class BotProcess : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"bot: {e.Data}"); };
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(e.Data);
+                }
+
+                Console.Error.WriteLine($"bot: {e.Data}");
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var address = new Uri($"http://127.0.0.1:{port}/");
@@ -72,7 +91,32 @@ internal sealed class BotProcess : IAsyncDisposable
         }
 
         process.Kill();
-        throw new TimeoutException("The bot did not become ready in 30 s.");
+        lock (errors)
+        {
+            throw new TimeoutException($"The bot did not become ready in 30 s. It wrote: {errors}");
+        }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash or an evicted pod would end it: nothing is handed back.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Asks the process to stop (SIGTERM), as Kubernetes does, and waits for it to exit.</summary>
+    public async Task<int> TerminateAsync(TimeSpan limit)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(limit);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
