@@ -1,23 +1,14 @@
 using Bot.Slack.WebApi;
 using Microsoft.AspNetCore.Routing;
 using YamlDotNet.RepresentationModel;
+using static Bot.Acceptance.Tests.Yaml;
 
 namespace Bot.Acceptance.Tests;
 
 /// <summary>manifests/slack-app.yaml asks for exactly the scopes the code needs and points at what the bot serves.</summary>
 public class SlackManifestTests
 {
-    private static YamlMappingNode Manifest()
-    {
-        var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(RepoFile.Path("manifests/slack-app.yaml"))));
-        return (YamlMappingNode)yaml.Documents[0].RootNode;
-    }
-
-    private static YamlNode At(YamlNode node, params string[] path) =>
-        path.Aggregate(node, (n, key) => ((YamlMappingNode)n).Children[new YamlScalarNode(key)]);
-
-    private static List<string> Strings(YamlNode node) => ((YamlSequenceNode)node).Children.Select(c => ((YamlScalarNode)c).Value!).ToList();
+    private static YamlMappingNode Manifest() => Yaml.Load("manifests/slack-app.yaml")[0];
 
     [Fact]
     public void BotScopes_AreExactlyThoseTheCodeUses()

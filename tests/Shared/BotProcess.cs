@@ -83,8 +83,9 @@ public sealed class BotProcess : IAsyncDisposable
                     return new BotProcess(process, address, folder, watch.Elapsed);
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                // not listening yet, or too busy starting to answer within the probe's second
             }
 
             await Task.Delay(5);

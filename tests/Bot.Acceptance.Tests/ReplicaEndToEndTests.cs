@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Bot.Tests.Shared;
+
+namespace Bot.Acceptance.Tests;
+
+/// <summary>
+/// Two bot processes on one real PostgreSQL, as two replicas behind a load balancer: a burst of concurrent webhooks
+/// split between them, one replica killed (SIGKILL) in the middle of it, its share resent to the other as a Service
+/// would. Every alert lands in exactly one incident per group, and every chat message is posted exactly once.
+/// </summary>
+public sealed class ReplicaEndToEndTests
+{
+    private const string Token = "replica-token";
+    private const int Groups = 30;
+    private const int WebhooksPerGroup = 6;
+
+    [Fact]
+    public async Task TwoReplicas_ABurstAndAKilledReplica_OneIncidentPerGroup_EveryAlert_EveryMessageOnce()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        var shared = Path.Combine(Path.GetTempPath(), "bot-replicas", Guid.NewGuid().ToString("n"));
+        string[] settings =
+        [
+            "--Storage:Provider=Postgres",
+            $"--Storage:ConnectionString={connectionString}",
+            $"--LocalChat:Directory={Path.Combine(shared, "chat")}",
+            $"--GitHub:LocalDirectory={Path.Combine(shared, "repo")}",
+            $"--Webhooks:Sources:alertmanager:Token={Token}",
+            "--Outbox:PollInterval=00:00:00.200",
+            "--Outbox:JobTimeout=00:00:02", // a dead replica's jobs are taken over 4 s (two timeouts) after its claim
+        ];
+        await using var a = await BotProcess.StartAsync(null, settings);
+        await using var b = await BotProcess.StartAsync(null, settings);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+        // Webhooks of each group carry the group's first alert again and one new alert each, as Alertmanager's
+        // group_interval updates do; half go to each replica. Three waves: both replicas up; replica a killed while the
+        // second wave is in flight; a dead for the third. What a cannot answer is resent to b, as a Service would.
+        var resent = 0;
+        var statuses = new ConcurrentBag<HttpStatusCode>();
+        async Task SendAsync(int i)
+        {
+            var body = Webhook(i % Groups, i / Groups);
+            var first = i % 2 == 0 ? a : b;
+            HttpStatusCode status;
+            try
+            {
+                status = (await PostAsync(http, first.Address, body)).StatusCode;
+            }
+            catch (HttpRequestException) when (first == a)
+            {
+                status = HttpStatusCode.ServiceUnavailable;
+            }
+
+            if (status != HttpStatusCode.OK && first == a)
+            {
+                Interlocked.Increment(ref resent);
+                status = (await PostAsync(http, b.Address, body)).StatusCode;
+            }
+
+            statuses.Add(status);
+        }
+
+        var wave = Groups * WebhooksPerGroup / 3;
+        await Task.WhenAll(Enumerable.Range(0, wave).Select(SendAsync));
+        await Task.WhenAll(Enumerable.Range(wave, wave).Select(SendAsync).Append(a.KillAsync()));
+        await Task.WhenAll(Enumerable.Range(2 * wave, wave).Select(SendAsync));
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.True(resent >= wave / 2, "the third wave's webhooks to the dead replica should have been resent");
+        var incidents = await BotServer.EventuallyAsync(
+            async () => await GetAsync(http, b.Address, "api/incidents?limit=500"),
+            list => list.GetArrayLength() == Groups,
+            TimeSpan.FromSeconds(20),
+            $"{Groups} incidents");
+        foreach (var incident in incidents.EnumerateArray())
+        {
+            var details = await GetAsync(http, b.Address, $"api/incidents/{incident.GetProperty("number").GetInt64()}");
+            Assert.Equal(1 + WebhooksPerGroup - 1, details.GetProperty("alerts").GetArrayLength());
+        }
+
+        // Every incident is announced once, and no chat call is made twice: not by the two replicas, nor by the survivor
+        // redoing the killed replica's claimed jobs after their lease.
+        var chat = Path.Combine(shared, "chat");
+        await BotServer.EventuallyAsync(
+            () => Task.FromResult(File.Exists(Path.Combine(chat, "incidents.jsonl")) ? File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count() : 0),
+            count => count >= Groups,
+            TimeSpan.FromSeconds(30),
+            $"{Groups} announcements");
+        await Task.Delay(TimeSpan.FromSeconds(5)); // past the dead replica's leases: anything it held has been redone by now
+        foreach (var file in Directory.EnumerateFiles(chat, "*.jsonl").Where(f => Path.GetFileName(f) != "channels.jsonl"))
+        {
+            var keys = File.ReadLines(file).Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(r => !r.TryGetProperty("edited", out var e) || e.ValueKind != JsonValueKind.True)
+                .Select(r => r.GetProperty("key").GetString()).ToList();
+            Assert.True(keys.Count == keys.Distinct().Count(), $"{Path.GetFileName(file)} has a message posted twice: {string.Join(", ", keys.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key))}");
+        }
+
+        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
+        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "channels.jsonl")).Count());
+        PostgresServer.Shared.DropSchema(connectionString);
+    }
+
+    private static string Webhook(int group, int n)
+    {
+        var name = $"Storm{group:00}";
+        string Alert(int k) => $$"""
+            {"status": "firing", "labels": {"alertname": "{{name}}", "instance": "host-{{k}}", "severity": "critical"},
+             "annotations": {"summary": "{{name}} on host-{{k}}"}, "startsAt": "2026-11-25T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+             "generatorURL": "http://prometheus/graph", "fingerprint": "{{group:x4}}{{k:x4}}"}
+            """;
+        var alerts = n == 0 ? Alert(0) : $"{Alert(0)}, {Alert(n)}";
+        return $$"""
+            {"receiver": "bot", "status": "firing", "alerts": [{{alerts}}], "groupLabels": {"alertname": "{{name}}"},
+             "commonLabels": {"alertname": "{{name}}"}, "commonAnnotations": {}, "externalURL": "http://alertmanager", "version": "4",
+             "groupKey": "{}:{alertname=\"{{name}}\"}", "truncatedAlerts": 0}
+            """;
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri bot, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(bot, "webhooks/alertmanager"))
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", Token);
+        return http.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> GetAsync(HttpClient http, Uri bot, string path) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(bot, path))).RootElement.Clone();
+}
