@@ -46,6 +46,45 @@ internal static partial class IngestBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// The same load on two replicas sharing one PostgreSQL (durable: fsync on), as a load balancer would spread it:
+    /// one wrk per replica at once, each with half the connections. Rates are summed; the worse replica's latency is shown.
+    /// </summary>
+    public static async Task<int> RunPostgresAsync(string[] args)
+    {
+        var seconds = Option(args, "--seconds", 10);
+        var warmup = Option(args, "--warmup", 20);
+        var connectionSets = (OptionText(args, "--connections") ?? "50,4").Split(',').Select(int.Parse).ToArray();
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            Console.Error.WriteLine("wrk is needed: apt-get install wrk");
+            return 2;
+        }
+
+        var server = PostgresServer.Start(durable: true);
+        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}"];
+        Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, 100 alert groups; {warmup} s warm-up, {seconds} s per run");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}");
+        await using var a = await BotProcess.StartAsync(settings);
+        await using var b = await BotProcess.StartAsync(settings);
+        Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
+        await Task.WhenAll(WrkAsync(a, 25, warmup), WrkAsync(b, 25, warmup));
+        foreach (var connections in connectionSets)
+        {
+            var both = await Task.WhenAll(WrkAsync(a, connections / 2, seconds), WrkAsync(b, connections - connections / 2, seconds));
+            Console.WriteLine(
+                $"two replicas, connections={connections,3}  webhooks/s={both.Sum(r => r.Rate),7:0}  alerts/s={both.Sum(r => r.Rate) * AlertsPerWebhook,7:0}  " +
+                $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}");
+        }
+
+        var one = await WrkAsync(a, 50, seconds);
+        Console.WriteLine(
+            $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
+            $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}");
+        Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
+        return 0;
+    }
+
     public static async Task<Result> WrkAsync(BotProcess bot, int connections, int seconds)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true };

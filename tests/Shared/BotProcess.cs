@@ -74,27 +74,40 @@ public sealed class BotProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var address = new Uri($"http://127.0.0.1:{port}/");
-        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        try
         {
-            try
+            while (watch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
             {
-                if ((await probe.GetAsync(new Uri(address, "readyz"))).StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return new BotProcess(process, address, folder, watch.Elapsed);
+                    if ((await probe.GetAsync(new Uri(address, "readyz"))).StatusCode == HttpStatusCode.OK)
+                    {
+                        return new BotProcess(process, address, folder, watch.Elapsed);
+                    }
                 }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // not listening yet, or too busy starting to answer within the probe's second
+                }
+
+                await Task.Delay(5);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+
+            lock (errors)
             {
-                // not listening yet, or too busy starting to answer within the probe's second
+                throw new TimeoutException(
+                    $"The bot {(process.HasExited ? $"exited ({process.ExitCode})" : "did not become ready in 30 s")}. It wrote: {errors}");
+            }
+        }
+        catch
+        {
+            // Never leave a bot running behind a failed start.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
             }
 
-            await Task.Delay(5);
-        }
-
-        process.Kill();
-        lock (errors)
-        {
-            throw new TimeoutException($"The bot did not become ready in 30 s. It wrote: {errors}");
+            throw;
         }
     }
 

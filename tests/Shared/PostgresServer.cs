@@ -15,7 +15,7 @@ namespace Bot.Tests.Shared;
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<PostgresServer> Instance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<PostgresServer> Instance = new(() => Start(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly Process? _process;
 
@@ -53,7 +53,11 @@ public sealed class PostgresServer
         command.ExecuteNonQuery();
     }
 
-    private static PostgresServer Start()
+    /// <summary>
+    /// A server of its own. <paramref name="durable"/>: as in production, each commit reaches the disk (for benchmarks);
+    /// otherwise fsync is off, as tests need no crash safety from the machine.
+    /// </summary>
+    public static PostgresServer Start(bool durable)
     {
         if (Environment.GetEnvironmentVariable("BOT_TEST_POSTGRES") is { Length: > 0 } given)
         {
@@ -92,8 +96,8 @@ public sealed class PostgresServer
         };
         foreach (var arg in (string[])[
             .. AsPostgres(asRoot, Path.Combine(bin, "postgres")), "-D", data, "-p", port.ToString(), "-k", folder,
-            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "shared_buffers=64MB"])
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
+            .. (durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])])
         {
             start.ArgumentList.Add(arg);
         }
