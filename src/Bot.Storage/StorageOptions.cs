@@ -26,8 +26,22 @@ public sealed class StorageOptions
     /// </summary>
     public string Synchronous { get; set; } = "Full";
 
-    /// <summary>Most units of work committed in one transaction. Default 256.</summary>
-    public int MaxBatch { get; set; } = 256;
+    /// <summary>
+    /// Most units of work committed in one transaction. Default 256 on SQLite, where a batch shares one fsync; 1 on
+    /// PostgreSQL, where its <see cref="Writers"/> commit side by side instead: a long transaction holds its incidents'
+    /// row locks, and two replicas' long transactions can deadlock, which PostgreSQL notices only after its
+    /// deadlock_timeout (1 s).
+    /// </summary>
+    public int? MaxBatch { get; set; }
+
+    /// <summary>
+    /// PostgreSQL only: writer connections per replica, each running short transactions side by side (their commits
+    /// share the server's WAL flushes). Default 16. SQLite always has one writer.
+    /// </summary>
+    public int Writers { get; set; } = 16;
+
+    /// <summary><see cref="MaxBatch"/>, or the engine's default.</summary>
+    public int EffectiveMaxBatch => MaxBatch ?? (IsPostgres ? 1 : 256);
 
     /// <summary>Units of work that may wait for the writer before callers are held back. Default 10,000.</summary>
     public int QueueCapacity { get; set; } = 10_000;

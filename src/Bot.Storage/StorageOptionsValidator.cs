@@ -37,6 +37,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add($"{s}:MaxBatch is {options.MaxBatch}; expected 1 to 10000.");
         }
 
+        if (options.Writers is < 1 or > 64)
+        {
+            errors.Add($"{s}:Writers is {options.Writers}; expected 1 to 64.");
+        }
+
         if (options.QueueCapacity is < 1 or > 1_000_000)
         {
             errors.Add($"{s}:QueueCapacity is {options.QueueCapacity}; expected 1 to 1000000.");

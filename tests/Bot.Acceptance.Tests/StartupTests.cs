@@ -19,9 +19,18 @@ public class StartupTests
     [InlineData("Teams:db:Rotation:TimeZone", "Mars/Olympus", "Teams:db:Rotation:TimeZone 'Mars/Olympus' is not a known time zone")]
     [InlineData("GitHub:Repository", "https://github.com/acme/infra", "GitHub:Repository is 'https://github.com/acme/infra'; it must be owner/name")]
     [InlineData("GitHub:ApiBaseUrl", "ftp://example.test/", "GitHub:ApiBaseUrl 'ftp://example.test/' must be an absolute http(s) URL")]
+    [InlineData("Storage:Provider", "Postgres", "Storage:ConnectionString is required when Storage:Provider is Postgres")]
+    [InlineData("Storage:ConnectionString", "Host=db;Databse=x", "Storage:ConnectionString is not a valid connection string")]
+    [InlineData("Storage:ConnectionString", "Host=db;Username=bot", "Storage:ConnectionString names no Database.")]
+    [InlineData("Storage:Writers", "0", "Storage:Writers is 0; expected 1 to 64.")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.StartsWith("Storage:ConnectionString", StringComparison.Ordinal))
+        {
+            settings["Storage:Provider"] = "Postgres";
+        }
+
         if (key.StartsWith("Webhooks:Sources:am:", StringComparison.Ordinal))
         {
             settings["Webhooks:Sources:am:Format"] = "alertmanager";
@@ -43,6 +52,26 @@ public class StartupTests
         var e = await Assert.ThrowsAnyAsync<Exception>(() => BotServer.StartAsync(folder: folder));
 
         Assert.StartsWith("Storage:SqlitePath", BotApp.StartupError(e));
+    }
+
+    [Fact]
+    public async Task UnreachablePostgres_StopsStartNamingServerAndDatabase_NeverThePassword()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = $"Host=127.0.0.1;Port={port};Database=incidents;Username=bot;Password=s3cret-pw;Timeout=2",
+        }));
+
+        var message = BotApp.StartupError(e);
+        Assert.NotNull(message);
+        Assert.StartsWith($"Storage:ConnectionString: cannot use database 'incidents' on 127.0.0.1:{port}", message);
+        Assert.DoesNotContain("s3cret-pw", message);
     }
 
     [Fact]

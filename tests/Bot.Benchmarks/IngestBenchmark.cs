@@ -62,9 +62,13 @@ internal static partial class IngestBenchmark
         }
 
         var server = PostgresServer.Start(durable: true);
-        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}"];
+        string[] settings =
+        [
+            "--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}",
+            .. args.Where(a => a.StartsWith("--Storage:", StringComparison.Ordinal)),
+        ];
         Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, 100 alert groups; {warmup} s warm-up, {seconds} s per run");
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
         await using var a = await BotProcess.StartAsync(settings);
         await using var b = await BotProcess.StartAsync(settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");

@@ -31,7 +31,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         }
 
         // No claims are released here: other replicas may hold them. Those of a replica that died run out with their lease.
-        StartWriter(connection, "postgres-writer");
+        StartWriters(options.Writers, connection, "postgres-writer");
     }
 
     private protected override SqlDialect Dialect => PostgresDialect.Instance;
@@ -44,6 +44,11 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         {
             builder.ApplicationName = "incident-bot";
         }
+
+        // Npgsql's automatic preparation stays off, even when the connection string asks for it: with it on, the store
+        // contract test Ingest_StormWithGroupingLabels_IsOneIncident lost alerts (60 of 200 stored, no error). The cause
+        // is not found yet; until it is, no setting may turn it on.
+        builder.MaxAutoPrepare = 0;
 
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         try

@@ -9,7 +9,7 @@ using static Bot.Storage.Sql.SqlRows;
 namespace Bot.Storage.Sql;
 
 /// <summary>
-/// A store on a SQL engine, written through one writer per process: units of work queue on a bounded channel, and the
+/// A store on a SQL engine, written through its writers (one for SQLite): units of work queue on a bounded channel, and a
 /// writer runs them back to back in one transaction (each in a savepoint, so one failing unit does not undo the
 /// others), commits, and only then completes their tasks. One commit (one fsync) is shared by a whole batch, which is
 /// what makes acknowledging a webhook only after its commit affordable. Reads use pooled connections of their own.
@@ -23,20 +23,17 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly int _maxBatch;
     private readonly Channel<WorkItem> _queue;
-    private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TaskCompletionSource _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>();
+    private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
-    private DbConnection? _connection;
-    private SqlSession? _session;
 
     private protected SqlIncidentStore(StorageOptions options, TimeProvider time, ILogger log)
     {
         _time = time;
         Log = log;
-        _maxBatch = options.MaxBatch;
+        _maxBatch = options.EffectiveMaxBatch;
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
-            SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
@@ -116,7 +113,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
         _interactive.Writer.TryComplete();
         _queue.Writer.TryComplete();
-        await _writer.Task;
+        await Task.WhenAll(_writers);
         GC.SuppressFinalize(this);
     }
 
@@ -131,12 +128,21 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
     }
 
-    /// <summary>Starts the writer thread, on <paramref name="connection"/> when one is already open.</summary>
-    private protected void StartWriter(DbConnection? connection, string name)
+    /// <summary>
+    /// Starts <paramref name="count"/> writer threads, the first on <paramref name="connection"/> when one is already
+    /// open. One for SQLite (one writer per file); several for PostgreSQL, whose row locks keep them apart and whose
+    /// group commit lets their commits share a flush.
+    /// </summary>
+    private protected void StartWriters(int count, DbConnection? connection, string name)
     {
-        _connection = connection;
-        var thread = new Thread(WriteLoop) { IsBackground = true, Name = name };
-        thread.Start();
+        for (var i = 0; i < count; i++)
+        {
+            var writer = new Writer { Connection = i == 0 ? connection : null };
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _writers.Add(done.Task);
+            var thread = new Thread(() => WriteLoop(writer, done)) { IsBackground = true, Name = count == 1 ? name : $"{name}-{i + 1}" };
+            thread.Start();
+        }
     }
 
     private void ThrowIfWriterStopped()
@@ -198,7 +204,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     }
 
     /// <summary>The writer: a thread of its own, so that it never queues behind request handlers for a pool thread.</summary>
-    private void WriteLoop()
+    private void WriteLoop(Writer writer, TaskCompletionSource done)
     {
         var batch = new List<WorkItem>(_maxBatch);
         try
@@ -216,7 +222,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     continue;
                 }
 
-                RunBatch(batch);
+                RunBatch(writer, batch);
                 batch.Clear();
             }
         }
@@ -233,8 +239,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
         finally
         {
-            DropConnection();
-            _writer.TrySetResult();
+            writer.Drop();
+            done.TrySetResult();
         }
     }
 
@@ -258,13 +264,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private void RunBatch(List<WorkItem> batch)
+    private void RunBatch(Writer writer, List<WorkItem> batch)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var enqueued = RunBatchOnce(batch);
+                var enqueued = RunBatchOnce(writer, batch);
                 if (enqueued)
                 {
                     JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
@@ -275,7 +281,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     item.Committed();
                 }
 
-                AfterBatch(_connection!);
+                AfterBatch(writer.Connection!);
                 return;
             }
             catch (DbException e) when (Dialect.IsBatchConflict(e) && attempt < BatchTries)
@@ -285,7 +291,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException or IOException)
             {
                 Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
-                DropConnection(); // a new connection for the next batch: this one may be broken
+                writer.Drop(); // a new connection for the next batch: this one may be broken
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)
                 {
@@ -298,14 +304,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     }
 
     /// <summary>Runs and commits the batch; true when it added outbox jobs. Throws when nothing of it was kept.</summary>
-    private bool RunBatchOnce(List<WorkItem> batch)
+    private bool RunBatchOnce(Writer writer, List<WorkItem> batch)
     {
-        _connection ??= OpenWriterConnection();
-        _session ??= new SqlSession(_connection, Dialect);
-        var session = _session;
+        var connection = writer.Connection ??= OpenWriterConnection();
+        var session = writer.Session ??= new SqlSession(connection, Dialect);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
-        using var tx = _connection.BeginTransaction();
+        using var tx = connection.BeginTransaction();
         session.Transaction = tx;
         try
         {
@@ -352,11 +357,19 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private void DropConnection()
+    /// <summary>One writer's connection and session, opened on first use and dropped after a failure.</summary>
+    private sealed class Writer
     {
-        _session?.Dispose();
-        _session = null;
-        _connection?.Dispose();
-        _connection = null;
+        public DbConnection? Connection { get; set; }
+
+        public SqlSession? Session { get; set; }
+
+        public void Drop()
+        {
+            Session?.Dispose();
+            Session = null;
+            Connection?.Dispose();
+            Connection = null;
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
-        StartWriter(connection, "sqlite-writer");
+        StartWriters(1, connection, "sqlite-writer");
     }
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
