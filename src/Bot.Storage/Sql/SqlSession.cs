@@ -294,23 +294,36 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         return reader.Read() ? read(reader) : null;
     }
 
+    /// <summary>
+    /// The statement's command, made once with its parameters; each call sets the parameters' values. (Replacing the
+    /// parameter objects of a command the provider has prepared makes Npgsql run it with the old values: a test lost
+    /// alerts that way.) A statement is always called with the same parameter names.
+    /// </summary>
     private DbCommand Command(string sql, params (string Name, object Value)[] args)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
             command.CommandText = sql;
+            foreach (var (name, _) in args)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+
             _commands[sql] = command;
         }
 
         command.Transaction = Transaction;
-        command.Parameters.Clear();
+        if (command.Parameters.Count != args.Length)
+        {
+            throw new InvalidOperationException($"A statement was called with {args.Length} parameters, not its {command.Parameters.Count}: {sql}");
+        }
+
         foreach (var (name, value) in args)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
+            command.Parameters[name].Value = value;
         }
 
         return command;
