@@ -90,6 +90,50 @@ public sealed class ReplicaEndToEndTests
             TimeSpan.FromSeconds(30),
             $"{Groups} announcements");
         await Task.Delay(TimeSpan.FromSeconds(5)); // past the dead replica's leases: anything it held has been redone by now
+        AssertNoMessageTwice(chat);
+        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
+        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "channels.jsonl")).Count());
+        PostgresServer.Shared.DropSchema(connectionString);
+    }
+
+    [Fact]
+    public async Task SigtermDuringABurst_TheReplicaExitsCleanly_AndEveryMessageIsPostedOnce()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        var shared = Path.Combine(Path.GetTempPath(), "bot-replicas", Guid.NewGuid().ToString("n"));
+        string[] settings =
+        [
+            "--Storage:Provider=Postgres",
+            $"--Storage:ConnectionString={connectionString}",
+            $"--LocalChat:Directory={Path.Combine(shared, "chat")}",
+            $"--GitHub:LocalDirectory={Path.Combine(shared, "repo")}",
+            $"--Webhooks:Sources:alertmanager:Token={Token}",
+            "--Outbox:PollInterval=00:00:00.200",
+        ];
+        await using var a = await BotProcess.StartAsync(null, settings);
+        await using var b = await BotProcess.StartAsync(null, settings);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+        // Every webhook is answered (stored) by a; then a is told to stop while its outbox is busy with their messages.
+        var answers = await Task.WhenAll(Enumerable.Range(0, Groups).Select(g => PostAsync(http, a.Address, Webhook(g, 0))));
+        Assert.All(answers, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var exit = await a.TerminateAsync(TimeSpan.FromSeconds(40)); // within the Deployment's 45 s grace period
+        Assert.Equal(0, exit);
+
+        // What a had not done, b does at once (handed back, no lease to wait out); nothing is done twice.
+        var chat = Path.Combine(shared, "chat");
+        await BotServer.EventuallyAsync(
+            () => Task.FromResult(File.Exists(Path.Combine(chat, "incidents.jsonl")) ? File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count() : 0),
+            count => count >= Groups,
+            TimeSpan.FromSeconds(20),
+            $"{Groups} announcements");
+        AssertNoMessageTwice(chat);
+        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
+        PostgresServer.Shared.DropSchema(connectionString);
+    }
+
+    private static void AssertNoMessageTwice(string chat)
+    {
         foreach (var file in Directory.EnumerateFiles(chat, "*.jsonl").Where(f => Path.GetFileName(f) != "channels.jsonl"))
         {
             var keys = File.ReadLines(file).Select(l => JsonDocument.Parse(l).RootElement)
@@ -97,10 +141,6 @@ public sealed class ReplicaEndToEndTests
                 .Select(r => r.GetProperty("key").GetString()).ToList();
             Assert.True(keys.Count == keys.Distinct().Count(), $"{Path.GetFileName(file)} has a message posted twice: {string.Join(", ", keys.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key))}");
         }
-
-        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
-        Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "channels.jsonl")).Count());
-        PostgresServer.Shared.DropSchema(connectionString);
     }
 
     private static string Webhook(int group, int n)
