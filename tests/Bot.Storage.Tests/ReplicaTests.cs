@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Storage.Postgres;
 using Bot.Storage.Sql;
+using Bot.Tests.Shared;
+using Npgsql;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static Bot.Storage.Tests.Alerts;
@@ -16,6 +19,66 @@ namespace Bot.Storage.Tests;
 public sealed class ReplicaTests
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
+
+    [Fact]
+    public async Task ReplicasStartingTogetherOnAnEmptyDatabase_MigrateItOnce()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        var options = new StorageOptions { Provider = "Postgres", ConnectionString = connectionString };
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            Task.Run(() => PostgresIncidentStore.Open(options, TimeProvider.System, NullLogger.Instance))));
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT version FROM schema_migrations ORDER BY version", connection);
+            var versions = new List<long>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    versions.Add(reader.GetInt64(0));
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), versions);
+            Assert.Equal(1, (await stores[3].WriteAsync(s => { var (i, _) = Incident.Open("t", Severity.Sev3, "x", "g", Actor.Bot, "x", s.Now); s.InsertIncident(i); return i.Number; })));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+
+            PostgresServer.Shared.DropSchema(connectionString);
+        }
+    }
+
+    [Fact]
+    public async Task ADatabaseNewerThanTheBot_StopsIt_SayingSo()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        var options = new StorageOptions { Provider = "Postgres", ConnectionString = connectionString };
+        try
+        {
+            await PostgresIncidentStore.Open(options, TimeProvider.System, NullLogger.Instance).DisposeAsync();
+            await using (var connection = new NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand("INSERT INTO schema_migrations (version, applied_at) VALUES (99, now())", connection);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            var e = Assert.Throws<InvalidOperationException>(() => PostgresIncidentStore.Open(options, TimeProvider.System, NullLogger.Instance));
+            Assert.Contains("schema version 99, newer than this bot knows (6)", e.Message);
+        }
+        finally
+        {
+            PostgresServer.Shared.DropSchema(connectionString);
+        }
+    }
 
     [Fact]
     public async Task ABurstOfOneGroupsAlerts_SplitBetweenTwoReplicas_MakesOneIncident_WithEveryAlert()
