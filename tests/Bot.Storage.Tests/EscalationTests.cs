@@ -172,6 +172,37 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
     }
 
     [Fact]
+    public async Task AnAlertJoiningLater_ForAnotherTeam_PagesThatTeam_ButNeverTheAcknowledgedTeamAgain()
+    {
+        await using var t = NewStore();
+        var config = Config();
+        config.Routes.Routes.Add(new RouteOptions { Match = ["team=security"], Policies = ["security"], Severity = "SEV1" });
+        var h = new Harness(t, config);
+        Task Alert(string fingerprint, string team) => t.Store.WriteAsync(s => h.Intake.Ingest(s, new AlertBatch("alertmanager", "ddos", [
+            Firing(fingerprint, t.Time.GetUtcNow(), severity: "error") with
+            {
+                Labels = LabelSet.From([new("alertname", "HighErrorRate"), new("team", team), new("severity", "error"), new("instance", fingerprint)]),
+            }])));
+
+        await Alert("lb-1", "network"); // 10:00, the DDoS as network sees it
+        await h.PassAsync(TimeSpan.FromMinutes(5));
+        Assert.True((await h.RunAsync("ack", new Actor("U-BOB", "bob"))).Ok);
+        await h.PassAsync(TimeSpan.FromMinutes(25));
+
+        await Alert("waf-1", "security"); // 10:30, the same storm as security sees it: it joins the incident
+        await h.PassAsync(TimeSpan.FromMinutes(5));
+        await Alert("lb-2", "network"); // 10:35, more of the storm for network, which has acknowledged
+        await h.PassAsync(TimeSpan.FromMinutes(5));
+
+        // Network once; security from 10:30 on its own policy (its step 2, the whole team, at 10:40: nobody in security acked).
+        Assert.Equal(["10:00 U-BOB", "10:30 U-CAROL", "10:40 U-CAROL", "10:40 U-SAM"], h.Paged);
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal(Severity.Sev1, incident.Severity); // the security route's override, as on opening
+        Assert.Equal(3, (await t.Store.GetAlertsAsync(1)).Count);
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Text == "Escalation policy security started: alert HighErrorRate joined the incident and matched its route.");
+    }
+
+    [Fact]
     public async Task UserGroupTarget_PagesTheMembersOfTheTeamWithThatGroup()
     {
         await using var t = NewStore();

@@ -38,6 +38,10 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         return true;
     }
 
+    /// <summary>Starts a policy on the incident only if it never ran there (running, acknowledged or over); false when it did.</summary>
+    public bool StartIfNew(IIncidentSession s, Incident incident, string policy, Actor by, string why) =>
+        !s.GetEscalations(incident.Number).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase)) && Start(s, incident, policy, by, why);
+
     /// <summary>
     /// Stops the escalations the person was paged by or is on the team of; when they are on none, every running one
     /// (whoever acknowledges the incident takes it). Returns the policies stopped.

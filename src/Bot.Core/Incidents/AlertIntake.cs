@@ -28,7 +28,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
     /// <summary>The state of one ingest: the changes to record, per incident.</summary>
     private sealed class Run(IncidentRules rules, Escalation.Escalator? escalator, IIncidentSession s, AlertBatch batch)
     {
-        private readonly List<(Incident Incident, Alert Alert, IReadOnlyList<string> Policies)> _escalations = [];
+        private readonly List<(Incident Incident, Alert Alert, IReadOnlyList<string> Policies, bool Opened)> _escalations = [];
         private readonly Actor _source = Actor.Source(batch.Source);
         private readonly List<string> _opened = [];
         private readonly HashSet<long> _updated = [];
@@ -75,11 +75,22 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
         public IngestReport Finish()
         {
             Flush();
-            foreach (var (incident, alert, policies) in _escalations)
+            // One start per incident and policy, by the first alert that routed there. An alert that joins an open
+            // incident starts only a policy that never ran on it: a team that acknowledged is not paged again by the
+            // storm's next alert, but a new team's alert (security's, in a DDoS that network has) pages that team.
+            var started = new HashSet<(long, string)>();
+            foreach (var (incident, alert, policies, opened) in _escalations)
             {
-                foreach (var policy in policies)
+                foreach (var policy in policies.Where(p => started.Add((incident.Number, p.ToLowerInvariant()))))
                 {
-                    escalator!.Start(s, incident, policy, _source, $"alert {alert.Name} matched its route.");
+                    if (opened)
+                    {
+                        escalator!.Start(s, incident, policy, _source, $"alert {alert.Name} matched its route.");
+                    }
+                    else
+                    {
+                        escalator!.StartIfNew(s, incident, policy, _source, $"alert {alert.Name} joined the incident and matched its route.");
+                    }
                 }
             }
 
@@ -109,7 +120,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
                 IncidentOpening.EnqueueEffects(s, opened, rules.UpdateEvery);
                 if (route is { Policies.Count: > 0 })
                 {
-                    _escalations.Add((opened, alert, route.Policies));
+                    _escalations.Add((opened, alert, route.Policies, true));
                 }
 
                 _opened.Add(opened.Key);
@@ -134,6 +145,13 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
             {
                 _unchanged++;
                 return incident;
+            }
+
+            var joined = escalator?.Route(alert.Labels, severity);
+            severity = joined?.Severity ?? severity;
+            if (joined is { Policies.Count: > 0 })
+            {
+                _escalations.Add((incident, alert, joined.Policies, false));
             }
 
             if (incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
