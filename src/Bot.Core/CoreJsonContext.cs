@@ -8,4 +8,5 @@ namespace Bot.Core;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Escalation.StepPayload))]
 [JsonSerializable(typeof(Escalation.PagePayload))]
+[JsonSerializable(typeof(Escalation.GroupPagePayload))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -97,6 +97,10 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
     public Task<ChatMessageRef> DirectMessageAsync(string userId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         PostAsync(userId, message with { Pin = false }, idempotencyKey, cancellationToken);
 
+    /// <summary><c>usergroups.users.list</c>: a group that does not exist is a permanent error, told on the timeline.</summary>
+    public Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken) =>
+        Guard(() => slack.UserGroupUsers.List(groupId, cancellationToken));
+
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         string.IsNullOrEmpty(options.Value.IncidentsChannel)
             ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")

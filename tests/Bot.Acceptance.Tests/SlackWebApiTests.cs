@@ -49,6 +49,20 @@ public class SlackWebApiTests
     }
 
     [Fact]
+    public async Task SlackChat_GroupMembers_AreTheUserGroupsUsers_AndAnUnknownGroupIsPermanent()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+
+        Assert.Equal(["U1", "U2"], await chat.GroupMembersAsync("S1", CancellationToken.None));
+        Assert.Equal("S1", fake.CallsTo("usergroups.users.list").Single().Args["usergroup"]!.ToString());
+
+        fake.FailWithError("usergroups.users.list", "no_such_subteam");
+        var e = await Assert.ThrowsAsync<PermanentEffectException>(() => chat.GroupMembersAsync("S404", CancellationToken.None));
+        Assert.Contains("no_such_subteam", e.Message);
+    }
+
+    [Fact]
     public async Task WrongToken_IsInvalidAuth_Permanent()
     {
         await using var fake = await FakeSlack.StartAsync();

@@ -91,7 +91,8 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
             T.Store,
             [new OpenChannelHandler(T.Store, Chat.Object), new PostSummaryHandler(T.Store, Chat.Object), new AnnounceHandler(T.Store, Chat.Object),
              new PostTextHandler(T.Store, Chat.Object), new DigestHandler(T.Store, Chat.Object), new RefreshSummaryHandler(T.Store, Chat.Object),
-             new EscalationStepHandler(T.Store, Escalator), new PageHandler(T.Store, Chat.Object), new InviteHandler(T.Store, Chat.Object)],
+             new EscalationStepHandler(T.Store, Escalator), new PageHandler(T.Store, Chat.Object), new InviteHandler(T.Store, Chat.Object),
+             new PageGroupHandler(T.Store, Chat.Object, Escalator)],
             T.Time,
             Options.Create(new OutboxOptions()),
             NullLogger<OutboxDispatcher>.Instance);
@@ -200,6 +201,48 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
         Assert.Equal(Severity.Sev1, incident.Severity); // the security route's override, as on opening
         Assert.Equal(3, (await t.Store.GetAlertsAsync(1)).Count);
         Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Text == "Escalation policy security started: alert HighErrorRate joined the incident and matched its route.");
+    }
+
+    [Fact]
+    public async Task UserGroupNoTeamOwns_ItsMembersAreAskedOfTheChat_AndEachIsPagedOnce()
+    {
+        await using var t = NewStore();
+        var config = Config();
+        config.EscalationPolicies["network"].Steps[0].Targets = ["oncall:network", "usergroup:S-DBA"];
+        config.Routes.Routes[0].Policies = ["network", "security"];
+        var h = new Harness(t, config);
+        h.Chat.Setup(c => c.GroupMembersAsync("S-DBA", It.IsAny<CancellationToken>())).ReturnsAsync(["U-DAVE", "U-BOB"]);
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(["10:00 U-BOB", "10:00 U-CAROL", "10:00 U-DAVE"], h.Paged); // bob: on call and in the group, paged once
+        Assert.Contains("U-DAVE", h.Invites);
+        Assert.Contains(h.Dms, d => d.User == "U-DAVE" && d.Message.Text.Contains("You are paged as member of user group S-DBA, step 1 of 3 (network policy)."));
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Text == "Paged dave, bob (user group S-DBA), step 1 of 3 (network policy).");
+
+        // A member of the group acknowledges: the escalation that paged them (network) stops, security's goes on.
+        Assert.True((await h.RunAsync("ack", new Actor("U-DAVE", "dave"))).Ok);
+        await h.PassAsync(TimeSpan.FromHours(1));
+        Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Text == "dave acknowledged the page; escalation stopped: network.");
+        Assert.Equal(["10:00 U-BOB", "10:00 U-CAROL", "10:00 U-DAVE", "10:10 U-CAROL", "10:10 U-SAM"], h.Paged);
+    }
+
+    [Fact]
+    public async Task UserGroupTheChatDoesNotKnow_IsToldOnTheTimeline_AndTheStepsGoOn()
+    {
+        await using var t = NewStore();
+        var config = Config();
+        config.EscalationPolicies["network"].Steps[0].Targets = ["usergroup:S-GONE"];
+        var h = new Harness(t, config);
+        h.Chat.Setup(c => c.GroupMembersAsync("S-GONE", It.IsAny<CancellationToken>())).ThrowsAsync(new PermanentEffectException("no_such_subteam"));
+
+        await h.NetworkAlertAsync();
+        await h.PassAsync(TimeSpan.FromMinutes(16));
+
+        var timeline = (await t.Store.GetTimelineAsync(1)).Select(e => e.Text).ToList();
+        Assert.Contains("Could not page the members of a user group: no_such_subteam", timeline);
+        Assert.Equal(["10:15 U-BOB", "10:15 U-ERIN"], h.Paged); // step 2 still pages the network team on time
     }
 
     [Fact]

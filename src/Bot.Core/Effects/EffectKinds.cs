@@ -14,6 +14,7 @@ public static class EffectKinds
     public const string FileTask = "tasks.file";
     public const string EscalationStep = "escalation.step";
     public const string Page = "escalation.page";
+    public const string PageGroup = "escalation.page_group";
     public const string Invite = "chat.invite";
 
     public static string Describe(string kind) => kind switch
@@ -29,6 +30,7 @@ public static class EffectKinds
         FileTask => "file the task as an issue",
         EscalationStep => "run the escalation step",
         Page => "page a responder",
+        PageGroup => "page the members of a user group",
         Invite => "invite a paged responder to the channel",
         _ => $"run '{kind}'",
     };

@@ -192,10 +192,15 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
         foreach (var (user, why) in people)
         {
-            var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
-            var payload = JsonSerializer.Serialize(new PagePayload(incident.Number, user, text), CoreJsonContext.Default.PagePayload);
-            s.Enqueue(new EffectJob($"{key}:page:{user}", EffectKinds.Page, $"{key}:page:{user}", payload, s.Now)); // the DM goes at once
-            s.Enqueue(new EffectJob($"{key}:invite:{user}", EffectKinds.Invite, incident.Key, payload, s.Now)); // after the channel exists
+            EnqueuePage(s, incident, key, user, why, where);
+        }
+
+        // A user group no team owns: who is in it is asked of the chat when its job runs, and each member is paged then.
+        foreach (var group in groups)
+        {
+            var payload = new GroupPagePayload(incident.Number, state.Policy, state.Run, state.Cycle, state.Step, group, where);
+            s.Enqueue(new EffectJob(
+                $"{key}:group:{group}", EffectKinds.PageGroup, $"{key}:group:{group}", JsonSerializer.Serialize(payload, CoreJsonContext.Default.GroupPagePayload), s.Now));
         }
 
         var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}")).ToList();
@@ -209,6 +214,43 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         var mentions = string.Join(" ", people.Select(p => $"<@{p.User}>").Concat(groups.Select(g => $"<!subteam^{g}>")));
         s.Enqueue(new EffectJob($"{key}:mention", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", announce: false), s.Now));
         return people;
+    }
+
+    /// <summary>
+    /// Pages the members of a user group for the step that named it, unless that escalation has stopped meanwhile
+    /// (acknowledged, resolved): a DM and an invite each, keyed like the step's own pages, so that a person paged
+    /// directly and through the group at one step is paged once. Returns who was paged.
+    /// </summary>
+    public IReadOnlyList<string> PageGroupMembers(IIncidentSession s, GroupPagePayload job, IReadOnlyList<string> members)
+    {
+        var incident = s.GetIncident(job.Incident);
+        var state = s.GetEscalations(job.Incident).FirstOrDefault(e => e.Policy == job.Policy);
+        if (incident is not { IsOpen: true } || state is not { IsActive: true } || state.Run != job.Run)
+        {
+            return [];
+        }
+
+        var key = StepKey(job.Incident, job.Policy, job.Run, job.Cycle, job.Step);
+        var people = members.Distinct(StringComparer.Ordinal).ToList();
+        foreach (var user in people)
+        {
+            EnqueuePage(s, incident, key, user, $"member of user group {job.Group}", job.Where);
+        }
+
+        var text = people.Count == 0
+            ? $"User group {job.Group} has no members: nobody paged through it at {job.Where}."
+            : $"Paged {string.Join(", ", people.Select(NameOf))} (user group {job.Group}), {job.Where}.";
+        s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, text));
+        s.SaveEscalation(state with { Paged = [.. state.Paged.Union(people)] });
+        return people;
+    }
+
+    private static void EnqueuePage(IIncidentSession s, Incident incident, string stepKey, string user, string why, string where)
+    {
+        var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
+        var payload = JsonSerializer.Serialize(new PagePayload(incident.Number, user, text), CoreJsonContext.Default.PagePayload);
+        s.Enqueue(new EffectJob($"{stepKey}:page:{user}", EffectKinds.Page, $"{stepKey}:page:{user}", payload, s.Now)); // the DM goes at once
+        s.Enqueue(new EffectJob($"{stepKey}:invite:{user}", EffectKinds.Invite, incident.Key, payload, s.Now)); // after the channel exists
     }
 
     private void EnqueueStep(IIncidentSession s, EscalationState state, DateTimeOffset due)
@@ -235,6 +277,20 @@ public sealed class EscalationStepHandler(IIncidentStore store, Escalator escala
         var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.StepPayload)
             ?? throw new PermanentEffectException("The step job's payload is empty.");
         return store.WriteAsync(s => { escalator.RunStep(s, payload); return true; }, cancellationToken);
+    }
+}
+
+/// <summary>Asks the chat who is in a user group named by a step, then pages each member in one unit of work.</summary>
+public sealed class PageGroupHandler(IIncidentStore store, IChat chat, Escalator escalator) : IEffectHandler
+{
+    public string Kind => EffectKinds.PageGroup;
+
+    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.GroupPagePayload)
+            ?? throw new PermanentEffectException("The group page job's payload is empty.");
+        var members = await chat.GroupMembersAsync(payload.Group, cancellationToken);
+        await store.WriteAsync(s => escalator.PageGroupMembers(s, payload, members), cancellationToken);
     }
 }
 

@@ -24,6 +24,9 @@ public interface IChat
     /// <summary>Sends a person a direct message (pages).</summary>
     Task<ChatMessageRef> DirectMessageAsync(string userId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>The people in a user group (Slack: a user group's members), to page them one by one.</summary>
+    Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken);
+
     /// <summary>Posts to the channel where new incidents are announced.</summary>
     Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 }

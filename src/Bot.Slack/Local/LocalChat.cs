@@ -19,6 +19,7 @@ public sealed class LocalChat : IChat
     private const string ChannelsFile = "channels.jsonl";
     private readonly string _directory;
     private readonly string _incidentsChannel;
+    private readonly Dictionary<string, List<string>> _userGroups;
     private readonly TimeProvider _time;
     private readonly ILogger<LocalChat> _log;
     private readonly Lock _lock = new();
@@ -30,6 +31,7 @@ public sealed class LocalChat : IChat
     {
         _directory = Path.GetFullPath(options.Value.Directory);
         _incidentsChannel = options.Value.IncidentsChannel;
+        _userGroups = options.Value.UserGroups;
         _time = time;
         _log = log;
         Directory.CreateDirectory(_directory);
@@ -83,6 +85,9 @@ public sealed class LocalChat : IChat
 
     public Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult(Post(channelId, message, idempotencyKey));
+
+    public Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(_userGroups.TryGetValue(groupId, out var members) ? members : []);
 
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult(Post(_incidentsChannel, message, idempotencyKey));

@@ -10,4 +10,10 @@ public sealed class LocalChatOptions
 
     /// <summary>The channel where new incidents are announced. Default <c>incidents</c>.</summary>
     public string IncidentsChannel { get; set; } = "incidents";
+
+    /// <summary>
+    /// User groups and their members, as Slack would know them (<c>"S0DBONCALL": ["U01", "U02"]</c>), so that
+    /// <c>usergroup:</c> escalation targets page people without Slack. A group not listed has no members.
+    /// </summary>
+    public Dictionary<string, List<string>> UserGroups { get; set; } = new(StringComparer.Ordinal);
 }

@@ -12,6 +12,9 @@ public sealed class SlackApiException(string method, string error, TimeSpan? ret
         "invalid_name", "invalid_name_required", "invalid_name_punctuation", "invalid_name_maxlength", "invalid_name_specials",
         "user_not_found", "users_not_found", "cant_invite_self", "not_allowed_token_type", "ekm_access_denied", "team_access_not_granted",
         "invalid_arguments", "unknown_method",
+
+        // usergroups.users.list for a group that does not exist (Slack's method page; not in the Web API spec file).
+        "no_such_subteam",
     };
 
     public string Method { get; } = method;

@@ -42,6 +42,7 @@ internal static class BotServices
         services.AddSingleton<Escalator>();
         services.AddSingleton<IEffectHandler, EscalationStepHandler>();
         services.AddSingleton<IEffectHandler, PageHandler>();
+        services.AddSingleton<IEffectHandler, PageGroupHandler>();
         services.AddSingleton<IEffectHandler, InviteHandler>();
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
