@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Ports;
@@ -12,7 +14,7 @@ namespace Bot.Slack;
 /// errors become effect outcomes: permanent ones (<see cref="SlackApiException.Permanent"/>) are not retried, a long
 /// rate limit asks the outbox to come back after Retry-After, anything else is retried with backoff.
 /// </summary>
-public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> options) : IChat
+public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> options) : IChat
 {
     private const int MaxTopic = 250;
 
@@ -161,8 +163,29 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
         return new Message { Channel = channel, Text = message.Text, Blocks = System.Text.Encoding.UTF8.GetString(buffer.ToArray()) };
     }
 
-    /// <summary>Slack's mrkdwn needs &amp;, &lt; and &gt; escaped.</summary>
-    public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>
+    /// Slack's mrkdwn needs &amp;, &lt; and &gt; escaped. References to a user, a channel or a user group
+    /// (<c>&lt;@U123&gt;</c>, <c>&lt;#C123|inc-x&gt;</c>, <c>&lt;!subteam^S123&gt;</c>) stay as they are, so that they link and
+    /// notify (the paging mention must). Anything else in angle brackets, <c>&lt;!channel&gt;</c> and <c>&lt;!here&gt;</c>
+    /// among them, is shown as text: an alert's title cannot ping a whole channel.
+    /// </summary>
+    public static string Escape(string text)
+    {
+        var sb = new StringBuilder(text.Length + 16);
+        var last = 0;
+        foreach (Match reference in SlackReference().Matches(text))
+        {
+            sb.Append(EscapeAll(text[last..reference.Index])).Append(reference.Value);
+            last = reference.Index + reference.Length;
+        }
+
+        return sb.Append(EscapeAll(text[last..])).ToString();
+    }
+
+    private static string EscapeAll(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    [GeneratedRegex(@"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>|&\n]{1,80})?>")]
+    private static partial Regex SlackReference();
 
     private static void Section(Utf8JsonWriter w, string text)
     {

@@ -53,7 +53,9 @@ public class SlackEndToEndTests
         Assert.Contains("incident_resolve", summary.Args["blocks"]!.ToJsonString());
         Assert.Contains("runbooks.example.com", summary.Args["blocks"]!.ToJsonString());
         Assert.Single(fake.CallsTo("pins.add"));
-        Assert.Contains($"#{name}", announcement!.Args["blocks"]!.ToJsonString());
+        var channelId = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
+        var blocks = announcement!.Args["blocks"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        Assert.Contains($"<#{channelId}|{name}>", blocks); // a link Slack users can click, not escaped away
         var details = await bot.GetJsonAsync("/api/incidents/INC-1");
         Assert.Equal(name, details.GetProperty("incident").GetProperty("channel").GetString());
     }

@@ -67,8 +67,15 @@ public static class IncidentMessages
     public static ChatMessage Announcement(Incident incident) =>
         new($"{incident.Severity.Display()} incident {incident.Key} opened: {incident.Title}")
         {
-            Fields = [new ChatField("Channel", incident.ChannelName is null ? "(no channel)" : $"#{incident.ChannelName}")],
+            Fields = [new ChatField("Channel", ChannelLink(incident) ?? "(no channel)")],
         };
+
+    /// <summary>
+    /// The incident's channel as a link people can click (<c>&lt;#C123|inc-...&gt;</c>, as mentions are written in chat
+    /// text); the local chat shows it as <c>#inc-...</c>. Null before the channel exists.
+    /// </summary>
+    public static string? ChannelLink(Incident incident) =>
+        incident.ChannelId is null ? null : $"<#{incident.ChannelId}|{incident.ChannelName ?? incident.ChannelId}>";
 
     private static string Link(string? url) => url is null ? "" : $" ({url})";
 }

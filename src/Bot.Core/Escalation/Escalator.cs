@@ -304,7 +304,7 @@ public sealed class PageHandler(IIncidentStore store, IChat chat) : IEffectHandl
         var (incident, payload) = await PagePayloads.ReadAsync(store, job, cancellationToken);
         if (incident.IsOpen)
         {
-            var message = new Chat.ChatMessage($"{payload.Text}{(incident.ChannelName is null ? "" : $" Join #{incident.ChannelName}.")}")
+            var message = new Chat.ChatMessage($"{payload.Text}{(Chat.IncidentMessages.ChannelLink(incident) is { } channel ? $" Join {channel}." : "")}")
             {
                 Buttons = [new Chat.ChatButton(Chat.IncidentMessages.AcknowledgeAction, "Acknowledge", incident.Key)],
             };

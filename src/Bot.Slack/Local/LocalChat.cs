@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Bot.Core.Chat;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Bot.Slack.Local;
 /// (<c>channels.jsonl</c> lists the channels), and every message is also written to the application log. It
 /// honours idempotency keys across restarts: a call repeated with the same key returns the first result.
 /// </summary>
-public sealed class LocalChat : IChat
+public sealed partial class LocalChat : IChat
 {
     private const string ChannelsFile = "channels.jsonl";
     private readonly string _directory;
@@ -141,10 +142,10 @@ public sealed class LocalChat : IChat
     /// <summary>Renders a message as the plain text the log shows.</summary>
     public static string Render(ChatMessage message)
     {
-        var sb = new StringBuilder(message.Text);
+        var sb = new StringBuilder(Plain(message.Text));
         foreach (var field in message.Fields)
         {
-            sb.Append('\n').Append(field.Name).Append(": ").Append(field.Value.Replace("\n", "\n  "));
+            sb.Append('\n').Append(field.Name).Append(": ").Append(Plain(field.Value).Replace("\n", "\n  "));
         }
 
         if (message.Buttons.Count > 0)
@@ -154,6 +155,12 @@ public sealed class LocalChat : IChat
 
         return sb.ToString();
     }
+
+    /// <summary>Channel links (<c>&lt;#id|name&gt;</c>) as the <c>#name</c> a person reads.</summary>
+    private static string Plain(string text) => ChannelLinkPattern().Replace(text, m => $"#{(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[1].Value)}");
+
+    [GeneratedRegex(@"<#([^|>]+)(?:\|([^>]+))?>")]
+    private static partial Regex ChannelLinkPattern();
 
     private ChatMessageRef Post(string channel, ChatMessage message, string key)
     {
