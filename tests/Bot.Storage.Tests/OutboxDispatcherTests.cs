@@ -63,6 +63,47 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task Handlers_AreToldWhenAnEarlierTryMayHaveActed_AfterAFailureOrADeadClaim_NotAfterAHandBack()
+    {
+        await using var t = NewStore();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Key, bool Before)>();
+        var fail = new HashSet<string> { "failed-once" };
+        var handler = Handler(EffectKinds.Digest);
+        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).Returns((EffectJob job, CancellationToken _) =>
+        {
+            seen.Enqueue((job.Key, EffectContext.MayHaveRunBefore));
+            return fail.Remove(job.Key) ? Task.FromException(new HttpRequestException("lost answer")) : Task.CompletedTask;
+        });
+        var sut = CreateSut(t, handler.Object);
+        var lease = new OutboxOptions().JobTimeout * 2;
+        await t.Store.WriteAsync(s => new[] { "fresh", "failed-once", "dead-claim", "handed-back" }
+            .All(k => s.Enqueue(new EffectJob(k, EffectKinds.Digest, $"INC-{k}", "{}", T0))));
+
+        // A replica claims two jobs and dies holding one; the other it hands back unstarted (SIGTERM).
+        var held = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, lease));
+        await t.Store.WriteAsync(s =>
+        {
+            s.ReleaseJob(held.Single(j => j.Key == "handed-back").Id);
+            foreach (var other in held.Where(j => j.Key is "fresh" or "failed-once"))
+            {
+                s.ReleaseJob(other.Id);
+            }
+
+            return 0;
+        });
+
+        await sut.RunOnceAsync(CancellationToken.None); // fresh, failed-once (fails), handed-back
+        t.Time.Advance(lease);
+        while (await sut.RunOnceAsync(CancellationToken.None) > 0)
+        {
+        }
+
+        Assert.Equal(
+            [("dead-claim", true), ("failed-once", false), ("failed-once", true), ("fresh", false), ("handed-back", false)],
+            seen.OrderBy(x => x.Key, StringComparer.Ordinal).ThenBy(x => x.Before));
+    }
+
+    [Fact]
     public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
     {
         await using var t = NewStore();

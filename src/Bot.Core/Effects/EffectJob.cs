@@ -17,5 +17,15 @@ public sealed record EffectJob(
     /// <summary>How many times the job has been tried before this claim.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>
+    /// How many times the job has been claimed, this claim included; more than one means an earlier claim may have done
+    /// its side effect (a try that failed after it, or a replica that died running it). Claims handed back unstarted
+    /// do not count.
+    /// </summary>
+    public int Claims { get; init; } = 1;
+
+    /// <summary>An earlier try may have done this job's side effect already.</summary>
+    public bool MayHaveRunBefore => Attempts > 0 || Claims > 1;
+
     public DateTimeOffset CreatedAt { get; init; }
 }

@@ -78,6 +78,8 @@ public sealed class OutboxDispatcher
 
     private async Task RunAsync(EffectJob job, CancellationToken stopping)
     {
+        EffectContext.Enter(job); // flows into the handler's calls, and ends with this method
+
         if (!_handlers.TryGetValue(job.Kind, out var handler))
         {
             await FailAsync(job, $"no handler for effect kind '{job.Kind}'", stopping);

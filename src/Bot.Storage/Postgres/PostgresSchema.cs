@@ -131,6 +131,11 @@ internal static class PostgresSchema
             PRIMARY KEY (incident_number, policy)
         );
         """,
+
+        // 7: how often each outbox job was claimed: a job claimed again may have done its side effect before
+        """
+        ALTER TABLE outbox ADD COLUMN claims integer NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -207,7 +207,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         using var reader = Command(
             $"""
-            UPDATE outbox SET state = 1, lease_until = @lease
+            UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
             WHERE id IN (
                 SELECT o.id FROM outbox o
                 WHERE ((o.state = 0 AND o.due_at <= @now) OR (o.state = 1 AND o.lease_until <= @now))
@@ -233,7 +233,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public void ReleaseJob(long jobId)
     {
-        var released = Command("UPDATE outbox SET state = 0, lease_until = NULL WHERE id = @id AND state = 1", ("@id", jobId)).ExecuteNonQuery() == 1;
+        var released = Command("UPDATE outbox SET state = 0, lease_until = NULL, claims = claims - 1 WHERE id = @id AND state = 1", ("@id", jobId)).ExecuteNonQuery() == 1;
         EnqueuedJobs |= released;
     }
 

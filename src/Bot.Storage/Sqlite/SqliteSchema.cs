@@ -127,6 +127,11 @@ internal static class SqliteSchema
             PRIMARY KEY (incident_number, policy)
         ) WITHOUT ROWID;
         """,
+
+        // 7: how often each outbox job was claimed: a job claimed again may have done its side effect before
+        """
+        ALTER TABLE outbox ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
