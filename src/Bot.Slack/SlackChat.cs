@@ -52,7 +52,13 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
     public Task<ChatMessageRef> PostAsync(string channelId, ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
-            var posted = await slack.Chat.PostMessage(Render(channelId, message), cancellationToken);
+            // Slack takes no idempotency key. Each message carries ours as metadata; a retry (and only a retry: a first
+            // try costs nothing extra) looks for the earlier try's message before posting again.
+            var outgoing = Render(channelId, message);
+            outgoing.IdempotencyKey = idempotencyKey;
+            var posted = EffectContext.MayHaveRunBefore && await FindPostedAsync(channelId, idempotencyKey, cancellationToken) is { } earlier
+                ? earlier
+                : await slack.Chat.PostMessage(outgoing, cancellationToken);
             if (message.Pin)
             {
                 try
@@ -66,6 +72,13 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
 
             return new ChatMessageRef(posted.Channel, posted.Ts);
         });
+
+    private async Task<PostMessageResponse?> FindPostedAsync(string channelId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        // A direct message is posted to the user's id; its history is read from the DM channel.
+        var channel = channelId.StartsWith('U') || channelId.StartsWith('W') ? await slack.Conversations.OpenDirect(channelId, cancellationToken) : channelId;
+        return await slack.Conversations.FindPosted(channel, idempotencyKey, cancellationToken: cancellationToken) is { } ts ? new PostMessageResponse(channel, ts) : null;
+    }
 
     public Task UpdateAsync(ChatMessageRef message, ChatMessage content, CancellationToken cancellationToken) =>
         Guard(async () =>

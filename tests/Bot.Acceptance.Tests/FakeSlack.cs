@@ -33,6 +33,23 @@ public sealed class FakeSlack : IAsyncDisposable
     /// <summary>Messages the history answers with, by channel and ts.</summary>
     public ConcurrentDictionary<(string Channel, string Ts), (string User, string Text)> History { get; } = new();
 
+    /// <summary>Every message chat.postMessage posted, in order, with the channel Slack put it in and its metadata key.</summary>
+    public ConcurrentQueue<(string Channel, string Ts, string? Key)> Posted { get; } = new();
+
+    private readonly ConcurrentQueue<(string Method, int Status)> _afterDoing = new();
+
+    /// <summary>
+    /// The next <paramref name="times"/> calls to <paramref name="method"/> do what they ask and then answer HTTP
+    /// <paramref name="status"/>, as when Slack acted but its answer was lost.
+    /// </summary>
+    public void FailAfterDoing(string method, int status, int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _afterDoing.Enqueue((method, status));
+        }
+    }
+
     public sealed record Call(string Method, JsonObject Args, DateTimeOffset At);
 
     public static async Task<FakeSlack> StartAsync()
@@ -149,7 +166,14 @@ public sealed class FakeSlack : IAsyncDisposable
             return;
         }
 
-        await http.Response.WriteAsJsonAsync(Answer(method, args));
+        var answer = Answer(method, args);
+        if (_afterDoing.TryPeek(out var after) && after.Method == method && _afterDoing.TryDequeue(out after))
+        {
+            http.Response.StatusCode = after.Status;
+            return;
+        }
+
+        await http.Response.WriteAsJsonAsync(answer);
     }
 
     private JsonObject Answer(string method, JsonObject args)
@@ -169,7 +193,35 @@ public sealed class FakeSlack : IAsyncDisposable
 
                 return new JsonObject { ["ok"] = true, ["channel"] = new JsonObject { ["id"] = $"C{n:D6}", ["name"] = Arg("name") } };
             case "chat.postMessage":
-                return new JsonObject { ["ok"] = true, ["channel"] = Arg("channel"), ["ts"] = $"1700000000.{n:D6}" };
+            {
+                // As Slack: a message to a user goes to the direct-message channel with them.
+                var channel = Arg("channel") is ['U' or 'W', ..] user ? $"D{user}" : Arg("channel");
+                var ts = $"1700000000.{n:D6}";
+                Posted.Enqueue((channel, ts, args["metadata"]?["event_payload"]?["key"]?.ToString()));
+                return new JsonObject { ["ok"] = true, ["channel"] = channel, ["ts"] = ts };
+            }
+
+            case "conversations.open":
+                return new JsonObject { ["ok"] = true, ["channel"] = new JsonObject { ["id"] = $"D{Arg("users")}" } };
+            case "conversations.history" when args["latest"] is null:
+            {
+                var limit = int.TryParse(Arg("limit"), out var l) ? l : 100;
+                var withMetadata = Arg("include_all_metadata") is "true" or "True";
+                var messages = new JsonArray();
+                foreach (var (_, ts, key) in Posted.Where(p => p.Channel == Arg("channel")).Reverse().Take(limit))
+                {
+                    var message = new JsonObject { ["type"] = "message", ["ts"] = ts };
+                    if (withMetadata && key is not null)
+                    {
+                        message["metadata"] = new JsonObject { ["event_type"] = "incident_bot_post", ["event_payload"] = new JsonObject { ["key"] = key } };
+                    }
+
+                    messages.Add(message);
+                }
+
+                return new JsonObject { ["ok"] = true, ["messages"] = messages };
+            }
+
             case "conversations.history":
                 var hit = History.TryGetValue((Arg("channel"), Arg("latest")), out var m);
                 return new JsonObject

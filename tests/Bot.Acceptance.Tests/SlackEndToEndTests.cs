@@ -106,6 +106,23 @@ public class SlackEndToEndTests
     }
 
     [Fact]
+    public async Task SlackPostedButItsAnswersWereLost_TheOutboxRetriesFindTheMessages_NothingIsPostedTwice()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailAfterDoing("chat.postMessage", 502, times: 2); // the summary and the announcement both reach Slack, unanswered
+        await using var bot = await StartAsync(fake);
+
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+
+        await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the summary pinned by the retry");
+        await EventuallyAsync(() => fake.CallsTo("conversations.history"), h => h.Count >= 2, "both retries looking first");
+        await Task.Delay(1500);
+        Assert.Equal(2, fake.Posted.Count); // one summary, one announcement
+        Assert.Equal(2, fake.Posted.Select(p => p.Key).Distinct().Count());
+        Assert.Equal(2, fake.CallsTo("chat.postMessage").Count);
+    }
+
+    [Fact]
     public async Task RestartWhileSlackIsDown_TheNewProcessFinishesTheJobs_Once()
     {
         await using var fake = await FakeSlack.StartAsync();

@@ -62,6 +62,73 @@ public class SlackWebApiTests
         Assert.Contains("no_such_subteam", e.Message);
     }
 
+    private static EffectJob Try(string key, int attempts) => new(key, EffectKinds.PostText, "INC-1", "{}", DateTimeOffset.UtcNow) { Attempts = attempts };
+
+    [Fact]
+    public async Task Post_WhoseAnswerWasLost_IsFoundByTheRetry_NotPostedTwice()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.FailAfterDoing("chat.postMessage", 500); // Slack posted it; we never heard
+
+        EffectContext.Enter(Try("INC-1:update:3", attempts: 0));
+        await Assert.ThrowsAsync<HttpRequestException>(() => chat.PostAsync("C0123", new ChatMessage("Update: mitigated"), "INC-1:update:3", CancellationToken.None));
+        Assert.Single(fake.CallsTo("chat.postMessage")); // not retried in place: Slack may have posted
+
+        EffectContext.Enter(Try("INC-1:update:3", attempts: 1)); // the outbox's retry
+        var posted = await chat.PostAsync("C0123", new ChatMessage("Update: mitigated"), "INC-1:update:3", CancellationToken.None);
+
+        Assert.Single(fake.CallsTo("chat.postMessage"));
+        Assert.Equal(fake.Posted.Single().Ts, posted.MessageId);
+        Assert.Equal("true", fake.CallsTo("conversations.history").Single().Args["include_all_metadata"]!.ToString().ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Post_FirstTry_CarriesItsKey_AndReadsNoHistory()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+
+        EffectContext.Enter(Try("INC-1:announce", attempts: 0));
+        await chat.AnnounceAsync(new ChatMessage("SEV1 incident INC-1 opened"), "INC-1:announce", CancellationToken.None);
+
+        Assert.Empty(fake.CallsTo("conversations.history"));
+        var metadata = fake.CallsTo("chat.postMessage").Single().Args["metadata"]!;
+        Assert.Equal("incident_bot_post", metadata["event_type"]!.ToString());
+        Assert.Equal("INC-1:announce", metadata["event_payload"]!["key"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Page_WhoseAnswerWasLost_IsFoundInTheDirectMessages_NotSentTwice()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.FailAfterDoing("chat.postMessage", 502);
+        const string Key = "INC-1:esc:network:r1:c0:s0:page:U0BOB";
+
+        EffectContext.Enter(Try(Key, attempts: 0));
+        await Assert.ThrowsAsync<HttpRequestException>(() => chat.DirectMessageAsync("U0BOB", new ChatMessage("You are paged"), Key, CancellationToken.None));
+        EffectContext.Enter(Try(Key, attempts: 1));
+        await chat.DirectMessageAsync("U0BOB", new ChatMessage("You are paged"), Key, CancellationToken.None);
+
+        Assert.Single(fake.CallsTo("chat.postMessage")); // bob is paged once
+        Assert.Equal("U0BOB", fake.CallsTo("conversations.open").Single().Args["users"]!.ToString());
+        Assert.Equal("DU0BOB", fake.CallsTo("conversations.history").Single().Args["channel"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Post_RetriedAfterATryThatNeverReachedSlack_IsPosted()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        await chat.PostAsync("C0123", new ChatMessage("another message"), "INC-1:other", CancellationToken.None);
+
+        EffectContext.Enter(Try("INC-1:update:4", attempts: 2));
+        await chat.PostAsync("C0123", new ChatMessage("Update: resolved"), "INC-1:update:4", CancellationToken.None);
+
+        Assert.Equal(["INC-1:other", "INC-1:update:4"], fake.Posted.Select(p => p.Key));
+    }
+
     [Fact]
     public async Task WrongToken_IsInvalidAuth_Permanent()
     {

@@ -10,6 +10,12 @@ public sealed class Message
     public string? Blocks { get; set; }
 
     public string? ThreadTs { get; set; }
+
+    /// <summary>
+    /// Our idempotency key, sent as the message's metadata (<c>incident_bot_post</c>), so that a retry can find the
+    /// message an earlier try posted (<see cref="IConversationsApi.FindPosted"/>) instead of posting it twice.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
 }
 
 public sealed record PostMessageResponse(string Channel, string Ts);
@@ -42,6 +48,25 @@ internal sealed class ChatApi(ISlackApiClient client, ChannelPacer pacer) : ICha
     public Task PostEphemeral(string userId, Message message, CancellationToken cancellationToken = default) =>
         client.Post("chat.postEphemeral", Args(message).Add("user", userId), cancellationToken);
 
+    public const string MetadataEventType = "incident_bot_post";
+
     private static SlackArgs Args(Message m) =>
-        new SlackArgs().Add("channel", m.Channel).Add("text", m.Text).Add("blocks", m.Blocks is null ? null : new RawJson(m.Blocks)).Add("thread_ts", m.ThreadTs);
+        new SlackArgs().Add("channel", m.Channel).Add("text", m.Text).Add("blocks", m.Blocks is null ? null : new RawJson(m.Blocks)).Add("thread_ts", m.ThreadTs)
+            .Add("metadata", m.IdempotencyKey is null ? null : new RawJson(Metadata(m.IdempotencyKey)));
+
+    private static string Metadata(string key)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("event_type", MetadataEventType);
+            w.WriteStartObject("event_payload");
+            w.WriteString("key", key);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 }

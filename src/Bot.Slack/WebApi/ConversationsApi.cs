@@ -23,6 +23,15 @@ public interface IConversationsApi
 
     /// <summary>The message at <paramref name="ts"/> exactly, or null.</summary>
     Task<ConversationMessage?> Message(string channelId, string ts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The ts of a message we posted with this idempotency key among the channel's latest <paramref name="within"/>
+    /// messages (<c>conversations.history</c> with their metadata), or null.
+    /// </summary>
+    Task<string?> FindPosted(string channelId, string idempotencyKey, int within = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>The direct-message channel with a user (<c>conversations.open</c>), for reading its history.</summary>
+    Task<string> OpenDirect(string userId, CancellationToken cancellationToken = default);
 }
 
 internal sealed class ConversationsApi(ISlackApiClient client) : IConversationsApi
@@ -54,6 +63,27 @@ internal sealed class ConversationsApi(ISlackApiClient client) : IConversationsA
             ? null
             : new ConversationMessage(ts, message.TryGetProperty("user", out var u) ? u.GetString() : null, message.TryGetProperty("text", out var t) ? t.GetString() ?? "" : "");
     }
+
+    public async Task<string?> FindPosted(string channelId, string idempotencyKey, int within = 100, CancellationToken cancellationToken = default)
+    {
+        var root = await client.Get(
+            "conversations.history", new SlackArgs().Add("channel", channelId).Add("limit", within).Add("include_all_metadata", true), cancellationToken);
+        foreach (var message in root.GetProperty("messages").EnumerateArray())
+        {
+            if (message.TryGetProperty("metadata", out var metadata)
+                && metadata.TryGetProperty("event_type", out var type) && type.GetString() == ChatApi.MetadataEventType
+                && metadata.TryGetProperty("event_payload", out var payload) && payload.TryGetProperty("key", out var key)
+                && key.GetString() == idempotencyKey)
+            {
+                return message.GetProperty("ts").GetString();
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<string> OpenDirect(string userId, CancellationToken cancellationToken = default) =>
+        (await client.Post("conversations.open", new SlackArgs().Add("users", userId), cancellationToken)).GetProperty("channel").GetProperty("id").GetString()!;
 
     private static Conversation Read(JsonElement channel) => new(channel.GetProperty("id").GetString()!, channel.GetProperty("name").GetString() ?? "");
 }

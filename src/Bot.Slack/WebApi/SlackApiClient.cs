@@ -33,7 +33,8 @@ public interface ISlackApiClient
 /// The client core. Every call carries the bot token as a bearer header, waits for a slot of its method's rate tier,
 /// and goes through a Polly retry pipeline: HTTP 429 is retried after its Retry-After when that is short (else it
 /// surfaces, for the outbox to retry later), 5xx and refused connections a few times with backoff. A timeout is not
-/// retried here: Slack may have acted, and the durable outbox decides.
+/// retried here: Slack may have acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c>: the
+/// message may have been posted, and only the outbox's retry looks for it before posting again.
 /// </summary>
 public sealed class SlackApiClient : ISlackApiClient
 {
@@ -44,6 +45,10 @@ public sealed class SlackApiClient : ISlackApiClient
     private readonly SlackOptions _options;
     private readonly SlackMethodTiers _tiers;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retryRateLimits;
+
+    /// <summary>Methods that act again when called again: only a 429 (Slack did nothing) is retried in place.</summary>
+    private static readonly IReadOnlySet<string> NotIdempotent = new HashSet<string>(StringComparer.Ordinal) { "chat.postMessage" };
 
     public SlackApiClient(HttpClient http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
     {
@@ -61,6 +66,15 @@ public sealed class SlackApiClient : ISlackApiClient
                     .Handle<HttpRequestException>()
                     .HandleResult(r => (int)r.StatusCode >= 500 || (r.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(r) <= MaxInlineWait)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests } r ? RetryAfter(r) : null),
+            })
+            .Build();
+        _retryRateLimits = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 3,
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .HandleResult(r => r.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(r) <= MaxInlineWait),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RetryAfter(r) : null),
             })
             .Build();
         Chat = new ChatApi(this, pacer);
@@ -112,7 +126,7 @@ public sealed class SlackApiClient : ISlackApiClient
         }
 
         await _tiers.WaitAsync(method, cancellationToken);
-        using var response = await _retry.ExecuteAsync(
+        using var response = await (NotIdempotent.Contains(method) ? _retryRateLimits : _retry).ExecuteAsync(
             async ct =>
             {
                 using var request = build();

@@ -18,6 +18,7 @@ public sealed class SlackMethodTiers : IDisposable
         ["conversations.join"] = 50,
         ["conversations.info"] = 100,
         ["conversations.history"] = 50,
+        ["conversations.open"] = 50,
         ["pins.add"] = 50,
         ["users.info"] = 100,
         ["users.lookupByEmail"] = 100,

@@ -18,6 +18,7 @@ public static class SlackScopes
         ["conversations.join"] = "channels:join",
         ["conversations.info"] = "channels:read",
         ["conversations.history"] = "channels:history",
+        ["conversations.open"] = "im:write",
         ["pins.add"] = "pins:write",
         ["users.info"] = "users:read",
         ["users.lookupByEmail"] = "users:read.email",
@@ -28,9 +29,12 @@ public static class SlackScopes
     /// <summary>Scopes of what Slack sends us: the slash command and the reaction_added event.</summary>
     public static readonly IReadOnlyList<string> ForIncoming = ["commands", "reactions:read"];
 
+    /// <summary>Scopes a method needs beyond its own in some channels: conversations.history in a DM (a retried page).</summary>
+    public static readonly IReadOnlyList<string> ForDirectMessages = ["im:history"];
+
     /// <summary>The Events API events the bot subscribes to.</summary>
     public static readonly IReadOnlyList<string> BotEvents = ["reaction_added"];
 
     public static IReadOnlySet<string> All =>
-        ByMethod.Values.OfType<string>().Concat(ForIncoming).ToHashSet(StringComparer.Ordinal);
+        ByMethod.Values.OfType<string>().Concat(ForIncoming).Concat(ForDirectMessages).ToHashSet(StringComparer.Ordinal);
 }
