@@ -31,6 +31,8 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
                 }
                 catch (SlackApiException e) when (e.Error == "name_taken" && n < 50)
                 {
+                    // The name may be taken by the channel an earlier try of this job made before its answer was lost.
+                    channel = EffectContext.MayHaveRunBefore ? await OursAsync(candidate, cancellationToken) : null;
                 }
             }
 
@@ -72,6 +74,24 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
 
             return new ChatMessageRef(posted.Channel, posted.Ts);
         });
+
+    /// <summary>
+    /// The channel of this name if an earlier try of the running job made it: the bot made it, after the job was
+    /// enqueued (a minute's allowance for clocks), and it has no topic yet (the try set none, so it stopped right after
+    /// creating it). Any other channel of that name is someone else's, and the caller moves on to a suffix.
+    /// </summary>
+    private async Task<Conversation?> OursAsync(string name, CancellationToken cancellationToken)
+    {
+        if (EffectContext.Job is not { } job || await slack.Conversations.FindByName(name, cancellationToken) is not { } found)
+        {
+            return null;
+        }
+
+        _botUserId ??= (await slack.Auth.Test(cancellationToken)).UserId;
+        return found.Creator == _botUserId && found.Created + TimeSpan.FromMinutes(1) >= job.CreatedAt && string.IsNullOrEmpty(found.Topic) ? found : null;
+    }
+
+    private string? _botUserId;
 
     private async Task<PostMessageResponse?> FindPostedAsync(string channelId, string idempotencyKey, CancellationToken cancellationToken)
     {

@@ -21,7 +21,11 @@ public sealed class FakeSlack : IAsyncDisposable
     private static readonly Lazy<Dictionary<string, string[]>> Spec = new(LoadSpec);
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<(string Method, Func<HttpResponse, Task> Answer)> _failures = new();
-    private readonly HashSet<string> _channelNames = [];
+    /// <summary>The bot's own user id, as auth.test tells it.</summary>
+    public const string BotUserId = "U0BOT";
+
+    /// <summary>Channels by name: id, creator, created (Unix seconds), topic.</summary>
+    private readonly Dictionary<string, (string Id, string Creator, long Created, string Topic)> _channels = [];
     private int _sequence;
 
     private FakeSlack(WebApplication app) => _app = app;
@@ -94,7 +98,26 @@ public sealed class FakeSlack : IAsyncDisposable
         }
     }
 
-    public void TakeChannelName(string name) => _channelNames.Add(name);
+    /// <summary>A channel of that name exists, made by someone else (or by the bot, with a topic, for another incident).</summary>
+    public void TakeChannelName(string name, string creator = "U0SOMEONE", string topic = "")
+    {
+        lock (_channels)
+        {
+            _channels[name] = ($"C9{_channels.Count:D5}", creator, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), topic);
+        }
+    }
+
+    /// <summary>The channels made through conversations.create, by name.</summary>
+    public IReadOnlyList<string> ChannelsMadeByTheBot
+    {
+        get
+        {
+            lock (_channels)
+            {
+                return _channels.Where(c => c.Value.Creator == BotUserId).Select(c => c.Key).ToList();
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -183,15 +206,45 @@ public sealed class FakeSlack : IAsyncDisposable
         switch (method)
         {
             case "conversations.create":
-                lock (_channelNames)
+                lock (_channels)
                 {
-                    if (!_channelNames.Add(Arg("name")))
+                    if (_channels.ContainsKey(Arg("name")))
                     {
                         return new JsonObject { ["ok"] = false, ["error"] = "name_taken" };
                     }
+
+                    _channels[Arg("name")] = ($"C{n:D6}", BotUserId, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "");
                 }
 
                 return new JsonObject { ["ok"] = true, ["channel"] = new JsonObject { ["id"] = $"C{n:D6}", ["name"] = Arg("name") } };
+            case "conversations.setTopic":
+                lock (_channels)
+                {
+                    foreach (var (name, c) in _channels.Where(c => c.Value.Id == Arg("channel")).ToList())
+                    {
+                        _channels[name] = c with { Topic = Arg("topic") };
+                    }
+                }
+
+                return new JsonObject { ["ok"] = true };
+            case "conversations.list":
+                lock (_channels)
+                {
+                    var list = new JsonArray();
+                    foreach (var (name, c) in _channels)
+                    {
+                        list.Add(new JsonObject
+                        {
+                            ["id"] = c.Id, ["name"] = name, ["creator"] = c.Creator, ["created"] = c.Created,
+                            ["topic"] = new JsonObject { ["value"] = c.Topic },
+                        });
+                    }
+
+                    return new JsonObject { ["ok"] = true, ["channels"] = list, ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } };
+                }
+
+            case "auth.test":
+                return new JsonObject { ["ok"] = true, ["user_id"] = BotUserId, ["team_id"] = "T0TEAM" };
             case "chat.postMessage":
             {
                 // As Slack: a message to a user goes to the direct-message channel with them.

@@ -62,7 +62,7 @@ public class SlackWebApiTests
         Assert.Contains("no_such_subteam", e.Message);
     }
 
-    private static EffectJob Try(string key, int attempts) => new(key, EffectKinds.PostText, "INC-1", "{}", DateTimeOffset.UtcNow) { Attempts = attempts };
+    private static EffectJob Try(string key, int attempts) => new(key, EffectKinds.PostText, "INC-1", "{}", DateTimeOffset.UtcNow) { Attempts = attempts, CreatedAt = DateTimeOffset.UtcNow.AddSeconds(-5) };
 
     [Fact]
     public async Task Post_WhoseAnswerWasLost_IsFoundByTheRetry_NotPostedTwice()
@@ -81,6 +81,52 @@ public class SlackWebApiTests
         Assert.Single(fake.CallsTo("chat.postMessage"));
         Assert.Equal(fake.Posted.Single().Ts, posted.MessageId);
         Assert.Equal("true", fake.CallsTo("conversations.history").Single().Args["include_all_metadata"]!.ToString().ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Channel_WhoseCreationAnswerWasLost_IsAdoptedByTheRetry_NotMadeTwice()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.FailAfterDoing("conversations.create", 500); // Slack made it; we never heard
+
+        EffectContext.Enter(Try("INC-1:chat.open_channel", attempts: 0));
+        await Assert.ThrowsAsync<HttpRequestException>(() => chat.CreateChannelAsync("inc-20261125-ddos", "SEV1 | triggered", "INC-1:chat.open_channel", CancellationToken.None));
+        EffectContext.Enter(Try("INC-1:chat.open_channel", attempts: 1));
+        var channel = await chat.CreateChannelAsync("inc-20261125-ddos", "SEV1 | triggered", "INC-1:chat.open_channel", CancellationToken.None);
+
+        Assert.Equal("inc-20261125-ddos", channel.Name);
+        Assert.Equal(["inc-20261125-ddos"], fake.ChannelsMadeByTheBot); // no inc-20261125-ddos-2
+        Assert.Equal(channel.Id, fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString());
+    }
+
+    [Theory]
+    [InlineData("U0SOMEONE", "")] // someone else's channel
+    [InlineData(FakeSlack.BotUserId, "SEV2 | triggered | INC-7: another")] // the bot's, for another incident: it has a topic
+    public async Task Channel_NameTakenByAChannelNotOurs_OnARetry_GetsASuffix(string creator, string topic)
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.TakeChannelName("inc-20261125-ddos", creator, topic);
+
+        EffectContext.Enter(Try("INC-1:chat.open_channel", attempts: 1));
+        var channel = await chat.CreateChannelAsync("inc-20261125-ddos", "SEV1 | triggered", "INC-1:chat.open_channel", CancellationToken.None);
+
+        Assert.Equal("inc-20261125-ddos-2", channel.Name);
+    }
+
+    [Fact]
+    public async Task Channel_NameTaken_OnAFirstTry_GetsASuffix_WithoutLooking()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.TakeChannelName("inc-20261125-ddos", FakeSlack.BotUserId);
+
+        EffectContext.Enter(Try("INC-1:chat.open_channel", attempts: 0));
+        var channel = await chat.CreateChannelAsync("inc-20261125-ddos", "SEV1 | triggered", "INC-1:chat.open_channel", CancellationToken.None);
+
+        Assert.Equal("inc-20261125-ddos-2", channel.Name);
+        Assert.Empty(fake.CallsTo("conversations.list"));
     }
 
     [Fact]

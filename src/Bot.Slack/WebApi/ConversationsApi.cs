@@ -2,7 +2,17 @@ using System.Text.Json;
 
 namespace Bot.Slack.WebApi;
 
-public sealed record Conversation(string Id, string Name);
+public sealed record Conversation(string Id, string Name)
+{
+    /// <summary>Who made the channel (a user id), when known.</summary>
+    public string? Creator { get; init; }
+
+    /// <summary>When the channel was made, when known (Slack counts whole seconds).</summary>
+    public DateTimeOffset? Created { get; init; }
+
+    /// <summary>The channel's topic, when known.</summary>
+    public string? Topic { get; init; }
+}
 
 public sealed record ConversationMessage(string Ts, string? User, string Text);
 
@@ -29,6 +39,9 @@ public interface IConversationsApi
     /// messages (<c>conversations.history</c> with their metadata), or null.
     /// </summary>
     Task<string?> FindPosted(string channelId, string idempotencyKey, int within = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>The public, unarchived channel with this name (<c>conversations.list</c>, page by page), or null.</summary>
+    Task<Conversation?> FindByName(string name, CancellationToken cancellationToken = default);
 
     /// <summary>The direct-message channel with a user (<c>conversations.open</c>), for reading its history.</summary>
     Task<string> OpenDirect(string userId, CancellationToken cancellationToken = default);
@@ -82,8 +95,37 @@ internal sealed class ConversationsApi(ISlackApiClient client) : IConversationsA
         return null;
     }
 
+    public async Task<Conversation?> FindByName(string name, CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var root = await client.Get(
+                "conversations.list",
+                new SlackArgs().Add("types", "public_channel").Add("exclude_archived", true).Add("limit", 1000).Add("cursor", cursor),
+                cancellationToken);
+            foreach (var channel in root.GetProperty("channels").EnumerateArray())
+            {
+                if (channel.TryGetProperty("name", out var n) && n.GetString() == name)
+                {
+                    return Read(channel);
+                }
+            }
+
+            cursor = root.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+        }
+        while (!string.IsNullOrEmpty(cursor));
+
+        return null;
+    }
+
     public async Task<string> OpenDirect(string userId, CancellationToken cancellationToken = default) =>
         (await client.Post("conversations.open", new SlackArgs().Add("users", userId), cancellationToken)).GetProperty("channel").GetProperty("id").GetString()!;
 
-    private static Conversation Read(JsonElement channel) => new(channel.GetProperty("id").GetString()!, channel.GetProperty("name").GetString() ?? "");
+    private static Conversation Read(JsonElement channel) => new(channel.GetProperty("id").GetString()!, channel.GetProperty("name").GetString() ?? "")
+    {
+        Creator = channel.TryGetProperty("creator", out var creator) ? creator.GetString() : null,
+        Created = channel.TryGetProperty("created", out var created) && created.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null,
+        Topic = channel.TryGetProperty("topic", out var topic) && topic.ValueKind == JsonValueKind.Object && topic.TryGetProperty("value", out var value) ? value.GetString() : null,
+    };
 }

@@ -55,6 +55,24 @@ internal sealed class UserGroupUsersApi(ISlackApiClient client) : IUserGroupUser
             .GetProperty("users").EnumerateArray().Select(u => u.GetString()!).ToList();
 }
 
+/// <summary>Who the token belongs to (<c>auth.test</c>).</summary>
+public sealed record AuthIdentity(string UserId, string TeamId);
+
+/// <summary><c>auth.*</c> methods.</summary>
+public interface IAuthApi
+{
+    Task<AuthIdentity> Test(CancellationToken cancellationToken = default);
+}
+
+internal sealed class AuthApi(ISlackApiClient client) : IAuthApi
+{
+    public async Task<AuthIdentity> Test(CancellationToken cancellationToken = default)
+    {
+        var root = await client.Post("auth.test", new SlackArgs(), cancellationToken);
+        return new AuthIdentity(root.GetProperty("user_id").GetString()!, root.TryGetProperty("team_id", out var team) ? team.GetString() ?? "" : "");
+    }
+}
+
 /// <summary><c>views.*</c> methods.</summary>
 public interface IViewsApi
 {

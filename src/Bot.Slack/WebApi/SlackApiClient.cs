@@ -22,6 +22,8 @@ public interface ISlackApiClient
 
     IViewsApi Views { get; }
 
+    IAuthApi Auth { get; }
+
     /// <summary>Calls a write method with a JSON body; returns the answer's root. Throws <see cref="SlackApiException"/>.</summary>
     Task<JsonElement> Post(string method, SlackArgs args, CancellationToken cancellationToken = default);
 
@@ -33,8 +35,9 @@ public interface ISlackApiClient
 /// The client core. Every call carries the bot token as a bearer header, waits for a slot of its method's rate tier,
 /// and goes through a Polly retry pipeline: HTTP 429 is retried after its Retry-After when that is short (else it
 /// surfaces, for the outbox to retry later), 5xx and refused connections a few times with backoff. A timeout is not
-/// retried here: Slack may have acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c>: the
-/// message may have been posted, and only the outbox's retry looks for it before posting again.
+/// retried here: Slack may have acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c> or
+/// <c>conversations.create</c>: the message or channel may have been made, and only the outbox's retry looks for it
+/// before making it again.
 /// </summary>
 public sealed class SlackApiClient : ISlackApiClient
 {
@@ -48,7 +51,7 @@ public sealed class SlackApiClient : ISlackApiClient
     private readonly ResiliencePipeline<HttpResponseMessage> _retryRateLimits;
 
     /// <summary>Methods that act again when called again: only a 429 (Slack did nothing) is retried in place.</summary>
-    private static readonly IReadOnlySet<string> NotIdempotent = new HashSet<string>(StringComparer.Ordinal) { "chat.postMessage" };
+    private static readonly IReadOnlySet<string> NotIdempotent = new HashSet<string>(StringComparer.Ordinal) { "chat.postMessage", "conversations.create" };
 
     public SlackApiClient(HttpClient http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
     {
@@ -83,6 +86,7 @@ public sealed class SlackApiClient : ISlackApiClient
         Users = new UsersApi(this);
         UserGroupUsers = new UserGroupUsersApi(this);
         Views = new ViewsApi(this);
+        Auth = new AuthApi(this);
     }
 
     public IChatApi Chat { get; }
@@ -96,6 +100,8 @@ public sealed class SlackApiClient : ISlackApiClient
     public IUserGroupUsersApi UserGroupUsers { get; }
 
     public IViewsApi Views { get; }
+
+    public IAuthApi Auth { get; }
 
     public Task<JsonElement> Post(string method, SlackArgs args, CancellationToken cancellationToken = default) =>
         CallAsync(method, () => new HttpRequestMessage(HttpMethod.Post, method) { Content = Json(args) }, cancellationToken);

@@ -19,6 +19,8 @@ public sealed class SlackMethodTiers : IDisposable
         ["conversations.info"] = 100,
         ["conversations.history"] = 50,
         ["conversations.open"] = 50,
+        ["conversations.list"] = 20,
+        ["auth.test"] = 100,
         ["pins.add"] = 50,
         ["users.info"] = 100,
         ["users.lookupByEmail"] = 100,

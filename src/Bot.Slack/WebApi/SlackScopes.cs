@@ -19,6 +19,8 @@ public static class SlackScopes
         ["conversations.info"] = "channels:read",
         ["conversations.history"] = "channels:history",
         ["conversations.open"] = "im:write",
+        ["conversations.list"] = "channels:read",
+        ["auth.test"] = null, // any token may ask who it is
         ["pins.add"] = "pins:write",
         ["users.info"] = "users:read",
         ["users.lookupByEmail"] = "users:read.email",
