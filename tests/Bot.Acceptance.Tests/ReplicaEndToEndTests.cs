@@ -31,8 +31,8 @@ public sealed class ReplicaEndToEndTests
             "--Outbox:PollInterval=00:00:00.200",
             "--Outbox:JobTimeout=00:00:02", // a dead replica's jobs are taken over 4 s (two timeouts) after its claim
         ];
-        await using var a = await BotProcess.StartAsync(null, settings);
-        await using var b = await BotProcess.StartAsync(null, settings);
+        await using var a = await BotProcess.StartAsync(settings);
+        await using var b = await BotProcess.StartAsync(settings);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         // Webhooks of each group carry the group's first alert again and one new alert each, as Alertmanager's
@@ -110,8 +110,8 @@ public sealed class ReplicaEndToEndTests
             $"--Webhooks:Sources:alertmanager:Token={Token}",
             "--Outbox:PollInterval=00:00:00.200",
         ];
-        await using var a = await BotProcess.StartAsync(null, settings);
-        await using var b = await BotProcess.StartAsync(null, settings);
+        await using var a = await BotProcess.StartAsync(settings);
+        await using var b = await BotProcess.StartAsync(settings);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         // Every webhook is answered (stored) by a; then a is told to stop while its outbox is busy with their messages.

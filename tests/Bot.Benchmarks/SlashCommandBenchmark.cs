@@ -48,9 +48,13 @@ internal static class SlashCommandBenchmark
             var start = Stopwatch.GetTimestamp();
             using var response = await http.SendAsync(request);
             latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (!response.IsSuccessStatusCode || !(await response.Content.ReadAsStringAsync()).Contains("benchmark note", StringComparison.Ordinal))
+            var answer = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode || !answer.Contains("benchmark note", StringComparison.Ordinal))
             {
-                failures++;
+                if (failures++ == 0)
+                {
+                    Console.WriteLine($"first failed command: HTTP {(int)response.StatusCode}: {answer}");
+                }
             }
 
             var next = TimeSpan.FromMilliseconds(50 * (i + 1)) - watch.Elapsed;

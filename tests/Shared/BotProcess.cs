@@ -31,13 +31,17 @@ public sealed class BotProcess : IAsyncDisposable
 
     public double MemoryMiB => ReadStatus("VmRSS:") / 1024.0;
 
-    public static Task<BotProcess> StartAsync(params string[] settings) => StartAsync(null, settings);
-
-    /// <param name="folder">The working directory (data/ goes there); a new temporary one when null.</param>
+    /// <summary>Starts the bot in a new temporary working directory.</summary>
     /// <param name="settings">Command-line settings, <c>--Key=value</c>.</param>
-    public static async Task<BotProcess> StartAsync(string? folder, params string[] settings)
+    public static Task<BotProcess> StartAsync(params string[] settings) =>
+        StartInAsync(Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings);
+
+    /// <summary>
+    /// Starts the bot in <paramref name="folder"/> (its working directory: data/ goes there). A name of its own, so that
+    /// a single setting passed to <see cref="StartAsync"/> is never taken for a folder.
+    /// </summary>
+    public static async Task<BotProcess> StartInAsync(string folder, params string[] settings)
     {
-        folder ??= Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
