@@ -18,6 +18,8 @@ public static class SlackServices
         services.AddSingleton<IValidateOptions<SlackOptions>, SlackOptionsValidator>();
         services.AddSingleton<ISlashCommandHandler, IncidentSlashCommandHandler>();
         services.AddSingleton<IBlockActionHandler, IncidentButtonHandler>();
+        services.AddSingleton<DeclareModalHandler>();
+        services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<DeclareModalHandler>());
         services.AddHttpClient<ISlackResponder, SlackResponder>(c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<SlackMethodTiers>();
         services.AddSingleton<ChannelPacer>();

@@ -243,6 +243,8 @@ public sealed class FakeSlack : IAsyncDisposable
                     return new JsonObject { ["ok"] = true, ["channels"] = list, ["response_metadata"] = new JsonObject { ["next_cursor"] = "" } };
                 }
 
+            case "views.open":
+                return new JsonObject { ["ok"] = true, ["view"] = new JsonObject { ["id"] = $"V{n:D6}" } };
             case "auth.test":
                 return new JsonObject { ["ok"] = true, ["user_id"] = BotUserId, ["team_id"] = "T0TEAM" };
             case "chat.postMessage":

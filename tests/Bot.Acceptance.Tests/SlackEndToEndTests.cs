@@ -60,6 +60,102 @@ public class SlackEndToEndTests
         Assert.Equal(name, details.GetProperty("incident").GetProperty("channel").GetString());
     }
 
+    private static readonly Dictionary<string, string?> NetworkTeam = new()
+    {
+        ["Teams:network:Members:0:Id"] = "U0BOB",
+        ["Teams:network:Members:0:Name"] = "bob",
+        ["Teams:network:Rotation:Members:0"] = "U0BOB",
+        ["Teams:network:Rotation:ShiftLength"] = "1w",
+        ["Teams:network:Rotation:Start"] = "2023-07-31",
+        ["Teams:network:Rotation:TimeZone"] = "UTC",
+    };
+
+    private static Task<HttpResponseMessage> SignedAsync(BotServer bot, string path, string body)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+        request.Headers.Add(SlackSignature.TimestampHeader, ts);
+        request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+        return bot.Client.SendAsync(request);
+    }
+
+    private static string Submission(string user, string title, string severity, string? team)
+    {
+        static System.Text.Json.Nodes.JsonObject Select(string? value) => new()
+        {
+            ["value"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["type"] = "static_select",
+                ["selected_option"] = value is null ? null : new System.Text.Json.Nodes.JsonObject { ["value"] = value },
+            },
+        };
+        var payload = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "view_submission",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = user, ["name"] = user.ToLowerInvariant() },
+            ["view"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = "V1",
+                ["callback_id"] = "incident_declare",
+                ["private_metadata"] = "C-GENERAL",
+                ["state"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["values"] = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["title"] = new System.Text.Json.Nodes.JsonObject { ["value"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "plain_text_input", ["value"] = title } },
+                        ["severity"] = Select(severity),
+                        ["team"] = Select(team),
+                    },
+                },
+            },
+        };
+        return "payload=" + Uri.EscapeDataString(payload.ToJsonString());
+    }
+
+    [Fact]
+    public async Task DeclareWithNothingElse_OpensTheForm_WhoseSubmissionDeclaresAndPages()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake, NetworkTeam);
+
+        var opened = await SignedAsync(bot, "/slack/commands", "command=%2Fincident&text=declare&user_id=U1&user_name=alice&channel_id=C-GENERAL&team_id=T1&trigger_id=13345224609.738474920.8088930838d88f008e0");
+        Assert.Contains("Fill in the form", await opened.Content.ReadAsStringAsync());
+        var call = Assert.Single(fake.CallsTo("views.open"));
+        Assert.Equal("13345224609.738474920.8088930838d88f008e0", call.Args["trigger_id"]!.ToString());
+        var view = call.Args["view"]!;
+        Assert.Equal("incident_declare", view["callback_id"]!.ToString());
+        Assert.Equal("C-GENERAL", view["private_metadata"]!.ToString());
+        Assert.Contains("\"value\":\"network\"", view.ToJsonString());
+
+        var submitted = await SignedAsync(bot, "/slack/interactions", Submission("U1", "Checkout errors above 5%", "SEV2", "network"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, submitted.StatusCode);
+        Assert.Equal("", await submitted.Content.ReadAsStringAsync()); // the modal closes
+        var incident = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident");
+        Assert.Equal("Checkout errors above 5%", incident.GetProperty("title").GetString());
+        Assert.Equal("SEV2", incident.GetProperty("severity").GetString());
+        var confirmed = Assert.Single(fake.CallsTo("chat.postEphemeral"));
+        Assert.Equal("C-GENERAL", confirmed.Args["channel"]!.ToString());
+        Assert.Contains("Declared INC-1", confirmed.Args["text"]!.ToString());
+        await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Any(c => c.Args["channel"]!.ToString() == "U0BOB"), "bob paged by DM");
+    }
+
+    [Theory]
+    [InlineData("U1", "  ", "title", "Say what is happening.")]
+    [InlineData("U2", "Checkout errors", "title", "Only responders may declare")]
+    public async Task DeclareForm_ARefusedSubmission_StaysOpenSayingWhy_AndDeclaresNothing(string user, string title, string block, string why)
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake, new Dictionary<string, string?>(NetworkTeam) { ["Incidents:Responders:0"] = "U1" });
+
+        var submitted = await SignedAsync(bot, "/slack/interactions", Submission(user, title, "SEV1", null));
+
+        var answer = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("errors", answer.GetProperty("response_action").GetString());
+        Assert.StartsWith(why, answer.GetProperty("errors").GetProperty(block).GetString());
+        Assert.Equal(0, (await bot.GetJsonAsync("/api/incidents")).GetArrayLength());
+    }
+
     [Fact]
     public async Task SlashCommand_UpdatesThePinnedSummaryAndTopicInPlace()
     {

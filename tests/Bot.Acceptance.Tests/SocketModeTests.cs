@@ -56,6 +56,45 @@ public class SocketModeTests
     }
 
     [Fact]
+    public async Task DeclareFormSubmission_IsAnsweredInTheAck_ErrorsKeepTheFormOpen()
+    {
+        await using var slack = await FakeSocketSlack.StartAsync();
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Slack:AppToken"] = AppToken,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
+        });
+        var connection = await slack.NextConnectionAsync();
+        object Submission(string envelope, string title) => new
+        {
+            envelope_id = envelope,
+            type = "interactive",
+            accepts_response_payload = true,
+            payload = new
+            {
+                type = "view_submission",
+                user = new { id = "U1", name = "alice" },
+                view = new
+                {
+                    callback_id = "incident_declare",
+                    private_metadata = "",
+                    state = new { values = new { title = new { value = new { type = "plain_text_input", value = title } } } },
+                },
+            },
+        };
+
+        await connection.SendAsync(Submission("e1", ""));
+        var refused = await connection.ReceiveAsync();
+        Assert.Equal("e1", refused.GetProperty("envelope_id").GetString());
+        Assert.Equal("Say what is happening.", refused.GetProperty("payload").GetProperty("errors").GetProperty("title").GetString());
+
+        await connection.SendAsync(Submission("e2", "Payments down"));
+        var done = await connection.ReceiveAsync();
+        Assert.False(done.TryGetProperty("payload", out _)); // a bare ack closes the form
+        Assert.Equal("Payments down", (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task WrongAppToken_IsRetriedWithoutCrashingTheBot()
     {
         await using var slack = await FakeSocketSlack.StartAsync(acceptToken: "xapp-1-other");

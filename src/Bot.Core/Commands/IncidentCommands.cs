@@ -21,39 +21,21 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
     /// <summary>Commands that stay allowed once the incident is resolved: the postmortem is written afterwards.</summary>
     private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline", "postmortem", "task", "tasks"];
 
-    public async Task<CommandReply> ExecuteAsync(string text, CommandContext context, CancellationToken cancellationToken = default)
+    /// <summary>Runs what was typed after the command name.</summary>
+    public Task<CommandReply> ExecuteAsync(string text, CommandContext context, CancellationToken cancellationToken = default) =>
+        GuardedAsync(() => RunAsync(CommandParser.Parse(text, time.GetUtcNow(), rules.CommandName), context, cancellationToken));
+
+    /// <summary>
+    /// Runs a command built by a form (Slack's declare modal) instead of typed: the same checks and the same unit of work.
+    /// </summary>
+    public Task<CommandReply> ExecuteAsync(IncidentCommand command, CommandContext context, CancellationToken cancellationToken = default) =>
+        GuardedAsync(() => RunAsync(command, context, cancellationToken));
+
+    private static async Task<CommandReply> GuardedAsync(Func<Task<CommandReply>> run)
     {
-        var command = rules.CommandName;
         try
         {
-            var parsed = CommandParser.Parse(text, time.GetUtcNow(), command);
-            var spec = CommandCatalog.Find(parsed.Name)!;
-            if (spec.InIncidentChannel && context.IncidentNumber is null)
-            {
-                throw new CommandException($"{command} {parsed.Name} works in an incident's channel. {command} list shows the open incidents.");
-            }
-
-            if (ResponderOnly.Contains(parsed.Name) && !rules.IsResponder(context.User.Id, context.UserGroups))
-            {
-                throw new CommandException(
-                    $"Only responders may {(parsed.Name == "sev" ? "change the severity" : parsed.Name)} (setting Incidents:Responders). Ask one of them, or add a note.",
-                    CommandOutcome.Forbidden);
-            }
-
-            return parsed.Name switch
-            {
-                "help" => new CommandReply(CommandOutcome.Done, CommandCatalog.Help(command)),
-                "list" => await ListAsync(cancellationToken),
-                "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
-                "declare" => await store.WriteInteractiveAsync(s => Declare(s, parsed, context), cancellationToken),
-                "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
-                "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
-                "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
-                "oncall" => WhoIsOnCall(parsed.Team),
-                "page" => await store.WriteInteractiveAsync(s => PageTeam(s, parsed, context), cancellationToken),
-                "escalate" => await store.WriteInteractiveAsync(s => EscalateNow(s, context), cancellationToken),
-                _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
-            };
+            return await run();
         }
         catch (CommandException e)
         {
@@ -67,6 +49,38 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         {
             return new CommandReply(CommandOutcome.Invalid, e.Message);
         }
+    }
+
+    private async Task<CommandReply> RunAsync(IncidentCommand parsed, CommandContext context, CancellationToken cancellationToken)
+    {
+        var command = rules.CommandName;
+        var spec = CommandCatalog.Find(parsed.Name) ?? throw new CommandException($"Unknown command '{parsed.Name}'.");
+        if (spec.InIncidentChannel && context.IncidentNumber is null)
+        {
+            throw new CommandException($"{command} {parsed.Name} works in an incident's channel. {command} list shows the open incidents.");
+        }
+
+        if (ResponderOnly.Contains(parsed.Name) && !rules.IsResponder(context.User.Id, context.UserGroups))
+        {
+            throw new CommandException(
+                $"Only responders may {(parsed.Name == "sev" ? "change the severity" : parsed.Name)} (setting Incidents:Responders). Ask one of them, or add a note.",
+                CommandOutcome.Forbidden);
+        }
+
+        return parsed.Name switch
+        {
+            "help" => new CommandReply(CommandOutcome.Done, CommandCatalog.Help(command)),
+            "list" => await ListAsync(cancellationToken),
+            "timeline" => await TimelineAsync(context.IncidentNumber!.Value, cancellationToken),
+            "declare" => await store.WriteInteractiveAsync(s => Declare(s, parsed, context), cancellationToken),
+            "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
+            "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
+            "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
+            "oncall" => WhoIsOnCall(parsed.Team),
+            "page" => await store.WriteInteractiveAsync(s => PageTeam(s, parsed, context), cancellationToken),
+            "escalate" => await store.WriteInteractiveAsync(s => EscalateNow(s, context), cancellationToken),
+            _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
+        };
     }
 
     private CommandReply Declare(IIncidentSession s, IncidentCommand command, CommandContext context)

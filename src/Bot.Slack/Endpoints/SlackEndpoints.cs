@@ -69,6 +69,12 @@ public static class SlackEndpoints
         }
 
         using var doc = JsonDocument.Parse(payload);
+        if (SlackInbound.Text(doc.RootElement, "type") == "view_submission")
+        {
+            // Slack waits for this answer: empty closes the modal, response_action: errors shows what to fix.
+            return await inbound.ViewSubmissionAsync(doc.RootElement) is { } answer ? Results.Text(answer, "application/json") : Results.Ok();
+        }
+
         inbound.Interaction(doc.RootElement);
         return Results.Ok();
     }

@@ -7,10 +7,16 @@ namespace Bot.Slack.Handlers;
 /// <c>/incident ...</c> typed in Slack: the channel decides the incident, the Slack user is the author. Answers go to
 /// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
 /// </summary>
-public sealed class IncidentSlashCommandHandler(IncidentCommands commands, IIncidentStore store, ResponderGroups groups, SlackPeople people) : ISlashCommandHandler
+public sealed class IncidentSlashCommandHandler(
+    IncidentCommands commands, IIncidentStore store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm) : ISlashCommandHandler
 {
     public async Task<SlashCommandResponse> Handle(SlashCommand command)
     {
+        if (await declareForm.TryOpenAsync(command))
+        {
+            return new SlashCommandResponse { Text = "Fill in the form to declare an incident." };
+        }
+
         var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);
         var user = await people.ActorAsync(command.UserId, command.UserName);
         var reply = await commands.ExecuteAsync(command.Text, new CommandContext(user, incident?.Number, await groups.GroupsOfAsync(command.UserId)));

@@ -8,9 +8,52 @@ namespace Bot.Slack.Handlers;
 /// and events are handed to their handlers in the background, so the sender is acknowledged at once.
 /// </summary>
 public sealed class SlackInbound(
-    ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IEventHandler<ReactionAdded>> reactions, ILogger<SlackInbound> log)
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IEventHandler<ReactionAdded>> reactions, IViewSubmissionHandler views,
+    ILogger<SlackInbound> log)
 {
     public Task<SlashCommandResponse> CommandAsync(SlashCommand command) => commands.Handle(command);
+
+    /// <summary>
+    /// A modal's submission, answered in place (Slack waits for it): null closes the modal, else the JSON to send back
+    /// (<c>response_action: errors</c>). Null too for any other interaction.
+    /// </summary>
+    public async Task<string?> ViewSubmissionAsync(JsonElement root)
+    {
+        if (Text(root, "type") != "view_submission" || !root.TryGetProperty("view", out var view))
+        {
+            return null;
+        }
+
+        var answer = await views.Handle(new ViewSubmission
+        {
+            UserId = Text(root, "user", "id") ?? "",
+            UserName = Text(root, "user", "name") ?? Text(root, "user", "username") ?? "",
+            CallbackId = Text(view, "callback_id") ?? "",
+            PrivateMetadata = Text(view, "private_metadata") ?? "",
+            View = view,
+        });
+        if (answer is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("response_action", "errors");
+            w.WriteStartObject("errors");
+            foreach (var (block, message) in answer.Errors)
+            {
+                w.WriteString(block, message.Length > 150 ? message[..147] + "..." : message);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     /// <summary>Starts the handlers of an interaction payload (block_actions); other types are ignored for now.</summary>
     public void Interaction(JsonElement root)

@@ -135,6 +135,9 @@ public sealed class SocketModeClient(
                 }
 
                 break;
+            case "interactive" when SlackInbound.Text(payload, "type") == "view_submission":
+                answer = await inbound.ViewSubmissionAsync(payload); // in the ack, as over HTTP
+                break;
             case "interactive":
                 inbound.Interaction(payload);
                 break;
