@@ -57,6 +57,43 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task TheDatabaseCrashesAndComesBack_WritesAndReadsFailMeanwhile_ThenWorkAtOnce()
+    {
+        var server = PostgresServer.Start(durable: true); // a server of its own, to crash: durable, as in production
+        try
+        {
+            await using var store = PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema() }, TimeProvider.System, NullLogger.Instance);
+            var intake = new Core.Incidents.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+            Task Ingest(string group) => store.WriteAsync(s => intake.Ingest(s, Batch(group, Firing("a1", T0))));
+            await Ingest("g1");
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => Ingest($"warm-{i}")))); // every writer connected
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.ListIncidentsAsync(new IncidentQuery(null, false, 10)))); // pooled reads
+
+            server.Crash();
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => Ingest("g2")); // a 503: the sender retries
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CheckAsync());
+
+            server.StartAgain();
+
+            // Back at once: not one failure more for each connection the crash left dead (16 writers, the read pool).
+            for (var i = 0; i < 20; i++)
+            {
+                await Ingest($"after-{i}");
+                await store.ListIncidentsAsync(new IncidentQuery(null, false, 10));
+            }
+
+            await store.CheckAsync();
+            Assert.Equal(1 + 64 + 20, (await store.ListIncidentsAsync(new IncidentQuery(null, false, 500))).Count); // nothing acknowledged was lost
+        }
+        finally
+        {
+            server.Crash();
+        }
+    }
+
+    [Fact]
     public async Task ADatabaseNewerThanTheBot_StopsIt_SayingSo()
     {
         var connectionString = PostgresServer.Shared.CreateSchema();

@@ -17,12 +17,16 @@ public sealed class PostgresServer
 {
     private static readonly Lazy<PostgresServer> Instance = new(() => Start(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private readonly Process? _process;
+    private readonly Func<Process>? _launch;
+    private readonly Func<string>? _output;
+    private Process? _process;
 
-    private PostgresServer(string connectionString, Process? process)
+    private PostgresServer(string connectionString, Func<Process>? launch, Func<string>? output)
     {
         ConnectionString = connectionString;
-        _process = process;
+        _launch = launch;
+        _output = output;
+        _process = launch?.Invoke();
     }
 
     public static PostgresServer Shared => Instance.Value;
@@ -61,9 +65,9 @@ public sealed class PostgresServer
     {
         if (Environment.GetEnvironmentVariable("BOT_TEST_POSTGRES") is { Length: > 0 } given)
         {
-            var server = new PostgresServer(given, null);
-            WaitUntilReady(server.ConnectionString, TimeSpan.FromSeconds(10), () => "");
-            return server;
+            var external = new PostgresServer(given, null, null);
+            WaitUntilReady(external.ConnectionString, TimeSpan.FromSeconds(10), () => "");
+            return external;
         }
 
         var bin = Directory.Exists("/usr/lib/postgresql")
@@ -103,12 +107,23 @@ public sealed class PostgresServer
         }
 
         var output = new StringBuilder();
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(process, folder);
+        Process Launch()
+        {
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
+        }
+
+        string Output()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
 
         var connectionString = new NpgsqlConnectionStringBuilder
         {
@@ -119,8 +134,27 @@ public sealed class PostgresServer
             Pooling = true,
             MaxPoolSize = 50,
         }.ConnectionString;
-        WaitUntilReady(connectionString, TimeSpan.FromSeconds(30), () => { lock (output) { return output.ToString(); } });
-        return new PostgresServer(connectionString, process);
+        var server = new PostgresServer(connectionString, Launch, Output);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(folder);
+        WaitUntilReady(connectionString, TimeSpan.FromSeconds(30), Output);
+        return server;
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crash or a failover ends it: every connection breaks.</summary>
+    public void Crash()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>Starts the server again after <see cref="Crash"/>, on the same port and data (it recovers its log).</summary>
+    public void StartAgain()
+    {
+        _process = (_launch ?? throw new InvalidOperationException("This server was not started by the tests."))();
+        WaitUntilReady(ConnectionString, TimeSpan.FromSeconds(30), _output!);
     }
 
     private static string[] AsPostgres(bool asRoot, string program) =>
@@ -133,8 +167,11 @@ public sealed class PostgresServer
         {
             try
             {
-                using var connection = new NpgsqlConnection(connectionString);
+                // A connection of its own and a query: a pooled connection opens without asking the server anything.
+                using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
                 connection.Open();
+                using var probe = new NpgsqlCommand("SELECT 1", connection);
+                probe.ExecuteScalar();
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or SocketException && DateTime.UtcNow < until)
@@ -148,12 +185,11 @@ public sealed class PostgresServer
         }
     }
 
-    private static void Stop(Process process, string folder)
+    private void Stop(string folder)
     {
         try
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
+            Crash();
             Directory.Delete(folder, recursive: true);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)

@@ -71,6 +71,9 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
 
     private protected override DbConnection OpenWriterConnection() => _dataSource.OpenConnection();
 
+    /// <summary>Idle pooled connections are dead after a server restart or failover: Npgsql hands them out unchecked.</summary>
+    private protected override void ConnectionsLost() => _dataSource.Clear();
+
     private protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 }

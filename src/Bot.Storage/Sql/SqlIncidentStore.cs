@@ -26,6 +26,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>();
     private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
+    private int _generation;
 
     private protected SqlIncidentStore(StorageOptions options, TimeProvider time, ILogger log)
     {
@@ -123,6 +124,21 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>An open connection for one read.</summary>
     private protected abstract ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A connection failed (the server went away, a failover): every other idle connection is likely dead too. Writers
+    /// reconnect before their next batch; an engine with a pool empties it here. So one failure is seen, not one per
+    /// connection.
+    /// </summary>
+    private protected virtual void ConnectionsLost()
+    {
+    }
+
+    private void OnConnectionFailure()
+    {
+        Interlocked.Increment(ref _generation);
+        ConnectionsLost();
+    }
+
     /// <summary>Called by the writer between batches (SQLite rewinds its log here).</summary>
     private protected virtual void AfterBatch(DbConnection connection)
     {
@@ -199,6 +215,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
         catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException or IOException)
         {
+            OnConnectionFailure();
             throw new StoreUnavailableException($"The store could not be read: {e.Message}", e);
         }
     }
@@ -292,6 +309,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             {
                 Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
                 writer.Drop(); // a new connection for the next batch: this one may be broken
+                OnConnectionFailure();
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)
                 {
@@ -306,6 +324,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>Runs and commits the batch; true when it added outbox jobs. Throws when nothing of it was kept.</summary>
     private bool RunBatchOnce(Writer writer, List<WorkItem> batch)
     {
+        var generation = Volatile.Read(ref _generation);
+        if (writer.Generation != generation)
+        {
+            writer.Drop(); // opened before a connection failure: likely dead too
+            writer.Generation = generation;
+        }
+
         var connection = writer.Connection ??= OpenWriterConnection();
         var session = writer.Session ??= new SqlSession(connection, Dialect);
         session.Now = _time.GetUtcNow();
@@ -363,6 +388,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         public DbConnection? Connection { get; set; }
 
         public SqlSession? Session { get; set; }
+
+        /// <summary>The store's connection generation when this writer last connected.</summary>
+        public int Generation { get; set; }
 
         public void Drop()
         {
