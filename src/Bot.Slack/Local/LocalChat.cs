@@ -190,7 +190,7 @@ public sealed partial class LocalChat : IChat
     /// Whether another process sharing the folder (a second replica, or one killed after posting and before its outbox
     /// recorded it) already did the call with this idempotency key; its marker holds the result.
     /// </summary>
-    private bool DoneElsewhere(string key, [NotNullWhen(true)] out LocalChatRecord? record)
+    private bool DoneElsewhere(string key, [NotNullWhen(true)] out LocalChatRecord? record, bool relog = true)
     {
         record = null;
         var path = MarkerOf(key);
@@ -201,7 +201,36 @@ public sealed partial class LocalChat : IChat
 
         record = JsonSerializer.Deserialize(File.ReadAllText(path), LocalChatJsonContext.Default.LocalChatRecord)!;
         _byKey[key] = record;
+        if (relog)
+        {
+            Relog(record);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// A process killed between claiming a key and writing its record leaves the record out of the logs: the retry
+    /// (no one else holds the job: the outbox's lease) writes it where it is missing.
+    /// </summary>
+    private void Relog(LocalChatRecord record)
+    {
+        var isChannel = record.Id.StartsWith("C-", StringComparison.Ordinal);
+        foreach (var file in isChannel ? [ChannelsFile, FileOf(record.Channel)] : new[] { FileOf(record.Channel) })
+        {
+            var path = Path.Combine(_directory, file);
+            var logged = File.Exists(path) && File.ReadLines(path).Any(line =>
+                line.Length > 0 && JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord)?.Key == record.Key);
+            if (!logged)
+            {
+                Append(file, record);
+            }
+        }
+
+        if (isChannel)
+        {
+            _channels.Add(record.Channel);
+        }
     }
 
     /// <summary>
@@ -222,7 +251,7 @@ public sealed partial class LocalChat : IChat
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
-            DoneElsewhere(record.Key, out var other);
+            DoneElsewhere(record.Key, out var other, relog: false); // the winner is writing its record right now
             winner = other!;
             return false;
         }
