@@ -230,9 +230,11 @@ public class SlackWebApiTests
         await using var fake = await FakeSlack.StartAsync();
         var sut = CreateSut(fake);
 
+        // They arrive 200 ms apart (20 ms let a loaded machine run the timers' continuations out of order), all within
+        // the first post's second: the pacer then holds m2 and m3, and sends them in their order.
         await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
         {
-            await Task.Delay(i * 20);
+            await Task.Delay(i * 200);
             await sut.Chat.PostMessage(new Message { Channel = "C1", Text = $"m{i}" });
         }));
 
