@@ -19,18 +19,7 @@ public sealed class ReplicaEndToEndTests
     [Fact]
     public async Task TwoReplicas_ABurstAndAKilledReplica_OneIncidentPerGroup_EveryAlert_EveryMessageOnce()
     {
-        var connectionString = PostgresServer.Shared.CreateSchema();
-        var shared = Path.Combine(Path.GetTempPath(), "bot-replicas", Guid.NewGuid().ToString("n"));
-        string[] settings =
-        [
-            "--Storage:Provider=Postgres",
-            $"--Storage:ConnectionString={connectionString}",
-            $"--LocalChat:Directory={Path.Combine(shared, "chat")}",
-            $"--GitHub:LocalDirectory={Path.Combine(shared, "repo")}",
-            $"--Webhooks:Sources:alertmanager:Token={Token}",
-            "--Outbox:PollInterval=00:00:00.200",
-            "--Outbox:JobTimeout=00:00:02", // a dead replica's jobs are taken over 4 s (two timeouts) after its claim
-        ];
+        var (connectionString, shared, settings) = Replicas("--Outbox:JobTimeout=00:00:02"); // a dead replica's jobs are taken over 4 s (two timeouts) after its claim
         await using var a = await BotProcess.StartAsync(settings);
         await using var b = await BotProcess.StartAsync(settings);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -99,17 +88,7 @@ public sealed class ReplicaEndToEndTests
     [Fact]
     public async Task SigtermDuringABurst_TheReplicaExitsCleanly_AndEveryMessageIsPostedOnce()
     {
-        var connectionString = PostgresServer.Shared.CreateSchema();
-        var shared = Path.Combine(Path.GetTempPath(), "bot-replicas", Guid.NewGuid().ToString("n"));
-        string[] settings =
-        [
-            "--Storage:Provider=Postgres",
-            $"--Storage:ConnectionString={connectionString}",
-            $"--LocalChat:Directory={Path.Combine(shared, "chat")}",
-            $"--GitHub:LocalDirectory={Path.Combine(shared, "repo")}",
-            $"--Webhooks:Sources:alertmanager:Token={Token}",
-            "--Outbox:PollInterval=00:00:00.200",
-        ];
+        var (connectionString, shared, settings) = Replicas();
         await using var a = await BotProcess.StartAsync(settings);
         await using var b = await BotProcess.StartAsync(settings);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -130,6 +109,23 @@ public sealed class ReplicaEndToEndTests
         AssertNoMessageTwice(chat);
         Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
         PostgresServer.Shared.DropSchema(connectionString);
+    }
+
+    /// <summary>Settings for replicas sharing a new schema and one local chat and repository folder.</summary>
+    private static (string ConnectionString, string Shared, string[] Settings) Replicas(params string[] more)
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        var shared = Path.Combine(Path.GetTempPath(), "bot-replicas", Guid.NewGuid().ToString("n"));
+        return (connectionString, shared,
+        [
+            "--Storage:Provider=Postgres",
+            $"--Storage:ConnectionString={connectionString}",
+            $"--LocalChat:Directory={Path.Combine(shared, "chat")}",
+            $"--GitHub:LocalDirectory={Path.Combine(shared, "repo")}",
+            $"--Webhooks:Sources:alertmanager:Token={Token}",
+            "--Outbox:PollInterval=00:00:00.200",
+            .. more,
+        ]);
     }
 
     private static void AssertNoMessageTwice(string chat)
