@@ -24,7 +24,7 @@ public class PostmortemTests
 
         var folder = Path.Combine(bot.Folder, "repo", "postmortems");
         var file = await BotServer.EventuallyAsync(
-            () => Task.FromResult(Directory.Exists(folder) ? Directory.GetFiles(folder).SingleOrDefault() : null), f => f is not null, TimeSpan.FromSeconds(10), "the draft");
+            () => Task.FromResult(Directory.Exists(folder) ? Directory.GetFiles(folder, "*.md").SingleOrDefault() : null), f => f is not null, TimeSpan.FromSeconds(10), "the draft"); // not the .md.tmp it is written through
         Assert.Matches(@"postmortems/\d{4}-\d{2}-\d{2}-INC-1-checkout-errors-above-5\.md$", file!.Replace('\\', '/'));
         var draft = await File.ReadAllTextAsync(file);
         Assert.StartsWith("## Postmortem: INC-1 Checkout errors above 5%", draft);
@@ -39,7 +39,7 @@ public class PostmortemTests
         Assert.True(refresh.IsSuccessStatusCode);
         await BotServer.EventuallyAsync(
             () => File.ReadAllTextAsync(file), t => t.Contains("**Root Cause:** A config change shrank the DB pool"), TimeSpan.FromSeconds(10), "the refreshed draft");
-        Assert.Single(Directory.GetFiles(folder));
+        Assert.Single(Directory.GetFiles(folder, "*.md"));
     }
 }
 
