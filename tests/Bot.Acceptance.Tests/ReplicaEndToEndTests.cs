@@ -73,11 +73,7 @@ public sealed class ReplicaEndToEndTests
         // Every incident is announced once, and no chat call is made twice: not by the two replicas, nor by the survivor
         // redoing the killed replica's claimed jobs after their lease.
         var chat = Path.Combine(shared, "chat");
-        await BotServer.EventuallyAsync(
-            () => Task.FromResult(File.Exists(Path.Combine(chat, "incidents.jsonl")) ? File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count() : 0),
-            count => count >= Groups,
-            TimeSpan.FromSeconds(30),
-            $"{Groups} announcements");
+        await AnnouncementsAsync(chat, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(5)); // past the dead replica's leases: anything it held has been redone by now
         AssertNoMessageTwice(chat);
         Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
@@ -101,11 +97,7 @@ public sealed class ReplicaEndToEndTests
 
         // What a had not done, b does at once (handed back, no lease to wait out); nothing is done twice.
         var chat = Path.Combine(shared, "chat");
-        await BotServer.EventuallyAsync(
-            () => Task.FromResult(File.Exists(Path.Combine(chat, "incidents.jsonl")) ? File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count() : 0),
-            count => count >= Groups,
-            TimeSpan.FromSeconds(20),
-            $"{Groups} announcements");
+        await AnnouncementsAsync(chat, TimeSpan.FromSeconds(20));
         AssertNoMessageTwice(chat);
         Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
         PostgresServer.Shared.DropSchema(connectionString);
@@ -126,6 +118,14 @@ public sealed class ReplicaEndToEndTests
             "--Outbox:PollInterval=00:00:00.200",
             .. more,
         ]);
+    }
+
+    /// <summary>Waits until every group's incident is announced in the shared local chat.</summary>
+    private static Task<int> AnnouncementsAsync(string chat, TimeSpan timeout)
+    {
+        var announcements = Path.Combine(chat, "incidents.jsonl");
+        return BotServer.EventuallyAsync(
+            () => Task.FromResult(File.Exists(announcements) ? File.ReadLines(announcements).Count() : 0), count => count >= Groups, timeout, $"{Groups} announcements");
     }
 
     private static void AssertNoMessageTwice(string chat)

@@ -74,6 +74,16 @@ public class StartupTests
         Assert.DoesNotContain("s3cret-pw", message);
     }
 
+    [Theory]
+    [InlineData("00:00:10", 30)] // the host's own 30 s is enough
+    [InlineData("00:01:00", 65)] // a job may run a minute: SIGTERM waits for it, and a margin
+    public async Task Shutdown_WaitsForARunningJobToFinish(string jobTimeout, int seconds)
+    {
+        await using var app = BotApp.Build(["--urls=http://127.0.0.1:0", $"--Outbox:JobTimeout={jobTimeout}", $"--Storage:SqlitePath={Path.GetTempFileName()}.db"]);
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
+    }
+
     [Fact]
     public async Task Program_WithBadSetting_ExitsWith2()
     {

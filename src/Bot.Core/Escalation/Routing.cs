@@ -61,14 +61,32 @@ public sealed class Routing
     /// <summary>Pseudo-label matching the incident's severity (SEV1..SEV4), e.g. <c>incident_severity=SEV1</c>.</summary>
     public const string SeverityLabel = "incident_severity";
 
+    private static readonly Decision Nothing = new([], null);
+
     private readonly Node _root;
 
-    public Routing(RouteOptions root) => _root = Build(root);
+    /// <summary>No route names a policy or a severity (no routes configured): every alert's answer is <see cref="Nothing"/>.</summary>
+    private readonly bool _decidesNothing;
+
+    public Routing(RouteOptions root)
+    {
+        _root = Build(root);
+        _decidesNothing = !DecidesSomething(_root);
+    }
 
     public sealed record Decision(IReadOnlyList<string> Policies, Severity? Severity);
 
+    /// <summary>
+    /// The policies and severity for an alert's labels. Called for every alert that opens or joins an incident, so a
+    /// tree that decides nothing answers without copying the labels.
+    /// </summary>
     public Decision Route(IReadOnlyDictionary<string, string> labels, Severity severity)
     {
+        if (_decidesNothing)
+        {
+            return Nothing;
+        }
+
         var all = new Dictionary<string, string>(labels) { [SeverityLabel] = severity.Display() };
         var policies = new List<string>();
         Severity? chosen = null;
@@ -105,6 +123,8 @@ public sealed class Routing
 
         return true;
     }
+
+    private static bool DecidesSomething(Node node) => node.Policies.Count > 0 || node.Severity is not null || node.Children.Any(DecidesSomething);
 
     private static Node Build(RouteOptions o) => new(
         o.Match.Select(LabelMatcher.Parse).ToList(),

@@ -8,6 +8,12 @@ internal sealed record SlashCommandAnswer(
 
 internal sealed record ChallengeAnswer([property: JsonPropertyName("challenge")] string Challenge);
 
+/// <summary>A modal's submission refused: Slack keeps the modal open and shows each message under its block.</summary>
+internal sealed record ViewErrorsAnswer(
+    [property: JsonPropertyName("response_action")] string ResponseAction,
+    [property: JsonPropertyName("errors")] IReadOnlyDictionary<string, string> Errors);
+
 [JsonSerializable(typeof(SlashCommandAnswer))]
 [JsonSerializable(typeof(ChallengeAnswer))]
+[JsonSerializable(typeof(ViewErrorsAnswer))]
 internal sealed partial class SlackJsonContext : JsonSerializerContext;

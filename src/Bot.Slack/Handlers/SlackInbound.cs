@@ -37,22 +37,8 @@ public sealed class SlackInbound(
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("response_action", "errors");
-            w.WriteStartObject("errors");
-            foreach (var (block, message) in answer.Errors)
-            {
-                w.WriteString(block, message.Length > 150 ? message[..147] + "..." : message);
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        var errors = answer.Errors.ToDictionary(e => e.Key, e => e.Value.Length > 150 ? e.Value[..147] + "..." : e.Value);
+        return JsonSerializer.Serialize(new Endpoints.ViewErrorsAnswer("errors", errors), Endpoints.SlackJsonContext.Default.ViewErrorsAnswer);
     }
 
     /// <summary>Starts the handlers of an interaction payload (block_actions); other types are ignored for now.</summary>

@@ -60,7 +60,7 @@ public sealed partial class LocalChat : IChat
     {
         lock (_lock)
         {
-            if (!_byKey.TryGetValue(idempotencyKey, out var record) && !DoneElsewhere(idempotencyKey, out record))
+            var record = Once(idempotencyKey, () =>
             {
                 var unique = name;
                 for (var n = 2; _channels.Contains(unique); n++)
@@ -68,18 +68,8 @@ public sealed partial class LocalChat : IChat
                     unique = IncidentChannelName.WithSuffix(name, n);
                 }
 
-                record = new LocalChatRecord($"C-{++_sequence}", unique, _time.GetUtcNow(), idempotencyKey, $"Channel #{unique} created.", topic);
-                if (!Claim(record, out var winner))
-                {
-                    return Task.FromResult(new ChatChannel(winner.Channel, winner.Channel));
-                }
-
-                Append(ChannelsFile, record);
-                Append(FileOf(unique), record);
-                _channels.Add(unique);
-                _log.LogInformation("[local chat] #{Channel} created; topic: {Topic}", unique, topic);
-            }
-
+                return new LocalChatRecord($"C-{++_sequence}", unique, _time.GetUtcNow(), idempotencyKey, $"Channel #{unique} created.", topic);
+            });
             return Task.FromResult(new ChatChannel(record.Channel, record.Channel));
         }
     }
@@ -98,14 +88,7 @@ public sealed partial class LocalChat : IChat
         lock (_lock)
         {
             var key = $"invite:{channelId}:{string.Join(",", userIds)}";
-            if (!_byKey.ContainsKey(key) && !DoneElsewhere(key, out _))
-            {
-                var record = new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}.");
-                if (Claim(record, out _))
-                {
-                    Append(FileOf(channelId), record);
-                }
-            }
+            Once(key, () => new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}."));
         }
 
         return Task.CompletedTask;
@@ -166,23 +149,50 @@ public sealed partial class LocalChat : IChat
     {
         lock (_lock)
         {
-            if (!_byKey.TryGetValue(key, out var record) && !DoneElsewhere(key, out record))
-            {
-                record = new LocalChatRecord(
-                    $"M-{++_sequence}", channel, _time.GetUtcNow(), key, Render(message), Pinned: message.Pin,
-                    Buttons: message.Buttons.Count == 0 ? null : message.Buttons.Select(b => $"{b.Action}:{b.Value}").ToList());
-                if (Claim(record, out var winner))
-                {
-                    Append(FileOf(channel), record);
-                    _log.LogInformation("[local chat] #{Channel}: {Text}", channel, record.Text);
-                }
-                else
-                {
-                    record = winner;
-                }
-            }
-
+            var record = Once(key, () => new LocalChatRecord(
+                $"M-{++_sequence}", channel, _time.GetUtcNow(), key, Render(message), Pinned: message.Pin,
+                Buttons: message.Buttons.Count == 0 ? null : message.Buttons.Select(b => $"{b.Action}:{b.Value}").ToList()));
             return new ChatMessageRef(record.Channel, record.Id);
+        }
+    }
+
+    /// <summary>
+    /// The result of the call with this idempotency key: the one recorded before (by this process or another sharing the
+    /// folder), or else the record <paramref name="make"/> makes, claimed across processes and written to its logs.
+    /// </summary>
+    private LocalChatRecord Once(string key, Func<LocalChatRecord> make)
+    {
+        if (_byKey.TryGetValue(key, out var record) || DoneElsewhere(key, out record))
+        {
+            return record;
+        }
+
+        record = make();
+        if (!Claim(record, out var winner))
+        {
+            return winner;
+        }
+
+        foreach (var file in LogsOf(record))
+        {
+            Append(file, record);
+        }
+
+        Remember(record);
+        _log.LogInformation("[local chat] #{Channel}: {Text}", record.Channel, record.Text);
+        return record;
+    }
+
+    /// <summary>The logs a record is written to: its channel's, and the list of channels for a channel's creation.</summary>
+    private static string[] LogsOf(LocalChatRecord record) =>
+        record.Id.StartsWith("C-", StringComparison.Ordinal) ? [ChannelsFile, FileOf(record.Channel)] : [FileOf(record.Channel)];
+
+    /// <summary>A channel's name is taken from now on.</summary>
+    private void Remember(LocalChatRecord record)
+    {
+        if (record.Id.StartsWith("C-", StringComparison.Ordinal))
+        {
+            _channels.Add(record.Channel);
         }
     }
 
@@ -201,6 +211,7 @@ public sealed partial class LocalChat : IChat
 
         record = JsonSerializer.Deserialize(File.ReadAllText(path), LocalChatJsonContext.Default.LocalChatRecord)!;
         _byKey[key] = record;
+        Remember(record);
         if (relog)
         {
             Relog(record);
@@ -215,8 +226,7 @@ public sealed partial class LocalChat : IChat
     /// </summary>
     private void Relog(LocalChatRecord record)
     {
-        var isChannel = record.Id.StartsWith("C-", StringComparison.Ordinal);
-        foreach (var file in isChannel ? [ChannelsFile, FileOf(record.Channel)] : new[] { FileOf(record.Channel) })
+        foreach (var file in LogsOf(record))
         {
             var path = Path.Combine(_directory, file);
             var logged = File.Exists(path) && File.ReadLines(path).Any(line =>
@@ -225,11 +235,6 @@ public sealed partial class LocalChat : IChat
             {
                 Append(file, record);
             }
-        }
-
-        if (isChannel)
-        {
-            _channels.Add(record.Channel);
         }
     }
 

@@ -58,28 +58,8 @@ public sealed class SlackApiClient : ISlackApiClient
         _http = http;
         _options = options.Value;
         _tiers = tiers;
-        _retry = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = 3,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(500),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .HandleResult(r => (int)r.StatusCode >= 500 || (r.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(r) <= MaxInlineWait)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests } r ? RetryAfter(r) : null),
-            })
-            .Build();
-        _retryRateLimits = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = 3,
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .HandleResult(r => r.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(r) <= MaxInlineWait),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RetryAfter(r) : null),
-            })
-            .Build();
+        _retry = Retries(time, serverErrors: true);
+        _retryRateLimits = Retries(time, serverErrors: false);
         Chat = new ChatApi(this, pacer);
         Conversations = new ConversationsApi(this);
         Pins = new PinsApi(this);
@@ -115,6 +95,29 @@ public sealed class SlackApiClient : ISlackApiClient
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         return content;
     }
+
+    /// <summary>
+    /// Retries in place: a short 429 after its Retry-After (Slack did nothing); with <paramref name="serverErrors"/>, also
+    /// 5xx and failed connections, with jittered exponential backoff.
+    /// </summary>
+    private static ResiliencePipeline<HttpResponseMessage> Retries(TimeProvider time, bool serverErrors) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(500),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Result: { StatusCode: HttpStatusCode.TooManyRequests } r } => RetryAfter(r) <= MaxInlineWait,
+                    { Result: { } r } => serverErrors && (int)r.StatusCode >= 500,
+                    { Exception: HttpRequestException } => serverErrors,
+                    _ => false,
+                }),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests } r ? RetryAfter(r) : null),
+            })
+            .Build();
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(1));

@@ -6,8 +6,8 @@ using Npgsql;
 namespace Bot.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL store, for several replicas on one database. Each replica has its own writer (one connection,
-/// batched transactions); replicas are kept apart by the database: a unique open group key (one open incident per
+/// The PostgreSQL store, for several replicas on one database. Each replica has <see cref="StorageOptions.Writers"/>
+/// writers, each on its own connection, committing one unit of work at a time by default; the database keeps them apart: a unique open group key (one open incident per
 /// group), row locks on the incidents a unit changes (no lost updates), <c>SKIP LOCKED</c> claims and leases on outbox
 /// jobs (one replica runs a job; a dead replica's jobs are taken over when their lease ends).
 /// </summary>
@@ -71,8 +71,15 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
 
     private protected override DbConnection OpenWriterConnection() => _dataSource.OpenConnection();
 
-    /// <summary>Idle pooled connections are dead after a server restart or failover: Npgsql hands them out unchecked.</summary>
-    private protected override void ConnectionsLost() => _dataSource.Clear();
+    /// <summary>
+    /// After a server restart or failover every connection is dead: the writers' (they reconnect) and the idle pooled
+    /// ones (Npgsql hands them out unchecked, so the pool is emptied).
+    /// </summary>
+    private protected override void ConnectionsLost()
+    {
+        ReconnectWriters();
+        _dataSource.Clear();
+    }
 
     private protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -125,19 +125,16 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private protected abstract ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// A connection failed (the server went away, a failover): every other idle connection is likely dead too. Writers
-    /// reconnect before their next batch; an engine with a pool empties it here. So one failure is seen, not one per
-    /// connection.
+    /// A read or a commit failed. A server engine whose connections die together (a restart, a failover) makes its other
+    /// connections reconnect here (<see cref="ReconnectWriters"/>, its pool emptied), so that one failure is seen, not
+    /// one per connection. A file engine has nothing to do.
     /// </summary>
     private protected virtual void ConnectionsLost()
     {
     }
 
-    private void OnConnectionFailure()
-    {
-        Interlocked.Increment(ref _generation);
-        ConnectionsLost();
-    }
+    /// <summary>Every writer opens a new connection before its next batch.</summary>
+    private protected void ReconnectWriters() => Interlocked.Increment(ref _generation);
 
     /// <summary>Called by the writer between batches (SQLite rewinds its log here).</summary>
     private protected virtual void AfterBatch(DbConnection connection)
@@ -197,10 +194,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             {
                 if (sql.Contains(name, StringComparison.Ordinal))
                 {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-                    parameter.Value = value;
-                    command.Parameters.Add(parameter);
+                    AddParameter(command, name, value);
                 }
             }
 
@@ -215,7 +209,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
         catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException or IOException)
         {
-            OnConnectionFailure();
+            ConnectionsLost();
             throw new StoreUnavailableException($"The store could not be read: {e.Message}", e);
         }
     }
@@ -309,7 +303,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             {
                 Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
                 writer.Drop(); // a new connection for the next batch: this one may be broken
-                OnConnectionFailure();
+                ConnectionsLost();
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)
                 {

@@ -307,9 +307,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             command.CommandText = sql;
             foreach (var (name, _) in args)
             {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
+                AddParameter(command, name, null);
             }
 
             _commands[sql] = command;

@@ -28,13 +28,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         var connection = (SqliteConnection)OpenWriterConnection();
         SqliteSchema.Migrate(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
 
-        // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
-        // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
-        // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
-        // passes WalResetFrames (a rewind costs the writer ~100 ms, so it is kept rare), the writer checkpoints the
-        // little that is left between two batches, after which its next write starts the log from the beginning
-        // again. The file stays at that size, reused.
-        SqliteSchema.Exec(connection, "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;");
         _checkpointer = Task.Run(CheckpointLoop);
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
@@ -77,7 +70,16 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         connection.Open();
 
         // WAL: readers never wait for the writer; FULL: a commit is on disk before a webhook is acknowledged.
-        SqliteSchema.Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+        // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
+        // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
+        // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
+        // passes WalResetFrames (a rewind costs the writer ~100 ms, so it is kept rare), the writer checkpoints the
+        // little that is left between two batches, after which its next write starts the log from the beginning
+        // again. The file stays at that size, reused. Set here, so that a writer that reconnects keeps it.
+        SqliteSchema.Exec(
+            connection,
+            $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;");
         return connection;
     }
 

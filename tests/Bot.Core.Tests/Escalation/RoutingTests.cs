@@ -52,6 +52,18 @@ public class RoutingTests
         Assert.Contains(expected, Assert.Throws<FormatException>(() => LabelMatcher.Parse(text)).Message);
 
     [Fact]
+    public void NoRoutes_DecideNothing_ButASeverityOnlyRouteStillDecides()
+    {
+        var labels = new Dictionary<string, string> { ["team"] = "network" };
+        var none = new Routing(new RouteOptions()).Route(labels, Severity.Sev3);
+        Assert.Empty(none.Policies);
+        Assert.Null(none.Severity);
+
+        var severityOnly = new Routing(new RouteOptions { Routes = [new RouteOptions { Match = ["team=network"], Severity = "SEV1" }] });
+        Assert.Equal(Severity.Sev1, severityOnly.Route(labels, Severity.Sev3).Severity);
+    }
+
+    [Fact]
     public void Regex_IsAnchored() => Assert.False(LabelMatcher.Parse("service=~db").Matches(new Dictionary<string, string> { ["service"] = "db-orders" }));
 
     [Fact]
