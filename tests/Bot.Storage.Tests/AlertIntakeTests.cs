@@ -168,7 +168,74 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(1, resolution.ChangedAlerts);
         Assert.Equal(AlertStatus.Resolved, (await t.Store.GetAlertsAsync(1)).Single().Alert.Status);
         Assert.Equal(["INC-2"], refire.Opened);
+        await AssertTallyAsync(t, 1, alerts: 1, firing: 0); // the late resolution counted on the incident that holds it
+        await AssertTallyAsync(t, 2, alerts: 1, firing: 1);
     }
+
+    [Fact]
+    public async Task Ingest_KeepsTheIncidentsAlertTally_AsAlertsJoinResolveAndFireAgain()
+    {
+        await using var t = NewStore();
+        var a1 = Firing("a1", T0);
+
+        await t.IngestAsync(Batch("g1", a1, Firing("a2", T0)));
+        await AssertTallyAsync(t, 1, alerts: 2, firing: 2);
+
+        await t.IngestAsync(Batch("g1", Firing("a3", T0)));
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 3);
+
+        await t.IngestAsync(Batch("g1", a1.Resolved(T0.AddMinutes(1)), Firing("a2", T0))); // a2 repeated: no change
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 2);
+
+        await t.IngestAsync(Batch("g1", a1.Resolved(T0.AddMinutes(1)))); // the same resolution again
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 2);
+
+        await t.IngestAsync(Batch("g1", Firing("a1", T0.AddMinutes(5)))); // a new episode of a1
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 3);
+
+        await t.ReopenAsync();
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 3);
+    }
+
+    [Fact]
+    public async Task Ingest_KeepsTheFirstThreeDistinctRunbooks_InTheOrderTheirAlertsCame()
+    {
+        await using var t = NewStore();
+
+        await t.IngestAsync(Batch("g1", WithRunbook("a1", "runbook_url", "https://runbooks/db"), WithRunbook("a2", "runbook_url", "https://runbooks/db")));
+        await t.IngestAsync(Batch("g1", Firing("a3", T0), WithRunbook("a4", "runbook", "https://runbooks/net")));
+        await t.IngestAsync(Batch("g1", WithRunbook("a5", "runbook_url", "https://runbooks/sec"), WithRunbook("a6", "runbook_url", "https://runbooks/fourth")));
+
+        Assert.Equal(["https://runbooks/db", "https://runbooks/net", "https://runbooks/sec"], (await t.Store.GetIncidentAsync(1))!.Runbooks);
+    }
+
+    [Fact]
+    public async Task FirstAlerts_AreTheFirstOfAllAlerts_InTheirOrder()
+    {
+        await using var t = NewStore();
+        for (var i = 0; i < 30; i++)
+        {
+            await t.IngestAsync(Batch("g1", Firing($"a{i:00}", T0)));
+            t.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var all = await t.Store.GetAlertsAsync(1);
+        var first = await t.Store.GetFirstAlertsAsync(1, 10);
+
+        Assert.Equal(all.Take(10).Select(a => a.Alert.Fingerprint), first.Select(a => a.Alert.Fingerprint));
+        Assert.Equal("a00", first[0].Alert.Fingerprint);
+    }
+
+    internal static async Task AssertTallyAsync(TempStore t, long number, int alerts, int firing)
+    {
+        var incident = (await t.Store.GetIncidentAsync(number))!;
+        var stored = await t.Store.GetAlertsAsync(number);
+        Assert.Equal((alerts, firing), (incident.AlertCount, incident.FiringCount));
+        Assert.Equal((alerts, firing), (stored.Count, stored.Count(a => a.Alert.Status == AlertStatus.Firing))); // the tally matches the alerts
+    }
+
+    private static Alert WithRunbook(string fingerprint, string annotation, string url) =>
+        Firing(fingerprint, T0) with { Annotations = LabelSet.From(new Dictionary<string, string> { ["summary"] = fingerprint, [annotation] = url }) };
 
     [Fact]
     public async Task Ingest_MoreSevereAlertJoins_RaisesSeverity()

@@ -1,3 +1,4 @@
+using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
@@ -183,6 +184,35 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
 
         await raised.Task.WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task Migration8_CountsEachIncidentsAlertsAlreadyStored()
+    {
+        await using var t = NewStore();
+        var a2 = WithRunbook("a2", "runbook", "https://runbooks/second");
+        await t.IngestAsync(Alerts.Batch("g1", Alerts.Firing("a1", TempStore.Start), Alerts.Firing("a0", TempStore.Start)));
+        t.Time.Advance(TimeSpan.FromSeconds(1));
+        await t.IngestAsync(Alerts.Batch("g1", WithRunbook("a3", "runbook_url", "https://runbooks/first")));
+        t.Time.Advance(TimeSpan.FromSeconds(1));
+        await t.IngestAsync(Alerts.Batch("g1", a2, WithRunbook("a4", "runbook_url", "https://runbooks/first")));
+        await t.IngestAsync(Alerts.Batch("g1", a2.Resolved(TempStore.Start.AddMinutes(1))));
+        await t.IngestAsync(Alerts.Batch("g2", Alerts.Firing("b1", TempStore.Start)));
+
+        // The database as version 7 left it: no tally, no index; then the bot starts and migrates it.
+        await t.ReopenAfterAsync(
+            "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
+            "ALTER TABLE incidents DROP COLUMN runbooks; DELETE FROM schema_migrations WHERE version = 8");
+
+        var first = (await t.Store.GetIncidentAsync(1))!;
+        var second = (await t.Store.GetIncidentAsync(2))!;
+        Assert.Equal((5, 4), (first.AlertCount, first.FiringCount));
+        Assert.Equal(["https://runbooks/first", "https://runbooks/second"], first.Runbooks);
+        Assert.Equal((1, 1, 0), (second.AlertCount, second.FiringCount, second.Runbooks.Count));
+        await AlertIntakeTests.AssertTallyAsync(t, 1, alerts: 5, firing: 4);
+    }
+
+    private static Alert WithRunbook(string fingerprint, string annotation, string url) =>
+        Alerts.Firing(fingerprint, TempStore.Start) with { Annotations = LabelSet.From(new Dictionary<string, string> { [annotation] = url }) };
 }
 
 /// <summary>When the outbox worker must wake next: the earliest job it could claim, never one waiting behind another.</summary>

@@ -71,6 +71,23 @@ public sealed class TempStore : IAsyncDisposable
         Store = Open(Engine, _options, Time);
     }
 
+    /// <summary>Closes the store, runs <paramref name="sql"/> on its database, and opens it again (for migration tests).</summary>
+    public async Task ReopenAfterAsync(string sql)
+    {
+        await Store.DisposeAsync();
+        await using (var connection = Engine == StoreEngine.Postgres
+            ? (System.Data.Common.DbConnection)new Npgsql.NpgsqlConnection(_options.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_options.SqlitePath};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Store = Open(Engine, _options, Time);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();

@@ -66,7 +66,7 @@ public sealed class PostSummaryHandler(IIncidentStore store, IChat chat) : ChatE
 
     protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
     {
-        var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
+        var alerts = await Store.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken);
         var posted = await chat.PostAsync(ChannelOf(incident), IncidentMessages.Summary(incident, alerts), job.Key, cancellationToken);
         await Store.WriteAsync(
             s =>
@@ -100,7 +100,7 @@ public sealed class RefreshSummaryHandler(IIncidentStore store, IChat chat) : Ch
             return; // the summary is not posted yet; when it is, it shows the current state
         }
 
-        var alerts = await Store.GetAlertsAsync(incident.Number, cancellationToken);
+        var alerts = await Store.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken);
         await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), IncidentMessages.Summary(incident, alerts), cancellationToken);
         await chat.SetTopicAsync(incident.ChannelId, IncidentMessages.Topic(incident), cancellationToken);
     }

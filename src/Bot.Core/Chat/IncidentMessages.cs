@@ -10,13 +10,17 @@ public static class IncidentMessages
     public const string AcknowledgeAction = "incident_ack";
     public const string EscalateAction = "incident_escalate";
     public const string ResolveAction = "incident_resolve";
-    private const int MaxAlertsShown = 10;
+    /// <summary>How many alerts the summary lists; it counts all of them (see <see cref="Incident.AlertCount"/>).</summary>
+    public const int MaxAlertsShown = 10;
 
     public static string Topic(Incident incident) =>
         $"{incident.Severity.Display()} | {incident.Status.Name()}{(incident.Progress is null ? "" : $" ({incident.Progress})")} | lead: {incident.Lead?.Name ?? "none"} | {incident.Key}: {incident.Title}";
 
-    /// <summary>The pinned summary: title, severity, status, alerts, links, runbook, and the three buttons.</summary>
-    public static ChatMessage Summary(Incident incident, IReadOnlyList<StoredAlert> alerts)
+    /// <summary>
+    /// The pinned summary: title, severity, status, alerts, links, runbook, and the three buttons. <paramref name="firstAlerts"/>
+    /// are the incident's first <see cref="MaxAlertsShown"/> alerts; the counts and runbooks come from the incident.
+    /// </summary>
+    public static ChatMessage Summary(Incident incident, IReadOnlyList<StoredAlert> firstAlerts)
     {
         var fields = new List<ChatField>
         {
@@ -27,12 +31,13 @@ public static class IncidentMessages
             new("Source", incident.Source),
         };
 
-        var firing = alerts.Count(a => a.Alert.Status == AlertStatus.Firing);
-        if (alerts.Count > 0)
+        var shown = firstAlerts.Take(MaxAlertsShown).ToList();
+        var total = Math.Max(incident.AlertCount, shown.Count);
+        if (total > 0)
         {
-            var lines = alerts.Take(MaxAlertsShown).Select(a => $"{(a.Alert.Status == AlertStatus.Firing ? "FIRING" : "resolved")}: {a.Alert.Title}{Link(a.Alert.SourceUrl)}");
-            var more = alerts.Count > MaxAlertsShown ? $"\n... and {alerts.Count - MaxAlertsShown} more" : "";
-            fields.Add(new ChatField($"Alerts ({firing} firing of {alerts.Count})", string.Join("\n", lines) + more));
+            var lines = shown.Select(a => $"{(a.Alert.Status == AlertStatus.Firing ? "FIRING" : "resolved")}: {a.Alert.Title}{Link(a.Alert.SourceUrl)}");
+            var more = total > shown.Count ? $"\n... and {total - shown.Count} more" : "";
+            fields.Add(new ChatField($"Alerts ({incident.FiringCount} firing of {total})", string.Join("\n", lines) + more));
         }
 
         foreach (var (name, text) in new[] { ("Impact", incident.Impact), ("Root cause", incident.Cause), ("Resolution", incident.Resolution) })
@@ -43,11 +48,9 @@ public static class IncidentMessages
             }
         }
 
-        var runbooks = alerts.Select(a => a.Alert.Annotations.Get("runbook_url") ?? a.Alert.Annotations.Get("runbook"))
-            .OfType<string>().Distinct().Take(3).ToList();
-        if (runbooks.Count > 0)
+        if (incident.Runbooks.Count > 0)
         {
-            fields.Add(new ChatField("Runbook", string.Join("\n", runbooks)));
+            fields.Add(new ChatField("Runbook", string.Join("\n", incident.Runbooks)));
         }
 
         var value = incident.Key;

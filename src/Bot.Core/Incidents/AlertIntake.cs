@@ -32,6 +32,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
         private readonly Actor _source = Actor.Source(batch.Source);
         private readonly List<string> _opened = [];
         private readonly HashSet<long> _updated = [];
+        private readonly HashSet<long> _tallied = [];
         private readonly List<(long Incident, TimelineEntry Entry)> _openings = [];
         private readonly Dictionary<(long Incident, Change Change), List<(Alert Alert, DateTimeOffset At)>> _changes = [];
         private int _new;
@@ -62,14 +63,20 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
                 }
             }
 
-            if (incident is not null && resolvedSome && rules.AutoResolve && incident.IsOpen && s.CountFiringAlerts(incident.Number) == 0)
+            if (incident is null || !_tallied.Remove(incident.Number))
+            {
+                return;
+            }
+
+            if (resolvedSome && rules.AutoResolve && incident.IsOpen && incident.FiringCount == 0)
             {
                 Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));
-                s.UpdateIncident(incident);
                 s.Enqueue(Postmortems.PostmortemJobs.For(incident, s.Now));
                 _updated.Add(incident.Number);
             }
+
+            s.UpdateIncident(incident); // once per group: its alert tally, and any severity or status it changed
         }
 
         public IngestReport Finish()
@@ -113,6 +120,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
                 severity = route?.Severity ?? severity;
                 var (opened, entry) = Incident.Open(
                     alert.Title, severity, batch.Source, groupKey, _source, $"Incident opened by alert {alert.Title} from {batch.Source}.", s.Now);
+                opened.TallyAlert(alert, null, s.Now);
                 s.InsertIncident(opened);
                 s.UpsertAlert(opened.Number, groupKey, alert);
                 Add(opened.Number, Change.Opened, alert);
@@ -131,13 +139,13 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
             var known = s.FindAlert(incident.Number, alert.Fingerprint);
             if (known is null)
             {
-                s.UpsertAlert(incident.Number, groupKey, alert);
+                Store(incident, groupKey, alert, null);
                 Add(incident.Number, _opened.Contains(incident.Key) ? Change.Opened : Change.Joined, alert);
                 _new++;
             }
             else if (known.Alert.Status == AlertStatus.Resolved && alert.StartsAt > known.Alert.StartsAt)
             {
-                s.UpsertAlert(incident.Number, groupKey, alert);
+                Store(incident, groupKey, alert, AlertStatus.Resolved);
                 Add(incident.Number, Change.FiringAgain, alert);
                 _changed++;
             }
@@ -156,7 +164,6 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
 
             if (incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
             {
-                s.UpdateIncident(incident);
                 s.AppendTimeline(incident.Number, raised);
             }
 
@@ -175,10 +182,30 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
 
             var ended = alert.EndsAt is { } end && end < s.Now ? end : s.Now;
             var resolved = alert with { EndsAt = ended };
-            s.UpsertAlert(known.IncidentNumber, groupKey, resolved);
+            if (incident?.Number == known.IncidentNumber)
+            {
+                Store(incident, groupKey, resolved, known.Alert.Status);
+            }
+            else
+            {
+                // An alert of an earlier (usually resolved) incident of the group: that incident keeps its own tally.
+                var holder = s.GetIncident(known.IncidentNumber)!;
+                s.UpsertAlert(holder.Number, groupKey, resolved);
+                holder.TallyAlert(resolved, known.Alert.Status, s.Now);
+                s.UpdateIncident(holder);
+            }
+
             Add(known.IncidentNumber, Change.Resolved, resolved);
             _changed++;
             return true;
+        }
+
+        /// <summary>Stores an alert of the group's incident and counts it there; the incident is saved once, after the group.</summary>
+        private void Store(Incident incident, string groupKey, Alert alert, AlertStatus? before)
+        {
+            s.UpsertAlert(incident.Number, groupKey, alert);
+            incident.TallyAlert(alert, before, s.Now);
+            _tallied.Add(incident.Number);
         }
 
         private void Add(long incident, Change change, Alert alert)

@@ -1,3 +1,5 @@
+using Bot.Core.Alerts;
+
 namespace Bot.Core.Incidents;
 
 /// <summary>
@@ -9,7 +11,11 @@ public sealed class Incident
 {
     public static readonly string[] ProgressValues = ["investigating", "identified", "monitoring"];
 
+    /// <summary>The most runbook links an incident keeps (from its first alerts that carry one).</summary>
+    public const int MaxRunbooks = 3;
+
     private readonly SortedDictionary<string, Actor> _roles = new(StringComparer.Ordinal);
+    private readonly List<string> _runbooks = [];
 
     private Incident(string title, Severity severity, string source, string groupKey, DateTimeOffset createdAt)
     {
@@ -77,6 +83,17 @@ public sealed class Incident
     /// <summary>The pinned summary message in the channel (the chat adapter's id), once posted.</summary>
     public string? SummaryMessageId { get; private set; }
 
+    /// <summary>
+    /// How many alerts the incident holds, and how many of them are firing. Kept as alerts join and change (see
+    /// <see cref="TallyAlert"/>), so that a summary of a storm of thousands of alerts does not read them all.
+    /// </summary>
+    public int AlertCount { get; private set; }
+
+    public int FiringCount { get; private set; }
+
+    /// <summary>The distinct runbook links of its alerts (<c>runbook_url</c> or <c>runbook</c>), first come first, at most <see cref="MaxRunbooks"/>.</summary>
+    public IReadOnlyList<string> Runbooks => _runbooks;
+
     public static string FormatKey(long number) => $"INC-{number}";
 
     /// <summary>Reads <c>INC-42</c>, <c>inc-42</c> or <c>42</c>.</summary>
@@ -133,6 +150,36 @@ public sealed class Incident
         Resolution = resolution;
         LastUpdateAt = lastUpdateAt;
         return this;
+    }
+
+    /// <summary>Restores the alert tally and runbooks from storage; no rules are checked.</summary>
+    public Incident WithAlerts(int alertCount, int firingCount, IEnumerable<string> runbooks)
+    {
+        AlertCount = alertCount;
+        FiringCount = firingCount;
+        _runbooks.Clear();
+        _runbooks.AddRange(runbooks);
+        return this;
+    }
+
+    /// <summary>
+    /// Counts one of its alerts that was just stored: <paramref name="before"/> is the status it had until now, null for
+    /// an alert new to the incident. A new alert's runbook joins <see cref="Runbooks"/> while there is room.
+    /// </summary>
+    public void TallyAlert(Alert alert, AlertStatus? before, DateTimeOffset now)
+    {
+        if (before is null)
+        {
+            AlertCount++;
+            if (_runbooks.Count < MaxRunbooks && (alert.Annotations.Get("runbook_url") ?? alert.Annotations.Get("runbook")) is { } runbook
+                && !_runbooks.Contains(runbook))
+            {
+                _runbooks.Add(runbook);
+            }
+        }
+
+        FiringCount += (alert.Status == AlertStatus.Firing ? 1 : 0) - (before == AlertStatus.Firing ? 1 : 0);
+        UpdatedAt = now;
     }
 
     /// <summary>Called by the store once, when it assigns the number.</summary>

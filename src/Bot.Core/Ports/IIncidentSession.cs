@@ -31,8 +31,6 @@ public interface IIncidentSession
 
     void UpsertAlert(long incidentNumber, string groupKey, Alert alert);
 
-    int CountFiringAlerts(long incidentNumber);
-
     void AppendTimeline(long incidentNumber, TimelineEntry entry);
 
     /// <summary>Appends the entry unless one with the same time, author and text is there; false when it was.</summary>

@@ -31,6 +31,9 @@ public interface IIncidentStore
 
     Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>The incident's first <paramref name="limit"/> alerts, in the order of <see cref="GetAlertsAsync"/>, read without reading the rest.</summary>
+    Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The timeline in time order (ties in the order recorded).</summary>
     Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default);
 

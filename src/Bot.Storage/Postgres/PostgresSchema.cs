@@ -136,6 +136,24 @@ internal static class PostgresSchema
         """
         ALTER TABLE outbox ADD COLUMN claims integer NOT NULL DEFAULT 0;
         """,
+
+        // 8: each incident's alert tally and runbooks, kept as alerts change (a storm's summary no longer reads every
+        // alert), counted once here from the alerts already stored; its first alerts read through an index
+        """
+        ALTER TABLE incidents ADD COLUMN alert_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN firing_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN runbooks text NOT NULL DEFAULT '[]';
+        UPDATE incidents i SET
+            alert_count = (SELECT COUNT(*) FROM alerts a WHERE a.incident_number = i.number),
+            firing_count = (SELECT COUNT(*) FROM alerts a WHERE a.incident_number = i.number AND a.status = 'firing'),
+            runbooks = COALESCE((
+                SELECT json_agg(r ORDER BY seen)::text FROM (
+                    SELECT r, MIN(seen) AS seen FROM (
+                        SELECT COALESCE(a.annotations::json ->> 'runbook_url', a.annotations::json ->> 'runbook') AS r, a.first_seen_at AS seen
+                        FROM alerts a WHERE a.incident_number = i.number) x
+                    WHERE r IS NOT NULL GROUP BY r ORDER BY MIN(seen) LIMIT 3) t), '[]');
+        CREATE INDEX ix_alerts_seen ON alerts (incident_number, first_seen_at, starts_at, fingerprint);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -71,11 +71,15 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         .FirstOrDefault();
 
     public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY {AlertOrder}", Alert, cancellationToken, ("@n", incidentNumber));
+
+    public Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default) =>
         ReadAsync(
-            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY first_seen_at, starts_at, fingerprint",
+            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY {AlertOrder} LIMIT @limit",
             Alert,
             cancellationToken,
-            ("@n", incidentNumber));
+            ("@n", incidentNumber),
+            ("@limit", limit));
 
     public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n ORDER BY at, id", Timeline, cancellationToken, ("@n", incidentNumber));

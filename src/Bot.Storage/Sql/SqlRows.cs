@@ -11,7 +11,10 @@ internal static class SqlRows
 {
     public const string IncidentColumns =
         "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name, " +
-        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at, summary_message_id";
+        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks";
+
+    /// <summary>The order alerts are listed in: as first seen (an index on each engine serves it for one incident).</summary>
+    public const string AlertOrder = "first_seen_at, starts_at, fingerprint";
 
     public const string AlertColumns =
         "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
@@ -53,7 +56,8 @@ internal static class SqlRows
             cause: TextOrNull(r, 18),
             resolution: TextOrNull(r, 19),
             lastUpdateAt: TimeOrNull(r, 20),
-            summaryMessageId: TextOrNull(r, 21));
+            summaryMessageId: TextOrNull(r, 21))
+        .WithAlerts(alertCount: r.GetInt32(22), firingCount: r.GetInt32(23), runbooks: TextListJson.Read(r.GetString(24)));
 
     public static StoredAlert Alert(DbDataReader r) => new(
         r.GetInt64(0),

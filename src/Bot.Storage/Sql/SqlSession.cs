@@ -34,9 +34,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             """
             INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
                 mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
-                cause, resolution, last_update_at, summary_message_id)
+                cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks)
             VALUES (@title, @sev, @status, @source, @group, @open, @created, @ack, @mit, @res, @updated, @chid, @chname,
-                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary)
+                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary, @alerts, @firing, @runbooks)
             RETURNING number
             """,
             IncidentArgs(incident)).ExecuteScalar());
@@ -52,7 +52,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 acknowledged_at = @ack, mitigated_at = @mit, resolved_at = @res, updated_at = @updated,
                 channel_id = @chid, channel_name = @chname, lead_id = @leadid, lead_name = @leadname, roles = @roles,
                 progress = @progress, impact = @impact, cause = @cause, resolution = @resolution, last_update_at = @lastupdate,
-                summary_message_id = @summary
+                summary_message_id = @summary, alert_count = @alerts, firing_count = @firing, runbooks = @runbooks
             WHERE number = @n
             """,
             args).ExecuteNonQuery();
@@ -88,9 +88,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@ends", dialect.Time(alert.EndsAt)),
             ("@url", (object?)alert.SourceUrl ?? DBNull.Value),
             ("@now", dialect.Time(Now))).ExecuteNonQuery();
-
-    public int CountFiringAlerts(long incidentNumber) =>
-        Convert.ToInt32(Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND status = 'firing'", ("@n", incidentNumber)).ExecuteScalar());
 
     public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
         Command(
@@ -285,6 +282,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         ("@resolution", (object?)i.Resolution ?? DBNull.Value),
         ("@lastupdate", dialect.Time(i.LastUpdateAt)),
         ("@summary", (object?)i.SummaryMessageId ?? DBNull.Value),
+        ("@alerts", i.AlertCount),
+        ("@firing", i.FiringCount),
+        ("@runbooks", TextListJson.Write(i.Runbooks)),
     ];
 
     private T? QueryOne<T>(string sql, Func<DbDataReader, T> read, params (string, object)[] args)

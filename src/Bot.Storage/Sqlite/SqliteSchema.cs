@@ -132,6 +132,24 @@ internal static class SqliteSchema
         """
         ALTER TABLE outbox ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 8: each incident's alert tally and runbooks, kept as alerts change (a storm's summary no longer reads every
+        // alert), counted once here from the alerts already stored; its first alerts read through an index
+        """
+        ALTER TABLE incidents ADD COLUMN alert_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN firing_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN runbooks TEXT NOT NULL DEFAULT '[]';
+        UPDATE incidents SET
+            alert_count = (SELECT COUNT(*) FROM alerts a WHERE a.incident_number = incidents.number),
+            firing_count = (SELECT COUNT(*) FROM alerts a WHERE a.incident_number = incidents.number AND a.status = 'firing'),
+            runbooks = COALESCE((
+                SELECT json_group_array(r) FROM (
+                    SELECT COALESCE(json_extract(a.annotations, '$.runbook_url'), json_extract(a.annotations, '$.runbook')) AS r,
+                        MIN(a.first_seen_at) AS seen
+                    FROM alerts a WHERE a.incident_number = incidents.number
+                    GROUP BY 1 HAVING r IS NOT NULL ORDER BY seen LIMIT 3)), '[]');
+        CREATE INDEX ix_alerts_seen ON alerts (incident_number, first_seen_at, starts_at, fingerprint);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -1,0 +1,41 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>A short list of texts as a JSON array in a text column: <c>["https://runbooks/db"]</c>.</summary>
+internal static class TextListJson
+{
+    public static string Write(IReadOnlyList<string> texts)
+    {
+        if (texts.Count == 0)
+        {
+            return "[]";
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var text in texts)
+            {
+                writer.WriteStringValue(text);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public static IReadOnlyList<string> Read(string json)
+    {
+        if (json == "[]")
+        {
+            return [];
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
+    }
+}
