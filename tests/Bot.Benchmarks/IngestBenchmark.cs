@@ -22,7 +22,7 @@ internal static partial class IngestBenchmark
         var seconds = Option(args, "--seconds", 10);
         var warmup = Option(args, "--warmup", 20);
         var connectionSets = (OptionText(args, "--connections") ?? "50,4").Split(',').Select(int.Parse).ToArray();
-        var settings = args.Where(a => a.StartsWith("--Storage:", StringComparison.Ordinal)).ToArray();
+        var settings = BotSettings(args);
         if (!File.Exists("/usr/bin/wrk"))
         {
             Console.Error.WriteLine("wrk is needed: apt-get install wrk");
@@ -65,7 +65,7 @@ internal static partial class IngestBenchmark
         string[] settings =
         [
             "--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}",
-            .. args.Where(a => a.StartsWith("--Storage:", StringComparison.Ordinal)),
+            .. BotSettings(args),
         ];
         Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, 100 alert groups; {warmup} s warm-up, {seconds} s per run");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
@@ -115,6 +115,10 @@ internal static partial class IngestBenchmark
         var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         return m.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
+
+    /// <summary>The bot's own settings among the arguments: <c>--Section:Key=value</c> (e.g. <c>--Storage:Synchronous=Normal</c>).</summary>
+    internal static string[] BotSettings(string[] args) =>
+        args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains(':', StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray();
 
     /// <summary>The same payload as ingest.lua, for the in-process store benchmark.</summary>
     public static byte[] Payload(long n)

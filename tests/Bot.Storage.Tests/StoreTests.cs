@@ -245,3 +245,36 @@ public sealed class NextDueTestsOnPostgres() : NextDueTests(StoreEngine.Postgres
 public sealed class StoreTestsOnSqlite() : StoreTests(StoreEngine.Sqlite);
 
 public sealed class StoreTestsOnPostgres() : StoreTests(StoreEngine.Postgres);
+
+/// <summary>SQLite's single writer, which batches many units per commit.</summary>
+public sealed class SqliteWriterTests
+{
+    [Fact]
+    public async Task WriteInteractive_CommitsAlone_BeforeTheBulkWorkQueuedWithIt()
+    {
+        await using var t = TempStore.Create(StoreEngine.Sqlite);
+        using var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var busy = t.Store.WriteAsync(s => { started.Set(); gate.Wait(); return 0; });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+
+        // 100 webhooks' units and one person's queue up behind the busy writer.
+        Task<int>? person = null;
+        var ranBeforeThePersonsCommit = 0;
+        var bulk = Enumerable.Range(0, 100).Select(_ => t.Store.WriteAsync(s =>
+        {
+            if (!person!.IsCompleted)
+            {
+                ranBeforeThePersonsCommit++;
+            }
+
+            return 0;
+        })).ToList();
+        person = t.Store.WriteInteractiveAsync(s => 0);
+        gate.Set();
+        await Task.WhenAll(bulk.Append(busy).Append(person));
+
+        // The person's batch held only their unit: it committed before any webhook's unit ran (no wait for a full batch).
+        Assert.Equal(0, ranBeforeThePersonsCommit);
+    }
+}

@@ -226,10 +226,19 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (WaitForWork())
             {
-                // People first: interactive work goes at the head of every batch.
-                while (batch.Count < _maxBatch && (_interactive.Reader.TryRead(out var item) || _queue.Reader.TryRead(out item)))
+                // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks, so
+                // a person waits for the batch that is running and a short commit of their own, not for a storm's full batch.
+                while (batch.Count < _maxBatch && _interactive.Reader.TryRead(out var item))
                 {
                     batch.Add(item);
+                }
+
+                if (batch.Count == 0)
+                {
+                    while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
+                    {
+                        batch.Add(item);
+                    }
                 }
 
                 if (batch.Count == 0)
