@@ -14,7 +14,15 @@ public static class BotApp
     /// <param name="configure">Lets tests and tools replace settings or services before the host is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // Settings are read once, at start, and validated then; a file watcher would only cost. Left on, it watched
+            // the content root with all its subfolders, and so every write of the database and the local chat.
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+            // appsettings.json is the one beside Bot.dll, whatever the working directory (data/ and other relative paths
+            // in the settings stay relative to the working directory).
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

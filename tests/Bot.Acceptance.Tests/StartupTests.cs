@@ -85,6 +85,19 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task Settings_AreReadFromBesideTheBot_AndNoFileIsWatched()
+    {
+        await using var app = BotApp.Build(["--urls=http://127.0.0.1:0", $"--Storage:SqlitePath={Path.GetTempFileName()}.db"]);
+
+        // Not the working directory: a watcher there followed every write of data/ (the database, the local chat).
+        Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), Path.TrimEndingDirectorySeparator(app.Environment.ContentRootPath));
+        var files = ((Microsoft.Extensions.Configuration.IConfigurationRoot)app.Configuration).Providers
+            .OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>().ToList();
+        Assert.Contains(files, f => f.Source.Path == "appsettings.json");
+        Assert.All(files, f => Assert.False(f.Source.ReloadOnChange, $"{f.Source.Path} is watched"));
+    }
+
+    [Fact]
     public async Task Program_WithBadSetting_ExitsWith2()
     {
         var code = await BotApp.RunAsync(["--urls=http://127.0.0.1:0", "--Incidents:DefaultSeverity=urgent", $"--Storage:SqlitePath={Path.GetTempFileName()}.db"]);
