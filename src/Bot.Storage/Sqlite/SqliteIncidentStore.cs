@@ -75,11 +75,13 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
         // passes WalResetFrames (a rewind costs the writer ~100 ms, so it is kept rare), the writer checkpoints the
         // little that is left between two batches, after which its next write starts the log from the beginning
-        // again. The file stays at that size, reused. Set here, so that a writer that reconnects keeps it.
+        // again. The file stays at that size, reused. temp_store = MEMORY: each unit's savepoint keeps its statement
+        // journal in memory; as files, they were created and deleted on the writer's thread, batch after batch. Set here,
+        // so that a writer that reconnects keeps them.
         SqliteSchema.Exec(
             connection,
             $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +
-            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;");
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;");
         return connection;
     }
 
