@@ -186,7 +186,7 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
     }
 
     [Fact]
-    public async Task Migration8_CountsEachIncidentsAlertsAlreadyStored()
+    public async Task Migrations8And9_CountEachIncidentsAlertsAlreadyStored()
     {
         await using var t = NewStore();
         var a2 = WithRunbook("a2", "runbook", "https://runbooks/second");
@@ -198,10 +198,11 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
         await t.IngestAsync(Alerts.Batch("g1", a2.Resolved(TempStore.Start.AddMinutes(1))));
         await t.IngestAsync(Alerts.Batch("g2", Alerts.Firing("b1", TempStore.Start)));
 
-        // The database as version 7 left it: no tally, no index; then the bot starts and migrates it.
+        // The database as version 7 left it: no tally, the alerts' old indexes; then the bot starts and migrates it (8 and 9).
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
-            "ALTER TABLE incidents DROP COLUMN runbooks; DELETE FROM schema_migrations WHERE version = 8");
+            "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; " +
+            "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
         var first = (await t.Store.GetIncidentAsync(1))!;
         var second = (await t.Store.GetIncidentAsync(2))!;

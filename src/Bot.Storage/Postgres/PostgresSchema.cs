@@ -154,6 +154,13 @@ internal static class PostgresSchema
                     WHERE r IS NOT NULL GROUP BY r ORDER BY MIN(seen) LIMIT 3) t), '[]');
         CREATE INDEX ix_alerts_seen ON alerts (incident_number, first_seen_at, starts_at, fingerprint);
         """,
+
+        // 9: no index of alerts by group and fingerprint (fingerprints are random, so it cost every alert a write at a
+        // random place); a late resolution finds its alert through the group's incidents instead
+        """
+        DROP INDEX ix_alerts_group;
+        CREATE INDEX ix_incidents_group ON incidents (group_key, number);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

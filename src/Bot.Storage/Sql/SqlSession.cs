@@ -61,9 +61,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
         QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incidentNumber), ("@f", fingerprint));
 
+    // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
+    // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
+    // resolution arriving after its incident closed needs.
     public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
         QueryOne(
-            $"SELECT {AlertColumns} FROM alerts WHERE group_key = @g AND fingerprint = @f ORDER BY incident_number DESC LIMIT 1",
+            $"""
+            SELECT {AlertColumns} FROM alerts WHERE fingerprint = @f AND incident_number = (
+                SELECT i.number FROM incidents i
+                WHERE i.group_key = @g AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_number = i.number AND a.fingerprint = @f)
+                ORDER BY i.number DESC LIMIT 1)
+            """,
             Alert,
             ("@g", groupKey),
             ("@f", fingerprint));
