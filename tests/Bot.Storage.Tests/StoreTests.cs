@@ -278,4 +278,43 @@ public sealed class SqliteWriterTests
         // The person's batch held only their unit: it committed before any webhook's unit ran (no wait for a full batch).
         Assert.Equal(0, ranBeforeThePersonsCommit);
     }
+
+    [Fact]
+    public async Task WriteInteractive_CutsARunningBatchShort_TheRestRunsAfterTheirCommit()
+    {
+        await using var t = TempStore.Create(StoreEngine.Sqlite);
+        using var gate = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        var blocker = t.Store.WriteAsync(s => { busy.Set(); gate.Wait(); return 0; });
+        Assert.True(busy.Wait(TimeSpan.FromSeconds(10)));
+
+        // 100 webhooks' units queue up; the first of their batch holds the writer until a person's unit has arrived.
+        using var secondGate = new ManualResetEventSlim();
+        using var firstRunning = new ManualResetEventSlim();
+        Task<int>? person = null;
+        var ranBeforeThePersonsCommit = 0;
+        var bulk = Enumerable.Range(0, 100).Select(i => t.Store.WriteAsync(s =>
+        {
+            if (i == 0)
+            {
+                firstRunning.Set();
+                secondGate.Wait();
+            }
+            else if (!person!.IsCompleted)
+            {
+                ranBeforeThePersonsCommit++;
+            }
+
+            return 0;
+        })).ToList();
+        gate.Set();
+        Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(10)));
+        person = t.Store.WriteInteractiveAsync(s => 0);
+        secondGate.Set();
+        await Task.WhenAll(bulk.Append(blocker).Append(person));
+
+        // The batch stopped after the unit that was running: the other 99 ran after the person's commit, and all committed.
+        Assert.Equal(0, ranBeforeThePersonsCommit);
+        Assert.All(bulk, b => Assert.True(b.IsCompletedSuccessfully));
+    }
 }

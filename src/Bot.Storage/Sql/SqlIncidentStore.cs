@@ -222,19 +222,24 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private void WriteLoop(Writer writer, TaskCompletionSource done)
     {
         var batch = new List<WorkItem>(_maxBatch);
+        var carried = new List<WorkItem>(); // queued work taken but not run: a person's work cut its batch short
         try
         {
-            while (WaitForWork())
+            while (carried.Count > 0 || WaitForWork())
             {
-                // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks, so
-                // a person waits for the batch that is running and a short commit of their own, not for a storm's full batch.
+                // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
+                // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a
+                // storm and a short commit of their own, not for the storm's batches.
                 while (batch.Count < _maxBatch && _interactive.Reader.TryRead(out var item))
                 {
                     batch.Add(item);
                 }
 
-                if (batch.Count == 0)
+                var forPeople = batch.Count > 0;
+                if (!forPeople)
                 {
+                    batch.AddRange(carried);
+                    carried.Clear();
                     while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
                     {
                         batch.Add(item);
@@ -246,7 +251,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     continue;
                 }
 
-                RunBatch(writer, batch);
+                var handled = RunBatch(writer, batch, yieldToPeople: !forPeople);
+                carried.AddRange(batch.Skip(handled));
                 batch.Clear();
             }
         }
@@ -256,7 +262,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             Log.LogCritical(e, "The store's writer stopped");
             _queue.Writer.TryComplete(e);
             _interactive.Writer.TryComplete(e);
-            foreach (var item in batch)
+            foreach (var item in batch.Concat(carried))
             {
                 item.Abandoned(new StoreUnavailableException("The store's writer stopped.", e));
             }
@@ -288,25 +294,30 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private void RunBatch(Writer writer, List<WorkItem> batch)
+    /// <summary>Runs the batch, or the start of it (see <see cref="RunBatchOnce"/>); returns how many of its units are done with.</summary>
+    private int RunBatch(Writer writer, List<WorkItem> batch, bool yieldToPeople)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var enqueued = RunBatchOnce(writer, batch);
+                var (ran, enqueued) = RunBatchOnce(writer, batch, yieldToPeople);
                 if (enqueued)
                 {
                     JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
                 }
 
-                foreach (var item in batch)
+                for (var i = 0; i < ran; i++)
                 {
-                    item.Committed();
+                    batch[i].Committed();
                 }
 
-                AfterBatch(writer.Connection!);
-                return;
+                if (!_interactive.Reader.TryPeek(out _))
+                {
+                    AfterBatch(writer.Connection!); // not while a person waits: SQLite's log rewind holds the writer up
+                }
+
+                return ran;
             }
             catch (DbException e) when (Dialect.IsBatchConflict(e) && attempt < BatchTries)
             {
@@ -323,13 +334,17 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     item.Abandoned(error);
                 }
 
-                return;
+                return batch.Count;
             }
         }
     }
 
-    /// <summary>Runs and commits the batch; true when it added outbox jobs. Throws when nothing of it was kept.</summary>
-    private bool RunBatchOnce(Writer writer, List<WorkItem> batch)
+    /// <summary>
+    /// Runs and commits the batch; returns how many units ran (all, unless <paramref name="yieldToPeople"/> and a
+    /// person's work arrived meanwhile: then the units run so far commit, and the rest wait for the next batch) and
+    /// whether they added outbox jobs. Throws when nothing of it was kept.
+    /// </summary>
+    private (int Ran, bool Enqueued) RunBatchOnce(Writer writer, List<WorkItem> batch, bool yieldToPeople)
     {
         var generation = Volatile.Read(ref _generation);
         if (writer.Generation != generation)
@@ -346,13 +361,18 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         session.Transaction = tx;
         try
         {
-            foreach (var item in batch)
+            var ran = 0;
+            while (ran < batch.Count)
             {
-                RunUnit(tx, session, item);
+                RunUnit(tx, session, batch[ran++]);
+                if (yieldToPeople && _interactive.Reader.TryPeek(out _))
+                {
+                    break;
+                }
             }
 
             tx.Commit();
-            return session.EnqueuedJobs;
+            return (ran, session.EnqueuedJobs);
         }
         finally
         {
