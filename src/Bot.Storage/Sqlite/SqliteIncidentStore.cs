@@ -12,6 +12,8 @@ namespace Bot.Storage.Sqlite;
 public sealed class SqliteIncidentStore : SqlIncidentStore
 {
     private const int WalResetFrames = 65536; // 256 MiB of 4 KiB pages
+    private const int RewindFrames = 256; // what a catch-up pass may leave for the writer's rewind: 1 MiB
+    private const int CatchUpPasses = 10;
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly string _connectionString;
@@ -73,9 +75,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
         // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
         // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
-        // passes WalResetFrames (a rewind costs the writer ~100 ms, so it is kept rare), the writer checkpoints the
-        // little that is left between two batches, after which its next write starts the log from the beginning
-        // again. The file stays at that size, reused. temp_store = MEMORY: each unit's savepoint keeps its statement
+        // passes WalResetFrames, the background loop catches up (see CheckpointLoop) and then the writer checkpoints the
+        // little that is left between two batches (10-25 ms: it syncs the database file), after which its next write
+        // starts the log from the beginning again. The file stays at that size, reused. temp_store = MEMORY: each unit's savepoint keeps its statement
         // journal in memory; as files, they were created and deleted on the writer's thread, batch after batch. Set here,
         // so that a writer that reconnects keeps them.
         SqliteSchema.Exec(
@@ -119,8 +121,23 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
             try
             {
-                if (Checkpoint(connection) > WalResetFrames)
+                var frames = Checkpoint(connection);
+                if (frames > WalResetFrames && !_walNeedsReset)
                 {
+                    // Catch up before asking the writer to rewind: each pass copies what the writer appended during the
+                    // pass before, so the passes get shorter, and the writer's own checkpoint (which holds every write up
+                    // while it copies and syncs the database file) finds little left.
+                    for (var pass = 0; pass < CatchUpPasses; pass++)
+                    {
+                        var next = Checkpoint(connection);
+                        var appended = next - frames;
+                        frames = next;
+                        if (appended < RewindFrames)
+                        {
+                            break;
+                        }
+                    }
+
                     _walNeedsReset = true;
                 }
             }
