@@ -109,24 +109,32 @@ internal static class BotServices
     {
         var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
         var time = sp.GetRequiredService<TimeProvider>();
-        if (options.IsPostgres)
-        {
-            try
-            {
-                return PostgresIncidentStore.Open(options, time, sp.GetRequiredService<ILogger<PostgresIncidentStore>>());
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
-            {
-                // The connection string is not repeated: it may hold a password.
-                var server = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
-                throw new BotStartupException(
-                    $"{StorageOptions.SectionName}:ConnectionString: cannot use database '{server.Database}' on {server.Host}:{server.Port}: {e.Message}", e);
-            }
-        }
+        return options.IsPostgres
+            ? OpenPostgres(options, time, sp.GetRequiredService<ILogger<PostgresIncidentStore>>())
+            : OpenSqlite(options, time, sp.GetRequiredService<ILogger<SqliteIncidentStore>>());
+    }
 
+    // One method per engine, so that a bot on SQLite never loads Npgsql (start-up time).
+    private static SqlIncidentStore OpenPostgres(StorageOptions options, TimeProvider time, ILogger log)
+    {
         try
         {
-            return SqliteIncidentStore.Open(options, time, sp.GetRequiredService<ILogger<SqliteIncidentStore>>());
+            return PostgresIncidentStore.Open(options, time, log);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            // The connection string is not repeated: it may hold a password.
+            var server = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+            throw new BotStartupException(
+                $"{StorageOptions.SectionName}:ConnectionString: cannot use database '{server.Database}' on {server.Host}:{server.Port}: {e.Message}", e);
+        }
+    }
+
+    private static SqlIncidentStore OpenSqlite(StorageOptions options, TimeProvider time, ILogger log)
+    {
+        try
+        {
+            return SqliteIncidentStore.Open(options, time, log);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
