@@ -83,7 +83,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Exec(
             connection,
             $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +
-            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;");
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;");
         return connection;
     }
 
