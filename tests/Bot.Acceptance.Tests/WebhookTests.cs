@@ -41,6 +41,7 @@ public class WebhookTests
 
         var list = await bot.GetJsonAsync("/api/incidents");
         Assert.Equal(1, list.GetArrayLength());
+        Assert.Equal((2, 0), (list[0].GetProperty("alertCount").GetInt32(), list[0].GetProperty("firingCount").GetInt32()));
         var details = await bot.GetJsonAsync("/api/incidents/INC-1");
         Assert.Equal("triggered", details.GetProperty("incident").GetProperty("status").GetString()); // a person resolves
         Assert.Equal("SEV1", details.GetProperty("incident").GetProperty("severity").GetString());

@@ -17,10 +17,13 @@ public sealed record IncidentDto(
     DateTimeOffset? MitigatedAt,
     DateTimeOffset? ResolvedAt,
     DateTimeOffset UpdatedAt,
-    string? Channel)
+    string? Channel,
+    int AlertCount,
+    int FiringCount)
 {
     public static IncidentDto From(Incident i) => new(
-        i.Key, i.Number, i.Title, i.Severity.Display(), i.Status.Name(), i.Source, i.CreatedAt, i.AcknowledgedAt, i.MitigatedAt, i.ResolvedAt, i.UpdatedAt, i.ChannelName);
+        i.Key, i.Number, i.Title, i.Severity.Display(), i.Status.Name(), i.Source, i.CreatedAt, i.AcknowledgedAt, i.MitigatedAt, i.ResolvedAt, i.UpdatedAt,
+        i.ChannelName, i.AlertCount, i.FiringCount);
 }
 
 public sealed record AlertDto(
