@@ -54,6 +54,21 @@ public class WebhookTests
     }
 
     [Fact]
+    public async Task IncidentDetails_ListAsManyAlertsAsAsked_AndCountThemAll()
+    {
+        await using var bot = await StartAsync();
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), Token);
+
+        var one = await bot.GetJsonAsync("/api/incidents/INC-1?alerts=1");
+        var bad = await bot.Client.GetAsync(new Uri("/api/incidents/INC-1?alerts=-1", UriKind.Relative));
+
+        Assert.Equal(1, one.GetProperty("alerts").GetArrayLength());
+        Assert.Equal(2, one.GetProperty("incident").GetProperty("alertCount").GetInt32());
+        Assert.Equal(2, (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("alerts").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task Join_SameGroupNewAlert_JoinsOpenIncident()
     {
         await using var bot = await StartAsync();

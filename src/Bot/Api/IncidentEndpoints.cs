@@ -9,6 +9,9 @@ internal static class IncidentEndpoints
 {
     public const int MaxLimit = 500;
 
+    /// <summary>The most alerts one answer lists; a storm's incident can hold many more (its <c>alertCount</c> says how many).</summary>
+    public const int MaxAlerts = 10_000;
+
     public static void MapIncidentApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/incidents");
@@ -48,15 +51,22 @@ internal static class IncidentEndpoints
         return Results.Ok(incidents.Select(IncidentDto.From).ToList());
     }
 
-    private static async Task<IResult> GetAsync(IIncidentStore store, string id, CancellationToken ct)
+    /// <param name="alerts">How many of its alerts to list, first seen first: 0 to 10,000; default 1,000.</param>
+    private static async Task<IResult> GetAsync(IIncidentStore store, string id, int? alerts, CancellationToken ct)
     {
+        var shown = alerts ?? 1_000;
+        if (shown is < 0 or > MaxAlerts)
+        {
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad alerts", $"alerts must be 0 to {MaxAlerts}.");
+        }
+
         if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
         {
             return WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.");
         }
 
-        var alerts = await store.GetAlertsAsync(number, ct);
+        var listed = await store.GetFirstAlertsAsync(number, shown, ct);
         var timeline = await store.GetTimelineAsync(number, ct);
-        return Results.Ok(new IncidentDetailsDto(IncidentDto.From(incident), alerts.Select(AlertDto.From).ToList(), timeline.Select(TimelineEntryDto.From).ToList()));
+        return Results.Ok(new IncidentDetailsDto(IncidentDto.From(incident), listed.Select(AlertDto.From).ToList(), timeline.Select(TimelineEntryDto.From).ToList()));
     }
 }
