@@ -38,6 +38,55 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task DeleteOldJobs_DeletesJobsDoneLongerAgoThanKeepDone_AndKeepsTheRest()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(new EffectJob("old-done", EffectKinds.Digest, "a", "{}", T0));
+            s.Enqueue(new EffectJob("old-failed", EffectKinds.Digest, "b", "{}", T0));
+            s.Enqueue(new EffectJob("waiting", EffectKinds.Digest, "c", "{}", T0.AddDays(30)));
+            return Enumerable.Range(0, 2500).All(i => s.Enqueue(new EffectJob($"storm-{i}", EffectKinds.Digest, $"s{i}", "{}", T0)));
+        });
+        await FinishDueJobsAsync(t, fail: "old-failed");
+        t.Time.Advance(TimeSpan.FromDays(6));
+        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("recent-done", EffectKinds.Digest, "d", "{}", t.Time.GetUtcNow())));
+        await FinishDueJobsAsync(t, fail: null);
+        t.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
+
+        var deleted = await CreateSut(t).DeleteOldJobsAsync(CancellationToken.None);
+
+        Assert.Equal(2501, deleted); // in chunks: a storm's jobs never make one long unit of work
+        var again = await t.Store.WriteAsync(s =>
+            new[] { "old-done", "storm-7", "old-failed", "waiting", "recent-done" }.Select(k => s.Enqueue(new EffectJob(k, EffectKinds.Digest, k, "{}", T0.AddYears(1)))).ToList());
+        Assert.Equal([true, true, false, false, false], again); // a kept key still refuses a second job
+        Assert.Equal(0, await CreateSut(t).DeleteOldJobsAsync(CancellationToken.None));
+    }
+
+    private static async Task FinishDueJobsAsync(TempStore t, string? fail)
+    {
+        while (await t.Store.WriteAsync(s => s.ClaimDueJobs(500, TimeSpan.FromMinutes(1))) is { Count: > 0 } jobs)
+        {
+            await t.Store.WriteAsync(s =>
+            {
+                foreach (var job in jobs)
+                {
+                    if (job.Key == fail)
+                    {
+                        s.FailJob(job.Id, "gave up");
+                    }
+                    else
+                    {
+                        s.CompleteJob(job.Id);
+                    }
+                }
+
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
     public async Task RunOnce_Stopping_FinishesTheStartedJob_AndHandsBackTheOthersAtOnce()
     {
         await using var t = NewStore();

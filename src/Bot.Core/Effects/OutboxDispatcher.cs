@@ -68,6 +68,31 @@ public sealed class OutboxDispatcher
         return jobs.Count;
     }
 
+    /// <summary>
+    /// Deletes the jobs done more than <see cref="OutboxOptions.KeepDone"/> ago, a chunk per unit of work so that webhooks
+    /// never wait long behind it; returns how many.
+    /// </summary>
+    public async Task<int> DeleteOldJobsAsync(CancellationToken cancellationToken)
+    {
+        const int chunk = 1000;
+        var before = _time.GetUtcNow() - _options.KeepDone;
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await _store.WriteAsync(s => s.DeleteDoneJobs(before, chunk), cancellationToken);
+            total += deleted;
+        }
+        while (deleted == chunk);
+
+        if (total > 0)
+        {
+            _log.LogInformation("Deleted {Count} outbox jobs done before {Before:u}", total, before);
+        }
+
+        return total;
+    }
+
     /// <summary>The delay before try number <paramref name="attempt"/> + 1 (attempt counts from 1).</summary>
     public TimeSpan Backoff(int attempt)
     {

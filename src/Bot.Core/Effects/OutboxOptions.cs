@@ -34,4 +34,11 @@ public sealed class OutboxOptions
     /// <summary>A job still failing this long after it was enqueued is given up and reported. Default 24 hours.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long a done job stays in the outbox before it is deleted (an alert storm leaves thousands). Failed jobs are
+    /// kept. Default 7 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan KeepDone { get; set; } = TimeSpan.FromDays(7);
 }

@@ -65,4 +65,7 @@ public interface IIncidentSession
     void RetryJob(long jobId, DateTimeOffset dueAt, string error);
 
     void FailJob(long jobId, string error);
+
+    /// <summary>Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>; returns how many.</summary>
+    int DeleteDoneJobs(DateTimeOffset before, int max);
 }

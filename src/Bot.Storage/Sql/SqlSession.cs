@@ -233,6 +233,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         return jobs;
     }
 
+    // A job is done after it was due, so due_at < @before bounds the index range that is read (ix_outbox_due).
+    public int DeleteDoneJobs(DateTimeOffset before, int max) =>
+        Command(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 2 AND due_at < @before AND completed_at < @before LIMIT @max)",
+            ("@before", dialect.Time(before)),
+            ("@max", max)).ExecuteNonQuery();
+
     public void CompleteJob(long jobId) =>
         Command("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now))).ExecuteNonQuery();
 

@@ -11,7 +11,11 @@ namespace Bot.Workers;
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
 {
+    /// <summary>How often done jobs older than <see cref="OutboxOptions.KeepDone"/> are deleted; the first time, a minute after start.</summary>
+    public static readonly TimeSpan CleanUpEvery = TimeSpan.FromHours(1);
+
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset? _nextCleanUp;
 
     /// <summary>
     /// Until the next pass when idle: the poll interval, or less when a waiting job (an escalation step, a retry) falls
@@ -38,6 +42,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                await CleanUpWhenDueAsync(stoppingToken);
                 var pulse = Volatile.Read(ref _pulse);
                 int claimed;
                 try
@@ -78,4 +83,24 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
     }
 
     private void Pulse() => Volatile.Read(ref _pulse).TrySetResult();
+
+    private async Task CleanUpWhenDueAsync(CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        _nextCleanUp ??= now + TimeSpan.FromMinutes(1);
+        if (now < _nextCleanUp)
+        {
+            return;
+        }
+
+        _nextCleanUp = now + CleanUpEvery;
+        try
+        {
+            await dispatcher.DeleteOldJobsAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning("Deleting old outbox jobs failed (will try again in {Every}): {Reason}", CleanUpEvery, e.Message);
+        }
+    }
 }
