@@ -18,6 +18,9 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
 {
     private const int MaxTopic = 250;
 
+    /// <summary>The bot's own user id (<c>auth.test</c>), asked once, the first time a retry needs it.</summary>
+    private string? _botUserId;
+
     public Task<ChatChannel> CreateChannelAsync(string name, string topic, string idempotencyKey, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
@@ -90,8 +93,6 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
         _botUserId ??= (await slack.Auth.Test(cancellationToken)).UserId;
         return found.Creator == _botUserId && found.Created + TimeSpan.FromMinutes(1) >= job.CreatedAt && string.IsNullOrEmpty(found.Topic) ? found : null;
     }
-
-    private string? _botUserId;
 
     private async Task<PostMessageResponse?> FindPostedAsync(string channelId, string idempotencyKey, CancellationToken cancellationToken)
     {

@@ -143,7 +143,7 @@ internal static partial class IngestBenchmark
 
     private static int Option(string[] args, string name, int fallback) => OptionText(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
-    private static string? OptionText(string[] args, string name)
+    internal static string? OptionText(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -21,7 +21,7 @@ internal static class SlashCommandBenchmark
     {
         var seconds = 15;
         // --text: another command to time instead (e.g. "help", which touches no store), to tell the store's share
-        var text = args.SkipWhile(a => a != "--text").Skip(1).FirstOrDefault();
+        var text = IngestBenchmark.OptionText(args, "--text");
         await using var bot = await BotProcess.StartAsync($"--Slack:SigningSecret={Secret}");
         using var http = new HttpClient { BaseAddress = bot.Address };
         var declared = await http.PostAsJsonAsync("api/commands", new { user = "U1", userName = "bench", text = "declare Benchmark incident" });

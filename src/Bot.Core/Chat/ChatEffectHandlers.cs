@@ -27,6 +27,10 @@ public abstract class ChatEffectHandler(IIncidentStore store) : IEffectHandler
     /// </summary>
     protected static string ChannelOf(Incident incident) =>
         incident.ChannelId ?? throw new RetryLaterException($"{incident.Key} has no chat channel yet.", TimeSpan.FromSeconds(30));
+
+    /// <summary>The pinned summary as the incident stands: its tally, and its first alerts read (never all of a storm's).</summary>
+    protected async Task<ChatMessage> SummaryAsync(Incident incident, CancellationToken cancellationToken) =>
+        IncidentMessages.Summary(incident, await store.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken));
 }
 
 /// <summary>Creates the incident channel and records it on the incident.</summary>
@@ -66,8 +70,7 @@ public sealed class PostSummaryHandler(IIncidentStore store, IChat chat) : ChatE
 
     protected override async Task HandleAsync(EffectJob job, Incident incident, ChatPayload payload, CancellationToken cancellationToken)
     {
-        var alerts = await Store.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken);
-        var posted = await chat.PostAsync(ChannelOf(incident), IncidentMessages.Summary(incident, alerts), job.Key, cancellationToken);
+        var posted = await chat.PostAsync(ChannelOf(incident), await SummaryAsync(incident, cancellationToken), job.Key, cancellationToken);
         await Store.WriteAsync(
             s =>
             {
@@ -100,8 +103,7 @@ public sealed class RefreshSummaryHandler(IIncidentStore store, IChat chat) : Ch
             return; // the summary is not posted yet; when it is, it shows the current state
         }
 
-        var alerts = await Store.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken);
-        await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), IncidentMessages.Summary(incident, alerts), cancellationToken);
+        await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), await SummaryAsync(incident, cancellationToken), cancellationToken);
         await chat.SetTopicAsync(incident.ChannelId, IncidentMessages.Topic(incident), cancellationToken);
     }
 }

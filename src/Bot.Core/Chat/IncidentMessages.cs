@@ -31,13 +31,12 @@ public static class IncidentMessages
             new("Source", incident.Source),
         };
 
-        var shown = firstAlerts.Take(MaxAlertsShown).ToList();
-        var total = Math.Max(incident.AlertCount, shown.Count);
-        if (total > 0)
+        if (incident.AlertCount > 0)
         {
+            var shown = firstAlerts.Take(MaxAlertsShown).ToList();
             var lines = shown.Select(a => $"{(a.Alert.Status == AlertStatus.Firing ? "FIRING" : "resolved")}: {a.Alert.Title}{Link(a.Alert.SourceUrl)}");
-            var more = total > shown.Count ? $"\n... and {total - shown.Count} more" : "";
-            fields.Add(new ChatField($"Alerts ({incident.FiringCount} firing of {total})", string.Join("\n", lines) + more));
+            var more = incident.AlertCount > shown.Count ? $"\n... and {incident.AlertCount - shown.Count} more" : "";
+            fields.Add(new ChatField($"Alerts ({incident.FiringCount} firing of {incident.AlertCount})", string.Join("\n", lines) + more));
         }
 
         foreach (var (name, text) in new[] { ("Impact", incident.Impact), ("Root cause", incident.Cause), ("Resolution", incident.Resolution) })

@@ -32,7 +32,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
         private readonly Actor _source = Actor.Source(batch.Source);
         private readonly List<string> _opened = [];
         private readonly HashSet<long> _updated = [];
-        private readonly HashSet<long> _tallied = [];
+        private readonly Dictionary<long, Incident> _toSave = []; // incidents a group changed: saved once, after it
         private readonly List<(long Incident, TimelineEntry Entry)> _openings = [];
         private readonly Dictionary<(long Incident, Change Change), List<(Alert Alert, DateTimeOffset At)>> _changes = [];
         private int _new;
@@ -63,20 +63,22 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
                 }
             }
 
-            if (incident is null || !_tallied.Remove(incident.Number))
-            {
-                return;
-            }
-
-            if (resolvedSome && rules.AutoResolve && incident.IsOpen && incident.FiringCount == 0)
+            if (incident is not null && resolvedSome && rules.AutoResolve && incident.IsOpen && incident.FiringCount == 0)
             {
                 Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));
                 s.Enqueue(Postmortems.PostmortemJobs.For(incident, s.Now));
                 _updated.Add(incident.Number);
+                _toSave[incident.Number] = incident;
             }
 
-            s.UpdateIncident(incident); // once per group: its alert tally, and any severity or status it changed
+            // Once per group and incident: its alert tally, and any severity or status the group changed.
+            foreach (var changed in _toSave.Values)
+            {
+                s.UpdateIncident(changed);
+            }
+
+            _toSave.Clear();
         }
 
         public IngestReport Finish()
@@ -182,30 +184,22 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
 
             var ended = alert.EndsAt is { } end && end < s.Now ? end : s.Now;
             var resolved = alert with { EndsAt = ended };
-            if (incident?.Number == known.IncidentNumber)
-            {
-                Store(incident, groupKey, resolved, known.Alert.Status);
-            }
-            else
-            {
-                // An alert of an earlier (usually resolved) incident of the group: that incident keeps its own tally.
-                var holder = s.GetIncident(known.IncidentNumber)!;
-                s.UpsertAlert(holder.Number, groupKey, resolved);
-                holder.TallyAlert(resolved, known.Alert.Status, s.Now);
-                s.UpdateIncident(holder);
-            }
-
+            // The group's incident, or an earlier one of the group (usually resolved) that holds the alert: each keeps its own tally.
+            var holder = incident?.Number == known.IncidentNumber
+                ? incident
+                : _toSave.GetValueOrDefault(known.IncidentNumber) ?? s.GetIncident(known.IncidentNumber)!;
+            Store(holder, groupKey, resolved, known.Alert.Status);
             Add(known.IncidentNumber, Change.Resolved, resolved);
             _changed++;
             return true;
         }
 
-        /// <summary>Stores an alert of the group's incident and counts it there; the incident is saved once, after the group.</summary>
+        /// <summary>Stores an alert of an incident and counts it there; the incident is saved once, after the group.</summary>
         private void Store(Incident incident, string groupKey, Alert alert, AlertStatus? before)
         {
             s.UpsertAlert(incident.Number, groupKey, alert);
             incident.TallyAlert(alert, before, s.Now);
-            _tallied.Add(incident.Number);
+            _toSave[incident.Number] = incident;
         }
 
         private void Add(long incident, Change change, Alert alert)

@@ -7,9 +7,10 @@ namespace Bot.Storage.Postgres;
 
 /// <summary>
 /// The PostgreSQL store, for several replicas on one database. Each replica has <see cref="StorageOptions.Writers"/>
-/// writers, each on its own connection, committing one unit of work at a time by default; the database keeps them apart: a unique open group key (one open incident per
-/// group), row locks on the incidents a unit changes (no lost updates), <c>SKIP LOCKED</c> claims and leases on outbox
-/// jobs (one replica runs a job; a dead replica's jobs are taken over when their lease ends).
+/// writers, each on its own connection, committing one unit of work at a time by default. The database keeps them
+/// apart: a unique open group key (one open incident per group), row locks on the incidents a unit changes (no lost
+/// updates), <c>SKIP LOCKED</c> claims and leases on outbox jobs (one replica runs a job; a dead replica's jobs are
+/// taken over when their lease ends).
 /// </summary>
 public sealed class PostgresIncidentStore : SqlIncidentStore
 {
