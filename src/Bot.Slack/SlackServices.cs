@@ -12,7 +12,11 @@ public static class SlackServices
     public static bool UsesSlack(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[$"{SlackOptions.SectionName}:{nameof(SlackOptions.BotToken)}"]);
 
-    public static IServiceCollection AddBotSlack(this IServiceCollection services)
+    /// <summary>True when an app-level token is set: the bot then takes Slack's events over Socket Mode.</summary>
+    public static bool UsesSocketMode(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{SlackOptions.SectionName}:{nameof(SlackOptions.AppToken)}"]);
+
+    public static IServiceCollection AddBotSlack(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SlackOptions>, SlackOptionsValidator>();
@@ -20,17 +24,25 @@ public static class SlackServices
         services.AddSingleton<IBlockActionHandler, IncidentButtonHandler>();
         services.AddSingleton<DeclareModalHandler>();
         services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<DeclareModalHandler>());
-        services.AddHttpClient<ISlackResponder, SlackResponder>(c => c.Timeout = TimeSpan.FromSeconds(10));
+        // Named clients, taken from the factory per call by singletons (typed clients held by singletons would never
+        // renew their handlers; and building a typed client compiles an expression, which costs start-up time).
+        services.AddHttpClient(SlackResponder.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<ISlackResponder, SlackResponder>();
         services.AddSingleton<SlackMethodTiers>();
         services.AddSingleton<ChannelPacer>();
-        services.AddHttpClient<ISlackApiClient, SlackApiClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(SlackApiClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<ISlackApiClient, SlackApiClient>();
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
         services.AddSingleton<SlackInbound>();
         services.AddSingleton<ResponderGroups>();
         services.AddSingleton<SlackPeople>();
-        services.AddHttpClient(SocketMode.SocketModeClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
-        services.AddSingleton<SocketMode.SocketModeClient>();
-        services.AddHostedService(sp => sp.GetRequiredService<SocketMode.SocketModeClient>());
+        if (UsesSocketMode(configuration))
+        {
+            // Only then: the client's handlers would otherwise be built at start for nothing (start-up time).
+            services.AddHttpClient(SocketMode.SocketModeClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+            services.AddSingleton<SocketMode.SocketModeClient>();
+            services.AddHostedService(sp => sp.GetRequiredService<SocketMode.SocketModeClient>());
+        }
         return services;
     }
 }

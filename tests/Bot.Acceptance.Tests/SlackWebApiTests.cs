@@ -2,6 +2,7 @@ using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Slack;
 using Bot.Slack.WebApi;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Acceptance.Tests;
@@ -10,7 +11,7 @@ namespace Bot.Acceptance.Tests;
 public class SlackWebApiTests
 {
     private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token) =>
-        new(new HttpClient(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),
+        new(new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),
             new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), TimeProvider.System);
 
     [Fact]

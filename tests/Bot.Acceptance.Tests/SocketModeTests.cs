@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bot.Acceptance.Tests;
@@ -53,6 +54,15 @@ public class SocketModeTests
         await third.SendAsync(new { envelope_id = "e3", type = "slash_commands", payload = new { command = "/incident", text = "list", user_id = "U1", user_name = "alice", channel_id = "C1" } });
         Assert.Contains("INC-1", (await third.ReceiveAsync()).GetProperty("payload").GetProperty("text").GetString());
         Assert.True(bot.Services.GetRequiredService<SocketModeClient>().Connections >= 3);
+    }
+
+    [Fact]
+    public async Task WithoutAnAppToken_NoSocketModeClientIsBuiltOrRun()
+    {
+        await using var bot = await BotServer.StartAsync();
+
+        Assert.Null(bot.Services.GetService<SocketModeClient>());
+        Assert.DoesNotContain(bot.Services.GetServices<IHostedService>(), s => s is SocketModeClient);
     }
 
     [Fact]

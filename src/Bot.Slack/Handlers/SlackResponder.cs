@@ -5,8 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Bot.Slack.Handlers;
 
 /// <summary>Posts answers to <c>response_url</c>; only to Slack's own hooks host or, in tests, loopback.</summary>
-public sealed partial class SlackResponder(HttpClient http, ILogger<SlackResponder> log) : ISlackResponder
+public sealed partial class SlackResponder(IHttpClientFactory http, ILogger<SlackResponder> log) : ISlackResponder
 {
+    /// <summary>The named client, taken per answer (this responder is a singleton).</summary>
+    public const string HttpClientName = "slack-response-url";
+
     public async Task RespondAsync(string responseUrl, string text, bool inChannel, CancellationToken cancellationToken = default)
     {
         if (!Uri.TryCreate(responseUrl, UriKind.Absolute, out var url) || !(url.Host == "hooks.slack.com" || url.IsLoopback))
@@ -16,7 +19,7 @@ public sealed partial class SlackResponder(HttpClient http, ILogger<SlackRespond
         }
 
         var body = new ResponseBody(text, inChannel ? "in_channel" : "ephemeral");
-        using var response = await http.PostAsJsonAsync(url, body, ResponderJsonContext.Default.ResponseBody, cancellationToken);
+        using var response = await http.CreateClient(HttpClientName).PostAsJsonAsync(url, body, ResponderJsonContext.Default.ResponseBody, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             log.LogWarning("Slack refused the answer through response_url: HTTP {Status}", (int)response.StatusCode);

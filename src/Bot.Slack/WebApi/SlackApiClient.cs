@@ -41,10 +41,16 @@ public interface ISlackApiClient
 /// </summary>
 public sealed class SlackApiClient : ISlackApiClient
 {
+    /// <summary>
+    /// The named client from <see cref="IHttpClientFactory"/>, taken per call: this client is a singleton, and a typed client
+    /// held by one would keep its first handler, and its DNS answers, for ever.
+    /// </summary>
+    public const string HttpClientName = "slack-web-api";
+
     /// <summary>The longest Retry-After waited in place; longer ones are left to the outbox.</summary>
     public static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(20);
 
-    private readonly HttpClient _http;
+    private readonly IHttpClientFactory _http;
     private readonly SlackOptions _options;
     private readonly SlackMethodTiers _tiers;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
@@ -53,7 +59,7 @@ public sealed class SlackApiClient : ISlackApiClient
     /// <summary>Methods that act again when called again: only a 429 (Slack did nothing) is retried in place.</summary>
     private static readonly IReadOnlySet<string> NotIdempotent = new HashSet<string>(StringComparer.Ordinal) { "chat.postMessage", "conversations.create" };
 
-    public SlackApiClient(HttpClient http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
+    public SlackApiClient(IHttpClientFactory http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
     {
         _http = http;
         _options = options.Value;
@@ -141,7 +147,7 @@ public sealed class SlackApiClient : ISlackApiClient
                 using var request = build();
                 request.RequestUri = new Uri(_options.ApiBaseUrl, request.RequestUri!.ToString());
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.BotToken);
-                return await _http.SendAsync(request, ct);
+                return await _http.CreateClient(HttpClientName).SendAsync(request, ct);
             },
             cancellationToken);
 

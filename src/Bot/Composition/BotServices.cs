@@ -33,7 +33,7 @@ internal static class BotServices
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
         AddValidated<StorageOptions, StorageOptionsValidator>(builder, StorageOptions.SectionName);
         AddValidated<PostmortemOptions, PostmortemOptionsValidator>(builder, PostmortemOptions.SectionName);
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        AddValidated<OutboxOptions, OutboxOptionsValidator>(builder, OutboxOptions.SectionName);
         services.AddOptions<LocalChatOptions>().BindConfiguration(LocalChatOptions.SectionName);
 
         services.AddSingleton<IIncidentStore>(sp => OpenStore(sp));
@@ -48,7 +48,7 @@ internal static class BotServices
         services.AddSingleton<AlertIntake>();
         services.AddSingleton<IncidentCommands>();
 
-        services.AddBotSlack();
+        services.AddBotSlack(builder.Configuration);
         if (SlackServices.UsesSlack(builder.Configuration))
         {
             services.AddSingleton<IChat, SlackChat>();
