@@ -153,10 +153,17 @@ public class DeploymentManifestTests
             .Select(p => Path.GetRelativePath(RepoFile.Path(""), p).Replace('\\', '/'));
         Assert.All(projects, p => Assert.Contains($"COPY {p} ", dockerfile));
 
-        Assert.Matches(new Regex(@"^FROM mcr\.microsoft\.com/dotnet/sdk:10\.0 AS build$", RegexOptions.Multiline), dockerfile);
+        Assert.Matches(new Regex(@"^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com/dotnet/sdk:10\.0 AS build$", RegexOptions.Multiline), dockerfile);
         Assert.Matches(new Regex(@"^FROM mcr\.microsoft\.com/dotnet/aspnet:10\.0 AS runtime$", RegexOptions.Multiline), dockerfile);
         Assert.Matches(new Regex(@"^USER \$APP_UID$", RegexOptions.Multiline), dockerfile);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"Bot.dll\"]", dockerfile);
+
+        // Published for the image's architecture, precompiled (ReadyToRun, set in Bot.csproj); a publish without restore
+        // needs the restore to have named the same architecture.
+        Assert.Matches(new Regex(@"^ARG TARGETARCH$", RegexOptions.Multiline), dockerfile);
+        Assert.Matches(new Regex(@"^RUN dotnet restore src/Bot/Bot\.csproj -a \$TARGETARCH$", RegexOptions.Multiline), dockerfile);
+        Assert.Matches(new Regex(@"^RUN dotnet publish src/Bot/Bot\.csproj -c Release --no-restore -a \$TARGETARCH -o /app$", RegexOptions.Multiline), dockerfile);
+        Assert.Contains("<PublishReadyToRun>true</PublishReadyToRun>", File.ReadAllText(RepoFile.Path("src/Bot/Bot.csproj")));
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "Bot.dll")), "the host's assembly is Bot.dll");
     }
 }

@@ -2,7 +2,7 @@ using Bot.Benchmarks;
 
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 9]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation

@@ -31,16 +31,25 @@ public sealed class BotProcess : IAsyncDisposable
 
     public double MemoryMiB => ReadStatus("VmRSS:") / 1024.0;
 
+    /// <summary>The bot built beside the test or benchmark.</summary>
+    public static string BuiltBot => Path.Combine(AppContext.BaseDirectory, "Bot.dll");
+
     /// <summary>Starts the bot in a new temporary working directory.</summary>
     /// <param name="settings">Command-line settings, <c>--Key=value</c>.</param>
     public static Task<BotProcess> StartAsync(params string[] settings) =>
         StartInAsync(Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings);
 
+    /// <summary>Starts the <c>Bot.dll</c> at <paramref name="botDll"/> (a published one, say) in a new temporary working directory.</summary>
+    public static Task<BotProcess> StartBotAsync(string botDll, params string[] settings) =>
+        StartCoreAsync(botDll, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings);
+
     /// <summary>
     /// Starts the bot in <paramref name="folder"/> (its working directory: data/ goes there). A name of its own, so that
     /// a single setting passed to <see cref="StartAsync"/> is never taken for a folder.
     /// </summary>
-    public static async Task<BotProcess> StartInAsync(string folder, params string[] settings)
+    public static Task<BotProcess> StartInAsync(string folder, params string[] settings) => StartCoreAsync(BuiltBot, folder, settings);
+
+    private static async Task<BotProcess> StartCoreAsync(string botDll, string folder, string[] settings)
     {
         Directory.CreateDirectory(folder);
         var port = FreePort();
@@ -50,7 +59,7 @@ public sealed class BotProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Bot.dll"));
+        start.ArgumentList.Add(botDll);
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         foreach (var s in settings)
