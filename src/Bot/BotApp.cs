@@ -1,5 +1,6 @@
 using Bot.Api;
 using Bot.Composition;
+using Bot.Core;
 using Bot.Slack.Endpoints;
 using Bot.Webhooks;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,7 @@ public static class BotApp
         try
         {
             app = Build(args);
+            CheckSettings(app);
             await app.StartAsync();
         }
         catch (Exception e) when (StartupError(e) is { } message)
@@ -61,6 +63,17 @@ public static class BotApp
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// Validates the settings and builds the hosted services with all they use (the store, the chat, the local folders),
+    /// as the host's start would, but before it: a bad setting is then reported once, as one line, and not first by the
+    /// host as "Hosting failed to start" with a stack trace.
+    /// </summary>
+    private static void CheckSettings(WebApplication app)
+    {
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        _ = app.Services.GetServices<IHostedService>().ToList();
     }
 
     /// <summary>The one-line message for an error in the settings, or null for any other failure.</summary>

@@ -25,6 +25,8 @@ public class StartupTests
     [InlineData("Storage:ConnectionString", "Host=db;Databse=x", "Storage:ConnectionString is not a valid connection string")]
     [InlineData("Storage:ConnectionString", "Host=db;Username=bot", "Storage:ConnectionString names no Database.")]
     [InlineData("Storage:Writers", "0", "Storage:Writers is 0; expected 1 to 64.")]
+    [InlineData("LocalChat:Directory", "/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: ")]
+    [InlineData("GitHub:LocalDirectory", "/proc/no-such-folder", "GitHub:LocalDirectory '/proc/no-such-folder' cannot be used: ")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
@@ -43,6 +45,36 @@ public class StartupTests
         var message = BotApp.StartupError(e);
         Assert.NotNull(message);
         Assert.Contains(expected, message);
+    }
+
+    [Theory]
+    [InlineData("--Storage:Writers=0", "Storage:Writers is 0; expected 1 to 64.")]
+    [InlineData("--LocalChat:Directory=/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: Could not find file '/proc/no-such-folder'.")]
+    public async Task TheBotProcess_GivenABadSetting_PrintsOneLineAndExits2_WithoutAStackTrace(string setting, string expected)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bot-acceptance", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "Bot.dll"), "--urls=http://127.0.0.1:0", setting])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal($"incident-bot: cannot start: {expected}", (await stderr).Trim());
+        Assert.DoesNotContain("Exception", await stdout);
+        Assert.DoesNotContain("fail:", await stdout);
+        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Bot.GitHub.Local;
 /// </summary>
 public sealed class LocalIssueTracker(IOptions<PostmortemOptions> options, ILogger<LocalIssueTracker> log) : IIssueTracker
 {
-    private string Folder => Path.GetFullPath(Path.Combine(options.Value.LocalDirectory, "issues"));
+    private string Folder { get; } = LocalFolder.Ensure(options.Value, "issues");
 
     public async Task<FiledIssue> FileAsync(IssueRequest request, CancellationToken cancellationToken)
     {

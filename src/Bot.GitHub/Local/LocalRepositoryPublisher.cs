@@ -11,10 +11,12 @@ namespace Bot.GitHub.Local;
 /// </summary>
 public sealed class LocalRepositoryPublisher(IOptions<PostmortemOptions> options, ILogger<LocalRepositoryPublisher> log) : IPostmortemPublisher
 {
+    private readonly string _root = LocalFolder.Ensure(options.Value);
+
     public async Task<string> PublishAsync(PostmortemDraft draft, CancellationToken cancellationToken)
     {
         var (incidentKey, path, markdown) = (draft.IncidentKey, draft.Path, draft.Markdown);
-        var root = Path.GetFullPath(options.Value.LocalDirectory);
+        var root = _root;
         var file = Path.GetFullPath(Path.Combine(root, path));
         if (!file.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {

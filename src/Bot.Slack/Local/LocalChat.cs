@@ -35,26 +35,75 @@ public sealed partial class LocalChat : IChat
         _userGroups = options.Value.UserGroups;
         _time = time;
         _log = log;
-        Directory.CreateDirectory(_directory);
-        Directory.CreateDirectory(Path.Combine(_directory, "keys"));
-        foreach (var file in Directory.EnumerateFiles(_directory, "*.jsonl"))
+        try
         {
-            foreach (var line in File.ReadLines(file))
+            Directory.CreateDirectory(_directory);
+            Directory.CreateDirectory(Path.Combine(_directory, "keys"));
+            foreach (var file in Directory.EnumerateFiles(_directory, "*.jsonl"))
             {
-                if (line.Length > 0 && JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord) is { } record)
-                {
-                    _byKey.TryAdd(record.Key, record);
-                    _sequence = Math.Max(_sequence, long.TryParse(record.Id.AsSpan(record.Id.LastIndexOf('-') + 1), out var n) ? n : 0);
-                    if (Path.GetFileName(file) == ChannelsFile)
-                    {
-                        _channels.Add(record.Channel);
-                    }
-                }
+                Load(file);
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Core.BotStartupException(
+                $"{LocalChatOptions.SectionName}:{nameof(LocalChatOptions.Directory)} '{options.Value.Directory}' cannot be used: {e.Message}", e);
         }
     }
 
     public string Folder => _directory;
+
+    /// <summary>
+    /// Reads one channel's log. A line that is not a record (the tail of a write cut short by a crash or a full disk) is
+    /// skipped with a warning, never a reason not to start; a log that does not end its last line gets its newline, so
+    /// that the next record starts a line of its own.
+    /// </summary>
+    private void Load(string file)
+    {
+        var number = 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            LocalChatRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord);
+            }
+            catch (JsonException e)
+            {
+                _log.LogWarning("[local chat] {File} line {Line} skipped: not a record ({Reason})", file, number, e.Message);
+                continue;
+            }
+
+            if (record is null || string.IsNullOrEmpty(record.Key) || string.IsNullOrEmpty(record.Id) || record.Channel is null)
+            {
+                _log.LogWarning("[local chat] {File} line {Line} skipped: not a record", file, number);
+                continue;
+            }
+
+            _byKey.TryAdd(record.Key, record);
+            _sequence = Math.Max(_sequence, long.TryParse(record.Id.AsSpan(record.Id.LastIndexOf('-') + 1), out var n) ? n : 0);
+            if (Path.GetFileName(file) == ChannelsFile)
+            {
+                _channels.Add(record.Channel);
+            }
+        }
+
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+        if (stream.Length > 0)
+        {
+            stream.Seek(-1, SeekOrigin.End);
+            if (stream.ReadByte() != '\n')
+            {
+                stream.WriteByte((byte)'\n');
+            }
+        }
+    }
 
     public Task<ChatChannel> CreateChannelAsync(string name, string topic, string idempotencyKey, CancellationToken cancellationToken)
     {

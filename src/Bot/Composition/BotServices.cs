@@ -1,4 +1,5 @@
 using Bot.Api;
+using Bot.Core;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
@@ -142,6 +143,3 @@ internal static class BotServices
         }
     }
 }
-
-/// <summary>The bot cannot start as configured; the message says which setting and why.</summary>
-public sealed class BotStartupException(string message, Exception? inner = null) : Exception(message, inner);

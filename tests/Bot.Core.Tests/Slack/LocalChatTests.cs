@@ -45,6 +45,42 @@ public sealed class LocalChatTests : IDisposable
         Assert.Single(File.ReadLines(Path.Combine(_folder, "inc-20261125-ddos.jsonl")));
     }
 
+    [Fact]
+    public async Task ALineCutShortByACrash_IsSkipped_AndTheNextRecordStartsALineOfItsOwn()
+    {
+        var channel = await Chat().CreateChannelAsync("inc-20261125-ddos", "SEV1", "INC-1:open", CancellationToken.None);
+        await Chat().PostAsync(channel.Id, new Core.Chat.ChatMessage("first"), "INC-1:first", CancellationToken.None);
+        var log = Path.Combine(_folder, "inc-20261125-ddos.jsonl");
+        File.AppendAllText(log, "{\"Id\":\"M-9\",\"Chan"); // the process died in the middle of a line
+
+        var restarted = Chat();
+        await restarted.PostAsync(channel.Id, new Core.Chat.ChatMessage("first"), "INC-1:first", CancellationToken.None); // a retry
+        await restarted.PostAsync(channel.Id, new Core.Chat.ChatMessage("second"), "INC-1:second", CancellationToken.None);
+
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(4, lines.Length); // created, first, the torn line, second
+        Assert.Equal("{\"Id\":\"M-9\",\"Chan", lines[2]);
+        Assert.Contains("second", lines[3]);
+        Assert.Single(lines, l => l.Contains("\"key\":\"INC-1:first\"", StringComparison.Ordinal)); // first is not posted twice
+    }
+
+    [Fact]
+    public void AFolderThatCannotBeMade_StopsTheStart_NamingTheSetting()
+    {
+        var file = Path.GetTempFileName(); // a file where a folder should be
+        try
+        {
+            var e = Assert.Throws<Bot.Core.BotStartupException>(() =>
+                new LocalChat(Options.Create(new LocalChatOptions { Directory = Path.Combine(file, "chat") }), TimeProvider.System, NullLogger<LocalChat>.Instance));
+
+            Assert.StartsWith($"LocalChat:Directory '{Path.Combine(file, "chat")}' cannot be used: ", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     public void Dispose()
     {
         try
