@@ -72,6 +72,11 @@ public static class BotApp
     /// </summary>
     private static void CheckSettings(WebApplication app)
     {
+        foreach (var url in (app.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            BindingAddress.Parse(url); // what Kestrel does with it at start, after the host has logged its own trace
+        }
+
         app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetServices<IHostedService>().ToList();
     }
@@ -85,6 +90,15 @@ public static class BotApp
             string.Join(" ", a.InnerExceptions.Select(StartupError)),
         IOException io when io.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
             $"{io.Message} Choose another address with --urls or ASPNETCORE_URLS.",
+        FormatException f when f.TargetSite?.DeclaringType == typeof(BindingAddress) =>
+            $"{f.Message} (from --urls or ASPNETCORE_URLS); expected addresses such as {DefaultUrl}, separated by ';'.",
+
+        // A value the binder cannot convert: its message names the key, the value and the type expected.
+        InvalidOperationException c when c.TargetSite?.DeclaringType == typeof(ConfigurationBinder) => c.Message,
+
+        // A settings file that is not JSON: the file, then where and what the parser found.
+        InvalidDataException d when d.InnerException is FormatException { InnerException: System.Text.Json.JsonException j } =>
+            $"{d.Message} {j.Message}",
         _ => null,
     };
 }

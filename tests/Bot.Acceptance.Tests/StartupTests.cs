@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Bot.Acceptance.Tests;
 
 /// <summary>A bad setting stops the bot with one message naming the key.</summary>
@@ -26,6 +28,9 @@ public class StartupTests
     [InlineData("Storage:ConnectionString", "Host=db;Username=bot", "Storage:ConnectionString names no Database.")]
     [InlineData("Storage:Writers", "0", "Storage:Writers is 0; expected 1 to 64.")]
     [InlineData("LocalChat:Directory", "/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: ")]
+    [InlineData("Outbox:Concurrency", "abc", "Failed to convert configuration value 'abc' at 'Outbox:Concurrency' to type 'System.Int32'.")]
+    [InlineData("Incidents:UpdateEvery", "ten minutes", "Failed to convert configuration value 'ten minutes' at 'Incidents:UpdateEvery' to type 'System.TimeSpan'.")]
+    [InlineData("urls", "127.0.0.1:8080", "Invalid url: '127.0.0.1:8080' (from --urls or ASPNETCORE_URLS); expected addresses such as http://127.0.0.1:8080")]
     [InlineData("GitHub:LocalDirectory", "/proc/no-such-folder", "GitHub:LocalDirectory '/proc/no-such-folder' cannot be used: ")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
@@ -50,6 +55,8 @@ public class StartupTests
     [Theory]
     [InlineData("--Storage:Writers=0", "Storage:Writers is 0; expected 1 to 64.")]
     [InlineData("--LocalChat:Directory=/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: Could not find file '/proc/no-such-folder'.")]
+    [InlineData("--Outbox:Concurrency=abc", "Failed to convert configuration value 'abc' at 'Outbox:Concurrency' to type 'System.Int32'.")]
+    [InlineData("--urls=localhost", "Invalid url: 'localhost' (from --urls or ASPNETCORE_URLS); expected addresses such as http://127.0.0.1:8080, separated by ';'.")]
     public async Task TheBotProcess_GivenABadSetting_PrintsOneLineAndExits2_WithoutAStackTrace(string setting, string expected)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-acceptance", Guid.NewGuid().ToString("n"));
@@ -75,6 +82,25 @@ public class StartupTests
         Assert.DoesNotContain("Exception", await stdout);
         Assert.DoesNotContain("fail:", await stdout);
         Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void ASettingsFileThatIsNotJson_IsOneLine_NamingTheFileAndWhere()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"appsettings-{Guid.NewGuid():n}.json");
+        File.WriteAllText(file, "{ \"Incidents\": { \"DefaultSeverity\": \"SEV2\" }, oops }");
+        try
+        {
+            var e = Assert.ThrowsAny<Exception>(() => new ConfigurationBuilder().AddJsonFile(file).Build());
+
+            Assert.Equal(
+                $"Failed to load configuration from file '{file}'. 'o' is an invalid start of a property name. Expected a '\"'. LineNumber: 0 | BytePositionInLine: 46.",
+                BotApp.StartupError(e));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
