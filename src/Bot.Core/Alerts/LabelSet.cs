@@ -25,7 +25,7 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in pairs)
         {
-            builder[name] = value;
+            builder[name] = value ?? throw new ArgumentException($"The value of '{name}' is null.", nameof(pairs));
         }
 
         return builder.Count == 0 ? Empty : new LabelSet(builder.ToImmutable());

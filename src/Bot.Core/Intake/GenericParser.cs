@@ -19,7 +19,7 @@ public sealed class GenericParser : IWebhookParser
         var status = hook.Status is null ? AlertStatus.Firing : WireReader.Status(hook.Status, "status");
         var time = WireReader.Time(hook.Time, "time") ?? now;
 
-        var labels = LabelSet.From(hook.Labels);
+        var labels = WireReader.Pairs(hook.Labels, "labels");
         if (labels.Get("alertname") is null)
         {
             labels = labels.With("alertname", title);
@@ -30,7 +30,7 @@ public sealed class GenericParser : IWebhookParser
             labels = labels.With("severity", hook.Severity.Trim());
         }
 
-        var annotations = LabelSet.From(hook.Annotations);
+        var annotations = WireReader.Pairs(hook.Annotations, "annotations");
         if (annotations.Get("summary") is null)
         {
             annotations = annotations.With("summary", title);

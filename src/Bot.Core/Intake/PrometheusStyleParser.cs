@@ -40,7 +40,7 @@ public abstract class PrometheusStyleParser : IWebhookParser
 
     private static Alert ReadAlert(PrometheusAlert wire, string path)
     {
-        var labels = LabelSet.From(wire.Labels);
+        var labels = WireReader.Pairs(wire.Labels, $"{path}.labels");
         if (labels.Count == 0)
         {
             throw new WebhookFormatException($"{path}.labels is required and must not be empty.");
@@ -57,7 +57,7 @@ public abstract class PrometheusStyleParser : IWebhookParser
 
         var fingerprint = string.IsNullOrWhiteSpace(wire.Fingerprint) ? Fingerprint.Of(labels) : wire.Fingerprint;
         var link = NullIfEmpty(wire.GeneratorUrl) ?? NullIfEmpty(wire.PanelUrl) ?? NullIfEmpty(wire.DashboardUrl);
-        return new Alert(fingerprint, status, labels, LabelSet.From(wire.Annotations), startsAt, endsAt, link);
+        return new Alert(fingerprint, status, labels, WireReader.Pairs(wire.Annotations, $"{path}.annotations"), startsAt, endsAt, link);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -29,6 +29,20 @@ internal static class WireReader
         }
     }
 
+    /// <summary>Labels or annotations as sent: a name with a null value is refused (JSON allows it; a label cannot be null).</summary>
+    public static LabelSet Pairs(Dictionary<string, string>? pairs, string path)
+    {
+        foreach (var (name, value) in pairs ?? [])
+        {
+            if (value is null)
+            {
+                throw new WebhookFormatException($"{path}.{name} is null; label and annotation values must be strings.");
+            }
+        }
+
+        return LabelSet.From(pairs);
+    }
+
     public static string Required(string? value, string path) =>
         string.IsNullOrWhiteSpace(value) ? throw new WebhookFormatException($"{path} is required.") : value;
 

@@ -1,6 +1,7 @@
 using Bot.Core.Commands;
 using Bot.Core.Incidents;
 using Bot.Webhooks;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Bot.Api;
 
@@ -13,8 +14,8 @@ internal static class CommandEndpoints
 {
     public static void MapCommandApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/commands", (CommandRequest request, IncidentCommands commands, CancellationToken ct) => RunAsync(request, null, commands, ct));
-        app.MapPost("/api/incidents/{id}/commands", (string id, CommandRequest request, IncidentCommands commands, CancellationToken ct) =>
+        app.MapPost("/api/commands", ([FromBody] CommandRequest request, IncidentCommands commands, CancellationToken ct) => RunAsync(request, null, commands, ct));
+        app.MapPost("/api/incidents/{id}/commands", (string id, [FromBody] CommandRequest request, IncidentCommands commands, CancellationToken ct) =>
             Incident.ParseKey(id) is { } number
                 ? RunAsync(request, number, commands, ct)
                 : Task.FromResult(WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.")));

@@ -21,12 +21,11 @@ internal static class IncidentEndpoints
 
     /// <param name="status">triggered, acknowledged, mitigated, resolved, or open (all but resolved).</param>
     /// <param name="limit">1 to 500; default 100.</param>
-    private static async Task<IResult> ListAsync(IIncidentStore store, string? status, int? limit, CancellationToken ct)
+    private static async Task<IResult> ListAsync(IIncidentStore store, string? status, string? limit, CancellationToken ct)
     {
-        var n = limit ?? 100;
-        if (n is < 1 or > MaxLimit)
+        if (!TryParseCount(limit, 100, out var n) || n is < 1 or > MaxLimit)
         {
-            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit must be 1 to {MaxLimit}.");
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit must be a whole number from 1 to {MaxLimit}; it was '{limit}'.");
         }
 
         IncidentQuery query;
@@ -52,12 +51,11 @@ internal static class IncidentEndpoints
     }
 
     /// <param name="alerts">How many of its alerts to list, first seen first: 0 to 10,000; default 1,000.</param>
-    private static async Task<IResult> GetAsync(IIncidentStore store, string id, int? alerts, CancellationToken ct)
+    private static async Task<IResult> GetAsync(IIncidentStore store, string id, string? alerts, CancellationToken ct)
     {
-        var shown = alerts ?? 1_000;
-        if (shown is < 0 or > MaxAlerts)
+        if (!TryParseCount(alerts, 1_000, out var shown) || shown is < 0 or > MaxAlerts)
         {
-            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad alerts", $"alerts must be 0 to {MaxAlerts}.");
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad alerts", $"alerts must be a whole number from 0 to {MaxAlerts}; it was '{alerts}'.");
         }
 
         if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
@@ -68,5 +66,17 @@ internal static class IncidentEndpoints
         var listed = await store.GetFirstAlertsAsync(number, shown, ct);
         var timeline = await store.GetTimelineAsync(number, ct);
         return Results.Ok(new IncidentDetailsDto(IncidentDto.From(incident), listed.Select(AlertDto.From).ToList(), timeline.Select(TimelineEntryDto.From).ToList()));
+    }
+
+    /// <summary>A whole number from the query (bound here, so that "abc" gets the same clear answer as an out-of-range number).</summary>
+    private static bool TryParseCount(string? text, int fallback, out int value)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 }

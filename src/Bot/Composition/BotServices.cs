@@ -29,6 +29,9 @@ internal static class BotServices
         services.TryAddSingletonTimeProvider();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BotJsonContext.Default));
         services.AddProblemDetails();
+        // Binding failures are thrown (not answered with a bare 400) so that BadRequestHandler can say what was wrong.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
 
         AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);

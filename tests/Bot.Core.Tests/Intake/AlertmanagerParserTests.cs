@@ -74,6 +74,8 @@ public class AlertmanagerParserTests
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"}}]}", "alerts[0].startsAt is required")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"},\"startsAt\":\"yesterday\"}]}", "alerts[0].startsAt is 'yesterday', which is not an RFC 3339 time")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":5},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "Malformed JSON at $.alerts[0].labels.a")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\",\"team\":null},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].labels.team is null; label and annotation values must be strings.")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\"},\"annotations\":{\"summary\":null},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].annotations.summary is null; label and annotation values must be strings.")]
     public void Parse_BadInput_SaysWhatIsWrong(string json, string expected)
     {
         var e = Assert.Throws<WebhookFormatException>(() => Parse(json));

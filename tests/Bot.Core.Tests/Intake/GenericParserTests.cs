@@ -55,6 +55,7 @@ public class GenericParserTests
     [InlineData("{\"title\":\"x\",\"status\":\"ok\"}", "status is 'ok'; expected firing or resolved")]
     [InlineData("{\"title\":\"x\",\"time\":\"12:00\"}", "time is '12:00', which is not an RFC 3339 time")]
     [InlineData("{\"title\":\"x\",\"labels\":[\"a\"]}", "Malformed JSON at $.labels")]
+    [InlineData("{\"title\":\"x\",\"labels\":{\"team\":null}}", "labels.team is null; label and annotation values must be strings.")]
     [InlineData("\"just a string\"", "Malformed JSON")]
     public void Parse_BadInput_SaysWhatIsWrong(string json, string expected)
     {
