@@ -108,6 +108,20 @@ public class SlackEndpointTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/slack/interactions", "payload=notjson", "application/x-www-form-urlencoded", "The form field 'payload' is not JSON: ")]
+    [InlineData("/slack/interactions", "x=1", "application/x-www-form-urlencoded", "The form field 'payload' is missing.")]
+    [InlineData("/slack/events", "{", "application/json", "Malformed JSON: ")]
+    public async Task SignedButMalformed_Is400SayingWhat(string path, string body, string contentType, string detail)
+    {
+        await using var bot = await StartAsync();
+
+        var response = await SignedAsync(bot, path, body, contentType);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith(detail, (await JsonAsync(response)).GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task UrlVerification_EchoesTheChallenge()
     {

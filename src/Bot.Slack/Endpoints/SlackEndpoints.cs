@@ -68,7 +68,17 @@ public static class SlackEndpoints
             return Results.Problem(statusCode: 400, title: "Bad interaction", detail: "The form field 'payload' is missing.");
         }
 
-        using var doc = JsonDocument.Parse(payload);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad interaction", detail: $"The form field 'payload' is not JSON: {e.Message}");
+        }
+
+        using var _ = doc;
         if (SlackInbound.Text(doc.RootElement, "type") == "view_submission")
         {
             // Slack waits for this answer: empty closes the modal, response_action: errors shows what to fix.
