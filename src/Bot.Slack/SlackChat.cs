@@ -142,6 +142,9 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
             ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")
             : PostAsync(options.Value.IncidentsChannel, message, idempotencyKey, cancellationToken);
 
+    /// <summary>The most characters of a message's <c>text</c> (Slack: "limit ... to 4,000 characters").</summary>
+    public const int MaxText = 4000;
+
     /// <summary>Block Kit: the text as a section, fields as a section of fields, buttons as an actions block.</summary>
     public static Message Render(string channel, ChatMessage message)
     {
@@ -194,7 +197,15 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
             w.WriteEndArray();
         }
 
-        return new Message { Channel = channel, Text = message.Text, Blocks = System.Text.Encoding.UTF8.GetString(buffer.ToArray()) };
+        // The text is what notifications show: escaped like the blocks (an alert's title cannot ping a channel from there
+        // either), and kept within the 4,000 characters Slack asks of it.
+        var text = Escape(message.Text);
+        return new Message
+        {
+            Channel = channel,
+            Text = text.Length > MaxText ? text[..(MaxText - 3)] + "..." : text,
+            Blocks = System.Text.Encoding.UTF8.GetString(buffer.ToArray()),
+        };
     }
 
     /// <summary>

@@ -44,3 +44,25 @@ public class SlackEscapeTests
     public void Escape_KeepsReferences_EscapesTheRest(string text, string expected) =>
         Assert.Equal(expected, Bot.Slack.SlackChat.Escape(text));
 }
+
+/// <summary>The message Slack is sent: its notification text is escaped and bounded like its blocks.</summary>
+public class SlackRenderTests
+{
+    [Fact]
+    public void NotificationText_IsEscaped_SoAnAlertTitleCannotPingTheChannel_ButPagingMentionsStay()
+    {
+        var message = Bot.Slack.SlackChat.Render("C1", new ChatMessage("DDoS <!channel> :pager: <@U0BOB> paged"));
+
+        Assert.Equal("DDoS &lt;!channel&gt; :pager: <@U0BOB> paged", message.Text);
+        Assert.DoesNotContain("<!channel>", message.Blocks);
+    }
+
+    [Fact]
+    public void NotificationText_IsCutAt4000Characters()
+    {
+        var message = Bot.Slack.SlackChat.Render("C1", new ChatMessage(new string('x', 100_000)));
+
+        Assert.Equal(Bot.Slack.SlackChat.MaxText, message.Text.Length);
+        Assert.EndsWith("...", message.Text);
+    }
+}
