@@ -58,20 +58,9 @@ internal static class StartupBenchmark
     /// <summary>Publishes src/Bot as the Dockerfile does (Release; Bot.csproj sets ReadyToRun), for this machine's runtime.</summary>
     private static async Task<string> PublishAsync()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Bot.sln")))
-        {
-            root = root.Parent;
-        }
-
-        if (root is null)
-        {
-            throw new DirectoryNotFoundException("Bot.sln not found above the benchmark: run it from the repository.");
-        }
-
         var output = Path.Combine(Path.GetTempPath(), "bot-published", Guid.NewGuid().ToString("n"));
         var publish = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["publish", Path.Combine(root.FullName, "src", "Bot", "Bot.csproj"), "-c", "Release", "-o", output, "--nologo"])
+        foreach (var a in (string[])["publish", RepoFile.Path("src/Bot/Bot.csproj"), "-c", "Release", "-o", output, "--nologo"])
         {
             publish.ArgumentList.Add(a);
         }

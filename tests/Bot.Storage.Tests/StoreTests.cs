@@ -255,9 +255,7 @@ public sealed class SqliteWriterTests
     {
         await using var t = TempStore.Create(StoreEngine.Sqlite);
         using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
-        var busy = t.Store.WriteAsync(s => { started.Set(); gate.Wait(); return 0; });
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var busy = HoldTheWriter(t, gate);
 
         // 100 webhooks' units and one person's queue up behind the busy writer.
         Task<int>? person = null;
@@ -284,9 +282,7 @@ public sealed class SqliteWriterTests
     {
         await using var t = TempStore.Create(StoreEngine.Sqlite);
         using var gate = new ManualResetEventSlim();
-        using var busy = new ManualResetEventSlim();
-        var blocker = t.Store.WriteAsync(s => { busy.Set(); gate.Wait(); return 0; });
-        Assert.True(busy.Wait(TimeSpan.FromSeconds(10)));
+        var blocker = HoldTheWriter(t, gate);
 
         // 100 webhooks' units queue up; the first of their batch holds the writer until a person's unit has arrived.
         using var secondGate = new ManualResetEventSlim();
@@ -316,5 +312,14 @@ public sealed class SqliteWriterTests
         // The batch stopped after the unit that was running: the other 99 ran after the person's commit, and all committed.
         Assert.Equal(0, ranBeforeThePersonsCommit);
         Assert.All(bulk, b => Assert.True(b.IsCompletedSuccessfully));
+    }
+
+    /// <summary>A unit that holds the writer until <paramref name="gate"/> opens; returns once it is running.</summary>
+    private static Task<int> HoldTheWriter(TempStore t, ManualResetEventSlim gate)
+    {
+        using var running = new ManualResetEventSlim();
+        var unit = t.Store.WriteAsync(s => { running.Set(); gate.Wait(); return 0; });
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        return unit;
     }
 }

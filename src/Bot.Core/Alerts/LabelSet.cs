@@ -25,7 +25,7 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in pairs)
         {
-            builder[name] = value ?? throw new ArgumentException($"The value of '{name}' is null.", nameof(pairs));
+            builder[name] = value ?? throw new NullLabelValueException(name);
         }
 
         return builder.Count == 0 ? Empty : new LabelSet(builder.ToImmutable());
@@ -84,4 +84,10 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
 
         return sb.Append('}').ToString();
     }
+}
+
+/// <summary>A label or annotation given with a null value (JSON allows one; a label cannot be null).</summary>
+public sealed class NullLabelValueException(string name) : ArgumentException($"The value of '{name}' is null.")
+{
+    public string Name { get; } = name;
 }

@@ -32,15 +32,14 @@ internal static class WireReader
     /// <summary>Labels or annotations as sent: a name with a null value is refused (JSON allows it; a label cannot be null).</summary>
     public static LabelSet Pairs(Dictionary<string, string>? pairs, string path)
     {
-        foreach (var (name, value) in pairs ?? [])
+        try
         {
-            if (value is null)
-            {
-                throw new WebhookFormatException($"{path}.{name} is null; label and annotation values must be strings.");
-            }
+            return LabelSet.From(pairs);
         }
-
-        return LabelSet.From(pairs);
+        catch (NullLabelValueException e)
+        {
+            throw new WebhookFormatException($"{path}.{e.Name} is null; label and annotation values must be strings.");
+        }
     }
 
     public static string Required(string? value, string path) =>

@@ -60,41 +60,33 @@ public sealed partial class LocalChat : IChat
     /// </summary>
     private void Load(string file)
     {
-        var number = 0;
-        foreach (var line in File.ReadLines(file))
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+        using (var reader = new StreamReader(stream, leaveOpen: true))
         {
-            number++;
-            if (line.Length == 0)
+            var number = 0;
+            while (reader.ReadLine() is { } line)
             {
-                continue;
-            }
+                number++;
+                if (line.Length == 0)
+                {
+                    continue;
+                }
 
-            LocalChatRecord? record;
-            try
-            {
-                record = JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord);
-            }
-            catch (JsonException e)
-            {
-                _log.LogWarning("[local chat] {File} line {Line} skipped: not a record ({Reason})", file, number, e.Message);
-                continue;
-            }
+                if (Read(line) is not { } record)
+                {
+                    _log.LogWarning("[local chat] {File} line {Line} skipped: not a record", file, number);
+                    continue;
+                }
 
-            if (record is null || string.IsNullOrEmpty(record.Key) || string.IsNullOrEmpty(record.Id) || record.Channel is null)
-            {
-                _log.LogWarning("[local chat] {File} line {Line} skipped: not a record", file, number);
-                continue;
-            }
-
-            _byKey.TryAdd(record.Key, record);
-            _sequence = Math.Max(_sequence, long.TryParse(record.Id.AsSpan(record.Id.LastIndexOf('-') + 1), out var n) ? n : 0);
-            if (Path.GetFileName(file) == ChannelsFile)
-            {
-                _channels.Add(record.Channel);
+                _byKey.TryAdd(record.Key, record);
+                _sequence = Math.Max(_sequence, long.TryParse(record.Id.AsSpan(record.Id.LastIndexOf('-') + 1), out var n) ? n : 0);
+                if (Path.GetFileName(file) == ChannelsFile)
+                {
+                    _channels.Add(record.Channel);
+                }
             }
         }
 
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
         if (stream.Length > 0)
         {
             stream.Seek(-1, SeekOrigin.End);
@@ -102,6 +94,21 @@ public sealed partial class LocalChat : IChat
             {
                 stream.WriteByte((byte)'\n');
             }
+        }
+    }
+
+    /// <summary>A log line's record, or null when the line is not a whole one.</summary>
+    private static LocalChatRecord? Read(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord) is { Key.Length: > 0, Id.Length: > 0, Channel: not null } record
+                ? record
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -7,22 +7,16 @@ namespace Bot.Storage.Sql;
 /// <summary>Label sets as compact JSON objects in text columns.</summary>
 internal static class LabelJson
 {
-    public static string Write(LabelSet labels)
+    public static string Write(LabelSet labels) => JsonText.Write(labels, static (writer, labels) =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        writer.WriteStartObject();
+        foreach (var (name, value) in labels)
         {
-            writer.WriteStartObject();
-            foreach (var (name, value) in labels)
-            {
-                writer.WriteString(name, value);
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString(name, value);
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        writer.WriteEndObject();
+    });
 
     public static LabelSet Read(string json)
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Bot.Core.Incidents;
 
@@ -14,8 +13,7 @@ internal static class RolesJson
             return "{}";
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        return JsonText.Write(roles, static (writer, roles) =>
         {
             writer.WriteStartObject();
             foreach (var (role, actor) in roles)
@@ -27,9 +25,7 @@ internal static class RolesJson
             }
 
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        });
     }
 
     public static IEnumerable<KeyValuePair<string, Actor>> Read(string json)

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Bot.Storage.Sql;
@@ -13,8 +12,7 @@ internal static class TextListJson
             return "[]";
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        return JsonText.Write(texts, static (writer, texts) =>
         {
             writer.WriteStartArray();
             foreach (var text in texts)
@@ -23,9 +21,7 @@ internal static class TextListJson
             }
 
             writer.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        });
     }
 
     public static IReadOnlyList<string> Read(string json)

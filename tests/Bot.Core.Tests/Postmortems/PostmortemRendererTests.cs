@@ -61,13 +61,7 @@ public class PostmortemRendererTests
         // UPDATE_GOLDEN=1 dotnet test ... rewrites the golden file in tests/Fixtures: review its diff before committing.
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!File.Exists(Path.Combine(dir!.FullName, "Bot.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            File.WriteAllText(Path.Combine(dir.FullName, "tests", "Fixtures", "postmortems", "INC-42-ddos.md"), markdown);
+            File.WriteAllText(Bot.Tests.Shared.RepoFile.Path("tests/Fixtures/postmortems/INC-42-ddos.md"), markdown);
         }
 
         var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "postmortems", "INC-42-ddos.md"));

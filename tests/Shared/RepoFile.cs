@@ -1,7 +1,7 @@
-namespace Bot.Acceptance.Tests;
+namespace Bot.Tests.Shared;
 
-/// <summary>Files of the repository (manifests, example settings), found above the test's folder.</summary>
-internal static class RepoFile
+/// <summary>Files of the repository (manifests, example settings, projects), found above the test's or benchmark's folder.</summary>
+public static class RepoFile
 {
     public static string Path(string relative)
     {
