@@ -285,8 +285,7 @@ public sealed partial class LocalChat : IChat
         foreach (var file in LogsOf(record))
         {
             var path = Path.Combine(_directory, file);
-            var logged = File.Exists(path) && File.ReadLines(path).Any(line =>
-                line.Length > 0 && JsonSerializer.Deserialize(line, LocalChatJsonContext.Default.LocalChatRecord)?.Key == record.Key);
+            var logged = File.Exists(path) && File.ReadLines(path).Any(line => line.Length > 0 && Read(line)?.Key == record.Key);
             if (!logged)
             {
                 Append(file, record);

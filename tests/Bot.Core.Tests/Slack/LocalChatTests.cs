@@ -65,6 +65,23 @@ public sealed class LocalChatTests : IDisposable
     }
 
     [Fact]
+    public async Task AKeyClaimedByAKilledProcess_IsRelogged_PastALineCutShortInTheSameLog()
+    {
+        var channel = await Chat().CreateChannelAsync("inc-20261125-ddos", "SEV1", "INC-1:open", CancellationToken.None);
+        await Chat().PostAsync(channel.Id, new Core.Chat.ChatMessage("first"), "INC-1:first", CancellationToken.None);
+        var log = Path.Combine(_folder, "inc-20261125-ddos.jsonl");
+        // The process died after claiming INC-1:first and before its line was whole.
+        File.WriteAllText(log, File.ReadLines(log).First() + "\n{\"id\":\"M-2\",\"chan");
+
+        var retry = Chat();
+        await retry.PostAsync(channel.Id, new Core.Chat.ChatMessage("first"), "INC-1:first", CancellationToken.None);
+
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(3, lines.Length); // created, the torn line, first (written by the retry)
+        Assert.Contains("\"key\":\"INC-1:first\"", lines[2]);
+    }
+
+    [Fact]
     public void AFolderThatCannotBeMade_StopsTheStart_NamingTheSetting()
     {
         var file = Path.GetTempFileName(); // a file where a folder should be
