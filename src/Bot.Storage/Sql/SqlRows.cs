@@ -87,13 +87,12 @@ internal static class SqlRows
     };
 
     /// <summary>Adds a named parameter to a command, for either engine.</summary>
-    public static DbParameter AddParameter(DbCommand command, string name, object? value)
+    public static void AddParameter(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
-        return parameter;
     }
 
     public static string StatusText(AlertStatus status) => status == AlertStatus.Firing ? "firing" : "resolved";

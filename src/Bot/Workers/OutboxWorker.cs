@@ -12,7 +12,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore s
     : BackgroundService
 {
     /// <summary>How often done jobs older than <see cref="OutboxOptions.KeepDone"/> are deleted; the first time, a minute after start.</summary>
-    public static readonly TimeSpan CleanUpEvery = TimeSpan.FromHours(1);
+    private static readonly TimeSpan CleanUpEvery = TimeSpan.FromHours(1);
 
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset? _nextCleanUp;
