@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Ports;
+using Bot.Core.Text;
 using Bot.Slack.WebApi;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +14,7 @@ namespace Bot.Slack;
 /// errors become effect outcomes: permanent ones (<see cref="SlackApiException.Permanent"/>) are not retried, a long
 /// rate limit asks the outbox to come back after Retry-After, anything else is retried with backoff.
 /// </summary>
-public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> options) : IChat
+public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> options) : IChat
 {
     private const int MaxTopic = 250;
 
@@ -39,7 +39,7 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
                 }
             }
 
-            await slack.Conversations.SetTopic(channel.Id, topic.Length > MaxTopic ? topic[..MaxTopic] : topic, cancellationToken);
+            await slack.Conversations.SetTopic(channel.Id, SafeText.Cut(topic, MaxTopic), cancellationToken);
             if (options.Value.InviteUsers.Count > 0)
             {
                 try
@@ -111,7 +111,7 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
     public Task SetTopicAsync(string channelId, string topic, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
-            await slack.Conversations.SetTopic(channelId, topic.Length > MaxTopic ? topic[..MaxTopic] : topic, cancellationToken);
+            await slack.Conversations.SetTopic(channelId, SafeText.Cut(topic, MaxTopic), cancellationToken);
             return true;
         });
 
@@ -160,7 +160,7 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
                 w.WriteStartArray("fields");
                 foreach (var field in message.Fields.Take(10))
                 {
-                    Text(w, $"*{Escape(field.Name)}*\n{Escape(field.Value)}");
+                    Text(w, $"*{SlackText.Mrkdwn(field.Name)}*\n{SlackText.Mrkdwn(field.Value)}");
                 }
 
                 w.WriteEndArray();
@@ -199,45 +199,21 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
 
         // The text is what notifications show: escaped like the blocks (an alert's title cannot ping a channel from there
         // either), and kept within the 4,000 characters Slack asks of it.
-        var text = Escape(message.Text);
+        var text = SlackText.Mrkdwn(message.Text);
         return new Message
         {
             Channel = channel,
-            Text = text.Length > MaxText ? text[..(MaxText - 3)] + "..." : text,
+            Text = SafeText.Cut(text, MaxText),
             Blocks = System.Text.Encoding.UTF8.GetString(buffer.ToArray()),
         };
     }
-
-    /// <summary>
-    /// Slack's mrkdwn needs &amp;, &lt; and &gt; escaped. References to a user, a channel or a user group
-    /// (<c>&lt;@U123&gt;</c>, <c>&lt;#C123|inc-x&gt;</c>, <c>&lt;!subteam^S123&gt;</c>) stay as they are, so that they link and
-    /// notify (the paging mention must). Anything else in angle brackets, <c>&lt;!channel&gt;</c> and <c>&lt;!here&gt;</c>
-    /// among them, is shown as text: an alert's title cannot ping a whole channel.
-    /// </summary>
-    public static string Escape(string text)
-    {
-        var sb = new StringBuilder(text.Length + 16);
-        var last = 0;
-        foreach (Match reference in SlackReference().Matches(text))
-        {
-            sb.Append(EscapeAll(text[last..reference.Index])).Append(reference.Value);
-            last = reference.Index + reference.Length;
-        }
-
-        return sb.Append(EscapeAll(text[last..])).ToString();
-    }
-
-    private static string EscapeAll(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    [GeneratedRegex(@"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>|&\n]{1,80})?>")]
-    private static partial Regex SlackReference();
 
     private static void Section(Utf8JsonWriter w, string text)
     {
         w.WriteStartObject();
         w.WriteString("type", "section");
         w.WritePropertyName("text");
-        Text(w, Escape(text.Length > 3000 ? text[..2997] + "..." : text));
+        Text(w, SlackText.Mrkdwn(SafeText.Cut(text, 3000)));
         w.WriteEndObject();
     }
 
@@ -245,7 +221,7 @@ public sealed partial class SlackChat(ISlackApiClient slack, IOptions<SlackOptio
     {
         w.WriteStartObject();
         w.WriteString("type", "mrkdwn");
-        w.WriteString("text", text.Length > 2000 ? text[..1997] + "..." : text);
+        w.WriteString("text", SafeText.Cut(text, 2000));
         w.WriteEndObject();
     }
 

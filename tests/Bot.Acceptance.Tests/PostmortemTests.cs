@@ -101,6 +101,35 @@ public class GitHubFlowTests
     }
 
     [Fact]
+    public async Task AlertText_InIssuesAndPullRequests_NotifiesNoOne_AndCarriesNoControlCharacters()
+    {
+        await using var github = await FakeGitHub.StartAsync();
+        await using var bot = await BotServer.StartAsync(Settings(github));
+        var title = @"DDoS, ask @acme/network or @carol \u0000NUL \u001B[31mESC \u202ERLO"; // JSON escapes: the alert carries the characters themselves
+        await bot.PostWebhookAsync("generic", $$"""{"title":"{{title}}","severity":"critical"}""");
+        var channel = await ChannelAsync(bot);
+        var chatFile = Path.Combine(bot.Folder, "chat", channel + ".jsonl");
+
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "task Ask @acme/security to block the attackers");
+        await BotServer.EventuallyAsync(() => Task.FromResult(File.ReadAllText(chatFile)), t => t.Contains(github.Url("issues/1")), TimeSpan.FromSeconds(10), "the issue link");
+        await CommandAsync(bot, "/api/incidents/INC-1/commands", "resolve Filtered");
+        await BotServer.EventuallyAsync(() => Task.FromResult(github.Pulls.Count), n => n == 1, TimeSpan.FromSeconds(10), "the pull request");
+
+        var body = (string)Assert.Single(github.Issues)["body"]!;
+        Assert.Contains("ask @&#8203;acme/network or @&#8203;carol", body);
+        var draft = Assert.Single(github.Files, f => f.Key.Branch == "postmortem/INC-1").Value.Content;
+        Assert.Contains("@&#8203;acme/network", draft);
+        Assert.Contains("@&#8203;acme/security", draft);
+        var pullTitle = (string)github.Pulls[0]["title"]!;
+        var texts = new[] { body, draft, pullTitle, string.Join("\n", github.Commits) };
+        foreach (var text in texts)
+        {
+            Assert.DoesNotMatch(@"@(acme|carol)", text.Replace("@&#8203;", "").Replace("@\u200B", "")); // every mention defused
+            Assert.DoesNotContain(text, c => c is '\0' or '\u001B' or '\u202E');
+        }
+    }
+
+    [Fact]
     public async Task BadToken_IsToldInTheChannel_AndNotRetried()
     {
         await using var github = await FakeGitHub.StartAsync();

@@ -157,6 +157,47 @@ public class SlackEndToEndTests
     }
 
     [Fact]
+    public async Task AlertText_CannotNotifyAnyoneInSlack_OnlyTheBotsPagingMentionsDo()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var settings = new Dictionary<string, string?>(NetworkTeam) { ["Routes:Routes:0:Match:0"] = "team=network", ["Routes:Routes:0:Policies:0"] = "network", ["EscalationPolicies:network:Steps:0:Targets:0"] = "oncall:network", ["EscalationPolicies:network:Steps:0:Wait"] = "5m" };
+        await using var bot = await StartAsync(fake, settings);
+
+        var title = "DDoS <!channel> <!here> <@U0EVE> <!subteam^S0ALL> <#C0SECRET|secret>";
+        await bot.PostWebhookAsync("generic", JsonSerializer.Serialize(new { title, severity = "critical", labels = new { team = "network" } }));
+
+        await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Count >= 4, "summary, announcement, page and mention");
+        var relaxed = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var sent = fake.CallsTo("chat.postMessage").Select(c => c.Args["text"] + "\n" + c.Args["blocks"]?.ToJsonString(relaxed)).ToList();
+        Assert.All(sent, text =>
+        {
+            foreach (var live in new[] { "<!channel>", "<!here>", "<@U0EVE>", "<!subteam^S0ALL>", "<#C0SECRET" })
+            {
+                Assert.DoesNotContain(live, text);
+            }
+        });
+        Assert.Contains(sent, t => t.Contains("&lt;!channel&gt;", StringComparison.Ordinal)); // shown as typed
+        Assert.Contains(sent, t => t.Contains(":pager: <@U0BOB> paged for INC-1", StringComparison.Ordinal)); // the bot's own mention notifies
+    }
+
+    [Fact]
+    public async Task SlashCommandReply_QuotingAPerson_CannotPingTheChannel()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+        await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
+        await EventuallyAsync(() => fake.CallsTo("conversations.setTopic"), t => t.Count == 1, "the channel");
+        var channel = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
+
+        var response = await SignedAsync(bot, "/slack/commands", $"command=%2Fincident&text={Uri.EscapeDataString("title DDoS <!channel>")}&user_id=U3&user_name=carol&channel_id={channel}&team_id=T1&response_url=x");
+
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("in_channel", answer.GetProperty("response_type").GetString());
+        Assert.Contains("DDoS &lt;!channel&gt;", answer.GetProperty("text").GetString());
+        Assert.DoesNotContain("<!channel>", answer.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task SlashCommand_UpdatesThePinnedSummaryAndTopicInPlace()
     {
         await using var fake = await FakeSlack.StartAsync();

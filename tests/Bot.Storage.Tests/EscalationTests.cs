@@ -61,7 +61,7 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
             Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), Escalator);
             Chat.Setup(c => c.CreateChannelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatChannel("C1", "inc-x"));
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => { lock (Posts) { Posts.Add(m.Text); } }).ReturnsAsync(new ChatMessageRef("C1", "1"));
+                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => { lock (Posts) { Posts.Add(ChatText.Shown(m.Text)); } }).ReturnsAsync(new ChatMessageRef("C1", "1"));
             Chat.Setup(c => c.DirectMessageAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
                 .Callback<string, ChatMessage, string, CancellationToken>((u, m, _, _) => { lock (Dms) { Dms.Add((u, T.Time.GetUtcNow(), m)); } })
                 .ReturnsAsync(new ChatMessageRef("D1", "1"));
@@ -430,7 +430,7 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
 
         var reply = await h.Commands.ExecuteAsync("oncall network", new CommandContext(Alice, null));
 
-        Assert.Equal("On call now:\nnetwork: <@U-BOB> until 2023-08-07 09:00 UTC", reply.Text);
+        Assert.Equal("On call now:\nnetwork: <@U-BOB> until 2023-08-07 09:00 UTC", ChatText.Shown(reply.Text));
     }
 
     [Fact]

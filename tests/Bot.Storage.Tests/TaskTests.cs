@@ -22,7 +22,7 @@ public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
         {
             T = t;
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(m.Text))
+                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(ChatText.Shown(m.Text)))
                 .ReturnsAsync(new ChatMessageRef("C1", "1"));
             Commands = new IncidentCommands(t.Store, new IncidentRules(Options.Create(new IncidentOptions())), t.Time, Tracker.Object);
             Dispatcher = new OutboxDispatcher(

@@ -23,7 +23,7 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
             Chat.Setup(c => c.CreateChannelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
                 .ReturnsAsync(new ChatChannel("C1", "inc-x"));
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(m.Text))
+                .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(ChatText.Shown(m.Text)))
                 .ReturnsAsync(new ChatMessageRef("C1", "1"));
             Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
             Commands = new IncidentCommands(t.Store, new IncidentRules(options), t.Time);
@@ -75,7 +75,7 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
         await h.PassAsync(TimeSpan.FromMinutes(29));
         Assert.Empty(h.Reminders);
         await h.PassAsync(TimeSpan.FromMinutes(1));
-        Assert.Equal(["@alice: no status update on INC-1 for 30 min. Post one with /incident update <text>."], h.Reminders);
+        Assert.Equal(["<@U1>: no status update on INC-1 for 30 min. Post one with /incident update <text>."], h.Reminders);
         await h.PassAsync(TimeSpan.FromMinutes(30));
         Assert.Equal(2, h.Reminders.Count);
 

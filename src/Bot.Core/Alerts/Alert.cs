@@ -13,6 +13,10 @@ public sealed record Alert(
     DateTimeOffset? EndsAt,
     string? SourceUrl)
 {
+    public string Fingerprint { get; init; } = Text.SafeText.Clean(Fingerprint);
+
+    public string? SourceUrl { get; init; } = Text.SafeText.CleanOrNull(SourceUrl);
+
     /// <summary>The alert's name: its <c>alertname</c> label, else its fingerprint.</summary>
     public string Name => Labels.Get("alertname") ?? Fingerprint;
 

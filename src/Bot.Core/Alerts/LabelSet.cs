@@ -25,13 +25,14 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in pairs)
         {
-            builder[name] = value ?? throw new NullLabelValueException(name);
+            // Names and values come from senders: kept as SafeText.Clean leaves them.
+            builder[Text.SafeText.Clean(name)] = Text.SafeText.Clean(value ?? throw new NullLabelValueException(name));
         }
 
         return builder.Count == 0 ? Empty : new LabelSet(builder.ToImmutable());
     }
 
-    public LabelSet With(string name, string value) => new(_pairs.SetItem(name, value));
+    public LabelSet With(string name, string value) => new(_pairs.SetItem(Text.SafeText.Clean(name), Text.SafeText.Clean(value)));
 
     public string? Get(string name) => _pairs.TryGetValue(name, out var value) ? value : null;
 

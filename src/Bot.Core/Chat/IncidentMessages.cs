@@ -73,11 +73,11 @@ public static class IncidentMessages
         };
 
     /// <summary>
-    /// The incident's channel as a link people can click (<c>&lt;#C123|inc-...&gt;</c>, as mentions are written in chat
-    /// text); the local chat shows it as <c>#inc-...</c>. Null before the channel exists.
+    /// The incident's channel as a link people can click (<see cref="ChatMarkup.Channel"/>: Slack shows its name and links
+    /// it; the local chat shows <c>#inc-...</c>). Null before the channel exists.
     /// </summary>
     public static string? ChannelLink(Incident incident) =>
-        incident.ChannelId is null ? null : $"<#{incident.ChannelId}|{incident.ChannelName ?? incident.ChannelId}>";
+        incident.ChannelId is null ? null : ChatMarkup.Channel(incident.ChannelId, incident.ChannelName);
 
     private static string Link(string? url) => url is null ? "" : $" ({url})";
 }

@@ -47,7 +47,7 @@ public sealed class UpdateReminderHandler(IIncidentStore store, IChat chat, IOpt
         var silentSince = incident.LastUpdateAt ?? incident.CreatedAt;
         if (silentSince + every <= now)
         {
-            var who = incident.Lead is { } lead ? $"@{lead.Name}" : "No lead is named yet";
+            var who = incident.Lead is { } lead ? ChatMarkup.User(lead.Id) : "No lead is named yet";
             var minutes = (int)(now - silentSince).TotalMinutes;
             await chat.PostAsync(
                 incident.ChannelId,

@@ -13,7 +13,7 @@ public static partial class CommandParser
 {
     public static IncidentCommand Parse(string? text, DateTimeOffset now, string command = "/incident")
     {
-        var words = Tokenize(text ?? "");
+        var words = Tokenize(Text.SafeText.Clean(text ?? ""));
         if (words.Count == 0)
         {
             throw new CommandException($"Say what to do. Try {command} help.");

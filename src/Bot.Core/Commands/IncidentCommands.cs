@@ -206,7 +206,7 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
         var now = time.GetUtcNow();
         var lines = teams.Where(t => team is null || t.Key.Equals(team, StringComparison.OrdinalIgnoreCase)).OrderBy(t => t.Key).Select(t =>
             Escalation.OnCall.Who(t.Value, now) is { } shift
-                ? $"{t.Key}: <@{shift.User}>{(shift.Override ? " (override)" : "")}{(shift.Until is { } until ? $" until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}"
+                ? $"{t.Key}: {ChatMarkup.User(shift.User)}{(shift.Override ? " (override)" : "")}{(shift.Until is { } until ? $" until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}"
                 : $"{t.Key}: no rotation; paging it pages every member");
         return new CommandReply(CommandOutcome.Done, $"On call now:\n{string.Join("\n", lines)}");
     }

@@ -211,7 +211,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         }
 
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Paged {string.Join(", ", described)}, {where}."));
-        var mentions = string.Join(" ", people.Select(p => $"<@{p.User}>").Concat(groups.Select(g => $"<!subteam^{g}>")));
+        var mentions = string.Join(" ", people.Select(p => Chat.ChatMarkup.User(p.User)).Concat(groups.Select(Chat.ChatMarkup.Group)));
         s.Enqueue(new EffectJob($"{key}:mention", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", announce: false), s.Now));
         return people;
     }

@@ -111,7 +111,7 @@ public sealed class Incident
     public static (Incident Incident, TimelineEntry Opened) Open(
         string title, Severity severity, string source, string groupKey, Actor by, string reason, DateTimeOffset now)
     {
-        var incident = new Incident(title, severity, source, groupKey, now);
+        var incident = new Incident(Text.SafeText.Clean(title), severity, source, groupKey, now);
         return (incident, new TimelineEntry(now, TimelineKind.IncidentOpened, by, reason));
     }
 
@@ -360,7 +360,7 @@ public sealed class Incident
     }
 
     private static string RequireText(string text, string what) =>
-        string.IsNullOrWhiteSpace(text) ? throw new ArgumentException($"The {what} must not be empty.") : text.Trim();
+        string.IsNullOrWhiteSpace(text) ? throw new ArgumentException($"The {what} must not be empty.") : Text.SafeText.Clean(text.Trim());
 
     private void RequireOpen(string action)
     {

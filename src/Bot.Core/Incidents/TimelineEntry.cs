@@ -6,6 +6,9 @@ namespace Bot.Core.Incidents;
 /// </summary>
 public sealed record TimelineEntry(DateTimeOffset At, TimelineKind Kind, Actor Author, string Text)
 {
+    /// <summary>What happened, as <see cref="Bot.Core.Text.SafeText.Clean"/> leaves it: entries quote alerts and people.</summary>
+    public string Text { get; init; } = Bot.Core.Text.SafeText.Clean(Text);
+
     /// <summary>When the bot wrote the entry (set by the store when read back); <see cref="At"/> is when it happened.</summary>
     public DateTimeOffset? RecordedAt { get; init; }
 }

@@ -30,7 +30,8 @@ public sealed class GitHubPullRequestPublisher(IOptions<GitHubOptions> options, 
 
         await EnsureBranchAsync(client, branch, baseBranch);
 
-        var message = $"Postmortem draft of {draft.IncidentKey}: {draft.Title}";
+        var title = Core.Postmortems.Markdown.DefuseMentions(draft.Title); // an alert's "@org/team" notifies no one from here
+        var message = $"Postmortem draft of {draft.IncidentKey}: {title}";
         var current = await FindFileAsync(client, draft.Path, branch);
         if (current is null)
         {
@@ -51,7 +52,7 @@ public sealed class GitHubPullRequestPublisher(IOptions<GitHubOptions> options, 
         var body = $"The incident bot's postmortem draft of **{draft.IncidentKey}**, in `{draft.Path}`.\n\n" +
                    "Fill in the marked blanks, correct what the bot could not know, and merge when the review is done. " +
                    "Later changes to the incident (and `/incident postmortem`) update this pull request.";
-        var created = await Call("open the postmortem pull request", () => client.PullRequest.Create(owner, name, new NewPullRequest($"Postmortem: {draft.IncidentKey} {draft.Title}", branch, baseBranch) { Body = body }));
+        var created = await Call("open the postmortem pull request", () => client.PullRequest.Create(owner, name, new NewPullRequest($"Postmortem: {draft.IncidentKey} {title}", branch, baseBranch) { Body = body }));
         log.LogInformation("Opened postmortem pull request {Url} for {Incident}", created.HtmlUrl, draft.IncidentKey);
         return created.HtmlUrl;
     }

@@ -51,7 +51,7 @@ public static class SlackEndpoints
         }
 
         _ = AnswerLaterAsync(work, command.ResponseUrl, responder, logs.CreateLogger("Bot.Slack.Commands"));
-        return Results.Json(new SlashCommandAnswer("ephemeral", $"Working on {command.Command} {command.Text}..."), SlackJsonContext.Default.SlashCommandAnswer);
+        return Results.Json(new SlashCommandAnswer("ephemeral", $"Working on {SlackText.Escape(command.Command)} {SlackText.Escape(command.Text)}..."), SlackJsonContext.Default.SlashCommandAnswer);
     }
 
     private static async Task<IResult> InteractionsAsync(HttpContext http, SlackInbound inbound)

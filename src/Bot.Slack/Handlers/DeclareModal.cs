@@ -213,7 +213,7 @@ public sealed class DeclareModalHandler(
         var reply = await commands.ExecuteAsync(command, new CommandContext(user, null, await groups.GroupsOfAsync(submission.UserId)));
         if (!reply.Ok)
         {
-            return new ViewSubmissionResponse(new Dictionary<string, string> { ["title"] = reply.Text });
+            return new ViewSubmissionResponse(new Dictionary<string, string> { ["title"] = Bot.Core.Chat.ChatMarkup.Plain(reply.Text) });
         }
 
         // Tell the declarer where the form was opened; the announcement says it to everyone anyway.
@@ -221,7 +221,7 @@ public sealed class DeclareModalHandler(
         {
             try
             {
-                await api.Chat.PostEphemeral(submission.UserId, new Message { Channel = submission.PrivateMetadata, Text = reply.Text });
+                await api.Chat.PostEphemeral(submission.UserId, new Message { Channel = submission.PrivateMetadata, Text = SlackText.Mrkdwn(reply.Text) });
             }
             catch (Exception e) when (e is SlackApiException or HttpRequestException or TaskCanceledException)
             {

@@ -34,7 +34,7 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
 
         if (request.ResponseUrl is { } url)
         {
-            await responder.RespondAsync(url, answer, inChannel: false);
+            await responder.RespondAsync(url, SlackText.Mrkdwn(answer), inChannel: false);
         }
     }
 }

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Bot.Slack.Handlers;
 
-/// <summary>Posts answers to <c>response_url</c>; only to Slack's own hooks host or, in tests, loopback.</summary>
+/// <summary>
+/// Posts answers to <c>response_url</c>; only to Slack's own hooks host or, in tests, loopback. The text is Slack's
+/// mrkdwn as sent (callers render chat text with <see cref="SlackText.Mrkdwn"/>).
+/// </summary>
 public sealed partial class SlackResponder(IHttpClientFactory http, ILogger<SlackResponder> log) : ISlackResponder
 {
     /// <summary>The named client, taken per answer (this responder is a singleton).</summary>

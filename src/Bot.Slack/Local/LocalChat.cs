@@ -144,7 +144,7 @@ public sealed partial class LocalChat : IChat
         lock (_lock)
         {
             var key = $"invite:{channelId}:{string.Join(",", userIds)}";
-            Once(key, () => new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"<@{u}>"))}."));
+            Once(key, () => new LocalChatRecord($"I-{++_sequence}", channelId, _time.GetUtcNow(), key, $"Invited {string.Join(", ", userIds.Select(u => $"@{u}"))}."));
         }
 
         return Task.CompletedTask;
@@ -195,11 +195,8 @@ public sealed partial class LocalChat : IChat
         return sb.ToString();
     }
 
-    /// <summary>Channel links (<c>&lt;#id|name&gt;</c>) as the <c>#name</c> a person reads.</summary>
-    private static string Plain(string text) => ChannelLinkPattern().Replace(text, m => $"#{(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[1].Value)}");
-
-    [GeneratedRegex(@"<#([^|>]+)(?:\|([^>]+))?>")]
-    private static partial Regex ChannelLinkPattern();
+    /// <summary>The bot's references as a person reads them: <c>@U123</c>, <c>#inc-name</c>.</summary>
+    private static string Plain(string text) => ChatMarkup.Plain(text);
 
     private ChatMessageRef Post(string channel, ChatMessage message, string key)
     {

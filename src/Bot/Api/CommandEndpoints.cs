@@ -38,7 +38,7 @@ internal static class CommandEndpoints
             CommandOutcome.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         };
-        return Results.Json(new CommandResponse(reply.Ok, reply.Outcome.ToString().ToLowerInvariant(), reply.Text, reply.Public), BotJsonContext.Default.CommandResponse, statusCode: status);
+        return Results.Json(new CommandResponse(reply.Ok, reply.Outcome.ToString().ToLowerInvariant(), Core.Chat.ChatMarkup.Plain(reply.Text), reply.Public), BotJsonContext.Default.CommandResponse, statusCode: status);
     }
 }
 

@@ -27,6 +27,13 @@ internal static class BotServices
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
+        // The console log escapes control characters from alerts and people (PlainConsoleFormatter), unless the
+        // settings choose another format (Logging:Console:FormatterName=json).
+        builder.Logging.AddConsole().AddConsoleFormatter<PlainConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        if (string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
+        {
+            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = PlainConsoleFormatter.FormatterName);
+        }
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BotJsonContext.Default));
         services.AddProblemDetails();
         // Binding failures are thrown (not answered with a bare 400) so that BadRequestHandler can say what was wrong.

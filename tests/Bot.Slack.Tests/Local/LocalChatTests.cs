@@ -2,7 +2,7 @@ using Bot.Slack.Local;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Bot.Core.Tests.Slack;
+namespace Bot.Slack.Tests.Local;
 
 /// <summary>The local chat's idempotency across processes sharing its folder (replicas, restarts).</summary>
 public sealed class LocalChatTests : IDisposable

@@ -1,7 +1,7 @@
 using System.Text;
 using Bot.Slack.Signing;
 
-namespace Bot.Core.Tests.Slack;
+namespace Bot.Slack.Tests.Signing;
 
 public class SlackSignatureTests
 {
