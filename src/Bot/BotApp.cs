@@ -1,6 +1,7 @@
 using Bot.Api;
 using Bot.Composition;
 using Bot.Core;
+using Bot.Security;
 using Bot.Slack.Endpoints;
 using Bot.Webhooks;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public static class BotApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBotSecurity();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         app.MapWebhooks();

@@ -5,7 +5,7 @@ namespace Bot.Acceptance.Tests;
 /// <summary>A real Alertmanager posts to the running bot with a bearer token.</summary>
 public class AlertmanagerEndToEndTests
 {
-    private const string Token = "e2e-secret-token";
+    private const string Token = "e2e-secret-token-0123456789";
 
     private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt) => JsonSerializer.Serialize(
         new[] { "db-1", "db-2" }.Select(instance => new Dictionary<string, object>

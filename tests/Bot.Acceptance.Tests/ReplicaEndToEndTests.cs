@@ -12,7 +12,7 @@ namespace Bot.Acceptance.Tests;
 /// </summary>
 public sealed class ReplicaEndToEndTests
 {
-    private const string Token = "replica-token";
+    private const string Token = "replica-token-0123456789";
     private const int Groups = 30;
     private const int WebhooksPerGroup = 6;
 

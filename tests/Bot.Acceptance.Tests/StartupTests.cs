@@ -7,7 +7,7 @@ public class StartupTests
 {
     [Theory]
     [InlineData("Webhooks:Sources:alertmanager:Format", "xml", "Webhooks:Sources:alertmanager:Format is 'xml'; expected one of alertmanager, grafana, generic.")]
-    [InlineData("Webhooks:Sources:am:Token", "short", "Webhooks:Sources:am:Token must be at least 8 characters")]
+    [InlineData("Webhooks:Sources:am:Token", "short", "Webhooks:Sources:am:Token must be at least 16 characters")]
     [InlineData("Incidents:DefaultSeverity", "SEV9", "Incidents:DefaultSeverity is 'SEV9'")]
     [InlineData("Storage:Provider", "Oracle", "Storage:Provider is 'Oracle'")]
     [InlineData("Outbox:Concurrency", "0", "Outbox:Concurrency is 0; expected 1 to 64.")]
@@ -59,6 +59,17 @@ public class StartupTests
     [InlineData("--urls=localhost", "Invalid url: 'localhost' (from --urls or ASPNETCORE_URLS); expected addresses such as http://127.0.0.1:8080, separated by ';'.")]
     public async Task TheBotProcess_GivenABadSetting_PrintsOneLineAndExits2_WithoutAStackTrace(string setting, string expected)
     {
+        var (code, stdout, stderr) = await RunBotAsync("--urls=http://127.0.0.1:0", setting);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"incident-bot: cannot start: {expected}", stderr.Trim());
+        Assert.DoesNotContain("Exception", stdout);
+        Assert.DoesNotContain("fail:", stdout);
+    }
+
+    /// <summary>Runs the built bot with these arguments in a new folder until it exits (30 s at most).</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunBotAsync(params string[] args)
+    {
         var folder = Path.Combine(Path.GetTempPath(), "bot-acceptance", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
@@ -67,7 +78,7 @@ public class StartupTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "Bot.dll"), "--urls=http://127.0.0.1:0", setting])
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "Bot.dll"), .. args])
         {
             start.ArgumentList.Add(a);
         }
@@ -75,13 +86,20 @@ public class StartupTests
         using var process = System.Diagnostics.Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
 
-        Assert.Equal(2, process.ExitCode);
-        Assert.Equal($"incident-bot: cannot start: {expected}", (await stderr).Trim());
-        Assert.DoesNotContain("Exception", await stdout);
-        Assert.DoesNotContain("fail:", await stdout);
         Directory.Delete(folder, recursive: true);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]

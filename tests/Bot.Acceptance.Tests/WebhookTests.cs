@@ -8,7 +8,7 @@ namespace Bot.Acceptance.Tests;
 /// <summary>The webhook endpoint over real HTTP (Kestrel on 127.0.0.1).</summary>
 public class WebhookTests
 {
-    private const string Token = "example-token";
+    private const string Token = "example-token-0123456789";
 
     private static Task<BotServer> StartAsync() =>
         BotServer.StartAsync(new Dictionary<string, string?> { ["Webhooks:Sources:alertmanager:Token"] = Token });
@@ -118,8 +118,68 @@ public class WebhookTests
         var response = await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"), token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
-        Assert.Contains("requires 'Authorization: Bearer <token>'", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(["Bearer", "Basic"], response.Headers.WwwAuthenticate.Select(h => h.Scheme));
+        Assert.Contains("requires its token, as 'Authorization: Bearer <token>'", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Theory]
+    [InlineData("grafana", Token, HttpStatusCode.OK)] // Grafana's contact points send basic authentication
+    [InlineData("grafana", "wrong-password-0123456789", HttpStatusCode.Unauthorized)]
+    [InlineData("someone", Token, HttpStatusCode.Unauthorized)] // the user name is checked when set
+    public async Task BasicAuthentication_WithTheTokenAsPassword_IsAccepted(string user, string password, HttpStatusCode expected)
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Webhooks:Sources:grafana:Token"] = Token, ["Webhooks:Sources:grafana:User"] = "grafana" });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/grafana") { Content = new StringContent(Fixture.Text("grafana/v1-firing.json"), System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+        var response = await bot.Client.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.OK ? 1 : 0, await IncidentCountAsync(bot));
+    }
+
+    [Theory]
+    [InlineData("text/plain")] // what a web page may post to any address without asking first
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData(null)]
+    public async Task BodyThatIsNotJson_Is415_AndNothingStored(string? contentType)
+    {
+        await using var bot = await StartAsync();
+        var content = new StringContent("""{"title":"Cross-site alert"}""");
+        content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        var response = await bot.Client.PostAsync("/webhooks/generic", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("must be JSON", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(0, await IncidentCountAsync(bot));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/vnd.example+json")]
+    public async Task JsonMediaTypes_AreAccepted(string contentType)
+    {
+        await using var bot = await StartAsync();
+        var content = new StringContent("""{"title":"Checkout slow"}""");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        Assert.Equal(HttpStatusCode.OK, (await bot.Client.PostAsync("/webhooks/generic", content)).StatusCode);
+    }
+
+    [Fact]
+    public async Task SourceWithoutToken_RefusesClientsOnOtherMachines()
+    {
+        await using var bot = await StartAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/generic") { Content = new StringContent("""{"title":"From afar"}""", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7"); // through a reverse proxy on loopback: the client is elsewhere
+
+        var response = await bot.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Webhooks:Sources:generic:Token", (await ProblemAsync(response)).GetProperty("detail").GetString());
         Assert.Equal(0, await IncidentCountAsync(bot));
     }
 
@@ -174,6 +234,7 @@ public class WebhookTests
         HttpContent content = chunked
             ? new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(big)))
             : new StringContent(big);
+        content.Headers.ContentType = new("application/json");
         if (chunked)
         {
             content.Headers.ContentLength = null;

@@ -14,7 +14,7 @@ internal static class IncidentEndpoints
 
     public static void MapIncidentApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/incidents");
+        var api = app.MapGroup("/api/incidents").RequireAuthorization(Security.ApiScopes.Read);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
     }

@@ -1,5 +1,6 @@
 using Bot.Api;
 using Bot.Core;
+using Bot.Security;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
@@ -40,6 +41,7 @@ internal static class BotServices
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestHandler>();
 
+        builder.AddBotSecurity();
         AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
         AddValidated<StorageOptions, StorageOptionsValidator>(builder, StorageOptions.SectionName);

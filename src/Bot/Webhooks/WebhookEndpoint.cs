@@ -2,6 +2,7 @@ using System.Buffers;
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
+using Bot.Security;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Webhooks;
@@ -17,7 +18,7 @@ internal static class WebhookEndpoint
         app.MapPost("/webhooks/{source}", HandleAsync).WithName("Webhook");
 
     private static async Task<IResult> HandleAsync(
-        string source, HttpContext http, IOptions<WebhookOptions> options, IIncidentStore store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
+        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IIncidentStore store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
     {
         var settings = options.Value;
         if (!settings.Sources.TryGetValue(source, out var config) || !config.Enabled)
@@ -25,10 +26,25 @@ internal static class WebhookEndpoint
             return Problem(StatusCodes.Status404NotFound, "Unknown webhook source", $"No webhook source is named '{source}'. Configured: {string.Join(", ", settings.Sources.Where(s => s.Value.Enabled).Select(s => s.Key))}.");
         }
 
-        if (config.Token is { } token && !BearerToken.Matches(http.Request.Headers.Authorization, token))
+        if (config.Token is { } token)
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Source '{source}' requires 'Authorization: Bearer <token>' with its configured token.");
+            if (!Credentials.Match(http.Request.Headers.Authorization, token, config.User))
+            {
+                http.Response.Headers.WWWAuthenticate = config.User is null ? "Bearer, Basic realm=\"incident-bot\"" : "Basic realm=\"incident-bot\"";
+                return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", config.User is null
+                    ? $"Source '{source}' requires its token, as 'Authorization: Bearer <token>' or as the password of basic authentication."
+                    : $"Source '{source}' requires basic authentication as user '{config.User}' with its token as the password.");
+            }
+        }
+        else if (!ClientAddress.IsLocal(http) && !security.Value.AllowAnonymous)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Source '{source}' has no token, so it takes alerts from this machine only. Set {WebhookOptions.SectionName}:Sources:{source}:Token.");
+        }
+
+        // JSON only: a web page can post text/plain (or a form) to any address without asking, but not application/json.
+        if (!IsJson(http.Request.ContentType))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"The body must be JSON (Content-Type: application/json); it was '{http.Request.ContentType}'.");
         }
 
         var max = settings.MaxBodyBytes;
@@ -94,6 +110,12 @@ internal static class WebhookEndpoint
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary><c>application/json</c> or any <c>application/*+json</c>, with or without a charset.</summary>
+    internal static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Value is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
 
     private static IResult TooLarge(int max) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {max} bytes (Webhooks:MaxBodyBytes).");

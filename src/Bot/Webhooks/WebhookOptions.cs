@@ -26,8 +26,14 @@ public sealed class WebhookSourceOptions
     /// <summary><c>alertmanager</c>, <c>grafana</c> or <c>generic</c>.</summary>
     public string Format { get; set; } = "";
 
-    /// <summary>When set, requests must carry <c>Authorization: Bearer &lt;Token&gt;</c>.</summary>
+    /// <summary>
+    /// When set, requests must carry it: <c>Authorization: Bearer &lt;Token&gt;</c>, or basic authentication with it as
+    /// the password (Grafana contact points). Without one, the source takes alerts from this machine only.
+    /// </summary>
     public string? Token { get; set; }
+
+    /// <summary>With basic authentication: the user name the sender must give. Default none (any, or bearer).</summary>
+    public string? User { get; set; }
 
     /// <summary>False turns the source off (404). Default true.</summary>
     public bool Enabled { get; set; } = true;

@@ -6,6 +6,9 @@ namespace Bot.Webhooks;
 /// <summary>Checks <see cref="WebhookOptions"/> at start-up; each failure names the setting's key.</summary>
 public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
 {
+    /// <summary>The shortest token a source may have: guessing 16 random characters is out of reach.</summary>
+    public const int MinTokenLength = 16;
+
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         var errors = new List<string>();
@@ -23,9 +26,14 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
                 errors.Add($"{key}:Format is '{config.Format}'; expected one of {WebhookParsers.Names}.");
             }
 
-            if (config.Token is { } token && (token.Length < 8 || token.Trim() != token))
+            if (config.Token is { } token && (token.Length < MinTokenLength || token.Trim() != token))
             {
-                errors.Add($"{key}:Token must be at least 8 characters with no surrounding spaces (or be removed).");
+                errors.Add($"{key}:Token must be at least {MinTokenLength} characters with no surrounding spaces (or be removed); e.g. openssl rand -hex 24.");
+            }
+
+            if (config.User is { } user && (user.Length == 0 || user.Contains(':', StringComparison.Ordinal) || config.Token is null))
+            {
+                errors.Add($"{key}:User is for basic authentication: a name without ':', with a Token as the password.");
             }
         }
 
