@@ -142,7 +142,7 @@ public class SlackEndToEndTests
 
     [Theory]
     [InlineData("U1", "  ", "title", "Say what is happening.")]
-    [InlineData("U2", "Checkout errors", "title", "Only responders may declare")]
+    [InlineData("U2", "Checkout errors", "title", "Only responders (the people and groups of Incidents:Responders, and the members of team network) may declare")]
     public async Task DeclareForm_ARefusedSubmission_StaysOpenSayingWhy_AndDeclaresNothing(string user, string title, string block, string why)
     {
         await using var fake = await FakeSlack.StartAsync();
@@ -303,7 +303,7 @@ public class SlackEndToEndTests
             return await (await bot.Client.SendAsync(request)).Content.ReadAsStringAsync();
         }
 
-        Assert.Contains("Only responders may declare", await DeclareAsync("U9"));
+        Assert.Contains("may declare (setting Incidents:Permissions:declare)", await DeclareAsync("U9"));
         Assert.Contains("Declared INC-1", await DeclareAsync("U2"));
         Assert.Equal("S0ONCALL", fake.CallsTo("usergroups.users.list").First().Args["usergroup"]!.ToString());
     }

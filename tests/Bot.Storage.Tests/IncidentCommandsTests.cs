@@ -181,22 +181,61 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
-    public async Task Responders_AloneMayDeclareChangeSeverityAndResolve()
+    public async Task OnceRespondersAreSet_OthersMayReadAndNote_ButChangeNothing()
     {
         await using var t = NewStore();
         var sut = CreateSut(t, new IncidentOptions { Responders = ["U1"] });
         await OkAsync(sut, "declare Checkout", Alice, null);
 
-        foreach (var text in new[] { "declare Other", "sev 1", "resolve" })
+        // The finding: a non-responder could reopen, mark mitigated, rename, name the lead, page and escalate.
+        foreach (var text in new[] { "declare Other", "sev 1", "resolve", "reopen", "mitigated", "title Renamed", "lead @bob", "page network", "escalate", "ack", "status identified", "update all fine" })
         {
             var reply = await RunAsync(sut, text, Bob, text.StartsWith("declare", StringComparison.Ordinal) ? null : 1);
             Assert.Equal(CommandOutcome.Forbidden, reply.Outcome);
-            Assert.Contains("Only responders may", reply.Text);
+            Assert.StartsWith("Only responders (the people and groups of Incidents:Responders)", reply.Text);
+            Assert.Contains(text.StartsWith("declare", StringComparison.Ordinal) ? ") may declare" : ") or the incident's lead may", reply.Text);
+            Assert.Contains($"(setting Incidents:Permissions:{text.Split(' ')[0]})", reply.Text);
         }
 
         await OkAsync(sut, "note I can still write notes", Bob);
-        await OkAsync(sut, "ack", Bob);
-        Assert.True((await t.Store.GetIncidentAsync(1))!.IsOpen);
+        await OkAsync(sut, "timeline", Bob);
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal((IncidentStatus.Triggered, "Checkout", null), (incident.Status, incident.Title, incident.Lead));
+    }
+
+    [Fact]
+    public async Task TheIncidentsLead_MayRunIt_WithoutBeingAResponder()
+    {
+        await using var t = NewStore();
+        var sut = CreateSut(t, new IncidentOptions { Responders = ["U1"] });
+        await OkAsync(sut, "declare Checkout", Alice, null);
+        await OkAsync(sut, "lead <@U2|bob>", Alice);
+
+        await OkAsync(sut, "status identified", Bob);
+        await OkAsync(sut, "mitigated", Bob);
+        var refused = await RunAsync(sut, "declare Another", Bob, null);
+
+        Assert.Equal(CommandOutcome.Forbidden, refused.Outcome);
+        Assert.Equal(IncidentStatus.Mitigated, (await t.Store.GetIncidentAsync(1))!.Status);
+    }
+
+    [Fact]
+    public async Task Permissions_ReplaceACommandsDefault()
+    {
+        await using var t = NewStore();
+        var sut = CreateSut(t, new IncidentOptions
+        {
+            Responders = ["U1"],
+            Permissions = new() { ["note"] = ["U1"], ["resolve"] = ["anyone"] },
+        });
+        await OkAsync(sut, "declare Checkout", Alice, null);
+
+        var note = await RunAsync(sut, "note from bob", Bob);
+        await OkAsync(sut, "resolve", Bob);
+
+        Assert.Equal(CommandOutcome.Forbidden, note.Outcome);
+        Assert.Equal("Only U1 may note (setting Incidents:Permissions:note). Ask one of them, or add a note.", note.Text);
+        Assert.False((await t.Store.GetIncidentAsync(1))!.IsOpen);
     }
 
     [Fact]

@@ -11,12 +11,14 @@ namespace Bot.Core.Commands;
 /// Runs <c>/incident</c> commands. Each one that changes something runs in one unit of work: it changes the incident,
 /// writes the timeline entry (who, when) and enqueues its messages together, or, when refused, changes nothing.
 /// </summary>
-public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null, Escalation.Escalator? escalator = null)
+public sealed class IncidentCommands(
+    IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null, Escalation.Escalator? escalator = null, CommandPermissions? permissions = null)
 {
+    private readonly CommandPermissions _permissions = permissions ?? new CommandPermissions(
+        Microsoft.Extensions.Options.Options.Create(rules.Options), escalator is null ? null : Microsoft.Extensions.Options.Options.Create(escalator.Options));
+
     /// <summary>How long <c>tasks</c> waits for the tracker's current states before showing the stored ones.</summary>
     public static readonly TimeSpan TaskStateWait = TimeSpan.FromSeconds(2);
-
-    private static readonly HashSet<string> ResponderOnly = ["declare", "sev", "resolve"];
 
     /// <summary>Commands that stay allowed once the incident is resolved: the postmortem is written afterwards.</summary>
     private static readonly HashSet<string> AfterResolution = ["note", "impact", "cause", "resolution", "reopen", "timeline", "postmortem", "task", "tasks"];
@@ -60,11 +62,16 @@ public sealed class IncidentCommands(IIncidentStore store, IncidentRules rules, 
             throw new CommandException($"{command} {parsed.Name} works in an incident's channel. {command} list shows the open incidents.");
         }
 
-        if (ResponderOnly.Contains(parsed.Name) && !rules.IsResponder(context.User.Id, context.UserGroups))
+        if (_permissions.Refusal(parsed.Name, context.User, context.UserGroups, null) is not null)
         {
-            throw new CommandException(
-                $"Only responders may {(parsed.Name == "sev" ? "change the severity" : parsed.Name)} (setting Incidents:Responders). Ask one of them, or add a note.",
-                CommandOutcome.Forbidden);
+            // The incident's lead may be among those allowed: read it only then.
+            var incident = context.IncidentNumber is { } number && _permissions.WhoMay(parsed.Name).Contains(CommandPermissions.Lead)
+                ? await store.GetIncidentAsync(number, cancellationToken)
+                : null;
+            if (_permissions.Refusal(parsed.Name, context.User, context.UserGroups, incident) is { } refusal)
+            {
+                throw new CommandException(refusal, CommandOutcome.Forbidden);
+            }
         }
 
         return parsed.Name switch

@@ -31,10 +31,19 @@ public sealed class IncidentOptions
     public List<string> GroupBy { get; set; } = [];
 
     /// <summary>
-    /// Who may declare incidents, change severity and resolve: chat user ids (or user-group ids). Empty (the
-    /// default): everyone. Notes and other commands are open to everyone in the channel.
+    /// The responders: chat user ids (or user-group ids). Empty (the default): everyone may run every command. Once set,
+    /// every command that changes an incident or pages someone is for the responders (these, team members and the people
+    /// escalation policies name) and the incident's lead; reading and notes stay open to anyone (see
+    /// <see cref="Permissions"/>).
     /// </summary>
     public List<string> Responders { get; set; } = [];
+
+    /// <summary>
+    /// Who may run a command, by its name (<c>resolve</c>, <c>page</c>, <c>sev</c>...): <c>anyone</c>, <c>responders</c>,
+    /// <c>lead</c> (the incident's), or user and user-group ids. A command not listed keeps its default (see
+    /// <see cref="Responders"/>).
+    /// </summary>
+    public Dictionary<string, List<string>> Permissions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// While an incident is open and no status update (<c>/incident update</c>) was posted for this long, the bot

@@ -21,6 +21,8 @@ public sealed class IncidentRules
         }
     }
 
+    public IncidentOptions Options => _options;
+
     public bool AutoResolve => _options.AutoResolve;
 
     public Severity DefaultSeverity => _default;
@@ -29,10 +31,6 @@ public sealed class IncidentRules
     public TimeSpan UpdateEvery => _options.UpdateEvery;
 
     public string CommandName => _options.CommandName;
-
-    /// <summary>True when the user may declare, change severity and resolve (everyone, unless responders are listed).</summary>
-    public bool IsResponder(string userId, IEnumerable<string>? groupIds = null) =>
-        _options.Responders.Count == 0 || _options.Responders.Contains(userId) || (groupIds ?? []).Any(_options.Responders.Contains);
 
     public Severity SeverityOf(Alert alert)
     {

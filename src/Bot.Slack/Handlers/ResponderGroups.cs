@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Bot.Core.Incidents;
+using Bot.Core.Commands;
 using Bot.Slack.WebApi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,17 +7,18 @@ using Microsoft.Extensions.Options;
 namespace Bot.Slack.Handlers;
 
 /// <summary>
-/// Which of the user groups named in <see cref="IncidentOptions.Responders"/> (Slack ids starting with S) a user is in,
+/// Which of the user groups the command permissions name (<see cref="CommandPermissions.Groups"/>: Slack ids starting with S
+/// in <c>Incidents:Responders</c> and <c>Incidents:Permissions</c>) a user is in,
 /// from <c>usergroups.users.list</c>, kept for five minutes. Without a bot token, or if Slack cannot answer, none.
 /// </summary>
-public sealed class ResponderGroups(IOptions<IncidentOptions> incidents, IOptions<SlackOptions> slack, ISlackApiClient api, TimeProvider time, ILogger<ResponderGroups> log)
+public sealed class ResponderGroups(CommandPermissions permissions, IOptions<SlackOptions> slack, ISlackApiClient api, TimeProvider time, ILogger<ResponderGroups> log)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<string> Members)> _cache = new(StringComparer.Ordinal);
 
     public async Task<IReadOnlyList<string>> GroupsOfAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var groups = incidents.Value.Responders.Where(r => r.StartsWith('S')).ToList();
+        var groups = permissions.Groups.ToList();
         if (groups.Count == 0 || !slack.Value.Enabled)
         {
             return [];

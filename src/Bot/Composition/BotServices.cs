@@ -1,6 +1,5 @@
 using Bot.Api;
 using Bot.Core;
-using Bot.Security;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
@@ -14,6 +13,7 @@ using Bot.Slack.Local;
 using Bot.Storage;
 using Bot.Storage.Postgres;
 using Bot.Storage.Sql;
+using Bot.Security;
 using Bot.Storage.Sqlite;
 using Bot.Webhooks;
 using Bot.Workers;
@@ -59,6 +59,7 @@ internal static class BotServices
         services.AddSingleton<IEffectHandler, InviteHandler>();
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
+        services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
 
         services.AddBotSlack(builder.Configuration);
