@@ -33,6 +33,7 @@ public static class SlackServices
         services.AddHttpClient(SlackApiClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<ISlackApiClient, SlackApiClient>();
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
+        services.AddSingleton<Bot.Core.Effects.IEffectHandler, SlackEventJobHandler>();
         services.AddSingleton<SlackInbound>();
         services.AddSingleton<ResponderGroups>();
         services.AddSingleton<SlackPeople>();

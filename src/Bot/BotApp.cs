@@ -37,6 +37,7 @@ public static class BotApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBotSecurity();
+        BodyLimit.UseBodyLimits(app);
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         app.MapWebhooks();

@@ -85,4 +85,42 @@ public class CommandApiTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Theory]
+    [InlineData(false, 20 * 1024 * 1024)] // refused from its Content-Length, before it is sent (Expect: 100-continue)
+    [InlineData(true, 1024 * 1024)] // chunked: refused as it is read, past 64 KiB
+    public async Task A20MegabyteNote_Is413_AndNothingChanges(bool chunked, int size)
+    {
+        await using var bot = await BotServer.StartAsync();
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down"}""");
+        var body = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { user = "U1", text = "note " + new string('x', size) }));
+        HttpContent content = chunked ? new StreamContent(new MemoryStream(body)) : new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/incidents/INC-1/commands") { Content = content };
+        request.Headers.TransferEncodingChunked = chunked;
+        request.Headers.ExpectContinue = !chunked;
+
+        var response = await bot.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("The body is larger than this endpoint's limit of 65536 bytes; nothing was done.", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.DoesNotContain((await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "note");
+    }
+
+    [Theory]
+    [InlineData(4001, "note ", "at most 4000")]
+    [InlineData(301, "title ", "A title is at most 300 characters.")]
+    [InlineData(301, "declare ", "A title is at most 300 characters.")]
+    public async Task TextOverItsLimit_Is400_SayingTheLimit(int length, string command, string expected)
+    {
+        await using var bot = await BotServer.StartAsync();
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down"}""");
+        var path = command == "declare " ? "/api/commands" : "/api/incidents/INC-1/commands";
+
+        var (status, body) = await CommandAsync(bot, path, "U1", command + new string('x', length - (command == "note " ? command.Length : 0)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(expected, body.GetProperty("text").GetString());
+        Assert.Single((await bot.GetJsonAsync("/api/incidents")).EnumerateArray());
+    }
 }

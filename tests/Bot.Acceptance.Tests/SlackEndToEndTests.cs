@@ -346,28 +346,35 @@ public class SlackEndToEndTests
         {
             type = "event_callback",
             team_id = "T1",
+            event_id = "Ev0PIN",
             @event = new { type = "reaction_added", user = "U6", reaction = "pushpin", item_user = "U5", item = new { type = "message", channel = id, ts = "1691233200.000100" }, event_ts = "1691233300.000200" },
         });
-        for (var i = 0; i < 2; i++) // Slack delivers at least once
+        for (var i = 0; i < 2; i++) // Slack delivers at least once: the second is a retry of the same event_id
         {
             var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             var request = new HttpRequestMessage(HttpMethod.Post, "/slack/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Add(SlackSignature.TimestampHeader, ts);
             request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+            if (i > 0)
+            {
+                request.Headers.Add("X-Slack-Retry-Num", "1");
+                request.Headers.Add("X-Slack-Retry-Reason", "http_timeout");
+            }
+
             Assert.True((await bot.Client.SendAsync(request)).IsSuccessStatusCode);
         }
 
+        // Both deliveries are answered once the event is stored; the second, with the same event_id, stored nothing.
         var details = await BotServer.EventuallyAsync(
             () => bot.GetJsonAsync("/api/incidents/INC-1"),
             d => d.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "note"),
             TimeSpan.FromSeconds(10),
             "the pinned message on the timeline");
-        await Task.Delay(500);
-        details = await bot.GetJsonAsync("/api/incidents/INC-1");
+        Assert.Single(fake.CallsTo("conversations.history")); // the event was handled once, not twice and merged
         var note = Assert.Single(details.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "note");
         Assert.Equal("Network logs show unusual traffic patterns", note.GetProperty("text").GetString());
         Assert.Equal("U5", note.GetProperty("authorId").GetString());
         Assert.Equal("name-of-U5", note.GetProperty("author").GetString());
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1691233200), note.GetProperty("at").GetDateTimeOffset());
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1691233200), note.GetProperty("at").GetDateTimeOffset(), TimeSpan.FromMilliseconds(1));
     }
 }

@@ -112,6 +112,10 @@ public class SlackEndpointTests
     [InlineData("/slack/interactions", "payload=notjson", "application/x-www-form-urlencoded", "The form field 'payload' is not JSON: ")]
     [InlineData("/slack/interactions", "x=1", "application/x-www-form-urlencoded", "The form field 'payload' is missing.")]
     [InlineData("/slack/events", "{", "application/json", "Malformed JSON: ")]
+    [InlineData("/slack/events", """{"type":"event_callback","event_id":"Ev1","event":{"type":"reaction_added","user":"U1","reaction":"pushpin","item":{"type":"message","channel":"C1","ts":"\ud800"}}}""", "application/json", "The text at $.event.item.ts is not valid UTF-16")]
+    [InlineData("/slack/events", """{"type":"event_callback","event_id":"Ev1","event":{"type":"reaction_added","user":"U1","reaction":"pushpin","item":{"type":"message","channel":"C1","ts":"abc"}}}""", "application/json", "event.item.ts is 'abc'; a Slack message timestamp looks like 1700000000.000100.")]
+    [InlineData("/slack/events", """{"type":"event_callback","event":{"type":"reaction_added"}}""", "application/json", "event_id is required")]
+    [InlineData("/slack/interactions", "payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22%5Cud800%22%7D%7D", "application/x-www-form-urlencoded", "The text at $.user.id is not valid UTF-16")]
     public async Task SignedButMalformed_Is400SayingWhat(string path, string body, string contentType, string detail)
     {
         await using var bot = await StartAsync();
@@ -120,6 +124,21 @@ public class SlackEndpointTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith(detail, (await JsonAsync(response)).GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"callback_id":"incident_declare","state":{"values":{"title":{"value":{"value":5}}}}}""", "title", "Say what is happening.")]
+    [InlineData("""{"callback_id":"incident_declare","state":{"values":{"title":[1,2]}}}""", "title", "Say what is happening.")]
+    [InlineData("""{"callback_id":"incident_declare","state":"x"}""", "title", "The form came back empty: try again.")]
+    public async Task ViewSubmission_WithWrongTypes_KeepsTheFormOpenSayingWhat(string view, string block, string error)
+    {
+        await using var bot = await StartAsync();
+        var payload = $$"""{"type":"view_submission","user":{"id":"U1","name":"alice"},"view":{{view}}}""";
+
+        var response = await SignedAsync(bot, "/slack/interactions", "payload=" + Uri.EscapeDataString(payload));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(error, (await JsonAsync(response)).GetProperty("errors").GetProperty(block).GetString());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public class SocketModeTests
         Assert.StartsWith("Declared INC-1 (SEV2)", ack.GetProperty("payload").GetProperty("text").GetString());
         Assert.Equal("in_channel", ack.GetProperty("payload").GetProperty("response_type").GetString());
 
-        await first.SendAsync(new { envelope_id = "e2", type = "events_api", payload = new { type = "event_callback", @event = new { type = "app_mention" } } });
+        await first.SendAsync(new { envelope_id = "e2", type = "events_api", payload = new { type = "event_callback", event_id = "Ev2", @event = new { type = "app_mention" } } });
         Assert.Equal("e2", (await first.ReceiveAsync()).GetProperty("envelope_id").GetString());
 
         // Slack asks for a reconnect: the bot opens a new connection.

@@ -11,8 +11,16 @@ namespace Bot.Core.Commands;
 /// </summary>
 public static partial class CommandParser
 {
+    /// <summary>The longest command, in characters (a note of about a page; Slack's own messages stop at 4,000).</summary>
+    public const int MaxLength = 4000;
+
     public static IncidentCommand Parse(string? text, DateTimeOffset now, string command = "/incident")
     {
+        if (text?.Length > MaxLength)
+        {
+            throw new CommandException($"The command is {text.Length} characters long; at most {MaxLength}. Put long text in a document and link it.");
+        }
+
         var words = Tokenize(Text.SafeText.Clean(text ?? ""));
         if (words.Count == 0)
         {
@@ -71,6 +79,9 @@ public static partial class CommandParser
 
             case "oncall":
                 return args.Count <= 1 ? new IncidentCommand(name) { Team = args.Count == 1 ? args[0].ToLowerInvariant() : null } : throw Bad("Name one team, or none for all.");
+
+            case "title" when rest.Length > Incident.MaxTitle:
+                throw Bad($"A title is at most {Incident.MaxTitle} characters.");
 
             default: // title, update, impact, cause, resolution: free text
                 return rest.Length > 0 ? new IncidentCommand(name) { Text = rest } : throw Bad("The text is missing.");
@@ -145,7 +156,9 @@ public static partial class CommandParser
         }
 
         var text = string.Join(" ", title).Trim();
-        return text.Length == 0 ? throw bad("The title is missing.") : new IncidentCommand("declare") { Text = text, Severity = severity, Team = team };
+        return text.Length == 0 ? throw bad("The title is missing.")
+            : text.Length > Incident.MaxTitle ? throw bad($"A title is at most {Incident.MaxTitle} characters.")
+            : new IncidentCommand("declare") { Text = text, Severity = severity, Team = team };
     }
 
     private static IncidentCommand TaskCommand(List<string> args, Func<string, CommandException> bad)

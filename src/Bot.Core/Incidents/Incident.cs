@@ -11,6 +11,9 @@ public sealed class Incident
 {
     public static readonly string[] ProgressValues = ["investigating", "identified", "monitoring"];
 
+    /// <summary>The longest title; an alert's longer one is cut (a title is a channel topic, a headline, a file name).</summary>
+    public const int MaxTitle = 300;
+
     /// <summary>The most runbook links an incident keeps (from its first alerts that carry one).</summary>
     public const int MaxRunbooks = 3;
 
@@ -111,7 +114,7 @@ public sealed class Incident
     public static (Incident Incident, TimelineEntry Opened) Open(
         string title, Severity severity, string source, string groupKey, Actor by, string reason, DateTimeOffset now)
     {
-        var incident = new Incident(Text.SafeText.Clean(title), severity, source, groupKey, now);
+        var incident = new Incident(Text.SafeText.Cut(Text.SafeText.Clean(title), MaxTitle), severity, source, groupKey, now);
         return (incident, new TimelineEntry(now, TimelineKind.IncidentOpened, by, reason));
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Bot.Core.Ports;
 using Bot.Slack.Handlers;
 using Bot.Slack.Signing;
 using Microsoft.AspNetCore.Builder;
@@ -65,28 +66,25 @@ public static class SlackEndpoints
         var payload = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body!)).GetValueOrDefault("payload").ToString();
         if (string.IsNullOrEmpty(payload))
         {
-            return Results.Problem(statusCode: 400, title: "Bad interaction", detail: "The form field 'payload' is missing.");
+            return Bad("Bad interaction", "The form field 'payload' is missing.");
         }
 
-        JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(payload);
-        }
-        catch (JsonException e)
-        {
-            return Results.Problem(statusCode: 400, title: "Bad interaction", detail: $"The form field 'payload' is not JSON: {e.Message}");
-        }
+            using var doc = SlackPayload.Parse(payload);
+            if (SlackInbound.Text(doc.RootElement, "type") == "view_submission")
+            {
+                // Slack waits for this answer: empty closes the modal, response_action: errors shows what to fix.
+                return await inbound.ViewSubmissionAsync(doc.RootElement) is { } answer ? Results.Text(answer, "application/json") : Results.Ok();
+            }
 
-        using var _ = doc;
-        if (SlackInbound.Text(doc.RootElement, "type") == "view_submission")
-        {
-            // Slack waits for this answer: empty closes the modal, response_action: errors shows what to fix.
-            return await inbound.ViewSubmissionAsync(doc.RootElement) is { } answer ? Results.Text(answer, "application/json") : Results.Ok();
+            inbound.Interaction(doc.RootElement);
+            return Results.Ok();
         }
-
-        inbound.Interaction(doc.RootElement);
-        return Results.Ok();
+        catch (SlackPayloadException e)
+        {
+            return Bad("Bad interaction", e.Message.StartsWith("Malformed JSON", StringComparison.Ordinal) ? $"The form field 'payload' is not JSON: {e.Message}" : e.Message);
+        }
     }
 
     private static async Task<IResult> EventsAsync(HttpContext http, SlackInbound inbound)
@@ -99,16 +97,23 @@ public static class SlackEndpoints
 
         try
         {
-            using var doc = JsonDocument.Parse(body);
-            return inbound.Event(doc.RootElement) is { } challenge
+            using var doc = SlackPayload.Parse(body);
+            return await inbound.EventAsync(doc.RootElement, http.RequestAborted) is { } challenge
                 ? Results.Json(new ChallengeAnswer(challenge), SlackJsonContext.Default.ChallengeAnswer)
-                : Results.Ok(); // handled in the background, or an event we do not subscribe to
+                : Results.Ok(); // stored as a job, or an event we do not subscribe to
         }
-        catch (JsonException e)
+        catch (SlackPayloadException e)
         {
-            return Results.Problem(statusCode: 400, title: "Bad event", detail: $"Malformed JSON: {e.Message}");
+            return Bad("Bad event", e.Message);
+        }
+        catch (StoreUnavailableException)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Results.Problem(statusCode: 503, title: "Store unavailable", detail: "The event was not stored; Slack will send it again.");
         }
     }
+
+    private static IResult Bad(string title, string detail) => Results.Problem(statusCode: 400, title: title, detail: detail);
 
     /// <summary>Reads the body (at most 1 MiB) and checks Slack's signature; returns the refusal when it fails.</summary>
     private static async Task<(byte[]? Body, IResult? Refusal)> VerifiedBodyAsync(HttpContext http)

@@ -25,6 +25,8 @@ public interface IBlockActionHandler
 /// <summary>An emoji reaction added to a message (Events API <c>reaction_added</c>).</summary>
 public sealed class ReactionAdded
 {
+    /// <summary>The event's <c>event_id</c>, the same on every delivery of it.</summary>
+    public string EventId { get; set; } = "";
     public string User { get; set; } = "";
     public string Reaction { get; set; } = "";
     public string ItemUser { get; set; } = "";

@@ -90,7 +90,8 @@ public static class DeclareModal
     /// <summary>The declare command a submitted view asks for, or the error to show on its title.</summary>
     public static (IncidentCommand? Command, string? Error) Read(JsonElement view)
     {
-        if (!view.TryGetProperty("state", out var state) || !state.TryGetProperty("values", out var values))
+        if (view.ValueKind != JsonValueKind.Object || !view.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object
+            || !state.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Object)
         {
             return (null, "The form came back empty: try again.");
         }
@@ -110,14 +111,9 @@ public static class DeclareModal
         return (new IncidentCommand("declare") { Text = title, Severity = severity, Team = Selected(values, "team") }, null);
     }
 
-    private static string? Value(JsonElement values, string block) =>
-        values.TryGetProperty(block, out var b) && b.TryGetProperty("value", out var a) && a.TryGetProperty("value", out var v) ? v.GetString() : null;
+    private static string? Value(JsonElement values, string block) => SlackInbound.Text(values, block, "value", "value");
 
-    private static string? Selected(JsonElement values, string block) =>
-        values.TryGetProperty(block, out var b) && b.TryGetProperty("value", out var a)
-            && a.TryGetProperty("selected_option", out var o) && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("value", out var v)
-            ? v.GetString()
-            : null;
+    private static string? Selected(JsonElement values, string block) => SlackInbound.Text(values, block, "value", "selected_option", "value");
 
     private static void Input(Utf8JsonWriter w, string block, string label, bool optional, Action element)
     {

@@ -11,9 +11,12 @@ namespace Bot.Slack.Handlers;
 /// </summary>
 public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient slack, SlackPeople people, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
 {
+    /// <summary>The reaction that puts a message on the timeline.</summary>
+    public const string Reaction = "pushpin";
+
     public async Task Handle(ReactionAdded slackEvent)
     {
-        if (slackEvent.Reaction != "pushpin" || await store.FindIncidentByChannelAsync(slackEvent.Channel) is not { } incident)
+        if (slackEvent.Reaction != Reaction || !SlackTimestamp.TryParse(slackEvent.MessageTs, out var at) || await store.FindIncidentByChannelAsync(slackEvent.Channel) is not { } incident)
         {
             return;
         }
@@ -27,7 +30,6 @@ public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient s
 
         var authorId = message.User ?? slackEvent.ItemUser;
         var author = await people.ActorAsync(authorId, null);
-        var at = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(slackEvent.MessageTs, System.Globalization.CultureInfo.InvariantCulture) * 1000));
         var text = message.Text.Trim();
         await store.WriteAsync(s => s.AppendTimelineOnce(incident.Number, new TimelineEntry(at, TimelineKind.Note, author, text)));
     }

@@ -5,11 +5,10 @@ namespace Bot.Slack.Handlers;
 
 /// <summary>
 /// What Slack sends us, however it arrives (HTTP endpoints or Socket Mode): slash commands are answered, interactions
-/// and events are handed to their handlers in the background, so the sender is acknowledged at once.
+/// are handed to their handlers in the background, and events become durable jobs, so the sender is acknowledged at once.
 /// </summary>
 public sealed class SlackInbound(
-    ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IEventHandler<ReactionAdded>> reactions, IViewSubmissionHandler views,
-    ILogger<SlackInbound> log)
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, Bot.Core.Ports.IIncidentStore store, ILogger<SlackInbound> log)
 {
     public Task<SlashCommandResponse> CommandAsync(SlashCommand command) => commands.Handle(command);
 
@@ -66,28 +65,45 @@ public sealed class SlackInbound(
         }
     }
 
-    /// <summary>Starts the handlers of an Events API callback; returns the challenge of a url_verification.</summary>
-    public string? Event(JsonElement root)
+    /// <summary>
+    /// An Events API callback: returns the challenge of a url_verification; an event we handle becomes a durable outbox
+    /// job keyed by its <c>event_id</c> (<see cref="SlackEventJobs"/>), so that Slack's retries of one event, to this
+    /// replica or another, are handled once, and a restart loses none. Completes once the job is stored.
+    /// </summary>
+    public async Task<string?> EventAsync(JsonElement root, CancellationToken cancellationToken = default)
     {
         if (Text(root, "type") == "url_verification")
         {
             return Text(root, "challenge") ?? "";
         }
 
-        if (Text(root, "type") == "event_callback" && Text(root, "event", "type") == "reaction_added")
+        if (Text(root, "type") != "event_callback")
+        {
+            return null;
+        }
+
+        var id = Text(root, "event_id") is { Length: > 0 } eventId ? eventId : throw new SlackPayloadException("event_id is required on an event_callback.");
+        if (Text(root, "event", "type") == "reaction_added")
         {
             var e = root.GetProperty("event");
+            var ts = Text(e, "item", "ts") ?? "";
+            if (!SlackTimestamp.TryParse(ts, out _))
+            {
+                throw new SlackPayloadException($"event.item.ts is '{ts}'; a Slack message timestamp looks like 1700000000.000100.");
+            }
+
             var reaction = new ReactionAdded
             {
+                EventId = id,
                 User = Text(e, "user") ?? "",
                 Reaction = Text(e, "reaction") ?? "",
                 ItemUser = Text(e, "item_user") ?? "",
                 Channel = Text(e, "item", "channel") ?? "",
-                MessageTs = Text(e, "item", "ts") ?? "",
+                MessageTs = ts,
             };
-            foreach (var handler in reactions)
+            if (reaction.Reaction == PinnedMessageHandler.Reaction)
             {
-                _ = InBackgroundAsync(() => handler.Handle(reaction), "reaction_added");
+                await store.WriteAsync(s => s.Enqueue(SlackEventJobs.For(reaction, s.Now)), cancellationToken);
             }
         }
 

@@ -91,7 +91,19 @@ public sealed class SocketModeClient(
                 continue;
             }
 
-            using var doc = JsonDocument.Parse(message.ToArray());
+            JsonDocument doc;
+            try
+            {
+                doc = SlackPayload.Parse(message.ToArray());
+            }
+            catch (SlackPayloadException e)
+            {
+                log.LogWarning("Socket Mode: a message that is not what Slack sends was ignored: {Reason}", e.Message);
+                message.SetLength(0);
+                continue;
+            }
+
+            using var _ = doc;
             message.SetLength(0);
             if (!await HandleAsync(socket, doc.RootElement, cancellationToken))
             {
@@ -142,7 +154,16 @@ public sealed class SocketModeClient(
                 inbound.Interaction(payload);
                 break;
             case "events_api":
-                inbound.Event(payload);
+                try
+                {
+                    await inbound.EventAsync(payload, cancellationToken);
+                }
+                catch (Exception e) when (e is SlackPayloadException or Bot.Core.Ports.StoreUnavailableException)
+                {
+                    log.LogWarning("Socket Mode: event {Envelope} not taken: {Reason}", envelope, e.Message);
+                    return true; // not acknowledged: Slack sends it again
+                }
+
                 break;
         }
 

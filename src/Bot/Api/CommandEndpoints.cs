@@ -15,15 +15,18 @@ namespace Bot.Api;
 /// </summary>
 internal static class CommandEndpoints
 {
+    /// <summary>The largest command body: a command's text is at most <see cref="CommandParser.MaxLength"/> characters.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
     public static void MapCommandApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/commands", ([FromBody] CommandRequest request, ClaimsPrincipal caller, IncidentCommands commands, CancellationToken ct) => RunAsync(request, caller, null, commands, ct))
-            .RequireAuthorization(ApiScopes.Commands);
+            .RequireAuthorization(ApiScopes.Commands).WithMetadata(new BodyLimit(MaxBodyBytes));
         app.MapPost("/api/incidents/{id}/commands", (string id, [FromBody] CommandRequest request, ClaimsPrincipal caller, IncidentCommands commands, CancellationToken ct) =>
             Incident.ParseKey(id) is { } number
                 ? RunAsync(request, caller, number, commands, ct)
                 : Task.FromResult(WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.")))
-            .RequireAuthorization(ApiScopes.Commands);
+            .RequireAuthorization(ApiScopes.Commands).WithMetadata(new BodyLimit(MaxBodyBytes));
     }
 
     private static async Task<IResult> RunAsync(CommandRequest request, ClaimsPrincipal caller, long? incident, IncidentCommands commands, CancellationToken ct)

@@ -36,7 +36,15 @@ internal static class BotServices
             services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = PlainConsoleFormatter.FormatterName);
         }
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BotJsonContext.Default));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            // A body over an endpoint's limit is refused by the server as it is read, with no word of why: say it.
+            if (c.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge && c.ProblemDetails.Detail is null
+                && c.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is { MaxRequestBodySize: { } max })
+            {
+                c.ProblemDetails.Detail = $"The body is larger than this endpoint's limit of {max} bytes; nothing was done.";
+            }
+        });
         // Binding failures are thrown (not answered with a bare 400) so that BadRequestHandler can say what was wrong.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestHandler>();
