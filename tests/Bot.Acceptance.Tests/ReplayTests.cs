@@ -103,6 +103,65 @@ public sealed class ReplayTests : IDisposable
         Assert.Contains(expected, errors);
     }
 
+    private const string OneStep = "start: 2023-08-05T10:00:00Z\nsteps:\n  - at: \"10:00\"\n    command: { user: U1, text: help }\n";
+
+    [Theory]
+    [InlineData("../..")]
+    [InlineData("/etc")]
+    [InlineData("a/../../b")]
+    [InlineData(".hidden")]
+    public async Task ScenarioNameThatIsNotASlug_IsRefused_AndNothingIsDeleted(string name)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        // Refused as the scenario is read, before any folder is chosen (the default one is data/replay/<name>).
+        var code = await ReplayRunner.RunAsync(["replay", Scenario($"name: \"{name}\"\n" + OneStep), "--out", Path.Combine(_folder, "safe")], output, errors);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"'name' '{name}' must be a slug", errors.ToString());
+    }
+
+    [Fact]
+    public async Task OutFolderThatANonReplayFilled_IsRefused_AndKept()
+    {
+        var theirs = Path.Combine(_folder, "theirs");
+        Directory.CreateDirectory(Path.Combine(theirs, "data"));
+        File.WriteAllText(Path.Combine(theirs, "data", "bot.db"), "precious");
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await ReplayRunner.RunAsync(["replay", Scenario(OneStep), "--out", theirs], output, errors);
+
+        Assert.Equal(2, code);
+        Assert.Contains("is not empty and was not made by a replay", errors.ToString());
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(theirs, "data", "bot.db")));
+    }
+
+    [Fact]
+    public async Task OutFolderThatHoldsTheWorkingDirectory_IsRefused()
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var here = await ReplayRunner.RunAsync(["replay", Scenario(OneStep), "--out", "."], output, errors);
+        var above = await ReplayRunner.RunAsync(["replay", Scenario(OneStep), "--out", ".."], output, errors);
+
+        Assert.Equal((2, 2), (here, above));
+        Assert.Contains("holds the working directory", errors.ToString());
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "Bot.dll")));
+    }
+
+    [Fact]
+    public async Task AReplaysOwnFolder_IsEmptiedAndUsedAgain()
+    {
+        var first = await ReplayAsync(Scenario(OneStep));
+        File.WriteAllText(Path.Combine(_folder, "out", "left-over.txt"), "x");
+
+        var second = await ReplayAsync(Scenario(OneStep));
+
+        Assert.Equal((0, 0), (first.Code, second.Code));
+        Assert.False(File.Exists(Path.Combine(_folder, "out", "left-over.txt")));
+        Assert.True(File.Exists(Path.Combine(_folder, "out", ReplayRunner.Marker)));
+    }
+
     [Fact]
     public async Task RefusedStep_ExitsOne_NamingTheStepAndTheBotsAnswer()
     {

@@ -59,12 +59,12 @@ public static class ReplayRunner
         }
 
         var folder = Path.GetFullPath(outFolder ?? Path.Combine("data", "replay", scenario.Name));
-        if (Directory.Exists(folder))
+        if (PrepareFolder(folder) is { } refusal)
         {
-            Directory.Delete(folder, recursive: true); // a replay starts from nothing
+            await errors.WriteLineAsync($"replay: {refusal}");
+            return 2;
         }
 
-        Directory.CreateDirectory(folder);
         var clock = new VirtualClock(scenario.Start);
         string[] hostArgs =
         [
@@ -113,6 +113,42 @@ public static class ReplayRunner
                 return 1;
             }
         }
+    }
+
+    /// <summary>The file that marks a folder as a replay's own: only such a folder is emptied by the next replay.</summary>
+    public const string Marker = ".incident-bot-replay";
+
+    /// <summary>
+    /// Empties the output folder (a replay starts from nothing) if a replay made it, or makes it; returns why not when the
+    /// folder holds anything else (the working directory, a database, someone's files): a replay deletes only its own.
+    /// </summary>
+    private static string? PrepareFolder(string folder)
+    {
+        var cwd = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Directory.GetCurrentDirectory()));
+        var target = Path.TrimEndingDirectorySeparator(folder);
+        if (cwd == target || cwd.StartsWith(target + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return $"--out '{folder}' holds the working directory; choose a new or empty folder elsewhere.";
+        }
+
+        if (File.Exists(folder))
+        {
+            return $"--out '{folder}' is a file; choose a new or empty folder.";
+        }
+
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            if (!File.Exists(Path.Combine(folder, Marker)))
+            {
+                return $"--out '{folder}' is not empty and was not made by a replay; choose a new or empty folder (a replay empties its folder first).";
+            }
+
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, Marker), "Made by the incident bot's replay; the next replay into this folder empties it.\n");
+        return null;
     }
 
     private sealed class Run(IServiceProvider services, VirtualClock clock, TextWriter output)

@@ -9,8 +9,11 @@ namespace Bot.Replay;
 /// A replayable incident: timestamped webhooks and commands (format in docs/replay.md). Read from YAML or JSON; every
 /// error names the step and the field.
 /// </summary>
-public sealed record Scenario(string Name, string? Description, DateTimeOffset Start, IReadOnlyList<ScenarioStep> Steps)
+public sealed partial record Scenario(string Name, string? Description, DateTimeOffset Start, IReadOnlyList<ScenarioStep> Steps)
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")]
+    private static partial System.Text.RegularExpressions.Regex SlugName();
+
     public static Scenario Load(string path)
     {
         if (!File.Exists(path))
@@ -35,7 +38,10 @@ public sealed record Scenario(string Name, string? Description, DateTimeOffset S
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var name = Text(root, "name", "scenario") ?? Path.GetFileNameWithoutExtension(path);
+        var name = Text(root, "name", "scenario") is { } given
+            ? SlugName().IsMatch(given) ? given : throw new ScenarioException(
+                $"scenario: 'name' '{given}' must be a slug (letters, digits, '-', '_' and '.', starting with a letter or digit, at most 80): it names the output folder.")
+            : Core.Chat.IncidentChannelName.Slug(Path.GetFileNameWithoutExtension(path), 80) is { Length: > 0 } slug ? slug : "scenario";
         var startText = Text(root, "start", "scenario") ?? throw new ScenarioException("scenario: 'start' is missing (the first step's date and time, e.g. 2023-08-05T10:00:00Z).");
         var start = Time(startText, null, "scenario: 'start'");
         if (Child(root, "steps") is not YamlSequenceNode steps || steps.Children.Count == 0)
