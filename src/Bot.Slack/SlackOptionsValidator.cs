@@ -5,6 +5,9 @@ namespace Bot.Slack;
 /// <summary>Checks <see cref="SlackOptions"/> at start-up; each failure names the setting's key.</summary>
 public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
 {
+    /// <summary>Shorter than this cannot be a Slack signing secret, and could be guessed.</summary>
+    public const int MinSigningSecretLength = 16;
+
     public ValidateOptionsResult Validate(string? name, SlackOptions options)
     {
         var errors = new List<string>();
@@ -17,6 +20,11 @@ public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
         if (!string.IsNullOrEmpty(options.AppToken) && !options.AppToken.StartsWith("xapp-", StringComparison.Ordinal))
         {
             errors.Add($"{s}:AppToken must be an app-level token (xapp-...).");
+        }
+
+        if (!string.IsNullOrEmpty(options.SigningSecret) && options.SigningSecret.Length < MinSigningSecretLength)
+        {
+            errors.Add($"{s}:SigningSecret is {options.SigningSecret.Length} characters; a Slack app's signing secret has 32 (Basic Information, App Credentials).");
         }
 
         if (options.Enabled && string.IsNullOrWhiteSpace(options.IncidentsChannel))

@@ -30,6 +30,7 @@ public static class BotApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        SecretFiles.Load(builder.Configuration);
         builder.AddBot();
         configure?.Invoke(builder);
 
@@ -69,11 +70,39 @@ public static class BotApp
     }
 
     /// <summary>
+    /// <c>check</c>: reads and validates the settings as a start would (secret files, every section, what an address other
+    /// machines can reach requires), without opening the database or listening. One line and exit 0 when they are
+    /// good; the start's one-line error and exit 2 when not. For CI and deployment pipelines, like <c>amtool check-config</c>.
+    /// </summary>
+    public static async Task<int> CheckAsync(string[] args, TextWriter output, TextWriter errors)
+    {
+        try
+        {
+            await using var app = Build(args);
+            CheckOptions(app);
+        }
+        catch (Exception e) when (StartupError(e) is { } message)
+        {
+            await errors.WriteLineAsync($"incident-bot: the settings are not valid: {message}");
+            return 2;
+        }
+
+        await output.WriteLineAsync("incident-bot: the settings are valid.");
+        return 0;
+    }
+
+    /// <summary>
     /// Validates the settings and builds the hosted services with all they use (the store, the chat, the local folders),
     /// as the host's start would, but before it: a bad setting is then reported once, as one line, and not first by the
     /// host as "Hosting failed to start" with a stack trace.
     /// </summary>
     private static void CheckSettings(WebApplication app)
+    {
+        CheckOptions(app);
+        _ = app.Services.GetServices<IHostedService>().ToList();
+    }
+
+    private static void CheckOptions(WebApplication app)
     {
         foreach (var url in (app.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -81,7 +110,6 @@ public static class BotApp
         }
 
         app.Services.GetService<IStartupValidator>()?.Validate();
-        _ = app.Services.GetServices<IHostedService>().ToList();
     }
 
     /// <summary>The one-line message for an error in the settings, or null for any other failure.</summary>

@@ -43,35 +43,119 @@ public class DeploymentManifestTests
         return keys;
     }
 
+    private static Dictionary<string, string> ConfigMap() =>
+        Keys(At(K8s("configmap.yaml"), "data")).ToDictionary(k => k, k => Text(K8s("configmap.yaml"), "data", k));
+
+    private static Dictionary<string, string> SecretExample() =>
+        Keys(At(K8s("secret.example.yaml"), "stringData")).ToDictionary(k => k, k => Text(K8s("secret.example.yaml"), "stringData", k));
+
+    /// <summary>Where the Deployment mounts the Secret's files.</summary>
+    private static string SecretMount() =>
+        Text(Items(Container, "volumeMounts").Single(m => Text(m, "name") == "secrets"), "mountPath");
+
+    /// <summary>
+    /// The ConfigMap as the pod's environment, and the example Secret's files where the Deployment mounts them, moved
+    /// under <paramref name="root"/> (the mount path as given stays in every *File setting, under that root).
+    /// </summary>
+    private static Dictionary<string, string> Pod(string root, Func<string, string, string>? content = null)
+    {
+        var mount = Path.Combine(root, SecretMount().TrimStart('/'));
+        Directory.CreateDirectory(mount);
+        foreach (var (key, value) in SecretExample())
+        {
+            File.WriteAllText(Path.Combine(mount, key), content?.Invoke(key, value) ?? value);
+        }
+
+        return ConfigMap().ToDictionary(e => e.Key, e => e.Key.EndsWith("File", StringComparison.Ordinal) ? root + e.Value : e.Value);
+    }
+
     [Fact]
     public void EnvironmentVariables_AreSettingsTheBotReads()
     {
         var documented = DocumentedSettings();
-        var names = Keys(At(K8s("configmap.yaml"), "data"))
-            .Concat(Keys(At(K8s("secret.example.yaml"), "stringData")))
-            .Concat(Items(Container, "env").Select(e => Text(e, "name")))
-            .Where(n => n != "ASPNETCORE_URLS")
-            .ToList();
+        var names = Keys(At(K8s("configmap.yaml"), "data")).Where(n => n != "ASPNETCORE_URLS").ToList();
 
         Assert.NotEmpty(names);
-        Assert.All(names, n => Assert.True(documented.Contains(n.Replace("__", ":")), $"{n} is not a setting the bot reads (appsettings.example.json)"));
+        Assert.DoesNotContain(Container is YamlMappingNode c ? c.Children.Keys.Select(k => k.ToString()) : [], k => k == "env"); // secrets are files, not variables
+        Assert.All(names, n =>
+        {
+            var key = Regex.Replace(n.Replace("__", ":"), @":\d+$", ""); // a list's item is its list's setting
+            var secret = key.EndsWith("File", StringComparison.Ordinal) && Bot.Composition.SecretFiles.SecretNames.Contains(key[(key.LastIndexOf(':') + 1)..^4]);
+            Assert.True(documented.Contains(secret ? key[..^4] : key), $"{n} is not a setting the bot reads (appsettings.example.json)");
+        });
     }
 
     [Fact]
-    public void SecretReferences_NameKeysOfTheSecret()
+    public void SecretFiles_AreTheSecretsKeys_MountedWhereTheSettingsLook()
     {
-        var secretKeys = Keys(At(K8s("secret.example.yaml"), "stringData")).ToHashSet();
-        var secretName = Text(K8s("secret.example.yaml"), "metadata", "name");
+        var secretKeys = SecretExample().Keys.ToHashSet();
+        var files = ConfigMap().Where(e => e.Key.EndsWith("File", StringComparison.Ordinal)).Select(e => e.Value).ToList();
+        var volume = Items(K8s("deployment.yaml"), "spec", "template", "spec", "volumes").Single(v => Text(v, "name") == "secrets");
 
-        foreach (var env in Items(Container, "env"))
+        Assert.Equal(Text(K8s("secret.example.yaml"), "metadata", "name"), Text(volume, "secret", "secretName"));
+        Assert.All(files, f => Assert.Equal(SecretMount(), Path.GetDirectoryName(f)));
+        Assert.Equal(secretKeys.Order(), files.Select(Path.GetFileName).Order()); // every secret is read, and only secrets are
+        Assert.Contains("storage-connection-string", secretKeys); // the password stays out of the ConfigMap
+    }
+
+    [Fact]
+    public async Task TheShippedConfigMapAndExampleSecret_PassTheBotsOwnCheck()
+    {
+        // The finding: GitHub__PostmortemPath "postmortems" stopped every pod at start. `check` reads the settings as the
+        // pod's start does, 0.0.0.0 and AllowedHosts included, without a database to reach.
+        var root = Path.Combine(Path.GetTempPath(), "bot-manifests", Guid.NewGuid().ToString("n"));
+        try
         {
-            var reference = At(env, "valueFrom", "secretKeyRef");
-            Assert.Equal(secretName, Text(reference, "name"));
-            Assert.Contains(Text(reference, "key"), secretKeys);
-            Assert.Equal(Text(env, "name"), Text(reference, "key"));
-        }
+            var (code, output, errors) = await StartupTests.RunBotAsync(Pod(root), "check");
 
-        Assert.Contains("Storage__ConnectionString", secretKeys); // the password stays out of the ConfigMap
+            Assert.Equal("", errors);
+            Assert.Equal((0, "incident-bot: the settings are valid."), (code, output.Trim()));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TheShippedSettings_StartTheBot_WhichRefusesAnonymousCallers()
+    {
+        var postgres = PostgresServer.Shared;
+        var connection = postgres.CreateSchema();
+        var root = Path.Combine(Path.GetTempPath(), "bot-manifests", Guid.NewGuid().ToString("n"));
+        try
+        {
+            // Exactly the shipped ConfigMap and example Secret, but for the database they name: the tests' own.
+            var environment = Pod(root, (key, value) => key == "storage-connection-string" ? connection : value);
+            await using var bot = await BotProcess.StartWithEnvironmentAsync(environment, "localhost");
+            using var client = new HttpClient { BaseAddress = bot.Address };
+            HttpRequestMessage Request(HttpMethod method, string path, string? token = null, string? body = null)
+            {
+                var request = new HttpRequestMessage(method, path) { Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+                request.Headers.Host = "incident-bot"; // the Service's name
+                if (token is not null)
+                {
+                    request.Headers.Authorization = new("Bearer", token);
+                }
+
+                return request;
+            }
+
+            var anonymous = await client.SendAsync(Request(HttpMethod.Post, "/webhooks/alertmanager", body: Fixture.Text("alertmanager/v4-firing.json")));
+            var withToken = await client.SendAsync(Request(HttpMethod.Post, "/webhooks/alertmanager", SecretExample()["webhook-alertmanager-token"], Fixture.Text("alertmanager/v4-firing.json")));
+            var api = await client.SendAsync(Request(HttpMethod.Get, "/api/incidents"));
+            var generic = await client.SendAsync(Request(HttpMethod.Post, "/webhooks/generic", SecretExample()["webhook-alertmanager-token"], """{"title":"x"}"""));
+
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, generic.StatusCode); // turned off
+        }
+        finally
+        {
+            postgres.DropSchema(connection);
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
@@ -99,6 +183,9 @@ public class DeploymentManifestTests
     public async Task Probes_ArePathsTheBotServes()
     {
         var probes = new[] { "livenessProbe", "readinessProbe", "startupProbe" }.Select(p => Text(Container, p, "httpGet", "path")).ToList();
+        var hosts = ConfigMap()["AllowedHosts"].Split(';');
+        Assert.All(new[] { "livenessProbe", "readinessProbe", "startupProbe" }, p =>
+            Assert.Contains(Text(Items(Container, p, "httpGet", "httpHeaders").Single(), "value"), hosts)); // else the probes get 400
         Assert.Equal("/healthz", probes[0]);
         Assert.Equal("/readyz", probes[1]);
         Assert.All(new[] { "livenessProbe", "readinessProbe", "startupProbe" }, p => Assert.Equal(Text(Items(Container, "ports").Single(), "name"), Text(Container, p, "httpGet", "port")));

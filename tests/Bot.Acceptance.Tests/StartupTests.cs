@@ -68,7 +68,10 @@ public class StartupTests
     }
 
     /// <summary>Runs the built bot with these arguments in a new folder until it exits (30 s at most).</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunBotAsync(params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunBotAsync(params string[] args) => RunBotAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunBotAsync(string[])"/>, with these environment variables.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunBotAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-acceptance", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
@@ -81,6 +84,11 @@ public class StartupTests
         foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "Bot.dll"), .. args])
         {
             start.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = System.Diagnostics.Process.Start(start)!;

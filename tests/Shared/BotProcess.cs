@@ -49,7 +49,15 @@ public sealed class BotProcess : IAsyncDisposable
     /// </summary>
     public static Task<BotProcess> StartInAsync(string folder, params string[] settings) => StartCoreAsync(BuiltBot, folder, settings);
 
-    private static async Task<BotProcess> StartCoreAsync(string botDll, string folder, string[] settings)
+    /// <summary>
+    /// Starts the bot with these environment variables (a ConfigMap's, say), probing readiness with <paramref name="host"/>
+    /// as the Host header (a name of its AllowedHosts).
+    /// </summary>
+    public static Task<BotProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string host, params string[] settings) =>
+        StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, environment, host);
+
+    private static async Task<BotProcess> StartCoreAsync(
+        string botDll, string folder, string[] settings, IReadOnlyDictionary<string, string>? environment = null, string? host = null)
     {
         Directory.CreateDirectory(folder);
         var port = FreePort();
@@ -59,6 +67,11 @@ public sealed class BotProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(botDll);
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
@@ -93,7 +106,9 @@ public sealed class BotProcess : IAsyncDisposable
             {
                 try
                 {
-                    if ((await probe.GetAsync(new Uri(address, "readyz"))).StatusCode == HttpStatusCode.OK)
+                    using var ready = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "readyz"));
+                    ready.Headers.Host = host;
+                    if ((await probe.SendAsync(ready)).StatusCode == HttpStatusCode.OK)
                     {
                         return new BotProcess(process, address, folder, watch.Elapsed);
                     }

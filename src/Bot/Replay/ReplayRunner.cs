@@ -74,6 +74,7 @@ public static class ReplayRunner
             $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
             $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
             "--Slack:BotToken=", "--Slack:AppToken=", "--GitHub:Token=", "--GitHub:Repository=", // offline, whatever the environment says
+            "--Slack:BotTokenFile=", "--Slack:AppTokenFile=", "--GitHub:TokenFile=",
             "--Logging:LogLevel:Default=Warning",
         ];
 
