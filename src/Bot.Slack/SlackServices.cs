@@ -1,3 +1,4 @@
+using Bot.Core.Effects;
 using Bot.Slack.Handlers;
 using Bot.Slack.WebApi;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +34,7 @@ public static class SlackServices
         services.AddHttpClient(SlackApiClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<ISlackApiClient, SlackApiClient>();
         services.AddSingleton<IEventHandler<ReactionAdded>, PinnedMessageHandler>();
-        services.AddSingleton<Bot.Core.Effects.IEffectHandler, SlackEventJobHandler>();
+        services.AddJob<SlackEventJob, SlackEventJobHandler>();
         services.AddSingleton<SlackInbound>();
         services.AddSingleton<ResponderGroups>();
         services.AddSingleton<SlackPeople>();

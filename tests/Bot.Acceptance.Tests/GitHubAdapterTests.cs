@@ -1,5 +1,7 @@
 using Bot.Core.Effects;
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
+using Bot.Core.Tasks;
 using Bot.GitHub.GitHub;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

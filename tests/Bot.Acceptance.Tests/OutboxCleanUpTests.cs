@@ -1,5 +1,6 @@
 using Bot.Core.Effects;
 using Bot.Core.Ports;
+using Bot.Core.Store;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bot.Acceptance.Tests;
@@ -25,11 +26,11 @@ public class OutboxCleanUpTests
 
     private static Task CompleteAsync(IIncidentStore store, string key) => store.WriteAsync(s =>
     {
-        s.Enqueue(new EffectJob(key, EffectKinds.PostText, key, "{}", s.Now));
+        s.Enqueue(TestJob.Row(key, s.Now));
         s.CompleteJob(s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)).Single(j => j.Key == key).Id);
         return 0;
     });
 
     private static Task<bool> EnqueueAgainAsync(IIncidentStore store, FakeTimeProvider time, string key) =>
-        store.WriteAsync(s => s.Enqueue(new EffectJob(key, EffectKinds.PostText, key, "{}", time.GetUtcNow().AddYears(1))));
+        store.WriteAsync(s => s.Enqueue(TestJob.Row(key, time.GetUtcNow().AddYears(1))));
 }

@@ -63,7 +63,7 @@ public class SlackWebApiTests
         Assert.Contains("no_such_subteam", e.Message);
     }
 
-    private static EffectJob Try(string key, int attempts) => new(key, EffectKinds.PostText, "INC-1", "{}", DateTimeOffset.UtcNow) { Attempts = attempts, CreatedAt = DateTimeOffset.UtcNow.AddSeconds(-5) };
+    private static EffectJob Try(string key, int attempts) => TestJob.Row(key, DateTimeOffset.UtcNow) with { Attempts = attempts, CreatedAt = DateTimeOffset.UtcNow.AddSeconds(-5) };
 
     [Fact]
     public async Task Post_WhoseAnswerWasLost_IsFoundByTheRetry_NotPostedTwice()

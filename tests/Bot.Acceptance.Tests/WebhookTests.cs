@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bot.Core.Ports;
+using Bot.Core.Store;
 using Moq;
 
 namespace Bot.Acceptance.Tests;
@@ -253,9 +254,9 @@ public class WebhookTests
     public async Task StoreUnavailable_Is503WithRetryAfter_NeverA2xx()
     {
         var store = new Mock<IIncidentStore>();
-        store.Setup(s => s.WriteAsync(It.IsAny<Func<IIncidentSession, Core.Intake.IngestReport>>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
-        store.Setup(s => s.WriteAsync(It.IsAny<Func<IIncidentSession, IReadOnlyList<Core.Effects.EffectJob>>>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, IReadOnlyList<Core.Effects.EffectJob>>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
         store.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new StoreUnavailableException("disk I/O error"));
         await using var bot = await BotServer.StartAsync(configure: b => b.Services.AddSingleton(store.Object));

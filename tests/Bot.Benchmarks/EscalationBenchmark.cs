@@ -55,7 +55,8 @@ internal static class EscalationBenchmark
         var options = new OutboxOptions();
         var dispatcher = new OutboxDispatcher(
             store,
-            [new Measured(new EscalationStepHandler(store, escalator), lateness), new Nothing(EffectKinds.Page), new Nothing(EffectKinds.Invite), new Nothing(EffectKinds.PostText)],
+            [new JobRunner<EscalationStepJob>(new Measured(new EscalationStepHandler(store, escalator), lateness)), new JobRunner<PageJob>(new Nothing<PageJob>()),
+             new JobRunner<InviteJob>(new Nothing<InviteJob>()), new JobRunner<PostTextJob>(new Nothing<PostTextJob>())],
             TimeProvider.System,
             Options.Create(options),
             NullLogger<OutboxDispatcher>.Instance);
@@ -77,21 +78,18 @@ internal static class EscalationBenchmark
         return 0;
     }
 
-    private sealed class Measured(IEffectHandler inner, ConcurrentBag<double> lateness) : IEffectHandler
+    private sealed class Measured(IJobHandler<EscalationStepJob> inner, ConcurrentBag<double> lateness) : IJobHandler<EscalationStepJob>
     {
-        public string Kind => inner.Kind;
-
-        public Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+        public Task HandleAsync(EscalationStepJob job, EffectJob run, CancellationToken cancellationToken)
         {
-            lateness.Add((DateTimeOffset.UtcNow - job.DueAt).TotalMilliseconds);
-            return inner.HandleAsync(job, cancellationToken);
+            lateness.Add((DateTimeOffset.UtcNow - run.DueAt).TotalMilliseconds);
+            return inner.HandleAsync(job, run, cancellationToken);
         }
     }
 
-    private sealed class Nothing(string kind) : IEffectHandler
+    private sealed class Nothing<TJob> : IJobHandler<TJob>
+        where TJob : class, IJob<TJob>
     {
-        public string Kind => kind;
-
-        public Task HandleAsync(EffectJob job, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task HandleAsync(TJob job, EffectJob run, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -31,7 +31,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(T0.AddSeconds(-30), timeline[0].At); // when the alert started, not when it arrived
         Assert.Equal("source:alertmanager", timeline[1].Author.Id);
         var jobs = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)));
-        Assert.Equal(EffectKinds.OpenChannel, Assert.Single(jobs).Kind); // the others wait their turn
+        Assert.Equal(OpenChannelJob.Kind, Assert.Single(jobs).Kind); // the others wait their turn
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(1, report.NewAlerts);
         Assert.Equal(2, (await t.Store.GetAlertsAsync(1)).Count);
         Assert.Contains(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.AlertFiring && e.Text.StartsWith("Alert joined"));
-        t.Time.Advance(DigestJobs.Window + DigestJobs.Settle);
+        t.Time.Advance(DigestJob.Length + DigestJob.Settle);
         Assert.Equal(5, await CountJobsAsyncAll(t)); // open channel, summary, announce + the digest and the summary refresh
     }
 

@@ -35,11 +35,11 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
             await t.IngestAsync(Batch("g1", Firing($"a{i}", T0)));
         }
 
-        t.Time.Advance(DigestJobs.Window);
+        t.Time.Advance(DigestJob.Length);
         await t.IngestAsync(Batch("g1", Firing("late", T0)));
-        t.Time.Advance(DigestJobs.Window + DigestJobs.Settle);
+        t.Time.Advance(DigestJob.Length + DigestJob.Settle);
 
-        var digests = (await DueJobsAsync(t)).Where(j => j.Kind == EffectKinds.Digest).ToList();
+        var digests = (await DueJobsAsync(t)).Where(j => j.Kind == DigestJob.Kind).ToList();
         Assert.Equal(2, digests.Count);
         Assert.All(digests, d => Assert.StartsWith("INC-1:digest:", d.Key));
     }
@@ -51,7 +51,7 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
         await t.IngestAsync(Batch("g1", Firing("first", T0)));
         await t.IngestAsync(Batch("g1", Firing("second", T0)));
 
-        Assert.DoesNotContain(await DueJobsAsync(t), j => j.Kind == EffectKinds.Digest);
+        Assert.DoesNotContain(await DueJobsAsync(t), j => j.Kind == DigestJob.Kind);
     }
 
     [Fact]
@@ -77,9 +77,9 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
         chat.Setup(c => c.PostAsync("C1", It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => posted = m.Text)
             .ReturnsAsync(new ChatMessageRef("C1", "1"));
-        var job = DigestJobs.For(1, t.Time.GetUtcNow()) with { Id = 1 };
+        var job = DigestJob.For(1, t.Time.GetUtcNow());
 
-        await new DigestHandler(t.Store, chat.Object).HandleAsync(job, CancellationToken.None);
+        await new DigestHandler(t.Store, chat.Object).HandleAsync(job, EffectJob.Of(job, job.DueAt) with { Id = 1 }, CancellationToken.None);
 
         Assert.NotNull(posted);
         var lines = posted!.Split('\n');

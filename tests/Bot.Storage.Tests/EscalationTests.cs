@@ -68,7 +68,8 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
             Chat.Setup(c => c.InviteAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()))
                 .Callback<string, IReadOnlyList<string>, CancellationToken>((_, u, _) => { lock (Invites) { Invites.AddRange(u); } }).Returns(Task.CompletedTask);
             Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
-            Commands = new IncidentCommands(t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: Escalator);
+            Commands = new IncidentCommands(t.Store, t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: Escalator);
+            _pipeline = new TestPipeline(t, Chat.Object, new IncidentOptions { UpdateEvery = TimeSpan.Zero }, config);
         }
 
         public TempStore T { get; }
@@ -87,15 +88,9 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
 
         public IncidentCommands Commands { get; }
 
-        public OutboxDispatcher Dispatcher() => new(
-            T.Store,
-            [new OpenChannelHandler(T.Store, Chat.Object), new PostSummaryHandler(T.Store, Chat.Object), new AnnounceHandler(T.Store, Chat.Object),
-             new PostTextHandler(T.Store, Chat.Object), new DigestHandler(T.Store, Chat.Object), new RefreshSummaryHandler(T.Store, Chat.Object),
-             new EscalationStepHandler(T.Store, Escalator), new PageHandler(T.Store, Chat.Object), new InviteHandler(T.Store, Chat.Object),
-             new PageGroupHandler(T.Store, Chat.Object, Escalator)],
-            T.Time,
-            Options.Create(new OutboxOptions()),
-            NullLogger<OutboxDispatcher>.Instance);
+        private readonly TestPipeline _pipeline;
+
+        public OutboxDispatcher Dispatcher() => _pipeline.Dispatcher;
 
         public Task NetworkAlertAsync() =>
             T.Store.WriteAsync(s => Intake.Ingest(s, new AlertBatch("alertmanager", "g1", [Firing("lb-1", T0, severity: "error") with { Labels = LabelSet.From([new("alertname", "HighErrorRate"), new("team", "network"), new("severity", "error")]) }])));

@@ -1,3 +1,4 @@
+using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
@@ -15,7 +16,7 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
     private static readonly Actor Bob = new("U2", "bob");
 
     private static IncidentCommands CreateSut(TempStore t, IncidentOptions? options = null) =>
-        new(t.Store, new IncidentRules(Options.Create(options ?? new IncidentOptions())), t.Time);
+        new(t.Store, t.Store, new IncidentRules(Options.Create(options ?? new IncidentOptions())), t.Time);
 
     private static async Task<CommandReply> RunAsync(IncidentCommands sut, string text, Actor who, long? incident = 1)
     {
@@ -89,7 +90,7 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
         var opened = Assert.Single(await t.Store.GetTimelineAsync(1));
         Assert.Equal(Alice, opened.Author);
         Assert.Equal("alice declared the incident for the payments team.", opened.Text);
-        Assert.Equal(EffectKinds.OpenChannel, Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Kind);
+        Assert.Equal(OpenChannelJob.Kind, Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Kind);
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
             await t.Store.WriteAsync(s => { claimed.ToList().ForEach(j => s.CompleteJob(j.Id)); return 0; });
         }
 
-        var posts = jobs.Where(j => j.Kind == EffectKinds.PostText).Select(j => Core.Incidents.ChatPayload.Read(j.Payload)).ToList();
+        var posts = jobs.Where(j => j.Kind == PostTextJob.Kind).Select(j => System.Text.Json.JsonSerializer.Deserialize(j.Payload, PostTextJob.Json)!).ToList();
         Assert.Equal([false, true], posts.Select(p => p.Announce));
         Assert.All(posts, p => Assert.Equal("Update on INC-1 (SEV3, triggered) from alice: Rolling back the deploy", p.Text));
     }

@@ -1,3 +1,4 @@
+using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
@@ -13,28 +14,28 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
-    private static OutboxDispatcher CreateSut(TempStore t, params IEffectHandler[] handlers) =>
-        new(t.Store, handlers, t.Time, Options.Create(new OutboxOptions { RetryBaseDelay = TimeSpan.FromSeconds(2), RetryMaxDelay = TimeSpan.FromSeconds(10) }), NullLogger<OutboxDispatcher>.Instance);
+    private static OutboxDispatcher CreateSut(TempStore t, params IJobRunner[] runners) =>
+        new(t.Store, runners, t.Time, Options.Create(new OutboxOptions { RetryBaseDelay = TimeSpan.FromSeconds(2), RetryMaxDelay = TimeSpan.FromSeconds(10) }), NullLogger<OutboxDispatcher>.Instance,
+            new IncidentJobFailureReporter());
 
-    private static Mock<IEffectHandler> Handler(string kind)
-    {
-        var mock = new Mock<IEffectHandler>();
-        mock.SetupGet(h => h.Kind).Returns(kind);
-        return mock;
-    }
+    private static Mock<IJobHandler<TJob>> Handler<TJob>()
+        where TJob : class, IJob<TJob> => new();
+
+    private static IJobRunner Runner<TJob>(Mock<IJobHandler<TJob>> handler)
+        where TJob : class, IJob<TJob> => new JobRunner<TJob>(handler.Object);
 
     [Fact]
     public async Task RunOnce_Success_RunsEachJobOnce()
     {
         await using var t = NewStore();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Digest);
+        await t.Store.WriteAsync(s => s.Enqueue(new TestJob("k", "INC-1")));
+        var handler = Handler<TestJob>();
 
-        var sut = CreateSut(t, handler.Object);
+        var sut = CreateSut(t, Runner(handler));
         Assert.Equal(1, await sut.RunOnceAsync(CancellationToken.None));
         Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
 
-        handler.Verify(h => h.HandleAsync(It.Is<EffectJob>(j => j.Key == "k"), It.IsAny<CancellationToken>()), Times.Once);
+        handler.Verify(h => h.HandleAsync(new TestJob("k", "INC-1"), It.Is<EffectJob>(j => j.Key == "k"), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -43,14 +44,14 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         await using var t = NewStore();
         await t.Store.WriteAsync(s =>
         {
-            s.Enqueue(new EffectJob("old-done", EffectKinds.Digest, "a", "{}", T0));
-            s.Enqueue(new EffectJob("old-failed", EffectKinds.Digest, "b", "{}", T0));
-            s.Enqueue(new EffectJob("waiting", EffectKinds.Digest, "c", "{}", T0.AddDays(30)));
-            return Enumerable.Range(0, 2500).All(i => s.Enqueue(new EffectJob($"storm-{i}", EffectKinds.Digest, $"s{i}", "{}", T0)));
+            s.Enqueue(TestJob.Row("old-done", T0));
+            s.Enqueue(TestJob.Row("old-failed", T0));
+            s.Enqueue(TestJob.Row("waiting", T0.AddDays(30)));
+            return Enumerable.Range(0, 2500).All(i => s.Enqueue(TestJob.Row($"storm-{i}", T0)));
         });
         await FinishDueJobsAsync(t, fail: "old-failed");
         t.Time.Advance(TimeSpan.FromDays(6));
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("recent-done", EffectKinds.Digest, "d", "{}", t.Time.GetUtcNow())));
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("recent-done", t.Time.GetUtcNow())));
         await FinishDueJobsAsync(t, fail: null);
         t.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
 
@@ -58,7 +59,7 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
 
         Assert.Equal(2501, deleted); // in chunks: a storm's jobs never make one long unit of work
         var again = await t.Store.WriteAsync(s =>
-            new[] { "old-done", "storm-7", "old-failed", "waiting", "recent-done" }.Select(k => s.Enqueue(new EffectJob(k, EffectKinds.Digest, k, "{}", T0.AddYears(1)))).ToList());
+            new[] { "old-done", "storm-7", "old-failed", "waiting", "recent-done" }.Select(k => s.Enqueue(TestJob.Row(k, T0.AddYears(1)))).ToList());
         Assert.Equal([true, true, false, false, false], again); // a kept key still refuses a second job
         Assert.Equal(0, await CreateSut(t).DeleteOldJobsAsync(CancellationToken.None));
     }
@@ -90,14 +91,14 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     public async Task RunOnce_Stopping_FinishesTheStartedJob_AndHandsBackTheOthersAtOnce()
     {
         await using var t = NewStore();
-        await t.Store.WriteAsync(s => Enumerable.Range(1, 3).All(i => s.Enqueue(new EffectJob($"k{i}", EffectKinds.Digest, $"INC-{i}", "{}", T0))));
+        await t.Store.WriteAsync(s => Enumerable.Range(1, 3).All(i => s.Enqueue(TestJob.Row($"k{i}", T0, $"INC-{i}"))));
         var running = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        var handler = Handler(EffectKinds.Digest);
-        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+        var handler = Handler<TestJob>();
+        handler.Setup(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .Returns(async () => { running.TrySetResult(); await release.Task; });
         var sut = new OutboxDispatcher(
-            t.Store, [handler.Object], t.Time, Options.Create(new OutboxOptions { Concurrency = 1 }), NullLogger<OutboxDispatcher>.Instance);
+            t.Store, [Runner(handler)], t.Time, Options.Create(new OutboxOptions { Concurrency = 1 }), NullLogger<OutboxDispatcher>.Instance);
         using var stopping = new CancellationTokenSource();
 
         var pass = sut.RunOnceAsync(stopping.Token);
@@ -106,7 +107,7 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         release.SetResult();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pass);
 
-        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
+        handler.Verify(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
         var again = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))); // no lease to wait out
         Assert.Equal(["k2", "k3"], again.Select(j => j.Key));
     }
@@ -117,16 +118,15 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         await using var t = NewStore();
         var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Key, bool Before)>();
         var fail = new HashSet<string> { "failed-once" };
-        var handler = Handler(EffectKinds.Digest);
-        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).Returns((EffectJob job, CancellationToken _) =>
+        var sut = CreateSut(t, TestJobHandler.Runner((job, row) =>
         {
-            seen.Enqueue((job.Key, EffectContext.MayHaveRunBefore));
+            Assert.Equal(row.MayHaveRunBefore, EffectContext.MayHaveRunBefore); // the adapters read it from the call path
+            seen.Enqueue((job.Key, row.MayHaveRunBefore));
             return fail.Remove(job.Key) ? Task.FromException(new HttpRequestException("lost answer")) : Task.CompletedTask;
-        });
-        var sut = CreateSut(t, handler.Object);
+        }));
         var lease = new OutboxOptions().JobTimeout * 2;
         await t.Store.WriteAsync(s => new[] { "fresh", "failed-once", "dead-claim", "handed-back" }
-            .All(k => s.Enqueue(new EffectJob(k, EffectKinds.Digest, $"INC-{k}", "{}", T0))));
+            .All(k => s.Enqueue(TestJob.Row(k, T0, $"INC-{k}"))));
 
         // A replica claims two jobs and dies holding one; the other it hands back unstarted (SIGTERM).
         var held = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, lease));
@@ -156,13 +156,13 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     public async Task RunOnce_TransientFailure_RetriesWithBackoffOnTheClock()
     {
         await using var t = NewStore();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Digest);
-        handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+        var handler = Handler<TestJob>();
+        handler.SetupSequence(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new HttpRequestException("503"))
             .ThrowsAsync(new HttpRequestException("503"))
             .Returns(Task.CompletedTask);
-        var sut = CreateSut(t, handler.Object);
+        var sut = CreateSut(t, Runner(handler));
 
         await sut.RunOnceAsync(CancellationToken.None);            // try 1 fails: due in 2 s
         t.Time.Advance(TimeSpan.FromSeconds(1.9));
@@ -176,19 +176,19 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         t.Time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, await sut.RunOnceAsync(CancellationToken.None));
 
-        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
+        handler.Verify(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
     }
 
     [Fact]
     public async Task RunOnce_RetryLater_WaitsAsAsked()
     {
         await using var t = NewStore();
-        await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("k", EffectKinds.Digest, "INC-1", "{}", T0)));
-        var handler = Handler(EffectKinds.Digest);
-        handler.SetupSequence(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+        var handler = Handler<TestJob>();
+        handler.SetupSequence(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new RetryLaterException("429", TimeSpan.FromSeconds(30)))
             .Returns(Task.CompletedTask);
-        var sut = CreateSut(t, handler.Object);
+        var sut = CreateSut(t, Runner(handler));
 
         await sut.RunOnceAsync(CancellationToken.None);
         t.Time.Advance(TimeSpan.FromSeconds(29));
@@ -211,16 +211,16 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     {
         await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
-        var handler = Handler(EffectKinds.OpenChannel);
-        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+        var handler = Handler<OpenChannelJob>();
+        handler.Setup(h => h.HandleAsync(It.IsAny<OpenChannelJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new PermanentEffectException("invalid_auth: the bot token was refused"));
-        var sut = CreateSut(t, handler.Object, Handler(EffectKinds.PostSummary).Object, Handler(EffectKinds.Announce).Object);
+        var sut = CreateSut(t, Runner(handler), Runner(Handler<PostSummaryJob>()), Runner(Handler<AnnounceJob>()), new JobRunner<JobFailedJob>(new JobFailedHandler(t.Store)));
 
         await sut.RunOnceAsync(CancellationToken.None);
         t.Time.Advance(TimeSpan.FromHours(1));
         await sut.RunOnceAsync(CancellationToken.None);
 
-        handler.Verify(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
+        handler.Verify(h => h.HandleAsync(It.IsAny<OpenChannelJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
         var entry = Assert.Single(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("channel"));
         Assert.Equal("Could not create the incident channel: invalid_auth: the bot token was refused", entry.Text);
     }
@@ -230,10 +230,12 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     {
         await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
-        var handler = Handler(EffectKinds.OpenChannel);
-        handler.Setup(h => h.HandleAsync(It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("connection refused"));
+        var handler = Handler<OpenChannelJob>();
+        handler.Setup(h => h.HandleAsync(It.IsAny<OpenChannelJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("connection refused"));
         var sut = new OutboxDispatcher(
-            t.Store, [handler.Object], t.Time, Options.Create(new OutboxOptions { GiveUpAfter = TimeSpan.FromMinutes(10), RetryMaxDelay = TimeSpan.FromMinutes(1) }), NullLogger<OutboxDispatcher>.Instance);
+            t.Store, [Runner(handler), new JobRunner<JobFailedJob>(new JobFailedHandler(t.Store))], t.Time,
+            Options.Create(new OutboxOptions { GiveUpAfter = TimeSpan.FromMinutes(10), RetryMaxDelay = TimeSpan.FromMinutes(1) }), NullLogger<OutboxDispatcher>.Instance,
+            new IncidentJobFailureReporter());
 
         for (var i = 0; i < 30; i++)
         {

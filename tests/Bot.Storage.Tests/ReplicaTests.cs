@@ -64,7 +64,7 @@ public sealed class ReplicaTests
         {
             await using var store = PostgresIncidentStore.Open(
                 new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema() }, TimeProvider.System, NullLogger.Instance);
-            var intake = new Core.Incidents.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+            var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
             Task Ingest(string group) => store.WriteAsync(s => intake.Ingest(s, Batch(group, Firing("a1", T0))));
             await Ingest("g1");
             await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => Ingest($"warm-{i}")))); // every writer connected
@@ -192,7 +192,7 @@ public sealed class ReplicaTests
             {
                 for (var i = 0; i < Incidents; i++)
                 {
-                    s.Enqueue(new EffectJob($"job-{i}-{n}", "test.record", $"INC-{i}", n.ToString(), T0));
+                    s.Enqueue(TestJob.Row($"job-{i}-{n}", T0, $"INC-{i}"));
                 }
             }
 
@@ -216,7 +216,7 @@ public sealed class ReplicaTests
     {
         await using var t = TempStore.Create(StoreEngine.Postgres);
         var dying = t.OpenReplica();
-        await t.Store.WriteAsync(s => Enumerable.Range(0, 10).All(i => s.Enqueue(new EffectJob($"job-{i}", "test.record", $"INC-{i}", "0", T0))));
+        await t.Store.WriteAsync(s => Enumerable.Range(0, 10).All(i => s.Enqueue(TestJob.Row($"job-{i}-0", T0, $"INC-{i}"))));
         var lease = new OutboxOptions().JobTimeout * 2;
 
         // The dying replica claims every job, then stops before running any (a killed process).
@@ -261,30 +261,23 @@ public sealed class ReplicaTests
 
         private readonly ConcurrentDictionary<string, int> _running = new();
 
-        public IEffectHandler For(object replica) => new Handler(this, replica);
-
-        private sealed class Handler(RecordingHandler owner, object replica) : IEffectHandler
+        public IJobRunner For(object replica) => TestJobHandler.Runner(async (job, row) =>
         {
-            public string Kind => "test.record";
-
-            public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+            Replicas[replica] = true;
+            if (_running.AddOrUpdate(row.OrderingKey, 1, (_, n) => n + 1) > 1)
             {
-                owner.Replicas[replica] = true;
-                if (owner._running.AddOrUpdate(job.OrderingKey, 1, (_, n) => n + 1) > 1)
-                {
-                    owner.Violations.Add($"{job.Key} ran beside another job of {job.OrderingKey}");
-                }
-
-                await Task.Delay(2, cancellationToken);
-                owner.Runs.AddOrUpdate(job.Key, 1, (_, n) => n + 1);
-                var seen = owner.Order.GetOrAdd(job.OrderingKey, _ => []);
-                lock (seen)
-                {
-                    seen.Add(int.Parse(job.Payload));
-                }
-
-                owner._running.AddOrUpdate(job.OrderingKey, 0, (_, n) => n - 1);
+                Violations.Add($"{row.Key} ran beside another job of {row.OrderingKey}");
             }
-        }
+
+            await Task.Delay(2);
+            Runs.AddOrUpdate(row.Key, 1, (_, n) => n + 1);
+            var seen = Order.GetOrAdd(row.OrderingKey, _ => []);
+            lock (seen)
+            {
+                seen.Add(int.Parse(job.Name.Split('-')[^1])); // job-<incident>-<n>: the n-th of its incident
+            }
+
+            _running.AddOrUpdate(row.OrderingKey, 0, (_, n) => n - 1);
+        });
     }
 }

@@ -12,7 +12,7 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly DateTimeOffset T0 = TempStore.Start;
 
-    private static EffectJob Job(string key, string order = "INC-1") => new(key, EffectKinds.Digest, order, "{\"incident\":1}", T0);
+    private static EffectJob Job(string key, string order = "INC-1") => TestJob.Row(key, T0, order);
 
     [Fact]
     public async Task WriteAsync_FailingUnit_IsUndoneAlone()

@@ -24,13 +24,8 @@ public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
                 .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(ChatText.Shown(m.Text)))
                 .ReturnsAsync(new ChatMessageRef("C1", "1"));
-            Commands = new IncidentCommands(t.Store, new IncidentRules(Options.Create(new IncidentOptions())), t.Time, Tracker.Object);
-            Dispatcher = new OutboxDispatcher(
-                t.Store,
-                [new PostTextHandler(t.Store, Chat.Object), new FileTaskHandler(t.Store, Tracker.Object)],
-                t.Time,
-                Options.Create(new OutboxOptions()),
-                NullLogger<OutboxDispatcher>.Instance);
+            Commands = new IncidentCommands(t.Store, t.Store, new IncidentRules(Options.Create(new IncidentOptions())), t.Time, Tracker.Object);
+            Dispatcher = new TestPipeline(t, Chat.Object, tracker: Tracker.Object).Dispatcher;
         }
 
         public TempStore T { get; }
@@ -177,12 +172,7 @@ public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
         PostmortemDraft? draft = null;
         publisher.Setup(p => p.PublishAsync(It.IsAny<PostmortemDraft>(), It.IsAny<CancellationToken>()))
             .Callback<PostmortemDraft, CancellationToken>((d, _) => draft = d).ReturnsAsync("https://github.test/pull/2");
-        var dispatcher = new OutboxDispatcher(
-            t.Store,
-            [new PostTextHandler(t.Store, h.Chat.Object), new FileTaskHandler(t.Store, h.Tracker.Object), new PublishPostmortemHandler(t.Store, publisher.Object, h.Chat.Object, Options.Create(new PostmortemOptions()))],
-            t.Time,
-            Options.Create(new OutboxOptions()),
-            NullLogger<OutboxDispatcher>.Instance);
+        var dispatcher = new TestPipeline(t, h.Chat.Object, tracker: h.Tracker.Object, publisher: publisher.Object).Dispatcher;
 
         await h.RunAsync("resolve");
         await h.RunAsync("task preventive Write a DDoS response plan"); // after the resolve's draft: the filed link refreshes it

@@ -26,14 +26,8 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
                 .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => Posts.Add(ChatText.Shown(m.Text)))
                 .ReturnsAsync(new ChatMessageRef("C1", "1"));
             Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
-            Commands = new IncidentCommands(t.Store, new IncidentRules(options), t.Time);
-            Dispatcher = new OutboxDispatcher(
-                t.Store,
-                [new OpenChannelHandler(t.Store, Chat.Object), new PostSummaryHandler(t.Store, Chat.Object), new AnnounceHandler(t.Store, Chat.Object),
-                 new PostTextHandler(t.Store, Chat.Object), new UpdateReminderHandler(t.Store, Chat.Object, options, t.Time)],
-                t.Time,
-                Options.Create(new OutboxOptions()),
-                NullLogger<OutboxDispatcher>.Instance);
+            Commands = new IncidentCommands(t.Store, t.Store, new IncidentRules(options), t.Time);
+            Dispatcher = new TestPipeline(t, Chat.Object, options.Value).Dispatcher;
         }
 
         public TempStore T { get; }

@@ -163,10 +163,10 @@ public static partial class CommandParser
 
     private static IncidentCommand TaskCommand(List<string> args, Func<string, CommandException> bad)
     {
-        var kind = Postmortems.IncidentTask.Corrective;
-        if (args.Count > 0 && args[0].ToLowerInvariant() is Postmortems.IncidentTask.Corrective or Postmortems.IncidentTask.Preventive or "preventative")
+        var kind = IncidentTask.Corrective;
+        if (args.Count > 0 && args[0].ToLowerInvariant() is IncidentTask.Corrective or IncidentTask.Preventive or "preventative")
         {
-            kind = args[0].ToLowerInvariant() == Postmortems.IncidentTask.Corrective ? Postmortems.IncidentTask.Corrective : Postmortems.IncidentTask.Preventive;
+            kind = args[0].ToLowerInvariant() == IncidentTask.Corrective ? IncidentTask.Corrective : IncidentTask.Preventive;
             args = args.Skip(1).ToList();
         }
 

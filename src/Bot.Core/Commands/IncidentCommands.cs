@@ -1,9 +1,11 @@
 using System.Text;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
+using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
+using Bot.Core.Tasks;
 
 namespace Bot.Core.Commands;
 
@@ -12,7 +14,8 @@ namespace Bot.Core.Commands;
 /// writes the timeline entry (who, when) and enqueues its messages together, or, when refused, changes nothing.
 /// </summary>
 public sealed class IncidentCommands(
-    IIncidentStore store, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null, Escalation.Escalator? escalator = null, CommandPermissions? permissions = null)
+    IUnitOfWork<ICommandSession> store, IIncidentReads reads, IncidentRules rules, TimeProvider time, IIssueTracker? tracker = null, Escalator? escalator = null,
+    CommandPermissions? permissions = null)
 {
     private readonly CommandPermissions _permissions = permissions ?? new CommandPermissions(
         Microsoft.Extensions.Options.Options.Create(rules.Options), escalator is null ? null : Microsoft.Extensions.Options.Options.Create(escalator.Options));
@@ -66,7 +69,7 @@ public sealed class IncidentCommands(
         {
             // The incident's lead may be among those allowed: read it only then.
             var incident = context.IncidentNumber is { } number && _permissions.WhoMay(parsed.Name).Contains(CommandPermissions.Lead)
-                ? await store.GetIncidentAsync(number, cancellationToken)
+                ? await reads.GetIncidentAsync(number, cancellationToken)
                 : null;
             if (_permissions.Refusal(parsed.Name, context.User, context.UserGroups, incident) is { } refusal)
             {
@@ -90,7 +93,7 @@ public sealed class IncidentCommands(
         };
     }
 
-    private CommandReply Declare(IIncidentSession s, IncidentCommand command, CommandContext context)
+    private CommandReply Declare(ICommandSession s, IncidentCommand command, CommandContext context)
     {
         var severity = command.Severity ?? rules.DefaultSeverity;
         var team = command.Team is null ? "" : $" for the {command.Team} team";
@@ -109,7 +112,7 @@ public sealed class IncidentCommands(
         return new CommandReply(CommandOutcome.Done, $"Declared {incident.Key} ({severity.Display()}): {incident.Title}. Its channel is on its way.{paging}", Public: true);
     }
 
-    private CommandReply Act(IIncidentSession s, IncidentCommand command, CommandContext context)
+    private CommandReply Act(ICommandSession s, IncidentCommand command, CommandContext context)
     {
         var incident = Require(s, context);
         var number = incident.Number;
@@ -155,45 +158,45 @@ public sealed class IncidentCommands(
         if (command.Name != "note")
         {
             s.UpdateIncident(incident);
-            s.Enqueue(DigestJobs.Refresh(number, now));
+            IncidentOpening.Changed(s, number);
         }
 
         if (command.Name == "resolve")
         {
-            s.Enqueue(PostmortemJobs.For(incident, now));
+            s.Enqueue(PublishPostmortemJob.For(number, now));
         }
 
         if (command.Name is "update" or "reopen")
         {
-            UpdateReminders.Schedule(s, incident, rules.UpdateEvery);
+            UpdateReminderJob.Schedule(s, incident, rules.UpdateEvery);
         }
 
         if (command.Name == "update")
         {
             var stamp = now.ToUnixTimeMilliseconds();
             var text = $"Update on {incident.Key} ({incident.Severity.Display()}, {incident.Status.Name()}) from {by.Name}: {command.Text}";
-            s.Enqueue(new EffectJob($"{incident.Key}:update:{stamp}:channel", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, text, announce: false), now));
-            s.Enqueue(new EffectJob($"{incident.Key}:update:{stamp}:announce", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, text, announce: true), now));
+            s.Enqueue(new PostTextJob(number, text, false, $"{incident.Key}:update:{stamp}:channel"));
+            s.Enqueue(new PostTextJob(number, text, true, $"{incident.Key}:update:{stamp}:announce"));
         }
 
         var backdated = command.At is { } at ? $" at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "";
         return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {entry.Text}{backdated}", Public: command.Name != "note");
     }
 
-    private static CommandReply RequestPostmortem(IIncidentSession s, CommandContext context)
+    private static CommandReply RequestPostmortem(ICommandSession s, CommandContext context)
     {
         var incident = Require(s, context);
-        s.Enqueue(PostmortemJobs.For(incident, s.Now));
+        s.Enqueue(PublishPostmortemJob.For(incident.Number, s.Now));
         return new CommandReply(CommandOutcome.Done, $"Writing the postmortem draft of {incident.Key}; its link will be posted here.");
     }
 
-    private static CommandReply AddTask(IIncidentSession s, IncidentCommand command, CommandContext context)
+    private static CommandReply AddTask(ICommandSession s, IncidentCommand command, CommandContext context)
     {
         var incident = Require(s, context);
         var task = s.AddTask(incident.Number, new IncidentTask(command.Role!, command.Text!, Assignee: command.User?.Id));
         var forWhom = command.User is { } user ? $" for {user.Display}" : "";
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Task, context.User, $"{context.User.Name} added {command.Role} task {task.Number}{forWhom}: {command.Text}"));
-        s.Enqueue(Tasks.TaskJobs.File(incident, task.Number, s.Now));
+        s.Enqueue(new FileTaskJob(incident.Number, task.Number));
         return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {command.Role} task {task.Number}{forWhom}: {command.Text}. Filing it as an issue; the link will be posted here.", Public: true);
     }
 
@@ -212,13 +215,13 @@ public sealed class IncidentCommands(
 
         var now = time.GetUtcNow();
         var lines = teams.Where(t => team is null || t.Key.Equals(team, StringComparison.OrdinalIgnoreCase)).OrderBy(t => t.Key).Select(t =>
-            Escalation.OnCall.Who(t.Value, now) is { } shift
+            OnCall.Who(t.Value, now) is { } shift
                 ? $"{t.Key}: {ChatMarkup.User(shift.User)}{(shift.Override ? " (override)" : "")}{(shift.Until is { } until ? $" until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}"
                 : $"{t.Key}: no rotation; paging it pages every member");
         return new CommandReply(CommandOutcome.Done, $"On call now:\n{string.Join("\n", lines)}");
     }
 
-    private CommandReply PageTeam(IIncidentSession s, IncidentCommand command, CommandContext context)
+    private CommandReply PageTeam(ICommandSession s, IncidentCommand command, CommandContext context)
     {
         var incident = OpenIncident(s, context, "page");
         if (escalator is null || !escalator.Options.Teams.ContainsKey(command.Team!))
@@ -236,7 +239,7 @@ public sealed class IncidentCommands(
             : throw new CommandException($"{command.Team} is already being paged on {incident.Key} (policy {policy}); {rules.CommandName} escalate fires its next step now.", CommandOutcome.Conflict);
     }
 
-    private CommandReply EscalateNow(IIncidentSession s, CommandContext context)
+    private CommandReply EscalateNow(ICommandSession s, CommandContext context)
     {
         var incident = OpenIncident(s, context, "escalate");
         var moved = escalator?.EscalateNow(s, incident, context.User) ?? [];
@@ -246,13 +249,13 @@ public sealed class IncidentCommands(
     }
 
     /// <summary>The incident whose channel the command was typed in.</summary>
-    private static Incident Require(IIncidentSession s, CommandContext context) =>
+    private static Incident Require(ICommandSession s, CommandContext context) =>
         Exists(s.GetIncident(context.IncidentNumber!.Value), context.IncidentNumber!.Value);
 
     private static Incident Exists(Incident? incident, long number) =>
         incident ?? throw new CommandException($"{Incident.FormatKey(number)} does not exist.", CommandOutcome.NotFound);
 
-    private static Incident OpenIncident(IIncidentSession s, CommandContext context, string what)
+    private static Incident OpenIncident(ICommandSession s, CommandContext context, string what)
     {
         var incident = Require(s, context);
         return incident.IsOpen ? incident : throw new CommandException($"{incident.Key} is resolved; {what} needs an open incident.", CommandOutcome.Conflict);
@@ -260,8 +263,8 @@ public sealed class IncidentCommands(
 
     private async Task<CommandReply> TasksAsync(long number, CancellationToken cancellationToken)
     {
-        var incident = Exists(await store.GetIncidentAsync(number, cancellationToken), number);
-        var tasks = await store.GetTasksAsync(number, cancellationToken);
+        var incident = Exists(await reads.GetIncidentAsync(number, cancellationToken), number);
+        var tasks = await reads.GetTasksAsync(number, cancellationToken);
         if (tasks.Count == 0)
         {
             return new CommandReply(CommandOutcome.Done, $"{incident.Key} has no tasks yet. Add one: {rules.CommandName} task [corrective|preventive] <title> [@user]");
@@ -306,7 +309,7 @@ public sealed class IncidentCommands(
 
     private async Task<CommandReply> ListAsync(CancellationToken cancellationToken)
     {
-        var open = await store.ListIncidentsAsync(new IncidentQuery(null, true, 50), cancellationToken);
+        var open = await reads.ListIncidentsAsync(new IncidentQuery(null, true, 50), cancellationToken);
         if (open.Count == 0)
         {
             return new CommandReply(CommandOutcome.Done, "No open incidents.");
@@ -321,8 +324,8 @@ public sealed class IncidentCommands(
 
     private async Task<CommandReply> TimelineAsync(long number, CancellationToken cancellationToken)
     {
-        var incident = Exists(await store.GetIncidentAsync(number, cancellationToken), number);
-        var entries = await store.GetTimelineAsync(number, cancellationToken);
+        var incident = Exists(await reads.GetIncidentAsync(number, cancellationToken), number);
+        var entries = await reads.GetTimelineAsync(number, cancellationToken);
         var multiDay = entries.Count > 0 && entries[0].At.UtcDateTime.Date != entries[^1].At.UtcDateTime.Date;
         var sb = new StringBuilder($"Timeline of {incident.Key}: {incident.Title} (UTC)");
         foreach (var e in entries)

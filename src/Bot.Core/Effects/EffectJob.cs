@@ -1,9 +1,9 @@
 namespace Bot.Core.Effects;
 
 /// <summary>
-/// A durable side effect waiting in the outbox. <see cref="Key"/> is its idempotency key: enqueueing the same
-/// key twice keeps one job. Jobs that share an <see cref="OrderingKey"/> (an incident) run one at a time, in
-/// the order they were enqueued, so an incident's messages keep their order.
+/// A job as the outbox stores it: its key, its kind's name, its ordering key and its JSON (<see cref="IJob{TSelf}"/>),
+/// when it is due, and how often it was tried. Enqueueing the same key twice keeps one job. Jobs that share an
+/// <see cref="OrderingKey"/> run one at a time, in the order they were enqueued.
 /// </summary>
 public sealed record EffectJob(
     string Key,
@@ -28,4 +28,9 @@ public sealed record EffectJob(
     public bool MayHaveRunBefore => Attempts > 0 || Claims > 1;
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
+    public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)
+        where TJob : class, IJob<TJob> =>
+        new(job.Key, TJob.Kind, job.OrderingKey, System.Text.Json.JsonSerializer.Serialize(job, TJob.Json), dueAt);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,22 +6,25 @@ using Microsoft.Extensions.Options;
 namespace Bot.Core.Effects;
 
 /// <summary>
-/// One pass over the outbox: claim due jobs, run each through its handler, and record the outcome (done,
-/// retry later with backoff, or failed for good with a timeline entry saying why).
+/// One pass over the outbox: claim due jobs, run each through the handler of its kind, and record the outcome (done,
+/// retry later with backoff, or failed for good, which <see cref="IJobFailureReporter"/> tells people about).
 /// </summary>
 public sealed class OutboxDispatcher
 {
-    private readonly IIncidentStore _store;
-    private readonly Dictionary<string, IEffectHandler> _handlers;
+    private readonly IUnitOfWork<IOutboxSession> _store;
+    private readonly Dictionary<string, IJobRunner> _runners;
+    private readonly IJobFailureReporter? _failures;
     private readonly TimeProvider _time;
     private readonly OutboxOptions _options;
     private readonly ILogger<OutboxDispatcher> _log;
 
     public OutboxDispatcher(
-        IIncidentStore store, IEnumerable<IEffectHandler> handlers, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> log)
+        IUnitOfWork<IOutboxSession> store, IEnumerable<IJobRunner> runners, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> log,
+        IJobFailureReporter? failures = null)
     {
         _store = store;
-        _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+        _runners = runners.ToDictionary(r => r.Kind, StringComparer.Ordinal);
+        _failures = failures;
         _time = time;
         _options = options.Value;
         _log = log;
@@ -101,13 +103,24 @@ public sealed class OutboxDispatcher
         return delay;
     }
 
-    private async Task RunAsync(EffectJob job, CancellationToken stopping)
+    private async Task RunAsync(EffectJob row, CancellationToken stopping)
     {
-        EffectContext.Enter(job); // flows into the handler's calls, and ends with this method
+        EffectContext.Enter(row); // flows into the handler's calls, and ends with this method
 
-        if (!_handlers.TryGetValue(job.Kind, out var handler))
+        if (!_runners.TryGetValue(row.Kind, out var runner))
         {
-            await FailAsync(job, $"no handler for effect kind '{job.Kind}'", stopping);
+            await FailAsync(row, null, $"Could not run '{row.Kind}': no handler for that kind of job", stopping);
+            return;
+        }
+
+        IJob job;
+        try
+        {
+            job = runner.Read(row);
+        }
+        catch (PermanentEffectException e)
+        {
+            await FailAsync(row, null, $"Could not {runner.Description}: {e.Message}", stopping);
             return;
         }
 
@@ -115,49 +128,38 @@ public sealed class OutboxDispatcher
         timeout.CancelAfter(_options.JobTimeout);
         try
         {
-            await handler.HandleAsync(job, timeout.Token);
-            await _store.WriteAsync(s => { s.CompleteJob(job.Id); return true; }, CancellationToken.None);
+            await runner.RunAsync(job, row, timeout.Token);
+            await _store.WriteAsync(s => { s.CompleteJob(row.Id); return true; }, CancellationToken.None);
         }
         catch (PermanentEffectException e)
         {
-            await FailAsync(job, e.Message, stopping);
+            await FailAsync(row, job, $"Could not {runner.Description}: {e.Message}", stopping);
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {
-            var attempt = job.Attempts + 1;
+            var attempt = row.Attempts + 1;
             var now = _time.GetUtcNow();
-            if (now - job.CreatedAt >= _options.GiveUpAfter)
+            if (now - row.CreatedAt >= _options.GiveUpAfter)
             {
-                await FailAsync(job, $"still failing after {attempt} tries: {e.Message}", stopping);
+                await FailAsync(row, job, $"Could not {runner.Description}: still failing after {attempt} tries: {e.Message}", stopping);
                 return;
             }
 
             var after = e is RetryLaterException { After: { } wait } ? wait : Backoff(attempt);
             var reason = e is OperationCanceledException ? $"timed out after {_options.JobTimeout.TotalSeconds:0.#} s" : e.Message;
-            _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", job.Key, job.Kind, attempt, after, reason);
-            await _store.WriteAsync(s => { s.RetryJob(job.Id, now + after, reason); return true; }, CancellationToken.None);
+            _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", row.Key, row.Kind, attempt, after, reason);
+            await _store.WriteAsync(s => { s.RetryJob(row.Id, now + after, reason); return true; }, CancellationToken.None);
         }
     }
 
-    private async Task FailAsync(EffectJob job, string reason, CancellationToken cancellationToken)
+    private async Task FailAsync(EffectJob row, IJob? job, string message, CancellationToken stopping)
     {
-        _log.LogError("Effect {Key} ({Kind}) failed for good: {Reason}", job.Key, job.Kind, reason);
+        _log.LogError("Effect {Key} ({Kind}) failed for good: {Reason}", row.Key, row.Kind, message);
         await _store.WriteAsync(
             s =>
             {
-                s.FailJob(job.Id, reason);
-                if (Incident.ParseKey(job.OrderingKey.Split(':')[0]) is { } number && s.GetIncident(number) is { } incident)
-                {
-                    var text = $"Could not {EffectKinds.Describe(job.Kind)}: {reason}";
-                    s.AppendTimeline(number, new TimelineEntry(s.Now, TimelineKind.EffectFailed, Actor.Bot, text));
-
-                    // Responders hear of a failed task or postmortem where they work; a failed chat post cannot be told there.
-                    if (!job.Kind.StartsWith("chat.", StringComparison.Ordinal) && incident.ChannelId is not null)
-                    {
-                        s.Enqueue(new EffectJob($"{job.Key}:failed", EffectKinds.PostText, incident.Key, ChatPayload.Post(number, $":warning: {text}", announce: false), s.Now));
-                    }
-                }
-
+                s.FailJob(row.Id, message);
+                _failures?.Report(s, job, row, message);
                 return true;
             },
             CancellationToken.None);

@@ -13,12 +13,3 @@ public sealed record EscalationState(long Incident, string Policy, int Run, stri
 
     public bool IsActive => Status == Active;
 }
-
-/// <summary>The payload of an escalation step job.</summary>
-public sealed record StepPayload(long Incident, string Policy, int Run, int Cycle, int Step);
-
-/// <summary>The payload of a page: invite the person to the incident channel and send them a direct message.</summary>
-public sealed record PagePayload(long Incident, string User, string Text);
-
-/// <summary>A user group to page at a step: its members are asked of the chat when the job runs.</summary>
-public sealed record GroupPagePayload(long Incident, string Policy, int Run, int Cycle, int Step, string Group, string Where);

@@ -1,8 +1,7 @@
-using System.Text.Json;
 using Bot.Core.Alerts;
+using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
-using Bot.Core.Ports;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Core.Escalation;
@@ -23,7 +22,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     public static string StepKey(long incident, string policy, int run, int cycle, int step) => $"{Incident.FormatKey(incident)}:esc:{policy}:r{run}:c{cycle}:s{step}";
 
     /// <summary>Starts a policy on the incident unless it is already running there; false when it was.</summary>
-    public bool Start(IIncidentSession s, Incident incident, string policy, Actor by, string why)
+    public bool Start(IEscalationSession s, Incident incident, string policy, Actor by, string why)
     {
         var current = s.GetEscalations(incident.Number).FirstOrDefault(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
         if (current is { IsActive: true })
@@ -39,14 +38,14 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     }
 
     /// <summary>Starts a policy on the incident only if it never ran there (running, acknowledged or over); false when it did.</summary>
-    public bool StartIfNew(IIncidentSession s, Incident incident, string policy, Actor by, string why) =>
+    public bool StartIfNew(IEscalationSession s, Incident incident, string policy, Actor by, string why) =>
         !s.GetEscalations(incident.Number).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase)) && Start(s, incident, policy, by, why);
 
     /// <summary>
     /// Stops the escalations the person was paged by or is on the team of; when they are on none, every running one
     /// (whoever acknowledges the incident takes it). Returns the policies stopped.
     /// </summary>
-    public IReadOnlyList<string> Acknowledge(IIncidentSession s, Incident incident, Actor by)
+    public IReadOnlyList<string> Acknowledge(IEscalationSession s, Incident incident, Actor by)
     {
         var active = s.GetEscalations(incident.Number).Where(e => e.IsActive).ToList();
         var theirs = active.Where(e => e.Paged.Contains(by.Id) || TeamsOf(e.Policy).Any(t => t.Members.Any(m => m.Id == by.Id))).ToList();
@@ -66,7 +65,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     }
 
     /// <summary>Fires the next step of every running escalation now; returns the policies moved on.</summary>
-    public IReadOnlyList<string> EscalateNow(IIncidentSession s, Incident incident, Actor by)
+    public IReadOnlyList<string> EscalateNow(IEscalationSession s, Incident incident, Actor by)
     {
         var moved = new List<string>();
         foreach (var e in s.GetEscalations(incident.Number).Where(e => e.IsActive))
@@ -90,7 +89,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     /// schedules the next step, the next round, or the exhaustion. A stale job (acknowledged, resolved, already moved
     /// on) does nothing.
     /// </summary>
-    public void RunStep(IIncidentSession s, StepPayload job)
+    public void RunStep(IEscalationSession s, EscalationStepJob job)
     {
         var incident = s.GetIncident(job.Incident);
         var state = s.GetEscalations(job.Incident).FirstOrDefault(e => e.Policy == job.Policy);
@@ -120,7 +119,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
                        $"{(rounds > 1 ? $" in {rounds} rounds" : "")} of policy {state.Policy}: escalation exhausted" +
                        (fallback.Count > 0 ? $"; paged the fallback: {string.Join(", ", fallback.Select(p => $"{p.User} ({p.Why})"))}." : " and it has no fallback.");
             s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, told));
-            s.Enqueue(new EffectJob($"{StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step)}:exhausted", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":rotating_light: {told}", announce: false), s.Now));
+            s.Enqueue(new PostTextJob(incident.Number, $":rotating_light: {told}", false, $"{StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step)}:exhausted"));
             s.SaveEscalation(state with { Status = EscalationState.Exhausted, Paged = [.. state.Paged.Union(fallback.Select(p => p.User))] });
             return;
         }
@@ -185,7 +184,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         Options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? user;
 
     /// <summary>Enqueues the pages of one step and notes them; returns who was paged.</summary>
-    private IReadOnlyList<(string User, string Why)> Page(IIncidentSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
+    private IReadOnlyList<(string User, string Why)> Page(IEscalationSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
     {
         var groups = new List<string>();
         var people = Resolve(targets, s.Now, groups);
@@ -198,9 +197,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         // A user group no team owns: who is in it is asked of the chat when its job runs, and each member is paged then.
         foreach (var group in groups)
         {
-            var payload = new GroupPagePayload(incident.Number, state.Policy, state.Run, state.Cycle, state.Step, group, where);
-            s.Enqueue(new EffectJob(
-                $"{key}:group:{group}", EffectKinds.PageGroup, $"{key}:group:{group}", JsonSerializer.Serialize(payload, CoreJsonContext.Default.GroupPagePayload), s.Now));
+            s.Enqueue(new PageGroupJob(incident.Number, state.Policy, state.Run, state.Cycle, state.Step, group, where));
         }
 
         var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}")).ToList();
@@ -211,8 +208,8 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         }
 
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Paged {string.Join(", ", described)}, {where}."));
-        var mentions = string.Join(" ", people.Select(p => Chat.ChatMarkup.User(p.User)).Concat(groups.Select(Chat.ChatMarkup.Group)));
-        s.Enqueue(new EffectJob($"{key}:mention", EffectKinds.PostText, incident.Key, ChatPayload.Post(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", announce: false), s.Now));
+        var mentions = string.Join(" ", people.Select(p => ChatMarkup.User(p.User)).Concat(groups.Select(ChatMarkup.Group)));
+        s.Enqueue(new PostTextJob(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", false, $"{key}:mention"));
         return people;
     }
 
@@ -221,7 +218,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     /// (acknowledged, resolved): a DM and an invite each, keyed like the step's own pages, so that a person paged
     /// directly and through the group at one step is paged once. Returns who was paged.
     /// </summary>
-    public IReadOnlyList<string> PageGroupMembers(IIncidentSession s, GroupPagePayload job, IReadOnlyList<string> members)
+    public IReadOnlyList<string> PageGroupMembers(IEscalationSession s, PageGroupJob job, IReadOnlyList<string> members)
     {
         var incident = s.GetIncident(job.Incident);
         var state = s.GetEscalations(job.Incident).FirstOrDefault(e => e.Policy == job.Policy);
@@ -245,95 +242,19 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         return people;
     }
 
-    private static void EnqueuePage(IIncidentSession s, Incident incident, string stepKey, string user, string why, string where)
+    private static void EnqueuePage(IEscalationSession s, Incident incident, string stepKey, string user, string why, string where)
     {
         var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
-        var payload = JsonSerializer.Serialize(new PagePayload(incident.Number, user, text), CoreJsonContext.Default.PagePayload);
-        s.Enqueue(new EffectJob($"{stepKey}:page:{user}", EffectKinds.Page, $"{stepKey}:page:{user}", payload, s.Now)); // the DM goes at once
-        s.Enqueue(new EffectJob($"{stepKey}:invite:{user}", EffectKinds.Invite, incident.Key, payload, s.Now)); // after the channel exists
+        s.Enqueue(new PageJob(incident.Number, user, text, stepKey)); // the DM goes at once
+        s.Enqueue(new InviteJob(incident.Number, user, stepKey)); // after the channel exists
     }
 
-    private void EnqueueStep(IIncidentSession s, EscalationState state, DateTimeOffset due)
-    {
-        var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
-        var payload = JsonSerializer.Serialize(new StepPayload(state.Incident, state.Policy, state.Run, state.Cycle, state.Step), CoreJsonContext.Default.StepPayload);
-        s.Enqueue(new EffectJob(key, EffectKinds.EscalationStep, key, payload, due)); // its own ordering: a timer blocks nothing
-    }
+    private static void EnqueueStep(IEscalationSession s, EscalationState state, DateTimeOffset due) =>
+        s.Enqueue(new EscalationStepJob(state.Incident, state.Policy, state.Run, state.Cycle, state.Step, due.ToUnixTimeMilliseconds()));
 
     /// <summary>The teams a policy pages (its oncall: and team: targets), and the team named like it.</summary>
     private IEnumerable<TeamOptions> TeamsOf(string policy) =>
         (Options.FindPolicy(policy)?.Steps ?? []).SelectMany(st => st.Targets).Select(Target.Split)
             .Where(t => t.Kind is "oncall" or "team").Select(t => t.Value).Append(policy)
             .Select(Options.Teams.GetValueOrDefault).OfType<TeamOptions>();
-}
-
-/// <summary>Runs a due escalation step in one unit of work.</summary>
-public sealed class EscalationStepHandler(IIncidentStore store, Escalator escalator) : IEffectHandler
-{
-    public string Kind => EffectKinds.EscalationStep;
-
-    public Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
-    {
-        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.StepPayload)
-            ?? throw new PermanentEffectException("The step job's payload is empty.");
-        return store.WriteAsync(s => { escalator.RunStep(s, payload); return true; }, cancellationToken);
-    }
-}
-
-/// <summary>Asks the chat who is in a user group named by a step, then pages each member in one unit of work.</summary>
-public sealed class PageGroupHandler(IIncidentStore store, IChat chat, Escalator escalator) : IEffectHandler
-{
-    public string Kind => EffectKinds.PageGroup;
-
-    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
-    {
-        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.GroupPagePayload)
-            ?? throw new PermanentEffectException("The group page job's payload is empty.");
-        var members = await chat.GroupMembersAsync(payload.Group, cancellationToken);
-        await store.WriteAsync(s => escalator.PageGroupMembers(s, payload, members), cancellationToken);
-    }
-}
-
-/// <summary>A page's direct message, with an Acknowledge button; it needs no channel, so it goes at once.</summary>
-public sealed class PageHandler(IIncidentStore store, IChat chat) : IEffectHandler
-{
-    public string Kind => EffectKinds.Page;
-
-    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
-    {
-        var (incident, payload) = await PagePayloads.ReadAsync(store, job, cancellationToken);
-        if (incident.IsOpen)
-        {
-            var message = new Chat.ChatMessage($"{payload.Text}{(Chat.IncidentMessages.ChannelLink(incident) is { } channel ? $" Join {channel}." : "")}")
-            {
-                Buttons = [new Chat.ChatButton(Chat.IncidentMessages.AcknowledgeAction, "Acknowledge", incident.Key)],
-            };
-            await chat.DirectMessageAsync(payload.User, message, job.Key, cancellationToken);
-        }
-    }
-}
-
-/// <summary>A paged person is invited to the incident channel (in the incident's order: after the channel is made).</summary>
-public sealed class InviteHandler(IIncidentStore store, IChat chat) : IEffectHandler
-{
-    public string Kind => EffectKinds.Invite;
-
-    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
-    {
-        var (incident, payload) = await PagePayloads.ReadAsync(store, job, cancellationToken);
-        var channel = incident.ChannelId ?? throw new RetryLaterException($"{incident.Key} has no chat channel yet.", TimeSpan.FromSeconds(10));
-        await chat.InviteAsync(channel, [payload.User], cancellationToken);
-    }
-}
-
-internal static class PagePayloads
-{
-    public static async Task<(Incident Incident, PagePayload Payload)> ReadAsync(IIncidentStore store, EffectJob job, CancellationToken cancellationToken)
-    {
-        var payload = JsonSerializer.Deserialize(job.Payload, CoreJsonContext.Default.PagePayload)
-            ?? throw new PermanentEffectException("The page job's payload is empty.");
-        var incident = await store.GetIncidentAsync(payload.Incident, cancellationToken)
-            ?? throw new PermanentEffectException($"{Incident.FormatKey(payload.Incident)} does not exist.");
-        return (incident, payload);
-    }
 }

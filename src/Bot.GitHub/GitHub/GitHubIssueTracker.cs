@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Bot.Core.Ports;
+using Bot.Core.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;
@@ -19,7 +20,7 @@ public sealed partial class GitHubIssueTracker(IOptions<GitHubOptions> options, 
 
     public static string MarkerComment(string marker) => $"<!-- incident-bot:{marker} -->";
 
-    public async Task<FiledIssue> FileAsync(Core.Ports.IssueRequest request, CancellationToken cancellationToken)
+    public async Task<FiledIssue> FileAsync(Core.Tasks.IssueRequest request, CancellationToken cancellationToken)
     {
         var client = _client.Value;
         var marker = MarkerComment(request.Marker);

@@ -1,4 +1,5 @@
 using Bot.Core.Ports;
+using Bot.Core.Postmortems;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;

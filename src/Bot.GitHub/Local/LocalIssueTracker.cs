@@ -1,6 +1,7 @@
 using System.Text;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
+using Bot.Core.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using Bot.Core.Commands;
+using Bot.Core.Incidents;
 using Bot.Core.Ports;
 
 namespace Bot.Slack.Handlers;
@@ -8,7 +9,7 @@ namespace Bot.Slack.Handlers;
 /// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
 /// </summary>
 public sealed class IncidentSlashCommandHandler(
-    IncidentCommands commands, IIncidentStore store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm) : ISlashCommandHandler
+    IncidentCommands commands, IIncidentReads store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm) : ISlashCommandHandler
 {
     public async Task<SlashCommandResponse> Handle(SlashCommand command)
     {

@@ -9,14 +9,14 @@ namespace Bot.Slack.Handlers;
 /// A message in an incident channel that gets the :pushpin: reaction goes on the timeline, with its author and its
 /// original time (the message's ts). The same message pinned twice (or an event Slack delivers twice) is kept once.
 /// </summary>
-public sealed class PinnedMessageHandler(IIncidentStore store, ISlackApiClient slack, SlackPeople people, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
+public sealed class PinnedMessageHandler(IIncidentReads reads, IUnitOfWork<IIncidentSession> store, ISlackApiClient slack, SlackPeople people, ILogger<PinnedMessageHandler> log) : IEventHandler<ReactionAdded>
 {
     /// <summary>The reaction that puts a message on the timeline.</summary>
     public const string Reaction = "pushpin";
 
     public async Task Handle(ReactionAdded slackEvent)
     {
-        if (slackEvent.Reaction != Reaction || !SlackTimestamp.TryParse(slackEvent.MessageTs, out var at) || await store.FindIncidentByChannelAsync(slackEvent.Channel) is not { } incident)
+        if (slackEvent.Reaction != Reaction || !SlackTimestamp.TryParse(slackEvent.MessageTs, out var at) || await reads.FindIncidentByChannelAsync(slackEvent.Channel) is not { } incident)
         {
             return;
         }

@@ -1,36 +1,41 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Bot.Core.Effects;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Slack.Handlers;
 
 /// <summary>
-/// Slack events as durable outbox jobs: one per <c>event_id</c>, so a retried delivery (Slack retries an event it did
+/// A Slack event as a durable outbox job: one per <c>event_id</c>, so a retried delivery (Slack retries an event it did
 /// not see acknowledged in 3 s) is kept once, whichever replica gets it, and a crash before the handler ran loses nothing.
 /// </summary>
-public static class SlackEventJobs
+public sealed record SlackEventJob(ReactionAdded Reaction) : IJob<SlackEventJob>
 {
-    public const string Kind = "slack.event";
+    public static string Kind => "slack.event";
 
-    public static EffectJob For(ReactionAdded reaction, DateTimeOffset now) =>
-        new($"slack:event:{reaction.EventId}", Kind, $"slack:event:{reaction.EventId}", JsonSerializer.Serialize(reaction, SlackEventJsonContext.Default.ReactionAdded), now);
+    public static string Description => "handle a Slack event";
+
+    public static JsonTypeInfo<SlackEventJob> Json => SlackEventJsonContext.Default.SlackEventJob;
+
+    [JsonIgnore]
+    public string Key => $"slack:event:{Reaction.EventId}";
+
+    [JsonIgnore]
+    public string OrderingKey => Key;
 }
 
 /// <summary>Runs an event's handlers (SlackNet's <c>IEventHandler&lt;T&gt;</c>) when its job comes up.</summary>
-public sealed class SlackEventJobHandler(IEnumerable<IEventHandler<ReactionAdded>> reactions) : IEffectHandler
+public sealed class SlackEventJobHandler(IEnumerable<IEventHandler<ReactionAdded>> reactions) : IJobHandler<SlackEventJob>
 {
-    public string Kind => SlackEventJobs.Kind;
-
-    public async Task HandleAsync(EffectJob job, CancellationToken cancellationToken)
+    public async Task HandleAsync(SlackEventJob job, EffectJob run, CancellationToken cancellationToken)
     {
-        var reaction = JsonSerializer.Deserialize(job.Payload, SlackEventJsonContext.Default.ReactionAdded)
-            ?? throw new PermanentEffectException("The event job's payload is empty.");
         foreach (var handler in reactions)
         {
-            await handler.Handle(reaction);
+            await handler.Handle(job.Reaction);
         }
     }
 }
 
-[JsonSerializable(typeof(ReactionAdded))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(SlackEventJob))]
 internal sealed partial class SlackEventJsonContext : JsonSerializerContext;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Bot.Core.Effects;
+using Bot.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Bot.Slack.Handlers;
@@ -8,7 +10,7 @@ namespace Bot.Slack.Handlers;
 /// are handed to their handlers in the background, and events become durable jobs, so the sender is acknowledged at once.
 /// </summary>
 public sealed class SlackInbound(
-    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, Bot.Core.Ports.IIncidentStore store, ILogger<SlackInbound> log)
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, IUnitOfWork<IOutbox> store, ILogger<SlackInbound> log)
 {
     public Task<SlashCommandResponse> CommandAsync(SlashCommand command) => commands.Handle(command);
 
@@ -67,7 +69,7 @@ public sealed class SlackInbound(
 
     /// <summary>
     /// An Events API callback: returns the challenge of a url_verification; an event we handle becomes a durable outbox
-    /// job keyed by its <c>event_id</c> (<see cref="SlackEventJobs"/>), so that Slack's retries of one event, to this
+    /// job keyed by its <c>event_id</c> (<see cref="SlackEventJob"/>), so that Slack's retries of one event, to this
     /// replica or another, are handled once, and a restart loses none. Completes once the job is stored.
     /// </summary>
     public async Task<string?> EventAsync(JsonElement root, CancellationToken cancellationToken = default)
@@ -103,7 +105,7 @@ public sealed class SlackInbound(
             };
             if (reaction.Reaction == PinnedMessageHandler.Reaction)
             {
-                await store.WriteAsync(s => s.Enqueue(SlackEventJobs.For(reaction, s.Now)), cancellationToken);
+                await store.WriteAsync(s => s.Enqueue(new SlackEventJob(reaction)), cancellationToken);
             }
         }
 

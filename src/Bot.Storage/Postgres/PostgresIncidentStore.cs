@@ -64,9 +64,9 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         }
     }
 
-    public override async ValueTask DisposeAsync()
+    private protected override async ValueTask DisposeCoreAsync()
     {
-        await base.DisposeAsync();
+        await base.DisposeCoreAsync();
         await _dataSource.DisposeAsync();
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
+using Bot.Core.Store;
 using Microsoft.Extensions.Logging;
 using static Bot.Storage.Sql.SqlRows;
 
@@ -26,6 +27,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>();
     private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
+    private int _disposed;
     private int _generation;
 
     private protected SqlIncidentStore(StorageOptions options, TimeProvider time, ILogger log)
@@ -45,10 +47,10 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     private protected abstract SqlDialect Dialect { get; }
 
-    public Task<T> WriteAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+    public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
         EnqueueAsync(_queue, work, cancellationToken);
 
-    public Task<T> WriteInteractiveAsync<T>(Func<IIncidentSession, T> work, CancellationToken cancellationToken = default) =>
+    public Task<T> WriteInteractiveAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
         EnqueueAsync(_interactive, work, cancellationToken);
 
     public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
@@ -114,12 +116,23 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         await ReadAsync("SELECT version FROM schema_migrations LIMIT 1", r => r.GetInt64(0), cancellationToken);
     }
 
-    public virtual async ValueTask DisposeAsync()
+    /// <summary>Stops the writers once their queues are done; later calls do nothing (the host holds the store under several names).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await DisposeCoreAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private protected virtual async ValueTask DisposeCoreAsync()
     {
         _interactive.Writer.TryComplete();
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers);
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>A connection for the writer (set up for writing); called again after a failure dropped the last one.</summary>
@@ -170,7 +183,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IIncidentSession, T> work, CancellationToken cancellationToken)
+    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken)
     {
         ThrowIfWriterStopped();
         var item = new WorkItem<T>(work);

@@ -1,9 +1,10 @@
+using System.Data.Common;
 using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
-using System.Data.Common;
+using Bot.Core.Store;
 using static Bot.Storage.Sql.SqlRows;
 
 namespace Bot.Storage.Sql;
@@ -12,7 +13,7 @@ namespace Bot.Storage.Sql;
 /// The writer's session: one long-lived connection, commands built once per statement and reused. Used only by the
 /// writer loop, inside its open transaction. The SQL is the same on every engine; <see cref="SqlDialect"/> says the rest.
 /// </summary>
-internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IIncidentSession, IDisposable
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 

@@ -1,11 +1,12 @@
 using Bot.Core.Ports;
+using Bot.Core.Store;
 
 namespace Bot.Storage.Sql;
 
 /// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
 internal abstract class WorkItem
 {
-    public abstract void Run(IIncidentSession session);
+    public abstract void Run(IStoreSession session);
 
     /// <summary>Called after the batch committed: hand the result (or the work's own exception) to the caller.</summary>
     public abstract void Committed();
@@ -14,7 +15,7 @@ internal abstract class WorkItem
     public abstract void Abandoned(Exception error);
 }
 
-internal sealed class WorkItem<T>(Func<IIncidentSession, T> work) : WorkItem
+internal sealed class WorkItem<T>(Func<IStoreSession, T> work) : WorkItem
 {
     private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private T? _result;
@@ -25,7 +26,7 @@ internal sealed class WorkItem<T>(Func<IIncidentSession, T> work) : WorkItem
     /// <summary>The work threw: its savepoint was rolled back; the rest of the batch goes on.</summary>
     public bool Failed => _error is not null;
 
-    public override void Run(IIncidentSession session)
+    public override void Run(IStoreSession session)
     {
         _error = null;
         try

@@ -57,9 +57,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         return new SqliteIncidentStore(connectionString, options, time, log);
     }
 
-    public override async ValueTask DisposeAsync()
+    private protected override async ValueTask DisposeCoreAsync()
     {
-        await base.DisposeAsync();
+        await base.DisposeCoreAsync();
         await _stopping.CancelAsync();
         await _checkpointer;
         _stopping.Dispose();

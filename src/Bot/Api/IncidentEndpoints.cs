@@ -21,7 +21,7 @@ internal static class IncidentEndpoints
 
     /// <param name="status">triggered, acknowledged, mitigated, resolved, or open (all but resolved).</param>
     /// <param name="limit">1 to 500; default 100.</param>
-    private static async Task<IResult> ListAsync(IIncidentStore store, string? status, string? limit, CancellationToken ct)
+    private static async Task<IResult> ListAsync(IIncidentReads store, string? status, string? limit, CancellationToken ct)
     {
         if (!TryParseCount(limit, 100, out var n) || n is < 1 or > MaxLimit)
         {
@@ -51,7 +51,7 @@ internal static class IncidentEndpoints
     }
 
     /// <param name="alerts">How many of its alerts to list, first seen first: 0 to 10,000; default 1,000.</param>
-    private static async Task<IResult> GetAsync(IIncidentStore store, string id, string? alerts, CancellationToken ct)
+    private static async Task<IResult> GetAsync(IIncidentReads store, string id, string? alerts, CancellationToken ct)
     {
         if (!TryParseCount(alerts, 1_000, out var shown) || shown is < 0 or > MaxAlerts)
         {

@@ -1,20 +1,23 @@
 using Bot.Api;
-using Bot.Core;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Escalation;
 using Bot.Core.Incidents;
+using Bot.Core.Intake;
 using Bot.Core.Ports;
 using Bot.Core.Postmortems;
+using Bot.Core.Store;
+using Bot.Core.Tasks;
+using Bot.Core;
 using Bot.GitHub.GitHub;
-using Bot.Slack;
+using Bot.Security;
 using Bot.Slack.Local;
-using Bot.Storage;
+using Bot.Slack;
 using Bot.Storage.Postgres;
 using Bot.Storage.Sql;
-using Bot.Security;
 using Bot.Storage.Sqlite;
+using Bot.Storage;
 using Bot.Webhooks;
 using Bot.Workers;
 using Microsoft.Extensions.Options;
@@ -57,14 +60,10 @@ internal static class BotServices
         AddValidated<OutboxOptions, OutboxOptionsValidator>(builder, OutboxOptions.SectionName);
         services.AddOptions<LocalChatOptions>().BindConfiguration(LocalChatOptions.SectionName);
 
-        services.AddSingleton<IIncidentStore>(sp => OpenStore(sp));
+        services.AddIncidentStore(OpenStore);
         services.AddOptions<EscalationOptions>().Bind(builder.Configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EscalationOptions>, EscalationOptionsValidator>();
         services.AddSingleton<Escalator>();
-        services.AddSingleton<IEffectHandler, EscalationStepHandler>();
-        services.AddSingleton<IEffectHandler, PageHandler>();
-        services.AddSingleton<IEffectHandler, PageGroupHandler>();
-        services.AddSingleton<IEffectHandler, InviteHandler>();
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
         services.AddSingleton<CommandPermissions>();
@@ -79,15 +78,9 @@ internal static class BotServices
         {
             services.AddSingleton<IChat, LocalChat>();
         }
-        services.AddSingleton<IEffectHandler, OpenChannelHandler>();
-        services.AddSingleton<IEffectHandler, PostSummaryHandler>();
-        services.AddSingleton<IEffectHandler, AnnounceHandler>();
-        services.AddSingleton<IEffectHandler, DigestHandler>();
-        services.AddSingleton<IEffectHandler, PostTextHandler>();
-        services.AddSingleton<IEffectHandler, UpdateReminderHandler>();
-        services.AddSingleton<IEffectHandler, RefreshSummaryHandler>();
-        services.AddSingleton<IEffectHandler, PublishPostmortemHandler>();
-        services.AddSingleton<IEffectHandler, Core.Tasks.FileTaskHandler>();
+
+        // Every kind of job, each registered by the stage it belongs to.
+        services.AddChatJobs().AddEscalationJobs().AddPostmortemJobs().AddTaskJobs();
         AddValidated<GitHubOptions, GitHubOptionsValidator>(builder, GitHubOptions.SectionName);
         if (builder.Configuration.GetSection(GitHubOptions.SectionName).Get<GitHubOptions>() is { IsConfigured: true })
         {

@@ -1,10 +1,11 @@
+using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Bot.Composition;
 
 /// <summary>Ready when the store answers a query.</summary>
-internal sealed class StoreHealthCheck(IIncidentStore store) : IHealthCheck
+internal sealed class StoreHealthCheck(IIncidentReads store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

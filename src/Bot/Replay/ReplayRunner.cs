@@ -4,6 +4,7 @@ using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
+using Bot.Core.Store;
 using Bot.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -18,7 +18,7 @@ internal static class WebhookEndpoint
         app.MapPost("/webhooks/{source}", HandleAsync).WithName("Webhook");
 
     private static async Task<IResult> HandleAsync(
-        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IIncidentStore store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
+        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IUnitOfWork<IIntakeSession> store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
     {
         var settings = options.Value;
         if (!settings.Sources.TryGetValue(source, out var config) || !config.Enabled)

@@ -8,7 +8,7 @@ namespace Bot.Workers;
 /// Runs the outbox: a pass whenever a commit adds jobs, and otherwise every <see cref="OutboxOptions.PollInterval"/>
 /// (for retries that come due). Store outages and failed passes are waited out, never fatal.
 /// </summary>
-internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IIncidentStore store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
+internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
 {
     /// <summary>How often done jobs older than <see cref="OutboxOptions.KeepDone"/> are deleted; the first time, a minute after start.</summary>

@@ -1,4 +1,4 @@
-namespace Bot.Core.Ports;
+namespace Bot.Core.Postmortems;
 
 /// <summary>
 /// Puts a postmortem draft where engineers review it: a pull request in the repository, or a local folder. Publishing

@@ -1,6 +1,4 @@
-using Bot.Core.Chat;
-
-namespace Bot.Core.Ports;
+namespace Bot.Core.Chat;
 
 /// <summary>
 /// The chat the bot works in: Slack, or the local chat when Slack is not configured. Every call carries an

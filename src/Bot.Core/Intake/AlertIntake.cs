@@ -1,20 +1,22 @@
 using Bot.Core.Alerts;
 using Bot.Core.Chat;
-using Bot.Core.Intake;
-using Bot.Core.Ports;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Postmortems;
 
-namespace Bot.Core.Incidents;
+namespace Bot.Core.Intake;
 
 /// <summary>
 /// The grouping stage: applies a webhook's alerts to incidents inside one unit of work. A firing alert opens an
 /// incident unless an open incident holds its group, and then joins it; a repeat changes nothing; a resolution
 /// is recorded on the incident that holds the alert. Each webhook writes one timeline entry per incident and
 /// kind of change (listing its alerts), so an alert storm stays readable, and chat hears of changes through a
-/// digest (at most one message per incident every <see cref="DigestJobs.Window"/>).
+/// digest (at most one message per incident every <see cref="DigestJob.Length"/>).
 /// </summary>
-public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escalator = null)
+public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null)
 {
-    public IngestReport Ingest(IIncidentSession session, AlertBatch batch)
+    public IngestReport Ingest(IIntakeSession session, AlertBatch batch)
     {
         var run = new Run(rules, escalator, session, batch);
         foreach (var group in batch.Alerts.GroupBy(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey)))
@@ -26,7 +28,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
     }
 
     /// <summary>The state of one ingest: the changes to record, per incident.</summary>
-    private sealed class Run(IncidentRules rules, Escalation.Escalator? escalator, IIncidentSession s, AlertBatch batch)
+    private sealed class Run(IncidentRules rules, Escalator? escalator, IIntakeSession s, AlertBatch batch)
     {
         private readonly List<(Incident Incident, Alert Alert, IReadOnlyList<string> Policies, bool Opened)> _escalations = [];
         private readonly Actor _source = Actor.Source(batch.Source);
@@ -67,7 +69,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
             {
                 Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));
-                s.Enqueue(Postmortems.PostmortemJobs.For(incident, s.Now));
+                s.Enqueue(PublishPostmortemJob.For(incident.Number, s.Now));
                 _updated.Add(incident.Number);
                 _toSave[incident.Number] = incident;
             }
@@ -105,8 +107,8 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
 
             foreach (var number in _updated)
             {
-                s.Enqueue(DigestJobs.For(number, s.Now));
-                s.Enqueue(DigestJobs.Refresh(number, s.Now));
+                s.Enqueue(DigestJob.For(number, s.Now));
+                IncidentOpening.Changed(s, number);
             }
 
             var updated = _updated.Select(Incident.FormatKey).Except(_opened).ToList();
@@ -217,7 +219,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalation.Escalator? escal
             }
         }
 
-    /// <summary>
+        /// <summary>
         /// Writes one timeline entry per incident and kind of change, at the earliest time among its alerts, then
         /// the "incident opened" entries (so that, at equal times, the alerts come first).
         /// </summary>

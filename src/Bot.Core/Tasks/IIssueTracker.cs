@@ -1,4 +1,4 @@
-namespace Bot.Core.Ports;
+namespace Bot.Core.Tasks;
 
 /// <summary>
 /// Where follow-up tasks are tracked: GitHub issues, or a local folder. Filing is idempotent by

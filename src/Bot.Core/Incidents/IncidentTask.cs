@@ -1,4 +1,4 @@
-namespace Bot.Core.Postmortems;
+namespace Bot.Core.Incidents;
 
 /// <summary>A corrective or preventive task filed from an incident, with its tracker link and state once filed.</summary>
 public sealed record IncidentTask(string Kind, string Title, string? Url = null, string? State = null, string? Assignee = null)

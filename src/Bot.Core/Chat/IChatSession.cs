@@ -1,0 +1,16 @@
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Chat;
+
+/// <summary>What the chat jobs' units of work do: save what the chat made (a channel, a message) on the incident, and ask for more jobs.</summary>
+public interface IChatSession : IIncidentSession, IOutbox;
+
+/// <summary>A job about one incident: a failure is told on its timeline (and, unless it is a chat job, in its channel).</summary>
+public interface IIncidentJob : IJob
+{
+    long Incident { get; }
+}
+
+/// <summary>A job that posts to chat: when it fails for good, its failure cannot be told in chat too.</summary>
+public interface IChatJob : IIncidentJob;

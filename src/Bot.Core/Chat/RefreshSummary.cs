@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Chat;
+
+/// <summary>
+/// Bring the pinned summary and the channel topic up to date: at most one per incident per <see cref="Length"/>, so a
+/// burst of changes is one <c>chat.update</c>.
+/// </summary>
+public sealed record RefreshSummaryJob(long Incident, long From, long To) : IChatJob, IDelayedJob, IJob<RefreshSummaryJob>
+{
+    public static readonly TimeSpan Length = TimeSpan.FromSeconds(2);
+
+    /// <summary>After the window closes, so that every write of the window has committed.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+
+    public static string Kind => "chat.refresh_summary";
+
+    public static string Description => "update the pinned summary";
+
+    public static JsonTypeInfo<RefreshSummaryJob> Json => ChatJsonContext.Default.RefreshSummaryJob;
+
+    [JsonIgnore]
+    public string Key => $"{Incidents.Incident.FormatKey(Incident)}:refresh:{From}";
+
+    /// <summary>Its own: a refresh waiting for its window must not hold back the incident's other messages.</summary>
+    [JsonIgnore]
+    public string OrderingKey => $"{Incidents.Incident.FormatKey(Incident)}:refresh";
+
+    [JsonIgnore]
+    public DateTimeOffset DueAt => new Window(From, To).End + Settle;
+
+    public static RefreshSummaryJob For(long incident, DateTimeOffset now)
+    {
+        var window = Window.Holding(now, Length);
+        return new RefreshSummaryJob(incident, window.From, window.To);
+    }
+}
+
+/// <summary>Updates the pinned summary and the channel topic in place with the incident as it is now.</summary>
+public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat) : ChatJobHandler<RefreshSummaryJob>(reads)
+{
+    protected override async Task HandleAsync(RefreshSummaryJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
+    {
+        if (incident.ChannelId is null || incident.SummaryMessageId is null)
+        {
+            return; // the summary is not posted yet; when it is, it shows the current state
+        }
+
+        await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), await SummaryAsync(incident, cancellationToken), cancellationToken);
+        await chat.SetTopicAsync(incident.ChannelId, IncidentMessages.Topic(incident), cancellationToken);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization.Metadata;
+
+namespace Bot.Core.Effects;
+
+/// <summary>
+/// A durable side effect, as its producer asks for it: a typed record beside its handler (<see cref="IJobHandler{TJob}"/>),
+/// registered once (<see cref="JobServices.AddJob{TJob, THandler}"/>). The outbox stores it as a row
+/// (<see cref="EffectJob"/>) in the same transaction as the change that asked for it, and runs it later, once.
+/// </summary>
+public interface IJob
+{
+    /// <summary>The idempotency key: asking again for a job whose key the outbox holds is a no-op.</summary>
+    string Key { get; }
+
+    /// <summary>Jobs that share it run one at a time, in the order they were asked for (an incident's messages keep their order).</summary>
+    string OrderingKey { get; }
+}
+
+/// <summary>A job that waits: it falls due at <see cref="DueAt"/> (a timer, a window that must close first).</summary>
+public interface IDelayedJob : IJob
+{
+    DateTimeOffset DueAt { get; }
+}
+
+/// <summary>A kind of job: its stored name, how a failure reads, and its JSON form.</summary>
+public interface IJob<TSelf> : IJob
+    where TSelf : class, IJob<TSelf>
+{
+    /// <summary>The name the outbox stores with each row of this kind. Never change it: rows waiting in a database carry it.</summary>
+    static abstract string Kind { get; }
+
+    /// <summary>What the job does, as the end of "Could not ...": <c>post the incident summary</c>.</summary>
+    static abstract string Description { get; }
+
+    /// <summary>The job's JSON form (source-generated), as the outbox stores it.</summary>
+    static abstract JsonTypeInfo<TSelf> Json { get; }
+}
+
+/// <summary>
+/// Does one kind of job. Throw <see cref="PermanentEffectException"/> for failures that will not heal; any other
+/// exception retries the job later. Must be safe to run again with the same job: <paramref name="run"/> says whether an
+/// earlier try may have acted (<see cref="EffectJob.MayHaveRunBefore"/>), and its key is the job's idempotency key.
+/// </summary>
+public interface IJobHandler<in TJob>
+    where TJob : class, IJob<TJob>
+{
+    Task HandleAsync(TJob job, EffectJob run, CancellationToken cancellationToken);
+}

@@ -1,0 +1,53 @@
+using Bot.Core.Ports;
+
+namespace Bot.Core.Effects;
+
+/// <summary>What a unit of work may do with the outbox: ask for jobs, and move a waiting one.</summary>
+public interface IOutbox : ISession
+{
+    /// <summary>Adds a job row to the outbox; false (and nothing added) when a job with its key exists. Producers call <see cref="OutboxExtensions.Enqueue{TJob}"/>.</summary>
+    bool Enqueue(EffectJob job);
+
+    /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
+    bool RescheduleJob(string key, DateTimeOffset dueAt);
+}
+
+/// <summary>The dispatcher's unit of work: claim due jobs and record how they went.</summary>
+public interface IOutboxSession : IOutbox
+{
+    /// <summary>Claims up to <paramref name="max"/> due jobs, oldest first, at most one per ordering key.</summary>
+    IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease);
+
+    void CompleteJob(long jobId);
+
+    /// <summary>Hands back a claimed job that was not started (shutting down): it may be claimed again at once, by any replica.</summary>
+    void ReleaseJob(long jobId);
+
+    void RetryJob(long jobId, DateTimeOffset dueAt, string error);
+
+    void FailJob(long jobId, string error);
+
+    /// <summary>Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>; returns how many.</summary>
+    int DeleteDoneJobs(DateTimeOffset before, int max);
+}
+
+/// <summary>What the outbox worker watches: when the next job falls due, and commits that added jobs.</summary>
+public interface IOutboxSignals
+{
+    /// <summary>When the earliest outbox job that could be claimed falls due (past when it already has); null when none waits.</summary>
+    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Raised after a commit that added outbox jobs.</summary>
+    event Action? JobsEnqueued;
+}
+
+public static class OutboxExtensions
+{
+    /// <summary>
+    /// Asks for a job, due when it says (<see cref="IDelayedJob.DueAt"/>) or now (the unit's time); false when one with its
+    /// key exists.
+    /// </summary>
+    public static bool Enqueue<TJob>(this IOutbox outbox, TJob job)
+        where TJob : class, IJob<TJob> =>
+        outbox.Enqueue(EffectJob.Of(job, job is IDelayedJob delayed ? delayed.DueAt : outbox.Now));
+}

@@ -1,0 +1,13 @@
+using Bot.Core.Chat;
+
+namespace Bot.Core.Escalation;
+
+/// <summary>What escalation does in a unit of work: keep each policy's state on an incident, note and post what it paged, and set its timers.</summary>
+public interface IEscalationSession : IChatSession
+{
+    /// <summary>The escalations of an incident, one per policy (the latest run).</summary>
+    IReadOnlyList<EscalationState> GetEscalations(long incidentNumber);
+
+    /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
+    void SaveEscalation(EscalationState escalation);
+}

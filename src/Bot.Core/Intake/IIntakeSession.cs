@@ -1,0 +1,25 @@
+using Bot.Core.Alerts;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+
+namespace Bot.Core.Intake;
+
+/// <summary>
+/// What the grouping stage does in a unit of work: find the open incident of a group, open one, store and find alerts;
+/// and what it starts: escalations and chat jobs.
+/// </summary>
+public interface IIntakeSession : IEscalationSession
+{
+    Incident? FindOpenIncident(string groupKey);
+
+    /// <summary>Saves a new incident and assigns its number.</summary>
+    void InsertIncident(Incident incident);
+
+    /// <summary>The alert with this fingerprint in this incident, if any.</summary>
+    StoredAlert? FindAlert(long incidentNumber, string fingerprint);
+
+    /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
+    StoredAlert? FindLatestAlert(string groupKey, string fingerprint);
+
+    void UpsertAlert(long incidentNumber, string groupKey, Alert alert);
+}

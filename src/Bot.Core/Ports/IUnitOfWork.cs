@@ -1,0 +1,33 @@
+namespace Bot.Core.Ports;
+
+/// <summary>
+/// Runs units of work on the store. <typeparamref name="TSession"/> is what a unit may do: each stage declares the
+/// narrow session it needs (<c>IChatSession</c>, <c>IEscalationSession</c>...), and the store, whose session does all of
+/// them, is one of each (the type parameter is covariant).
+/// </summary>
+public interface IUnitOfWork<out TSession>
+    where TSession : ISession
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> in a unit of work and completes after it is committed. An exception thrown by the
+    /// work undoes what it did and is rethrown; a store failure throws <see cref="StoreUnavailableException"/>. A unit may
+    /// run more than once (a lost race between replicas), so it depends on nothing but its session.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<TSession, T> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="WriteAsync{T}"/>, for a person waiting on the answer (a slash command): it goes ahead of queued
+    /// bulk work such as an alert storm's webhooks.
+    /// </summary>
+    Task<T> WriteInteractiveAsync<T>(Func<TSession, T> work, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A unit of work in progress. Everything done through one session commits together or not at all. Calls are
+/// synchronous: a session lives on the store's writer and must not wait on I/O of its own.
+/// </summary>
+public interface ISession
+{
+    /// <summary>The unit of work's "now": one time for all it records.</summary>
+    DateTimeOffset Now { get; }
+}

@@ -1,0 +1,49 @@
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Postmortems;
+using Bot.Core.Store;
+using Bot.Core.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+
+namespace Bot.Storage.Tests;
+
+/// <summary>
+/// The bot's stages on a test store, wired as the host wires them (every job kind registered by its stage), with the
+/// test's chat and the other ports mocked unless the test gives its own.
+/// </summary>
+public sealed class TestPipeline
+{
+    private readonly ServiceProvider _services;
+
+    public TestPipeline(
+        TempStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
+        IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(t.Time)
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddIncidentStore(_ => t.Store)
+            .AddSingleton(chat)
+            .AddSingleton(tracker ?? new Mock<IIssueTracker>().Object)
+            .AddSingleton(publisher ?? new Mock<IPostmortemPublisher>().Object)
+            .AddSingleton(Options.Create(incidents ?? new IncidentOptions()))
+            .AddSingleton(Options.Create(escalation ?? new EscalationOptions()))
+            .AddSingleton(Options.Create(outbox ?? new OutboxOptions()))
+            .AddSingleton(Options.Create(postmortems ?? new PostmortemOptions()))
+            .AddSingleton<Escalator>()
+            .AddSingleton<OutboxDispatcher>()
+            .AddChatJobs().AddEscalationJobs().AddPostmortemJobs().AddTaskJobs();
+        _services = services.BuildServiceProvider();
+    }
+
+    public OutboxDispatcher Dispatcher => _services.GetRequiredService<OutboxDispatcher>();
+
+    public Escalator Escalator => _services.GetRequiredService<Escalator>();
+}
