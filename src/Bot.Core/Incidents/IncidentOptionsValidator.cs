@@ -45,27 +45,6 @@ public sealed class IncidentOptionsValidator : IValidateOptions<IncidentOptions>
             errors.Add($"{s}:CommandName is '{options.CommandName}'; a slash command looks like /incident.");
         }
 
-        foreach (var (command, who) in options.Permissions)
-        {
-            if (Commands.CommandCatalog.Find(command.ToLowerInvariant()) is null)
-            {
-                errors.Add($"{s}:Permissions:{command} is not a command; expected one of {string.Join(", ", Commands.CommandCatalog.All.Select(c => c.Name))}.");
-            }
-
-            if (who.Count == 0)
-            {
-                errors.Add($"{s}:Permissions:{command} is empty; say who may: anyone, responders, lead, or user and user-group ids.");
-            }
-
-            for (var i = 0; i < who.Count; i++)
-            {
-                if (string.IsNullOrWhiteSpace(who[i]) || !who[i].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-                {
-                    errors.Add($"{s}:Permissions:{command}:{i} is '{who[i]}'; expected anyone, responders, lead, or a user or user-group id.");
-                }
-            }
-        }
-
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

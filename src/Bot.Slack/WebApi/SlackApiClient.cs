@@ -53,6 +53,7 @@ public sealed class SlackApiClient : ISlackApiClient
     private readonly IHttpClientFactory _http;
     private readonly SlackOptions _options;
     private readonly SlackMethodTiers _tiers;
+    private readonly TimeProvider _time;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
     private readonly ResiliencePipeline<HttpResponseMessage> _retryRateLimits;
 
@@ -62,6 +63,7 @@ public sealed class SlackApiClient : ISlackApiClient
     public SlackApiClient(IHttpClientFactory http, IOptions<SlackOptions> options, SlackMethodTiers tiers, ChannelPacer pacer, TimeProvider time)
     {
         _http = http;
+        _time = time;
         _options = options.Value;
         _tiers = tiers;
         _retry = Retries(time, serverErrors: true);
@@ -106,7 +108,7 @@ public sealed class SlackApiClient : ISlackApiClient
     /// Retries in place: a short 429 after its Retry-After (Slack did nothing); with <paramref name="serverErrors"/>, also
     /// 5xx and failed connections, with jittered exponential backoff.
     /// </summary>
-    private static ResiliencePipeline<HttpResponseMessage> Retries(TimeProvider time, bool serverErrors) =>
+    private ResiliencePipeline<HttpResponseMessage> Retries(TimeProvider time, bool serverErrors) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -125,8 +127,9 @@ public sealed class SlackApiClient : ISlackApiClient
             })
             .Build();
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(1));
+    /// <summary>How long Slack asks us to wait: Retry-After in seconds, or as a date (from the clock of <see cref="TimeProvider"/>).</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - _time.GetUtcNow() : TimeSpan.FromSeconds(1));
 
     private async Task<JsonElement> CallAsync(string method, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
     {

@@ -55,6 +55,7 @@ internal static class BotServices
         builder.AddBotSecurity();
         AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
+        services.AddSingleton<IValidateOptions<IncidentOptions>, PermissionsValidator>();
         AddValidated<StorageOptions, StorageOptionsValidator>(builder, StorageOptions.SectionName);
         AddValidated<PostmortemOptions, PostmortemOptionsValidator>(builder, PostmortemOptions.SectionName);
         AddValidated<OutboxOptions, OutboxOptionsValidator>(builder, OutboxOptions.SectionName);

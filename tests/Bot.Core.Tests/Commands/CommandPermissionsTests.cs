@@ -87,7 +87,7 @@ public class CommandPermissionsTests
     [InlineData("resolve", "U1 U2", "Incidents:Permissions:resolve:0 is 'U1 U2'")]
     public void BadPermissions_AreRefusedAtStart_NamingTheKey(string command, string who, string expected)
     {
-        var result = new IncidentOptionsValidator().Validate(null, new IncidentOptions { Permissions = new() { [command] = [who] } });
+        var result = new PermissionsValidator().Validate(null, new IncidentOptions { Permissions = new() { [command] = [who] } });
 
         Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));
     }
