@@ -73,6 +73,9 @@ public sealed class BotServer : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Waits until the outbox has no job claimed and none due in the next <paramref name="horizon"/> (default 3 s).</summary>
+    public Task WaitForQuietOutboxAsync(TimeSpan? horizon = null) => OutboxProbe.WaitForQuietSqliteAsync(Path.Combine(Folder, "bot.db"), horizon);
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails after <paramref name="timeout"/>.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout, string what)
     {

@@ -142,7 +142,7 @@ public class GitHubFlowTests
         var chat = await BotServer.EventuallyAsync(
             () => Task.FromResult(File.ReadAllText(Path.Combine(bot.Folder, "chat", channel + ".jsonl"))), t => t.Contains("Could not file the task"), TimeSpan.FromSeconds(10), "the failure");
         Assert.Contains("GitHub:Token", chat);
-        await Task.Delay(500);
+        await bot.WaitForQuietOutboxAsync();
         Assert.Single(github.Requests, r => r.Path.Contains("/issues?", StringComparison.Ordinal)); // one try, not retried
         Assert.Empty(github.Issues);
     }

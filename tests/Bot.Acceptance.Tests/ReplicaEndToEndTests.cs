@@ -74,7 +74,7 @@ public sealed class ReplicaEndToEndTests
         // redoing the killed replica's claimed jobs after their lease.
         var chat = Path.Combine(shared, "chat");
         await AnnouncementsAsync(chat, TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromSeconds(5)); // past the dead replica's leases: anything it held has been redone by now
+        await OutboxProbe.WaitForQuietPostgresAsync(connectionString); // the dead replica's claims have lapsed and been redone
         AssertNoMessageTwice(chat);
         Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "incidents.jsonl")).Count());
         Assert.Equal(Groups, File.ReadLines(Path.Combine(chat, "channels.jsonl")).Count());

@@ -236,7 +236,7 @@ public class SlackEndToEndTests
 
         await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the pinned summary after Slack came back");
         await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Count == 2, "summary and announcement");
-        await Task.Delay(1500);
+        await bot.WaitForQuietOutboxAsync(); // any further try would be due within its retry delay (at most 1 s here)
         Assert.Equal(4, fake.CallsTo("conversations.create").Count); // 3 failures, then the one that worked
         Assert.Single(fake.ChannelsMadeByTheBot);
         Assert.Equal(2, fake.CallsTo("chat.postMessage").Count);
@@ -254,7 +254,7 @@ public class SlackEndToEndTests
 
         await EventuallyAsync(() => fake.CallsTo("pins.add"), p => p.Count == 1, "the summary pinned by the retry");
         await EventuallyAsync(() => fake.CallsTo("conversations.history"), h => h.Count >= 2, "both retries looking first");
-        await Task.Delay(1500);
+        await bot.WaitForQuietOutboxAsync();
         Assert.Equal(2, fake.Posted.Count); // one summary, one announcement
         Assert.Equal(2, fake.Posted.Select(p => p.Key).Distinct().Count());
         Assert.Equal(2, fake.CallsTo("chat.postMessage").Count);
@@ -280,7 +280,7 @@ public class SlackEndToEndTests
 
         await EventuallyAsync(() => fresh.CallsTo("pins.add"), p => p.Count == 1, "the summary after the restart");
         await EventuallyAsync(() => fresh.CallsTo("chat.postMessage"), p => p.Count == 2, "summary and announcement");
-        await Task.Delay(1000);
+        await second.WaitForQuietOutboxAsync();
         Assert.True(failed >= 4);
         Assert.Single(fresh.CallsTo("conversations.create"));
         Assert.Equal(2, fresh.CallsTo("chat.postMessage").Count);
@@ -321,8 +321,7 @@ public class SlackEndToEndTests
             () => bot.GetJsonAsync("/api/incidents/INC-1"),
             d => d.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "effect_failed"),
             TimeSpan.FromSeconds(15),
-            "the failure on the timeline");
-        await Task.Delay(1000);
+            "the failure on the timeline"); // told in the unit that marked the job failed for good: it runs no more
         Assert.Single(fake.CallsTo("conversations.create"));
         Assert.Contains(
             "Could not create the incident channel: Slack conversations.create: restricted_action",

@@ -9,50 +9,57 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
+using Bot.Core.Store;
+using Bot.TestKit;
+
 namespace Bot.Storage.Tests;
 
-/// <summary>The engines the store contract runs on.</summary>
-public enum StoreEngine
+/// <summary>The real engines: the tests of Core's stages and the store contract run on each.</summary>
+public sealed class SqlEngine : StoreEngine
 {
-    Sqlite,
-    Postgres,
+    public static readonly SqlEngine Sqlite = new("sqlite", postgres: false);
+
+    public static readonly SqlEngine Postgres = new("postgres", postgres: true);
+
+    private SqlEngine(string name, bool postgres)
+        : base(name) => IsPostgres = postgres;
+
+    public bool IsPostgres { get; }
+
+    public override TestStore Create(IncidentOptions? incidents = null) => TempStore.Create(this, incidents);
 }
 
 /// <summary>
 /// A real, empty store on a fake clock: a SQLite file in a temporary folder, or a schema of its own on the test
 /// PostgreSQL server (<see cref="PostgresServer"/>).
 /// </summary>
-public sealed class TempStore : IAsyncDisposable
+public sealed class TempStore : TestStore
 {
-    public static readonly DateTimeOffset Start = new(2023, 8, 5, 10, 0, 0, TimeSpan.Zero);
-
     private readonly StorageOptions _options;
 
-    private TempStore(StoreEngine engine, string folder, FakeTimeProvider time, IncidentOptions? incidents)
+    private TempStore(SqlEngine engine, string folder, FakeTimeProvider time, IncidentOptions? incidents)
+        : base(time, incidents)
     {
         Engine = engine;
         Folder = folder;
-        Time = time;
-        _options = engine == StoreEngine.Postgres
+        _options = engine.IsPostgres
             ? new StorageOptions { Provider = "Postgres", ConnectionString = PostgresServer.Shared.CreateSchema() }
             : new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") };
-        Store = Open(engine, _options, time);
-        Intake = new AlertIntake(new IncidentRules(Options.Create(incidents ?? new IncidentOptions())));
+        Sql = Open(engine, _options, time);
     }
 
-    public StoreEngine Engine { get; }
+    public SqlEngine Engine { get; }
 
     public string Folder { get; }
 
-    public FakeTimeProvider Time { get; }
+    /// <summary>The store, as the engine's own type.</summary>
+    public SqlIncidentStore Sql { get; private set; }
 
-    public SqlIncidentStore Store { get; private set; }
+    public override IIncidentStore Store => Sql;
 
-    public AlertIntake Intake { get; }
+    public static TempStore Create(IncidentOptions? incidents = null) => Create(SqlEngine.Sqlite, incidents);
 
-    public static TempStore Create(IncidentOptions? incidents = null) => Create(StoreEngine.Sqlite, incidents);
-
-    public static TempStore Create(StoreEngine engine, IncidentOptions? incidents = null)
+    public static TempStore Create(SqlEngine engine, IncidentOptions? incidents = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
@@ -62,20 +69,18 @@ public sealed class TempStore : IAsyncDisposable
     /// <summary>Another store over the same database, as a second replica would have (PostgreSQL only).</summary>
     public SqlIncidentStore OpenReplica() => Open(Engine, _options, Time);
 
-    public Task<IngestReport> IngestAsync(AlertBatch batch) => Store.WriteAsync(s => Intake.Ingest(s, batch));
-
     /// <summary>Closes the store and opens the same database again, as a restarted bot would.</summary>
-    public async Task ReopenAsync()
+    public override async Task ReopenAsync()
     {
-        await Store.DisposeAsync();
-        Store = Open(Engine, _options, Time);
+        await Sql.DisposeAsync();
+        Sql = Open(Engine, _options, Time);
     }
 
     /// <summary>Closes the store, runs <paramref name="sql"/> on its database, and opens it again (for migration tests).</summary>
     public async Task ReopenAfterAsync(string sql)
     {
-        await Store.DisposeAsync();
-        await using (var connection = Engine == StoreEngine.Postgres
+        await Sql.DisposeAsync();
+        await using (var connection = Engine.IsPostgres
             ? (System.Data.Common.DbConnection)new Npgsql.NpgsqlConnection(_options.ConnectionString)
             : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_options.SqlitePath};Pooling=false"))
         {
@@ -85,13 +90,13 @@ public sealed class TempStore : IAsyncDisposable
             await command.ExecuteNonQueryAsync();
         }
 
-        Store = Open(Engine, _options, Time);
+        Sql = Open(Engine, _options, Time);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await Store.DisposeAsync();
-        if (Engine == StoreEngine.Postgres)
+        await Sql.DisposeAsync();
+        if (Engine.IsPostgres)
         {
             PostgresServer.Shared.DropSchema(_options.ConnectionString!);
         }
@@ -105,18 +110,15 @@ public sealed class TempStore : IAsyncDisposable
         }
     }
 
-    private static SqlIncidentStore Open(StoreEngine engine, StorageOptions options, TimeProvider time) => engine == StoreEngine.Postgres
+    private static SqlIncidentStore Open(SqlEngine engine, StorageOptions options, TimeProvider time) => engine.IsPostgres
         ? PostgresIncidentStore.Open(options, time, NullLogger.Instance)
         : SqliteIncidentStore.Open(options, time, NullLogger.Instance);
 }
 
-/// <summary>
-/// Tests of the store contract: each class deriving from this runs once per engine, through a concrete class per engine
-/// (<c>...OnSqlite</c>, <c>...OnPostgres</c>).
-/// </summary>
-public abstract class StoreContract(StoreEngine engine)
+/// <summary>Tests of the SQL store itself: each class deriving from this runs once per engine (<c>...OnSqlite</c>, <c>...OnPostgres</c>).</summary>
+public abstract class SqlStoreContract(SqlEngine engine)
 {
-    protected StoreEngine Engine { get; } = engine;
+    protected SqlEngine Engine { get; } = engine;
 
     protected TempStore NewStore(IncidentOptions? incidents = null) => TempStore.Create(Engine, incidents);
 }

@@ -1,16 +1,17 @@
+using Bot.TestKit;
 using Bot.Core.Alerts;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Intake;
 
 /// <summary>Grouping and lifecycle of incidents from alerts, on each real store.</summary>
 public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start;
+    private static readonly DateTimeOffset T0 = TestStore.Start;
 
     [Fact]
     public async Task Ingest_FiringAlert_OpensIncidentWithAlertTimelineAndChatJobs()
@@ -195,7 +196,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         await AssertTallyAsync(t, 2, alerts: 1, firing: 0);
     }
 
-    private static Task ResolveByHandAsync(TempStore t, long number) => t.Store.WriteAsync(s =>
+    private static Task ResolveByHandAsync(TestStore t, long number) => t.Store.WriteAsync(s =>
     {
         var i = s.GetIncident(number)!;
         s.AppendTimeline(number, i.Resolve(new Actor("U1", "alice"), s.Now));
@@ -257,7 +258,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal("a00", first[0].Alert.Fingerprint);
     }
 
-    internal static async Task AssertTallyAsync(TempStore t, long number, int alerts, int firing)
+    public static async Task AssertTallyAsync(TestStore t, long number, int alerts, int firing)
     {
         var incident = (await t.Store.GetIncidentAsync(number))!;
         var stored = await t.Store.GetAlertsAsync(number);
@@ -321,7 +322,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(50, (await t.Store.GetAlertsAsync(incident.Number)).Count);
     }
 
-    private static async Task<int> CountJobsAsyncAll(TempStore t)
+    private static async Task<int> CountJobsAsyncAll(TestStore t)
     {
         // Complete claims one by one so that every job of the incident can be counted.
         var total = 0;
@@ -347,6 +348,4 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
     }
 }
 
-public sealed class AlertIntakeTestsOnSqlite() : AlertIntakeTests(StoreEngine.Sqlite);
-
-public sealed class AlertIntakeTestsOnPostgres() : AlertIntakeTests(StoreEngine.Postgres);
+public sealed class AlertIntakeTestsInMemory() : AlertIntakeTests(StoreEngine.Memory);

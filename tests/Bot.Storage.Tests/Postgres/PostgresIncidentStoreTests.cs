@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using System.Collections.Concurrent;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
@@ -8,17 +9,17 @@ using Bot.Tests.Shared;
 using Npgsql;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Storage.Tests.Postgres;
 
 /// <summary>
 /// Two replicas (two stores, each with its own writer) on one PostgreSQL database at once: the database, not luck,
 /// keeps one open incident per group, every change to an incident, and every outbox job done once.
 /// </summary>
-public sealed class ReplicaTests
+public sealed class PostgresIncidentStoreTests
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start;
+    private static readonly DateTimeOffset T0 = TestStore.Start;
 
     [Fact]
     public async Task ReplicasStartingTogetherOnAnEmptyDatabase_MigrateItOnce()
@@ -120,7 +121,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task ABurstOfOneGroupsAlerts_SplitBetweenTwoReplicas_MakesOneIncident_WithEveryAlert()
     {
-        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
 
         // 200 webhooks of one group, each with a new alert, sent to both replicas at once.
@@ -139,7 +140,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task ManyGroupsSentTwiceToBothReplicas_OneIncidentPerGroup()
     {
-        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
 
         var sends = Enumerable.Range(0, 20).SelectMany(g => new[] { t.Store, other }.Select(store =>
@@ -157,7 +158,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task ChangesToOneIncidentFromBothReplicasAtOnce_AreAllKept()
     {
-        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
 
@@ -183,7 +184,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task TwoDispatchersOnTwoReplicas_RunEveryJobOnce_InOrderPerIncident()
     {
-        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
         const int Incidents = 20, PerIncident = 15;
         await t.Store.WriteAsync(s =>
@@ -200,7 +201,7 @@ public sealed class ReplicaTests
         });
         var handler = new RecordingHandler();
 
-        var a = Dispatcher(t, t.Store, handler);
+        var a = Dispatcher(t, t.Sql, handler);
         var b = Dispatcher(t, other, handler);
         await Task.WhenAll(DrainAsync(a), DrainAsync(b));
 
@@ -214,7 +215,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task AReplicaThatDiesHoldingJobs_HasThemTakenOverWhenTheLeaseEnds_AndRunOnce()
     {
-        await using var t = TempStore.Create(StoreEngine.Postgres);
+        await using var t = TempStore.Create(SqlEngine.Postgres);
         var dying = t.OpenReplica();
         await t.Store.WriteAsync(s => Enumerable.Range(0, 10).All(i => s.Enqueue(TestJob.Row($"job-{i}-0", T0, $"INC-{i}"))));
         var lease = new OutboxOptions().JobTimeout * 2;
@@ -224,7 +225,7 @@ public sealed class ReplicaTests
         await dying.DisposeAsync();
 
         var handler = new RecordingHandler();
-        var survivor = Dispatcher(t, t.Store, handler);
+        var survivor = Dispatcher(t, t.Sql, handler);
         Assert.Equal(0, await survivor.RunOnceAsync(CancellationToken.None)); // still leased
 
         t.Time.Advance(lease);

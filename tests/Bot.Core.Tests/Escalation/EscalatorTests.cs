@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using Bot.Core.Alerts;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
@@ -9,14 +10,14 @@ using Bot.Core.Ports;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Escalation;
 
 /// <summary>Escalation policies on the real store, driven by a fake clock: nothing sleeps.</summary>
-public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine)
+public abstract class EscalatorTests(StoreEngine engine) : StoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start; // 2023-08-05 10:00 UTC
+    private static readonly DateTimeOffset T0 = TestStore.Start; // 2023-08-05 10:00 UTC
     private static readonly Actor Bob = new("U-BOB", "bob");
     private static readonly Actor Carol = new("U-CAROL", "carol");
     private static readonly Actor Alice = new("U-ALICE", "alice");
@@ -54,7 +55,7 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
 
     private sealed class Harness
     {
-        public Harness(TempStore t, EscalationOptions config)
+        public Harness(TestStore t, EscalationOptions config)
         {
             T = t;
             Escalator = new Escalator(Options.Create(config));
@@ -72,7 +73,7 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
             _pipeline = new TestPipeline(t, Chat.Object, new IncidentOptions { UpdateEvery = TimeSpan.Zero }, config);
         }
 
-        public TempStore T { get; }
+        public TestStore T { get; }
 
         public Escalator Escalator { get; }
 
@@ -442,6 +443,4 @@ public abstract class EscalationTests(StoreEngine engine) : StoreContract(engine
     }
 }
 
-public sealed class EscalationTestsOnSqlite() : EscalationTests(StoreEngine.Sqlite);
-
-public sealed class EscalationTestsOnPostgres() : EscalationTests(StoreEngine.Postgres);
+public sealed class EscalatorTestsInMemory() : EscalatorTests(StoreEngine.Memory);

@@ -1,18 +1,19 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Moq;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Chat;
 
 /// <summary>Alert changes reach chat as one digest per incident per window, whatever the storm.</summary>
 public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start;
+    private static readonly DateTimeOffset T0 = TestStore.Start;
 
-    private static async Task<List<EffectJob>> DueJobsAsync(TempStore t)
+    private static async Task<List<EffectJob>> DueJobsAsync(TestStore t)
     {
         var all = new List<EffectJob>();
         while (await t.Store.WriteAsync(s => s.ClaimDueJobs(100, TimeSpan.FromMinutes(1))) is { Count: > 0 } jobs)
@@ -90,6 +91,4 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
     }
 }
 
-public sealed class DigestTestsOnSqlite() : DigestTests(StoreEngine.Sqlite);
-
-public sealed class DigestTestsOnPostgres() : DigestTests(StoreEngine.Postgres);
+public sealed class DigestTestsInMemory() : DigestTests(StoreEngine.Memory);

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
 
-namespace Bot.Storage.Tests;
+namespace Bot.TestKit;
 
 /// <summary>
 /// The bot's stages on a test store, wired as the host wires them (every job kind registered by its stage), with the
@@ -22,7 +22,7 @@ public sealed class TestPipeline
     private readonly ServiceProvider _services;
 
     public TestPipeline(
-        TempStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
+        TestStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
         IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null)
     {
         var services = new ServiceCollection()

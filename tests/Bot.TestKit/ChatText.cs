@@ -1,9 +1,9 @@
 using Bot.Core.Chat;
 
-namespace Bot.Storage.Tests;
+namespace Bot.TestKit;
 
 /// <summary>Chat text as the tests read it: the bot's references in Slack's syntax, so a test sees that a mention is one.</summary>
-internal static class ChatText
+public static class ChatText
 {
     public static string Shown(string text) => ChatMarkup.Render(text, t => t, r => r.Kind switch
     {

@@ -1,16 +1,17 @@
+using Bot.TestKit;
 using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using System.Data.Common;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Storage.Tests.Sql;
 
 /// <summary>The store's contract, on each engine: units of work, constraints, restarts, the outbox's claims.</summary>
-public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
+public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start;
+    private static readonly DateTimeOffset T0 = TestStore.Start;
 
     private static EffectJob Job(string key, string order = "INC-1") => TestJob.Row(key, T0, order);
 
@@ -68,7 +69,7 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
     public async Task WriteAsync_AfterDispose_ThrowsStoreUnavailable()
     {
         var t = NewStore();
-        await t.Store.DisposeAsync();
+        await t.Sql.DisposeAsync();
 
         await Assert.ThrowsAsync<StoreUnavailableException>(() => t.Store.WriteAsync(s => 1));
     }
@@ -140,7 +141,7 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
 
         await t.ReopenAsync();
 
-        if (Engine == StoreEngine.Postgres)
+        if (Engine.IsPostgres)
         {
             // Another replica may be running it: only the end of its lease frees it.
             Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
@@ -154,7 +155,7 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
     public async Task WriteInteractive_GoesAheadOfQueuedBulkWork()
     {
         await using var t = NewStore();
-        var writers = Engine == StoreEngine.Postgres ? new StorageOptions().Writers : 1;
+        var writers = Engine.IsPostgres ? new StorageOptions().Writers : 1;
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         // Every writer busy; meanwhile 100 bulk units and then one person's unit queue up.
@@ -190,13 +191,13 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
     {
         await using var t = NewStore();
         var a2 = WithRunbook("a2", "runbook", "https://runbooks/second");
-        await t.IngestAsync(Alerts.Batch("g1", Alerts.Firing("a1", TempStore.Start), Alerts.Firing("a0", TempStore.Start)));
+        await t.IngestAsync(Alerts.Batch("g1", Alerts.Firing("a1", TestStore.Start), Alerts.Firing("a0", TestStore.Start)));
         t.Time.Advance(TimeSpan.FromSeconds(1));
         await t.IngestAsync(Alerts.Batch("g1", WithRunbook("a3", "runbook_url", "https://runbooks/first")));
         t.Time.Advance(TimeSpan.FromSeconds(1));
         await t.IngestAsync(Alerts.Batch("g1", a2, WithRunbook("a4", "runbook_url", "https://runbooks/first")));
-        await t.IngestAsync(Alerts.Batch("g1", a2.Resolved(TempStore.Start.AddMinutes(1))));
-        await t.IngestAsync(Alerts.Batch("g2", Alerts.Firing("b1", TempStore.Start)));
+        await t.IngestAsync(Alerts.Batch("g1", a2.Resolved(TestStore.Start.AddMinutes(1))));
+        await t.IngestAsync(Alerts.Batch("g2", Alerts.Firing("b1", TestStore.Start)));
 
         // The database as version 7 left it: no tally, the alerts' old indexes; then the bot starts and migrates it (8 and 9).
         await t.ReopenAfterAsync(
@@ -209,15 +210,15 @@ public abstract class StoreTests(StoreEngine engine) : StoreContract(engine)
         Assert.Equal((5, 4), (first.AlertCount, first.FiringCount));
         Assert.Equal(["https://runbooks/first", "https://runbooks/second"], first.Runbooks);
         Assert.Equal((1, 1, 0), (second.AlertCount, second.FiringCount, second.Runbooks.Count));
-        await AlertIntakeTests.AssertTallyAsync(t, 1, alerts: 5, firing: 4);
+        await Bot.Core.Tests.Intake.AlertIntakeTests.AssertTallyAsync(t, 1, alerts: 5, firing: 4);
     }
 
     private static Alert WithRunbook(string fingerprint, string annotation, string url) =>
-        Alerts.Firing(fingerprint, TempStore.Start) with { Annotations = LabelSet.From(new Dictionary<string, string> { [annotation] = url }) };
+        Alerts.Firing(fingerprint, TestStore.Start) with { Annotations = LabelSet.From(new Dictionary<string, string> { [annotation] = url }) };
 }
 
 /// <summary>When the outbox worker must wake next: the earliest job it could claim, never one waiting behind another.</summary>
-public abstract class NextDueTests(StoreEngine engine) : StoreContract(engine)
+public abstract class NextDueTests(SqlEngine engine) : SqlStoreContract(engine)
 {
     [Fact]
     public async Task NextDue_IsTheEarliestClaimableJob_NotOneBlockedBehindItsOrderingKey()
@@ -239,87 +240,10 @@ public abstract class NextDueTests(StoreEngine engine) : StoreContract(engine)
     }
 }
 
-public sealed class NextDueTestsOnSqlite() : NextDueTests(StoreEngine.Sqlite);
+public sealed class NextDueTestsOnSqlite() : NextDueTests(SqlEngine.Sqlite);
 
-public sealed class NextDueTestsOnPostgres() : NextDueTests(StoreEngine.Postgres);
+public sealed class NextDueTestsOnPostgres() : NextDueTests(SqlEngine.Postgres);
 
-public sealed class StoreTestsOnSqlite() : StoreTests(StoreEngine.Sqlite);
+public sealed class SqlIncidentStoreTestsOnSqlite() : SqlIncidentStoreTests(SqlEngine.Sqlite);
 
-public sealed class StoreTestsOnPostgres() : StoreTests(StoreEngine.Postgres);
-
-/// <summary>SQLite's single writer, which batches many units per commit.</summary>
-public sealed class SqliteWriterTests
-{
-    [Fact]
-    public async Task WriteInteractive_CommitsAlone_BeforeTheBulkWorkQueuedWithIt()
-    {
-        await using var t = TempStore.Create(StoreEngine.Sqlite);
-        using var gate = new ManualResetEventSlim();
-        var busy = HoldTheWriter(t, gate);
-
-        // 100 webhooks' units and one person's queue up behind the busy writer.
-        Task<int>? person = null;
-        var ranBeforeThePersonsCommit = 0;
-        var bulk = Enumerable.Range(0, 100).Select(_ => t.Store.WriteAsync(s =>
-        {
-            if (!person!.IsCompleted)
-            {
-                ranBeforeThePersonsCommit++;
-            }
-
-            return 0;
-        })).ToList();
-        person = t.Store.WriteInteractiveAsync(s => 0);
-        gate.Set();
-        await Task.WhenAll(bulk.Append(busy).Append(person));
-
-        // The person's batch held only their unit: it committed before any webhook's unit ran (no wait for a full batch).
-        Assert.Equal(0, ranBeforeThePersonsCommit);
-    }
-
-    [Fact]
-    public async Task WriteInteractive_CutsARunningBatchShort_TheRestRunsAfterTheirCommit()
-    {
-        await using var t = TempStore.Create(StoreEngine.Sqlite);
-        using var gate = new ManualResetEventSlim();
-        var blocker = HoldTheWriter(t, gate);
-
-        // 100 webhooks' units queue up; the first of their batch holds the writer until a person's unit has arrived.
-        using var secondGate = new ManualResetEventSlim();
-        using var firstRunning = new ManualResetEventSlim();
-        Task<int>? person = null;
-        var ranBeforeThePersonsCommit = 0;
-        var bulk = Enumerable.Range(0, 100).Select(i => t.Store.WriteAsync(s =>
-        {
-            if (i == 0)
-            {
-                firstRunning.Set();
-                secondGate.Wait();
-            }
-            else if (!person!.IsCompleted)
-            {
-                ranBeforeThePersonsCommit++;
-            }
-
-            return 0;
-        })).ToList();
-        gate.Set();
-        Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(10)));
-        person = t.Store.WriteInteractiveAsync(s => 0);
-        secondGate.Set();
-        await Task.WhenAll(bulk.Append(blocker).Append(person));
-
-        // The batch stopped after the unit that was running: the other 99 ran after the person's commit, and all committed.
-        Assert.Equal(0, ranBeforeThePersonsCommit);
-        Assert.All(bulk, b => Assert.True(b.IsCompletedSuccessfully));
-    }
-
-    /// <summary>A unit that holds the writer until <paramref name="gate"/> opens; returns once it is running.</summary>
-    private static Task<int> HoldTheWriter(TempStore t, ManualResetEventSlim gate)
-    {
-        using var running = new ManualResetEventSlim();
-        var unit = t.Store.WriteAsync(s => { running.Set(); gate.Wait(); return 0; });
-        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
-        return unit;
-    }
-}
+public sealed class SqlIncidentStoreTestsOnPostgres() : SqlIncidentStoreTests(SqlEngine.Postgres);

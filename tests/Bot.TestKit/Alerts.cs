@@ -1,10 +1,10 @@
 using Bot.Core.Alerts;
 using Bot.Core.Intake;
 
-namespace Bot.Storage.Tests;
+namespace Bot.TestKit;
 
 /// <summary>Builds alerts and batches for tests.</summary>
-internal static class Alerts
+public static class Alerts
 {
     public static Alert Firing(string fingerprint, DateTimeOffset startsAt, string name = "HighErrorRate", string severity = "warning", string? instance = null) =>
         new(

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Bot.Core.Effects;
 
-namespace Bot.Tests.Shared;
+namespace Bot.TestKit;
 
 /// <summary>A job kind for tests of the outbox itself: it does what the test's handler does.</summary>
 public sealed record TestJob(string Name, string Ordering) : IJob<TestJob>

@@ -1,21 +1,22 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Options;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Commands;
 
 /// <summary>The /incident commands on the real store and a fake clock.</summary>
 public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start; // 2023-08-05 10:00 UTC
+    private static readonly DateTimeOffset T0 = TestStore.Start; // 2023-08-05 10:00 UTC
     private static readonly Actor Alice = new("U1", "alice");
     private static readonly Actor Bob = new("U2", "bob");
 
-    private static IncidentCommands CreateSut(TempStore t, IncidentOptions? options = null) =>
+    private static IncidentCommands CreateSut(TestStore t, IncidentOptions? options = null) =>
         new(t.Store, t.Store, new IncidentRules(Options.Create(options ?? new IncidentOptions())), t.Time);
 
     private static async Task<CommandReply> RunAsync(IncidentCommands sut, string text, Actor who, long? incident = 1)
@@ -258,6 +259,4 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
     }
 }
 
-public sealed class IncidentCommandsTestsOnSqlite() : IncidentCommandsTests(StoreEngine.Sqlite);
-
-public sealed class IncidentCommandsTestsOnPostgres() : IncidentCommandsTests(StoreEngine.Postgres);
+public sealed class IncidentCommandsTestsInMemory() : IncidentCommandsTests(StoreEngine.Memory);

@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
@@ -5,16 +6,16 @@ using Bot.Core.Ports;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using static Bot.Storage.Tests.Alerts;
+using static Bot.TestKit.Alerts;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Effects;
 
 /// <summary>The outbox on the real store and a fake clock: done once, retried with backoff, failures reported.</summary>
 public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(engine)
 {
-    private static readonly DateTimeOffset T0 = TempStore.Start;
+    private static readonly DateTimeOffset T0 = TestStore.Start;
 
-    private static OutboxDispatcher CreateSut(TempStore t, params IJobRunner[] runners) =>
+    private static OutboxDispatcher CreateSut(TestStore t, params IJobRunner[] runners) =>
         new(t.Store, runners, t.Time, Options.Create(new OutboxOptions { RetryBaseDelay = TimeSpan.FromSeconds(2), RetryMaxDelay = TimeSpan.FromSeconds(10) }), NullLogger<OutboxDispatcher>.Instance,
             new IncidentJobFailureReporter());
 
@@ -64,7 +65,7 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         Assert.Equal(0, await CreateSut(t).DeleteOldJobsAsync(CancellationToken.None));
     }
 
-    private static async Task FinishDueJobsAsync(TempStore t, string? fail)
+    private static async Task FinishDueJobsAsync(TestStore t, string? fail)
     {
         while (await t.Store.WriteAsync(s => s.ClaimDueJobs(500, TimeSpan.FromMinutes(1))) is { Count: > 0 } jobs)
         {
@@ -247,6 +248,4 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 }
 
-public sealed class OutboxDispatcherTestsOnSqlite() : OutboxDispatcherTests(StoreEngine.Sqlite);
-
-public sealed class OutboxDispatcherTestsOnPostgres() : OutboxDispatcherTests(StoreEngine.Postgres);
+public sealed class OutboxDispatcherTestsInMemory() : OutboxDispatcherTests(StoreEngine.Memory);

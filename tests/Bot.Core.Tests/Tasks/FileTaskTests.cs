@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
@@ -9,16 +10,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Tasks;
 
 /// <summary>/incident task and /incident tasks: stored with the timeline, filed once by a durable job, link posted.</summary>
-public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
+public abstract class FileTaskTests(StoreEngine engine) : StoreContract(engine)
 {
     private static readonly Actor Alice = new("U1", "alice");
 
     private sealed class Harness
     {
-        public Harness(TempStore t)
+        public Harness(TestStore t)
         {
             T = t;
             Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
@@ -28,7 +29,7 @@ public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
             Dispatcher = new TestPipeline(t, Chat.Object, tracker: Tracker.Object).Dispatcher;
         }
 
-        public TempStore T { get; }
+        public TestStore T { get; }
 
         public Mock<IChat> Chat { get; } = new();
 
@@ -205,6 +206,4 @@ public abstract class TaskTests(StoreEngine engine) : StoreContract(engine)
     }
 }
 
-public sealed class TaskTestsOnSqlite() : TaskTests(StoreEngine.Sqlite);
-
-public sealed class TaskTestsOnPostgres() : TaskTests(StoreEngine.Postgres);
+public sealed class FileTaskTestsInMemory() : FileTaskTests(StoreEngine.Memory);

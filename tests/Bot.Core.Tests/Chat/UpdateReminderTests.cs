@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
 using Bot.Core.Effects;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
 
-namespace Bot.Storage.Tests;
+namespace Bot.Core.Tests.Chat;
 
 /// <summary>Reminders to post status updates, as durable jobs on a fake clock.</summary>
 public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(engine)
@@ -16,7 +17,7 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
 
     private sealed class Harness
     {
-        public Harness(TempStore t, TimeSpan every)
+        public Harness(TestStore t, TimeSpan every)
         {
             T = t;
             var options = Options.Create(new IncidentOptions { UpdateEvery = every });
@@ -30,7 +31,7 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
             Dispatcher = new TestPipeline(t, Chat.Object, options.Value).Dispatcher;
         }
 
-        public TempStore T { get; }
+        public TestStore T { get; }
 
         public Mock<IChat> Chat { get; } = new();
 
@@ -122,6 +123,4 @@ public abstract class UpdateReminderTests(StoreEngine engine) : StoreContract(en
     }
 }
 
-public sealed class UpdateReminderTestsOnSqlite() : UpdateReminderTests(StoreEngine.Sqlite);
-
-public sealed class UpdateReminderTestsOnPostgres() : UpdateReminderTests(StoreEngine.Postgres);
+public sealed class UpdateReminderTestsInMemory() : UpdateReminderTests(StoreEngine.Memory);

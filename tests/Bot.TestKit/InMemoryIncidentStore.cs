@@ -1,0 +1,324 @@
+using Bot.Core.Alerts;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Core.Store;
+
+namespace Bot.TestKit;
+
+/// <summary>
+/// The store in memory, for tests of Core's stages without a database. It keeps the contract of the SQL stores (every
+/// test of a stage runs on it and on SQLite and PostgreSQL alike): units of work run one at a time and commit whole or
+/// not at all (a unit that throws leaves nothing), reads see what is committed and never share objects with the store,
+/// and the outbox claims due jobs one per ordering key, in the order enqueued, with leases.
+/// </summary>
+public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentStore.Data? data = null) : IIncidentStore
+{
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly Data _shared = data ?? new Data();
+
+    public event Action? JobsEnqueued;
+
+    /// <summary>What the store holds; a store made again over it is the same store after a restart.</summary>
+    public Data State => _shared;
+
+    public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) => RunAsync(work, cancellationToken);
+
+    public Task<T> WriteInteractiveAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) => RunAsync(work, cancellationToken);
+
+    public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default) => Read(d =>
+        (IReadOnlyList<Incident>)d.Incidents.Values
+            .Where(i => query.Status is { } status ? i.Status == status : !query.OpenOnly || i.IsOpen)
+            .OrderByDescending(i => i.Number).Take(query.Limit).Select(Copy).ToList());
+
+    public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
+        Read(d => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null);
+
+    public Task<Incident?> FindIncidentByChannelAsync(string channelId, CancellationToken cancellationToken = default) =>
+        Read(d => d.Incidents.Values.Where(i => i.ChannelId == channelId).OrderByDescending(i => i.Number).Select(Copy).FirstOrDefault());
+
+    public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<StoredAlert>)AlertsOf(d, incidentNumber).ToList());
+
+    public Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<StoredAlert>)AlertsOf(d, incidentNumber).Take(limit).ToList());
+
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<TimelineEntry>)TimelineOf(d, incidentNumber, _ => true));
+
+    public Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(
+        long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<TimelineEntry>)TimelineOf(d, incidentNumber, e => e.RecordedAt >= from && e.RecordedAt < to));
+
+    public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<IncidentTask>)d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task).OrderBy(t => t.Number).ToList());
+
+    public Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default) =>
+        Read(d => d.Jobs.Values.Where(j => j.State == JobState.Waiting && !Blocked(d, j)).Select(j => (DateTimeOffset?)j.Job.DueAt).Min());
+
+    public Task CheckAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    private static IEnumerable<StoredAlert> AlertsOf(Data d, long incident) =>
+        d.Alerts.Values.Where(a => a.Stored.IncidentNumber == incident).OrderBy(a => a.Stored.FirstSeenAt).ThenBy(a => a.Stored.Alert.StartsAt)
+            .ThenBy(a => a.Stored.Alert.Fingerprint, StringComparer.Ordinal).Select(a => a.Stored);
+
+    private static List<TimelineEntry> TimelineOf(Data d, long incident, Func<TimelineEntry, bool> which) =>
+        d.Timeline.Where(e => e.Incident == incident && which(e.Entry)).OrderBy(e => e.Entry.At).ThenBy(e => e.Id).Select(e => e.Entry).ToList();
+
+    private static bool Blocked(Data d, JobRow job) =>
+        d.Jobs.Values.Any(p => p.Job.OrderingKey == job.Job.OrderingKey && p.Job.Id < job.Job.Id && p.State is JobState.Waiting or JobState.Claimed);
+
+    private Task<T> Read<T>(Func<Data, T> read)
+    {
+        lock (_shared)
+        {
+            return Task.FromResult(read(_shared));
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        bool enqueued;
+        T result;
+        try
+        {
+            Data working;
+            lock (_shared)
+            {
+                working = _shared.Clone();
+            }
+
+            var session = new Session(working, time.GetUtcNow());
+            result = work(session); // an exception leaves the shared state as it was
+            lock (_shared)
+            {
+                _shared.Replace(working);
+            }
+
+            enqueued = session.EnqueuedJobs;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+
+        if (enqueued)
+        {
+            JobsEnqueued?.Invoke();
+        }
+
+        return result;
+    }
+
+    /// <summary>An incident as the store would read it back: a new object, with nothing shared with the stored one.</summary>
+    private static Incident Copy(Incident i) =>
+        Incident.Restore(i.Number, i.Title, i.Severity, i.Status, i.Source, i.GroupKey, i.CreatedAt, i.AcknowledgedAt, i.MitigatedAt, i.ResolvedAt, i.UpdatedAt, i.ChannelId, i.ChannelName)
+            .WithResponse(i.Lead, i.Roles, i.Progress, i.Impact, i.Cause, i.Resolution, i.LastUpdateAt, i.SummaryMessageId)
+            .WithAlerts(i.AlertCount, i.FiringCount, i.Runbooks);
+
+    public enum JobState
+    {
+        Waiting,
+        Claimed,
+        Done,
+        Failed,
+    }
+
+    public sealed record AlertRow(StoredAlert Stored, string GroupKey);
+
+    public sealed record TimelineRow(long Incident, long Id, TimelineEntry Entry);
+
+    public sealed record TaskRow(long Incident, IncidentTask Task);
+
+    public sealed record JobRow(EffectJob Job, JobState State, DateTimeOffset? LeaseUntil, DateTimeOffset? CompletedAt, string? Error);
+
+    /// <summary>The store's tables. Rows are immutable records, and incidents are copied in and out, so a clone is cheap and safe.</summary>
+    public sealed class Data
+    {
+        public Dictionary<long, Incident> Incidents { get; private set; } = [];
+
+        public Dictionary<(long Incident, string Fingerprint), AlertRow> Alerts { get; private set; } = [];
+
+        public List<TimelineRow> Timeline { get; private set; } = [];
+
+        public List<TaskRow> Tasks { get; private set; } = [];
+
+        public Dictionary<(long Incident, string Policy), EscalationState> Escalations { get; private set; } = [];
+
+        public Dictionary<long, JobRow> Jobs { get; private set; } = [];
+
+        public long LastIncident { get; set; }
+
+        public long LastTimelineId { get; set; }
+
+        public long LastJobId { get; set; }
+
+        public Data Clone() => new()
+        {
+            Incidents = Incidents.ToDictionary(kv => kv.Key, kv => Copy(kv.Value)),
+            Alerts = new(Alerts),
+            Timeline = [.. Timeline],
+            Tasks = [.. Tasks],
+            Escalations = new(Escalations),
+            Jobs = new(Jobs),
+            LastIncident = LastIncident,
+            LastTimelineId = LastTimelineId,
+            LastJobId = LastJobId,
+        };
+
+        public void Replace(Data committed)
+        {
+            (Incidents, Alerts, Timeline, Tasks, Escalations, Jobs) = (committed.Incidents, committed.Alerts, committed.Timeline, committed.Tasks, committed.Escalations, committed.Jobs);
+            (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
+        }
+    }
+
+    /// <summary>A unit of work on a copy of the tables, committed by replacing them.</summary>
+    private sealed class Session(Data d, DateTimeOffset now) : IStoreSession
+    {
+        public DateTimeOffset Now => now;
+
+        public bool EnqueuedJobs { get; private set; }
+
+        public Incident? FindOpenIncident(string groupKey) => d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
+
+        public Incident? GetIncident(long number) => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null;
+
+        public void InsertIncident(Incident incident)
+        {
+            if (incident.IsOpen && d.Incidents.Values.Any(i => i.IsOpen && i.GroupKey == incident.GroupKey))
+            {
+                throw new InvalidOperationException($"An incident of group {incident.GroupKey} is open already (the SQL stores' unique open_group_key).");
+            }
+
+            incident.AssignNumber(++d.LastIncident);
+            d.Incidents[incident.Number] = Copy(incident);
+        }
+
+        public void UpdateIncident(Incident incident) => d.Incidents[incident.Number] = Copy(incident);
+
+        public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
+            d.Alerts.TryGetValue((incidentNumber, fingerprint), out var row) ? row.Stored : null;
+
+        public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
+            d.Alerts.Values.Where(a => a.Stored.Alert.Fingerprint == fingerprint && d.Incidents[a.Stored.IncidentNumber].GroupKey == groupKey)
+                .OrderByDescending(a => a.Stored.IncidentNumber).Select(a => a.Stored).FirstOrDefault();
+
+        public void UpsertAlert(long incidentNumber, string groupKey, Alert alert)
+        {
+            var firstSeen = d.Alerts.TryGetValue((incidentNumber, alert.Fingerprint), out var known) ? known.Stored.FirstSeenAt : now;
+            d.Alerts[(incidentNumber, alert.Fingerprint)] = new AlertRow(new StoredAlert(incidentNumber, alert, firstSeen, now), groupKey);
+        }
+
+        public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
+            d.Timeline.Add(new TimelineRow(incidentNumber, ++d.LastTimelineId, entry with { RecordedAt = now }));
+
+        public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry)
+        {
+            if (d.Timeline.Any(e => e.Incident == incidentNumber && e.Entry.At == entry.At && e.Entry.Author.Id == entry.Author.Id && e.Entry.Text == entry.Text))
+            {
+                return false;
+            }
+
+            AppendTimeline(incidentNumber, entry);
+            return true;
+        }
+
+        public IncidentTask AddTask(long incidentNumber, IncidentTask task)
+        {
+            var number = d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task.Number).DefaultIfEmpty(0).Max() + 1;
+            var stored = task with { Number = number, Url = null, State = null };
+            d.Tasks.Add(new TaskRow(incidentNumber, stored));
+            return stored;
+        }
+
+        public void UpdateTask(long incidentNumber, int taskNumber, string url, string state)
+        {
+            var i = d.Tasks.FindIndex(t => t.Incident == incidentNumber && t.Task.Number == taskNumber);
+            if (i >= 0)
+            {
+                d.Tasks[i] = d.Tasks[i] with { Task = d.Tasks[i].Task with { Url = url, State = state } };
+            }
+        }
+
+        public IReadOnlyList<EscalationState> GetEscalations(long incidentNumber) =>
+            d.Escalations.Values.Where(e => e.Incident == incidentNumber).OrderBy(e => e.Policy, StringComparer.Ordinal).ToList();
+
+        public void SaveEscalation(EscalationState escalation) =>
+            d.Escalations[(escalation.Incident, escalation.Policy)] = escalation with { Paged = [.. escalation.Paged], UpdatedAt = now };
+
+        public bool RescheduleJob(string key, DateTimeOffset dueAt)
+        {
+            var row = d.Jobs.Values.FirstOrDefault(j => j.Job.Key == key && j.State == JobState.Waiting);
+            if (row is null)
+            {
+                return false;
+            }
+
+            d.Jobs[row.Job.Id] = row with { Job = row.Job with { DueAt = dueAt } };
+            EnqueuedJobs = true;
+            return true;
+        }
+
+        public bool Enqueue(EffectJob job)
+        {
+            if (d.Jobs.Values.Any(j => j.Job.Key == job.Key))
+            {
+                return false;
+            }
+
+            var id = ++d.LastJobId;
+            d.Jobs[id] = new JobRow(job with { Id = id, Attempts = 0, Claims = 0, CreatedAt = now }, JobState.Waiting, null, null, null);
+            EnqueuedJobs = true;
+            return true;
+        }
+
+        public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
+        {
+            var due = d.Jobs.Values
+                .Where(j => (j.State == JobState.Waiting && j.Job.DueAt <= now) || (j.State == JobState.Claimed && j.LeaseUntil <= now))
+                .Where(j => !Blocked(d, j))
+                .OrderBy(j => j.Job.Id).Take(max).ToList();
+            foreach (var j in due)
+            {
+                d.Jobs[j.Job.Id] = j with { Job = j.Job with { Claims = j.Job.Claims + 1 }, State = JobState.Claimed, LeaseUntil = now + lease };
+            }
+
+            return due.Select(j => d.Jobs[j.Job.Id].Job).ToList();
+        }
+
+        public void CompleteJob(long jobId) => Set(jobId, j => j with { State = JobState.Done, CompletedAt = now, LeaseUntil = null });
+
+        public void ReleaseJob(long jobId)
+        {
+            if (d.Jobs.TryGetValue(jobId, out var j) && j.State == JobState.Claimed)
+            {
+                d.Jobs[jobId] = j with { State = JobState.Waiting, LeaseUntil = null, Job = j.Job with { Claims = j.Job.Claims - 1 } };
+                EnqueuedJobs = true;
+            }
+        }
+
+        public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
+            Set(jobId, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
+
+        public void FailJob(long jobId, string error) =>
+            Set(jobId, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });
+
+        public int DeleteDoneJobs(DateTimeOffset before, int max)
+        {
+            var old = d.Jobs.Values.Where(j => j.State == JobState.Done && j.Job.DueAt < before && j.CompletedAt < before).Take(max).Select(j => j.Job.Id).ToList();
+            old.ForEach(id => d.Jobs.Remove(id));
+            return old.Count;
+        }
+
+        private void Set(long jobId, Func<JobRow, JobRow> change)
+        {
+            if (d.Jobs.TryGetValue(jobId, out var j))
+            {
+                d.Jobs[jobId] = change(j);
+            }
+        }
+    }
+}
