@@ -1,6 +1,6 @@
 namespace Bot.Core.Intake;
 
-/// <summary>Prometheus Alertmanager's webhook, version 4 (see ../shared/reference/field-notes.md).</summary>
+/// <summary>Prometheus Alertmanager's webhook, version 4 (the captures in tests/Fixtures/alertmanager show what 0.25 sends).</summary>
 public sealed class AlertmanagerParser : PrometheusStyleParser
 {
     public override string Format => "alertmanager";

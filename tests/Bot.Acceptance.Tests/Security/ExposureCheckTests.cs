@@ -41,7 +41,7 @@ public class ExposureCheckTests
     [Fact]
     public async Task TheBotProcess_OnANonLoopbackAddress_ExitsWithOneLine()
     {
-        var (code, stdout, stderr) = await StartupTests.RunBotAsync("--urls=http://0.0.0.0:0");
+        var (code, stdout, stderr) = await BotAppTests.RunBotAsync("--urls=http://0.0.0.0:0");
 
         Assert.Equal(2, code);
         Assert.StartsWith("incident-bot: cannot start: listening on http://0.0.0.0:0, which other machines can reach, but Api:Tokens, ", stderr);

@@ -11,7 +11,7 @@ public class PostmortemRendererTests
     private static readonly Actor Alice = new("U1", "alice");
     private static readonly Actor Network = new("U2", "bob");
 
-    /// <summary>The reference postmortem's incident (shared/reference/postmortem-example.md), as the bot would hold it.</summary>
+    /// <summary>The reference postmortem's incident (docs/replay.md: samples/ddos-2023-08-05.yaml), as the bot would hold it.</summary>
     internal static (Incident, List<TimelineEntry>, List<StoredAlert>, List<IncidentTask>) DdosIncident()
     {
         var (incident, opened) = Incident.Open("Transaction API error rate spike", Severity.Sev2, "alertmanager", "g", Actor.Source("alertmanager"), "Incident opened by alert HighErrorRate from alertmanager.", T0);

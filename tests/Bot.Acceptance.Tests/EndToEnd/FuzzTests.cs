@@ -4,7 +4,7 @@ using Bot.Core.Commands;
 using Bot.Slack.Signing;
 using Microsoft.Extensions.Logging;
 
-namespace Bot.Acceptance.Tests.Security;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>
 /// Thousands of generated requests, from a fixed seed, across every endpoint: random JSON with the bot's own field names

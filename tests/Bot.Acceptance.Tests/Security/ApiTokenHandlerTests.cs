@@ -9,7 +9,7 @@ namespace Bot.Acceptance.Tests.Security;
 /// <c>/api/*</c> over real HTTP: tokens from <c>Api:Tokens</c> with scopes and the user they act as; without tokens,
 /// clients on this machine only.
 /// </summary>
-public class ApiAuthenticationTests
+public class ApiTokenHandlerTests
 {
     private const string Reader = "ibot_reader-secret-0123456789abcdefghijklmnopq";
     private const string Eve = "ibot_eve-secret-0123456789abcdefghijklmnopqrstu";

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using YamlDotNet.RepresentationModel;
 using static Bot.Acceptance.Tests.Yaml;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Manifests;
 
 /// <summary>manifests/slack-app.yaml asks for exactly the scopes the code needs and points at what the bot serves.</summary>
 public class SlackManifestTests

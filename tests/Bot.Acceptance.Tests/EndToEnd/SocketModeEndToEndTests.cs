@@ -10,10 +10,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>Socket Mode against a local stand-in for Slack's WebSocket service.</summary>
-public class SocketModeTests
+public class SocketModeEndToEndTests
 {
     private const string AppToken = "xapp-1-test";
 

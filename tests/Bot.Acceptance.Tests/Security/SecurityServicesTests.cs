@@ -6,7 +6,7 @@ namespace Bot.Acceptance.Tests.Security;
 /// DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 reaches the bot with its own name in
 /// the Host header. Only the names in AllowedHosts (loopback names by default) are answered.
 /// </summary>
-public class HostFilteringTests
+public class SecurityServicesTests
 {
     private static async Task<HttpStatusCode> PostWithHostAsync(BotServer bot, string host)
     {

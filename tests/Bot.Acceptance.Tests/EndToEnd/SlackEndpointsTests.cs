@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>Signed Slack requests to the running bot over HTTP.</summary>
-public class SlackEndpointTests
+public class SlackEndpointsTests
 {
     private const string Secret = "test-signing-secret";
 

@@ -1,13 +1,15 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Tests.Shared;
 
 /// <summary>
 /// A stand-in for GitHub's REST API on 127.0.0.1 with one repository: issues, git refs, contents and pull requests,

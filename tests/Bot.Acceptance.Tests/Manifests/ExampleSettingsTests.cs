@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Manifests;
 
 /// <summary>appsettings.example.json documents every setting: it must be valid, and complete.</summary>
 public class ExampleSettingsTests

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>The running bot fires escalation steps when they fall due, not at its next poll.</summary>
 public class EscalationTimerTests

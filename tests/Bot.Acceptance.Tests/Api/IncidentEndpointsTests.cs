@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Api;
 
-public class ApiTests
+public class IncidentEndpointsTests
 {
     [Fact]
     public async Task Health_And_Ready_AreUp()

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 using static Bot.Acceptance.Tests.Yaml;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Manifests;
 
 /// <summary>
 /// manifests/kubernetes, manifests/container and manifests/alertmanager agree with the bot: the probes are paths it
@@ -106,7 +106,7 @@ public class DeploymentManifestTests
         var root = Path.Combine(Path.GetTempPath(), "bot-manifests", Guid.NewGuid().ToString("n"));
         try
         {
-            var (code, output, errors) = await StartupTests.RunBotAsync(Pod(root), "check");
+            var (code, output, errors) = await BotAppTests.RunBotAsync(Pod(root), "check");
 
             Assert.Equal("", errors);
             Assert.Equal((0, "incident-bot: the settings are valid."), (code, output.Trim()));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>A real Alertmanager posts to the running bot with a bearer token.</summary>
 public class AlertmanagerEndToEndTests

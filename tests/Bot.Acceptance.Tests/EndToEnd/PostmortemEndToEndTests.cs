@@ -1,10 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>Postmortem drafts written on resolve and on request, without GitHub settings (local folder).</summary>
-public class PostmortemTests
+public class PostmortemEndToEndTests
 {
     private static Task<HttpResponseMessage> CommandAsync(BotServer bot, string path, string text) =>
         bot.Client.PostAsJsonAsync(path, new { user = "U1", userName = "alice", text });

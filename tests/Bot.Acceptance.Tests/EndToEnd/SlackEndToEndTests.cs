@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Bot.Slack.Signing;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>The bot with Slack settings, talking to the fake Slack Web API.</summary>
 public class SlackEndToEndTests

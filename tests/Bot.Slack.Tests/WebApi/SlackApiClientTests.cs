@@ -1,3 +1,4 @@
+using Bot.TestKit;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Slack;
@@ -5,10 +6,10 @@ using Bot.Slack.WebApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Slack.Tests.WebApi;
 
 /// <summary>Our Slack client against the fake Slack Web API over HTTP.</summary>
-public class SlackWebApiTests
+public class SlackApiClientTests
 {
     private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token) =>
         new(new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),

@@ -3,10 +3,10 @@ using Bot.Core.Ports;
 using Bot.Core.Store;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Workers;
 
 /// <summary>The running bot deletes outbox jobs done longer ago than Outbox:KeepDone, on its own.</summary>
-public class OutboxCleanUpTests
+public class OutboxWorkerTests
 {
     [Fact]
     public async Task DoneJobs_AreDeleted_OnceKeepDoneHasPassed_NotBefore()

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Bot.Acceptance.Tests;
 
 /// <summary>A bad setting stops the bot with one message naming the key.</summary>
-public class StartupTests
+public class BotAppTests
 {
     [Theory]
     [InlineData("Webhooks:Sources:alertmanager:Format", "xml", "Webhooks:Sources:alertmanager:Format is 'xml'; expected one of alertmanager, grafana, generic.")]

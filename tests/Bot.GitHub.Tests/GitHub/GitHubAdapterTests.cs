@@ -6,7 +6,7 @@ using Bot.GitHub.GitHub;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.GitHub.Tests.GitHub;
 
 /// <summary>The Octokit adapters against a local HTTP server standing in for GitHub.</summary>
 public class GitHubAdapterTests
@@ -52,8 +52,8 @@ public class GitHubAdapterTests
     public async Task Issue_WhoseAnswerTimedOutAfterGitHubMadeIt_IsFoundNotFiledTwice()
     {
         await using var github = await FakeGitHub.StartAsync();
-        var tracker = Tracker(Options(github, timeout: TimeSpan.FromMilliseconds(500)));
-        github.AnswerLate("POST issues", TimeSpan.FromSeconds(5));
+        var tracker = Tracker(Options(github, timeout: TimeSpan.FromSeconds(2)));
+        github.AnswerLate("POST issues", TimeSpan.FromSeconds(8)); // past the timeout, which the first calls of a cold process must not reach
 
         await Assert.ThrowsAnyAsync<Exception>(() => tracker.FileAsync(Task1(), CancellationToken.None));
         Assert.Single(github.Issues); // GitHub did make it
@@ -213,9 +213,9 @@ public class GitHubAdapterTests
     public async Task Postmortem_WhosePullRequestAnswerWasLost_IsNotOpenedTwice()
     {
         await using var github = await FakeGitHub.StartAsync();
-        var publisher = Publisher(Options(github, timeout: TimeSpan.FromMilliseconds(500)));
+        var publisher = Publisher(Options(github, timeout: TimeSpan.FromSeconds(2)));
         var draft = new PostmortemDraft("INC-42", "DDoS", "postmortems/x.md", "first\n");
-        github.AnswerLate("POST pulls", TimeSpan.FromSeconds(5));
+        github.AnswerLate("POST pulls", TimeSpan.FromSeconds(8));
 
         await Assert.ThrowsAnyAsync<Exception>(() => publisher.PublishAsync(draft, CancellationToken.None));
         var url = await publisher.PublishAsync(draft, CancellationToken.None);

@@ -4,10 +4,10 @@ using Bot.Core.Ports;
 using Bot.Core.Store;
 using Moq;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Webhooks;
 
 /// <summary>The webhook endpoint over real HTTP (Kestrel on 127.0.0.1).</summary>
-public class WebhookTests
+public class WebhookEndpointTests
 {
     private const string Token = "example-token-0123456789";
 

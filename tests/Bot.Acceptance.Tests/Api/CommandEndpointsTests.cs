@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Api;
 
 /// <summary>The /incident commands through the local command API, over HTTP.</summary>
-public class CommandApiTests
+public class CommandEndpointsTests
 {
     private static async Task<(HttpStatusCode Status, JsonElement Body)> CommandAsync(BotServer bot, string path, string user, string text)
     {

@@ -1,13 +1,13 @@
 using Bot.Replay;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.Replay;
 
 /// <summary>`replay`: the sample scenario through the real pipeline, and clear errors for bad scenarios.</summary>
-public sealed class ReplayTests : IDisposable
+public sealed class ReplayRunnerTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bot-replay", Guid.NewGuid().ToString("n"));
 
-    public ReplayTests() => Directory.CreateDirectory(_folder);
+    public ReplayRunnerTests() => Directory.CreateDirectory(_folder);
 
     public void Dispose()
     {

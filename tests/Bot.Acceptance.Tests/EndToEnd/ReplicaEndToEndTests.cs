@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Bot.Tests.Shared;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Acceptance.Tests.EndToEnd;
 
 /// <summary>
 /// Two bot processes on one real PostgreSQL, as two replicas behind a load balancer: a burst of concurrent webhooks
