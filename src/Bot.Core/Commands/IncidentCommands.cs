@@ -161,7 +161,8 @@ public sealed class IncidentCommands(
             IncidentOpening.Changed(s, number);
         }
 
-        if (command.Name == "resolve")
+        // The draft is written on resolve, and written again when what it says changes afterwards.
+        if (command.Name == "resolve" || (!incident.IsOpen && command.Name is "impact" or "cause" or "resolution"))
         {
             s.Enqueue(PublishPostmortemJob.For(number, now));
         }

@@ -221,12 +221,18 @@ public sealed class Incident
         return ChangeStatus(IncidentStatus.Mitigated, by, now, $"{by.Name} marked the incident mitigated.");
     }
 
+    /// <summary>Resolves the incident; a <paramref name="summary"/> becomes its <see cref="Resolution"/> while that is blank.</summary>
     public TimelineEntry Resolve(Actor by, DateTimeOffset now, string? summary = null)
     {
         RequireOpen("resolve");
         AcknowledgedAt ??= now;
         MitigatedAt ??= now;
         ResolvedAt = now;
+        if (Resolution is null && !string.IsNullOrWhiteSpace(summary))
+        {
+            Resolution = Text.SafeText.Clean(summary.Trim());
+        }
+
         var text = $"{by.Name} resolved the incident." + (string.IsNullOrWhiteSpace(summary) ? "" : $" {summary.Trim()}");
         return ChangeStatus(IncidentStatus.Resolved, by, now, text);
     }

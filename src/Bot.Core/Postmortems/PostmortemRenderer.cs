@@ -8,8 +8,9 @@ namespace Bot.Core.Postmortems;
 /// <summary>
 /// Writes an incident's postmortem draft in the form of our reference postmortem: Issue Summary (outage duration,
 /// UTC, with the times to acknowledge, mitigate and resolve; impact), Timeline, Root Cause and Resolution,
-/// Corrective and Preventative Measures, Tasks. Missing facts are plainly marked blanks; user text is escaped. The
-/// same incident always gives the same text.
+/// Corrective and Preventative Measures, Tasks, Lessons Learned. The timeline tells what responders wrote and the
+/// milestones (<see cref="Tells"/>), not the bot's bookkeeping. Missing facts are plainly marked blanks; user text is
+/// escaped. The same incident always gives the same text.
 /// </summary>
 public static class PostmortemRenderer
 {
@@ -35,8 +36,9 @@ public static class PostmortemRenderer
         }
 
         sb.Append("\n**Timeline:**\n");
-        var multiDay = timeline.Count > 0 && timeline.Select(e => e.At.UtcDateTime.Date).Distinct().Count() > 1;
-        foreach (var entry in timeline)
+        var told = Told(timeline);
+        var multiDay = told.Count > 0 && told.Select(e => e.At.UtcDateTime.Date).Distinct().Count() > 1;
+        foreach (var entry in told)
         {
             var when = multiDay ? entry.At.UtcDateTime.ToString("MMMM d, yyyy h:mm tt", En) : entry.At.UtcDateTime.ToString("h:mm tt", En);
             sb.Append("- ").Append(when).Append(": ").Append(Markdown.Escape(entry.Text));
@@ -48,7 +50,7 @@ public static class PostmortemRenderer
             sb.Append('\n');
         }
 
-        if (timeline.Count == 0)
+        if (told.Count == 0)
         {
             sb.Append("- ").Append(Markdown.Blank("what happened, when (UTC)")).Append('\n');
         }
@@ -62,8 +64,22 @@ public static class PostmortemRenderer
         List(sb, tasks.Where(t => t.Kind == IncidentTask.Corrective), "corrective measures (/incident task corrective <title>)");
         sb.Append("\n**Tasks to Address the Issue:**\n");
         List(sb, tasks.Where(t => t.Kind == IncidentTask.Preventive), "preventive tasks (/incident task preventive <title>)");
+        sb.Append("\n**Lessons Learned:**\n");
+        sb.Append(Markdown.Blank("what this incident taught: what went well, what did not, where we were lucky, and what we commit to")).Append('\n');
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Whether the postmortem tells an entry: what responders wrote (notes, status updates) and the milestones (opened,
+    /// acknowledged and other status changes, severity changes, paging and escalation, mitigated, resolved). The bot's
+    /// bookkeeping (alert lists with their labels, the channel, fields and roles set, tasks filed, failed jobs) is left to
+    /// the incident's own timeline.
+    /// </summary>
+    public static bool Tells(TimelineEntry entry) => entry.Kind is TimelineKind.Note or TimelineKind.Update or TimelineKind.IncidentOpened
+        or TimelineKind.StatusChanged or TimelineKind.SeverityChanged or TimelineKind.Page or TimelineKind.Escalation;
+
+    /// <summary>The entries told, in the timeline's order (time, then as recorded).</summary>
+    private static List<TimelineEntry> Told(IReadOnlyList<TimelineEntry> timeline) => timeline.Where(Tells).ToList();
 
     /// <summary>When the outage started: the incident's opening, or its first alert if that fired earlier.</summary>
     public static DateTimeOffset Start(Incident incident, IReadOnlyList<StoredAlert> alerts) =>
@@ -71,7 +87,7 @@ public static class PostmortemRenderer
 
     public static string Duration(TimeSpan span)
     {
-        var total = (long)Math.Round(span.TotalMinutes);
+        var total = (long)Math.Round(span.TotalMinutes, MidpointRounding.AwayFromZero); // 2.5 min is 3 min
         var (d, h, m) = (total / 1440, total / 60 % 24, total % 60);
         var parts = new List<string>();
         if (d > 0)
@@ -92,6 +108,15 @@ public static class PostmortemRenderer
         return string.Join(" ", parts);
     }
 
+    /// <summary>"Network Resilience: deploy traffic filtering" reads "**Network Resilience:** deploy traffic filtering", as in the reference.</summary>
+    private static string MeasureTitle(string title)
+    {
+        var colon = title.IndexOf(": ", StringComparison.Ordinal);
+        return colon is > 0 and <= 60
+            ? $"**{Markdown.Escape(title[..colon])}:** {Markdown.Escape(title[(colon + 2)..])}"
+            : Markdown.Escape(title);
+    }
+
     private static string Long(DateTimeOffset t) => t.UtcDateTime.ToString("MMMM d, yyyy, h:mm tt", En);
 
     private static string Since(DateTimeOffset start, DateTimeOffset? at) => at is { } t ? Duration(t - start) : Markdown.Blank("not reached");
@@ -101,7 +126,7 @@ public static class PostmortemRenderer
         var n = 0;
         foreach (var task in tasks)
         {
-            sb.Append(++n).Append(". ").Append(Markdown.Escape(task.Title));
+            sb.Append(++n).Append(". ").Append(MeasureTitle(task.Title));
             if (task.Url is not null)
             {
                 sb.Append(" ([issue](").Append(task.Url.Replace(")", "%29")).Append(')').Append(task.State is null ? "" : $", {task.State}").Append(')');

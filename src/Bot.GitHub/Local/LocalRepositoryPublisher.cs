@@ -7,7 +7,9 @@ namespace Bot.GitHub.Local;
 
 /// <summary>
 /// Without GitHub settings: drafts are files under <see cref="PostmortemOptions.LocalDirectory"/> (e.g.
-/// <c>data/repo/postmortems/2023-08-05-INC-42-ddos.md</c>), written atomically; publishing again replaces the file.
+/// <c>data/repo/postmortems/2023-08-05-INC-42-ddos.md</c>), written atomically; publishing again replaces the file. The
+/// link it gives is the file's path in that repository (<c>postmortems/2023-08-05-INC-42-ddos.md</c>), as GitHub's would
+/// be, so a draft and its messages read the same wherever the bot ran.
 /// </summary>
 public sealed class LocalRepositoryPublisher(IOptions<PostmortemOptions> options, ILogger<LocalRepositoryPublisher> log) : IPostmortemPublisher
 {
@@ -28,6 +30,6 @@ public sealed class LocalRepositoryPublisher(IOptions<PostmortemOptions> options
         await File.WriteAllTextAsync(temp, markdown, cancellationToken);
         File.Move(temp, file, overwrite: true);
         log.LogInformation("Postmortem draft of {Incident} written to {File}", incidentKey, file);
-        return file;
+        return Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
     }
 }

@@ -67,17 +67,7 @@ public static class ReplayRunner
         }
 
         var clock = new VirtualClock(scenario.Start);
-        string[] hostArgs =
-        [
-            .. settings,
-            $"--Storage:SqlitePath={Path.Combine(folder, "bot.db")}",
-            "--Storage:Synchronous=Normal",
-            $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
-            $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
-            "--Slack:BotToken=", "--Slack:AppToken=", "--GitHub:Token=", "--GitHub:Repository=", // offline, whatever the environment says
-            "--Slack:BotTokenFile=", "--Slack:AppTokenFile=", "--GitHub:TokenFile=",
-            "--Logging:LogLevel:Default=Warning",
-        ];
+        string[] hostArgs = [.. settings, .. HostSettings(folder)];
 
         WebApplication app;
         try
@@ -116,6 +106,23 @@ public static class ReplayRunner
             }
         }
     }
+
+    /// <summary>
+    /// The replay's own settings, over the scenario's: its folder, local adapters only (whatever the environment says), and
+    /// one outbox job at a time, so that jobs due at the same virtual time commit in one order and a replay gives the same
+    /// draft every time.
+    /// </summary>
+    public static string[] HostSettings(string folder) =>
+    [
+        $"--Storage:SqlitePath={Path.Combine(folder, "bot.db")}",
+        "--Storage:Synchronous=Normal",
+        $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
+        $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
+        "--Slack:BotToken=", "--Slack:AppToken=", "--GitHub:Token=", "--GitHub:Repository=",
+        "--Slack:BotTokenFile=", "--Slack:AppTokenFile=", "--GitHub:TokenFile=",
+        "--Outbox:Concurrency=1",
+        "--Logging:LogLevel:Default=Warning",
+    ];
 
     /// <summary>The file that marks a folder as a replay's own: only such a folder is emptied by the next replay.</summary>
     public const string Marker = ".incident-bot-replay";

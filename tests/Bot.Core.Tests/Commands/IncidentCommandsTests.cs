@@ -206,6 +206,38 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task WhatTheDraftSays_ChangedAfterResolution_WritesItAgain()
+    {
+        await using var t = NewStore();
+        var sut = CreateSut(t);
+        await OkAsync(sut, "declare Checkout", Alice, null);
+        await OkAsync(sut, "resolve", Alice);
+        var before = await PostmortemJobsAsync(t);
+
+        foreach (var (field, at) in new[] { ("impact 20% of checkouts failed", 1), ("cause A bad deploy", 2), ("resolution Rolled back", 3), ("note one more thing", 4) })
+        {
+            t.Time.Advance(TimeSpan.FromMinutes(at));
+            await OkAsync(sut, field, Alice);
+        }
+
+        Assert.Equal(1, before);
+        Assert.Equal(3, await PostmortemJobsAsync(t)); // after impact, cause and resolution; not after the note
+    }
+
+    /// <summary>Runs down the outbox (every job done at once) and counts the postmortem drafts asked for.</summary>
+    private static async Task<int> PostmortemJobsAsync(TestStore t)
+    {
+        var drafts = 0;
+        while (await t.Store.WriteAsync(s => s.ClaimDueJobs(100, TimeSpan.FromSeconds(1))) is { Count: > 0 } jobs)
+        {
+            drafts += jobs.Count(j => j.Kind == Bot.Core.Postmortems.PublishPostmortemJob.Kind);
+            await t.Store.WriteAsync(s => { jobs.ToList().ForEach(j => s.CompleteJob(j.Id)); return 0; });
+        }
+
+        return drafts;
+    }
+
+    [Fact]
     public async Task TheIncidentsLead_MayRunIt_WithoutBeingAResponder()
     {
         await using var t = NewStore();

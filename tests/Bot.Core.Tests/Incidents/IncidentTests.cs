@@ -33,6 +33,20 @@ public class IncidentTests
     }
 
     [Fact]
+    public void ResolveSummary_FillsTheResolution_OnlyWhileItIsBlank()
+    {
+        var filled = CreateSut();
+        var kept = CreateSut();
+        kept.SetResolution("Rate limiting at the edge.", Alice, T0);
+
+        filled.Resolve(Alice, T0.AddHours(1), "  Traffic filtered.  ");
+        kept.Resolve(Alice, T0.AddHours(1), "Traffic filtered.");
+
+        Assert.Equal("Traffic filtered.", filled.Resolution);
+        Assert.Equal("Rate limiting at the edge.", kept.Resolution);
+    }
+
+    [Fact]
     public void Resolve_Twice_IsRefused()
     {
         var incident = CreateSut();

@@ -19,8 +19,10 @@ public class PostmortemRendererTests
         DateTimeOffset At(int h, int m) => T0.Date.AddHours(h).AddMinutes(m) is var d ? new DateTimeOffset(d, TimeSpan.Zero) : default;
         var timeline = new List<TimelineEntry>
         {
-            new(T0, TimelineKind.AlertFiring, Actor.Source("alertmanager"), "Issue detected as monitoring alerts showed a spike in error rates."),
+            new(T0, TimelineKind.AlertFiring, Actor.Source("alertmanager"), "Alert firing: HighErrorRate {alertname=\"HighErrorRate\", instance=\"lb-1:9100\"}"),
             opened,
+            new(T0, TimelineKind.ChatChannel, Actor.Bot, "Incident channel #inc-20230805-ddos created."),
+            new(T0, TimelineKind.Note, Alice, "Issue detected as monitoring alerts showed a spike in error rates."),
             new(At(10, 15), TimelineKind.Note, Alice, "Engineering team engaged, initiated investigation."),
             incident.Acknowledge(Alice, At(10, 15)),
             new(At(10, 30), TimelineKind.Note, Alice, "Initial assumption of database connectivity issue; DB team started investigation."),
@@ -32,6 +34,9 @@ public class PostmortemRendererTests
             new(At(13, 30), TimelineKind.Note, Network, "Attack mitigated; system performance improved."),
             incident.Mitigate(Network, At(13, 30)),
             new(At(14, 0), TimelineKind.Note, Network, "Full service recovery; monitoring showed stable error rates."),
+            new(At(14, 0), TimelineKind.AlertResolved, Actor.Source("alertmanager"), "Alert resolved: HighErrorRate {alertname=\"HighErrorRate\", instance=\"lb-1:9100\"}"),
+            new(At(14, 5), TimelineKind.Task, Alice, "alice added corrective task 1: Network Resilience: deploy traffic analysis and filtering for DDoS"),
+            new(At(14, 5), TimelineKind.Task, Actor.Bot, "Task 1 (corrective) filed: https://github.com/acme/ops/issues/101"),
         };
         incident.AssignLead(Alice, Alice, At(10, 16));
         incident.SetImpact("Transaction Processing Service Unavailable, Users Experienced Delays, 20% Affected", Alice, At(14, 10));
@@ -80,8 +85,24 @@ public class PostmortemRendererTests
         Assert.Contains("- 11:30 AM: Network logs indicated unusual traffic patterns, network team alerted. (bob)", markdown);
         Assert.Contains("- 2:00 PM: Full service recovery; monitoring showed stable error rates. (bob)", markdown);
         Assert.Contains("**Root Cause:** The root cause of the issue was a distributed denial-of-service (DDoS) attack", markdown);
-        Assert.Contains("1. Network Resilience: deploy traffic analysis and filtering for DDoS ([issue](https://github.com/acme/ops/issues/101), open)", markdown);
-        Assert.Contains("3. Communication Strategy: engineering, security and network protocols ([issue](https://github.com/acme/ops/issues/106), open)", markdown);
+        Assert.Contains("1. **Network Resilience:** deploy traffic analysis and filtering for DDoS ([issue](https://github.com/acme/ops/issues/101), open)", markdown);
+        Assert.Contains("3. **Communication Strategy:** engineering, security and network protocols ([issue](https://github.com/acme/ops/issues/106), open)", markdown);
+        Assert.Contains("**Lessons Learned:**\n_[To fill: what this incident taught", markdown);
+    }
+
+    [Fact]
+    public void Timeline_TellsWhatRespondersWroteAndTheMilestones_NotTheBotsBookkeeping()
+    {
+        var (incident, timeline, alerts, tasks) = DdosIncident();
+
+        var told = PostmortemRenderer.Render(incident, timeline, alerts, tasks).Split("**Timeline:**\n")[1].Split("\n\n")[0].Split('\n');
+
+        Assert.Equal(14, told.Length); // the reference's nine events, and the opening, acknowledgement, severity, mitigation and resolution
+        Assert.DoesNotContain(told, l => l.Contains("Alert firing", StringComparison.Ordinal) || l.Contains("Alert resolved", StringComparison.Ordinal));
+        Assert.DoesNotContain(told, l => l.Contains("channel", StringComparison.Ordinal) || l.Contains("task", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("- 10:15 AM: alice acknowledged the incident.", told);
+        Assert.Contains("- 1:30 PM: bob marked the incident mitigated.", told);
+        Assert.Contains("- 2:30 PM: alice resolved the incident.", told);
     }
 
     [Fact]
@@ -138,4 +159,25 @@ public class PostmortemRendererTests
     [InlineData(120, "2 h")]
     [InlineData(1500, "1 d 1 h")]
     public void Duration_Reads(int minutes, string expected) => Assert.Equal(expected, PostmortemRenderer.Duration(TimeSpan.FromMinutes(minutes)));
+
+    [Theory]
+    [InlineData(150, "3 min")] // 2.5 min: half up, not to the even 2
+    [InlineData(90, "2 min")]
+    [InlineData(30, "1 min")]
+    [InlineData(29, "0 min")]
+    public void Duration_RoundsHalfUp(int seconds, string expected) => Assert.Equal(expected, PostmortemRenderer.Duration(TimeSpan.FromSeconds(seconds)));
+
+    [Theory]
+    [InlineData("Network Resilience: deploy filtering", "**Network Resilience:** deploy filtering")]
+    [InlineData("Add a circuit breaker", "Add a circuit breaker")]
+    [InlineData("Fix *this*: now", "**Fix \\*this\\*:** now")]
+    public void Measures_ShowTheirTitleInBold(string title, string expected)
+    {
+        var (incident, _) = Incident.Open("x", Severity.Sev3, "manual", "g", Alice, "declared", T0);
+        incident.AssignNumber(1);
+
+        var markdown = PostmortemRenderer.Render(incident, [], [], [new IncidentTask(IncidentTask.Corrective, title)]);
+
+        Assert.Contains($"1. {expected}\n", markdown);
+    }
 }
