@@ -35,7 +35,7 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
                 catch (SlackApiException e) when (e.Error == "name_taken" && n < 50)
                 {
                     // The name may be taken by the channel an earlier try of this job made before its answer was lost.
-                    channel = EffectContext.MayHaveRunBefore ? await OursAsync(candidate, cancellationToken) : null;
+                    channel = EffectContext.MayHaveRunBefore ? await OursAsync(candidate, SafeText.Cut(topic, MaxTopic), cancellationToken) : null;
                 }
             }
 
@@ -80,10 +80,11 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
 
     /// <summary>
     /// The channel of this name if an earlier try of the running job made it: the bot made it, after the job was
-    /// enqueued (a minute's allowance for clocks), and it has no topic yet (the try set none, so it stopped right after
-    /// creating it). Any other channel of that name is someone else's, and the caller moves on to a suffix.
+    /// enqueued (a minute's allowance for clocks), and its topic is none (the try stopped right after creating it) or the
+    /// one this job sets (the try set it, then died before its commit). Any other channel of that name is someone else's,
+    /// or another incident's, and the caller moves on to a suffix.
     /// </summary>
-    private async Task<Conversation?> OursAsync(string name, CancellationToken cancellationToken)
+    private async Task<Conversation?> OursAsync(string name, string topic, CancellationToken cancellationToken)
     {
         if (EffectContext.Job is not { } job || await slack.Conversations.FindByName(name, cancellationToken) is not { } found)
         {
@@ -91,7 +92,9 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
         }
 
         _botUserId ??= (await slack.Auth.Test(cancellationToken)).UserId;
-        return found.Creator == _botUserId && found.Created + TimeSpan.FromMinutes(1) >= job.CreatedAt && string.IsNullOrEmpty(found.Topic) ? found : null;
+        return found.Creator == _botUserId && found.Created + TimeSpan.FromMinutes(1) >= job.CreatedAt && (string.IsNullOrEmpty(found.Topic) || found.Topic == topic)
+            ? found
+            : null;
     }
 
     private async Task<PostMessageResponse?> FindPostedAsync(string channelId, string idempotencyKey, CancellationToken cancellationToken)

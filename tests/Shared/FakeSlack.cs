@@ -48,6 +48,9 @@ public sealed class FakeSlack : IAsyncDisposable
     /// The next <paramref name="times"/> calls to <paramref name="method"/> do what they ask and then answer HTTP
     /// <paramref name="status"/>, as when Slack acted but its answer was lost.
     /// </summary>
+    /// <summary>views.open answers ok without <c>view.id</c>.</summary>
+    public bool ViewsOpenWithoutId { get; set; }
+
     public void FailAfterDoing(string method, int status, int times = 1)
     {
         for (var i = 0; i < times; i++)
@@ -246,7 +249,9 @@ public sealed class FakeSlack : IAsyncDisposable
                 }
 
             case "views.open":
-                return new JsonObject { ["ok"] = true, ["view"] = new JsonObject { ["id"] = $"V{n:D6}" } };
+                return ViewsOpenWithoutId
+                    ? new JsonObject { ["ok"] = true } // seen: an ok answer without the view, the modal open all the same
+                    : new JsonObject { ["ok"] = true, ["view"] = new JsonObject { ["id"] = $"V{n:D6}" } };
             case "auth.test":
                 return new JsonObject { ["ok"] = true, ["user_id"] = BotUserId, ["team_id"] = "T0TEAM" };
             case "chat.postMessage":

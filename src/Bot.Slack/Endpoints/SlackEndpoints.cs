@@ -17,12 +17,11 @@ namespace Bot.Slack.Endpoints;
 /// <summary>
 /// <c>/slack/commands</c>, <c>/slack/interactions</c> and <c>/slack/events</c>. Each request's v0 signature is
 /// checked first (401 and nothing done otherwise). Slack wants an answer within 3 seconds: commands answer in place
-/// when they finish within <see cref="AckBudget"/>, else at once with "working on it" and later via response_url;
-/// interactions and events are acknowledged at once and handled in the background.
+/// when they finish within <see cref="SlackInbound.AckBudget"/>, else at once with "working on it" and later via
+/// response_url; interactions are acknowledged at once and handled in the background; events are stored as jobs.
 /// </summary>
 public static class SlackEndpoints
 {
-    public static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
     private const long MaxBody = 1024 * 1024;
 
     public static IEndpointRouteBuilder MapSlack(this IEndpointRouteBuilder app)
@@ -33,7 +32,7 @@ public static class SlackEndpoints
         return app;
     }
 
-    private static async Task<IResult> CommandsAsync(HttpContext http, SlackInbound inbound, ISlackResponder responder, ILoggerFactory logs)
+    private static async Task<IResult> CommandsAsync(HttpContext http, SlackInbound inbound)
     {
         var (body, refusal) = await VerifiedBodyAsync(http);
         if (refusal is not null)
@@ -42,17 +41,8 @@ public static class SlackEndpoints
         }
 
         var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body!)).ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
-        var command = SlashCommand.FromForm(form);
-        var work = inbound.CommandAsync(command);
-        var time = http.RequestServices.GetRequiredService<TimeProvider>();
-        if (await Task.WhenAny(work, Task.Delay(AckBudget, time)) == work)
-        {
-            var response = await work;
-            return Results.Json(new SlashCommandAnswer(response.ResponseType, response.Text), SlackJsonContext.Default.SlashCommandAnswer);
-        }
-
-        _ = AnswerLaterAsync(work, command.ResponseUrl, responder, logs.CreateLogger("Bot.Slack.Commands"));
-        return Results.Json(new SlashCommandAnswer("ephemeral", $"Working on {SlackText.Escape(command.Command)} {SlackText.Escape(command.Text)}..."), SlackJsonContext.Default.SlashCommandAnswer);
+        var response = await inbound.CommandInTimeAsync(SlashCommand.FromForm(form));
+        return Results.Json(new SlashCommandAnswer(response.ResponseType, response.Text), SlackJsonContext.Default.SlashCommandAnswer);
     }
 
     private static async Task<IResult> InteractionsAsync(HttpContext http, SlackInbound inbound)
@@ -148,25 +138,5 @@ public static class SlackEndpoints
                 SignatureCheck.Stale => "The request timestamp is more than five minutes from now (a replay, or a clock that is off).",
                 _ => "The signature does not match the body (wrong Slack:SigningSecret, or a changed body).",
             }));
-    }
-
-    private static async Task AnswerLaterAsync(Task<SlashCommandResponse> work, string? responseUrl, ISlackResponder responder, ILogger log)
-    {
-        try
-        {
-            var response = await work;
-            if (responseUrl is not null)
-            {
-                await responder.RespondAsync(responseUrl, response.Text, response.ResponseType == "in_channel");
-            }
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "A slow slash command failed");
-            if (responseUrl is not null)
-            {
-                await responder.RespondAsync(responseUrl, "Sorry: that command failed; nothing was changed. Try again.", inChannel: false);
-            }
-        }
     }
 }

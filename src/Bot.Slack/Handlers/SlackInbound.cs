@@ -10,9 +10,62 @@ namespace Bot.Slack.Handlers;
 /// are handed to their handlers in the background, and events become durable jobs, so the sender is acknowledged at once.
 /// </summary>
 public sealed class SlackInbound(
-    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, IUnitOfWork<IOutbox> store, ILogger<SlackInbound> log)
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, IUnitOfWork<IOutbox> store, ISlackResponder responder,
+    TimeProvider time, ILogger<SlackInbound> log)
 {
-    public Task<SlashCommandResponse> CommandAsync(SlashCommand command) => commands.Handle(command);
+    /// <summary>How long a slash command may run before it is acknowledged without its answer (Slack allows 3 seconds).</summary>
+    public static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
+
+    /// <summary>
+    /// Runs a slash command within Slack's time: its answer when it finishes within <see cref="AckBudget"/>; else a
+    /// "working on it" answer at the budget, and the real one later through the command's <c>response_url</c>, so a slow
+    /// command never loses its answer (over HTTP or Socket Mode alike).
+    /// </summary>
+    public async Task<SlashCommandResponse> CommandInTimeAsync(SlashCommand command, CancellationToken cancellationToken = default)
+    {
+        var work = RunCommandAsync(command);
+        if (await Task.WhenAny(work, Task.Delay(AckBudget, time, cancellationToken)) == work)
+        {
+            return await work;
+        }
+
+        _ = AnswerLaterAsync(work, command.ResponseUrl);
+        return new SlashCommandResponse { Text = $"Working on {SlackText.Escape(command.Command)} {SlackText.Escape(command.Text)}..." };
+    }
+
+    /// <summary>The command's answer; a command that failed answers so, and is logged, instead of throwing.</summary>
+    private async Task<SlashCommandResponse> RunCommandAsync(SlashCommand command)
+    {
+        try
+        {
+            await Task.Yield();
+            return await commands.Handle(command);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "A slash command failed");
+            return new SlashCommandResponse { Text = "Sorry: that command failed; nothing was changed. Try again." };
+        }
+    }
+
+    private async Task AnswerLaterAsync(Task<SlashCommandResponse> work, string? responseUrl)
+    {
+        var response = await work;
+        if (responseUrl is null)
+        {
+            log.LogWarning("A slow slash command had no response_url: its answer was not delivered");
+            return;
+        }
+
+        try
+        {
+            await responder.RespondAsync(responseUrl, response.Text, response.ResponseType == "in_channel");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("The answer of a slow slash command could not be delivered through response_url: {Reason}", e.Message);
+        }
+    }
 
     /// <summary>
     /// A modal's submission, answered in place (Slack waits for it): null closes the modal, else the JSON to send back

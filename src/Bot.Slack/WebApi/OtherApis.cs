@@ -76,12 +76,13 @@ internal sealed class AuthApi(ISlackApiClient client) : IAuthApi
 /// <summary><c>views.*</c> methods.</summary>
 public interface IViewsApi
 {
-    Task<string> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default);
+    /// <summary>Opens a modal; returns its view id, or null when Slack's answer (ok) carries none: the modal is open either way.</summary>
+    Task<string?> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default);
 }
 
 internal sealed class ViewsApi(ISlackApiClient client) : IViewsApi
 {
-    public async Task<string> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default) =>
-        (await client.Post("views.open", new SlackArgs().Add("trigger_id", triggerId).Add("view", new RawJson(viewJson)), cancellationToken))
-            .GetProperty("view").GetProperty("id").GetString()!;
+    public async Task<string?> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default) =>
+        Handlers.SlackInbound.Text(
+            await client.Post("views.open", new SlackArgs().Add("trigger_id", triggerId).Add("view", new RawJson(viewJson)), cancellationToken), "view", "id");
 }

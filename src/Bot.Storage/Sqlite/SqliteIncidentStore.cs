@@ -142,9 +142,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
                     _walNeedsReset = true;
                 }
             }
-            catch (SqliteException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.LogWarning("WAL checkpoint failed (will retry): {Reason}", e.Message);
+                Log.LogWarning("WAL checkpoint failed (will retry): {Reason}", e.Message); // the loop goes on: the log must not grow for ever
             }
         }
 

@@ -54,9 +54,9 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                     log.LogWarning("Outbox pass skipped: {Reason}", e.Message);
                     claimed = 0;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // A bug must not stop the bot: the jobs stay in the outbox and the next pass tries again.
+                    // A bug, or a timeout of its own, must not stop the bot: the jobs stay in the outbox and the next pass tries again.
                     log.LogError(e, "Outbox pass failed");
                     claimed = 0;
                 }
@@ -98,7 +98,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         {
             await dispatcher.DeleteOldJobsAsync(stoppingToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             log.LogWarning("Deleting old outbox jobs failed (will try again in {Every}): {Reason}", CleanUpEvery, e.Message);
         }

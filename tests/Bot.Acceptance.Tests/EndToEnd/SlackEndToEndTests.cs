@@ -140,6 +140,20 @@ public class SlackEndToEndTests
         await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Any(c => c.Args["channel"]!.ToString() == "U0BOB"), "bob paged by DM");
     }
 
+    [Fact]
+    public async Task ViewsOpenAnsweredWithoutTheViewsId_StillSaysFillInTheForm()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.ViewsOpenWithoutId = true;
+        await using var bot = await StartAsync(fake, NetworkTeam);
+
+        var opened = await SignedAsync(bot, "/slack/commands", "command=%2Fincident&text=declare&user_id=U1&user_name=alice&channel_id=C-GENERAL&team_id=T1&trigger_id=1.2.3");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, opened.StatusCode); // it was a 500, after the form had opened
+        Assert.Contains("Fill in the form", await opened.Content.ReadAsStringAsync());
+        Assert.Single(fake.CallsTo("views.open"));
+    }
+
     [Theory]
     [InlineData("U1", "  ", "title", "Say what is happening.")]
     [InlineData("U2", "Checkout errors", "title", "Only responders (the people and groups of Incidents:Responders, and the members of team network) may declare")]

@@ -102,6 +102,21 @@ public class SlackApiClientTests
         Assert.Equal(channel.Id, fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString());
     }
 
+    [Fact]
+    public async Task Channel_MadeAndGivenItsTopicByATryThatDiedBeforeItsCommit_IsAdopted_NotMadeTwice()
+    {
+        // Seen with a replica killed mid-storm: the channel was created and its topic set, then the process died.
+        await using var fake = await FakeSlack.StartAsync();
+        var chat = new SlackChat(CreateSut(fake), Options.Create(new SlackOptions { IncidentsChannel = "C0" }));
+        fake.TakeChannelName("inc-20261125-ddos", FakeSlack.BotUserId, "SEV1 | triggered | lead: none | INC-1: DDoS");
+
+        EffectContext.Enter(Try("INC-1:chat.open_channel", attempts: 0) with { Claims = 2 }); // the dead replica's claim, then ours
+        var channel = await chat.CreateChannelAsync("inc-20261125-ddos", "SEV1 | triggered | lead: none | INC-1: DDoS", "INC-1:chat.open_channel", CancellationToken.None);
+
+        Assert.Equal("inc-20261125-ddos", channel.Name); // no inc-20261125-ddos-2
+        Assert.DoesNotContain(fake.CallsTo("conversations.create"), c => c.Args["name"]!.ToString() != "inc-20261125-ddos");
+    }
+
     [Theory]
     [InlineData("U0SOMEONE", "")] // someone else's channel
     [InlineData(FakeSlack.BotUserId, "SEV2 | triggered | INC-7: another")] // the bot's, for another incident: it has a topic
