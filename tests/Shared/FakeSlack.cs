@@ -61,6 +61,12 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public sealed record Call(string Method, JsonObject Args, DateTimeOffset At);
 
+    /// <summary>What was posted to <see cref="ResponseUrl"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<JsonObject> Responses { get; } = new();
+
+    /// <summary>A response_url the bot may answer through (on loopback, as the bot allows besides hooks.slack.com).</summary>
+    public string ResponseUrl => new Uri(ApiBaseUrl, "/hooks/1").ToString();
+
     public static async Task<FakeSlack> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -69,6 +75,12 @@ public sealed class FakeSlack : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeSlack(app);
         app.Map("/api/{method}", fake.HandleAsync);
+        app.MapPost("/hooks/{id}", async (HttpContext http) =>
+        {
+            // A response_url: Slack's answers to interactions and slow commands.
+            fake.Responses.Enqueue(System.Text.Json.Nodes.JsonNode.Parse(await new StreamReader(http.Request.Body).ReadToEndAsync())!.AsObject());
+            return Results.Ok();
+        });
         await app.StartAsync();
         fake.ApiBaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/api/");
         return fake;
