@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Bot.Core.Chat;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Core.Postmortems;
@@ -53,6 +54,6 @@ public sealed partial class PostmortemJsonContext : JsonSerializerContext;
 
 public static class PostmortemJobs
 {
-    public static Microsoft.Extensions.DependencyInjection.IServiceCollection AddPostmortemJobs(this Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+    public static IServiceCollection AddPostmortemJobs(this IServiceCollection services) =>
         services.AddJob<PublishPostmortemJob, PublishPostmortemHandler>();
 }
