@@ -17,6 +17,8 @@ internal static partial class IngestBenchmark
 {
     public const int AlertsPerWebhook = 5;
 
+    private static int _run = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000) * 1000; // new alerts in every wrk run, and in every benchmark run
+
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = Option(args, "--seconds", 10);
@@ -89,12 +91,21 @@ internal static partial class IngestBenchmark
         return 0;
     }
 
-    public static async Task<Result> WrkAsync(BotProcess bot, int connections, int seconds)
+    public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");
+
+    /// <summary>Runs wrk with one of the scripts beside the benchmark against <paramref name="address"/>.</summary>
+    public static async Task<Result> WrkAsync(Uri address, int connections, int seconds, string script, string? target = null)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true };
-        foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", Path.Combine(AppContext.BaseDirectory, "ingest.lua"), bot.Address.ToString().TrimEnd('/') })
+        foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", Path.Combine(AppContext.BaseDirectory, script), address.ToString().TrimEnd('/') })
         {
             start.ArgumentList.Add(a);
+        }
+
+        start.Environment["BENCH_RUN"] = Interlocked.Increment(ref _run).ToString(CultureInfo.InvariantCulture);
+        if (target is not null)
+        {
+            start.Environment["STORM_TARGET"] = target;
         }
 
         using var wrk = Process.Start(start)!;
@@ -141,7 +152,7 @@ internal static partial class IngestBenchmark
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
     }
 
-    private static int Option(string[] args, string name, int fallback) => OptionText(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    internal static int Option(string[] args, string name, int fallback) => OptionText(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
     internal static string? OptionText(string[] args, string name)
     {

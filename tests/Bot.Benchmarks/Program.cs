@@ -4,6 +4,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store
+// dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation
 return args.FirstOrDefault() switch
@@ -11,6 +12,7 @@ return args.FirstOrDefault() switch
     "store" => await StoreBenchmark.RunAsync(args),
     "startup" => await StartupBenchmark.RunAsync(args),
     "ingest-postgres" => await IngestBenchmark.RunPostgresAsync(args),
+    "storm" => await StormBenchmark.RunAsync(args),
     "slash" => await SlashCommandBenchmark.RunAsync(args),
     "escalation" => await EscalationBenchmark.RunAsync(args),
     _ => await IngestBenchmark.RunAsync(args),

@@ -31,3 +31,7 @@ public sealed class AlertIntakeTestsOnPostgres() : Bot.Core.Tests.Intake.AlertIn
 public sealed class FileTaskTestsOnSqlite() : Bot.Core.Tests.Tasks.FileTaskTests(SqlEngine.Sqlite);
 
 public sealed class FileTaskTestsOnPostgres() : Bot.Core.Tests.Tasks.FileTaskTests(SqlEngine.Postgres);
+
+public sealed class IncidentReadsTestsOnSqlite() : Bot.Core.Tests.Incidents.IncidentReadsTests(SqlEngine.Sqlite);
+
+public sealed class IncidentReadsTestsOnPostgres() : Bot.Core.Tests.Incidents.IncidentReadsTests(SqlEngine.Postgres);

@@ -30,6 +30,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default) => Read(d =>
         (IReadOnlyList<Incident>)d.Incidents.Values
             .Where(i => query.Status is { } status ? i.Status == status : !query.OpenOnly || i.IsOpen)
+            .Where(i => query.Before is not { } before || i.Number < before)
             .OrderByDescending(i => i.Number).Take(query.Limit).Select(Copy).ToList());
 
     public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
@@ -41,15 +42,44 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<StoredAlert>)AlertsOf(d, incidentNumber).ToList());
 
-    public Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default) =>
-        Read(d => (IReadOnlyList<StoredAlert>)AlertsOf(d, incidentNumber).Take(limit).ToList());
+    public Task<IReadOnlyList<StoredAlert>> ListAlertsAsync(long incidentNumber, AlertQuery query, CancellationToken cancellationToken = default) =>
+        Read(d =>
+        {
+            var alerts = AlertsOf(d, incidentNumber);
+            if (query.NewestFirst)
+            {
+                alerts = alerts.Reverse();
+            }
+
+            var after = query.After;
+            return (IReadOnlyList<StoredAlert>)alerts.Where(a => after is null || Compare(AlertPosition.Of(a), after) * (query.NewestFirst ? -1 : 1) > 0).Take(query.Limit).ToList();
+        });
 
     public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<TimelineEntry>)TimelineOf(d, incidentNumber, _ => true));
 
-    public Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(
-        long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
-        Read(d => (IReadOnlyList<TimelineEntry>)TimelineOf(d, incidentNumber, e => e.RecordedAt >= from && e.RecordedAt < to));
+    public Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(long incidentNumber, TimelineQuery query, CancellationToken cancellationToken = default) =>
+        Read(d =>
+        {
+            IEnumerable<TimelineEntry> entries = TimelineOf(d, incidentNumber, e => query.Kinds is null || query.Kinds.Contains(e.Kind));
+            if (query.NewestFirst)
+            {
+                entries = entries.Reverse();
+            }
+
+            var after = query.After;
+            return (IReadOnlyList<TimelineEntry>)entries
+                .Where(e => after is null || (e.At.CompareTo(after.At) is var c && c != 0 ? c : e.Id.CompareTo(after.Id)) * (query.NewestFirst ? -1 : 1) > 0)
+                .Take(query.Limit).ToList();
+        });
+
+    public Task<TimelineExcerpt> GetSourceActivityAsync(
+        long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default) =>
+        Read(d =>
+        {
+            var entries = TimelineOf(d, incidentNumber, e => e.RecordedAt >= from && e.RecordedAt < to && e.Author.Id.StartsWith("source:", StringComparison.Ordinal));
+            return new TimelineExcerpt(entries.Take(limit).ToList(), entries.Count);
+        });
 
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<IncidentTask>)d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task).OrderBy(t => t.Number).ToList());
@@ -64,7 +94,12 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             .ThenBy(a => a.Stored.Alert.Fingerprint, StringComparer.Ordinal).Select(a => a.Stored);
 
     private static List<TimelineEntry> TimelineOf(Data d, long incident, Func<TimelineEntry, bool> which) =>
-        d.Timeline.Where(e => e.Incident == incident && which(e.Entry)).OrderBy(e => e.Entry.At).ThenBy(e => e.Id).Select(e => e.Entry).ToList();
+        d.Timeline.Where(e => e.Incident == incident && which(e.Entry)).OrderBy(e => e.Entry.At).ThenBy(e => e.Id).Select(e => e.Entry with { Id = e.Id }).ToList();
+
+    private static int Compare(AlertPosition a, AlertPosition b) =>
+        a.FirstSeenAt.CompareTo(b.FirstSeenAt) is var c and not 0 ? c
+        : a.StartsAt.CompareTo(b.StartsAt) is var d and not 0 ? d
+        : string.CompareOrdinal(a.Fingerprint, b.Fingerprint);
 
     private static bool Blocked(Data d, JobRow job) =>
         d.Jobs.Values.Any(p => p.Job.OrderingKey == job.Job.OrderingKey && p.Job.Id < job.Job.Id && p.State is JobState.Waiting or JobState.Claimed);
@@ -116,7 +151,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     private static Incident Copy(Incident i) =>
         Incident.Restore(i.Number, i.Title, i.Severity, i.Status, i.Source, i.GroupKey, i.CreatedAt, i.AcknowledgedAt, i.MitigatedAt, i.ResolvedAt, i.UpdatedAt, i.ChannelId, i.ChannelName)
             .WithResponse(i.Lead, i.Roles, i.Progress, i.Impact, i.Cause, i.Resolution, i.LastUpdateAt, i.SummaryMessageId)
-            .WithAlerts(i.AlertCount, i.FiringCount, i.Runbooks);
+            .WithAlerts(i.AlertCount, i.FiringCount, i.Runbooks, i.FirstAlertAt);
 
     public enum JobState
     {

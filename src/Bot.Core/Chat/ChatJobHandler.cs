@@ -27,5 +27,5 @@ public abstract class ChatJobHandler<TJob>(IIncidentReads reads) : IJobHandler<T
 
     /// <summary>The pinned summary as the incident stands: its tally, and its first alerts read (never all of a storm's).</summary>
     protected async Task<ChatMessage> SummaryAsync(Incident incident, CancellationToken cancellationToken) =>
-        IncidentMessages.Summary(incident, await reads.GetFirstAlertsAsync(incident.Number, IncidentMessages.MaxAlertsShown, cancellationToken));
+        IncidentMessages.Summary(incident, await reads.ListAlertsAsync(incident.Number, new AlertQuery(IncidentMessages.MaxAlertsShown), cancellationToken));
 }

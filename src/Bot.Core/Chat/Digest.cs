@@ -48,16 +48,16 @@ public sealed class DigestHandler(IIncidentReads reads, IChat chat) : ChatJobHan
     protected override async Task HandleAsync(DigestJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
     {
         var window = new Window(job.From, job.To);
-        var lines = (await Reads.GetTimelineRecordedAsync(incident.Number, window.Start, window.End, cancellationToken))
-            .Where(e => e.Author.Id.StartsWith("source:", StringComparison.Ordinal) && e.RecordedAt > incident.CreatedAt) // the summary tells the opening
-            .Select(e => $"{e.At.UtcDateTime:HH:mm:ss} UTC  {e.Text}")
-            .ToList();
-        if (lines.Count == 0)
+        // The summary tells the opening: what was recorded with it is left out (a window holding the opening starts after it).
+        var from = window.Start > incident.CreatedAt ? window.Start : incident.CreatedAt.AddTicks(TimeSpan.TicksPerMillisecond);
+        var activity = await Reads.GetSourceActivityAsync(incident.Number, from, window.End, MaxLines, cancellationToken);
+        if (activity.Total == 0)
         {
             return;
         }
 
-        var text = string.Join("\n", lines.Take(MaxLines)) + (lines.Count > MaxLines ? $"\n... and {lines.Count - MaxLines} more updates (see the timeline)" : "");
+        var text = string.Join("\n", activity.Entries.Select(e => $"{e.At.UtcDateTime:HH:mm:ss} UTC  {e.Text}"))
+            + (activity.Total > MaxLines ? $"\n... and {activity.Total - MaxLines} more updates (see the timeline)" : "");
         await chat.PostAsync(ChannelOf(incident), new ChatMessage(text), run.Key, cancellationToken);
     }
 }

@@ -326,9 +326,18 @@ public sealed class IncidentCommands(
     private async Task<CommandReply> TimelineAsync(long number, CancellationToken cancellationToken)
     {
         var incident = Exists(await reads.GetIncidentAsync(number, cancellationToken), number);
-        var entries = await reads.GetTimelineAsync(number, cancellationToken);
+        // The latest of what people and the bot did, and the latest of what alerts did: a storm's alerts write an entry
+        // per webhook, which must neither fill the answer nor hide the responders' notes.
+        var people = await reads.ListTimelineAsync(number, new TimelineQuery(TimelineShown, Kinds: TimelineKindText.NotAlertActivity, NewestFirst: true), cancellationToken);
+        var alerts = await reads.ListTimelineAsync(number, new TimelineQuery(AlertEntriesShown, Kinds: TimelineKindText.AlertActivity, NewestFirst: true), cancellationToken);
+        var entries = people.Concat(alerts).OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
         var multiDay = entries.Count > 0 && entries[0].At.UtcDateTime.Date != entries[^1].At.UtcDateTime.Date;
         var sb = new StringBuilder($"Timeline of {incident.Key}: {incident.Title} (UTC)");
+        if (people.Count == TimelineShown || alerts.Count == AlertEntriesShown)
+        {
+            sb.Append($"\nThe latest {people.Count} entries and {alerts.Count} alert updates; the whole timeline: GET /api/incidents/{incident.Key}/timeline");
+        }
+
         foreach (var e in entries)
         {
             sb.Append('\n').Append(e.At.UtcDateTime.ToString(multiDay ? "yyyy-MM-dd HH:mm" : "HH:mm", System.Globalization.CultureInfo.InvariantCulture))
@@ -337,6 +346,11 @@ public sealed class IncidentCommands(
 
         return new CommandReply(CommandOutcome.Done, sb.ToString());
     }
+
+    /// <summary>How many entries <c>/incident timeline</c> shows at most: responders' and the bot's, and alerts'.</summary>
+    public const int TimelineShown = 40;
+
+    public const int AlertEntriesShown = 10;
 
     private static Actor Person(UserRef user) => new(user.Id, user.Display);
 

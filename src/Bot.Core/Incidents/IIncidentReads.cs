@@ -13,16 +13,30 @@ public interface IIncidentReads
     /// <summary>The incident whose chat channel this is, if any.</summary>
     Task<Incident?> FindIncidentByChannelAsync(string channelId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// All of the incident's alerts, as first seen. A storm's incident holds a million: the pipeline reads pages
+    /// (<see cref="ListAlertsAsync"/>) and the tally; this is for tests and tools.
+    /// </summary>
     Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
-    /// <summary>The incident's first <paramref name="limit"/> alerts, in the order of <see cref="GetAlertsAsync"/>, read without reading the rest.</summary>
-    Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default);
+    /// <summary>A page of the incident's alerts, read through an index without reading the rest.</summary>
+    Task<IReadOnlyList<StoredAlert>> ListAlertsAsync(long incidentNumber, AlertQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>The timeline in time order (ties in the order recorded).</summary>
+    /// <summary>
+    /// The whole timeline in time order (ties in the order recorded). A storm writes an entry per webhook: the pipeline
+    /// reads pages (<see cref="ListTimelineAsync"/>); this is for tests and tools.
+    /// </summary>
     Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
-    /// <summary>The entries the bot recorded in [<paramref name="from"/>, <paramref name="to"/>), in time order.</summary>
-    Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+    /// <summary>A page of the timeline, read through an index without reading the rest.</summary>
+    Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(long incidentNumber, TimelineQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What alert senders did in a stretch of time: the first <paramref name="limit"/> entries written by a source
+    /// (<see cref="Actor.Source"/>) that the bot recorded in [<paramref name="from"/>, <paramref name="to"/>), in time
+    /// order, and how many there are in all.
+    /// </summary>
+    Task<TimelineExcerpt> GetSourceActivityAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default);
 

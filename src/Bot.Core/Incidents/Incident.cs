@@ -94,6 +94,9 @@ public sealed class Incident
 
     public int FiringCount { get; private set; }
 
+    /// <summary>When the earliest of its alerts started (null without alerts): where its outage began, if before the incident.</summary>
+    public DateTimeOffset? FirstAlertAt { get; private set; }
+
     /// <summary>The distinct runbook links of its alerts (<c>runbook_url</c> or <c>runbook</c>), first come first, at most <see cref="MaxRunbooks"/>.</summary>
     public IReadOnlyList<string> Runbooks => _runbooks;
 
@@ -156,10 +159,11 @@ public sealed class Incident
     }
 
     /// <summary>Restores the alert tally and runbooks from storage; no rules are checked.</summary>
-    public Incident WithAlerts(int alertCount, int firingCount, IEnumerable<string> runbooks)
+    public Incident WithAlerts(int alertCount, int firingCount, IEnumerable<string> runbooks, DateTimeOffset? firstAlertAt = null)
     {
         AlertCount = alertCount;
         FiringCount = firingCount;
+        FirstAlertAt = firstAlertAt;
         _runbooks.Clear();
         _runbooks.AddRange(runbooks);
         return this;
@@ -182,6 +186,11 @@ public sealed class Incident
         }
 
         FiringCount += (alert.Status == AlertStatus.Firing ? 1 : 0) - (before == AlertStatus.Firing ? 1 : 0);
+        if (FirstAlertAt is null || alert.StartsAt < FirstAlertAt)
+        {
+            FirstAlertAt = alert.StartsAt;
+        }
+
         UpdatedAt = now;
     }
 

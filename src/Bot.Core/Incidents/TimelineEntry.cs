@@ -11,4 +11,7 @@ public sealed record TimelineEntry(DateTimeOffset At, TimelineKind Kind, Actor A
 
     /// <summary>When the bot wrote the entry (set by the store when read back); <see cref="At"/> is when it happened.</summary>
     public DateTimeOffset? RecordedAt { get; init; }
+
+    /// <summary>Its number in the store, in the order recorded (set by the store when read back; 0 before).</summary>
+    public long Id { get; init; }
 }

@@ -21,6 +21,12 @@ public enum TimelineKind
 
 public static class TimelineKindText
 {
+    /// <summary>What alerts did: a storm writes one per webhook, so readers page through them or leave them out.</summary>
+    public static readonly IReadOnlyCollection<TimelineKind> AlertActivity = [TimelineKind.AlertFiring, TimelineKind.AlertResolved];
+
+    /// <summary>Everything but <see cref="AlertActivity"/>: what people and the bot did.</summary>
+    public static readonly IReadOnlyCollection<TimelineKind> NotAlertActivity = Enum.GetValues<TimelineKind>().Except(AlertActivity).ToArray();
+
     private static readonly Dictionary<string, TimelineKind> ByName =
         Enum.GetValues<TimelineKind>().ToDictionary(Name, StringComparer.Ordinal);
 
@@ -43,6 +49,8 @@ public static class TimelineKindText
         TimelineKind.Escalation => "escalation",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+
+    public static bool TryParse(string name, out TimelineKind kind) => ByName.TryGetValue(name, out kind);
 
     public static TimelineKind Parse(string name) =>
         ByName.TryGetValue(name, out var kind) ? kind : throw new FormatException($"Unknown timeline kind '{name}'.");

@@ -16,9 +16,10 @@ public static class PostmortemRenderer
 {
     private static readonly CultureInfo En = CultureInfo.GetCultureInfo("en-US");
 
-    public static string Render(Incident incident, IReadOnlyList<TimelineEntry> timeline, IReadOnlyList<StoredAlert> alerts, IReadOnlyList<IncidentTask> tasks)
+    /// <param name="timeline">The timeline, or only the entries it tells (<see cref="Told"/>): the others are left out.</param>
+    public static string Render(Incident incident, IReadOnlyList<TimelineEntry> timeline, IReadOnlyList<IncidentTask> tasks)
     {
-        var start = Start(incident, alerts);
+        var start = Start(incident);
         var sb = new StringBuilder();
         sb.Append("## Postmortem: ").Append(incident.Key).Append(' ').Append(Markdown.Escape(incident.Title)).Append("\n\n");
 
@@ -36,7 +37,7 @@ public static class PostmortemRenderer
         }
 
         sb.Append("\n**Timeline:**\n");
-        var told = Told(timeline);
+        var told = timeline.Where(Tells).ToList();
         var multiDay = told.Count > 0 && told.Select(e => e.At.UtcDateTime.Date).Distinct().Count() > 1;
         foreach (var entry in told)
         {
@@ -75,15 +76,18 @@ public static class PostmortemRenderer
     /// bookkeeping (alert lists with their labels, the channel, fields and roles set, tasks filed, failed jobs) is left to
     /// the incident's own timeline.
     /// </summary>
-    public static bool Tells(TimelineEntry entry) => entry.Kind is TimelineKind.Note or TimelineKind.Update or TimelineKind.IncidentOpened
-        or TimelineKind.StatusChanged or TimelineKind.SeverityChanged or TimelineKind.Page or TimelineKind.Escalation;
+    public static bool Tells(TimelineEntry entry) => Told.Contains(entry.Kind);
 
-    /// <summary>The entries told, in the timeline's order (time, then as recorded).</summary>
-    private static List<TimelineEntry> Told(IReadOnlyList<TimelineEntry> timeline) => timeline.Where(Tells).ToList();
+    /// <summary>The kinds of entry the draft tells: a store reads only these (a storm's alert entries are many).</summary>
+    public static readonly IReadOnlyCollection<TimelineKind> Told =
+    [
+        TimelineKind.Note, TimelineKind.Update, TimelineKind.IncidentOpened, TimelineKind.StatusChanged, TimelineKind.SeverityChanged,
+        TimelineKind.Page, TimelineKind.Escalation,
+    ];
 
     /// <summary>When the outage started: the incident's opening, or its first alert if that fired earlier.</summary>
-    public static DateTimeOffset Start(Incident incident, IReadOnlyList<StoredAlert> alerts) =>
-        alerts.Count == 0 ? incident.CreatedAt : new[] { incident.CreatedAt, alerts.Min(a => a.Alert.StartsAt) }.Min();
+    public static DateTimeOffset Start(Incident incident) =>
+        incident.FirstAlertAt is { } first && first < incident.CreatedAt ? first : incident.CreatedAt;
 
     public static string Duration(TimeSpan span)
     {

@@ -35,11 +35,11 @@ public sealed class PublishPostmortemHandler(IIncidentReads reads, IPostmortemPu
 {
     protected override async Task HandleAsync(PublishPostmortemJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
     {
-        var timeline = await Reads.GetTimelineAsync(incident.Number, cancellationToken);
-        var alerts = await Reads.GetAlertsAsync(incident.Number, cancellationToken);
+        // What the draft tells, read alone: a storm's incident holds an entry per webhook and a million alerts.
+        var timeline = await Reads.ListTimelineAsync(incident.Number, new TimelineQuery(int.MaxValue, Kinds: PostmortemRenderer.Told), cancellationToken);
         var tasks = await Reads.GetTasksAsync(incident.Number, cancellationToken);
-        var markdown = PostmortemRenderer.Render(incident, timeline, alerts, tasks);
-        var path = options.Value.PathFor(incident, PostmortemRenderer.Start(incident, alerts));
+        var markdown = PostmortemRenderer.Render(incident, timeline, tasks);
+        var path = options.Value.PathFor(incident, PostmortemRenderer.Start(incident));
         var link = await publisher.PublishAsync(new PostmortemDraft(incident.Key, incident.Title, path, markdown), cancellationToken);
         if (incident.ChannelId is { } channel)
         {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using System.Threading.Channels;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
@@ -55,13 +56,14 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
     {
-        var where = query.Status is not null ? "WHERE status = @status" : query.OpenOnly ? "WHERE open_group_key IS NOT NULL" : "";
+        var where = query.Status is not null ? "WHERE status = @status" : query.OpenOnly ? "WHERE open_group_key IS NOT NULL" : "WHERE TRUE";
         return ReadAsync<Incident>(
-            $"SELECT {IncidentColumns} FROM incidents {where} ORDER BY number DESC LIMIT @limit",
+            $"SELECT {IncidentColumns} FROM incidents {where}{(query.Before is null ? "" : " AND number < @before")} ORDER BY number DESC LIMIT @limit",
             Incident,
             cancellationToken,
             ("@limit", query.Limit),
-            ("@status", query.Status?.Name() ?? ""));
+            ("@status", query.Status?.Name() ?? ""),
+            ("@before", query.Before ?? 0L));
     }
 
     public async Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
@@ -75,26 +77,66 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     public Task<IReadOnlyList<StoredAlert>> GetAlertsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY {AlertOrder}", Alert, cancellationToken, ("@n", incidentNumber));
 
-    public Task<IReadOnlyList<StoredAlert>> GetFirstAlertsAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default) =>
-        ReadAsync(
-            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n ORDER BY {AlertOrder} LIMIT @limit",
+    public Task<IReadOnlyList<StoredAlert>> ListAlertsAsync(long incidentNumber, AlertQuery query, CancellationToken cancellationToken = default)
+    {
+        // Keyset paging on the listing order (index ix_alerts_seen), forwards or backwards: a page costs the same at the
+        // millionth alert as at the first.
+        var (after, order) = query.NewestFirst
+            ? ("(first_seen_at, starts_at, fingerprint) < (@seen, @starts, @fp)", "first_seen_at DESC, starts_at DESC, fingerprint DESC")
+            : ("(first_seen_at, starts_at, fingerprint) > (@seen, @starts, @fp)", AlertOrder);
+        return ReadAsync(
+            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n{(query.After is null ? "" : $" AND {after}")} ORDER BY {order} LIMIT @limit",
             Alert,
             cancellationToken,
             ("@n", incidentNumber),
-            ("@limit", limit));
+            ("@limit", query.Limit),
+            ("@seen", Dialect.Time(query.After?.FirstSeenAt)),
+            ("@starts", Dialect.Time(query.After?.StartsAt)),
+            ("@fp", (object?)query.After?.Fingerprint ?? DBNull.Value));
+    }
 
     public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n ORDER BY at, id", Timeline, cancellationToken, ("@n", incidentNumber));
 
-    public Task<IReadOnlyList<TimelineEntry>> GetTimelineRecordedAsync(
-        long incidentNumber, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
-        ReadAsync(
-            $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n AND recorded_at >= @from AND recorded_at < @to ORDER BY at, id",
+    public Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(long incidentNumber, TimelineQuery query, CancellationToken cancellationToken = default)
+    {
+        // Keyset paging on (at, id) through ix_timeline_at. Some kinds: one page per kind through ix_timeline_kind, merged,
+        // so that reading people's entries never walks past a storm's alert entries (an IN list would make the engines
+        // walk ix_timeline_at to spare the sort). The kinds are the enum's own names, never outside text.
+        var order = query.NewestFirst ? "at DESC, id DESC" : "at, id";
+        var after = query.After is null ? "" : query.NewestFirst ? " AND (at, id) < (@at, @id)" : " AND (at, id) > (@at, @id)";
+        string Page(string kind) =>
+            $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n{kind}{after} ORDER BY {order} LIMIT @limit";
+        var sql = query.Kinds switch
+        {
+            null => Page(""),
+            { Count: 0 } => Page(" AND FALSE"),
+            { Count: 1 } kinds => Page($" AND kind = '{kinds.First().Name()}'"),
+            var kinds => string.Join(" UNION ALL ", kinds.Distinct().Select(k => $"SELECT * FROM ({Page($" AND kind = '{k.Name()}'")}) k{(int)k}"))
+                + $" ORDER BY {order} LIMIT @limit",
+        };
+        return ReadAsync(
+            sql,
             Timeline,
             cancellationToken,
             ("@n", incidentNumber),
-            ("@from", Dialect.Time(from)),
-            ("@to", Dialect.Time(to)));
+            ("@limit", query.Limit),
+            ("@at", Dialect.Time(query.After?.At)),
+            ("@id", query.After?.Id ?? 0L));
+    }
+
+    public async Task<TimelineExcerpt> GetSourceActivityAsync(
+        long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default)
+    {
+        // Through ix_timeline_incident (incident, recorded_at): the stretch's entries only, however long the timeline.
+        const string Stretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
+        (string, object)[] args = [("@n", incidentNumber), ("@from", Dialect.Time(from)), ("@to", Dialect.Time(to)), ("@limit", limit)];
+        var entries = await ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE {Stretch} ORDER BY at, id LIMIT @limit", Timeline, cancellationToken, args);
+        var total = entries.Count < limit
+            ? entries.Count
+            : (await ReadAsync($"SELECT COUNT(*) FROM timeline WHERE {Stretch}", r => Convert.ToInt32(r.GetValue(0)), cancellationToken, args))[0];
+        return new TimelineExcerpt(entries, total);
+    }
 
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync(

@@ -11,7 +11,7 @@ internal static class SqlRows
 {
     public const string IncidentColumns =
         "number, title, severity, status, source, group_key, created_at, acknowledged_at, mitigated_at, resolved_at, updated_at, channel_id, channel_name, " +
-        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks";
+        "lead_id, lead_name, roles, progress, impact, cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks, first_alert_at";
 
     /// <summary>The order alerts are listed in: as first seen (an index on each engine serves it for one incident).</summary>
     public const string AlertOrder = "first_seen_at, starts_at, fingerprint";
@@ -19,7 +19,7 @@ internal static class SqlRows
     public const string AlertColumns =
         "incident_number, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at";
 
-    public const string TimelineColumns = "at, kind, author_id, author_name, text, recorded_at";
+    public const string TimelineColumns = "at, kind, author_id, author_name, text, recorded_at, id";
 
     public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at, claims";
 
@@ -57,7 +57,7 @@ internal static class SqlRows
             resolution: TextOrNull(r, 19),
             lastUpdateAt: TimeOrNull(r, 20),
             summaryMessageId: TextOrNull(r, 21))
-        .WithAlerts(alertCount: r.GetInt32(22), firingCount: r.GetInt32(23), runbooks: TextListJson.Read(r.GetString(24)));
+        .WithAlerts(alertCount: r.GetInt32(22), firingCount: r.GetInt32(23), runbooks: TextListJson.Read(r.GetString(24)), firstAlertAt: TimeOrNull(r, 25));
 
     public static StoredAlert Alert(DbDataReader r) => new(
         r.GetInt64(0),
@@ -76,6 +76,7 @@ internal static class SqlRows
         Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4))
     {
         RecordedAt = Time(r, 5),
+        Id = r.GetInt64(6),
     };
 
     public static EffectJob Job(DbDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 6))

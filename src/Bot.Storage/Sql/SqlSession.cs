@@ -35,9 +35,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             """
             INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
                 mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
-                cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks)
+                cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks, first_alert_at)
             VALUES (@title, @sev, @status, @source, @group, @open, @created, @ack, @mit, @res, @updated, @chid, @chname,
-                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary, @alerts, @firing, @runbooks)
+                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary, @alerts, @firing, @runbooks, @firstalert)
             RETURNING number
             """,
             IncidentArgs(incident)).ExecuteScalar());
@@ -53,7 +53,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 acknowledged_at = @ack, mitigated_at = @mit, resolved_at = @res, updated_at = @updated,
                 channel_id = @chid, channel_name = @chname, lead_id = @leadid, lead_name = @leadname, roles = @roles,
                 progress = @progress, impact = @impact, cause = @cause, resolution = @resolution, last_update_at = @lastupdate,
-                summary_message_id = @summary, alert_count = @alerts, firing_count = @firing, runbooks = @runbooks
+                summary_message_id = @summary, alert_count = @alerts, firing_count = @firing, runbooks = @runbooks,
+                first_alert_at = @firstalert
             WHERE number = @n
             """,
             args).ExecuteNonQuery();
@@ -301,6 +302,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         ("@alerts", i.AlertCount),
         ("@firing", i.FiringCount),
         ("@runbooks", TextListJson.Write(i.Runbooks)),
+        ("@firstalert", dialect.Time(i.FirstAlertAt)),
     ];
 
     private T? QueryOne<T>(string sql, Func<DbDataReader, T> read, params (string, object)[] args)

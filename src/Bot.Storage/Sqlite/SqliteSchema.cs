@@ -157,6 +157,16 @@ internal static class SqliteSchema
         DROP INDEX ix_alerts_group;
         CREATE INDEX ix_incidents_group ON incidents (group_key, number);
         """,
+
+        // 10: a storm's incident read in pages: its timeline in time order and by kind through indexes (the postmortem
+        // and /incident timeline read people's entries without the alerts' one per webhook), and when its first alert
+        // started kept with the tally (the postmortem no longer reads every alert)
+        """
+        ALTER TABLE incidents ADD COLUMN first_alert_at INTEGER;
+        UPDATE incidents SET first_alert_at = (SELECT MIN(a.starts_at) FROM alerts a WHERE a.incident_number = incidents.number);
+        CREATE INDEX ix_timeline_at ON timeline (incident_number, at, id);
+        CREATE INDEX ix_timeline_kind ON timeline (incident_number, kind, at, id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

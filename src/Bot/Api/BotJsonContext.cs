@@ -9,6 +9,8 @@ namespace Bot.Api;
 [JsonSerializable(typeof(IncidentDto))]
 [JsonSerializable(typeof(IReadOnlyList<IncidentDto>))]
 [JsonSerializable(typeof(IncidentDetailsDto))]
+[JsonSerializable(typeof(IReadOnlyList<AlertDto>))]
+[JsonSerializable(typeof(IReadOnlyList<TimelineEntryDto>))]
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(CommandRequest))]

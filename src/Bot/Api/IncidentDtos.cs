@@ -51,9 +51,14 @@ public sealed record AlertDto(
         s.FirstSeenAt);
 }
 
-public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string AuthorId, string Author, string Text)
+public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string AuthorId, string Author, string Text, DateTimeOffset? RecordedAt)
 {
-    public static TimelineEntryDto From(TimelineEntry e) => new(e.At, e.Kind.Name(), e.Author.Id, e.Author.Name, e.Text);
+    public static TimelineEntryDto From(TimelineEntry e) => new(e.At, e.Kind.Name(), e.Author.Id, e.Author.Name, e.Text, e.RecordedAt);
 }
 
-public sealed record IncidentDetailsDto(IncidentDto Incident, IReadOnlyList<AlertDto> Alerts, IReadOnlyList<TimelineEntryDto> Timeline);
+/// <summary>An incident's page: the incident and its tally, its first and latest alerts, the start of its timeline, and where the rest is.</summary>
+public sealed record IncidentDetailsDto(
+    IncidentDto Incident, IReadOnlyList<AlertDto> Alerts, IReadOnlyList<AlertDto> LatestAlerts, IReadOnlyList<TimelineEntryDto> Timeline, IncidentLinksDto Links);
+
+/// <summary>The next pages of an incident's alerts and timeline, null where the page showed them all.</summary>
+public sealed record IncidentLinksDto(string? Alerts, string? Timeline);

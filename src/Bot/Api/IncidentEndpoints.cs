@@ -1,82 +1,232 @@
+using System.Globalization;
 using Bot.Core.Incidents;
-using Bot.Core.Ports;
 using Bot.Webhooks;
 
 namespace Bot.Api;
 
-/// <summary>The read API: <c>GET /api/incidents</c> and <c>GET /api/incidents/{id}</c>.</summary>
+/// <summary>
+/// The read API: incidents, an incident's page, and its alerts and timeline in pages. Every list is a page read
+/// through an index (an incident of a storm holds a million alerts and an entry per webhook); the next page's address
+/// is in the <c>Link</c> header (<c>rel="next"</c>, RFC 8288), absent on the last page.
+/// </summary>
 internal static class IncidentEndpoints
 {
     public const int MaxLimit = 500;
 
-    /// <summary>The most alerts one answer lists; a storm's incident can hold many more (its <c>alertCount</c> says how many).</summary>
-    public const int MaxAlerts = 10_000;
+    /// <summary>How many of its first and latest alerts an incident's page shows at most.</summary>
+    public const int MaxAlertsOnPage = 100;
 
     public static void MapIncidentApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/incidents").RequireAuthorization(Security.ApiScopes.Read);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
+        api.MapGet("/{id}/alerts", AlertsAsync);
+        api.MapGet("/{id}/timeline", TimelineAsync);
     }
 
     /// <param name="status">triggered, acknowledged, mitigated, resolved, or open (all but resolved).</param>
     /// <param name="limit">1 to 500; default 100.</param>
-    private static async Task<IResult> ListAsync(IIncidentReads store, string? status, string? limit, CancellationToken ct)
+    /// <param name="cursor">From the previous page's <c>Link</c> header.</param>
+    private static async Task<IResult> ListAsync(HttpContext http, IIncidentReads store, string? status, string? limit, string? cursor, CancellationToken ct)
     {
-        if (!TryParseCount(limit, 100, out var n) || n is < 1 or > MaxLimit)
+        if (Limit(limit, 100) is not { } n)
         {
-            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad limit", $"limit must be a whole number from 1 to {MaxLimit}; it was '{limit}'.");
+            return BadLimit("limit", limit, 1, MaxLimit);
+        }
+
+        long? before = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!Cursor.TryIncidents(cursor, out var b))
+            {
+                return BadCursor(cursor);
+            }
+
+            before = b;
         }
 
         IncidentQuery query;
         if (string.IsNullOrEmpty(status))
         {
-            query = new IncidentQuery(null, false, n);
+            query = new IncidentQuery(null, false, n, before);
         }
         else if (status.Equals("open", StringComparison.OrdinalIgnoreCase))
         {
-            query = new IncidentQuery(null, true, n);
+            query = new IncidentQuery(null, true, n, before);
         }
         else if (IncidentStatusText.Parse(status) is { } parsed)
         {
-            query = new IncidentQuery(parsed, false, n);
+            query = new IncidentQuery(parsed, false, n, before);
         }
         else
         {
             return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad status", $"status '{status}' is not one of open, triggered, acknowledged, mitigated, resolved.");
         }
 
-        var incidents = await store.ListIncidentsAsync(query, ct);
-        return Results.Ok(incidents.Select(IncidentDto.From).ToList());
+        // One more than asked tells whether there is a next page.
+        var incidents = await store.ListIncidentsAsync(query with { Limit = n + 1 }, ct);
+        if (incidents.Count > n)
+        {
+            var statusPart = string.IsNullOrEmpty(status) ? "" : $"status={Uri.EscapeDataString(status)}&";
+            Next(http, $"/api/incidents?{statusPart}limit={n}&cursor={Cursor.Incidents(incidents[n - 1].Number)}");
+        }
+
+        return Results.Ok(incidents.Take(n).Select(IncidentDto.From).ToList());
     }
 
-    /// <param name="alerts">How many of its alerts to list, first seen first: 0 to 10,000; default 1,000.</param>
-    private static async Task<IResult> GetAsync(IIncidentReads store, string id, string? alerts, CancellationToken ct)
+    /// <summary>The incident with its tally, its first and latest alerts, and the start of its timeline.</summary>
+    /// <param name="alerts">How many of its first and of its latest alerts to show: 0 to 100; default 10.</param>
+    /// <param name="timeline">How many of its first timeline entries to show: 0 to 500; default 100.</param>
+    private static async Task<IResult> GetAsync(IIncidentReads store, string id, string? alerts, string? timeline, CancellationToken ct)
     {
-        if (!TryParseCount(alerts, 1_000, out var shown) || shown is < 0 or > MaxAlerts)
+        if (Count(alerts, 10) is not { } shown || shown > MaxAlertsOnPage)
         {
-            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad alerts", $"alerts must be a whole number from 0 to {MaxAlerts}; it was '{alerts}'.");
+            return BadLimit("alerts", alerts, 0, MaxAlertsOnPage);
         }
 
-        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        if (Count(timeline, 100) is not { } entries || entries > MaxLimit)
         {
-            return WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.");
+            return BadLimit("timeline", timeline, 0, MaxLimit);
         }
 
-        var listed = await store.GetFirstAlertsAsync(number, shown, ct);
-        var timeline = await store.GetTimelineAsync(number, ct);
-        return Results.Ok(new IncidentDetailsDto(IncidentDto.From(incident), listed.Select(AlertDto.From).ToList(), timeline.Select(TimelineEntryDto.From).ToList()));
+        if (await FindAsync(store, id, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var first = await store.ListAlertsAsync(incident.Number, new AlertQuery(shown + 1), ct);
+        var latest = shown == 0 ? [] : await store.ListAlertsAsync(incident.Number, new AlertQuery(shown, NewestFirst: true), ct);
+        var told = await store.ListTimelineAsync(incident.Number, new TimelineQuery(entries + 1), ct);
+        var links = new IncidentLinksDto(
+            first.Count > shown && shown > 0 ? $"{Path(incident)}/alerts?cursor={Cursor.Alerts(AlertPosition.Of(first[shown - 1]), false)}" : null,
+            told.Count > entries && entries > 0 ? $"{Path(incident)}/timeline?cursor={Cursor.Timeline(TimelinePosition.Of(told[entries - 1]))}" : null);
+        return Results.Ok(new IncidentDetailsDto(
+            IncidentDto.From(incident),
+            first.Take(shown).Select(AlertDto.From).ToList(),
+            latest.Select(AlertDto.From).ToList(),
+            told.Take(entries).Select(TimelineEntryDto.From).ToList(),
+            links));
     }
 
-    /// <summary>A whole number from the query (bound here, so that "abc" gets the same clear answer as an out-of-range number).</summary>
-    private static bool TryParseCount(string? text, int fallback, out int value)
+    /// <param name="order"><c>first</c> (first seen first, the default) or <c>latest</c> (newest first).</param>
+    /// <param name="limit">1 to 500; default 100.</param>
+    /// <param name="cursor">From the previous page's <c>Link</c> header; it keeps the page's order.</param>
+    private static async Task<IResult> AlertsAsync(HttpContext http, IIncidentReads store, string id, string? order, string? limit, string? cursor, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(text))
+        if (Limit(limit, 100) is not { } n)
         {
-            value = fallback;
-            return true;
+            return BadLimit("limit", limit, 1, MaxLimit);
         }
 
-        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
+        bool? newest = null;
+        if (!string.IsNullOrEmpty(order))
+        {
+            if (order is not ("first" or "latest"))
+            {
+                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"order must be first or latest; it was '{order}'.");
+            }
+
+            newest = order == "latest";
+        }
+
+        AlertPosition? after = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!Cursor.TryAlerts(cursor, out after, out var cursorNewest))
+            {
+                return BadCursor(cursor);
+            }
+
+            if (newest is { } asked && asked != cursorNewest)
+            {
+                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"The cursor continues the '{(cursorNewest ? "latest" : "first")}' order; order was '{order}'.");
+            }
+
+            newest = cursorNewest;
+        }
+
+        if (await FindAsync(store, id, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var page = await store.ListAlertsAsync(incident.Number, new AlertQuery(n + 1, after, newest ?? false), ct);
+        if (page.Count > n)
+        {
+            Next(http, $"{Path(incident)}/alerts?limit={n}&cursor={Cursor.Alerts(AlertPosition.Of(page[n - 1]), newest ?? false)}");
+        }
+
+        return Results.Ok(page.Take(n).Select(AlertDto.From).ToList());
     }
+
+    /// <param name="kind">Only these kinds, comma-separated (note, update, status_changed, alert_firing, ...).</param>
+    /// <param name="limit">1 to 500; default 100.</param>
+    /// <param name="cursor">From the previous page's <c>Link</c> header.</param>
+    private static async Task<IResult> TimelineAsync(HttpContext http, IIncidentReads store, string id, string? kind, string? limit, string? cursor, CancellationToken ct)
+    {
+        if (Limit(limit, 100) is not { } n)
+        {
+            return BadLimit("limit", limit, 1, MaxLimit);
+        }
+
+        List<TimelineKind>? kinds = null;
+        if (!string.IsNullOrEmpty(kind))
+        {
+            kinds = [];
+            foreach (var name in kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!TimelineKindText.TryParse(name, out var k))
+                {
+                    return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad kind",
+                        $"kind '{name}' is not one of {string.Join(", ", Enum.GetValues<TimelineKind>().Select(TimelineKindText.Name))}.");
+                }
+
+                kinds.Add(k);
+            }
+        }
+
+        TimelinePosition? after = null;
+        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryTimeline(cursor, out after))
+        {
+            return BadCursor(cursor);
+        }
+
+        if (await FindAsync(store, id, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var page = await store.ListTimelineAsync(incident.Number, new TimelineQuery(n + 1, after, kinds), ct);
+        if (page.Count > n)
+        {
+            var kindPart = kind is { Length: > 0 } ? $"kind={Uri.EscapeDataString(kind)}&" : "";
+            Next(http, $"{Path(incident)}/timeline?{kindPart}limit={n}&cursor={Cursor.Timeline(TimelinePosition.Of(page[n - 1]))}");
+        }
+
+        return Results.Ok(page.Take(n).Select(TimelineEntryDto.From).ToList());
+    }
+
+    private static async Task<Incident?> FindAsync(IIncidentReads store, string id, CancellationToken ct) =>
+        Incident.ParseKey(id) is { } number ? await store.GetIncidentAsync(number, ct) : null;
+
+    private static string Path(Incident incident) => $"/api/incidents/{incident.Key}";
+
+    private static void Next(HttpContext http, string target) => http.Response.Headers.Append("Link", $"<{target}>; rel=\"next\"");
+
+    private static IResult NoSuchIncident(string id) => WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "No such incident", $"No incident '{id}'.");
+
+    private static IResult BadCursor(string cursor) => WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad cursor",
+        $"'{(cursor.Length > 64 ? cursor[..64] + "..." : cursor)}' is not a cursor of this list: take it from the Link header of the previous page.");
+
+    private static IResult BadLimit(string name, string? text, int min, int max) =>
+        WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, $"Bad {name}", $"{name} must be a whole number from {min} to {max}; it was '{text}'.");
+
+    /// <summary>A page size from 1 to <see cref="MaxLimit"/> (bound here, so that "abc" gets the same clear answer as an out-of-range number).</summary>
+    private static int? Limit(string? text, int fallback) => Count(text, fallback) is { } n && n is >= 1 and <= MaxLimit ? n : null;
+
+    private static int? Count(string? text, int fallback) =>
+        string.IsNullOrEmpty(text) ? fallback
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
+        : null;
 }

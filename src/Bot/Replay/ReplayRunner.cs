@@ -238,7 +238,7 @@ public static class ReplayRunner
             foreach (var incident in incidents.OrderBy(i => i.Number))
             {
                 await output.WriteLineAsync($"{incident.Key}: {incident.Status.Name()}, {incident.Severity.Display()}, {incident.Title}");
-                foreach (var entry in (await _store.GetTimelineAsync(incident.Number, CancellationToken.None)).Where(e => e.Kind == TimelineKind.EffectFailed))
+                foreach (var entry in await _store.ListTimelineAsync(incident.Number, new TimelineQuery(int.MaxValue, Kinds: [TimelineKind.EffectFailed]), CancellationToken.None))
                 {
                     failed++;
                     await output.WriteLineAsync($"  failed: {entry.Text}");

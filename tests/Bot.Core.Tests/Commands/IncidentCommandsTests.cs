@@ -289,6 +289,28 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
         Assert.Contains("10:00  alice: alice declared the incident.", timeline.Text);
         Assert.Contains("10:00  alice: alice made bob the incident lead.", timeline.Text);
     }
+
+    [Fact]
+    public async Task Timeline_OfAStorm_ShowsWhatPeopleDid_AndOnlyTheLatestAlertUpdates()
+    {
+        await using var t = NewStore();
+        var sut = CreateSut(t);
+        await t.IngestAsync(Batch("storm", Firing("edge-0", T0)));
+        await OkAsync(sut, "note Looks like a DDoS on the edge", Alice);
+        for (var i = 1; i <= 60; i++)
+        {
+            t.Time.Advance(TimeSpan.FromSeconds(1));
+            await t.IngestAsync(Batch("storm", Firing($"edge-{i}", T0)));
+        }
+
+        var timeline = (await OkAsync(sut, "timeline", Bob)).Text.Split('\n');
+
+        Assert.Contains("10:00  alice: Looks like a DDoS on the edge", timeline);
+        Assert.Contains(timeline, l => l.Contains("opened by alert", StringComparison.Ordinal));
+        Assert.Equal(IncidentCommands.AlertEntriesShown, timeline.Count(l => l.Contains("joined", StringComparison.Ordinal)));
+        Assert.Contains(timeline, l => l.Contains("joined", StringComparison.Ordinal) && l.Contains("edge-60", StringComparison.Ordinal));
+        Assert.StartsWith("The latest 2 entries and 10 alert updates; the whole timeline: GET /api/incidents/INC-1/timeline", timeline[1]);
+    }
 }
 
 public sealed class IncidentCommandsTestsInMemory() : IncidentCommandsTests(StoreEngine.Memory);

@@ -241,23 +241,6 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(["https://runbooks/db", "https://runbooks/net", "https://runbooks/sec"], (await t.Store.GetIncidentAsync(1))!.Runbooks);
     }
 
-    [Fact]
-    public async Task FirstAlerts_AreTheFirstOfAllAlerts_InTheirOrder()
-    {
-        await using var t = NewStore();
-        for (var i = 0; i < 30; i++)
-        {
-            await t.IngestAsync(Batch("g1", Firing($"a{i:00}", T0)));
-            t.Time.Advance(TimeSpan.FromSeconds(1));
-        }
-
-        var all = await t.Store.GetAlertsAsync(1);
-        var first = await t.Store.GetFirstAlertsAsync(1, 10);
-
-        Assert.Equal(all.Take(10).Select(a => a.Alert.Fingerprint), first.Select(a => a.Alert.Fingerprint));
-        Assert.Equal("a00", first[0].Alert.Fingerprint);
-    }
-
     public static async Task AssertTallyAsync(TestStore t, long number, int alerts, int firing)
     {
         var incident = (await t.Store.GetIncidentAsync(number))!;

@@ -12,7 +12,7 @@ public class PostmortemRendererTests
     private static readonly Actor Network = new("U2", "bob");
 
     /// <summary>The reference postmortem's incident (docs/replay.md: samples/ddos-2023-08-05.yaml), as the bot would hold it.</summary>
-    internal static (Incident, List<TimelineEntry>, List<StoredAlert>, List<IncidentTask>) DdosIncident()
+    internal static (Incident, List<TimelineEntry>, List<IncidentTask>) DdosIncident()
     {
         var (incident, opened) = Incident.Open("Transaction API error rate spike", Severity.Sev2, "alertmanager", "g", Actor.Source("alertmanager"), "Incident opened by alert HighErrorRate from alertmanager.", T0);
         incident.AssignNumber(42);
@@ -53,15 +53,16 @@ public class PostmortemRendererTests
             new(IncidentTask.Preventive, "Traffic Analysis Tools: classify malicious traffic", "https://github.com/acme/ops/issues/105", "open"),
             new(IncidentTask.Preventive, "Communication Strategy: engineering, security and network protocols", "https://github.com/acme/ops/issues/106", "open"),
         };
-        return (incident, timeline, [new StoredAlert(42, alert, T0, At(14, 0))], tasks);
+        incident.TallyAlert(alert, null, At(14, 0));
+        return (incident, timeline, tasks);
     }
 
     [Fact]
     public void Render_TheReferenceIncident_MatchesTheGoldenFile()
     {
-        var (incident, timeline, alerts, tasks) = DdosIncident();
+        var (incident, timeline, tasks) = DdosIncident();
 
-        var markdown = PostmortemRenderer.Render(incident, timeline, alerts, tasks);
+        var markdown = PostmortemRenderer.Render(incident, timeline, tasks);
 
         // UPDATE_GOLDEN=1 dotnet test ... rewrites the golden file in tests/Fixtures: review its diff before committing.
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
@@ -76,9 +77,9 @@ public class PostmortemRendererTests
     [Fact]
     public void Render_CarriesTheReferenceFacts()
     {
-        var (incident, timeline, alerts, tasks) = DdosIncident();
+        var (incident, timeline, tasks) = DdosIncident();
 
-        var markdown = PostmortemRenderer.Render(incident, timeline, alerts, tasks);
+        var markdown = PostmortemRenderer.Render(incident, timeline, tasks);
 
         Assert.Contains("Outage Duration: August 5, 2023, 10:00 AM - August 5, 2023, 2:30 PM (UTC), 4 h 30 min", markdown);
         Assert.Contains("Time to acknowledge: 15 min; to mitigate: 3 h 30 min; to resolve: 4 h 30 min", markdown);
@@ -93,9 +94,9 @@ public class PostmortemRendererTests
     [Fact]
     public void Timeline_TellsWhatRespondersWroteAndTheMilestones_NotTheBotsBookkeeping()
     {
-        var (incident, timeline, alerts, tasks) = DdosIncident();
+        var (incident, timeline, tasks) = DdosIncident();
 
-        var told = PostmortemRenderer.Render(incident, timeline, alerts, tasks).Split("**Timeline:**\n")[1].Split("\n\n")[0].Split('\n');
+        var told = PostmortemRenderer.Render(incident, timeline, tasks).Split("**Timeline:**\n")[1].Split("\n\n")[0].Split('\n');
 
         Assert.Equal(14, told.Length); // the reference's nine events, and the opening, acknowledgement, severity, mitigation and resolution
         Assert.DoesNotContain(told, l => l.Contains("Alert firing", StringComparison.Ordinal) || l.Contains("Alert resolved", StringComparison.Ordinal));
@@ -107,8 +108,8 @@ public class PostmortemRendererTests
 
     [Fact]
     public void Render_IsDeterministic() =>
-        Assert.Equal(PostmortemRenderer.Render(DdosIncident().Item1, DdosIncident().Item2, DdosIncident().Item3, DdosIncident().Item4),
-                     PostmortemRenderer.Render(DdosIncident().Item1, DdosIncident().Item2, DdosIncident().Item3, DdosIncident().Item4));
+        Assert.Equal(PostmortemRenderer.Render(DdosIncident().Item1, DdosIncident().Item2, DdosIncident().Item3),
+                     PostmortemRenderer.Render(DdosIncident().Item1, DdosIncident().Item2, DdosIncident().Item3));
 
     [Fact]
     public void Render_MissingFacts_AreMarkedBlanks()
@@ -116,7 +117,7 @@ public class PostmortemRendererTests
         var (incident, _) = Incident.Open("Disk full", Severity.Sev3, "manual", "g", Alice, "declared", T0);
         incident.AssignNumber(7);
 
-        var markdown = PostmortemRenderer.Render(incident, [], [], []);
+        var markdown = PostmortemRenderer.Render(incident, [], []);
 
         Assert.Contains("Outage Duration: August 5, 2023, 10:00 AM - ongoing (UTC)", markdown);
         Assert.Contains("Impact: _[To fill: who was affected, how, how many]_", markdown);
@@ -132,7 +133,7 @@ public class PostmortemRendererTests
         incident.AssignNumber(8);
         var timeline = new List<TimelineEntry> { new(T0, TimelineKind.Note, Alice, "line one\n## not a heading\n- not a list | `code`") };
 
-        var markdown = PostmortemRenderer.Render(incident, timeline, [], []);
+        var markdown = PostmortemRenderer.Render(incident, timeline, []);
 
         Assert.Contains("## Postmortem: INC-8 \\*\\*bold\\*\\* \\[link\\](http://x) \\<script\\>", markdown);
         Assert.Contains("- 10:00 AM: line one ## not a heading - not a list \\| \\`code\\` (alice)", markdown);
@@ -146,7 +147,7 @@ public class PostmortemRendererTests
         incident.AssignNumber(9);
         var timeline = new List<TimelineEntry> { new(T0, TimelineKind.Note, Alice, "start"), new(T0.AddHours(16), TimelineKind.Note, Alice, "next day") };
 
-        var markdown = PostmortemRenderer.Render(incident, timeline, [], []);
+        var markdown = PostmortemRenderer.Render(incident, timeline, []);
 
         Assert.Contains("- August 5, 2023 10:00 AM: start", markdown);
         Assert.Contains("- August 6, 2023 2:00 AM: next day", markdown);
@@ -176,7 +177,7 @@ public class PostmortemRendererTests
         var (incident, _) = Incident.Open("x", Severity.Sev3, "manual", "g", Alice, "declared", T0);
         incident.AssignNumber(1);
 
-        var markdown = PostmortemRenderer.Render(incident, [], [], [new IncidentTask(IncidentTask.Corrective, title)]);
+        var markdown = PostmortemRenderer.Render(incident, [], [new IncidentTask(IncidentTask.Corrective, title)]);
 
         Assert.Contains($"1. {expected}\n", markdown);
     }

@@ -43,7 +43,7 @@ public sealed class PostgresIncidentStoreTests
                 }
             }
 
-            Assert.Equal(Enumerable.Range(1, 9).Select(v => (long)v), versions);
+            Assert.Equal(Enumerable.Range(1, PostgresSchema.LatestVersion).Select(v => (long)v), versions);
             Assert.Equal(1, (await stores[3].WriteAsync(s => { var (i, _) = Incident.Open("t", Severity.Sev3, "x", "g", Actor.Bot, "x", s.Now); s.InsertIncident(i); return i.Number; })));
         }
         finally
@@ -110,7 +110,7 @@ public sealed class PostgresIncidentStoreTests
             }
 
             var e = Assert.Throws<InvalidOperationException>(() => PostgresIncidentStore.Open(options, TimeProvider.System, NullLogger.Instance));
-            Assert.Contains("schema version 99, newer than this bot knows (9)", e.Message);
+            Assert.Contains($"schema version 99, newer than this bot knows ({PostgresSchema.LatestVersion})", e.Message);
         }
         finally
         {

@@ -187,7 +187,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
-    public async Task Migrations8And9_CountEachIncidentsAlertsAlreadyStored()
+    public async Task Migrations8To10_CountEachIncidentsAlertsAlreadyStored()
     {
         await using var t = NewStore();
         var a2 = WithRunbook("a2", "runbook", "https://runbooks/second");
@@ -198,19 +198,24 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.IngestAsync(Alerts.Batch("g1", a2, WithRunbook("a4", "runbook_url", "https://runbooks/first")));
         await t.IngestAsync(Alerts.Batch("g1", a2.Resolved(TestStore.Start.AddMinutes(1))));
         await t.IngestAsync(Alerts.Batch("g2", Alerts.Firing("b1", TestStore.Start)));
+        await t.IngestAsync(Alerts.Batch("g1", Alerts.Firing("a5", TestStore.Start.AddHours(-1))));
 
-        // The database as version 7 left it: no tally, the alerts' old indexes; then the bot starts and migrates it (8 and 9).
+        // The database as version 7 left it: no tally, the alerts' old indexes, the timeline's one index; then the bot
+        // starts and migrates it (8 to 10).
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
-            "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; " +
+            "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
+            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; " +
             "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
         var first = (await t.Store.GetIncidentAsync(1))!;
         var second = (await t.Store.GetIncidentAsync(2))!;
-        Assert.Equal((5, 4), (first.AlertCount, first.FiringCount));
+        Assert.Equal((6, 5), (first.AlertCount, first.FiringCount));
         Assert.Equal(["https://runbooks/first", "https://runbooks/second"], first.Runbooks);
         Assert.Equal((1, 1, 0), (second.AlertCount, second.FiringCount, second.Runbooks.Count));
-        await Bot.Core.Tests.Intake.AlertIntakeTests.AssertTallyAsync(t, 1, alerts: 5, firing: 4);
+        Assert.Equal((TestStore.Start.AddHours(-1), TestStore.Start), (first.FirstAlertAt, second.FirstAlertAt));
+        await Bot.Core.Tests.Intake.AlertIntakeTests.AssertTallyAsync(t, 1, alerts: 6, firing: 5);
+        Assert.Equal(await t.Store.GetTimelineAsync(1), await t.Store.ListTimelineAsync(1, new TimelineQuery(100)));
     }
 
     private static Alert WithRunbook(string fingerprint, string annotation, string url) =>

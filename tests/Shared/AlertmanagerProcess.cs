@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.Tests.Shared;
 
 /// <summary>
 /// A real Prometheus Alertmanager (Debian package prometheus-alertmanager) on 127.0.0.1, gossip off, with a
-/// webhook receiver pointed at the bot. .ci/run installs it; a machine without it fails the test, never skips.
+/// webhook receiver pointed at the bot (or none: the benchmarks' peer). .ci/run installs it; a machine without it fails
+/// the test, never skips.
 /// </summary>
 public sealed class AlertmanagerProcess : IAsyncDisposable
 {
@@ -24,6 +25,11 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>Peak resident memory so far (VmHWM), in MiB.</summary>
+    public double PeakMemoryMiB =>
+        File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l["VmHWM:".Length..].Trim().Split(' ')[0])).FirstOrDefault() / 1024.0;
 
     public HttpClient Client { get; }
 
@@ -44,12 +50,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
           ?? throw new InvalidOperationException(
               "Prometheus Alertmanager is not installed: run 'apt-get install prometheus-alertmanager' (.ci/run does) or set ALERTMANAGER_BIN.");
 
-    public static async Task<AlertmanagerProcess> StartAsync(Uri webhookUrl, string bearerToken)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "bot-alertmanager", Guid.NewGuid().ToString("n"));
-        Directory.CreateDirectory(folder);
-        var config = Path.Combine(folder, "alertmanager.yml");
-        await File.WriteAllTextAsync(config, $"""
+    public static Task<AlertmanagerProcess> StartAsync(Uri webhookUrl, string bearerToken) => StartWithConfigAsync($"""
             route:
               receiver: bot
               group_by: ['alertname', 'service']
@@ -66,6 +67,22 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
                         type: Bearer
                         credentials: {bearerToken}
             """);
+
+    /// <summary>An Alertmanager that groups as the bot's storm does and notifies nobody: the peer of the benchmarks.</summary>
+    public static Task<AlertmanagerProcess> StartSilentAsync() => StartWithConfigAsync("""
+            route:
+              receiver: nobody
+              group_by: ['alertname', 'service']
+            receivers:
+              - name: nobody
+            """);
+
+    private static async Task<AlertmanagerProcess> StartWithConfigAsync(string yaml)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bot-alertmanager", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        var config = Path.Combine(folder, "alertmanager.yml");
+        await File.WriteAllTextAsync(config, yaml);
         var port = FreePort();
         var start = new ProcessStartInfo(Binary)
         {

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Bot.Slack.Signing;
+using Bot.Tests.Shared;
+
+namespace Bot.Benchmarks;
+
+/// <summary>
+/// An alert storm: one alert group, each webhook bringing 5 new alerts (storm.lua), at 50 connections, against the bot
+/// and, in the same run and alternately, against a real Alertmanager taking the same alerts on its API v2. Then the
+/// storm goes on against the bot until its one incident holds <c>--alerts</c> alerts (a million by default), while
+/// signed <c>/incident note</c> commands are timed (10 a second) and the incident's page is read every 2 s.
+/// </summary>
+internal static class StormBenchmark
+{
+    private const string Secret = "bench-signing-secret";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = IngestBenchmark.Option(args, "--seconds", 10);
+        var warmup = IngestBenchmark.Option(args, "--warmup", 20);
+        var rounds = IngestBenchmark.Option(args, "--rounds", 2);
+        var target = IngestBenchmark.Option(args, "--alerts", 1_000_000);
+        string[] settings = [$"--Slack:SigningSecret={Secret}", .. IngestBenchmark.BotSettings(args)];
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            Console.Error.WriteLine("wrk is needed: apt-get install wrk");
+            return 2;
+        }
+
+        Console.WriteLine($"Alert storm: 1 alert group, {IngestBenchmark.AlertsPerWebhook} new alerts per webhook, 50 connections; {warmup} s warm-up each, {seconds} s per run");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(1).DefaultIfEmpty("defaults"))}");
+        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
+        await using var bot = await BotProcess.StartAsync(settings);
+        using var http = new HttpClient { BaseAddress = bot.Address, Timeout = TimeSpan.FromSeconds(60) };
+
+        await IngestBenchmark.WrkAsync(bot.Address, 50, warmup, "storm.lua");
+        await IngestBenchmark.WrkAsync(alertmanager.Address, 50, warmup, "storm.lua", "alertmanager");
+        for (var round = 1; round <= rounds; round++)
+        {
+            var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
+            Print($"bot          round {round}", b);
+            var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
+            Print($"Alertmanager round {round}", a);
+        }
+
+        Console.WriteLine($"peak RSS: bot {bot.PeakMemoryMiB:0} MiB, Alertmanager {alertmanager.PeakMemoryMiB:0} MiB");
+        var channel = await ChannelAsync(http);
+
+        Console.WriteLine($"The storm goes on to {target:N0} alerts in INC-1; /incident note 10 a second, the incident's page every 2 s");
+        using var stop = new CancellationTokenSource();
+        var commands = TimeCommandsAsync(http, channel, stop.Token);
+        var pages = new List<double>();
+        var pageTimer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                pages.Add(await TimePageAsync(http));
+                await Task.Delay(2000, CancellationToken.None);
+            }
+        });
+        var alerts = await AlertCountAsync(http);
+        var started = Stopwatch.StartNew();
+        while (alerts < target)
+        {
+            var r = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
+            alerts = await AlertCountAsync(http);
+            Console.WriteLine(
+                $"alerts in INC-1={alerts,9:N0}  webhooks/s={r.Rate,7:0}  p99={r.P99,7:0.00} ms  non-2xx={r.Errors}  RSS={bot.MemoryMiB:0} MiB (peak {bot.PeakMemoryMiB:0})  " +
+                $"page: last {(pages.Count > 0 ? pages[^1] : 0):0.0} ms");
+        }
+
+        await stop.CancelAsync();
+        var latencies = await commands;
+        await pageTimer;
+        var idle = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            idle.Add(await TimePageAsync(http));
+        }
+
+        latencies.Sort();
+        pages.Sort();
+        idle.Sort();
+        Console.WriteLine($"reached {alerts:N0} alerts in {started.Elapsed.TotalSeconds:0} s; peak RSS of the bot {bot.PeakMemoryMiB:0} MiB, now {bot.MemoryMiB:0} MiB");
+        Console.WriteLine($"/incident note during it: commands={latencies.Count}  p50={P(latencies, 0.5):0.0} ms  p99={P(latencies, 0.99):0.0} ms  max={latencies[^1]:0.0} ms");
+        Console.WriteLine($"GET /api/incidents/INC-1 during it: p50={P(pages, 0.5):0.0} ms  max={pages[^1]:0.0} ms; idle at the end: median {P(idle, 0.5):0.0} ms");
+        return 0;
+    }
+
+    private static void Print(string what, IngestBenchmark.Result r) => Console.WriteLine(
+        $"{what}: webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * IngestBenchmark.AlertsPerWebhook,7:0}  p50={r.P50,6:0.00} ms  p90={r.P90,6:0.00} ms  p99={r.P99,6:0.00} ms  non-2xx={r.Errors}");
+
+    private static double P(List<double> sorted, double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    private static async Task<string> ChannelAsync(HttpClient http)
+    {
+        while (true)
+        {
+            var details = JsonDocument.Parse(await http.GetStringAsync("api/incidents/INC-1?alerts=0")).RootElement;
+            if (details.GetProperty("incident").GetProperty("channel").GetString() is { } channel)
+            {
+                return channel;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<long> AlertCountAsync(HttpClient http) =>
+        JsonDocument.Parse(await http.GetStringAsync("api/incidents/INC-1?alerts=0")).RootElement.GetProperty("incident").GetProperty("alertCount").GetInt64();
+
+    /// <summary>Reads the incident's page as the console would (its default answer), in milliseconds.</summary>
+    private static async Task<double> TimePageAsync(HttpClient http)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var response = await http.GetAsync("api/incidents/INC-1");
+        await response.Content.ReadAsByteArrayAsync();
+        response.EnsureSuccessStatusCode();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private static async Task<List<double>> TimeCommandsAsync(HttpClient http, string channel, CancellationToken stop)
+    {
+        var latencies = new List<double>();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var body = $"command=%2Fincident&text={Uri.EscapeDataString($"note storm note {i}")}&user_id=U1&user_name=bench&channel_id={channel}&team_id=T1";
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "slack/commands") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+            request.Headers.Add(SlackSignature.TimestampHeader, ts);
+            request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
+            var start = Stopwatch.GetTimestamp();
+            using var response = await http.SendAsync(request, CancellationToken.None);
+            var answer = await response.Content.ReadAsStringAsync(CancellationToken.None);
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode || !answer.Contains("storm note", StringComparison.Ordinal))
+            {
+                Console.WriteLine($"a command failed: HTTP {(int)response.StatusCode}: {answer}");
+            }
+
+            var next = TimeSpan.FromMilliseconds(100 * (i + 1)) - watch.Elapsed;
+            if (next > TimeSpan.Zero)
+            {
+                await Task.Delay(next, CancellationToken.None);
+            }
+        }
+
+        return latencies;
+    }
+}

@@ -1,0 +1,132 @@
+using Bot.Core.Incidents;
+using Bot.Core.Postmortems;
+using Bot.TestKit;
+using static Bot.TestKit.Alerts;
+
+namespace Bot.Core.Tests.Incidents;
+
+/// <summary>
+/// An incident read in pages (a storm's holds a million alerts and an entry per webhook): each page continues exactly
+/// where the last ended, in either direction, ties included; on each real store.
+/// </summary>
+public abstract class IncidentReadsTests(StoreEngine engine) : StoreContract(engine)
+{
+    private static readonly DateTimeOffset T0 = TestStore.Start;
+
+    [Fact]
+    public async Task Alerts_ReadInPages_AreAllTheAlerts_InTheirOrder_BothWays()
+    {
+        await using var t = await StormAsync(webhooks: 10, alertsEach: 3); // alerts of one webhook tie on first seen and start
+        var all = (await t.Store.GetAlertsAsync(1)).Select(a => a.Alert.Fingerprint).ToList();
+
+        var forwards = await PagesAsync(t, newestFirst: false, size: 7);
+        var backwards = await PagesAsync(t, newestFirst: true, size: 4);
+
+        Assert.Equal(30, all.Count);
+        Assert.Equal(all, forwards);
+        Assert.Equal(Enumerable.Reverse(all), backwards);
+        Assert.Equal("w0-a0", all[0]);
+    }
+
+    [Fact]
+    public async Task Timeline_ReadInPages_IsTheWholeTimeline_AndKindsFilter()
+    {
+        await using var t = await StormAsync(webhooks: 6, alertsEach: 2);
+        await t.Store.WriteAsync(s => { s.AppendTimeline(1, new TimelineEntry(T0, TimelineKind.Note, new Actor("U1", "alice"), "Looking at the edge.")); return 0; });
+        await t.Store.WriteAsync(s => { s.AppendTimeline(1, new TimelineEntry(T0.AddSeconds(3), TimelineKind.Note, new Actor("U1", "alice"), "Rate limiting on.")); return 0; });
+        var all = await t.Store.GetTimelineAsync(1);
+
+        var pages = new List<TimelineEntry>();
+        TimelinePosition? after = null;
+        while (await t.Store.ListTimelineAsync(1, new TimelineQuery(3, after)) is { Count: > 0 } page)
+        {
+            pages.AddRange(page);
+            after = TimelinePosition.Of(page[^1]);
+        }
+
+        var newest = await t.Store.ListTimelineAsync(1, new TimelineQuery(2, NewestFirst: true));
+        var notes = await t.Store.ListTimelineAsync(1, new TimelineQuery(100, Kinds: PostmortemRenderer.Told));
+
+        Assert.Equal(all.Select(e => (e.At, e.Text)), pages.Select(e => (e.At, e.Text)));
+        Assert.Equal(all.Count, pages.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(all.TakeLast(2).Reverse().Select(e => e.Text), newest.Select(e => e.Text));
+        Assert.Equal(all.Where(PostmortemRenderer.Tells).Select(e => e.Text), notes.Select(e => e.Text));
+        Assert.Contains(notes, e => e.Text == "Rate limiting on.");
+    }
+
+    [Fact]
+    public async Task SourceActivity_ListsTheFirstEntries_AndCountsThemAll()
+    {
+        await using var t = await StormAsync(webhooks: 8, alertsEach: 1);
+        await t.Store.WriteAsync(s => { s.AppendTimeline(1, new TimelineEntry(t.Time.GetUtcNow(), TimelineKind.Note, new Actor("U1", "alice"), "Not a source's.")); return 0; });
+
+        var activity = await t.Store.GetSourceActivityAsync(1, T0, t.Time.GetUtcNow().AddSeconds(1), 3);
+
+        Assert.Equal(9, activity.Total); // the opening webhook's alert entry and opening entry, and 7 joins
+        Assert.Equal(3, activity.Entries.Count);
+        Assert.All(activity.Entries, e => Assert.StartsWith("source:", e.Author.Id));
+    }
+
+    [Fact]
+    public async Task Incidents_ReadInPages_AreAllTheIncidents_NewestFirst()
+    {
+        await using var t = NewStore();
+        for (var i = 0; i < 7; i++)
+        {
+            await t.IngestAsync(Batch($"g{i}", Firing($"a{i}", T0)));
+        }
+
+        var numbers = new List<long>();
+        long? before = null;
+        while (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 3, before)) is { Count: > 0 } page)
+        {
+            numbers.AddRange(page.Select(i => i.Number));
+            before = page[^1].Number;
+        }
+
+        Assert.Equal([7, 6, 5, 4, 3, 2, 1], numbers);
+    }
+
+    [Fact]
+    public async Task FirstAlertAt_IsTheEarliestStartAmongItsAlerts()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g", Firing("late", T0.AddMinutes(-1))));
+        await t.IngestAsync(Batch("g", Firing("early", T0.AddMinutes(-20))));
+        await t.IngestAsync(Batch("g", Firing("later", T0)));
+
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+
+        Assert.Equal(T0.AddMinutes(-20), incident.FirstAlertAt);
+        Assert.Equal(T0.AddMinutes(-20), PostmortemRenderer.Start(incident));
+    }
+
+    /// <summary>One incident: <paramref name="webhooks"/> webhooks a second apart, each with new alerts <c>w{i}-a{j}</c>.</summary>
+    private async Task<TestStore> StormAsync(int webhooks, int alertsEach)
+    {
+        var t = NewStore();
+        for (var w = 0; w < webhooks; w++)
+        {
+            // Listed in reverse, so that the order read is the store's (fingerprint at equal times), not the sender's.
+            await t.IngestAsync(Batch("storm", Enumerable.Range(0, alertsEach).Reverse().Select(a => Firing($"w{w}-a{a}", T0)).ToArray()));
+            t.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        return t;
+    }
+
+    private static async Task<List<string>> PagesAsync(TestStore t, bool newestFirst, int size)
+    {
+        var read = new List<string>();
+        AlertPosition? after = null;
+        while (await t.Store.ListAlertsAsync(1, new AlertQuery(size, after, newestFirst)) is { Count: > 0 } page)
+        {
+            read.AddRange(page.Select(a => a.Alert.Fingerprint));
+            after = AlertPosition.Of(page[^1]);
+        }
+
+        return read;
+    }
+}
+
+public sealed class IncidentReadsTestsInMemory() : IncidentReadsTests(StoreEngine.Memory);
