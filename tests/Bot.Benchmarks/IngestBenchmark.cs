@@ -132,9 +132,9 @@ internal static partial class IngestBenchmark
         args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains(':', StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray();
 
     /// <summary>The same payload as ingest.lua, for the in-process store benchmark.</summary>
-    public static byte[] Payload(long n)
+    public static byte[] Payload(long n, int groups = 100)
     {
-        var group = n % 100;
+        var group = n % groups;
         var sb = new StringBuilder(2048);
         sb.Append("{\"receiver\":\"bot\",\"status\":\"firing\",\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"Load")
           .Append(group).Append("\\\"}\",\"externalURL\":\"http://127.0.0.1:9093\",\"truncatedAlerts\":0,")

@@ -13,12 +13,13 @@ internal static class StoreBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = 20_000;
+        var count = IngestBenchmark.Option(args, "--webhooks", 20_000);
+        var storm = args.Contains("--storm"); // one alert group, as the storm benchmark: one incident takes every alert
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
         var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
         var parser = new AlertmanagerParser();
-        var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
+        var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n, groups: storm ? 1 : 100), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
 
         foreach (var phase in new[] { "warm-up", "measured" })
         {

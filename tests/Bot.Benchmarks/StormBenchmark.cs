@@ -40,10 +40,12 @@ internal static class StormBenchmark
         await IngestBenchmark.WrkAsync(alertmanager.Address, 50, warmup, "storm.lua", "alertmanager");
         for (var round = 1; round <= rounds; round++)
         {
+            var cpu = bot.CpuTime;
             var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
-            Print($"bot          round {round}", b);
+            Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds);
+            cpu = alertmanager.CpuTime;
             var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
-            Print($"Alertmanager round {round}", a);
+            Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds);
         }
 
         Console.WriteLine($"peak RSS: bot {bot.PeakMemoryMiB:0} MiB, Alertmanager {alertmanager.PeakMemoryMiB:0} MiB");
@@ -90,8 +92,10 @@ internal static class StormBenchmark
         return 0;
     }
 
-    private static void Print(string what, IngestBenchmark.Result r) => Console.WriteLine(
-        $"{what}: webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * IngestBenchmark.AlertsPerWebhook,7:0}  p50={r.P50,6:0.00} ms  p90={r.P90,6:0.00} ms  p99={r.P99,6:0.00} ms  non-2xx={r.Errors}");
+    /// <summary>Prints a run, with the CPU time the server used per webhook: steadier than the rate on a machine whose speed varies.</summary>
+    private static void Print(string what, IngestBenchmark.Result r, TimeSpan cpu, int seconds) => Console.WriteLine(
+        $"{what}: webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * IngestBenchmark.AlertsPerWebhook,7:0}  p50={r.P50,6:0.00} ms  p90={r.P90,6:0.00} ms  p99={r.P99,6:0.00} ms  " +
+        $"non-2xx={r.Errors}  CPU/webhook={cpu.TotalMicroseconds / (r.Rate * seconds),4:0} µs ({cpu.TotalSeconds / seconds:0.00} cores)");
 
     private static double P(List<double> sorted, double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 

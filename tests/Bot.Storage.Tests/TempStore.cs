@@ -76,15 +76,22 @@ public sealed class TempStore : TestStore
         Sql = Open(Engine, _options, Time);
     }
 
+    /// <summary>A connection of its own to the store's database, open, to look at what the store wrote.</summary>
+    public async Task<System.Data.Common.DbConnection> OpenConnectionAsync()
+    {
+        var connection = Engine.IsPostgres
+            ? (System.Data.Common.DbConnection)new Npgsql.NpgsqlConnection(_options.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_options.SqlitePath};Pooling=false");
+        await connection.OpenAsync();
+        return connection;
+    }
+
     /// <summary>Closes the store, runs <paramref name="sql"/> on its database, and opens it again (for migration tests).</summary>
     public async Task ReopenAfterAsync(string sql)
     {
         await Sql.DisposeAsync();
-        await using (var connection = Engine.IsPostgres
-            ? (System.Data.Common.DbConnection)new Npgsql.NpgsqlConnection(_options.ConnectionString)
-            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_options.SqlitePath};Pooling=false"))
+        await using (var connection = await OpenConnectionAsync())
         {
-            await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             await command.ExecuteNonQueryAsync();

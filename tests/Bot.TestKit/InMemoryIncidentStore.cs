@@ -234,8 +234,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public void UpdateIncident(Incident incident) => d.Incidents[incident.Number] = Copy(incident);
 
-        public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
-            d.Alerts.TryGetValue((incidentNumber, fingerprint), out var row) ? row.Stored : null;
+        public IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
+            fingerprints.Distinct().Select(f => d.Alerts.TryGetValue((incidentNumber, f), out var row) ? row.Stored : null).OfType<StoredAlert>()
+                .ToDictionary(a => a.Alert.Fingerprint, StringComparer.Ordinal);
 
         public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
             d.Alerts.Values.Where(a => a.Stored.Alert.Fingerprint == fingerprint && d.Incidents[a.Stored.IncidentNumber].GroupKey == groupKey)
@@ -297,17 +298,16 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             return true;
         }
 
-        public bool Enqueue(EffectJob job)
+        public void Enqueue(EffectJob job)
         {
             if (d.Jobs.Values.Any(j => j.Job.Key == job.Key))
             {
-                return false;
+                return;
             }
 
             var id = ++d.LastJobId;
             d.Jobs[id] = new JobRow(job with { Id = id, Attempts = 0, Claims = 0, CreatedAt = now }, JobState.Waiting, null, null, null);
             EnqueuedJobs = true;
-            return true;
         }
 
         public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)

@@ -1,19 +1,19 @@
 using System.Collections;
-using System.Collections.Immutable;
 using System.Text;
 
 namespace Bot.Core.Alerts;
 
 /// <summary>
-/// An immutable set of name/value pairs (labels or annotations), ordered by name, compared by content.
+/// An immutable set of name/value pairs (labels or annotations), ordered by name, compared by content. Kept as a sorted
+/// array: a webhook makes thousands of these, each read a few times.
 /// </summary>
 public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<LabelSet>
 {
-    public static readonly LabelSet Empty = new(ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal));
+    public static readonly LabelSet Empty = new([]);
 
-    private readonly ImmutableSortedDictionary<string, string> _pairs;
+    private readonly KeyValuePair<string, string>[] _pairs; // sorted by name (ordinal), names unique
 
-    private LabelSet(ImmutableSortedDictionary<string, string> pairs) => _pairs = pairs;
+    private LabelSet(KeyValuePair<string, string>[] pairs) => _pairs = pairs;
 
     public static LabelSet From(IEnumerable<KeyValuePair<string, string>>? pairs)
     {
@@ -22,38 +22,68 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
             return Empty;
         }
 
-        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var list = new List<KeyValuePair<string, string>>(pairs.TryGetNonEnumeratedCount(out var n) ? n : 8);
         foreach (var (name, value) in pairs)
         {
             // Names and values come from senders: kept as SafeText.Clean leaves them.
-            builder[Text.SafeText.Clean(name)] = Text.SafeText.Clean(value ?? throw new NullLabelValueException(name));
+            list.Add(new(Text.SafeText.Clean(name), Text.SafeText.Clean(value ?? throw new NullLabelValueException(name))));
         }
 
-        return builder.Count == 0 ? Empty : new LabelSet(builder.ToImmutable());
+        if (list.Count == 0)
+        {
+            return Empty;
+        }
+
+        if (StrictlyIncreasing(list))
+        {
+            return new LabelSet([.. list]); // as senders such as Alertmanager write them
+        }
+
+        // Sorted, stably, so that of a name given twice the last one wins (as a dictionary's indexer would have it).
+        var sorted = list.Select((p, i) => (Pair: p, Index: i)).OrderBy(x => x.Pair.Key, StringComparer.Ordinal).ThenBy(x => x.Index).ToList();
+        var unique = new List<KeyValuePair<string, string>>(sorted.Count);
+        foreach (var (pair, _) in sorted)
+        {
+            if (unique.Count > 0 && string.Equals(unique[^1].Key, pair.Key, StringComparison.Ordinal))
+            {
+                unique[^1] = pair;
+            }
+            else
+            {
+                unique.Add(pair);
+            }
+        }
+
+        return new LabelSet([.. unique]);
     }
 
-    public LabelSet With(string name, string value) => new(_pairs.SetItem(Text.SafeText.Clean(name), Text.SafeText.Clean(value)));
+    public LabelSet With(string name, string value) => From(_pairs.Append(new(name, value)));
 
-    public string? Get(string name) => _pairs.TryGetValue(name, out var value) ? value : null;
+    public string? Get(string name) => IndexOf(name) is var i and >= 0 ? _pairs[i].Value : null;
 
-    public string this[string key] => _pairs[key];
+    public string this[string key] => Get(key) ?? throw new KeyNotFoundException($"No label '{key}'.");
 
-    public IEnumerable<string> Keys => _pairs.Keys;
+    public IEnumerable<string> Keys => _pairs.Select(p => p.Key);
 
-    public IEnumerable<string> Values => _pairs.Values;
+    public IEnumerable<string> Values => _pairs.Select(p => p.Value);
 
-    public int Count => _pairs.Count;
+    public int Count => _pairs.Length;
 
-    public bool ContainsKey(string key) => _pairs.ContainsKey(key);
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
-    public bool TryGetValue(string key, out string value) => _pairs.TryGetValue(key, out value!);
+    public bool TryGetValue(string key, out string value)
+    {
+        var i = IndexOf(key);
+        value = i >= 0 ? _pairs[i].Value : null!;
+        return i >= 0;
+    }
 
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _pairs.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)_pairs).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     public bool Equals(LabelSet? other) =>
-        other is not null && other.Count == Count && _pairs.All(p => other.TryGetValue(p.Key, out var v) && v == p.Value);
+        other is not null && other._pairs.AsSpan().SequenceEqual(_pairs);
 
     public override bool Equals(object? obj) => Equals(obj as LabelSet);
 
@@ -67,6 +97,37 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         }
 
         return hash.ToHashCode();
+    }
+
+    private static bool StrictlyIncreasing(List<KeyValuePair<string, string>> pairs)
+    {
+        for (var i = 1; i < pairs.Count; i++)
+        {
+            if (string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private int IndexOf(string name)
+    {
+        var (lo, hi) = (0, _pairs.Length - 1);
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = string.CompareOrdinal(_pairs[mid].Key, name);
+            if (c == 0)
+            {
+                return mid;
+            }
+
+            (lo, hi) = c < 0 ? (mid + 1, hi) : (lo, mid - 1);
+        }
+
+        return -1;
     }
 
     /// <summary>Prometheus notation: <c>{name="value", other="x"}</c>.</summary>

@@ -5,8 +5,11 @@ namespace Bot.Core.Effects;
 /// <summary>What a unit of work may do with the outbox: ask for jobs, and move a waiting one.</summary>
 public interface IOutbox : ISession
 {
-    /// <summary>Adds a job row to the outbox; false (and nothing added) when a job with its key exists. Producers call <see cref="OutboxExtensions.Enqueue{TJob}"/>.</summary>
-    bool Enqueue(EffectJob job);
+    /// <summary>
+    /// Adds a job row to the outbox, unless a job with its key exists (then nothing changes: asking again is safe). A
+    /// store may write it with the unit's other writes, at its end. Producers call <see cref="OutboxExtensions.Enqueue{TJob}"/>.
+    /// </summary>
+    void Enqueue(EffectJob job);
 
     /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
     bool RescheduleJob(string key, DateTimeOffset dueAt);
@@ -44,10 +47,10 @@ public interface IOutboxSignals
 public static class OutboxExtensions
 {
     /// <summary>
-    /// Asks for a job, due when it says (<see cref="IDelayedJob.DueAt"/>) or now (the unit's time); false when one with its
-    /// key exists.
+    /// Asks for a job, due when it says (<see cref="IDelayedJob.DueAt"/>) or now (the unit's time); nothing changes when
+    /// one with its key exists.
     /// </summary>
-    public static bool Enqueue<TJob>(this IOutbox outbox, TJob job)
+    public static void Enqueue<TJob>(this IOutbox outbox, TJob job)
         where TJob : class, IJob<TJob> =>
         outbox.Enqueue(EffectJob.Of(job, job is IDelayedJob delayed ? delayed.DueAt : outbox.Now));
 }

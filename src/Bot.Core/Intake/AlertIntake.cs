@@ -21,7 +21,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         var run = new Run(rules, escalator, session, batch);
         foreach (var group in batch.Alerts.GroupBy(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey)))
         {
-            run.ApplyGroup(group.Key, group);
+            run.ApplyGroup(group.Key, group.ToList());
         }
 
         return run.Finish();
@@ -37,6 +37,8 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         private readonly Dictionary<long, Incident> _toSave = []; // incidents a group changed: saved once, after it
         private readonly List<(long Incident, TimelineEntry Entry)> _openings = [];
         private readonly Dictionary<(long Incident, Change Change), List<(Alert Alert, DateTimeOffset At)>> _changes = [];
+        private Dictionary<string, StoredAlert> _known = []; // the group's open incident's alerts among the group's, as stored so far
+        private long _knownIn;
         private int _new;
         private int _changed;
         private int _unchanged;
@@ -49,9 +51,11 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             Resolved,
         }
 
-        public void ApplyGroup(string groupKey, IEnumerable<Alert> alerts)
+        public void ApplyGroup(string groupKey, IReadOnlyList<Alert> alerts)
         {
             var incident = s.FindOpenIncident(groupKey);
+            _knownIn = incident?.Number ?? 0;
+            _known = incident is null ? [] : new(s.FindAlerts(incident.Number, alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal)), StringComparer.Ordinal);
             var resolvedSome = false;
             foreach (var alert in alerts)
             {
@@ -127,6 +131,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 opened.TallyAlert(alert, null, s.Now);
                 s.InsertIncident(opened);
                 s.UpsertAlert(opened.Number, groupKey, alert);
+                (_knownIn, _known) = (opened.Number, new(StringComparer.Ordinal) { [alert.Fingerprint] = new StoredAlert(opened.Number, alert, s.Now, s.Now) });
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
                 IncidentOpening.EnqueueEffects(s, opened, rules.UpdateEvery);
@@ -140,7 +145,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 return opened;
             }
 
-            var known = s.FindAlert(incident.Number, alert.Fingerprint);
+            var known = KnownIn(incident, alert.Fingerprint);
             if (known is null)
             {
                 Store(incident, groupKey, alert, null);
@@ -176,7 +181,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
 
         private bool Resolve(Incident? incident, string groupKey, Alert alert)
         {
-            var known = (incident is null ? null : s.FindAlert(incident.Number, alert.Fingerprint)) ?? s.FindLatestAlert(groupKey, alert.Fingerprint);
+            var known = (incident is null ? null : KnownIn(incident, alert.Fingerprint)) ?? s.FindLatestAlert(groupKey, alert.Fingerprint);
             if (known is null || known.Alert.Status == AlertStatus.Resolved || alert.StartsAt < known.Alert.StartsAt)
             {
                 // Never seen firing, already resolved, or a stale resolution of an earlier episode.
@@ -196,10 +201,18 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             return true;
         }
 
+        private StoredAlert? KnownIn(Incident incident, string fingerprint) =>
+            incident.Number == _knownIn && _known.TryGetValue(fingerprint, out var known) ? known : null;
+
         /// <summary>Stores an alert of an incident and counts it there; the incident is saved once, after the group.</summary>
         private void Store(Incident incident, string groupKey, Alert alert, AlertStatus? before)
         {
             s.UpsertAlert(incident.Number, groupKey, alert);
+            if (incident.Number == _knownIn)
+            {
+                _known[alert.Fingerprint] = _known.TryGetValue(alert.Fingerprint, out var was) ? was with { Alert = alert, UpdatedAt = s.Now } : new StoredAlert(incident.Number, alert, s.Now, s.Now);
+            }
+
             incident.TallyAlert(alert, before, s.Now);
             _toSave[incident.Number] = incident;
         }

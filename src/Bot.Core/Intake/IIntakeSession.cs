@@ -15,8 +15,8 @@ public interface IIntakeSession : IEscalationSession
     /// <summary>Saves a new incident and assigns its number.</summary>
     void InsertIncident(Incident incident);
 
-    /// <summary>The alert with this fingerprint in this incident, if any.</summary>
-    StoredAlert? FindAlert(long incidentNumber, string fingerprint);
+    /// <summary>Those of these alerts that this incident holds, by fingerprint: one read for a webhook's alerts.</summary>
+    IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints);
 
     /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
     StoredAlert? FindLatestAlert(string groupKey, string fingerprint);

@@ -31,3 +31,15 @@ public interface ISession
     /// <summary>The unit of work's "now": one time for all it records.</summary>
     DateTimeOffset Now { get; }
 }
+
+public static class UnitOfWorkExtensions
+{
+    /// <summary>Runs <paramref name="work"/>, which answers nothing, in a unit of work (see <see cref="IUnitOfWork{TSession}.WriteAsync{T}"/>).</summary>
+    public static Task WriteAsync<TSession>(this IUnitOfWork<TSession> store, Action<TSession> work, CancellationToken cancellationToken = default)
+        where TSession : ISession =>
+        store.WriteAsync(s =>
+        {
+            work(s);
+            return true;
+        }, cancellationToken);
+}

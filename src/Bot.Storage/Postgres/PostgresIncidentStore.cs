@@ -49,7 +49,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         // The writers run the same few statements all day: prepared once per connection, they skip parsing and planning.
         if (builder.MaxAutoPrepare == 0)
         {
-            builder.MaxAutoPrepare = 64;
+            builder.MaxAutoPrepare = 256;
         }
 
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
@@ -96,9 +96,15 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string ForUpdate => " FOR UPDATE";
 
+    public override bool BatchesWrites => true;
+
     public override string SkipLocked => " FOR UPDATE OF o SKIP LOCKED";
 
     public override object Time(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    public override string IsOneOf(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
     public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };

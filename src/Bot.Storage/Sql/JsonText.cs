@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -6,15 +7,28 @@ namespace Bot.Storage.Sql;
 /// <summary>JSON written straight to the text that a column holds (labels, roles, runbooks).</summary>
 internal static class JsonText
 {
+    // One buffer and writer per thread, reused: the writer thread writes a storm's labels thousands of times a second.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     /// <summary>Writes <paramref name="value"/> with <paramref name="write"/> (a static lambda: nothing is captured per call).</summary>
     public static string Write<T>(T value, Action<Utf8JsonWriter, T> write)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _writer ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        write(writer, value);
+        writer.Flush();
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > 64 * 1024)
         {
-            write(writer, value);
+            (_buffer, _writer) = (null, null); // a rare large value does not stay in memory
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return text;
     }
 }

@@ -11,6 +11,19 @@ internal abstract class SqlDialect
     /// <summary>The parameter value for a time (never null).</summary>
     public abstract object Time(DateTimeOffset time);
 
+    /// <summary>
+    /// Whether the session sends the writes that answer nothing (alerts, timeline entries, jobs...) together, one round
+    /// trip before its next read or at the unit's end, rather than one by one: worth it where each statement is a round
+    /// trip to a server.
+    /// </summary>
+    public virtual bool BatchesWrites => false;
+
+    /// <summary>A condition that <paramref name="column"/> is one of the texts in the parameter <paramref name="parameter"/>.</summary>
+    public abstract string IsOneOf(string column, string parameter);
+
+    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> reads it.</summary>
+    public abstract object TextList(IReadOnlyCollection<string> texts);
+
     /// <summary>The parameter value for a time, or <see cref="DBNull"/>.</summary>
     public object Time(DateTimeOffset? time) => time is { } t ? Time(t) : DBNull.Value;
 

@@ -412,6 +412,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         var session = writer.Session ??= new SqlSession(connection, Dialect);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
+        if (batch.Count == 1)
+        {
+            return RunAlone(connection, session, batch[0]);
+        }
+
         using var tx = connection.BeginTransaction();
         session.Transaction = tx;
         try
@@ -431,7 +436,45 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
         finally
         {
+            session.Discard();
             session.Transaction = null;
+        }
+    }
+
+    /// <summary>
+    /// A batch of one unit (PostgreSQL's writers by default, or a quiet moment): its own transaction, no savepoint, so
+    /// two round trips fewer. A lost race runs it again in a new transaction; its own error undoes it.
+    /// </summary>
+    private (int Ran, bool Enqueued) RunAlone(DbConnection connection, SqlSession session, WorkItem item)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            session.EnqueuedJobs = false;
+            using var tx = connection.BeginTransaction();
+            session.Transaction = tx;
+            try
+            {
+                item.Run(session, session.Flush);
+                tx.Commit();
+                return (1, session.EnqueuedJobs);
+            }
+            catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
+            {
+                // and again: its next reads see what the other writer committed
+            }
+            catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
+            {
+                throw; // the database itself failed: the unit is lost (or, for a deadlock, run again)
+            }
+            catch (Exception)
+            {
+                return (1, false); // the unit's own error, kept in the item for its caller; the transaction is rolled back
+            }
+            finally
+            {
+                session.Discard();
+                session.Transaction = null;
+            }
         }
     }
 
@@ -442,12 +485,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             tx.Save("unit");
             try
             {
-                item.Run(session);
+                item.Run(session, session.Flush);
                 tx.Release("unit");
                 return;
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
             {
+                session.Discard();
                 tx.Rollback("unit"); // and again: its next reads see what the other writer committed
                 tx.Release("unit");
             }
@@ -457,6 +501,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             }
             catch (Exception)
             {
+                session.Discard();
                 tx.Rollback("unit"); // the unit's own error, kept in the item for its caller
                 tx.Release("unit");
                 return;

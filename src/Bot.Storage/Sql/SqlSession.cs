@@ -12,10 +12,16 @@ namespace Bot.Storage.Sql;
 /// <summary>
 /// The writer's session: one long-lived connection, commands built once per statement and reused. Used only by the
 /// writer loop, inside its open transaction. The SQL is the same on every engine; <see cref="SqlDialect"/> says the rest.
+/// Where the dialect batches writes (<see cref="SqlDialect.BatchesWrites"/>), the writes that answer nothing wait in a
+/// batch sent before the next read or by <see cref="Flush"/> at the unit's end: a webhook is four round trips to
+/// PostgreSQL, not twenty.
 /// </summary>
 internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly List<DbBatchCommand> _pendingJobs = [];
+    private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
+    private DbBatch? _pending;
 
     public DateTimeOffset Now { get; set; }
 
@@ -47,7 +53,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void UpdateIncident(Incident incident)
     {
         var args = IncidentArgs(incident).Append(("@n", incident.Number)).ToArray();
-        Command(
+        Write(
             """
             UPDATE incidents SET title = @title, severity = @sev, status = @status, open_group_key = @open,
                 acknowledged_at = @ack, mitigated_at = @mit, resolved_at = @res, updated_at = @updated,
@@ -57,11 +63,43 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 first_alert_at = @firstalert
             WHERE number = @n
             """,
-            args).ExecuteNonQuery();
+            args);
     }
 
-    public StoredAlert? FindAlert(long incidentNumber, string fingerprint) =>
-        QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incidentNumber), ("@f", fingerprint));
+    public IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints)
+    {
+        var found = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
+        if (fingerprints.Count == 0)
+        {
+            return found;
+        }
+
+        if (!dialect.BatchesWrites)
+        {
+            // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
+            foreach (var fingerprint in fingerprints)
+            {
+                if (QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incidentNumber), ("@f", fingerprint)) is { } one)
+                {
+                    found[fingerprint] = one;
+                }
+            }
+
+            return found;
+        }
+
+        using var reader = Command(
+            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND {dialect.IsOneOf("fingerprint", "@fps")}",
+            ("@n", incidentNumber),
+            ("@fps", dialect.TextList(fingerprints))).ExecuteReader();
+        while (reader.Read())
+        {
+            var alert = Alert(reader);
+            found[alert.Alert.Fingerprint] = alert;
+        }
+
+        return found;
+    }
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
     // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
@@ -78,34 +116,79 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@g", groupKey),
             ("@f", fingerprint));
 
-    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) =>
-        Command(
-            """
-            INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
-                source_url, first_seen_at, updated_at)
-            VALUES (@n, @f, @g, @status, @labels, @ann, @starts, @ends, @url, @now, @now)
-            ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
-                annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-                source_url = excluded.source_url, updated_at = excluded.updated_at
-            """,
-            ("@n", incidentNumber),
-            ("@f", alert.Fingerprint),
-            ("@g", groupKey),
-            ("@status", StatusText(alert.Status)),
-            ("@labels", LabelJson.Write(alert.Labels)),
-            ("@ann", LabelJson.Write(alert.Annotations)),
-            ("@starts", dialect.Time(alert.StartsAt)),
-            ("@ends", dialect.Time(alert.EndsAt)),
-            ("@url", (object?)alert.SourceUrl ?? DBNull.Value),
-            ("@now", dialect.Time(Now))).ExecuteNonQuery();
+    /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) => _pendingAlerts.Add((incidentNumber, groupKey, alert));
+
+    /// <summary>
+    /// Writes the alerts waiting, as few multi-row upserts: a webhook's five alerts are one statement, not five. Of an
+    /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice).
+    /// </summary>
+    private void WriteAlerts()
+    {
+        if (_pendingAlerts.Count == 0)
+        {
+            return;
+        }
+
+        var rows = new List<(long Incident, string GroupKey, Alert Alert)>(_pendingAlerts.Count);
+        var seen = new Dictionary<(long, string), int>();
+        foreach (var row in _pendingAlerts)
+        {
+            if (seen.TryGetValue((row.Incident, row.Alert.Fingerprint), out var at))
+            {
+                rows[at] = row;
+            }
+            else
+            {
+                seen[(row.Incident, row.Alert.Fingerprint)] = rows.Count;
+                rows.Add(row);
+            }
+        }
+
+        _pendingAlerts.Clear();
+        foreach (var chunk in rows.Chunk(MaxAlertRows))
+        {
+            var args = new (string, object)[chunk.Length * 9 + 1];
+            args[0] = ("@now", dialect.Time(Now));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (incident, groupKey, alert) = chunk[i];
+                var p = i * 9;
+                args[p + 1] = ($"@n{i}", incident);
+                args[p + 2] = ($"@f{i}", alert.Fingerprint);
+                args[p + 3] = ($"@g{i}", groupKey);
+                args[p + 4] = ($"@s{i}", StatusText(alert.Status));
+                args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
+                args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
+                args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
+                args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
+                args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
+            }
+
+            Write(UpsertAlertsSql[chunk.Length - 1], args);
+        }
+    }
+
+    private const int MaxAlertRows = 64;
+
+    /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
+    private static readonly string[] UpsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(rows =>
+        $"""
+        INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
+            source_url, first_seen_at, updated_at)
+        VALUES {string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)"))}
+        ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
+            annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+            source_url = excluded.source_url, updated_at = excluded.updated_at
+        """)];
 
     public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
-        Command(
+        Write(
             """
             INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
             VALUES (@n, @at, @kind, @aid, @aname, @text, @now)
             """,
-            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery();
+            TimelineParameters(incidentNumber, entry));
 
     public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry) =>
         Command(
@@ -144,12 +227,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     public void UpdateTask(long incidentNumber, int taskNumber, string url, string state) =>
-        Command(
+        Write(
             "UPDATE tasks SET url = @url, state = @state WHERE incident_number = @n AND number = @t",
             ("@n", incidentNumber),
             ("@t", taskNumber),
             ("@url", url),
-            ("@state", state)).ExecuteNonQuery();
+            ("@state", state));
 
     public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
     {
@@ -168,7 +251,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     public void SaveEscalation(Core.Escalation.EscalationState e) =>
-        Command(
+        Write(
             """
             INSERT INTO escalations (incident_number, policy, run, status, cycle, step, paged, updated_at)
             VALUES (@n, @policy, @run, @status, @cycle, @step, @paged, @now)
@@ -183,7 +266,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@cycle", e.Cycle),
             ("@step", e.Step),
             ("@paged", string.Join(' ', e.Paged)),
-            ("@now", dialect.Time(Now))).ExecuteNonQuery();
+            ("@now", dialect.Time(Now)));
 
     public bool RescheduleJob(string key, DateTimeOffset dueAt)
     {
@@ -192,9 +275,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         return moved;
     }
 
-    public bool Enqueue(EffectJob job)
+    public void Enqueue(EffectJob job)
     {
-        var added = Command(
+        var added = Write(
             """
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
             VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now)
@@ -205,9 +288,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@order", job.OrderingKey),
             ("@payload", job.Payload),
             ("@due", dialect.Time(job.DueAt)),
-            ("@now", dialect.Time(Now))).ExecuteNonQuery() == 1;
-        EnqueuedJobs |= added;
-        return added;
+            ("@now", dialect.Time(Now)));
+        if (added is { } batched)
+        {
+            _pendingJobs.Add(batched); // whether it added a job is known once the batch ran
+        }
+        else
+        {
+            EnqueuedJobs = true;
+        }
     }
 
     public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
@@ -243,7 +332,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@max", max)).ExecuteNonQuery();
 
     public void CompleteJob(long jobId) =>
-        Command("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now))).ExecuteNonQuery();
+        Write("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now)));
 
     public void ReleaseJob(long jobId)
     {
@@ -252,21 +341,54 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
-        Command(
+        Write(
             "UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE id = @id",
             ("@id", jobId),
             ("@due", dialect.Time(dueAt)),
-            ("@err", error)).ExecuteNonQuery();
+            ("@err", error));
 
     public void FailJob(long jobId, string error) =>
-        Command(
+        Write(
             "UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = @now, last_error = @err, lease_until = NULL WHERE id = @id",
             ("@id", jobId),
             ("@now", dialect.Time(Now)),
-            ("@err", error)).ExecuteNonQuery();
+            ("@err", error));
+
+    /// <summary>Writes what waits (alerts; the batch, if any): before a read, and at the end of each unit of work.</summary>
+    public void Flush()
+    {
+        WriteAlerts();
+        if (_pending is not { } batch)
+        {
+            return;
+        }
+
+        _pending = null;
+        try
+        {
+            batch.Transaction = Transaction;
+            batch.ExecuteNonQuery();
+            EnqueuedJobs |= _pendingJobs.Any(j => j.RecordsAffected > 0);
+        }
+        finally
+        {
+            _pendingJobs.Clear();
+            batch.Dispose();
+        }
+    }
+
+    /// <summary>Drops the writes waiting in the batch: their unit of work is undone.</summary>
+    public void Discard()
+    {
+        _pendingAlerts.Clear();
+        _pendingJobs.Clear();
+        _pending?.Dispose();
+        _pending = null;
+    }
 
     public void Dispose()
     {
+        Discard();
         foreach (var command in _commands.Values)
         {
             command.Dispose();
@@ -313,12 +435,40 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
+    /// A write that answers nothing: run at once, or (where the dialect batches writes) added to the batch that
+    /// <see cref="Flush"/> sends, and then its batch command is returned.
+    /// </summary>
+    private DbBatchCommand? Write(string sql, params (string Name, object Value)[] args)
+    {
+        if (!dialect.BatchesWrites)
+        {
+            Command(sql, args).ExecuteNonQuery();
+            return null;
+        }
+
+        _pending ??= connection.CreateBatch();
+        var command = _pending.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        _pending.BatchCommands.Add(command);
+        return command;
+    }
+
+    /// <summary>
     /// The statement's command, made once with its parameters; each call sets the parameters' values. (Replacing the
     /// parameter objects of a command the provider has prepared makes Npgsql run it with the old values: a test lost
     /// alerts that way.) A statement is always called with the same parameter names.
     /// </summary>
     private DbCommand Command(string sql, params (string Name, object Value)[] args)
     {
+        Flush(); // what this statement reads or changes must see the unit's earlier writes
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();

@@ -6,7 +6,8 @@ namespace Bot.Storage.Sql;
 /// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
 internal abstract class WorkItem
 {
-    public abstract void Run(IStoreSession session);
+    /// <summary>Runs the work, then <paramref name="finish"/> (the session's last writes): a failure of either is the work's.</summary>
+    public abstract void Run(IStoreSession session, Action finish);
 
     /// <summary>Called after the batch committed: hand the result (or the work's own exception) to the caller.</summary>
     public abstract void Committed();
@@ -26,12 +27,13 @@ internal sealed class WorkItem<T>(Func<IStoreSession, T> work) : WorkItem
     /// <summary>The work threw: its savepoint was rolled back; the rest of the batch goes on.</summary>
     public bool Failed => _error is not null;
 
-    public override void Run(IStoreSession session)
+    public override void Run(IStoreSession session, Action finish)
     {
         _error = null;
         try
         {
             _result = work(session);
+            finish();
         }
         catch (Exception e)
         {

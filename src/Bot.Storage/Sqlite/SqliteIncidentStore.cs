@@ -176,5 +176,19 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override object Time(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
+    /// <summary>SQLite has no arrays: the list is a JSON array, read by <c>json_each</c>.</summary>
+    public override string IsOneOf(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+
+    public override object TextList(IReadOnlyCollection<string> texts) => JsonText.Write(texts, static (w, list) =>
+    {
+        w.WriteStartArray();
+        foreach (var text in list)
+        {
+            w.WriteStringValue(text);
+        }
+
+        w.WriteEndArray();
+    });
+
     public override bool IsUnitError(DbException e) => e is SqliteException { SqliteErrorCode: SqliteConstraint };
 }

@@ -31,6 +31,11 @@ public class OutboxWorkerTests
         return 0;
     });
 
+    /// <summary>Asks for a job with this key again, due now, and says whether the outbox took it (its key was free).</summary>
     private static Task<bool> EnqueueAgainAsync(IIncidentStore store, FakeTimeProvider time, string key) =>
-        store.WriteAsync(s => s.Enqueue(TestJob.Row(key, time.GetUtcNow().AddYears(1))));
+        store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row(key, s.Now, $"again-{key}"));
+            return s.ClaimDueJobs(100, TimeSpan.FromMinutes(1)).Any(j => j.Key == key);
+        });
 }

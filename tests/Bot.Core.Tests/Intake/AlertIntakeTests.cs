@@ -241,6 +241,20 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(["https://runbooks/db", "https://runbooks/net", "https://runbooks/sec"], (await t.Store.GetIncidentAsync(1))!.Runbooks);
     }
 
+    [Fact]
+    public async Task Ingest_TheSameAlertTwiceInOneWebhook_IsOneAlert_AndItsLastWordCounts()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("a1", T0)));
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var report = await t.IngestAsync(Batch("g1", Firing("a2", T0), Firing("a2", T0).Resolved(T0.AddSeconds(30)), Firing("a1", T0)));
+
+        Assert.Equal((1, 1, 1), (report.NewAlerts, report.ChangedAlerts, report.UnchangedAlerts));
+        await AssertTallyAsync(t, 1, alerts: 2, firing: 1);
+        Assert.Equal(AlertStatus.Resolved, (await t.Store.GetAlertsAsync(1)).Single(a => a.Alert.Fingerprint == "a2").Alert.Status);
+    }
+
     public static async Task AssertTallyAsync(TestStore t, long number, int alerts, int firing)
     {
         var incident = (await t.Store.GetIncidentAsync(number))!;

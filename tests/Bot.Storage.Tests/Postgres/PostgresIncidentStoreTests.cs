@@ -217,7 +217,13 @@ public sealed class PostgresIncidentStoreTests
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         var dying = t.OpenReplica();
-        await t.Store.WriteAsync(s => Enumerable.Range(0, 10).All(i => s.Enqueue(TestJob.Row($"job-{i}-0", T0, $"INC-{i}"))));
+        await t.Store.WriteAsync(s =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                s.Enqueue(TestJob.Row($"job-{i}-0", T0, $"INC-{i}"));
+            }
+        });
         var lease = new OutboxOptions().JobTimeout * 2;
 
         // The dying replica claims every job, then stops before running any (a killed process).

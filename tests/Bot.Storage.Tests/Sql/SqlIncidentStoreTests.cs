@@ -33,7 +33,29 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
         Assert.Equal("boom", e.Message);
         Assert.Equal(2, (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10))).Count);
-        Assert.True(await t.Store.WriteAsync(s => s.Enqueue(Job("half-done")))); // the failed unit left nothing
+        Assert.DoesNotContain("half-done", await KeysAsync(t)); // the failed unit left nothing
+    }
+
+    [Fact]
+    public async Task AWriteTheDatabaseRefuses_FailsItsUnitAlone_EvenSentAtTheUnitsEnd()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+
+        // Written last, so a store that batches writes sends it at the unit's end: the refusal is still the unit's.
+        var refused = t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(Job("with-the-refused"));
+            s.AppendTimeline(999, new TimelineEntry(T0, TimelineKind.Note, Actor.Bot, "of no incident"));
+        });
+        var fine = Enumerable.Range(0, 20).Select(i => t.IngestAsync(Batch("g1", Firing($"b{i}", T0)))).ToList();
+
+        await Assert.ThrowsAnyAsync<DbException>(() => refused);
+        await Task.WhenAll(fine);
+        Assert.DoesNotContain("with-the-refused", await KeysAsync(t));
+        Assert.Equal(21, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+        await t.Store.WriteAsync(s => s.Enqueue(Job("after"))); // the writer goes on
+        Assert.Contains("after", await KeysAsync(t));
     }
 
     [Fact]
@@ -102,15 +124,39 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     {
         await using var t = NewStore();
 
-        Assert.True(await t.Store.WriteAsync(s => s.Enqueue(Job("k1"))));
-        Assert.False(await t.Store.WriteAsync(s => s.Enqueue(Job("k1"))));
+        await t.Store.WriteAsync(s => s.Enqueue(Job("k1")));
+        await t.Store.WriteAsync(s => s.Enqueue(Job("k1") with { Payload = "{\"again\":true}" }));
+
+        Assert.Equal(["k1"], await KeysAsync(t));
+        Assert.Equal(Job("k1").Payload, (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))))[0].Payload);
+    }
+
+    /// <summary>The keys of the jobs waiting in the outbox, claiming none.</summary>
+    private static async Task<List<string>> KeysAsync(TestStore t)
+    {
+        await using var connection = await ((TempStore)t).OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key FROM outbox WHERE state = 0 ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
     }
 
     [Fact]
     public async Task ClaimDueJobs_OnePerOrderingKey_InOrder_AndHonoursDueTimeAndLease()
     {
         await using var t = NewStore();
-        await t.Store.WriteAsync(s => s.Enqueue(Job("a1", "A")) && s.Enqueue(Job("a2", "A")) && s.Enqueue(Job("b1", "B")));
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(Job("a1", "A"));
+            s.Enqueue(Job("a2", "A"));
+            s.Enqueue(Job("b1", "B"));
+        });
 
         var first = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)));
         Assert.Equal(["a1", "b1"], first.Select(j => j.Key));

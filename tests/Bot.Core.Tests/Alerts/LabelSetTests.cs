@@ -1,0 +1,34 @@
+using Bot.Core.Alerts;
+
+namespace Bot.Core.Tests.Alerts;
+
+public class LabelSetTests
+{
+    private static LabelSet Of(params (string Name, string Value)[] pairs) => LabelSet.From(pairs.Select(p => KeyValuePair.Create(p.Name, p.Value)));
+
+    [Fact]
+    public void From_OrdersByName_AndTheLastOfANameGivenTwiceWins()
+    {
+        var labels = Of(("zone", "eu"), ("alertname", "A"), ("b", "1"), ("alertname", "B"));
+
+        Assert.Equal(["alertname", "b", "zone"], labels.Keys);
+        Assert.Equal("B", labels.Get("alertname"));
+        Assert.Equal("{alertname=\"B\", b=\"1\", zone=\"eu\"}", labels.ToString());
+        Assert.Null(labels.Get("missing"));
+        Assert.Throws<KeyNotFoundException>(() => labels["missing"]);
+    }
+
+    [Fact]
+    public void Equality_IsByContent_WhateverTheOrderGiven()
+    {
+        var a = Of(("a", "1"), ("b", "2"));
+        var b = Of(("b", "2"), ("a", "1"));
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, a.With("c", "3"));
+        Assert.Equal("3", a.With("c", "3").With("a", "9").Get("c"));
+        Assert.Equal("9", a.With("a", "9").Get("a"));
+        Assert.Same(LabelSet.Empty, LabelSet.From([]));
+    }
+}
