@@ -64,6 +64,12 @@ internal static partial class IngestBenchmark
         }
 
         var server = PostgresServer.Start(durable: true);
+        var statements = Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1";
+        if (statements)
+        {
+            server.Execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
+
         string[] settings =
         [
             "--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}",
@@ -77,18 +83,42 @@ internal static partial class IngestBenchmark
         await Task.WhenAll(WrkAsync(a, 25, warmup), WrkAsync(b, 25, warmup));
         foreach (var connections in connectionSets)
         {
+            var busy = MachineBusy();
             var both = await Task.WhenAll(WrkAsync(a, connections / 2, seconds), WrkAsync(b, connections - connections / 2, seconds));
             Console.WriteLine(
                 $"two replicas, connections={connections,3}  webhooks/s={both.Sum(r => r.Rate),7:0}  alerts/s={both.Sum(r => r.Rate) * AlertsPerWebhook,7:0}  " +
-                $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}");
+                $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}  " +
+                $"machine CPU/webhook={(MachineBusy() - busy).TotalMicroseconds / (both.Sum(r => r.Rate) * seconds),4:0} µs");
         }
 
+        var before = MachineBusy();
         var one = await WrkAsync(a, 50, seconds);
         Console.WriteLine(
             $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
-            $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}");
+            $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}  " +
+            $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / (one.Rate * seconds),4:0} µs");
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
-        return 0;
+
+        if (statements)
+        {
+            // Where the database's time went, statement by statement (PG_STATEMENTS=1).
+            await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+            await connection.OpenAsync();
+            await using var top = new Npgsql.NpgsqlCommand(
+                "SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3), left(regexp_replace(query, '\\s+', ' ', 'g'), 110) " +
+                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15", connection);
+            await using var rows = await top.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call  {rows.GetString(3)}");
+            }
+        }
+
+        // Every webhook of a group, whichever replica took it, joined the group's one incident.
+        using var http = new HttpClient { BaseAddress = a.Address };
+        var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
+        Console.WriteLine($"incidents: {incidents} for 100 alert groups{(incidents == 100 ? "" : "  <-- DUPLICATES")}");
+        return incidents == 100 ? 0 : 1;
     }
 
     public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");
@@ -117,6 +147,16 @@ internal static partial class IngestBenchmark
             Percentile(output, "90%"),
             Percentile(output, "99%"),
             ErrorsLine().Match(output) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+    }
+
+    /// <summary>
+    /// The CPU time the whole machine has been busy (/proc/stat: all but idle and I/O wait): PostgreSQL's backends, the
+    /// bots and wrk together. Per webhook it is steadier than the rate on a machine whose speed varies by the hour.
+    /// </summary>
+    public static TimeSpan MachineBusy()
+    {
+        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        return TimeSpan.FromSeconds((ticks.Sum() - ticks[3] - ticks[4]) / 100.0);
     }
 
     /// <summary>Reads a wrk latency line such as <c>99%   12.34ms</c>, in milliseconds.</summary>

@@ -27,7 +27,9 @@ public abstract class TestStore : IAsyncDisposable
 
     public AlertIntake Intake { get; }
 
-    public Task<IngestReport> IngestAsync(AlertBatch batch) => Store.WriteAsync(s => Intake.Ingest(s, batch));
+    /// <summary>Ingests a webhook's batch as the webhook endpoint does: queued with its group's other work when it has one group.</summary>
+    public Task<IngestReport> IngestAsync(AlertBatch batch) =>
+        Intake.AffinityOf(batch) is { } group ? Store.WriteAsync(s => Intake.Ingest(s, batch), group) : Store.WriteAsync(s => Intake.Ingest(s, batch));
 
     /// <summary>Closes the store and opens the same data again, as a restarted bot would.</summary>
     public abstract Task ReopenAsync();

@@ -16,6 +16,27 @@ namespace Bot.Core.Intake;
 /// </summary>
 public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null)
 {
+    /// <summary>
+    /// The group whose rows a batch changes, when it has one (as Alertmanager sends: a webhook per group): the store may
+    /// then queue it with the group's other webhooks (<see cref="Ports.IUnitOfWork{TSession}.WriteAsync{T}(Func{TSession, T}, string, CancellationToken)"/>).
+    /// </summary>
+    public string? AffinityOf(AlertBatch batch)
+    {
+        string? key = null;
+        foreach (var alert in batch.Alerts)
+        {
+            var group = rules.GroupKeyOf(alert, batch.Source, batch.GroupKey);
+            if (key is not null && key != group)
+            {
+                return null;
+            }
+
+            key = group;
+        }
+
+        return key;
+    }
+
     public IngestReport Ingest(IIntakeSession session, AlertBatch batch)
     {
         var run = new Run(rules, escalator, session, batch);

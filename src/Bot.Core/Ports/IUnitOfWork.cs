@@ -16,6 +16,13 @@ public interface IUnitOfWork<out TSession>
     Task<T> WriteAsync<T>(Func<TSession, T> work, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="WriteAsync{T}(Func{TSession, T}, CancellationToken)"/>, for work on the rows of one group named by
+    /// <paramref name="affinity"/> (an alert group's key): a store with several writers may queue the work of one affinity
+    /// on one writer and commit several together, instead of letting them wait on each other's row locks.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<TSession, T> work, string affinity, CancellationToken cancellationToken = default) => WriteAsync(work, cancellationToken);
+
+    /// <summary>
     /// As <see cref="WriteAsync{T}"/>, for a person waiting on the answer (a slash command): it goes ahead of queued
     /// bulk work such as an alert storm's webhooks.
     /// </summary>

@@ -26,6 +26,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly int _maxBatch;
     private readonly Channel<WorkItem> _queue;
     private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>();
+    private readonly int _queueCapacity;
+    private Channel<WorkItem>[] _affine = []; // one per writer where there are several: the work of one group, on one writer
     private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
     private int _disposed;
@@ -36,6 +38,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         _time = time;
         Log = log;
         _maxBatch = options.EffectiveMaxBatch;
+        _queueCapacity = options.QueueCapacity;
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -50,6 +53,17 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
         EnqueueAsync(_queue, work, cancellationToken);
+
+    /// <summary>
+    /// Where there are several writers (PostgreSQL), the work of one group always goes to the same writer, which runs
+    /// what is queued for it in one transaction, groups in the order of their keys: a storm's webhooks share commits
+    /// instead of queueing on their incident's row lock, and two replicas' transactions take their groups' locks in the
+    /// same order, so they never deadlock.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, string affinity, CancellationToken cancellationToken = default) =>
+        _affine.Length == 0
+            ? EnqueueAsync(_queue, work, cancellationToken)
+            : EnqueueAsync(_affine[(int)((uint)StringComparer.Ordinal.GetHashCode(affinity) % (uint)_affine.Length)], work, cancellationToken, affinity);
 
     public Task<T> WriteInteractiveAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
         EnqueueAsync(_interactive, work, cancellationToken);
@@ -174,6 +188,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
         _interactive.Writer.TryComplete();
         _queue.Writer.TryComplete();
+        foreach (var queue in _affine)
+        {
+            queue.Writer.TryComplete();
+        }
+
         await Task.WhenAll(_writers);
     }
 
@@ -207,9 +226,17 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// </summary>
     private protected void StartWriters(int count, DbConnection? connection, string name)
     {
+        if (count > 1)
+        {
+            _affine = [.. Enumerable.Range(0, count).Select(_ => Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(64, _queueCapacity / count))
+            {
+                FullMode = BoundedChannelFullMode.Wait,
+            }))];
+        }
+
         for (var i = 0; i < count; i++)
         {
-            var writer = new Writer { Connection = i == 0 ? connection : null };
+            var writer = new Writer { Connection = i == 0 ? connection : null, Affine = count > 1 ? _affine[i] : null };
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _writers.Add(done.Task);
             var thread = new Thread(() => WriteLoop(writer, done)) { IsBackground = true, Name = count == 1 ? name : $"{name}-{i + 1}" };
@@ -225,10 +252,10 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken)
+    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, string? affinity = null)
     {
         ThrowIfWriterStopped();
-        var item = new WorkItem<T>(work);
+        var item = new WorkItem<T>(work) { Affinity = affinity };
         try
         {
             await queue.Writer.WriteAsync(item, cancellationToken);
@@ -280,7 +307,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         var carried = new List<WorkItem>(); // queued work taken but not run: a person's work cut its batch short
         try
         {
-            while (carried.Count > 0 || WaitForWork())
+            while (carried.Count > 0 || WaitForWork(writer))
             {
                 // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
                 // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a
@@ -291,14 +318,14 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 }
 
                 var forPeople = batch.Count > 0;
-                if (!forPeople)
+                if (!forPeople && carried.Count > 0)
                 {
-                    batch.AddRange(carried);
+                    batch.AddRange(carried); // alone: they were sorted for a batch of their own
                     carried.Clear();
-                    while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
-                    {
-                        batch.Add(item);
-                    }
+                }
+                else if (!forPeople)
+                {
+                    TakeWork(writer, batch);
                 }
 
                 if (batch.Count == 0)
@@ -317,6 +344,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             Log.LogCritical(e, "The store's writer stopped");
             _queue.Writer.TryComplete(e);
             _interactive.Writer.TryComplete(e);
+            foreach (var queue in _affine)
+            {
+                queue.Writer.TryComplete(e);
+            }
+
             foreach (var item in batch.Concat(carried))
             {
                 item.Abandoned(new StoreUnavailableException("The store's writer stopped.", e));
@@ -329,17 +361,55 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Blocks the writer thread until either queue has work; false once both are closed and empty.</summary>
-    private bool WaitForWork()
+    /// <summary>
+    /// Fills a batch from the shared queue or the writer's own (the groups it runs), taking turns: of its own, as much as
+    /// is queued (up to <see cref="MaxAffineBatch"/>), sorted by group (stably: a group's webhooks keep their order).
+    /// </summary>
+    private void TakeWork(Writer writer, List<WorkItem> batch)
     {
+        var affine = writer.Affine?.Reader;
+        var ownFirst = affine is not null && (!writer.LastWasAffine || !_queue.Reader.TryPeek(out _));
+        if (ownFirst && affine!.TryPeek(out _))
+        {
+            while (batch.Count < MaxAffineBatch && affine.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            var sorted = batch.Select((item, i) => (item, i)).OrderBy(x => x.item.Affinity, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.item).ToList();
+            batch.Clear();
+            batch.AddRange(sorted);
+            writer.LastWasAffine = true;
+            return;
+        }
+
+        while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var shared))
+        {
+            batch.Add(shared);
+        }
+
+        writer.LastWasAffine = false;
+        if (batch.Count == 0 && affine is not null && affine.TryPeek(out _))
+        {
+            TakeWork(writer, batch); // the shared queue is empty: its own, then
+        }
+    }
+
+    /// <summary>The most units of one writer's groups that one transaction commits.</summary>
+    private const int MaxAffineBatch = 64;
+
+    /// <summary>Blocks the writer thread until a queue it reads has work; false once they are all closed and empty.</summary>
+    private bool WaitForWork(Writer writer)
+    {
+        var readers = writer.Affine is { } own ? new[] { _interactive.Reader, _queue.Reader, own.Reader } : [_interactive.Reader, _queue.Reader];
         while (true)
         {
-            if (_interactive.Reader.TryPeek(out _) || _queue.Reader.TryPeek(out _))
+            if (readers.Any(r => r.TryPeek(out _)))
             {
                 return true;
             }
 
-            var open = new[] { _interactive.Reader, _queue.Reader }.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync().AsTask()).ToArray();
+            var open = readers.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync().AsTask()).ToArray();
             if (open.Length == 0)
             {
                 return false;
@@ -515,6 +585,12 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         public DbConnection? Connection { get; set; }
 
         public SqlSession? Session { get; set; }
+
+        /// <summary>The queue of the groups this writer runs (where there are several writers).</summary>
+        public Channel<WorkItem>? Affine { get; init; }
+
+        /// <summary>Whether the last batch came from <see cref="Affine"/>: the two queues take turns.</summary>
+        public bool LastWasAffine { get; set; }
 
         /// <summary>The store's connection generation when this writer last connected.</summary>
         public int Generation { get; set; }

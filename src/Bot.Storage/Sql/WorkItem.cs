@@ -6,6 +6,9 @@ namespace Bot.Storage.Sql;
 /// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
 internal abstract class WorkItem
 {
+    /// <summary>The group of rows the work changes, when its caller named one: a writer's batch runs such work in its order.</summary>
+    public string? Affinity { get; init; }
+
     /// <summary>Runs the work, then <paramref name="finish"/> (the session's last writes): a failure of either is the work's.</summary>
     public abstract void Run(IStoreSession session, Action finish);
 

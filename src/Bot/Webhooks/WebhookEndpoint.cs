@@ -96,7 +96,9 @@ internal static class WebhookEndpoint
                 return Problem(StatusCodes.Status400BadRequest, $"Invalid {parser.Format} webhook", e.Message);
             }
 
-            var report = await store.WriteAsync(s => intake.Ingest(s, batch), CancellationToken.None);
+            var report = intake.AffinityOf(batch) is { } group
+                ? await store.WriteAsync(s => intake.Ingest(s, batch), group, CancellationToken.None)
+                : await store.WriteAsync(s => intake.Ingest(s, batch), CancellationToken.None);
             return Results.Ok(new WebhookAccepted(report.Opened, report.Updated, batch.Alerts.Count, report.NewAlerts, report.ChangedAlerts, report.UnchangedAlerts));
         }
         catch (StoreUnavailableException e)

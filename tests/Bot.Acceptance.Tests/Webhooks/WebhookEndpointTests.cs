@@ -256,6 +256,8 @@ public class WebhookEndpointTests
         var store = new Mock<IIncidentStore>();
         store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
         store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, IReadOnlyList<Core.Effects.EffectJob>>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
         store.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new StoreUnavailableException("disk I/O error"));

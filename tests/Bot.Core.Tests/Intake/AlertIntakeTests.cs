@@ -255,6 +255,28 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
         Assert.Equal(AlertStatus.Resolved, (await t.Store.GetAlertsAsync(1)).Single(a => a.Alert.Fingerprint == "a2").Alert.Status);
     }
 
+    [Fact]
+    public async Task Ingest_AGroupsWebhooksSentTogether_AreAppliedInTheOrderSent()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("first", T0)));
+
+        // Each alert fires and then resolves, in webhooks sent one after the other without waiting: applied out of order,
+        // a resolution would find nothing to resolve and the alert would stay firing.
+        var sent = new List<Task>();
+        for (var i = 0; i < 40; i++)
+        {
+            sent.Add(t.IngestAsync(Batch("g1", Firing($"a{i}", T0))));
+            sent.Add(t.IngestAsync(Batch("g1", Firing($"a{i}", T0).Resolved(T0.AddSeconds(1)))));
+            sent.Add(t.IngestAsync(Batch($"other{i % 7}", Firing($"b{i}", T0))));
+        }
+
+        await Task.WhenAll(sent);
+
+        await AssertTallyAsync(t, 1, alerts: 41, firing: 1);
+        Assert.Equal(8, (await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 100))).Count);
+    }
+
     public static async Task AssertTallyAsync(TestStore t, long number, int alerts, int firing)
     {
         var incident = (await t.Store.GetIncidentAsync(number))!;
