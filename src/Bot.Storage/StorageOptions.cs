@@ -45,4 +45,12 @@ public sealed class StorageOptions
 
     /// <summary>Units of work that may wait for the writer before callers are held back. Default 10,000.</summary>
     public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long <c>/readyz</c> fails after a commit failed for want of a writable store (a full disk, a read-only file
+    /// system, a standby; not a lost connection, which the next commit retries) before its own probe write may
+    /// find the store ready again. Small writes may still succeed where a webhook's do not (the outbox's, the probe's own
+    /// into space a failed commit left), so they do not end it. Default 10 s (a probe period of Kubernetes).
+    /// </summary>
+    public TimeSpan FailedCommitHold { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -109,6 +109,10 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
     public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };
 
+    // 53xxx insufficient resources (53100 disk full), 25006 a read-only transaction (a standby), 58030 an I/O error
+    public override bool CannotWrite(DbException e) =>
+        e is PostgresException { SqlState: [ '5', '3', ..] or PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.IoError };
+
     public override bool IsUnitConflict(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public override bool IsBatchConflict(DbException e) =>

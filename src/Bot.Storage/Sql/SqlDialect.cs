@@ -50,4 +50,10 @@ internal abstract class SqlDialect
 
     /// <summary>The whole transaction was chosen to give way (a deadlock): run the batch again from the start.</summary>
     public virtual bool IsBatchConflict(DbException e) => false;
+
+    /// <summary>
+    /// The database is there but cannot write: its disk is full, its file system read-only, it is a standby. Unlike a lost
+    /// connection, the next commit is likely to fail too.
+    /// </summary>
+    public abstract bool CannotWrite(DbException e);
 }

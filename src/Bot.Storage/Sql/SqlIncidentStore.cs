@@ -30,6 +30,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private Channel<WorkItem>[] _affine = []; // one per writer where there are several: the work of one group, on one writer
     private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
+    private readonly TimeSpan _failedCommitHold;
+    private volatile FailedCommit? _lastFailedCommit;
     private int _disposed;
     private int _generation;
 
@@ -39,6 +41,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         Log = log;
         _maxBatch = options.EffectiveMaxBatch;
         _queueCapacity = options.QueueCapacity;
+        _failedCommitHold = options.FailedCommitHold;
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -166,10 +169,26 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             r => TimeOrNull(r, 0),
             cancellationToken)).FirstOrDefault();
 
+    /// <summary>
+    /// Reads, then commits a write through the writer, as a person's unit (ahead of a storm's queue): a store that reads
+    /// but cannot write (a full disk, a read-only file system, a database failed over to a standby) is not ready.
+    /// </summary>
     public async Task CheckAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfWriterStopped();
+        if (_lastFailedCommit is { } failed && _time.GetUtcNow() - failed.At < _failedCommitHold)
+        {
+            throw new StoreUnavailableException($"A commit failed {(_time.GetUtcNow() - failed.At).TotalSeconds:0} s ago: {failed.Message}");
+        }
+
         await ReadAsync("SELECT version FROM schema_migrations LIMIT 1", r => r.GetInt64(0), cancellationToken);
+        await WriteInteractiveAsync(
+            session =>
+            {
+                ((SqlSession)session).RecordProbe();
+                return true;
+            },
+            cancellationToken);
     }
 
     /// <summary>Stops the writers once their queues are done; later calls do nothing (the host holds the store under several names).</summary>
@@ -395,6 +414,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
+    private sealed record FailedCommit(DateTimeOffset At, string Message);
+
     /// <summary>The most units of one writer's groups that one transaction commits.</summary>
     private const int MaxAffineBatch = 64;
 
@@ -453,6 +474,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
                 writer.Drop(); // a new connection for the next batch: this one may be broken
                 ConnectionsLost();
+                if (e is DbException db && Dialect.CannotWrite(db))
+                {
+                    _lastFailedCommit = new FailedCommit(_time.GetUtcNow(), e.Message);
+                }
+
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)
                 {

@@ -268,6 +268,20 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
 
+    /// <summary>
+    /// Writes the readiness probe's one row, with <see cref="ProbeRoom"/>: the unit commits only if the store can write
+    /// that much (a store can have room for a few bytes more, such as what a failed commit left allocated, and not for a
+    /// webhook).
+    /// </summary>
+    public void RecordProbe() =>
+        Write(
+            "INSERT INTO store_probe (id, at, room) VALUES (1, @now, @room) ON CONFLICT (id) DO UPDATE SET at = excluded.at, room = excluded.room",
+            ("@now", dialect.Time(Now)),
+            ("@room", ProbeRoom));
+
+    /// <summary>64 KiB that do not compress (PostgreSQL compresses what it stores out of line).</summary>
+    private static readonly byte[] ProbeRoom = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64 * 1024);
+
     public bool RescheduleJob(string key, DateTimeOffset dueAt)
     {
         var moved = Command("UPDATE outbox SET due_at = @due WHERE key = @key AND state = 0", ("@key", key), ("@due", dialect.Time(dueAt))).ExecuteNonQuery() == 1;

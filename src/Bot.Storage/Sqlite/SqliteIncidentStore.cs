@@ -191,4 +191,7 @@ internal sealed class SqliteDialect : SqlDialect
     });
 
     public override bool IsUnitError(DbException e) => e is SqliteException { SqliteErrorCode: SqliteConstraint };
+
+    // SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR (a write the file system refused)
+    public override bool CannotWrite(DbException e) => e is SqliteException { SqliteErrorCode: 13 or 8 or 10 };
 }

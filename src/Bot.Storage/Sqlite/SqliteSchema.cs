@@ -167,6 +167,13 @@ internal static class SqliteSchema
         CREATE INDEX ix_timeline_at ON timeline (incident_number, at, id);
         CREATE INDEX ix_timeline_kind ON timeline (incident_number, kind, at, id);
         """,
+
+        // 11: readiness writes: /readyz commits a row here through the writer (with 64 KiB, the room a batch of webhooks
+        // needs), so a store that can read but not write (a full disk, a read-only file system, a failed-over database)
+        // is not ready
+        """
+        CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, room BLOB NOT NULL);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -95,6 +95,52 @@ public sealed class PostgresIncidentStoreTests
     }
 
     [Fact]
+    public async Task ADatabaseThatTurnsReadOnly_IsNotReady_UntilItWritesAgain()
+    {
+        // What a failover to a standby looks like to the writers' open connections: every transaction is read-only.
+        var server = PostgresServer.Start(durable: false);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
+        try
+        {
+            await using var store = PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 2 }, time, NullLogger.Instance);
+            var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+            Task Ingest(string group) => store.WriteAsync(s => intake.Ingest(s, Batch(group, Firing("a1", T0))));
+            await Ingest("g1");
+            await store.CheckAsync();
+
+            server.Execute("ALTER SYSTEM SET default_transaction_read_only = on; SELECT pg_reload_conf()");
+            await Eventually.HoldsAsync(async () => await ThrowsAsync(() => Ingest("g2")), "the database read-only");
+            var notReady = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CheckAsync());
+            Assert.Contains("read-only", notReady.Message);
+            await store.ListIncidentsAsync(new IncidentQuery(null, false, 10)); // it still reads: that alone is not ready
+
+            server.Execute("ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf()");
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CheckAsync()); // held: a commit failed just now
+            time.Advance(new StorageOptions().FailedCommitHold);
+            await Eventually.HoldsAsync(async () => !await ThrowsAsync(() => store.CheckAsync()), "ready again");
+            await Ingest("g2");
+        }
+        finally
+        {
+            server.Crash();
+        }
+
+        static async Task<bool> ThrowsAsync(Func<Task> act)
+        {
+            try
+            {
+                await act();
+                return false;
+            }
+            catch (StoreUnavailableException)
+            {
+                return true;
+            }
+        }
+    }
+
+    [Fact]
     public async Task ADatabaseNewerThanTheBot_StopsIt_SayingSo()
     {
         var connectionString = PostgresServer.Shared.CreateSchema();

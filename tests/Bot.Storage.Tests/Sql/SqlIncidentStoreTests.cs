@@ -233,7 +233,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
-    public async Task Migrations8To10_CountEachIncidentsAlertsAlreadyStored()
+    public async Task Migrations8To11_CountEachIncidentsAlertsAlreadyStored()
     {
         await using var t = NewStore();
         var a2 = WithRunbook("a2", "runbook", "https://runbooks/second");
@@ -247,11 +247,11 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.IngestAsync(Alerts.Batch("g1", Alerts.Firing("a5", TestStore.Start.AddHours(-1))));
 
         // The database as version 7 left it: no tally, the alerts' old indexes, the timeline's one index; then the bot
-        // starts and migrates it (8 to 10).
+        // starts and migrates it (8 to 11).
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
-            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; " +
+            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; " +
             "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
         var first = (await t.Store.GetIncidentAsync(1))!;
