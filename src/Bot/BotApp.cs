@@ -3,6 +3,7 @@ using Bot.Composition;
 using Bot.Core;
 using Bot.Security;
 using Bot.Slack.Endpoints;
+using Bot.Telemetry;
 using Bot.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +46,7 @@ public static class BotApp
         app.MapIncidentApi();
         app.MapCommandApi();
         app.MapSlack();
+        app.MapMetrics();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Bot.Core.Ports;
+using Bot.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -106,11 +107,20 @@ public sealed class OutboxDispatcher
     private async Task RunAsync(EffectJob row, CancellationToken stopping)
     {
         EffectContext.Enter(row); // flows into the handler's calls, and ends with this method
+        var kind = BotTelemetry.Tag("kind", row.Kind);
+        BotTelemetry.JobLateness.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind);
+        var outcome = await RunOnceAsync(row, stopping);
+        BotTelemetry.JobDuration.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind, BotTelemetry.Tag("outcome", outcome));
+    }
+
+    /// <summary>Runs the job and records how it went: <c>done</c>, <c>retry</c> or <c>failed</c>.</summary>
+    private async Task<string> RunOnceAsync(EffectJob row, CancellationToken stopping)
+    {
 
         if (!_runners.TryGetValue(row.Kind, out var runner))
         {
             await FailAsync(row, null, $"Could not run '{row.Kind}': no handler for that kind of job", stopping);
-            return;
+            return "failed";
         }
 
         IJob job;
@@ -121,7 +131,7 @@ public sealed class OutboxDispatcher
         catch (PermanentEffectException e)
         {
             await FailAsync(row, null, $"Could not {runner.Description}: {e.Message}", stopping);
-            return;
+            return "failed";
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -130,10 +140,12 @@ public sealed class OutboxDispatcher
         {
             await runner.RunAsync(job, row, timeout.Token);
             await _store.WriteAsync(s => { s.CompleteJob(row.Id); return true; }, CancellationToken.None);
+            return "done";
         }
         catch (PermanentEffectException e)
         {
             await FailAsync(row, job, $"Could not {runner.Description}: {e.Message}", stopping);
+            return "failed";
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {
@@ -142,13 +154,14 @@ public sealed class OutboxDispatcher
             if (now - row.CreatedAt >= _options.GiveUpAfter)
             {
                 await FailAsync(row, job, $"Could not {runner.Description}: still failing after {attempt} tries: {e.Message}", stopping);
-                return;
+                return "failed";
             }
 
             var after = e is RetryLaterException { After: { } wait } ? wait : Backoff(attempt);
             var reason = e is OperationCanceledException ? $"timed out after {_options.JobTimeout.TotalSeconds:0.#} s" : e.Message;
             _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", row.Key, row.Kind, attempt, after, reason);
             await _store.WriteAsync(s => { s.RetryJob(row.Id, now + after, reason); return true; }, CancellationToken.None);
+            return "retry";
         }
     }
 

@@ -21,6 +21,15 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
 
     public static string StepKey(long incident, string policy, int run, int cycle, int step) => $"{Incident.FormatKey(incident)}:esc:{policy}:r{run}:c{cycle}:s{step}";
 
+    /// <summary>The policy and step number of a <see cref="StepKey"/>, for the metrics' labels; null for another text.</summary>
+    public static (string Policy, int Step)? ParseStepKey(string key)
+    {
+        var parts = key.Split(':');
+        return parts.Length >= 6 && parts[1] == "esc" && parts[^1] is ['s', .. var step] && int.TryParse(step, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? (string.Join(':', parts[2..^3]), n)
+            : null;
+    }
+
     /// <summary>Starts a policy on the incident unless it is already running there; false when it was.</summary>
     public bool Start(IEscalationSession s, Incident incident, string policy, Actor by, string why)
     {

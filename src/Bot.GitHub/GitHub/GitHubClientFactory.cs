@@ -14,7 +14,12 @@ public static class GitHubClientFactory
 
     public static IGitHubClient Create(GitHubOptions options)
     {
-        var connection = new Connection(Product, options.ApiBaseUrl, new InMemoryCredentialStore(new Credentials(options.Token)));
+        var connection = new Connection(
+            Product,
+            options.ApiBaseUrl,
+            new InMemoryCredentialStore(new Credentials(options.Token)),
+            new HttpClientAdapter(() => new GitHubCallCounter(HttpMessageHandlerFactory.CreateDefault())),
+            new SimpleJsonSerializer());
         var client = new GitHubClient(connection);
         client.SetRequestTimeout(options.RequestTimeout);
         return client;

@@ -1,4 +1,5 @@
 using System.Net;
+using Bot.Core.Telemetry;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -150,7 +151,28 @@ public sealed class SlackApiClient : ISlackApiClient
                 using var request = build();
                 request.RequestUri = new Uri(_options.ApiBaseUrl, request.RequestUri!.ToString());
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.BotToken);
-                return await _http.CreateClient(HttpClientName).SendAsync(request, ct);
+                HttpResponseMessage answer;
+                try
+                {
+                    answer = await _http.CreateClient(HttpClientName).SendAsync(request, ct);
+                }
+                catch (HttpRequestException)
+                {
+                    Count(method, "error");
+                    throw;
+                }
+
+                if (answer.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    Count(method, "rate_limited");
+                    BotTelemetry.RateLimitWaits.Record(RetryAfter(answer)?.TotalSeconds ?? 0, BotTelemetry.Tag("service", "slack"), BotTelemetry.Tag("method", method));
+                }
+                else if (!answer.IsSuccessStatusCode)
+                {
+                    Count(method, "error");
+                }
+
+                return answer;
             },
             cancellationToken);
 
@@ -168,9 +190,15 @@ public sealed class SlackApiClient : ISlackApiClient
         var root = doc.RootElement.Clone();
         if (!root.TryGetProperty("ok", out var ok) || ok.ValueKind != JsonValueKind.True)
         {
+            Count(method, "api_error");
             throw new SlackApiException(method, root.TryGetProperty("error", out var error) ? error.GetString() ?? "unknown_error" : "unknown_error");
         }
 
+        Count(method, "ok");
         return root;
     }
+
+    /// <summary>One call (one HTTP request) to Slack, by method and outcome: ok, api_error (<c>ok: false</c>), rate_limited, error.</summary>
+    private static void Count(string method, string outcome) =>
+        BotTelemetry.Calls.Add(1, BotTelemetry.Tag("service", "slack"), BotTelemetry.Tag("method", method), BotTelemetry.Tag("outcome", outcome));
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Bot.Core.Telemetry;
 using System.Data.Common;
 using System.Text;
 using System.Threading.Channels;
@@ -168,6 +170,24 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             $"SELECT o.due_at FROM outbox o WHERE o.state = 0 AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
             r => TimeOrNull(r, 0),
             cancellationToken)).FirstOrDefault();
+
+    public async Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        var incidents = await ReadAsync(
+            "SELECT severity, status, COUNT(*) FROM incidents GROUP BY severity, status",
+            r => new IncidentCount((Severity)r.GetInt32(0), IncidentStatusText.Parse(r.GetString(1)) ?? IncidentStatus.Triggered, r.GetInt64(2)),
+            cancellationToken);
+        var jobs = await ReadAsync(
+            "SELECT kind, state, COUNT(*) FROM outbox WHERE state IN (0, 1, 3) GROUP BY kind, state",
+            r => new JobCount(r.GetString(0), r.GetInt32(1) switch { 0 => "pending", 1 => "running", _ => "failed" }, r.GetInt64(2)),
+            cancellationToken);
+        var oldest = (await ReadAsync(
+            "SELECT MIN(due_at) FROM outbox WHERE state = 0 AND due_at <= @now",
+            r => TimeOrNull(r, 0),
+            cancellationToken,
+            ("@now", Dialect.Time(_time.GetUtcNow())))).FirstOrDefault();
+        return new StoreStats(incidents, jobs, oldest);
+    }
 
     /// <summary>
     /// Reads, then commits a write through the writer, as a person's unit (ahead of a storm's queue): a store that reads
@@ -447,7 +467,10 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 var (ran, enqueued) = RunBatchOnce(writer, batch, yieldToPeople);
+                BotTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                BotTelemetry.BatchSize.Record(ran);
                 if (enqueued)
                 {
                     JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
@@ -474,10 +497,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 Log.LogError(e, "A write batch of {Count} units did not commit", batch.Count);
                 writer.Drop(); // a new connection for the next batch: this one may be broken
                 ConnectionsLost();
-                if (e is DbException db && Dialect.CannotWrite(db))
+                var cannotWrite = e is DbException db && Dialect.CannotWrite(db);
+                if (cannotWrite)
                 {
                     _lastFailedCommit = new FailedCommit(_time.GetUtcNow(), e.Message);
                 }
+
+                BotTelemetry.CommitFailures.Add(1, BotTelemetry.Tag("reason", cannotWrite ? "cannot_write" : "unavailable"));
 
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)

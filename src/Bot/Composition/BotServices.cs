@@ -53,6 +53,7 @@ internal static class BotServices
         services.AddExceptionHandler<BadRequestHandler>();
 
         builder.AddBotSecurity();
+        Telemetry.TelemetryServices.AddBotTelemetry(builder);
         AddValidated<WebhookOptions, WebhookOptionsValidator>(builder, WebhookOptions.SectionName);
         AddValidated<IncidentOptions, IncidentOptionsValidator>(builder, IncidentOptions.SectionName);
         services.AddSingleton<IValidateOptions<IncidentOptions>, PermissionsValidator>();

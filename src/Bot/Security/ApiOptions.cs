@@ -53,7 +53,10 @@ public static class ApiScopes
     /// <summary>With <see cref="Commands"/>: a command names its author (<c>user</c>), shown "alice (via token)".</summary>
     public const string ActAs = "act-as";
 
-    public static readonly IReadOnlyList<string> All = [Read, Commands, ActAs];
+    /// <summary><c>GET /metrics</c>: the bot's metrics in Prometheus' format, for a Prometheus server's scrape.</summary>
+    public const string Metrics = "metrics";
+
+    public static readonly IReadOnlyList<string> All = [Read, Commands, ActAs, Metrics];
 
     /// <summary>The claim type each scope is held in.</summary>
     public const string ClaimType = "scope";

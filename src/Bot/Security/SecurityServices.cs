@@ -29,7 +29,8 @@ public static class SecurityServices
         services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiScopes.Read, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Read))
-            .AddPolicy(ApiScopes.Commands, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Commands));
+            .AddPolicy(ApiScopes.Commands, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Commands))
+            .AddPolicy(ApiScopes.Metrics, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Metrics));
         return builder;
     }
 

@@ -14,6 +14,7 @@ public class ApiTokenHandlerTests
     private const string Reader = "ibot_reader-secret-0123456789abcdefghijklmnopq";
     private const string Eve = "ibot_eve-secret-0123456789abcdefghijklmnopqrstu";
     private const string Bridge = "ibot_bridge-secret-0123456789abcdefghijklmnopq";
+    private const string Scraper = "ibot_prometheus-secret-0123456789abcdefghijklm";
 
     private static Dictionary<string, string?> Tokens() => new()
     {
@@ -28,8 +29,28 @@ public class ApiTokenHandlerTests
         ["Api:Tokens:ci_bridge:Scopes:0"] = "commands",
         ["Api:Tokens:ci_bridge:Scopes:1"] = "act-as",
         ["Api:Tokens:ci_bridge:User"] = "UCI",
+        ["Api:Tokens:prometheus:Hash"] = ApiTokenHash.Of(Scraper),
+        ["Api:Tokens:prometheus:Scopes:0"] = "metrics",
         ["Incidents:Responders:0"] = "UALICE",
     };
+
+    [Fact]
+    public async Task Metrics_NeedTheMetricsScope_AndThatScopeReadsNothingElse()
+    {
+        await using var bot = await BotServer.StartAsync(Tokens());
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down"}""");
+
+        var none = await SendAsync(bot, HttpMethod.Get, "/metrics", null);
+        var reader = await SendAsync(bot, HttpMethod.Get, "/metrics", Reader);
+        var scraper = await SendAsync(bot, HttpMethod.Get, "/metrics", Scraper);
+        var incidents = await SendAsync(bot, HttpMethod.Get, "/api/incidents", Scraper);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, reader.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, scraper.StatusCode);
+        Assert.Contains("incidentbot_webhooks_total{", await scraper.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, incidents.StatusCode);
+    }
 
     private static Task<HttpResponseMessage> SendAsync(BotServer bot, HttpMethod method, string path, string? token, object? body = null, string? forwardedFor = null)
     {

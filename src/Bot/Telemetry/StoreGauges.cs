@@ -1,0 +1,75 @@
+using System.Diagnostics.Metrics;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Bot.Core.Telemetry;
+
+namespace Bot.Telemetry;
+
+/// <summary>
+/// The gauges read from the store: incidents by severity and status, outbox jobs not done by kind and state, and the
+/// age of the oldest due job. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
+/// indexes), not at each scrape; every replica reports the same database, so aggregate them with <c>max</c>.
+/// </summary>
+internal sealed class StoreGauges : BackgroundService
+{
+    private readonly IIncidentReads _store;
+    private readonly TimeProvider _time;
+    private readonly TelemetryOptions _options;
+    private readonly ILogger<StoreGauges> _log;
+    private readonly Meter _meter = new(BotTelemetry.Name); // this host's: disposed with it
+    private volatile StoreStats? _last;
+
+    public StoreGauges(IIncidentReads store, TimeProvider time, Microsoft.Extensions.Options.IOptions<TelemetryOptions> options, ILogger<StoreGauges> log)
+    {
+        _store = store;
+        _time = time;
+        _options = options.Value;
+        _log = log;
+        _meter.CreateObservableGauge(
+            "incidentbot.incidents",
+            () => (_last?.Incidents ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("severity", c.Severity.ToString().ToLowerInvariant()), BotTelemetry.Tag("status", c.Status.Name()))),
+            "{incident}",
+            "Incidents in the store by severity and status (resolved included: their sum is how many were opened)");
+        _meter.CreateObservableGauge(
+            "incidentbot.outbox.jobs",
+            () => (_last?.Jobs ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("kind", c.Kind), BotTelemetry.Tag("state", c.State))),
+            "{job}",
+            "Outbox jobs not done, by kind and state (pending, running, failed)");
+        _meter.CreateObservableGauge(
+            "incidentbot.outbox.oldest_due_age",
+            () => _last is { } stats ? Math.Max(0, (stats.OldestDueAt is { } due ? _time.GetUtcNow() - due : TimeSpan.Zero).TotalSeconds) : 0,
+            "s",
+            "How long the job due longest ago has waited (0: none is due)");
+        _meter.CreateObservableGauge(
+            "incidentbot.store.stats_age",
+            () => _last is null ? double.NaN : (_time.GetUtcNow() - _readAt).TotalSeconds,
+            "s",
+            "How old the store's counts above are (they fail to refresh while the store cannot be read)");
+    }
+
+    private DateTimeOffset _readAt;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                _last = await _store.GetStatsAsync(stoppingToken);
+                _readAt = _time.GetUtcNow();
+            }
+            catch (StoreUnavailableException e)
+            {
+                _log.LogWarning("Could not count the store's incidents and jobs for the metrics: {Reason}", e.Message);
+            }
+
+            await Task.Delay(_options.StatsInterval, _time, stoppingToken);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
+}

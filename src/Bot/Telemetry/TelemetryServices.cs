@@ -1,0 +1,53 @@
+using Bot.Core.Telemetry;
+using Bot.Security;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Bot.Telemetry;
+
+/// <summary>
+/// The bot's telemetry on OpenTelemetry: its meter (and the runtime's) served on <c>/metrics</c> in Prometheus' text
+/// format, to tokens with the scope <c>metrics</c>; with <c>OpenTelemetry:Otlp:Endpoint</c>, its traces and metrics sent
+/// there too. Without an endpoint no trace is recorded at all.
+/// </summary>
+public static class TelemetryServices
+{
+    public static WebApplicationBuilder AddBotTelemetry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName);
+        services.AddHostedService<StoreGauges>();
+        var otlp = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.Otlp;
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("incident-bot"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(BotTelemetry.Name, "System.Runtime").AddPrometheusExporter();
+                if (otlp?.Endpoint is { } endpoint)
+                {
+                    metrics.AddOtlpExporter(o => Configure(o, otlp, endpoint, "v1/metrics"));
+                }
+            });
+        if (otlp?.Endpoint is { } traces)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(BotTelemetry.Name, "Microsoft.AspNetCore", "System.Net.Http")
+                .AddOtlpExporter(o => Configure(o, otlp, traces, "v1/traces")));
+        }
+
+        return builder;
+    }
+
+    /// <summary><c>GET /metrics</c>, for tokens with the scope <c>metrics</c> (and loopback while no token is set).</summary>
+    public static void MapMetrics(this WebApplication app) =>
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(ApiScopes.Metrics);
+
+    private static void Configure(OtlpExporterOptions o, TelemetryOptions.OtlpOptions settings, Uri endpoint, string path)
+    {
+        var grpc = string.Equals(settings.Protocol, "grpc", StringComparison.OrdinalIgnoreCase);
+        o.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+        o.Endpoint = grpc ? endpoint : new Uri(endpoint.ToString().TrimEnd('/') + "/" + path);
+    }
+}
