@@ -16,18 +16,19 @@ public class ArchitectureTests
     {
         { "Text", [] },
         { "Ports", [] },
-        { "Alerts", ["Text"] },
-        { "Incidents", ["Alerts", "Ports", "Text"] },
-        { "Effects", ["Ports"] },
-        { "Chat", ["Incidents", "Effects", "Ports", "Alerts", "Text"] },
-        { "Postmortems", ["Chat", "Incidents", "Effects", "Ports", "Alerts", "Text"] },
-        { "Tasks", ["Postmortems", "Chat", "Incidents", "Effects", "Ports", "Text"] },
-        { "Escalation", ["Chat", "Incidents", "Effects", "Ports", "Alerts", "Text"] },
-        { "Intake", ["Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text"] },
-        { "Commands", ["Intake", "Tasks", "Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text"] },
+        { "Telemetry", [] },
+        { "Alerts", ["Text", "Telemetry"] },
+        { "Incidents", ["Alerts", "Ports", "Text", "Telemetry"] },
+        { "Effects", ["Ports", "Telemetry"] },
+        { "Chat", ["Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Postmortems", ["Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Tasks", ["Postmortems", "Chat", "Incidents", "Effects", "Ports", "Text", "Telemetry"] },
+        { "Escalation", ["Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Intake", ["Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Commands", ["Intake", "Tasks", "Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
     };
 
-    private static readonly string[] All = ["Text", "Ports", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Commands", "Store"];
+    private static readonly string[] All = ["Text", "Ports", "Telemetry", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Commands", "Store"];
 
     [Theory]
     [MemberData(nameof(Stages))]
@@ -69,6 +70,7 @@ public class ArchitectureTests
         Assert.All(references, r => Assert.True(r is "System.Runtime" or "System.Collections" or "System.Collections.Immutable" or "System.Linq" or "System.Text.Json"
             or "System.Text.Encodings.Web" or "System.Memory" or "System.Text.RegularExpressions" or "System.Runtime.InteropServices" or "System.Threading"
             or "System.Collections.Concurrent" or "System.ComponentModel" or "System.ComponentModel.Primitives" or "System.Console" or "System.Runtime.Intrinsics" or "System.Threading.Tasks.Parallel"
+            or "System.Diagnostics.DiagnosticSource" // Meter and ActivitySource: the runtime's telemetry API, exported by the host
             || r.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && r.EndsWith(".Abstractions", StringComparison.Ordinal) || r == "Microsoft.Extensions.Options",
             $"Bot.Core references {r}"));
     }

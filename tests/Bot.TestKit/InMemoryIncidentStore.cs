@@ -87,11 +87,11 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default) =>
         Read(d => d.Jobs.Values.Where(j => j.State == JobState.Waiting && !Blocked(d, j)).Select(j => (DateTimeOffset?)j.Job.DueAt).Min());
 
-    public Task<Core.Telemetry.StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => Read(d => new Core.Telemetry.StoreStats(
-        d.Incidents.Values.GroupBy(i => (i.Severity, i.Status)).Select(g => new Core.Telemetry.IncidentCount(g.Key.Severity, g.Key.Status, g.Count())).ToList(),
+    public Task<Core.Incidents.StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => Read(d => new Core.Incidents.StoreStats(
+        d.Incidents.Values.GroupBy(i => (i.Severity, i.Status)).Select(g => new Core.Incidents.IncidentCount(g.Key.Severity, g.Key.Status, g.Count())).ToList(),
         d.Jobs.Values.Where(j => j.State != JobState.Done)
             .GroupBy(j => (j.Job.Kind, State: j.State switch { JobState.Waiting => "pending", JobState.Claimed => "running", _ => "failed" }))
-            .Select(g => new Core.Telemetry.JobCount(g.Key.Kind, g.Key.State, g.Count())).ToList(),
+            .Select(g => new Core.Incidents.JobCount(g.Key.Kind, g.Key.State, g.Count())).ToList(),
         d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()).Select(j => (DateTimeOffset?)j.Job.DueAt).Min()));
 
     public Task CheckAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;

@@ -41,7 +41,7 @@ public interface IIncidentReads
     Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
     /// <summary>Counts of incidents and outbox jobs, for the bot's gauges (a few grouped counts through indexes).</summary>
-    Task<Telemetry.StoreStats> GetStatsAsync(CancellationToken cancellationToken = default);
+    Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Throws <see cref="StoreUnavailableException"/> unless the store answers.</summary>
     Task CheckAsync(CancellationToken cancellationToken = default);

@@ -1,6 +1,5 @@
-using Bot.Core.Incidents;
 
-namespace Bot.Core.Telemetry;
+namespace Bot.Core.Incidents;
 
 /// <summary>
 /// What the store holds, counted for the bot's gauges: incidents by severity and status (resolved ones included, so
