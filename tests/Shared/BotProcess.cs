@@ -193,7 +193,8 @@ public sealed class BotProcess : IAsyncDisposable
         File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
             .Select(l => long.Parse(l[field.Length..].Trim().Split(' ')[0])).FirstOrDefault();
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

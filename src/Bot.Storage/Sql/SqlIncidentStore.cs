@@ -44,6 +44,10 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         _maxBatch = options.EffectiveMaxBatch;
         _queueCapacity = options.QueueCapacity;
         _failedCommitHold = options.FailedCommitHold;
+        foreach (var reason in (string[])["cannot_write", "unavailable"])
+        {
+            BotTelemetry.CommitFailures.Add(0, BotTelemetry.Tag("reason", reason)); // served from the start: increase() sees the first failure
+        }
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
