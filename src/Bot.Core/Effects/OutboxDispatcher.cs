@@ -107,10 +107,24 @@ public sealed class OutboxDispatcher
     private async Task RunAsync(EffectJob row, CancellationToken stopping)
     {
         EffectContext.Enter(row); // flows into the handler's calls, and ends with this method
+        using var scope = _log.BeginScope(LogScope(row)); // every line logged while it runs, the handler's too
         var kind = BotTelemetry.Tag("kind", row.Kind);
         BotTelemetry.JobLateness.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind);
         var outcome = await RunOnceAsync(row, stopping);
         BotTelemetry.JobDuration.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind, BotTelemetry.Tag("outcome", outcome));
+    }
+
+    /// <summary>The job's id, kind and key, and the incident it is for (its key's <c>INC-n</c>), for the log's scope.</summary>
+    public static Dictionary<string, object> LogScope(EffectJob row)
+    {
+        var scope = new Dictionary<string, object> { ["JobId"] = row.Id, ["JobKind"] = row.Kind, ["JobKey"] = row.Key };
+        var incident = row.Key.Split(':')[0];
+        if (incident.StartsWith("INC-", StringComparison.Ordinal) && long.TryParse(incident.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            scope["Incident"] = incident;
+        }
+
+        return scope;
     }
 
     /// <summary>Runs the job and records how it went: <c>done</c>, <c>retry</c> or <c>failed</c>.</summary>

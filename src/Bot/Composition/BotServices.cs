@@ -33,11 +33,16 @@ internal static class BotServices
         services.TryAddSingletonTimeProvider();
         // The console log escapes control characters from alerts and people (PlainConsoleFormatter), unless the
         // settings choose another format (Logging:Console:FormatterName=json).
+        // The JSON lines carry the log scopes: the incident and the outbox job a line is about.
         builder.Logging.AddConsole().AddConsoleFormatter<PlainConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
-        if (string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
+        var formatter = builder.Configuration["Logging:Console:FormatterName"];
+        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = string.IsNullOrEmpty(formatter) ? PlainConsoleFormatter.FormatterName : formatter);
+        services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
         {
-            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = PlainConsoleFormatter.FormatterName);
-        }
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BotJsonContext.Default));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

@@ -40,6 +40,25 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task RunOnce_LogsAJobsLinesInAScopeNamingTheJobAndItsIncident()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s => s.Enqueue(new TestJob("INC-7:chat:summary", "INC-7")));
+        var scopes = new List<Dictionary<string, object>>();
+        var log = new Mock<Microsoft.Extensions.Logging.ILogger<OutboxDispatcher>>();
+        log.Setup(l => l.BeginScope(It.IsAny<Dictionary<string, object>>())).Callback<Dictionary<string, object>>(scopes.Add).Returns(Mock.Of<IDisposable>());
+        var sut = new OutboxDispatcher(t.Store, [Runner(Handler<TestJob>())], t.Time, Options.Create(new OutboxOptions()), log.Object);
+
+        await sut.RunOnceAsync(CancellationToken.None);
+
+        var scope = Assert.Single(scopes);
+        Assert.Equal("INC-7", scope["Incident"]);
+        Assert.Equal("INC-7:chat:summary", scope["JobKey"]);
+        Assert.Equal(TestJob.Kind, scope["JobKind"]);
+        Assert.True((long)scope["JobId"] > 0);
+    }
+
+    [Fact]
     public async Task DeleteOldJobs_DeletesJobsDoneLongerAgoThanKeepDone_AndKeepsTheRest()
     {
         await using var t = NewStore();
