@@ -45,6 +45,7 @@ public class ExampleSettingsTests
     [InlineData(typeof(Core.Escalation.RouteOptions), "Routes")]
     [InlineData(typeof(Bot.Security.ApiOptions), "Api")]
     [InlineData(typeof(Bot.Security.SecurityOptions), "Security")]
+    [InlineData(typeof(Bot.Telemetry.TelemetryOptions), "OpenTelemetry")]
     public void ExampleSettings_NameEveryOption(Type options, string section)
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
