@@ -43,6 +43,7 @@ public static class BotApp
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         app.MapWebhooks();
+        app.MapHeartbeats();
         app.MapIncidentApi();
         app.MapCommandApi();
         app.MapSlack();

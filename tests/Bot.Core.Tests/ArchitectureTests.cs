@@ -25,10 +25,11 @@ public class ArchitectureTests
         { "Tasks", ["Postmortems", "Chat", "Incidents", "Effects", "Ports", "Text", "Telemetry"] },
         { "Escalation", ["Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
         { "Intake", ["Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Heartbeats", ["Intake", "Escalation", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
         { "Commands", ["Intake", "Tasks", "Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
     };
 
-    private static readonly string[] All = ["Text", "Ports", "Telemetry", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Commands", "Store"];
+    private static readonly string[] All = ["Text", "Ports", "Telemetry", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Heartbeats", "Commands", "Store"];
 
     [Theory]
     [MemberData(nameof(Stages))]

@@ -35,3 +35,7 @@ public sealed class FileTaskTestsOnPostgres() : Bot.Core.Tests.Tasks.FileTaskTes
 public sealed class IncidentReadsTestsOnSqlite() : Bot.Core.Tests.Incidents.IncidentReadsTests(SqlEngine.Sqlite);
 
 public sealed class IncidentReadsTestsOnPostgres() : Bot.Core.Tests.Incidents.IncidentReadsTests(SqlEngine.Postgres);
+
+public sealed class HeartbeatTestsOnSqlite() : Bot.Core.Tests.Heartbeats.HeartbeatTests(SqlEngine.Sqlite);
+
+public sealed class HeartbeatTestsOnPostgres() : Bot.Core.Tests.Heartbeats.HeartbeatTests(SqlEngine.Postgres);

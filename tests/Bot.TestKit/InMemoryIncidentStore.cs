@@ -191,6 +191,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<long, JobRow> Jobs { get; private set; } = [];
 
+        public Dictionary<string, Core.Heartbeats.HeartbeatState> Heartbeats { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -203,6 +205,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Alerts = new(Alerts),
             Timeline = [.. Timeline],
             Tasks = [.. Tasks],
+            Heartbeats = new(Heartbeats),
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -213,6 +216,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         public void Replace(Data committed)
         {
             (Incidents, Alerts, Timeline, Tasks, Escalations, Jobs) = (committed.Incidents, committed.Alerts, committed.Timeline, committed.Tasks, committed.Escalations, committed.Jobs);
+            Heartbeats = committed.Heartbeats;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -288,6 +292,10 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public IReadOnlyList<EscalationState> GetEscalations(long incidentNumber) =>
             d.Escalations.Values.Where(e => e.Incident == incidentNumber).OrderBy(e => e.Policy, StringComparer.Ordinal).ToList();
+
+        public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) => d.Heartbeats.GetValueOrDefault(name);
+
+        public void SaveHeartbeat(Core.Heartbeats.HeartbeatState state) => d.Heartbeats[state.Name] = state;
 
         public void SaveEscalation(EscalationState escalation) =>
             d.Escalations[(escalation.Incident, escalation.Policy)] = escalation with { Paged = [.. escalation.Paged], UpdatedAt = now };

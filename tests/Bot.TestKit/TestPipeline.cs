@@ -23,7 +23,7 @@ public sealed class TestPipeline
 
     public TestPipeline(
         TestStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
-        IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null)
+        IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null, Core.Heartbeats.HeartbeatSettings? heartbeats = null)
     {
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(t.Time)
@@ -37,13 +37,19 @@ public sealed class TestPipeline
             .AddSingleton(Options.Create(escalation ?? new EscalationOptions()))
             .AddSingleton(Options.Create(outbox ?? new OutboxOptions()))
             .AddSingleton(Options.Create(postmortems ?? new PostmortemOptions()))
+            .AddSingleton(Options.Create(heartbeats ?? new Core.Heartbeats.HeartbeatSettings()))
             .AddSingleton<Escalator>()
+            .AddSingleton<IncidentRules>()
+            .AddSingleton<Core.Intake.AlertIntake>()
             .AddSingleton<OutboxDispatcher>()
             .AddChatJobs().AddEscalationJobs().AddPostmortemJobs().AddTaskJobs();
+        Core.Heartbeats.HeartbeatJobs.AddHeartbeats(services);
         _services = services.BuildServiceProvider();
     }
 
     public OutboxDispatcher Dispatcher => _services.GetRequiredService<OutboxDispatcher>();
 
     public Escalator Escalator => _services.GetRequiredService<Escalator>();
+
+    public Core.Heartbeats.HeartbeatMonitor Heartbeats => _services.GetRequiredService<Core.Heartbeats.HeartbeatMonitor>();
 }

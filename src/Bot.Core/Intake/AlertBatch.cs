@@ -12,4 +12,8 @@ public sealed record AlertBatch(
     string Source,
     string? GroupKey,
     IReadOnlyList<Alert> Alerts,
-    string? ExternalUrl = null);
+    string? ExternalUrl = null)
+{
+    /// <summary>Resolve an incident once this batch leaves none of its alerts firing, whatever <c>Incidents:AutoResolve</c> says (a heartbeat's).</summary>
+    public bool AutoResolve { get; init; }
+}

@@ -90,7 +90,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 }
             }
 
-            if (incident is not null && resolvedSome && rules.AutoResolve && incident.IsOpen && incident.FiringCount == 0)
+            if (incident is not null && resolvedSome && (rules.AutoResolve || batch.AutoResolve) && incident.IsOpen && incident.FiringCount == 0)
             {
                 Flush(); // the resolutions go on the timeline before the incident's resolution
                 s.AppendTimeline(incident.Number, incident.Resolve(_source, s.Now, "All alerts resolved (auto-resolve)."));

@@ -13,4 +13,4 @@ namespace Bot.Core.Store;
 public interface IIncidentStore : IUnitOfWork<IStoreSession>, IIncidentReads, IOutboxSignals;
 
 /// <summary>A unit of work on the store: everything any stage may do in one.</summary>
-public interface IStoreSession : ICommandSession, IOutboxSession;
+public interface IStoreSession : ICommandSession, IOutboxSession, Heartbeats.IHeartbeatSession;

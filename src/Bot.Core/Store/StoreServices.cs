@@ -31,6 +31,7 @@ public static class StoreServices
             .AddSingleton<IUnitOfWork<IEscalationSession>>(Store)
             .AddSingleton<IUnitOfWork<ITaskSession>>(Store)
             .AddSingleton<IUnitOfWork<IIntakeSession>>(Store)
-            .AddSingleton<IUnitOfWork<ICommandSession>>(Store);
+            .AddSingleton<IUnitOfWork<ICommandSession>>(Store)
+            .AddSingleton<IUnitOfWork<Heartbeats.IHeartbeatSession>>(Store);
     }
 }

@@ -35,6 +35,9 @@ public static class BotTelemetry
     /// <summary>People paged, by escalation policy (a team's), step number and channel.</summary>
     public static readonly Counter<long> Pages = Meter.CreateCounter<long>("incidentbot.pages", "{page}", "People paged, by escalation policy, step and channel");
 
+    /// <summary>Heartbeats received, by heartbeat (a configured name: few).</summary>
+    public static readonly Counter<long> Beats = Meter.CreateCounter<long>("incidentbot.heartbeats", "{beat}", "Heartbeats received, by heartbeat");
+
     /// <summary>Calls to a chat or code host (Slack, GitHub), by service, method and outcome (ok, rate_limited, error).</summary>
     public static readonly Counter<long> Calls = Meter.CreateCounter<long>("incidentbot.calls", "{call}", "Calls to Slack and GitHub, by service, method and outcome");
 

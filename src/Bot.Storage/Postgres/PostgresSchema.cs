@@ -178,6 +178,11 @@ internal static class PostgresSchema
         """
         CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at timestamptz NOT NULL, room bytea NOT NULL);
         """,
+
+        // 12: heartbeats (dead man's switches): when each last beat, whether it is missed, and its check's outbox job
+        """
+        CREATE TABLE heartbeats (name TEXT PRIMARY KEY, last_beat_at timestamptz NOT NULL, missed integer NOT NULL, check_key TEXT);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

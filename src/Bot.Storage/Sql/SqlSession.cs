@@ -268,6 +268,23 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
 
+    public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) =>
+        QueryOne(
+            $"SELECT name, last_beat_at, missed, check_key FROM heartbeats WHERE name = @name{dialect.ForUpdate}",
+            r => new Core.Heartbeats.HeartbeatState(r.GetString(0), SqlRows.Time(r, 1), r.GetInt32(2) != 0, SqlRows.TextOrNull(r, 3)),
+            ("@name", name));
+
+    public void SaveHeartbeat(Core.Heartbeats.HeartbeatState state) =>
+        Write(
+            """
+            INSERT INTO heartbeats (name, last_beat_at, missed, check_key) VALUES (@name, @at, @missed, @check)
+            ON CONFLICT (name) DO UPDATE SET last_beat_at = excluded.last_beat_at, missed = excluded.missed, check_key = excluded.check_key
+            """,
+            ("@name", state.Name),
+            ("@at", dialect.Time(state.LastBeatAt)),
+            ("@missed", state.Missed ? 1 : 0),
+            ("@check", (object?)state.CheckKey ?? DBNull.Value));
+
     /// <summary>
     /// Writes the readiness probe's one row, with <see cref="ProbeRoom"/>: the unit commits only if the store can write
     /// that much (a store can have room for a few bytes more, such as what a failed commit left allocated, and not for a

@@ -174,6 +174,11 @@ internal static class SqliteSchema
         """
         CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, room BLOB NOT NULL);
         """,
+
+        // 12: heartbeats (dead man's switches): when each last beat, whether it is missed, and its check's outbox job
+        """
+        CREATE TABLE heartbeats (name TEXT PRIMARY KEY, last_beat_at INTEGER NOT NULL, missed INTEGER NOT NULL, check_key TEXT);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

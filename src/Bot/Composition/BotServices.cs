@@ -1,3 +1,4 @@
+using Bot.Core.Heartbeats;
 using Bot.Api;
 using Bot.Core.Chat;
 using Bot.Core.Commands;
@@ -73,6 +74,10 @@ internal static class BotServices
         services.AddSingleton<Escalator>();
         services.AddSingleton<IncidentRules>();
         services.AddSingleton<AlertIntake>();
+        services.AddOptions<HeartbeatSettings>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HeartbeatSettings>, HeartbeatSettingsValidator>();
+        services.AddHeartbeats();
+        services.AddHostedService<Webhooks.HeartbeatWatcher>();
         services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
 

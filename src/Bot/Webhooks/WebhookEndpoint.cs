@@ -1,4 +1,5 @@
 using System.Buffers;
+using Bot.Core.Heartbeats;
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
@@ -20,16 +21,18 @@ internal static class WebhookEndpoint
 
     /// <summary>Answers, and counts the answer by source (an unknown source's name is not a label: <c>unknown</c>) and status code.</summary>
     private static async Task<IResult> HandleAsync(
-        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IUnitOfWork<IIntakeSession> store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
+        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IUnitOfWork<IHeartbeatSession> store, AlertIntake intake,
+        HeartbeatMonitor heartbeats, TimeProvider time, ILoggerFactory logs)
     {
-        var result = await AnswerAsync(source, http, options, security, store, intake, time, logs);
+        var result = await AnswerAsync(source, http, options, security, store, intake, heartbeats, time, logs);
         var known = options.Value.Sources.ContainsKey(source);
         BotTelemetry.Webhooks.Add(1, BotTelemetry.Tag("source", known ? source : "unknown"), BotTelemetry.Tag("code", (result as IStatusCodeHttpResult)?.StatusCode ?? 200));
         return result;
     }
 
     private static async Task<IResult> AnswerAsync(
-        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IUnitOfWork<IIntakeSession> store, AlertIntake intake, TimeProvider time, ILoggerFactory logs)
+        string source, HttpContext http, IOptions<WebhookOptions> options, IOptions<SecurityOptions> security, IUnitOfWork<IHeartbeatSession> store, AlertIntake intake,
+        HeartbeatMonitor heartbeats, TimeProvider time, ILoggerFactory logs)
     {
         var settings = options.Value;
         if (!settings.Sources.TryGetValue(source, out var config) || !config.Enabled)
@@ -108,8 +111,8 @@ internal static class WebhookEndpoint
             }
 
             var report = intake.AffinityOf(batch) is { } group
-                ? await store.WriteAsync(s => intake.Ingest(s, batch), group, CancellationToken.None)
-                : await store.WriteAsync(s => intake.Ingest(s, batch), CancellationToken.None);
+                ? await store.WriteAsync(s => heartbeats.Ingest(s, batch), group, CancellationToken.None)
+                : await store.WriteAsync(s => heartbeats.Ingest(s, batch), CancellationToken.None);
             BotTelemetry.Alerts.Add(report.NewAlerts, BotTelemetry.Tag("source", source), BotTelemetry.Tag("change", "new"));
             BotTelemetry.Alerts.Add(report.ChangedAlerts, BotTelemetry.Tag("source", source), BotTelemetry.Tag("change", "changed"));
             BotTelemetry.Alerts.Add(report.UnchangedAlerts, BotTelemetry.Tag("source", source), BotTelemetry.Tag("change", "unchanged"));
