@@ -61,13 +61,14 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
           ?? throw new InvalidOperationException(
               "Prometheus Alertmanager is not installed: run 'apt-get install prometheus-alertmanager' (.ci/run does) or set ALERTMANAGER_BIN.");
 
-    public static Task<AlertmanagerProcess> StartAsync(Uri webhookUrl, string bearerToken) => StartWithConfigAsync($"""
+    /// <param name="repeatInterval">How often a group that still fires is sent again (Alertmanager's <c>repeat_interval</c>).</param>
+    public static Task<AlertmanagerProcess> StartAsync(Uri webhookUrl, string bearerToken, string repeatInterval = "1h") => StartWithConfigAsync($"""
             route:
               receiver: bot
               group_by: ['alertname', 'service']
               group_wait: 1s
               group_interval: 2s
-              repeat_interval: 1h
+              repeat_interval: {repeatInterval}
             receivers:
               - name: bot
                 webhook_configs:

@@ -22,7 +22,7 @@ internal static class HeartbeatEndpoint
             return WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "Unknown heartbeat", $"No heartbeat is named '{name}'. Configured: {string.Join(", ", monitor.Names)}.");
         }
 
-        if (heartbeat.Token is { } token)
+        if (heartbeat.Token is { Length: > 0 } token)
         {
             if (!Credentials.Match(http.Request.Headers.Authorization, token, user: null))
             {
