@@ -92,7 +92,10 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         d.Jobs.Values.Where(j => j.State != JobState.Done)
             .GroupBy(j => (j.Job.Kind, State: j.State switch { JobState.Waiting => "pending", JobState.Claimed => "running", _ => "failed" }))
             .Select(g => new Core.Incidents.JobCount(g.Key.Kind, g.Key.State, g.Count())).ToList(),
-        d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()).Select(j => (DateTimeOffset?)j.Job.DueAt).Min()));
+        d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()).Select(j => (DateTimeOffset?)j.Job.DueAt).Min())
+    {
+        Heartbeats = d.Heartbeats.Values.Select(h => new Core.Incidents.HeartbeatStatus(h.Name, h.LastBeatAt, h.Missed)).ToList(),
+    });
 
     public Task CheckAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 

@@ -9,7 +9,13 @@ namespace Bot.Core.Incidents;
 public sealed record StoreStats(
     IReadOnlyList<IncidentCount> Incidents,
     IReadOnlyList<JobCount> Jobs,
-    DateTimeOffset? OldestDueAt);
+    DateTimeOffset? OldestDueAt)
+{
+    /// <summary>Each watched heartbeat: when it last beat, and whether it is missed now.</summary>
+    public IReadOnlyList<HeartbeatStatus> Heartbeats { get; init; } = [];
+}
+
+public sealed record HeartbeatStatus(string Name, DateTimeOffset LastBeatAt, bool Missed);
 
 public sealed record IncidentCount(Severity Severity, IncidentStatus Status, long Count);
 

@@ -190,7 +190,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             r => TimeOrNull(r, 0),
             cancellationToken,
             ("@now", Dialect.Time(_time.GetUtcNow())))).FirstOrDefault();
-        return new StoreStats(incidents, jobs, oldest);
+        var heartbeats = await ReadAsync(
+            "SELECT name, last_beat_at, missed FROM heartbeats",
+            r => new HeartbeatStatus(r.GetString(0), Time(r, 1), r.GetInt32(2) != 0),
+            cancellationToken);
+        return new StoreStats(incidents, jobs, oldest) { Heartbeats = heartbeats };
     }
 
     /// <summary>

@@ -41,6 +41,16 @@ internal sealed class StoreGauges : BackgroundService
             "s",
             "How long the job due longest ago has waited (0: none is due)");
         _meter.CreateObservableGauge(
+            "incidentbot.heartbeat.missed",
+            () => (_last?.Heartbeats ?? []).Select(h => new Measurement<int>(h.Missed ? 1 : 0, BotTelemetry.Tag("heartbeat", h.Name))),
+            "{heartbeat}",
+            "1 while a heartbeat is missed (its incident is open), else 0");
+        _meter.CreateObservableGauge(
+            "incidentbot.heartbeat.last_beat_age",
+            () => (_last?.Heartbeats ?? []).Select(h => new Measurement<double>(Math.Max(0, (_time.GetUtcNow() - h.LastBeatAt).TotalSeconds), BotTelemetry.Tag("heartbeat", h.Name))),
+            "s",
+            "How long ago each heartbeat last beat");
+        _meter.CreateObservableGauge(
             "incidentbot.store.stats_age",
             () => _last is null ? double.NaN : (_time.GetUtcNow() - _readAt).TotalSeconds,
             "s",

@@ -27,7 +27,8 @@ public sealed partial class PrometheusTests
             "--Slack:IncidentsChannel=C0INCIDENTS",
             $"--Api:Tokens:prometheus:Hash={ApiTokenHash.Of(Token)}", "--Api:Tokens:prometheus:Scopes:0=metrics",
             "--OpenTelemetry:StatsInterval=00:00:00.500",
-            "--EscalationPolicies:database:Steps:0:Targets:0=user:UBOB", "--EscalationPolicies:database:Steps:0:Wait=5m", "--Routes:Policies:0=database");
+            "--EscalationPolicies:database:Steps:0:Targets:0=user:UBOB", "--EscalationPolicies:database:Steps:0:Wait=5m", "--Routes:Policies:0=database",
+            "--Heartbeats:nightly-backup:Interval=1d");
         using var http = new HttpClient { BaseAddress = bot.Address };
         async Task<HttpStatusCode> Post(string source, string json) =>
             (await http.PostAsync($"/webhooks/{source}", new StringContent(json, System.Text.Encoding.UTF8, "application/json"))).StatusCode;
@@ -51,6 +52,7 @@ public sealed partial class PrometheusTests
         await prometheus.WaitForAsync("""sum(incidentbot_calls_total{service="slack",method="chat.postMessage",outcome="rate_limited"})""", 1);
         await prometheus.WaitForAsync("""sum(incidentbot_calls_rate_limit_wait_seconds_count{service="slack",method="chat.postMessage"})""", 1);
         await prometheus.WaitForAsync("""sum(incidentbot_calls_total{service="slack",method="conversations.create",outcome="ok"})""", 1);
+        await prometheus.WaitForAsync("""max(incidentbot_heartbeat_missed{heartbeat="nightly-backup"})""", 0);
         await prometheus.WaitForAsync("""up{job="incident-bot"}""", 1);
 
         // The dashboard: every query is valid PromQL, and every series it names is on the bot's /metrics.
@@ -81,7 +83,7 @@ public sealed partial class PrometheusTests
         // The rules name only series the bot serves (their histograms' and counters' own suffixes included).
         var rules = File.ReadAllText(Path.Combine(folder, "incident-bot-rules.yml"));
         var known = new[] { "incidentbot_webhooks_total", "incidentbot_outbox_oldest_due_age_seconds", "incidentbot_outbox_job_duration_seconds_count",
-            "incidentbot_calls_total", "incidentbot_outbox_job_lateness_seconds_bucket", "incidentbot_store_commit_failures_total", "incidentbot_incidents", "incidentbot_outbox_jobs" };
+            "incidentbot_calls_total", "incidentbot_outbox_job_lateness_seconds_bucket", "incidentbot_store_commit_failures_total", "incidentbot_incidents", "incidentbot_outbox_jobs", "incidentbot_heartbeat_missed" };
         foreach (var name in SeriesName().Matches(rules).Select(m => m.Value).Where(n => n.StartsWith("incidentbot_", StringComparison.Ordinal)).Distinct())
         {
             Assert.Contains(name, known);
