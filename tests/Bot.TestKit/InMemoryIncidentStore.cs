@@ -324,7 +324,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             }
 
             var id = ++d.LastJobId;
-            d.Jobs[id] = new JobRow(job with { Id = id, Attempts = 0, Claims = 0, CreatedAt = now }, JobState.Waiting, null, null, null);
+            d.Jobs[id] = new JobRow(job with { Id = id, Attempts = 0, Claims = 0, CreatedAt = now, TraceParent = System.Diagnostics.Activity.Current?.Id }, JobState.Waiting, null, null, null);
             EnqueuedJobs = true;
         }
 

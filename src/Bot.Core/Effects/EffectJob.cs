@@ -29,6 +29,9 @@ public sealed record EffectJob(
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The trace (W3C <c>traceparent</c>) of the work that enqueued it: running it continues that trace.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
     public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)
         where TJob : class, IJob<TJob> =>

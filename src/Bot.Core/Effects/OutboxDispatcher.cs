@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Bot.Core.Ports;
 using Bot.Core.Telemetry;
@@ -108,10 +109,19 @@ public sealed class OutboxDispatcher
     {
         EffectContext.Enter(row); // flows into the handler's calls, and ends with this method
         using var scope = _log.BeginScope(LogScope(row)); // every line logged while it runs, the handler's too
+        // The job continues the trace that enqueued it (a webhook's, a command's), however much later it runs; its calls
+        // to Slack and GitHub are its children.
+        ActivityContext.TryParse(row.TraceParent, null, isRemote: true, out var parent);
+        using var activity = BotTelemetry.Activities.StartActivity($"job {row.Kind}", ActivityKind.Internal, parent);
+        activity?.SetTag("job.kind", row.Kind);
+        activity?.SetTag("job.id", row.Id);
+        activity?.SetTag("job.attempt", row.Attempts + 1);
         var kind = BotTelemetry.Tag("kind", row.Kind);
         BotTelemetry.JobLateness.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind);
         var outcome = await RunOnceAsync(row, stopping);
         BotTelemetry.JobDuration.Record(Math.Max(0, (_time.GetUtcNow() - row.DueAt).TotalSeconds), kind, BotTelemetry.Tag("outcome", outcome));
+        activity?.SetTag("job.outcome", outcome);
+        activity?.SetStatus(outcome == "done" ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
     }
 
     /// <summary>The job's id, kind and key, and the incident it is for (its key's <c>INC-n</c>), for the log's scope.</summary>

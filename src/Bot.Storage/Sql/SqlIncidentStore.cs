@@ -302,7 +302,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, string? affinity = null)
     {
         ThrowIfWriterStopped();
-        var item = new WorkItem<T>(work) { Affinity = affinity };
+        using var activity = BotTelemetry.Activities.StartActivity("store.write"); // waiting for the writer, and the commit
+        var item = new WorkItem<T>(work) { Affinity = affinity, TraceParent = Activity.Current?.Id };
         try
         {
             await queue.Writer.WriteAsync(item, cancellationToken);
@@ -584,6 +585,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             session.Transaction = tx;
             try
             {
+                session.TraceParent = item.TraceParent;
                 item.Run(session, session.Flush);
                 tx.Commit();
                 return (1, session.EnqueuedJobs);
@@ -615,6 +617,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             tx.Save("unit");
             try
             {
+                session.TraceParent = item.TraceParent;
                 item.Run(session, session.Flush);
                 tx.Release("unit");
                 return;

@@ -29,6 +29,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public bool EnqueuedJobs { get; set; }
 
+    /// <summary>The trace of the unit now running (its caller's), stored with the jobs it enqueues.</summary>
+    public string? TraceParent { get; set; }
+
     public Incident? FindOpenIncident(string groupKey) =>
         QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}", Incident, ("@g", groupKey));
 
@@ -310,8 +313,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         var added = Write(
             """
-            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
-            VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now)
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, trace_parent)
+            VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now, @trace)
             ON CONFLICT (key) DO NOTHING
             """,
             ("@key", job.Key),
@@ -319,7 +322,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@order", job.OrderingKey),
             ("@payload", job.Payload),
             ("@due", dialect.Time(job.DueAt)),
-            ("@now", dialect.Time(Now)));
+            ("@now", dialect.Time(Now)),
+            ("@trace", (object?)TraceParent ?? DBNull.Value));
         if (added is { } batched)
         {
             _pendingJobs.Add(batched); // whether it added a job is known once the batch ran

@@ -9,6 +9,9 @@ internal abstract class WorkItem
     /// <summary>The group of rows the work changes, when its caller named one: a writer's batch runs such work in its order.</summary>
     public string? Affinity { get; init; }
 
+    /// <summary>The caller's trace (W3C traceparent), for the jobs the work enqueues.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Runs the work, then <paramref name="finish"/> (the session's last writes): a failure of either is the work's.</summary>
     public abstract void Run(IStoreSession session, Action finish);
 

@@ -179,6 +179,11 @@ internal static class SqliteSchema
         """
         CREATE TABLE heartbeats (name TEXT PRIMARY KEY, last_beat_at INTEGER NOT NULL, missed INTEGER NOT NULL, check_key TEXT);
         """,
+
+        // 13: the trace a job was enqueued in (W3C traceparent): its run, minutes later, continues that trace
+        """
+        ALTER TABLE outbox ADD COLUMN trace_parent TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -40,6 +40,36 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task AJobRunAfterARestart_ContinuesTheTraceOfTheWorkThatEnqueuedIt()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "IncidentBot" or "test",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var source = new System.Diagnostics.ActivitySource("test");
+        await using var t = NewStore();
+        System.Diagnostics.ActivityTraceId webhook;
+        using (var request = source.StartActivity("POST /webhooks/alertmanager")!)
+        {
+            webhook = request.TraceId;
+            await t.Store.WriteAsync(s => s.Enqueue(new TestJob("INC-1:chat:1", "INC-1")));
+        }
+
+        await t.ReopenAsync(); // minutes later, another process
+        System.Diagnostics.Activity? running = null;
+        var handler = Handler<TestJob>();
+        handler.Setup(h => h.HandleAsync(It.IsAny<TestJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .Callback(() => running = System.Diagnostics.Activity.Current).Returns(Task.CompletedTask);
+        await CreateSut(t, Runner(handler)).RunOnceAsync(CancellationToken.None);
+
+        Assert.NotNull(running);
+        Assert.Equal("job test.job", running.DisplayName);
+        Assert.Equal(webhook, running.TraceId);
+    }
+
+    [Fact]
     public async Task RunOnce_LogsAJobsLinesInAScopeNamingTheJobAndItsIncident()
     {
         await using var t = NewStore();
