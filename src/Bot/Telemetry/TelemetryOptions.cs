@@ -11,6 +11,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public OtlpOptions Otlp { get; set; } = new();
 
+    /// <summary>
+    /// The share of traces recorded (0 to 1; default 1: all). A trace a sender started (its <c>traceparent</c> says
+    /// sampled) is always recorded. Lower it when a storm's traces cost more than they tell.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 1.0;
+
     /// <summary>How often the store's incidents and jobs are counted for the gauges. Default 15 s.</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(15);
 

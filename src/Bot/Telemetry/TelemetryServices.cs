@@ -19,7 +19,8 @@ public static class TelemetryServices
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName);
         services.AddHostedService<StoreGauges>();
-        var otlp = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.Otlp;
+        var settings = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var otlp = settings.Otlp;
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("incident-bot"))
             .WithMetrics(metrics =>
@@ -33,6 +34,7 @@ public static class TelemetryServices
         if (otlp?.Endpoint is { } traces)
         {
             telemetry.WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(settings.TraceSampleRatio, 0, 1))))
                 .AddSource(BotTelemetry.Name, "Microsoft.AspNetCore", "System.Net.Http")
                 .AddOtlpExporter(o => Configure(o, otlp, traces, "v1/traces")));
         }
