@@ -39,3 +39,7 @@ public sealed class IncidentReadsTestsOnPostgres() : Bot.Core.Tests.Incidents.In
 public sealed class HeartbeatTestsOnSqlite() : Bot.Core.Tests.Heartbeats.HeartbeatTests(SqlEngine.Sqlite);
 
 public sealed class HeartbeatTestsOnPostgres() : Bot.Core.Tests.Heartbeats.HeartbeatTests(SqlEngine.Postgres);
+
+public sealed class NotificationTestsOnSqlite() : Bot.Core.Tests.Escalation.NotificationTests(SqlEngine.Sqlite);
+
+public sealed class NotificationTestsOnPostgres() : Bot.Core.Tests.Escalation.NotificationTests(SqlEngine.Postgres);

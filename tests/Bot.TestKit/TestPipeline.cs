@@ -23,7 +23,8 @@ public sealed class TestPipeline
 
     public TestPipeline(
         TestStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
-        IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null, Core.Heartbeats.HeartbeatSettings? heartbeats = null)
+        IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null, Core.Heartbeats.HeartbeatSettings? heartbeats = null,
+        IEnumerable<INotifier>? notifiers = null)
     {
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(t.Time)
@@ -44,6 +45,11 @@ public sealed class TestPipeline
             .AddSingleton<OutboxDispatcher>()
             .AddChatJobs().AddEscalationJobs().AddPostmortemJobs().AddTaskJobs();
         Core.Heartbeats.HeartbeatJobs.AddHeartbeats(services);
+        foreach (var notifier in notifiers ?? [])
+        {
+            services.AddSingleton(notifier);
+        }
+
         _services = services.BuildServiceProvider();
     }
 

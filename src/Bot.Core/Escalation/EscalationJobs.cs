@@ -11,7 +11,8 @@ public static class EscalationJobs
         .AddJob<EscalationStepJob, EscalationStepHandler>()
         .AddJob<PageJob, PageHandler>()
         .AddJob<InviteJob, InviteHandler>()
-        .AddJob<PageGroupJob, PageGroupHandler>();
+        .AddJob<PageGroupJob, PageGroupHandler>()
+        .AddJob<NotifyJob, NotifyHandler>();
 }
 
 /// <summary>Escalation's jobs as the outbox stores them.</summary>
@@ -20,4 +21,5 @@ public static class EscalationJobs
 [JsonSerializable(typeof(PageJob))]
 [JsonSerializable(typeof(InviteJob))]
 [JsonSerializable(typeof(PageGroupJob))]
+[JsonSerializable(typeof(NotifyJob))]
 public sealed partial class EscalationJsonContext : JsonSerializerContext;

@@ -13,6 +13,9 @@ public sealed class EscalationOptions
 
     public Dictionary<string, PolicyOptions> EscalationPolicies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>How each person is reached and paged (<see cref="PersonOptions"/>), by chat user id.</summary>
+    public Dictionary<string, PersonOptions> People { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The root route: its policies apply when no child route matches (the default route).</summary>
     public RouteOptions Routes { get; set; } = new();
 

@@ -99,6 +99,43 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
         }
 
         CheckRoute(o, o.Routes, "Routes", errors);
+        foreach (var (user, person) in o.People)
+        {
+            var k = $"People:{user}";
+            foreach (var (list, rules) in new[] { ("Notify", person.Notify), ("NotifyImportant", person.NotifyImportant) })
+            {
+                for (var i = 0; i < rules.Count; i++)
+                {
+                    try
+                    {
+                        var rule = NotificationRule.Parse(rules[i]);
+                        if (rule.Channel == NotificationRule.Sms && string.IsNullOrWhiteSpace(person.Phone))
+                        {
+                            errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:Phone.");
+                        }
+                        else if (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person.Email))
+                        {
+                            errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:Email.");
+                        }
+                    }
+                    catch (FormatException e)
+                    {
+                        errors.Add($"{k}:{list}:{i}: {e.Message}");
+                    }
+                }
+            }
+
+            if (person.Phone is { Length: > 0 } phone && !System.Text.RegularExpressions.Regex.IsMatch(phone, @"^\+[1-9][0-9]{6,14}$"))
+            {
+                errors.Add($"{k}:Phone '{phone}' must be in E.164 form, e.g. +15551230001.");
+            }
+
+            if (person.Email is { Length: > 0 } email && !System.Text.RegularExpressions.Regex.IsMatch(email, @"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
+            {
+                errors.Add($"{k}:Email '{email}' is not an e-mail address.");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -251,10 +251,26 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         return people;
     }
 
-    private static void EnqueuePage(IEscalationSession s, Incident incident, string stepKey, string user, string why, string where)
+    /// <summary>
+    /// Pages a person by their rules: the chat message at once (if their rules have it), each other channel as a job due
+    /// when its rule says, which an acknowledgement before then stops; and an invitation to the channel.
+    /// </summary>
+    private void EnqueuePage(IEscalationSession s, Incident incident, string stepKey, string user, string why, string where)
     {
-        var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
-        s.Enqueue(new PageJob(incident.Number, user, text, stepKey)); // the DM goes at once
+        var rules = NotificationRule.For(Options, user, incident.Severity);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Channel == NotificationRule.Chat)
+            {
+                var text = $"You are paged for {incident.Key} ({incident.Severity.Display()}): {incident.Title}. You are paged as {why}, {where}.";
+                s.Enqueue(new PageJob(incident.Number, user, text, stepKey)); // the DM goes at once
+            }
+            else
+            {
+                s.Enqueue(new NotifyJob(incident.Number, user, rules[i].Channel, i, stepKey, (s.Now + rules[i].After).ToUnixTimeMilliseconds()));
+            }
+        }
+
         s.Enqueue(new InviteJob(incident.Number, user, stepKey)); // after the channel exists
     }
 

@@ -1,0 +1,158 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Bot.Core.Chat;
+using Bot.Core.Effects;
+using Bot.Core.Incidents;
+using Bot.Core.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Core.Escalation;
+
+/// <summary>
+/// <c>People:&lt;user id&gt;</c>: how a person is reached and how they want to be paged. <see cref="Notify"/> is their
+/// rules (<c>"chat"</c>, <c>"sms 2m"</c>, <c>"email 5m"</c>: a channel and how long after the page); for SEV1 and SEV2
+/// incidents <see cref="NotifyImportant"/> when given. A person without rules gets a chat message at once.
+/// </summary>
+public sealed class PersonOptions
+{
+    public string? Name { get; set; }
+
+    /// <summary>A mobile number in E.164 form (<c>+15551230001</c>), for <c>sms</c>.</summary>
+    public string? Phone { get; set; }
+
+    public string? Email { get; set; }
+
+    public List<string> Notify { get; set; } = [];
+
+    public List<string> NotifyImportant { get; set; } = [];
+}
+
+/// <summary>One rule of a person's: page on <see cref="Channel"/> <see cref="After"/> the page (the chat message always at once).</summary>
+public sealed record NotificationRule(string Channel, TimeSpan After)
+{
+    public const string Chat = "chat";
+    public const string Sms = "sms";
+    public const string Email = "email";
+
+    public static readonly IReadOnlyList<string> Channels = [Chat, Sms, Email];
+
+    public static readonly IReadOnlyList<NotificationRule> Default = [new(Chat, TimeSpan.Zero)];
+
+    /// <summary>Reads <c>"sms 2m"</c>, <c>"email"</c> (at once); a <see cref="FormatException"/> says what is wrong.</summary>
+    public static NotificationRule Parse(string text)
+    {
+        var parts = (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length is 0 or > 2 || !Channels.Contains(parts[0].ToLowerInvariant()))
+        {
+            throw new FormatException($"'{text}' is not a rule; write a channel ({string.Join(", ", Channels)}) and how long after the page, e.g. 'sms 2m'.");
+        }
+
+        var channel = parts[0].ToLowerInvariant();
+        var after = parts.Length == 2 ? Durations.Parse(parts[1]) ?? throw new FormatException($"'{text}': '{parts[1]}' is not a duration, e.g. 30s, 2m.") : TimeSpan.Zero;
+        if (channel == Chat && after > TimeSpan.Zero)
+        {
+            throw new FormatException($"'{text}': the chat message goes at once; write 'chat'.");
+        }
+
+        return new NotificationRule(channel, after);
+    }
+
+    /// <summary>The rules a page of <paramref name="user"/> runs for an incident of <paramref name="severity"/>.</summary>
+    public static IReadOnlyList<NotificationRule> For(EscalationOptions options, string user, Severity severity)
+    {
+        if (!options.People.TryGetValue(user, out var person))
+        {
+            return Default;
+        }
+
+        var texts = severity <= Severity.Sev2 && person.NotifyImportant.Count > 0 ? person.NotifyImportant : person.Notify;
+        return texts.Count == 0 ? Default : [.. texts.Select(Parse)];
+    }
+
+    public override string ToString() => After == TimeSpan.Zero ? Channel : $"{Channel} {Durations.Format(After)}";
+}
+
+/// <summary>What a notifier sends: the incident, the person and their address on its channel.</summary>
+public sealed record NotifyMessage(Incident Incident, string User, string Address, string Text);
+
+/// <summary>
+/// A channel that pages a person outside chat (SMS, e-mail), implemented by an adapter. Throw
+/// <see cref="PermanentEffectException"/> when the address is refused (a bad number): the next rule still runs, and the
+/// failure is on the timeline.
+/// </summary>
+public interface INotifier
+{
+    /// <summary>The rule channel it serves: <c>sms</c>, <c>email</c>.</summary>
+    string Channel { get; }
+
+    /// <summary>Sends once: <paramref name="run"/>'s key identifies the message across tries (<see cref="EffectJob.MayHaveRunBefore"/>).</summary>
+    Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Rule <see cref="Rule"/> of a person's page at step <see cref="Step"/>: due <see cref="Due"/> (Unix ms). Keyed by the
+/// step, the person and the rule, so a retried job never pages twice; an acknowledgement before it is due stops it.
+/// </summary>
+public sealed record NotifyJob(long Incident, string User, string Channel, int Rule, string Step, long Due) : IIncidentJob, IDelayedJob, IJob<NotifyJob>
+{
+    public static string Kind => "escalation.notify";
+
+    public static string Description => "page a responder";
+
+    public static JsonTypeInfo<NotifyJob> Json => EscalationJsonContext.Default.NotifyJob;
+
+    [JsonIgnore]
+    public string Key => $"{Step}:notify:{User}:{Rule}";
+
+    [JsonIgnore]
+    public string OrderingKey => Key;
+
+    [JsonIgnore]
+    public DateTimeOffset DueAt => DateTimeOffset.FromUnixTimeMilliseconds(Due);
+}
+
+/// <summary>Sends one rule's page unless the incident was acknowledged (or closed) meanwhile, and notes it on the timeline.</summary>
+public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationSession> store, IEnumerable<INotifier> notifiers, IOptions<EscalationOptions> options) : IJobHandler<NotifyJob>
+{
+    private readonly Dictionary<string, INotifier> _notifiers = notifiers.ToDictionary(n => n.Channel, StringComparer.OrdinalIgnoreCase);
+
+    public async Task HandleAsync(NotifyJob job, EffectJob run, CancellationToken cancellationToken)
+    {
+        var incident = await reads.GetIncidentAsync(job.Incident, cancellationToken);
+        if (incident is not { Status: IncidentStatus.Triggered })
+        {
+            return; // acknowledged, from any channel, or over: the rest of the rules stop
+        }
+
+        var person = options.Value.People.GetValueOrDefault(job.User);
+        var name = person?.Name ?? job.User;
+        var address = job.Channel switch
+        {
+            NotificationRule.Sms => person?.Phone,
+            NotificationRule.Email => person?.Email,
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            throw new PermanentEffectException($"{job.Channel} {name}: People:{job.User} has no {(job.Channel == NotificationRule.Sms ? "Phone" : "Email")}");
+        }
+
+        if (!_notifiers.TryGetValue(job.Channel, out var notifier))
+        {
+            throw new PermanentEffectException($"{job.Channel} {name}: no {job.Channel} is configured (see docs/paging.md)");
+        }
+
+        var text = $"{incident.Key} {incident.Severity.Display()}: {incident.Title}";
+        await notifier.SendAsync(new NotifyMessage(incident, job.User, address, text), run, cancellationToken);
+        await store.WriteAsync(
+            s => s.AppendTimeline(job.Incident, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Sent {Said(job.Channel)} to {name} (their rule {job.Rule + 1}, {Durations.Format(s.Now - PageAt(job, run))} after the page).")),
+            cancellationToken);
+        Telemetry.BotTelemetry.Pages.Add(1, Telemetry.BotTelemetry.Tag("policy", Escalator.ParseStepKey(job.Step)?.Policy ?? "unknown"),
+            Telemetry.BotTelemetry.Tag("step", Escalator.ParseStepKey(job.Step)?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", job.Channel));
+    }
+
+    private static string Said(string channel) => channel == NotificationRule.Sms ? "an SMS" : "an e-mail";
+
+    /// <summary>When the page was: the job was created with it.</summary>
+    private static DateTimeOffset PageAt(NotifyJob job, EffectJob run) => run.CreatedAt;
+}

@@ -1,0 +1,178 @@
+using Bot.Core.Alerts;
+using Bot.Core.Chat;
+using Bot.Core.Commands;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Bot.Core.Intake;
+using Bot.TestKit;
+using Microsoft.Extensions.Options;
+using Moq;
+using static Bot.TestKit.Alerts;
+
+namespace Bot.Core.Tests.Escalation;
+
+/// <summary>
+/// Personal notification rules on a fake clock: a page runs the person's rules at their times, on the channels they
+/// chose (their important rules for SEV1 and SEV2); an acknowledgement stops the rest; a channel that fails is on the
+/// timeline and the next rule still runs.
+/// </summary>
+public abstract class NotificationTests(StoreEngine engine) : StoreContract(engine)
+{
+    private static readonly DateTimeOffset T0 = TestStore.Start;
+
+    private static EscalationOptions Config() => new()
+    {
+        Teams = new(StringComparer.OrdinalIgnoreCase) { ["database"] = new TeamOptions { Members = [new MemberOptions { Id = "U-DAVE", Name = "dave" }] } },
+        EscalationPolicies = new(StringComparer.OrdinalIgnoreCase) { ["database"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["team:database"], Wait = "30m" }] } },
+        Routes = new RouteOptions { Routes = [new RouteOptions { Match = ["team=database"], Policies = ["database"] }] },
+        People = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["U-DAVE"] = new PersonOptions
+            {
+                Name = "dave",
+                Phone = "+15551230004",
+                Email = "dave@example.com",
+                Notify = ["chat", "email 10m"],
+                NotifyImportant = ["chat", "sms 2m", "email 5m"],
+            },
+        },
+    };
+
+    private sealed class Harness
+    {
+        private readonly TestPipeline _pipeline;
+
+        public Harness(TestStore t)
+        {
+            T = t;
+            var config = Config();
+            foreach (var (channel, mock) in new[] { ("sms", Sms), ("email", Email) })
+            {
+                mock.SetupGet(n => n.Channel).Returns(channel);
+                mock.Setup(n => n.SendAsync(It.IsAny<NotifyMessage>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+                    .Callback<NotifyMessage, EffectJob, CancellationToken>((m, _, _) => { lock (Sent) { Sent.Add($"{T.Time.GetUtcNow() - T0:mm\\:ss} {channel} {m.Address}"); } })
+                    .Returns(Task.CompletedTask);
+            }
+
+            Chat.Setup(c => c.CreateChannelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatChannel("C1", "inc-x"));
+            Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C1", "1"));
+            Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
+            Chat.Setup(c => c.DirectMessageAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+                .Callback<string, ChatMessage, string, CancellationToken>((u, _, _, _) => { lock (Sent) { Sent.Add($"{T.Time.GetUtcNow() - T0:mm\\:ss} chat {u}"); } })
+                .ReturnsAsync(new ChatMessageRef("D1", "1"));
+            _pipeline = new TestPipeline(t, Chat.Object, new IncidentOptions { UpdateEvery = TimeSpan.Zero }, config, notifiers: [Sms.Object, Email.Object]);
+            Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), _pipeline.Escalator);
+            Commands = new IncidentCommands(t.Store, t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: _pipeline.Escalator);
+        }
+
+        public TestStore T { get; }
+
+        public Mock<IChat> Chat { get; } = new();
+
+        public Mock<INotifier> Sms { get; } = new();
+
+        public Mock<INotifier> Email { get; } = new();
+
+        public List<string> Sent { get; } = [];
+
+        public AlertIntake Intake { get; }
+
+        public IncidentCommands Commands { get; }
+
+        public Task AlertAsync(string severity) => T.Store.WriteAsync(s => Intake.Ingest(s, new AlertBatch("alertmanager", "g1",
+            [Firing("db-1", T0, severity: severity) with { Labels = LabelSet.From([new("alertname", "DatabaseDown"), new("team", "database"), new("severity", severity)]) }])));
+
+        public async Task PassAsync(TimeSpan span)
+        {
+            var end = T.Time.GetUtcNow() + span;
+            while (true)
+            {
+                while (await _pipeline.Dispatcher.RunOnceAsync(CancellationToken.None) > 0)
+                {
+                }
+
+                if (T.Time.GetUtcNow() >= end)
+                {
+                    return;
+                }
+
+                T.Time.Advance(TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnImportantPage_RunsThePersonsImportantRules_AtTheirTimes_OnceEach()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+
+        await h.AlertAsync("critical"); // SEV1
+        await h.PassAsync(TimeSpan.FromMinutes(8));
+
+        Assert.Equal(["00:00 chat U-DAVE", "02:00 sms +15551230004", "05:00 email dave@example.com"], h.Sent);
+        var timeline = await t.Store.GetTimelineAsync(1);
+        Assert.Contains(timeline, e => e.Kind == TimelineKind.Page && e.Text == "Sent an SMS to dave (their rule 2, 2m after the page).");
+        Assert.Contains(timeline, e => e.Kind == TimelineKind.Page && e.Text == "Sent an e-mail to dave (their rule 3, 5m after the page).");
+    }
+
+    [Fact]
+    public async Task ALesserPage_RunsTheEverydayRules()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+
+        await h.AlertAsync("warning"); // SEV3
+        await h.PassAsync(TimeSpan.FromMinutes(12));
+
+        Assert.Equal(["00:00 chat U-DAVE", "10:00 email dave@example.com"], h.Sent);
+    }
+
+    [Fact]
+    public async Task AnAcknowledgement_StopsTheRulesNotYetRun()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+
+        await h.AlertAsync("critical");
+        await h.PassAsync(TimeSpan.FromMinutes(3)); // the DM, then the SMS at 2m
+        Assert.True((await h.Commands.ExecuteAsync("ack", new CommandContext(new Actor("U-DAVE", "dave"), 1))).Ok);
+        await h.PassAsync(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(["00:00 chat U-DAVE", "02:00 sms +15551230004"], h.Sent); // no e-mail at 5m
+    }
+
+    [Fact]
+    public async Task AChannelThatFails_IsOnTheTimeline_AndTheNextRuleStillRuns()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        h.Sms.Setup(n => n.SendAsync(It.IsAny<NotifyMessage>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new PermanentEffectException("Twilio refused the number +15551230004 (21211: invalid 'To' phone number)"));
+
+        await h.AlertAsync("critical");
+        await h.PassAsync(TimeSpan.FromMinutes(8));
+
+        Assert.Equal(["00:00 chat U-DAVE", "05:00 email dave@example.com"], h.Sent);
+        var timeline = await t.Store.GetTimelineAsync(1);
+        Assert.Contains(timeline, e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("21211") && e.Text.Contains("page a responder"));
+    }
+
+    [Theory]
+    [InlineData("pigeon 5m", "People:U-X:Notify:0: 'pigeon 5m' is not a rule")]
+    [InlineData("sms soon", "People:U-X:Notify:0: 'sms soon': 'soon' is not a duration")]
+    [InlineData("chat 5m", "the chat message goes at once")]
+    [InlineData("email 5m", "People:U-X:Notify:0 'email 5m' needs People:U-X:Email.")]
+    public void ABadRule_IsRefusedAtStart_NamingItsKey(string rule, string expected)
+    {
+        var options = new EscalationOptions { People = new() { ["U-X"] = new PersonOptions { Phone = "+15551230009", Notify = [rule] } } };
+
+        var result = new EscalationOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage);
+    }
+}
+
+public sealed class NotificationTestsInMemory() : NotificationTests(StoreEngine.Memory);
