@@ -47,6 +47,7 @@ public static class BotApp
         app.MapIncidentApi();
         app.MapCommandApi();
         app.MapSlack();
+        Bot.Paging.PagingServices.MapPaging(app);
         app.MapMetrics();
         return app;
     }

@@ -196,6 +196,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<string, Core.Heartbeats.HeartbeatState> Heartbeats { get; private set; } = [];
 
+        public HashSet<string> UsedAckLinks { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -209,6 +211,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Timeline = [.. Timeline],
             Tasks = [.. Tasks],
             Heartbeats = new(Heartbeats),
+            UsedAckLinks = [.. UsedAckLinks],
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -220,6 +223,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         {
             (Incidents, Alerts, Timeline, Tasks, Escalations, Jobs) = (committed.Incidents, committed.Alerts, committed.Timeline, committed.Tasks, committed.Escalations, committed.Jobs);
             Heartbeats = committed.Heartbeats;
+            UsedAckLinks = committed.UsedAckLinks;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -297,6 +301,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             d.Escalations.Values.Where(e => e.Incident == incidentNumber).OrderBy(e => e.Policy, StringComparer.Ordinal).ToList();
 
         public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) => d.Heartbeats.GetValueOrDefault(name);
+
+        public bool UseAckLink(string linkHash) => d.UsedAckLinks.Add(linkHash);
 
         public void SaveHeartbeat(Core.Heartbeats.HeartbeatState state) => d.Heartbeats[state.Name] = state;
 

@@ -10,4 +10,7 @@ public interface IEscalationSession : IChatSession
 
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);
+
+    /// <summary>Marks a page's acknowledge link used (by its hash); false when it was used already: a link works once.</summary>
+    bool UseAckLink(string linkHash);
 }

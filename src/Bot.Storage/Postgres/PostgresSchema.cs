@@ -188,6 +188,11 @@ internal static class PostgresSchema
         """
         ALTER TABLE outbox ADD COLUMN trace_parent TEXT;
         """,
+
+        // 14: e-mailed acknowledge links that were used (their hashes): a link works once
+        """
+        CREATE TABLE ack_links_used (link_hash TEXT PRIMARY KEY, used_at timestamptz NOT NULL);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -271,6 +271,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
 
+    public bool UseAckLink(string linkHash) =>
+        Command("INSERT INTO ack_links_used (link_hash, used_at) VALUES (@hash, @now) ON CONFLICT (link_hash) DO NOTHING", ("@hash", linkHash), ("@now", dialect.Time(Now)))
+            .ExecuteNonQuery() == 1;
+
     public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) =>
         QueryOne(
             $"SELECT name, last_beat_at, missed, check_key FROM heartbeats WHERE name = @name{dialect.ForUpdate}",

@@ -184,6 +184,11 @@ internal static class SqliteSchema
         """
         ALTER TABLE outbox ADD COLUMN trace_parent TEXT;
         """,
+
+        // 14: e-mailed acknowledge links that were used (their hashes): a link works once
+        """
+        CREATE TABLE ack_links_used (link_hash TEXT PRIMARY KEY, used_at INTEGER NOT NULL);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

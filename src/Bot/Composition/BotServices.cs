@@ -80,6 +80,8 @@ internal static class BotServices
         services.AddHostedService<Webhooks.HeartbeatWatcher>();
         services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
+        services.AddSingleton<PageReplies>();
+        Bot.Paging.PagingServices.AddPaging(services, builder.Configuration);
 
         services.AddBotSlack(builder.Configuration);
         if (SlackServices.UsesSlack(builder.Configuration))

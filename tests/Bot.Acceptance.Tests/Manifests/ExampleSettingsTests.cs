@@ -46,6 +46,8 @@ public class ExampleSettingsTests
     [InlineData(typeof(Bot.Security.ApiOptions), "Api")]
     [InlineData(typeof(Bot.Security.SecurityOptions), "Security")]
     [InlineData(typeof(Bot.Telemetry.TelemetryOptions), "OpenTelemetry")]
+    [InlineData(typeof(Bot.Paging.Twilio.TwilioOptions), "Twilio")]
+    [InlineData(typeof(Bot.Paging.Email.EmailOptions), "Email")]
     public void ExampleSettings_NameEveryOption(Type options, string section)
     {
         var example = JsonDocument.Parse(File.ReadAllText(ExamplePath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });

@@ -1,0 +1,69 @@
+using System.Security;
+using Bot.Core.Commands;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Paging.Twilio;
+
+/// <summary>
+/// <c>POST /twilio/sms</c>: Twilio's messaging webhook for the pages' number. A reply of <c>1</c> (or <c>ack</c>) from a
+/// person's phone acknowledges the newest incident that paged them. The request must carry Twilio's signature over
+/// it, made with the account's auth token: a forged or altered one gets 403 and changes nothing.
+/// </summary>
+public static class TwilioEndpoints
+{
+    public static IEndpointRouteBuilder MapTwilio(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/twilio/sms", SmsAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> SmsAsync(HttpContext http, IOptions<TwilioOptions> options, PageReplies replies, ILoggerFactory logs)
+    {
+        var o = options.Value;
+        if (!o.IsConfigured)
+        {
+            return Results.NotFound();
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Twilio posts application/x-www-form-urlencoded.");
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var fields = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
+        var url = (o.PublicUrl is { } publicUrl ? new Uri(publicUrl, http.Request.Path + http.Request.QueryString).ToString() : http.Request.GetEncodedUrlForSignature());
+        if (!TwilioSignature.IsValid(o.AuthToken!, url, fields, http.Request.Headers["X-Twilio-Signature"]))
+        {
+            logs.CreateLogger("Bot.Paging.Twilio").LogWarning("A request to /twilio/sms without Twilio's signature over {Url} was refused", url);
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "The X-Twilio-Signature does not match this request.");
+        }
+
+        var from = form["From"].ToString();
+        var text = form["Body"].ToString().Trim();
+        if (replies.UserByPhone(from) is not { } user)
+        {
+            return Reply("This number does not page anyone here.");
+        }
+
+        if (!text.Equals("1", StringComparison.Ordinal) && !text.Equals("ack", StringComparison.OrdinalIgnoreCase))
+        {
+            return Reply("Reply 1 to acknowledge your latest page.");
+        }
+
+        var answer = await replies.AcknowledgeAsync(user, "SMS", cancellationToken: http.RequestAborted);
+        return Reply(answer.Text);
+    }
+
+    /// <summary>TwiML: the SMS Twilio sends back to the person.</summary>
+    private static IResult Reply(string text) =>
+        Results.Text($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{SecurityElement.Escape(text)}</Message></Response>", "text/xml");
+
+    /// <summary>The URL as the client requested it: scheme, host, path and query.</summary>
+    private static string GetEncodedUrlForSignature(this HttpRequest request) =>
+        $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Bot.Acceptance.Tests.EndToEnd;
+
+/// <summary>
+/// Paging outside chat over real HTTP and SMTP: an SMS through a Twilio stand-in that checks requests as Twilio does,
+/// acknowledged by a signed reply; an e-mail through a real SMTP server (aiosmtpd), acknowledged once by its link.
+/// </summary>
+public sealed partial class PagingEndToEndTests
+{
+    private const string Dave = "UDAVE";
+    private const string Phone = "+15551230004";
+
+    private static Dictionary<string, string?> Paging(params string[] rules)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = Dave,
+            ["EscalationPolicies:database:Steps:0:Targets:0"] = "team:database",
+            ["EscalationPolicies:database:Steps:0:Wait"] = "30m",
+            ["Routes:Policies:0"] = "database",
+            [$"People:{Dave}:Name"] = "dave",
+            [$"People:{Dave}:Phone"] = Phone,
+            [$"People:{Dave}:Email"] = "dave@example.com",
+        };
+        for (var i = 0; i < rules.Length; i++)
+        {
+            settings[$"People:{Dave}:Notify:{i}"] = rules[i];
+        }
+
+        return settings;
+    }
+
+    private static async Task<string> StatusAsync(BotServer bot) =>
+        (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("status").GetString()!;
+
+    [Fact]
+    public async Task AnSmsPage_GoesThroughTwilio_AndASignedReplyOf1Acknowledges_WhileAForgedOneChangesNothing()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        var settings = Paging("chat", "sms", "email 3s");
+        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
+        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
+        settings["Twilio:From"] = FakeTwilio.From;
+        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        await using var bot = await BotServer.StartAsync(settings);
+
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
+        var sms = await BotServer.EventuallyAsync(
+            () => Task.FromResult(twilio.Messages.ToList()), m => m.Count == 1, TimeSpan.FromSeconds(15), "the SMS; Twilio refused: " + string.Join("; ", twilio.Refused));
+        Assert.Equal(Phone, sms[0].To);
+        Assert.Equal(FakeTwilio.From, sms[0].From);
+        Assert.StartsWith("INC-1 SEV1: Primary database down Reply 1 to acknowledge. (ref ", sms[0].Body);
+        Assert.True(sms[0].Body.Length <= 160);
+
+        var webhook = new Uri(bot.Address, "/twilio/sms");
+        var forged = await twilio.ReplyAsync(webhook, Phone, "1", signWith: "not-the-auth-token-0123456789abcd");
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Equal("triggered", await StatusAsync(bot));
+
+        var reply = await twilio.ReplyAsync(webhook, Phone, "1");
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        Assert.Contains("<Response><Message>", await reply.Content.ReadAsStringAsync());
+        Assert.Equal("acknowledged", await StatusAsync(bot));
+
+        // The e-mail rule (3 s after the page) runs after the acknowledgement and sends nothing: no mail server is
+        // configured, so had it tried, its failure would be on the timeline.
+        await bot.WaitForQuietOutboxAsync(TimeSpan.FromSeconds(10));
+        var timeline = (await bot.GetJsonAsync("/api/incidents/INC-1/timeline")).EnumerateArray().Select(e => e.GetProperty("text").GetString()!).ToList();
+        Assert.Contains(timeline, t => t.StartsWith("Sent an SMS to dave (their rule 2", StringComparison.Ordinal));
+        Assert.Contains(timeline, t => t.Contains("dave (by SMS)", StringComparison.Ordinal));
+        Assert.DoesNotContain(timeline, t => t.Contains("e-mail", StringComparison.Ordinal) || t.Contains("Could not", StringComparison.Ordinal));
+        Assert.Single(twilio.Messages);
+    }
+
+    [Fact]
+    public async Task AnEmailPage_ArrivesOverSmtp_AndItsLinkAcknowledgesOnce_AfterAButton()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = Paging("chat", "email");
+        settings["Email:Host"] = "127.0.0.1";
+        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Email:Security"] = "none";
+        settings["Email:From"] = "Incident bot <incidents@example.com>";
+        settings["Email:PublicUrl"] = "https://bot.example.com/";
+        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+        await using var bot = await BotServer.StartAsync(settings);
+
+        await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
+        var raw = await BotServer.EventuallyAsync(() => Task.FromResult(smtp.Messages), m => m.Count == 1, TimeSpan.FromSeconds(15), "the e-mail");
+        var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(raw[0])));
+        Assert.Equal("[INC-1 SEV1] Primary database down", mail.Subject);
+        Assert.Equal("dave@example.com", mail.To.Mailboxes.Single().Address);
+        var link = Link().Match(mail.TextBody ?? "").Groups[1].Value;
+        Assert.NotEmpty(link);
+
+        var shown = await bot.Client.GetAsync($"/ack/{link}");
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        Assert.Contains("<form method=\"post\">", await shown.Content.ReadAsStringAsync());
+        Assert.Equal("triggered", await StatusAsync(bot)); // opening the link (a mail scanner does) acknowledges nothing
+
+        var forged = await bot.Client.PostAsync($"/ack/{link[..^2]}xx", null);
+        Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+        Assert.Equal("triggered", await StatusAsync(bot));
+
+        var acknowledged = await bot.Client.PostAsync($"/ack/{link}", null);
+        Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+        Assert.Equal("acknowledged", await StatusAsync(bot));
+        var again = await bot.Client.PostAsync($"/ack/{link}", null);
+        Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnExpiredLink_AcknowledgesNothing()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = Paging("email");
+        settings["Email:Host"] = "127.0.0.1";
+        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Email:Security"] = "none";
+        settings["Email:From"] = "incidents@example.com";
+        settings["Email:PublicUrl"] = "https://bot.example.com/";
+        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+        settings["Email:LinkLifetime"] = "00:00:01";
+        await using var bot = await BotServer.StartAsync(settings);
+
+        await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
+        var raw = await BotServer.EventuallyAsync(() => Task.FromResult(smtp.Messages), m => m.Count == 1, TimeSpan.FromSeconds(15), "the e-mail");
+        var link = Link().Match(MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(raw[0]))).TextBody ?? "").Groups[1].Value;
+
+        await BotServer.EventuallyAsync(async () => (await bot.Client.GetAsync($"/ack/{link}")).StatusCode, s => s == HttpStatusCode.NotFound, TimeSpan.FromSeconds(10), "the link expired");
+        Assert.Equal(HttpStatusCode.NotFound, (await bot.Client.PostAsync($"/ack/{link}", null)).StatusCode);
+        Assert.Equal("triggered", await StatusAsync(bot));
+    }
+
+    [Fact]
+    public async Task BadPagingSettings_StopTheStart_NamingTheKey()
+    {
+        var (code, _, stderr) = await BotAppTests.RunBotAsync("--Twilio:AccountSid=AC123", "--People:U1:Notify:0=sms 2m");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Twilio needs AccountSid, AuthToken and From together", stderr);
+        Assert.Contains("People:U1:Notify:0 'sms 2m' needs People:U1:Phone.", stderr);
+    }
+
+    [Fact]
+    public void TwilioSignatures_AreTwiliosDocumentedExample()
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["CallSid"] = "CA1234567890ABCDE", ["Caller"] = "+12349013030", ["Digits"] = "1234", ["From"] = "+12349013030", ["To"] = "+18005551212",
+        };
+
+        Assert.Equal("0/KCTR6DLpKmkAf8muzZqo1nDgQ=", Bot.Paging.Twilio.TwilioSignature.Compute("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form));
+        Assert.True(Bot.Paging.Twilio.TwilioSignature.IsValid("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+        Assert.False(Bot.Paging.Twilio.TwilioSignature.IsValid("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+    }
+
+    [Fact]
+    public void AckLinks_ReadBackOnlyUnaltered_AndUnderTheirSecret()
+    {
+        var expires = DateTimeOffset.FromUnixTimeSeconds(1_900_000_000);
+        var link = Bot.Paging.Email.AckLinks.Create("secret-0123456789abcdef0123456789abcdef", 42, "U0DAVE", expires);
+
+        Assert.Equal(new Bot.Paging.Email.AckLinks.Link(42, "U0DAVE", expires), Bot.Paging.Email.AckLinks.Read("secret-0123456789abcdef0123456789abcdef", link));
+        Assert.Null(Bot.Paging.Email.AckLinks.Read("another-secret-0123456789abcdef0123456", link));
+        var other = Bot.Paging.Email.AckLinks.Create("secret-0123456789abcdef0123456789abcdef", 43, "U0DAVE", expires);
+        Assert.Null(Bot.Paging.Email.AckLinks.Read("secret-0123456789abcdef0123456789abcdef", other.Split('.')[0] + "." + link.Split('.')[1])); // INC-43 with INC-42's signature
+    }
+
+    [GeneratedRegex(@"https://bot\.example\.com/ack/(\S+)")]
+    private static partial Regex Link();
+}

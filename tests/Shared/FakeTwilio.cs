@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Tests.Shared;
+
+/// <summary>
+/// A stand-in for Twilio's Messages API on 127.0.0.1, checking each request as Twilio does (from its published API
+/// description): the account SID in the path, basic authentication as that SID with its auth token (401, error 20003,
+/// otherwise), form fields To, From and Body (400, error 21604/21603/21602), To in E.164 (400, error 21211), Body at most
+/// 1,600 characters (400, error 21617); answers 201 with the message resource, and lists messages by To. It also sends
+/// the person's SMS replies to the bot, signed as Twilio signs its webhooks.
+/// </summary>
+public sealed partial class FakeTwilio : IAsyncDisposable
+{
+    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string AuthToken = "0123456789abcdef0123456789abcdef";
+    public const string From = "+15550000000";
+
+    private readonly WebApplication _app;
+    private int _next;
+
+    private FakeTwilio(WebApplication app) => _app = app;
+
+    public Uri ApiBaseUrl { get; private set; } = null!;
+
+    /// <summary>Messages accepted, in order.</summary>
+    public ConcurrentQueue<Message> Messages { get; } = new();
+
+    /// <summary>Requests refused, with Twilio's error code.</summary>
+    public ConcurrentQueue<string> Refused { get; } = new();
+
+    public sealed record Message(string Sid, string To, string From, string Body, DateTimeOffset At);
+
+    public static async Task<FakeTwilio> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeTwilio(app);
+        app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", fake.CreateAsync);
+        app.MapGet("/2010-04-01/Accounts/{sid}/Messages.json", fake.List);
+        await app.StartAsync();
+        fake.ApiBaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/");
+        return fake;
+    }
+
+    /// <summary>The person's reply, as Twilio posts it to the number's messaging webhook, signed with the auth token (or <paramref name="signWith"/>).</summary>
+    public async Task<HttpResponseMessage> ReplyAsync(Uri webhook, string from, string body, string? signWith = null)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = AccountSid,
+            ["ApiVersion"] = "2010-04-01",
+            ["Body"] = body,
+            ["From"] = from,
+            ["MessageSid"] = $"SM{Interlocked.Increment(ref _next):x32}",
+            ["NumMedia"] = "0",
+            ["To"] = From,
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, webhook) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Signature(signWith ?? AuthToken, webhook.ToString(), form));
+        using var client = new HttpClient();
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Twilio's documented algorithm: HMAC-SHA1 over the URL and the sorted parameters' names and values, base64.</summary>
+    public static string Signature(string authToken, string url, IReadOnlyDictionary<string, string> form)
+    {
+        var data = new StringBuilder(url);
+        foreach (var key in form.Keys.Order(StringComparer.Ordinal))
+        {
+            data.Append(key).Append(form[key]);
+        }
+
+        return Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+    }
+
+    private async Task<IResult> CreateAsync(string sid, HttpContext http)
+    {
+        if (Unauthorized(sid, http) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            return Error(400, 21620, "The request must be application/x-www-form-urlencoded");
+        }
+
+        var form = await http.Request.ReadFormAsync();
+        string to = form["To"].ToString(), from = form["From"].ToString(), body = form["Body"].ToString();
+        if (to.Length == 0)
+        {
+            return Error(400, 21604, "A 'To' phone number is required.");
+        }
+
+        if (from.Length == 0)
+        {
+            return Error(400, 21603, "A 'From' phone number is required.");
+        }
+
+        if (body.Length == 0)
+        {
+            return Error(400, 21602, "Message body is required.");
+        }
+
+        if (!E164().IsMatch(to))
+        {
+            return Error(400, 21211, $"The 'To' number {to} is not a valid phone number.");
+        }
+
+        if (body.Length > 1600)
+        {
+            return Error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
+        }
+
+        var message = new Message($"SM{Interlocked.Increment(ref _next):x32}", to, from, body, DateTimeOffset.UtcNow);
+        Messages.Enqueue(message);
+        return Results.Json(Resource(message), statusCode: 201);
+    }
+
+    private IResult List(string sid, HttpContext http)
+    {
+        if (Unauthorized(sid, http) is { } refused)
+        {
+            return refused;
+        }
+
+        var to = http.Request.Query["To"].ToString();
+        return Results.Json(new { messages = Messages.Where(m => to.Length == 0 || m.To == to).Reverse().Select(Resource).ToList() });
+    }
+
+    private IResult? Unauthorized(string sid, HttpContext http)
+    {
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}"));
+        return sid == AccountSid && http.Request.Headers.Authorization.ToString() == expected ? null : Error(401, 20003, "Authenticate");
+    }
+
+    private IResult Error(int status, int code, string message)
+    {
+        Refused.Enqueue($"{code} {message}");
+        return Results.Json(new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status }, statusCode: status);
+    }
+
+    private static object Resource(Message m) => new
+    {
+        sid = m.Sid,
+        account_sid = AccountSid,
+        to = m.To,
+        from = m.From,
+        body = m.Body,
+        status = "queued",
+        num_segments = ((m.Body.Length - 1) / 153 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        date_created = m.At.ToString("R"),
+        api_version = "2010-04-01",
+    };
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
