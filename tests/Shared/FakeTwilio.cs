@@ -27,6 +27,10 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     private readonly WebApplication _app;
     private int _next;
+    private long _answerLateTicks;
+
+    /// <summary>The next message is accepted (sent) but answered only after <paramref name="delay"/>: a client that gave up first does not know.</summary>
+    public void AnswerNextLate(TimeSpan delay) => Interlocked.Exchange(ref _answerLateTicks, delay.Ticks);
 
     private FakeTwilio(WebApplication app) => _app = app;
 
@@ -126,6 +130,11 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
         var message = new Message($"SM{Interlocked.Increment(ref _next):x32}", to, from, body, DateTimeOffset.UtcNow);
         Messages.Enqueue(message);
+        if (Interlocked.Exchange(ref _answerLateTicks, 0) is > 0 and var late)
+        {
+            await Task.Delay(TimeSpan.FromTicks(late));
+        }
+
         return Results.Json(Resource(message), statusCode: 201);
     }
 

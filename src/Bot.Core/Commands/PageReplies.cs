@@ -16,7 +16,7 @@ public sealed class PageReplies(IIncidentReads reads, IUnitOfWork<IEscalationSes
         options.Value.People.FirstOrDefault(p => string.Equals(p.Value.Phone, phone.Trim(), StringComparison.Ordinal)).Key;
 
     /// <summary>
-    /// Acknowledges the newest incident that paged <paramref name="user"/> and waits for an acknowledgement (or
+    /// Acknowledges the newest open incident whose escalation paged <paramref name="user"/> and waits for their answer (or
     /// <paramref name="incident"/>, when the reply names one); the answer says what happened, for the reply.
     /// </summary>
     public async Task<CommandReply> AcknowledgeAsync(string user, string via, long? incident = null, CancellationToken cancellationToken = default)
@@ -33,9 +33,11 @@ public sealed class PageReplies(IIncidentReads reads, IUnitOfWork<IEscalationSes
 
     private async Task<long?> LatestPageOfAsync(string user, CancellationToken cancellationToken)
     {
-        var waiting = await reads.ListIncidentsAsync(new IncidentQuery(IncidentStatus.Triggered, false, 50), cancellationToken);
+        // Open incidents, newest first, where an escalation that paged them still waits (another team may have acknowledged).
+        var open = await reads.ListIncidentsAsync(new IncidentQuery(null, true, 50), cancellationToken);
         return await store.WriteAsync(
-            s => waiting.Select(i => (long?)i.Number).FirstOrDefault(n => s.GetEscalations(n!.Value).Any(e => e.Paged.Contains(user, StringComparer.Ordinal))),
+            s => open.Select(i => (long?)i.Number).FirstOrDefault(n => s.GetEscalations(n!.Value).Any(e =>
+                e.Paged.Contains(user, StringComparer.Ordinal) && e.Status is EscalationState.Active or EscalationState.Exhausted)),
             cancellationToken);
     }
 }

@@ -21,6 +21,10 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
 
     public static string StepKey(long incident, string policy, int run, int cycle, int step) => $"{Incident.FormatKey(incident)}:esc:{policy}:r{run}:c{cycle}:s{step}";
 
+    /// <summary>The run of a <see cref="StepKey"/>; null for another text.</summary>
+    public static int? ParseRun(string key) =>
+        key.Split(':') is { Length: >= 6 } parts && parts[^3] is ['r', .. var run] && int.TryParse(run, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+
     /// <summary>The policy and step number of a <see cref="StepKey"/>, for the metrics' labels; null for another text.</summary>
     public static (string Policy, int Step)? ParseStepKey(string key)
     {

@@ -119,7 +119,7 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
     public async Task HandleAsync(NotifyJob job, EffectJob run, CancellationToken cancellationToken)
     {
         var incident = await reads.GetIncidentAsync(job.Incident, cancellationToken);
-        if (incident is not { Status: IncidentStatus.Triggered })
+        if (incident is not { IsOpen: true } || !await StillPagingAsync(job, incident, cancellationToken))
         {
             return; // acknowledged, from any channel, or over: the rest of the rules stop
         }
@@ -149,6 +149,23 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
             cancellationToken);
         Telemetry.BotTelemetry.Pages.Add(1, Telemetry.BotTelemetry.Tag("policy", Escalator.ParseStepKey(job.Step)?.Policy ?? "unknown"),
             Telemetry.BotTelemetry.Tag("step", Escalator.ParseStepKey(job.Step)?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", job.Channel));
+    }
+
+    /// <summary>
+    /// Whether the escalation that paged still waits for an acknowledgement (another team's acknowledgement does not
+    /// stop this team's pages; an acknowledgement of this one, or the incident's resolution, does).
+    /// </summary>
+    private async Task<bool> StillPagingAsync(NotifyJob job, Incident incident, CancellationToken cancellationToken)
+    {
+        if (Escalator.ParseStepKey(job.Step) is not { } step || Escalator.ParseRun(job.Step) is not { } run)
+        {
+            return incident.Status == IncidentStatus.Triggered;
+        }
+
+        var escalations = await store.WriteAsync(s => s.GetEscalations(job.Incident), cancellationToken);
+        // Active, or exhausted (its steps all ran, and nobody answered): not acknowledged, not stopped.
+        return escalations.Any(e => string.Equals(e.Policy, step.Policy, StringComparison.OrdinalIgnoreCase) && e.Run == run
+            && e.Status is EscalationState.Active or EscalationState.Exhausted);
     }
 
     private static string Said(string channel) => channel == NotificationRule.Sms ? "an SMS" : "an e-mail";

@@ -75,6 +75,29 @@ public sealed partial class PagingEndToEndTests
     }
 
     [Fact]
+    public async Task AnSmsWhoseAnswerWasLost_IsNotSentAgain_ByTheRetry()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        twilio.AnswerNextLate(TimeSpan.FromSeconds(3)); // Twilio sends it, but the bot's try times out first
+        var settings = Paging("sms");
+        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
+        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
+        settings["Twilio:From"] = FakeTwilio.From;
+        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        settings["Outbox:JobTimeout"] = "00:00:01";
+        settings["Outbox:RetryBaseDelay"] = "00:00:00.200";
+        await using var bot = await BotServer.StartAsync(settings);
+
+        await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
+        await BotServer.EventuallyAsync(
+            async () => (await bot.GetJsonAsync("/api/incidents/INC-1/timeline")).EnumerateArray().Count(e => e.GetProperty("text").GetString()!.StartsWith("Sent an SMS", StringComparison.Ordinal)),
+            n => n == 1, TimeSpan.FromSeconds(20), "the SMS noted once");
+        await bot.WaitForQuietOutboxAsync();
+
+        Assert.Single(twilio.Messages);
+    }
+
+    [Fact]
     public async Task AnEmailPage_ArrivesOverSmtp_AndItsLinkAcknowledgesOnce_AfterAButton()
     {
         await using var smtp = await SmtpServer.StartAsync();

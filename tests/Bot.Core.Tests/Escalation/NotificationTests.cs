@@ -23,7 +23,11 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
 
     private static EscalationOptions Config() => new()
     {
-        Teams = new(StringComparer.OrdinalIgnoreCase) { ["database"] = new TeamOptions { Members = [new MemberOptions { Id = "U-DAVE", Name = "dave" }] } },
+        Teams = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["database"] = new TeamOptions { Members = [new MemberOptions { Id = "U-DAVE", Name = "dave" }] },
+            ["security"] = new TeamOptions { Members = [new MemberOptions { Id = "U-SAM", Name = "sam" }] },
+        },
         EscalationPolicies = new(StringComparer.OrdinalIgnoreCase) { ["database"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["team:database"], Wait = "30m" }] } },
         Routes = new RouteOptions { Routes = [new RouteOptions { Match = ["team=database"], Policies = ["database"] }] },
         People = new(StringComparer.OrdinalIgnoreCase)
@@ -36,6 +40,7 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
                 Notify = ["chat", "email 10m"],
                 NotifyImportant = ["chat", "sms 2m", "email 5m"],
             },
+            ["U-SAM"] = new PersonOptions { Name = "sam", Phone = "+15551230007", Notify = ["chat", "sms 1m"] },
         },
     };
 
@@ -141,6 +146,20 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
         await h.PassAsync(TimeSpan.FromMinutes(10));
 
         Assert.Equal(["00:00 chat U-DAVE", "02:00 sms +15551230004"], h.Sent); // no e-mail at 5m
+    }
+
+    [Fact]
+    public async Task AnotherTeamPagedAfterTheFirstAcknowledged_IsStillReachedByItsRules()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+
+        await h.AlertAsync("critical");
+        Assert.True((await h.Commands.ExecuteAsync("ack", new CommandContext(new Actor("U-DAVE", "dave"), 1))).Ok);
+        Assert.True((await h.Commands.ExecuteAsync("page security DDoS confirmed", new CommandContext(new Actor("U-DAVE", "dave"), 1))).Ok);
+        await h.PassAsync(TimeSpan.FromMinutes(8));
+
+        Assert.Equal(["00:00 chat U-SAM", "01:00 sms +15551230007"], h.Sent); // dave acknowledged before his first step ran
     }
 
     [Fact]
