@@ -198,6 +198,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public HashSet<string> UsedAckLinks { get; private set; } = [];
 
+        public Dictionary<string, Core.Escalation.StoredRules> NotificationRules { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -212,6 +214,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Tasks = [.. Tasks],
             Heartbeats = new(Heartbeats),
             UsedAckLinks = [.. UsedAckLinks],
+            NotificationRules = new(NotificationRules),
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -224,6 +227,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             (Incidents, Alerts, Timeline, Tasks, Escalations, Jobs) = (committed.Incidents, committed.Alerts, committed.Timeline, committed.Tasks, committed.Escalations, committed.Jobs);
             Heartbeats = committed.Heartbeats;
             UsedAckLinks = committed.UsedAckLinks;
+            NotificationRules = committed.NotificationRules;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -303,6 +307,20 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) => d.Heartbeats.GetValueOrDefault(name);
 
         public bool UseAckLink(string linkHash) => d.UsedAckLinks.Add(linkHash);
+
+        public Core.Escalation.StoredRules? GetNotificationRules(string user) => d.NotificationRules.GetValueOrDefault(user);
+
+        public void SaveNotificationRules(string user, Core.Escalation.StoredRules? rules)
+        {
+            if (rules is null)
+            {
+                d.NotificationRules.Remove(user);
+            }
+            else
+            {
+                d.NotificationRules[user] = rules;
+            }
+        }
 
         public void SaveHeartbeat(Core.Heartbeats.HeartbeatState state) => d.Heartbeats[state.Name] = state;
 

@@ -77,6 +77,9 @@ public static partial class CommandParser
                     ? new IncidentCommand(name) { Team = args[0].ToLowerInvariant(), Text = args.Count > 1 ? string.Join(" ", args.Skip(1)) : null }
                     : throw Bad("Name the team to page.");
 
+            case "notify":
+                return new IncidentCommand(name) { Text = rest };
+
             case "oncall":
                 return args.Count <= 1 ? new IncidentCommand(name) { Team = args.Count == 1 ? args[0].ToLowerInvariant() : null } : throw Bad("Name one team, or none for all.");
 

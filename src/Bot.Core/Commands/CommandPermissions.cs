@@ -23,7 +23,7 @@ public sealed class CommandPermissions
     public const string Lead = "lead";
 
     /// <summary>Commands anyone may run by default: they read, or add a note.</summary>
-    public static readonly IReadOnlySet<string> OpenByDefault = new HashSet<string>(StringComparer.Ordinal) { "help", "list", "oncall", "timeline", "tasks", "note" };
+    public static readonly IReadOnlySet<string> OpenByDefault = new HashSet<string>(StringComparer.Ordinal) { "help", "list", "oncall", "notify", "timeline", "tasks", "note" };
 
     private readonly IncidentOptions _options;
     private readonly HashSet<string> _responders;

@@ -87,6 +87,7 @@ public sealed class IncidentCommands(
             "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
             "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
             "oncall" => WhoIsOnCall(parsed.Team),
+            "notify" => await store.WriteInteractiveAsync(s => Notify(s, parsed.Text ?? "", context.User), cancellationToken),
             "page" => await store.WriteInteractiveAsync(s => PageTeam(s, parsed, context), cancellationToken),
             "escalate" => await store.WriteInteractiveAsync(s => EscalateNow(s, context), cancellationToken),
             _ => await store.WriteInteractiveAsync(s => Act(s, parsed, context), cancellationToken),
@@ -199,6 +200,68 @@ public sealed class IncidentCommands(
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Task, context.User, $"{context.User.Name} added {command.Role} task {task.Number}{forWhom}: {command.Text}"));
         s.Enqueue(new FileTaskJob(incident.Number, task.Number));
         return new CommandReply(CommandOutcome.Done, $"{incident.Key}: {command.Role} task {task.Number}{forWhom}: {command.Text}. Filing it as an issue; the link will be posted here.", Public: true);
+    }
+
+    /// <summary>
+    /// <c>/incident notify</c>: a person's own notification rules, stored (they win over <c>People:&lt;id&gt;</c> in the
+    /// settings until <c>reset</c>). Their contact addresses stay in the settings: a rule needs its channel's address there.
+    /// </summary>
+    private CommandReply Notify(ICommandSession s, string text, Actor who)
+    {
+        var options = escalator?.Options ?? new EscalationOptions();
+        var person = options.People.GetValueOrDefault(who.Id);
+        var stored = s.GetNotificationRules(who.Id);
+        var words = text.Trim();
+        if (words.Equals("reset", StringComparison.OrdinalIgnoreCase))
+        {
+            s.SaveNotificationRules(who.Id, null);
+            return new CommandReply(CommandOutcome.Done, $"Your rules are the settings' again.\n{DescribeRules(options, s.GetNotificationRules(who.Id), who.Id)}");
+        }
+
+        if (words.Length == 0)
+        {
+            return new CommandReply(CommandOutcome.Done, DescribeRules(options, stored, who.Id));
+        }
+
+        var important = words.StartsWith("important", StringComparison.OrdinalIgnoreCase) && (words.Length == 9 || char.IsWhiteSpace(words[9]));
+        var list = important ? words[9..] : words;
+        var chosen = new List<NotificationRule>();
+        foreach (var part in list.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                chosen.Add(NotificationRule.Parse(part));
+            }
+            catch (FormatException e)
+            {
+                throw new CommandException($"{e.Message} {CommandCatalog.Find("notify")!.Usage(rules.CommandName)}");
+            }
+        }
+
+        if (chosen.Count == 0)
+        {
+            throw new CommandException($"Give at least one rule, e.g. chat, sms 2m. {CommandCatalog.Find("notify")!.Usage(rules.CommandName)}");
+        }
+
+        foreach (var rule in chosen)
+        {
+            if ((rule.Channel == NotificationRule.Sms && string.IsNullOrWhiteSpace(person?.Phone)) || (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person?.Email)))
+            {
+                var key = rule.Channel == NotificationRule.Sms ? "Phone" : "Email";
+                throw new CommandException($"The bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it.");
+            }
+        }
+
+        var texts = chosen.Select(r => r.ToString()).ToList();
+        var current = stored ?? new StoredRules(null, null);
+        s.SaveNotificationRules(who.Id, important ? current with { Important = texts } : current with { Notify = texts });
+        return new CommandReply(CommandOutcome.Done, $"Saved.\n{DescribeRules(options, s.GetNotificationRules(who.Id), who.Id)}");
+    }
+
+    private static string DescribeRules(EscalationOptions options, StoredRules? stored, string user)
+    {
+        string Line(Severity severity) => string.Join(", ", NotificationRule.For(options, stored, user, severity));
+        return $"You are paged by: {Line(Severity.Sev3)}; for SEV1 and SEV2: {Line(Severity.Sev1)}.";
     }
 
     private CommandReply WhoIsOnCall(string? team)

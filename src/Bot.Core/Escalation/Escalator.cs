@@ -261,7 +261,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     /// </summary>
     private void EnqueuePage(IEscalationSession s, Incident incident, string stepKey, string user, string why, string where)
     {
-        var rules = NotificationRule.For(Options, user, incident.Severity);
+        var rules = NotificationRule.For(Options, s.GetNotificationRules(user), user, incident.Severity);
         for (var i = 0; i < rules.Count; i++)
         {
             if (rules[i].Channel == NotificationRule.Chat)

@@ -11,6 +11,12 @@ public interface IEscalationSession : IChatSession
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);
 
+    /// <summary>A person's own notification rules (<c>/incident notify</c>), or null when they set none.</summary>
+    StoredRules? GetNotificationRules(string user);
+
+    /// <summary>Saves a person's own rules; null forgets them (the settings' apply again).</summary>
+    void SaveNotificationRules(string user, StoredRules? rules);
+
     /// <summary>Marks a page's acknowledge link used (by its hash); false when it was used already: a link works once.</summary>
     bool UseAckLink(string linkHash);
 }

@@ -57,20 +57,24 @@ public sealed record NotificationRule(string Channel, TimeSpan After)
         return new NotificationRule(channel, after);
     }
 
-    /// <summary>The rules a page of <paramref name="user"/> runs for an incident of <paramref name="severity"/>.</summary>
-    public static IReadOnlyList<NotificationRule> For(EscalationOptions options, string user, Severity severity)
+    /// <summary>
+    /// The rules a page of <paramref name="user"/> runs for an incident of <paramref name="severity"/>: their own
+    /// (<paramref name="stored"/>, set with <c>/incident notify</c>) where set, else the settings', else a chat message.
+    /// </summary>
+    public static IReadOnlyList<NotificationRule> For(EscalationOptions options, StoredRules? stored, string user, Severity severity)
     {
-        if (!options.People.TryGetValue(user, out var person))
-        {
-            return Default;
-        }
-
-        var texts = severity <= Severity.Sev2 && person.NotifyImportant.Count > 0 ? person.NotifyImportant : person.Notify;
-        return texts.Count == 0 ? Default : [.. texts.Select(Parse)];
+        var person = options.People.GetValueOrDefault(user);
+        IReadOnlyList<string>? important = stored?.Important ?? (person?.NotifyImportant is { Count: > 0 } i ? i : null);
+        IReadOnlyList<string>? everyday = stored?.Notify ?? (person?.Notify is { Count: > 0 } n ? n : null);
+        var texts = severity <= Severity.Sev2 && important is not null ? important : everyday;
+        return texts is null || texts.Count == 0 ? Default : [.. texts.Select(Parse)];
     }
 
     public override string ToString() => After == TimeSpan.Zero ? Channel : $"{Channel} {Durations.Format(After)}";
 }
+
+/// <summary>A person's own rules as stored: each list null where they keep the settings'.</summary>
+public sealed record StoredRules(IReadOnlyList<string>? Notify, IReadOnlyList<string>? Important);
 
 /// <summary>What a notifier sends: the incident, the person and their address on its channel.</summary>
 public sealed record NotifyMessage(Incident Incident, string User, string Address, string Text);

@@ -193,6 +193,11 @@ internal static class PostgresSchema
         """
         CREATE TABLE ack_links_used (link_hash TEXT PRIMARY KEY, used_at timestamptz NOT NULL);
         """,
+
+        // 15: each person's own notification rules (/incident notify), as JSON lists; NULL where the settings' apply
+        """
+        CREATE TABLE notification_rules (user_id TEXT PRIMARY KEY, notify TEXT, important TEXT);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -271,6 +271,30 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
 
+    public Core.Escalation.StoredRules? GetNotificationRules(string user) =>
+        QueryOne(
+            "SELECT notify, important FROM notification_rules WHERE user_id = @user",
+            r => new Core.Escalation.StoredRules(TextListJson.ReadOrNull(SqlRows.TextOrNull(r, 0)), TextListJson.ReadOrNull(SqlRows.TextOrNull(r, 1))),
+            ("@user", user));
+
+    public void SaveNotificationRules(string user, Core.Escalation.StoredRules? rules)
+    {
+        if (rules is null)
+        {
+            Write("DELETE FROM notification_rules WHERE user_id = @user", ("@user", user));
+            return;
+        }
+
+        Write(
+            """
+            INSERT INTO notification_rules (user_id, notify, important) VALUES (@user, @notify, @important)
+            ON CONFLICT (user_id) DO UPDATE SET notify = excluded.notify, important = excluded.important
+            """,
+            ("@user", user),
+            ("@notify", rules.Notify is { } n ? TextListJson.Write(n) : DBNull.Value),
+            ("@important", rules.Important is { } i ? TextListJson.Write(i) : DBNull.Value));
+    }
+
     public bool UseAckLink(string linkHash) =>
         Command("INSERT INTO ack_links_used (link_hash, used_at) VALUES (@hash, @now) ON CONFLICT (link_hash) DO NOTHING", ("@hash", linkHash), ("@now", dialect.Time(Now)))
             .ExecuteNonQuery() == 1;

@@ -24,6 +24,9 @@ internal static class TextListJson
         });
     }
 
+    /// <summary>As <see cref="Read"/>; null for a NULL column.</summary>
+    public static IReadOnlyList<string>? ReadOrNull(string? json) => json is null ? null : Read(json);
+
     public static IReadOnlyList<string> Read(string json)
     {
         if (json == "[]")

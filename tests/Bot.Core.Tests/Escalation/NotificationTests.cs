@@ -163,6 +163,43 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
     }
 
     [Fact]
+    public async Task RulesAPersonSetsFromChat_WinOverTheSettings_UntilReset()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        var dave = new CommandContext(new Actor("U-DAVE", "dave"), null);
+
+        var shown = await h.Commands.ExecuteAsync("notify", dave);
+        Assert.Equal("You are paged by: chat, email 10m; for SEV1 and SEV2: chat, sms 2m, email 5m.", shown.Text);
+        var saved = await h.Commands.ExecuteAsync("notify important chat, email 1m", dave);
+        Assert.True(saved.Ok);
+        Assert.Equal("Saved.\nYou are paged by: chat, email 10m; for SEV1 and SEV2: chat, email 1m.", saved.Text);
+
+        await h.AlertAsync("critical");
+        await h.PassAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal(["00:00 chat U-DAVE", "01:00 email dave@example.com"], h.Sent);
+
+        var reset = await h.Commands.ExecuteAsync("notify reset", dave);
+        Assert.EndsWith("for SEV1 and SEV2: chat, sms 2m, email 5m.", reset.Text);
+    }
+
+    [Theory]
+    [InlineData("U-SAM", "notify email 2m", "The bot has no email for you (setting People:U-SAM:Email)")]
+    [InlineData("U-DAVE", "notify pigeon", "'pigeon' is not a rule")]
+    [InlineData("U-DAVE", "notify important", "Give at least one rule")]
+    public async Task ARuleThePersonCannotHave_IsRefused_AndNothingIsSaved(string user, string text, string expected)
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+
+        var reply = await h.Commands.ExecuteAsync(text, new CommandContext(new Actor(user, "someone"), null));
+
+        Assert.False(reply.Ok);
+        Assert.Contains(expected, reply.Text);
+        Assert.Null(await t.Store.WriteAsync(s => s.GetNotificationRules(user)));
+    }
+
+    [Fact]
     public async Task AChannelThatFails_IsOnTheTimeline_AndTheNextRuleStillRuns()
     {
         await using var t = NewStore();
