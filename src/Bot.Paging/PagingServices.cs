@@ -20,8 +20,10 @@ public static class PagingServices
         services.AddSingleton<IValidateOptions<EmailOptions>, PagingOptionsValidator>();
         if (configuration.GetSection(TwilioOptions.SectionName).Get<TwilioOptions>() is { IsConfigured: true })
         {
-            services.AddHttpClient(TwilioSms.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+            services.AddHttpClient(TwilioApi.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+            services.AddSingleton<TwilioApi>();
             services.AddSingleton<INotifier, TwilioSms>();
+            services.AddSingleton<INotifier, TwilioVoice>();
         }
 
         if (configuration.GetSection(EmailOptions.SectionName).Get<EmailOptions>() is { IsConfigured: true })

@@ -17,7 +17,8 @@ namespace Bot.Tests.Shared;
 /// description): the account SID in the path, basic authentication as that SID with its auth token (401, error 20003,
 /// otherwise), form fields To, From and Body (400, error 21604/21603/21602), To in E.164 (400, error 21211), Body at most
 /// 1,600 characters (400, error 21617); answers 201 with the message resource, and lists messages by To. It also sends
-/// the person's SMS replies to the bot, signed as Twilio signs its webhooks.
+/// the person's SMS replies to the bot, signed as Twilio signs its webhooks; and the Calls API (To, From, and Twiml that
+/// must parse, with absolute Gather actions), whose callee's key press it posts to the call's Gather action, signed.
 /// </summary>
 public sealed partial class FakeTwilio : IAsyncDisposable
 {
@@ -44,6 +45,15 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     public sealed record Message(string Sid, string To, string From, string Body, DateTimeOffset At);
 
+    /// <summary>Calls placed, in order, with the TwiML they run.</summary>
+    public ConcurrentQueue<Call> Calls { get; } = new();
+
+    public sealed record Call(string Sid, string To, string From, System.Xml.Linq.XElement Twiml, DateTimeOffset At)
+    {
+        /// <summary>Where the call's Gather posts the key pressed.</summary>
+        public Uri GatherAction => new(Twiml.Descendants("Gather").Single().Attribute("action")!.Value);
+    }
+
     public static async Task<FakeTwilio> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -53,6 +63,8 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         var fake = new FakeTwilio(app);
         app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", fake.CreateAsync);
         app.MapGet("/2010-04-01/Accounts/{sid}/Messages.json", fake.List);
+        app.MapPost("/2010-04-01/Accounts/{sid}/Calls.json", fake.CallAsync);
+        app.MapGet("/2010-04-01/Accounts/{sid}/Calls.json", fake.ListCalls);
         await app.StartAsync();
         fake.ApiBaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/");
         return fake;
@@ -73,6 +85,28 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         };
         var request = new HttpRequestMessage(HttpMethod.Post, webhook) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Add("X-Twilio-Signature", Signature(signWith ?? AuthToken, webhook.ToString(), form));
+        using var client = new HttpClient();
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// The callee pressing <paramref name="digits"/> in the call: Twilio posts them to the Gather's action, signed over
+    /// that URL. <paramref name="via"/>: the address that URL's host reaches (a reverse proxy in front of the bot).
+    /// </summary>
+    public async Task<HttpResponseMessage> PressAsync(Call call, string digits, Uri via, string? signWith = null)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = AccountSid,
+            ["CallSid"] = call.Sid,
+            ["CallStatus"] = "in-progress",
+            ["Digits"] = digits,
+            ["Direction"] = "outbound-api",
+            ["From"] = call.From,
+            ["To"] = call.To,
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(via, call.GatherAction.PathAndQuery)) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Signature(signWith ?? AuthToken, call.GatherAction.ToString(), form));
         using var client = new HttpClient();
         return await client.SendAsync(request);
     }
@@ -136,6 +170,61 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         }
 
         return Results.Json(Resource(message), statusCode: 201);
+    }
+
+    private async Task<IResult> CallAsync(string sid, HttpContext http)
+    {
+        if (Unauthorized(sid, http) is { } refused)
+        {
+            return refused;
+        }
+
+        var form = await http.Request.ReadFormAsync();
+        string to = form["To"].ToString(), from = form["From"].ToString(), twiml = form["Twiml"].ToString();
+        if (!E164().IsMatch(to))
+        {
+            return Error(400, 21211, $"The 'To' number {to} is not a valid phone number.");
+        }
+
+        if (from.Length == 0)
+        {
+            return Error(400, 21213, "Caller phone number is required.");
+        }
+
+        if (twiml.Length == 0 && form["Url"].ToString().Length == 0)
+        {
+            return Error(400, 21205, "Url or Twiml parameter is required.");
+        }
+
+        System.Xml.Linq.XElement document;
+        try
+        {
+            document = System.Xml.Linq.XElement.Parse(twiml);
+        }
+        catch (System.Xml.XmlException e)
+        {
+            return Error(400, 21220, $"Invalid TwiML: {e.Message}");
+        }
+
+        if (document.Name != "Response" || document.Descendants("Gather").Any(g => !Uri.TryCreate(g.Attribute("action")?.Value, UriKind.Absolute, out _)))
+        {
+            return Error(400, 21220, "Invalid TwiML: the root is not Response, or a Gather's action is not an absolute URL.");
+        }
+
+        var call = new Call($"CA{Interlocked.Increment(ref _next):x32}", to, from, document, DateTimeOffset.UtcNow);
+        Calls.Enqueue(call);
+        return Results.Json(new { sid = call.Sid, account_sid = AccountSid, to, from, status = "queued", api_version = "2010-04-01" }, statusCode: 201);
+    }
+
+    private IResult ListCalls(string sid, HttpContext http)
+    {
+        if (Unauthorized(sid, http) is { } refused)
+        {
+            return refused;
+        }
+
+        var to = http.Request.Query["To"].ToString();
+        return Results.Json(new { calls = Calls.Where(c => to.Length == 0 || c.To == to).Reverse().Select(c => new { sid = c.Sid, to = c.To, from = c.From, status = "completed" }).ToList() });
     }
 
     private IResult List(string sid, HttpContext http)

@@ -245,9 +245,9 @@ public sealed class IncidentCommands(
 
         foreach (var rule in chosen)
         {
-            if ((rule.Channel == NotificationRule.Sms && string.IsNullOrWhiteSpace(person?.Phone)) || (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person?.Email)))
+            if ((rule.Channel is NotificationRule.Sms or NotificationRule.Voice && string.IsNullOrWhiteSpace(person?.Phone)) || (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person?.Email)))
             {
-                var key = rule.Channel == NotificationRule.Sms ? "Phone" : "Email";
+                var key = rule.Channel == NotificationRule.Email ? "Email" : "Phone";
                 throw new CommandException($"The bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it.");
             }
         }

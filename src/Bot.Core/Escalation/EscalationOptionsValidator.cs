@@ -109,7 +109,7 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
                     try
                     {
                         var rule = NotificationRule.Parse(rules[i]);
-                        if (rule.Channel == NotificationRule.Sms && string.IsNullOrWhiteSpace(person.Phone))
+                        if (rule.Channel is NotificationRule.Sms or NotificationRule.Voice && string.IsNullOrWhiteSpace(person.Phone))
                         {
                             errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:Phone.");
                         }

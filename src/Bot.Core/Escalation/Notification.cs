@@ -10,14 +10,14 @@ namespace Bot.Core.Escalation;
 
 /// <summary>
 /// <c>People:&lt;user id&gt;</c>: how a person is reached and how they want to be paged. <see cref="Notify"/> is their
-/// rules (<c>"chat"</c>, <c>"sms 2m"</c>, <c>"email 5m"</c>: a channel and how long after the page); for SEV1 and SEV2
+/// rules (<c>"chat"</c>, <c>"sms 2m"</c>, <c>"voice 5m"</c>, <c>"email 5m"</c>: a channel and how long after the page); for SEV1 and SEV2
 /// incidents <see cref="NotifyImportant"/> when given. A person without rules gets a chat message at once.
 /// </summary>
 public sealed class PersonOptions
 {
     public string? Name { get; set; }
 
-    /// <summary>A mobile number in E.164 form (<c>+15551230001</c>), for <c>sms</c>.</summary>
+    /// <summary>A mobile number in E.164 form (<c>+15551230001</c>), for <c>sms</c> and <c>voice</c>.</summary>
     public string? Phone { get; set; }
 
     public string? Email { get; set; }
@@ -33,8 +33,9 @@ public sealed record NotificationRule(string Channel, TimeSpan After)
     public const string Chat = "chat";
     public const string Sms = "sms";
     public const string Email = "email";
+    public const string Voice = "voice";
 
-    public static readonly IReadOnlyList<string> Channels = [Chat, Sms, Email];
+    public static readonly IReadOnlyList<string> Channels = [Chat, Sms, Voice, Email];
 
     public static readonly IReadOnlyList<NotificationRule> Default = [new(Chat, TimeSpan.Zero)];
 
@@ -132,13 +133,13 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
         var name = person?.Name ?? job.User;
         var address = job.Channel switch
         {
-            NotificationRule.Sms => person?.Phone,
+            NotificationRule.Sms or NotificationRule.Voice => person?.Phone,
             NotificationRule.Email => person?.Email,
             _ => null,
         };
         if (string.IsNullOrWhiteSpace(address))
         {
-            throw new PermanentEffectException($"{job.Channel} {name}: People:{job.User} has no {(job.Channel == NotificationRule.Sms ? "Phone" : "Email")}");
+            throw new PermanentEffectException($"{job.Channel} {name}: People:{job.User} has no {(job.Channel == NotificationRule.Email ? "Email" : "Phone")}");
         }
 
         if (!_notifiers.TryGetValue(job.Channel, out var notifier))
@@ -149,7 +150,7 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
         var text = $"{incident.Key} {incident.Severity.Display()}: {incident.Title}";
         await notifier.SendAsync(new NotifyMessage(incident, job.User, address, text), run, cancellationToken);
         await store.WriteAsync(
-            s => s.AppendTimeline(job.Incident, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Sent {Said(job.Channel)} to {name} (their rule {job.Rule + 1}, {Durations.Format(s.Now - PageAt(job, run))} after the page).")),
+            s => s.AppendTimeline(job.Incident, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"{Done(job.Channel, name)} (their rule {job.Rule + 1}, {Durations.Format(s.Now - PageAt(job, run))} after the page).")),
             cancellationToken);
         Telemetry.BotTelemetry.Pages.Add(1, Telemetry.BotTelemetry.Tag("policy", Escalator.ParseStepKey(job.Step)?.Policy ?? "unknown"),
             Telemetry.BotTelemetry.Tag("step", Escalator.ParseStepKey(job.Step)?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", job.Channel));
@@ -172,7 +173,12 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
             && e.Status is EscalationState.Active or EscalationState.Exhausted);
     }
 
-    private static string Said(string channel) => channel == NotificationRule.Sms ? "an SMS" : "an e-mail";
+    private static string Done(string channel, string name) => channel switch
+    {
+        NotificationRule.Sms => $"Sent an SMS to {name}",
+        NotificationRule.Voice => $"Called {name}",
+        _ => $"Sent an e-mail to {name}",
+    };
 
     /// <summary>When the page was: the job was created with it.</summary>
     private static DateTimeOffset PageAt(NotifyJob job, EffectJob run) => run.CreatedAt;

@@ -18,29 +18,64 @@ public static class TwilioEndpoints
     public static IEndpointRouteBuilder MapTwilio(this IEndpointRouteBuilder app)
     {
         app.MapPost("/twilio/sms", SmsAsync).DisableAntiforgery();
+        app.MapPost("/twilio/voice", VoiceAsync).DisableAntiforgery();
         return app;
     }
 
-    private static async Task<IResult> SmsAsync(HttpContext http, IOptions<TwilioOptions> options, PageReplies replies, ILoggerFactory logs)
+    /// <summary>The key pressed in a page's call: 1 acknowledges the incident named in the (signed) address, as the callee.</summary>
+    private static async Task<IResult> VoiceAsync(HttpContext http, long incident, IOptions<TwilioOptions> options, PageReplies replies, ILoggerFactory logs)
     {
-        var o = options.Value;
-        if (!o.IsConfigured)
+        if (await VerifiedFormAsync(http, options.Value, logs) is not { } form)
         {
-            return Results.NotFound();
+            return Refused(options.Value);
         }
 
-        if (!http.Request.HasFormContentType)
+        if (replies.UserByPhone(form["To"].ToString()) is not { } user)
         {
-            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Twilio posts application/x-www-form-urlencoded.");
+            return Say("This number does not page anyone here. Goodbye.");
+        }
+
+        if (form["Digits"].ToString() != "1")
+        {
+            return Say("Not acknowledged. Goodbye.");
+        }
+
+        var answer = await replies.AcknowledgeAsync(user, "phone call", incident, http.RequestAborted);
+        return Say(answer.Ok ? $"Incident {incident} is acknowledged. Thank you." : "It was not acknowledged: " + answer.Text);
+    }
+
+    private static IResult Say(string text) =>
+        Results.Text($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{SecurityElement.Escape(text)}</Say></Response>", "text/xml");
+
+    /// <summary>The form of a request Twilio signed, or null (and the refusal logged).</summary>
+    private static async Task<IFormCollection?> VerifiedFormAsync(HttpContext http, TwilioOptions o, ILoggerFactory logs)
+    {
+        if (!o.IsConfigured || !http.Request.HasFormContentType)
+        {
+            return null;
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var fields = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
-        var url = (o.PublicUrl is { } publicUrl ? new Uri(publicUrl, http.Request.Path + http.Request.QueryString).ToString() : http.Request.GetEncodedUrlForSignature());
+        var url = o.PublicUrl is { } publicUrl ? new Uri(publicUrl, http.Request.Path + http.Request.QueryString).ToString() : http.Request.GetEncodedUrlForSignature();
         if (!TwilioSignature.IsValid(o.AuthToken!, url, fields, http.Request.Headers["X-Twilio-Signature"]))
         {
-            logs.CreateLogger("Bot.Paging.Twilio").LogWarning("A request to /twilio/sms without Twilio's signature over {Url} was refused", url);
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "The X-Twilio-Signature does not match this request.");
+            logs.CreateLogger("Bot.Paging.Twilio").LogWarning("A request to {Path} without Twilio's signature over {Url} was refused", http.Request.Path, url);
+            return null;
+        }
+
+        return form;
+    }
+
+    private static IResult Refused(TwilioOptions o) => o.IsConfigured
+        ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "The X-Twilio-Signature does not match this request.")
+        : Results.NotFound();
+
+    private static async Task<IResult> SmsAsync(HttpContext http, IOptions<TwilioOptions> options, PageReplies replies, ILoggerFactory logs)
+    {
+        if (await VerifiedFormAsync(http, options.Value, logs) is not { } form)
+        {
+            return Refused(options.Value);
         }
 
         var from = form["From"].ToString();

@@ -75,6 +75,42 @@ public sealed partial class PagingEndToEndTests
     }
 
     [Fact]
+    public async Task APhoneCallPage_ReadsTheIncident_AndPressing1Acknowledges_BehindAProxy()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        var settings = Paging("voice");
+        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
+        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
+        settings["Twilio:From"] = FakeTwilio.From;
+        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        settings["Twilio:PublicUrl"] = "https://bot.example.com/"; // Twilio calls this; a proxy forwards to the bot
+        await using var bot = await BotServer.StartAsync(settings);
+
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
+        var call = (await BotServer.EventuallyAsync(
+            () => Task.FromResult(twilio.Calls.ToList()), c => c.Count == 1, TimeSpan.FromSeconds(15), "the call; Twilio refused: " + string.Join("; ", twilio.Refused)))[0];
+        Assert.Equal(Phone, call.To);
+        Assert.Equal(FakeTwilio.From, call.From);
+        Assert.Contains("You are paged for incident 1, SEV1: Primary database down. Press 1 to acknowledge.", call.Twiml.Value);
+        Assert.Equal("https://bot.example.com/twilio/voice?incident=1", call.GatherAction.ToString());
+
+        var forged = await twilio.PressAsync(call, "1", via: bot.Address, signWith: "not-the-auth-token-0123456789abcd");
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        var other = await twilio.PressAsync(call, "2", via: bot.Address);
+        Assert.Contains("Not acknowledged", await other.Content.ReadAsStringAsync());
+        Assert.Equal("triggered", await StatusAsync(bot));
+
+        var pressed = await twilio.PressAsync(call, "1", via: bot.Address);
+        Assert.Equal(HttpStatusCode.OK, pressed.StatusCode);
+        Assert.Contains("Incident 1 is acknowledged", await pressed.Content.ReadAsStringAsync());
+        Assert.Equal("acknowledged", await StatusAsync(bot));
+        var timeline = await BotServer.EventuallyAsync( // the call is noted once Twilio answered the bot's request
+            async () => (await bot.GetJsonAsync("/api/incidents/INC-1/timeline")).EnumerateArray().Select(e => e.GetProperty("text").GetString()!).ToList(),
+            list => list.Any(t => t.StartsWith("Called dave (their rule 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the call on the timeline");
+        Assert.Contains(timeline, t => t.Contains("dave (by phone call)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnSmsWhoseAnswerWasLost_IsNotSentAgain_ByTheRetry()
     {
         await using var twilio = await FakeTwilio.StartAsync();

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Security;
+using Bot.Core.Effects;
+using Bot.Core.Escalation;
+using Bot.Core.Incidents;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Paging.Twilio;
+
+/// <summary>
+/// Phone-call pages through Twilio's Calls API: the call reads the incident twice and waits for a key; 1 acknowledges
+/// (Twilio posts the key, signed, to <c>/twilio/voice</c>). A try that may have called already first looks for a call
+/// to that number since the rule fell due.
+/// </summary>
+public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) : INotifier
+{
+    public string Channel => NotificationRule.Voice;
+
+    public async Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.PublicUrl is null)
+        {
+            throw new PermanentEffectException("a phone call needs Twilio:PublicUrl, where Twilio sends the key pressed");
+        }
+
+        if (run.MayHaveRunBefore)
+        {
+            var since = run.DueAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            if ((await api.ListAsync("Calls", $"To={Uri.EscapeDataString(message.Address)}&From={Uri.EscapeDataString(o.From!)}&StartTime%3E={since}", cancellationToken)).Count > 0)
+            {
+                return;
+            }
+        }
+
+        await api.CreateAsync("Calls", [new("To", message.Address), new("From", o.From!), new("Twiml", Twiml(message.Incident, message.Text, o.PublicUrl))], cancellationToken);
+    }
+
+    /// <summary>What the call says, and where the key goes (the incident in the signed address).</summary>
+    public static string Twiml(Incident incident, string text, Uri publicUrl)
+    {
+        var action = new Uri(publicUrl, $"twilio/voice?incident={incident.Number.ToString(CultureInfo.InvariantCulture)}");
+        var said = SecurityElement.Escape($"You are paged for incident {incident.Number}, {incident.Severity.Display()}: {incident.Title}. Press 1 to acknowledge.");
+        return $"<Response><Gather numDigits=\"1\" action=\"{SecurityElement.Escape(action.ToString())}\" method=\"POST\" timeout=\"10\"><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Gather><Say>No key was pressed. Goodbye.</Say></Response>";
+    }
+}
