@@ -43,3 +43,7 @@ public sealed class HeartbeatTestsOnPostgres() : Bot.Core.Tests.Heartbeats.Heart
 public sealed class NotificationTestsOnSqlite() : Bot.Core.Tests.Escalation.NotificationTests(SqlEngine.Sqlite);
 
 public sealed class NotificationTestsOnPostgres() : Bot.Core.Tests.Escalation.NotificationTests(SqlEngine.Postgres);
+
+public sealed class EscalationStepTestsOnSqlite() : Bot.Core.Tests.Escalation.EscalationStepTests(SqlEngine.Sqlite);
+
+public sealed class EscalationStepTestsOnPostgres() : Bot.Core.Tests.Escalation.EscalationStepTests(SqlEngine.Postgres);

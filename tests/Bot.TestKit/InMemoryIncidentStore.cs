@@ -200,6 +200,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<string, Core.Escalation.StoredRules> NotificationRules { get; private set; } = [];
 
+        public Dictionary<string, long> Turns { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -215,6 +217,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Heartbeats = new(Heartbeats),
             UsedAckLinks = [.. UsedAckLinks],
             NotificationRules = new(NotificationRules),
+            Turns = new(Turns),
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -228,6 +231,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Heartbeats = committed.Heartbeats;
             UsedAckLinks = committed.UsedAckLinks;
             NotificationRules = committed.NotificationRules;
+            Turns = committed.Turns;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -307,6 +311,11 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         public Core.Heartbeats.HeartbeatState? GetHeartbeat(string name) => d.Heartbeats.GetValueOrDefault(name);
 
         public bool UseAckLink(string linkHash) => d.UsedAckLinks.Add(linkHash);
+
+        public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
+            d.Alerts.Values.Count(a => a.Stored.IncidentNumber == incidentNumber && a.Stored.FirstSeenAt >= since);
+
+        public long TakeTurn(string key) => d.Turns[key] = d.Turns.GetValueOrDefault(key) + 1;
 
         public Core.Escalation.StoredRules? GetNotificationRules(string user) => d.NotificationRules.GetValueOrDefault(user);
 

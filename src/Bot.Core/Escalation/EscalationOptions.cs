@@ -97,11 +97,23 @@ public sealed class PolicyOptions
 
 public sealed class StepOptions
 {
-    /// <summary><c>oncall:&lt;team&gt;</c>, <c>team:&lt;team&gt;</c>, <c>usergroup:&lt;id&gt;</c>, <c>user:&lt;id&gt;</c>.</summary>
+    /// <summary>
+    /// <c>oncall:&lt;team&gt;</c>, <c>team:&lt;team&gt;</c>, <c>roundrobin:&lt;team&gt;</c> (the next member in turn, one per
+    /// page), <c>usergroup:&lt;id&gt;</c>, <c>user:&lt;id&gt;</c>, <c>channel</c> (everyone in the incident's channel).
+    /// </summary>
     public List<string> Targets { get; set; } = [];
 
     /// <summary>How long to wait for an acknowledgement before the next step: <c>30s</c>, <c>5m</c>, <c>1h</c>.</summary>
     public string Wait { get; set; } = "5m";
+
+    /// <summary>When the step applies (<see cref="TimeWindow"/>: <c>Mon-Fri 09:00-18:00 Europe/Berlin</c>); outside it, it is skipped.</summary>
+    public string? Window { get; set; }
+
+    /// <summary>
+    /// Go on to this step only if the incident took this many new alerts lately (<see cref="AlertCondition"/>:
+    /// <c>5 alerts in 10m</c>); otherwise the escalation stops here, and says why.
+    /// </summary>
+    public string? ContinueIf { get; set; }
 }
 
 /// <summary>An Alertmanager-style route: matchers on the alert's labels, the policies it pages, child routes.</summary>

@@ -88,6 +88,25 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
                 {
                     errors.Add($"{k}:Steps:{i}:Wait '{p.Steps[i].Wait}' is not a duration; write 30s, 5m, 1h.");
                 }
+
+                foreach (var (setting, text, parse) in new (string, string?, Action<string>)[]
+                {
+                    ("Window", p.Steps[i].Window, t => TimeWindow.Parse(t)),
+                    ("ContinueIf", p.Steps[i].ContinueIf, t => AlertCondition.Parse(t)),
+                })
+                {
+                    try
+                    {
+                        if (!string.IsNullOrWhiteSpace(text))
+                        {
+                            parse(text);
+                        }
+                    }
+                    catch (FormatException e)
+                    {
+                        errors.Add($"{k}:Steps:{i}:{setting}: {e.Message}");
+                    }
+                }
             }
 
             if (p.Repeat is < 0 or > 10)
@@ -146,15 +165,16 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
             var (kind, value) = Target.Split(targets[i]);
             var ok = kind switch
             {
-                "oncall" or "team" => o.Teams.ContainsKey(value),
+                "oncall" or "team" or "roundrobin" => o.Teams.ContainsKey(value),
                 "usergroup" or "user" => value.Length > 0,
+                "" => value.Equals("channel", StringComparison.OrdinalIgnoreCase),
                 _ => false,
             };
             if (!ok)
             {
-                errors.Add(kind is "oncall" or "team"
+                errors.Add(kind is "oncall" or "team" or "roundrobin"
                     ? $"{key}:{i} '{targets[i]}' names no team in Teams."
-                    : $"{key}:{i} '{targets[i]}' is not a target; write oncall:<team>, team:<team>, usergroup:<id> or user:<id>.");
+                    : $"{key}:{i} '{targets[i]}' is not a target; write oncall:<team>, team:<team>, roundrobin:<team>, usergroup:<id>, user:<id> or channel.");
             }
         }
     }

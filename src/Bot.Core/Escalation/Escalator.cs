@@ -139,15 +139,36 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
 
         var step = policy.Steps[state.Step];
         var where = $"step {state.Step + 1} of {policy.Steps.Count}{(rounds > 1 ? $", round {state.Cycle + 1} of {rounds}" : "")} ({state.Policy} policy)";
+        if (step.ContinueIf is { Length: > 0 } condition && AlertCondition.Parse(condition) is var needed
+            && s.CountAlertsSince(incident.Number, s.Now - needed.Within) is var arrived && arrived < needed.Alerts)
+        {
+            var why = $"Escalation policy {state.Policy} stops before {where}: it continues only on {needed}, and {arrived} arrived.";
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, why));
+            s.SaveEscalation(state with { Status = EscalationState.Stopped });
+            return;
+        }
+
+        if (step.Window is { Length: > 0 } window && TimeWindow.Parse(window) is var applies && !applies.Contains(s.Now))
+        {
+            s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Escalation, Actor.Bot, $"Skipped {where}: outside its window, {applies}."));
+            var skipped = Advance(state, policy);
+            s.SaveEscalation(skipped);
+            EnqueueStep(s, skipped, s.Now); // the next step at once
+            return;
+        }
+
         var paged = Page(s, incident, state, step.Targets, where);
         var wait = Durations.Parse(step.Wait) ?? TimeSpan.Zero;
-        var next = state.Step + 1 < policy.Steps.Count ? state with { Step = state.Step + 1 }
-            : state.Cycle + 1 < rounds ? state with { Cycle = state.Cycle + 1, Step = 0 }
-            : state with { Step = policy.Steps.Count };
-        next = next with { Paged = [.. state.Paged.Union(paged.Select(p => p.User))] };
+        var next = Advance(state, policy) with { Paged = [.. state.Paged.Union(paged.Select(p => p.User))] };
         s.SaveEscalation(next);
         EnqueueStep(s, next, s.Now + wait);
     }
+
+    /// <summary>The state after a step: the next step, the next round's first, or past the last (exhaustion next).</summary>
+    private static EscalationState Advance(EscalationState state, PolicyOptions policy) =>
+        state.Step + 1 < policy.Steps.Count ? state with { Step = state.Step + 1 }
+        : state.Cycle + 1 < policy.Repeat + 1 ? state with { Cycle = state.Cycle + 1, Step = 0 }
+        : state with { Step = policy.Steps.Count };
 
     /// <summary>The people a target list names at this moment, with why each is paged (e.g. "network on-call").</summary>
     public IReadOnlyList<(string User, string Why)> Resolve(IEnumerable<string> targets, DateTimeOffset at, List<string>? groupMentions = null)
@@ -200,7 +221,23 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     private IReadOnlyList<(string User, string Why)> Page(IEscalationSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
     {
         var groups = new List<string>();
-        var people = Resolve(targets, s.Now, groups);
+        var people = Resolve(targets, s.Now, groups).ToList();
+        var wholeChannel = false;
+        foreach (var (kind, value) in targets.Select(Target.Split))
+        {
+            if (kind == "roundrobin" && Options.Teams.TryGetValue(value, out var team) && team.Members.Count > 0)
+            {
+                // One member per page, taking turns across incidents: the turn is counted in the store.
+                var member = team.Members[(int)((s.TakeTurn($"roundrobin:{value.ToLowerInvariant()}") - 1) % team.Members.Count)];
+                if (people.All(p => p.User != member.Id))
+                {
+                    people.Add((member.Id, $"{value}, next in turn"));
+                }
+            }
+
+            wholeChannel |= kind == "" && value.Equals("channel", StringComparison.OrdinalIgnoreCase);
+        }
+
         var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
         foreach (var (user, why) in people)
         {
@@ -213,7 +250,8 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
             s.Enqueue(new PageGroupJob(incident.Number, state.Policy, state.Run, state.Cycle, state.Step, group, where));
         }
 
-        var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}")).ToList();
+        var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}"))
+            .Concat(wholeChannel ? ["everyone in the incident's channel"] : []).ToList();
         if (described.Count == 0)
         {
             s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Nobody to page at {where}: no one resolved from {string.Join(", ", targets)}."));
@@ -221,7 +259,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         }
 
         s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Paged {string.Join(", ", described)}, {where}."));
-        var mentions = string.Join(" ", people.Select(p => ChatMarkup.User(p.User)).Concat(groups.Select(ChatMarkup.Group)));
+        var mentions = string.Join(" ", (wholeChannel ? ["<!channel>"] : Array.Empty<string>()).Concat(people.Select(p => ChatMarkup.User(p.User))).Concat(groups.Select(ChatMarkup.Group)));
         s.Enqueue(new PostTextJob(incident.Number, $":pager: {mentions} paged for {incident.Key}, {where}. Acknowledge with the button or /incident ack.", false, $"{key}:mention"));
         return people;
     }

@@ -11,6 +11,12 @@ public interface IEscalationSession : IChatSession
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);
 
+    /// <summary>How many alerts the incident first saw since <paramref name="since"/> (a step's <c>ContinueIf</c>).</summary>
+    int CountAlertsSince(long incidentNumber, DateTimeOffset since);
+
+    /// <summary>Counts a turn of <paramref name="key"/> (a round-robin team) and returns its number, 1 for the first.</summary>
+    long TakeTurn(string key);
+
     /// <summary>A person's own notification rules (<c>/incident notify</c>), or null when they set none.</summary>
     StoredRules? GetNotificationRules(string user);
 

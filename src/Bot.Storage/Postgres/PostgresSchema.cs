@@ -198,6 +198,11 @@ internal static class PostgresSchema
         """
         CREATE TABLE notification_rules (user_id TEXT PRIMARY KEY, notify TEXT, important TEXT);
         """,
+
+        // 16: turns taken (a round-robin team's next member): a counter per key
+        """
+        CREATE TABLE turns (key TEXT PRIMARY KEY, taken BIGINT NOT NULL);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

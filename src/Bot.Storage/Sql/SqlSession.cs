@@ -295,6 +295,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@important", rules.Important is { } i ? TextListJson.Write(i) : DBNull.Value));
     }
 
+    public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
+        Convert.ToInt32(
+            Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND first_seen_at >= @since", ("@n", incidentNumber), ("@since", dialect.Time(since))).ExecuteScalar(),
+            System.Globalization.CultureInfo.InvariantCulture);
+
+    public long TakeTurn(string key) =>
+        Convert.ToInt64(
+            Command("INSERT INTO turns (key, taken) VALUES (@key, 1) ON CONFLICT (key) DO UPDATE SET taken = turns.taken + 1 RETURNING taken", ("@key", key)).ExecuteScalar(),
+            System.Globalization.CultureInfo.InvariantCulture);
+
     public bool UseAckLink(string linkHash) =>
         Command("INSERT INTO ack_links_used (link_hash, used_at) VALUES (@hash, @now) ON CONFLICT (link_hash) DO NOTHING", ("@hash", linkHash), ("@now", dialect.Time(Now)))
             .ExecuteNonQuery() == 1;
