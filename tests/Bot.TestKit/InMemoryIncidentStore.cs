@@ -202,6 +202,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<string, long> Turns { get; private set; } = [];
 
+        public List<(string Team, Core.Escalation.OverrideOptions Override)> Overrides { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -218,6 +220,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             UsedAckLinks = [.. UsedAckLinks],
             NotificationRules = new(NotificationRules),
             Turns = new(Turns),
+            Overrides = [.. Overrides],
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -232,6 +235,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             UsedAckLinks = committed.UsedAckLinks;
             NotificationRules = committed.NotificationRules;
             Turns = committed.Turns;
+            Overrides = committed.Overrides;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -314,6 +318,11 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
             d.Alerts.Values.Count(a => a.Stored.IncidentNumber == incidentNumber && a.Stored.FirstSeenAt >= since);
+
+        public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after) =>
+            d.Overrides.Where(o => string.Equals(o.Team, team, StringComparison.OrdinalIgnoreCase) && o.Override.To > after).Select(o => o.Override).ToList();
+
+        public void AddOverride(string team, Core.Escalation.OverrideOptions over) => d.Overrides.Add((team.ToLowerInvariant(), over));
 
         public long TakeTurn(string key) => d.Turns[key] = d.Turns.GetValueOrDefault(key) + 1;
 

@@ -14,7 +14,7 @@ public static class CommandCatalog
         new("declare", "<title> [sev1..sev4] [team]", "open an incident by hand", "declare Checkout errors above 5% sev2 payments", false),
         new("list", "", "open incidents with status, severity, lead and age", "list", false),
         new("help", "", "this list", "help", false),
-        new("oncall", "[team]", "who is on call now, and until when", "oncall network", false),
+        new("oncall", "[team] | override @user <4h> [team]", "who is on call now, and until when; override: someone takes the shift from now for that long", "oncall override @bob 4h network", false),
         new("notify", "[important] [<channel> [after], ...] | reset", "how you are paged: your rules, or set them (chat, sms 2m, email 5m); important: for SEV1-2", "notify important chat, sms 2m, email 5m", false),
         new("ack", "", "acknowledge: you are on it (stops your team's escalation)", "ack", true),
         new("page", "<team> [reason]", "page a team now through its escalation policy", "page security DDoS confirmed, need traffic filtering", true),

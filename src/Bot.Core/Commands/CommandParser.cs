@@ -80,6 +80,12 @@ public static partial class CommandParser
             case "notify":
                 return new IncidentCommand(name) { Text = rest };
 
+            case "oncall" when args.Count >= 1 && args[0].Equals("override", StringComparison.OrdinalIgnoreCase):
+                // oncall override @bob 4h [team]
+                return args.Count is 3 or 4 && Mention(args[1]) is { } taker && Escalation.Durations.Parse(args[2]) is { } length && length > TimeSpan.Zero && length <= TimeSpan.FromDays(31)
+                    ? new IncidentCommand(name) { Role = "override", User = taker, Text = args[2], Team = args.Count == 4 ? args[3].ToLowerInvariant() : null }
+                    : throw Bad("Write oncall override @user <how long, up to 31d> [team], e.g. oncall override @bob 4h network.");
+
             case "oncall":
                 return args.Count <= 1 ? new IncidentCommand(name) { Team = args.Count == 1 ? args[0].ToLowerInvariant() : null } : throw Bad("Name one team, or none for all.");
 

@@ -86,7 +86,8 @@ public sealed class IncidentCommands(
             "postmortem" => await store.WriteInteractiveAsync(s => RequestPostmortem(s, context), cancellationToken),
             "task" => await store.WriteInteractiveAsync(s => AddTask(s, parsed, context), cancellationToken),
             "tasks" => await TasksAsync(context.IncidentNumber!.Value, cancellationToken),
-            "oncall" => WhoIsOnCall(parsed.Team),
+            "oncall" when parsed.Role == "override" => await store.WriteInteractiveAsync(s => TakeOverride(s, parsed, context), cancellationToken),
+            "oncall" => await store.WriteInteractiveAsync(s => WhoIsOnCall(s, parsed.Team), cancellationToken),
             "notify" => await store.WriteInteractiveAsync(s => Notify(s, parsed.Text ?? "", context.User), cancellationToken),
             "page" => await store.WriteInteractiveAsync(s => PageTeam(s, parsed, context), cancellationToken),
             "escalate" => await store.WriteInteractiveAsync(s => EscalateNow(s, context), cancellationToken),
@@ -264,7 +265,37 @@ public sealed class IncidentCommands(
         return $"You are paged by: {Line(Severity.Sev3)}; for SEV1 and SEV2: {Line(Severity.Sev1)}.";
     }
 
-    private CommandReply WhoIsOnCall(string? team)
+    /// <summary>
+    /// <c>/incident oncall override @bob 4h [team]</c>: bob is on call for the team from now for that long, before the
+    /// rotation and the settings' overrides. Taken by a member of the team (for themselves or a teammate); the team can
+    /// be left out when the caller is in one team only.
+    /// </summary>
+    private CommandReply TakeOverride(ICommandSession s, IncidentCommand command, CommandContext context)
+    {
+        var teams = escalator?.Options.Teams ?? [];
+        var mine = teams.Where(t => t.Value.Members.Any(m => m.Id == context.User.Id)).Select(t => t.Key).ToList();
+        var team = command.Team ?? (mine.Count == 1 ? mine[0] : throw new CommandException(
+            mine.Count == 0 ? "You are in no team; name the team: oncall override @user 4h <team>." : $"You are in several teams ({string.Join(", ", mine)}); name one."));
+        if (!teams.TryGetValue(team, out var options))
+        {
+            throw new CommandException($"No team is named '{team}'. Teams: {string.Join(", ", teams.Keys.Order())}.", CommandOutcome.NotFound);
+        }
+
+        if (!mine.Contains(team, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new CommandException($"Only a member of {team} may change who is on call for it.", CommandOutcome.Forbidden);
+        }
+
+        var length = Durations.Parse(command.Text)!.Value;
+        var over = new OverrideOptions { User = command.User!.Id, From = s.Now, To = s.Now + length };
+        s.AddOverride(team, over);
+        return new CommandReply(
+            CommandOutcome.Done,
+            $"{ChatMarkup.User(command.User.Id)} is on call for {team} from now until {over.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC (override by {context.User.Name}).",
+            Public: true);
+    }
+
+    private CommandReply WhoIsOnCall(ICommandSession s, string? team)
     {
         var teams = escalator?.Options.Teams ?? [];
         if (teams.Count == 0)
@@ -277,9 +308,9 @@ public sealed class IncidentCommands(
             throw new CommandException($"No team is named '{team}'. Teams: {string.Join(", ", teams.Keys.Order())}.", CommandOutcome.NotFound);
         }
 
-        var now = time.GetUtcNow();
+        var now = s.Now;
         var lines = teams.Where(t => team is null || t.Key.Equals(team, StringComparison.OrdinalIgnoreCase)).OrderBy(t => t.Key).Select(t =>
-            OnCall.Who(t.Value, now) is { } shift
+            OnCall.Who(t.Value, now, s.GetOverrides(t.Key, now)) is { } shift
                 ? $"{t.Key}: {ChatMarkup.User(shift.User)}{(shift.Override ? " (override)" : "")}{(shift.Until is { } until ? $" until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}"
                 : $"{t.Key}: no rotation; paging it pages every member");
         return new CommandReply(CommandOutcome.Done, $"On call now:\n{string.Join("\n", lines)}");

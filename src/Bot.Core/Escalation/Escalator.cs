@@ -171,7 +171,8 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         : state with { Step = policy.Steps.Count };
 
     /// <summary>The people a target list names at this moment, with why each is paged (e.g. "network on-call").</summary>
-    public IReadOnlyList<(string User, string Why)> Resolve(IEnumerable<string> targets, DateTimeOffset at, List<string>? groupMentions = null)
+    public IReadOnlyList<(string User, string Why)> Resolve(
+        IEnumerable<string> targets, DateTimeOffset at, List<string>? groupMentions = null, Func<string, IReadOnlyList<OverrideOptions>>? taken = null)
     {
         var people = new List<(string User, string Why)>();
         foreach (var target in targets)
@@ -180,7 +181,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
             switch (kind)
             {
                 case "oncall" when Options.Teams.TryGetValue(value, out var team):
-                    if (OnCall.Who(team, at) is { } shift)
+                    if (OnCall.Who(team, at, taken?.Invoke(value)) is { } shift)
                     {
                         people.Add((shift.User, $"{value} on-call"));
                     }
@@ -221,7 +222,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     private IReadOnlyList<(string User, string Why)> Page(IEscalationSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)
     {
         var groups = new List<string>();
-        var people = Resolve(targets, s.Now, groups).ToList();
+        var people = Resolve(targets, s.Now, groups, team => s.GetOverrides(team, s.Now)).ToList();
         var wholeChannel = false;
         foreach (var (kind, value) in targets.Select(Target.Split))
         {

@@ -11,6 +11,12 @@ public interface IEscalationSession : IChatSession
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);
 
+    /// <summary>The overrides taken from chat for a team that have not ended by <paramref name="after"/>, oldest first.</summary>
+    IReadOnlyList<OverrideOptions> GetOverrides(string team, DateTimeOffset after);
+
+    /// <summary>Stores an override taken from chat.</summary>
+    void AddOverride(string team, OverrideOptions over);
+
     /// <summary>How many alerts the incident first saw since <paramref name="since"/> (a step's <c>ContinueIf</c>).</summary>
     int CountAlertsSince(long incidentNumber, DateTimeOffset since);
 

@@ -8,9 +8,11 @@ public static class OnCall
     public sealed record Shift(string User, DateTimeOffset? Until, bool Override);
 
     /// <returns>Null when the team has no rotation and no override at <paramref name="at"/>.</returns>
-    public static Shift? Who(TeamOptions team, DateTimeOffset at)
+    /// <param name="taken">Overrides taken from chat (<c>/incident oncall override</c>), after the settings' ones: the latest wins.</param>
+    public static Shift? Who(TeamOptions team, DateTimeOffset at, IReadOnlyList<OverrideOptions>? taken = null)
     {
-        if (team.Overrides.LastOrDefault(o => o.From <= at && at < o.To) is { } over)
+        var overrides = taken is { Count: > 0 } ? [.. team.Overrides, .. taken] : team.Overrides;
+        if (overrides.LastOrDefault(o => o.From <= at && at < o.To) is { } over)
         {
             return new Shift(over.User, over.To, true);
         }
@@ -52,7 +54,7 @@ public static class OnCall
         var member = rotation.Members[(int)(((index % n) + n) % n)];
 
         // An override that starts before the shift ends cuts it short.
-        var next = team.Overrides.Where(o => o.From > at && o.From < until).Select(o => (DateTimeOffset?)o.From).Min();
+        var next = overrides.Where(o => o.From > at && o.From < until).Select(o => (DateTimeOffset?)o.From).Min();
         return new Shift(member, next ?? until, false);
     }
 

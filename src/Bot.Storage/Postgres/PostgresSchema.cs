@@ -203,6 +203,12 @@ internal static class PostgresSchema
         """
         CREATE TABLE turns (key TEXT PRIMARY KEY, taken BIGINT NOT NULL);
         """,
+
+        // 17: on-call overrides taken from chat (/incident oncall override), beside the settings' own
+        """
+        CREATE TABLE oncall_overrides (id bigserial PRIMARY KEY, team TEXT NOT NULL, user_id TEXT NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL);
+        CREATE INDEX ix_oncall_overrides ON oncall_overrides (team, to_at);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

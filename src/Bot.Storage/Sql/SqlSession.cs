@@ -295,6 +295,26 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@important", rules.Important is { } i ? TextListJson.Write(i) : DBNull.Value));
     }
 
+    public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after)
+    {
+        using var reader = Command("SELECT user_id, from_at, to_at FROM oncall_overrides WHERE team = @team AND to_at > @after ORDER BY id", ("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))).ExecuteReader();
+        var list = new List<Core.Escalation.OverrideOptions>();
+        while (reader.Read())
+        {
+            list.Add(new Core.Escalation.OverrideOptions { User = reader.GetString(0), From = SqlRows.Time(reader, 1), To = SqlRows.Time(reader, 2) });
+        }
+
+        return list;
+    }
+
+    public void AddOverride(string team, Core.Escalation.OverrideOptions over) =>
+        Write(
+            "INSERT INTO oncall_overrides (team, user_id, from_at, to_at) VALUES (@team, @user, @from, @to)",
+            ("@team", team.ToLowerInvariant()),
+            ("@user", over.User),
+            ("@from", dialect.Time(over.From)),
+            ("@to", dialect.Time(over.To)));
+
     public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
         Convert.ToInt32(
             Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND first_seen_at >= @since", ("@n", incidentNumber), ("@since", dialect.Time(since))).ExecuteScalar(),

@@ -44,7 +44,12 @@ public abstract class EscalationStepTests(StoreEngine engine) : StoreContract(en
                 .ReturnsAsync(new ChatMessageRef("D1", "1"));
             _pipeline = new TestPipeline(t, Chat.Object, new IncidentOptions { UpdateEvery = TimeSpan.Zero }, config);
             Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), _pipeline.Escalator);
+            Commands = new Bot.Core.Commands.IncidentCommands(t.Store, t.Store, new IncidentRules(Options.Create(new IncidentOptions { UpdateEvery = TimeSpan.Zero })), t.Time, escalator: _pipeline.Escalator);
         }
+
+        public Bot.Core.Commands.IncidentCommands Commands { get; }
+
+        public Task<Bot.Core.Commands.CommandReply> RunAsync(string text, string user) => Commands.ExecuteAsync(text, new Bot.Core.Commands.CommandContext(new Actor(user, user[2..].ToLowerInvariant()), null));
 
         public TestStore T { get; }
 
@@ -150,6 +155,27 @@ public abstract class EscalationStepTests(StoreEngine engine) : StoreContract(en
 
         Assert.Contains(h.Posts, p => p.StartsWith(":pager: <!channel> paged for INC-1", StringComparison.Ordinal));
         Assert.Contains("Paged everyone in the incident's channel, step 1 of 1 (p policy).", await h.TimelineAsync(1));
+    }
+
+    [Fact]
+    public async Task AnOverrideTakenFromChat_IsWhoIsOnCall_ForItsTime_AndIsPagedAsSuch()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t, new StepOptions { Targets = ["oncall:rr"], Wait = "1h" });
+
+        var refused = await h.RunAsync("oncall override @U-C 4h rr", "U-OUTSIDER");
+        Assert.Equal(Bot.Core.Commands.CommandOutcome.Forbidden, refused.Outcome);
+        var taken = await h.RunAsync("oncall override @U-C 4h", "U-A"); // U-A is in rr only: the team can be left out
+        Assert.True(taken.Ok, taken.Text);
+        Assert.Equal("<@U-C> is on call for rr from now until 2023-08-05 14:00 UTC (override by a).", ChatText.Shown(taken.Text));
+        Assert.Equal("On call now:\nrr: <@U-C> (override) until 2023-08-05 14:00 UTC", ChatText.Shown((await h.RunAsync("oncall rr", "U-B")).Text));
+
+        await h.AlertsAsync("g1", 1);
+        await h.PassAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(["00:00 U-C"], h.Paged);
+
+        t.Time.Advance(TimeSpan.FromHours(4));
+        Assert.Equal("On call now:\nrr: no rotation; paging it pages every member", (await h.RunAsync("oncall rr", "U-B")).Text);
     }
 
     [Theory]
