@@ -45,6 +45,7 @@ public static class BotApp
         app.MapWebhooks();
         app.MapHeartbeats();
         app.MapIncidentApi();
+        app.MapOnCallCalendars();
         app.MapCommandApi();
         app.MapSlack();
         Bot.Paging.PagingServices.MapPaging(app);

@@ -58,6 +58,32 @@ public static class OnCall
         return new Shift(member, next ?? until, false);
     }
 
+    /// <summary>The team's shifts that overlap [<paramref name="from"/>, <paramref name="to"/>), in order: rotation and overrides.</summary>
+    public static IEnumerable<(string User, DateTimeOffset Start, DateTimeOffset End, bool Override)> Shifts(
+        TeamOptions team, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<OverrideOptions>? taken = null)
+    {
+        var at = from;
+        while (at < to)
+        {
+            if (Who(team, at, taken) is not { } shift)
+            {
+                // No rotation: only overrides; jump to the next one that starts.
+                var next = team.Overrides.Concat(taken ?? []).Where(o => o.From > at).Select(o => (DateTimeOffset?)o.From).Min();
+                if (next is null || next >= to)
+                {
+                    yield break;
+                }
+
+                at = next.Value;
+                continue;
+            }
+
+            var end = shift.Until is { } until && until > at ? until : to;
+            yield return (shift.User, at, end < to ? end : to, shift.Override);
+            at = end;
+        }
+    }
+
     /// <summary>A wall-clock time in the zone as UTC; a time skipped by a daylight-saving jump moves past the jump.</summary>
     public static DateTimeOffset ToUtc(DateTime local, TimeZoneInfo zone)
     {

@@ -32,6 +32,12 @@ public sealed class ApiTokenHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? authorization = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(authorization) && Request.Path.Value?.EndsWith(".ics", StringComparison.Ordinal) == true && Request.Query["token"] is [{ Length: > 0 } inUrl])
+        {
+            // A calendar subscribes by address alone: a feed (.ics) takes its token in the query, as `?token=`.
+            authorization = "Bearer " + inUrl;
+        }
+
         if (string.IsNullOrEmpty(authorization))
         {
             return Task.FromResult(_tokens.Length == 0 && (ClientAddress.IsLocal(Context) || security.Value.AllowAnonymous)
