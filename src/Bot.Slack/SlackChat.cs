@@ -140,6 +140,13 @@ public sealed class SlackChat(ISlackApiClient slack, IOptions<SlackOptions> opti
     public Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken) =>
         Guard(() => slack.UserGroupUsers.List(groupId, cancellationToken));
 
+    public Task SetGroupMembersAsync(string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await slack.UserGroupUsers.Update(groupId, userIds, cancellationToken);
+            return true;
+        });
+
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         string.IsNullOrEmpty(options.Value.IncidentsChannel)
             ? throw new PermanentEffectException("Slack:IncidentsChannel is not set, so there is nowhere to announce.")

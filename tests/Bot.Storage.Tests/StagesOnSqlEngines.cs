@@ -47,3 +47,7 @@ public sealed class NotificationTestsOnPostgres() : Bot.Core.Tests.Escalation.No
 public sealed class EscalationStepTestsOnSqlite() : Bot.Core.Tests.Escalation.EscalationStepTests(SqlEngine.Sqlite);
 
 public sealed class EscalationStepTestsOnPostgres() : Bot.Core.Tests.Escalation.EscalationStepTests(SqlEngine.Postgres);
+
+public sealed class HandoffTestsOnSqlite() : Bot.Core.Tests.Escalation.HandoffTests(SqlEngine.Sqlite);
+
+public sealed class HandoffTestsOnPostgres() : Bot.Core.Tests.Escalation.HandoffTests(SqlEngine.Postgres);

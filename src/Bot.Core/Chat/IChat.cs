@@ -25,6 +25,9 @@ public interface IChat
     /// <summary>The people in a user group (Slack: a user group's members), to page them one by one.</summary>
     Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken);
 
+    /// <summary>Makes a user group hold exactly these people (Slack: <c>usergroups.users.update</c>): the team's on-call group.</summary>
+    Task SetGroupMembersAsync(string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken);
+
     /// <summary>Posts to the channel where new incidents are announced.</summary>
     Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken);
 }

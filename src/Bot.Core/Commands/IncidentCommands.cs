@@ -289,6 +289,7 @@ public sealed class IncidentCommands(
         var length = Durations.Parse(command.Text)!.Value;
         var over = new OverrideOptions { User = command.User!.Id, From = s.Now, To = s.Now + length };
         s.AddOverride(team, over);
+        s.Enqueue(new HandoffJob(team, s.Now.ToUnixTimeMilliseconds(), Announce: true)); // the taker is told, the group follows
         return new CommandReply(
             CommandOutcome.Done,
             $"{ChatMarkup.User(command.User.Id)} is on call for {team} from now until {over.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC (override by {context.User.Name}).",

@@ -12,7 +12,9 @@ public static class EscalationJobs
         .AddJob<PageJob, PageHandler>()
         .AddJob<InviteJob, InviteHandler>()
         .AddJob<PageGroupJob, PageGroupHandler>()
-        .AddJob<NotifyJob, NotifyHandler>();
+        .AddJob<NotifyJob, NotifyHandler>()
+        .AddJob<HandoffJob, HandoffHandler>()
+        .AddJob<SyncJob, SyncHandler>();
 }
 
 /// <summary>Escalation's jobs as the outbox stores them.</summary>
@@ -22,4 +24,6 @@ public static class EscalationJobs
 [JsonSerializable(typeof(InviteJob))]
 [JsonSerializable(typeof(PageGroupJob))]
 [JsonSerializable(typeof(NotifyJob))]
+[JsonSerializable(typeof(HandoffJob))]
+[JsonSerializable(typeof(SyncJob))]
 public sealed partial class EscalationJsonContext : JsonSerializerContext;

@@ -36,6 +36,15 @@ public sealed class TeamOptions
     /// <summary>The team's chat user group (Slack <c>S123</c>), e.g. <c>@db-oncall</c>.</summary>
     public string? UserGroup { get; set; }
 
+    /// <summary>
+    /// A chat user group (Slack <c>S123</c>) the bot keeps holding whoever is on call, changed at each hand-off
+    /// (<c>@db-oncall</c> then always reaches the person on call). Needs a rotation or overrides.
+    /// </summary>
+    public string? OnCallUserGroup { get; set; }
+
+    /// <summary>Tell each person by direct message when their shift starts and ends. Default true (with a rotation).</summary>
+    public bool ShiftMessages { get; set; } = true;
+
     public RotationOptions? Rotation { get; set; }
 
     public List<OverrideOptions> Overrides { get; set; } = [];

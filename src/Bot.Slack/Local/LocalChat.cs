@@ -136,6 +136,16 @@ public sealed partial class LocalChat : IChat
     public Task<IReadOnlyList<string>> GroupMembersAsync(string groupId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(_userGroups.TryGetValue(groupId, out var members) ? members : []);
 
+    public Task SetGroupMembersAsync(string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _userGroups[groupId] = [.. userIds];
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<ChatMessageRef> AnnounceAsync(ChatMessage message, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult(Post(_incidentsChannel, message, idempotencyKey));
 

@@ -46,6 +46,9 @@ internal sealed class UsersApi(ISlackApiClient client) : IUsersApi
 public interface IUserGroupUsersApi
 {
     Task<IReadOnlyList<string>> List(string userGroupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the group's members (<c>usergroups.users.update</c>); Slack refuses an empty list.</summary>
+    Task Update(string userGroupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default);
 }
 
 internal sealed class UserGroupUsersApi(ISlackApiClient client) : IUserGroupUsersApi
@@ -53,6 +56,9 @@ internal sealed class UserGroupUsersApi(ISlackApiClient client) : IUserGroupUser
     public async Task<IReadOnlyList<string>> List(string userGroupId, CancellationToken cancellationToken = default) =>
         (await client.Get("usergroups.users.list", new SlackArgs().Add("usergroup", userGroupId), cancellationToken))
             .GetProperty("users").EnumerateArray().Select(u => u.GetString()!).ToList();
+
+    public Task Update(string userGroupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        client.Post("usergroups.users.update", new SlackArgs().Add("usergroup", userGroupId).Add("users", string.Join(',', userIds)), cancellationToken);
 }
 
 /// <summary>Who the token belongs to (<c>auth.test</c>).</summary>

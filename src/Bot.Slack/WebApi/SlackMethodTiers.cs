@@ -25,6 +25,7 @@ public sealed class SlackMethodTiers : IDisposable
         ["users.info"] = 100,
         ["users.lookupByEmail"] = 100,
         ["usergroups.users.list"] = 50,
+        ["usergroups.users.update"] = 20,
         ["views.open"] = 100,
         ["chat.update"] = 50,
         ["chat.postEphemeral"] = 100,

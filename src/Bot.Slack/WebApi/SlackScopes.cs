@@ -25,6 +25,7 @@ public static class SlackScopes
         ["users.info"] = "users:read",
         ["users.lookupByEmail"] = "users:read.email",
         ["usergroups.users.list"] = "usergroups:read",
+        ["usergroups.users.update"] = "usergroups:write",
         ["views.open"] = null, // needs only a trigger from an interaction
     };
 

@@ -78,6 +78,7 @@ internal static class BotServices
         services.AddSingleton<IValidateOptions<HeartbeatSettings>, HeartbeatSettingsValidator>();
         services.AddHeartbeats();
         services.AddHostedService<Webhooks.HeartbeatWatcher>();
+        services.AddHostedService<Workers.HandoffScheduler>();
         services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<PageReplies>();

@@ -40,7 +40,16 @@ public abstract class EscalationStepTests(StoreEngine engine) : StoreContract(en
                 .ReturnsAsync(new ChatMessageRef("C1", "1"));
             Chat.Setup(c => c.AnnounceAsync(It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new ChatMessageRef("C0", "1"));
             Chat.Setup(c => c.DirectMessageAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-                .Callback<string, ChatMessage, string, CancellationToken>((u, _, _, _) => { lock (Paged) { Paged.Add($"{T.Time.GetUtcNow() - T0:mm\\:ss} {u}"); } })
+                .Callback<string, ChatMessage, string, CancellationToken>((u, m, _, _) =>
+                {
+                    if (m.Text.StartsWith("You are paged", StringComparison.Ordinal)) // not the shift messages of a hand-off
+                    {
+                        lock (Paged)
+                        {
+                            Paged.Add($"{T.Time.GetUtcNow() - T0:mm\\:ss} {u}");
+                        }
+                    }
+                })
                 .ReturnsAsync(new ChatMessageRef("D1", "1"));
             _pipeline = new TestPipeline(t, Chat.Object, new IncidentOptions { UpdateEvery = TimeSpan.Zero }, config);
             Intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), _pipeline.Escalator);
