@@ -18,6 +18,8 @@ public static class PagingServices
         services.AddSingleton<IValidateOptions<TwilioOptions>, PagingOptionsValidator>();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EmailOptions>, PagingOptionsValidator>();
+        services.AddHttpClient(HttpWebhookSender.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddSingleton<IWebhookSender, HttpWebhookSender>();
         if (configuration.GetSection(TwilioOptions.SectionName).Get<TwilioOptions>() is { IsConfigured: true })
         {
             services.AddHttpClient(TwilioApi.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));

@@ -24,7 +24,7 @@ public sealed class TestPipeline
     public TestPipeline(
         TestStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
         IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null, Core.Heartbeats.HeartbeatSettings? heartbeats = null,
-        IEnumerable<INotifier>? notifiers = null)
+        IEnumerable<INotifier>? notifiers = null, IWebhookSender? webhooks = null)
     {
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(t.Time)
@@ -34,6 +34,7 @@ public sealed class TestPipeline
             .AddSingleton(chat)
             .AddSingleton(tracker ?? new Mock<IIssueTracker>().Object)
             .AddSingleton(publisher ?? new Mock<IPostmortemPublisher>().Object)
+            .AddSingleton(webhooks ?? new Mock<IWebhookSender>().Object)
             .AddSingleton(Options.Create(incidents ?? new IncidentOptions()))
             .AddSingleton(Options.Create(escalation ?? new EscalationOptions()))
             .AddSingleton(Options.Create(outbox ?? new OutboxOptions()))

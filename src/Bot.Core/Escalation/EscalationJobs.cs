@@ -14,7 +14,8 @@ public static class EscalationJobs
         .AddJob<PageGroupJob, PageGroupHandler>()
         .AddJob<NotifyJob, NotifyHandler>()
         .AddJob<HandoffJob, HandoffHandler>()
-        .AddJob<SyncJob, SyncHandler>();
+        .AddJob<SyncJob, SyncHandler>()
+        .AddJob<OutgoingWebhookJob, OutgoingWebhookHandler>();
 }
 
 /// <summary>Escalation's jobs as the outbox stores them.</summary>
@@ -26,4 +27,6 @@ public static class EscalationJobs
 [JsonSerializable(typeof(NotifyJob))]
 [JsonSerializable(typeof(HandoffJob))]
 [JsonSerializable(typeof(SyncJob))]
+[JsonSerializable(typeof(OutgoingWebhookJob))]
+[JsonSerializable(typeof(OutgoingWebhookPayload))]
 public sealed partial class EscalationJsonContext : JsonSerializerContext;

@@ -13,6 +13,9 @@ public sealed class EscalationOptions
 
     public Dictionary<string, PolicyOptions> EscalationPolicies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Webhooks a step may call (<c>webhook:&lt;name&gt;</c>), by name.</summary>
+    public Dictionary<string, OutgoingWebhookOptions> OutgoingWebhooks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How each person is reached and paged (<see cref="PersonOptions"/>), by chat user id.</summary>
     public Dictionary<string, PersonOptions> People { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

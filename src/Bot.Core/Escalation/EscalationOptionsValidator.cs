@@ -118,6 +118,19 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
         }
 
         CheckRoute(o, o.Routes, "Routes", errors);
+        foreach (var (hookName, hook) in o.OutgoingWebhooks)
+        {
+            if (hook.Url is not { IsAbsoluteUri: true } url || url.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"OutgoingWebhooks:{hookName}:Url must be an http(s) address.");
+            }
+
+            if ((hook.Secret?.Length ?? 0) < 16)
+            {
+                errors.Add($"OutgoingWebhooks:{hookName}:Secret must be at least 16 characters: it signs every call.");
+            }
+        }
+
         foreach (var (user, person) in o.People)
         {
             var k = $"People:{user}";
@@ -168,13 +181,15 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
                 "oncall" or "team" or "roundrobin" => o.Teams.ContainsKey(value),
                 "usergroup" or "user" => value.Length > 0,
                 "" => value.Equals("channel", StringComparison.OrdinalIgnoreCase),
+                "webhook" => o.OutgoingWebhooks.ContainsKey(value),
                 _ => false,
             };
             if (!ok)
             {
                 errors.Add(kind is "oncall" or "team" or "roundrobin"
                     ? $"{key}:{i} '{targets[i]}' names no team in Teams."
-                    : $"{key}:{i} '{targets[i]}' is not a target; write oncall:<team>, team:<team>, roundrobin:<team>, usergroup:<id>, user:<id> or channel.");
+                    : kind == "webhook" ? $"{key}:{i} '{targets[i]}' names no webhook in OutgoingWebhooks."
+                    : $"{key}:{i} '{targets[i]}' is not a target; write oncall:<team>, team:<team>, roundrobin:<team>, usergroup:<id>, user:<id>, channel or webhook:<name>.");
             }
         }
     }

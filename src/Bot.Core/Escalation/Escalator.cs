@@ -224,6 +224,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         var groups = new List<string>();
         var people = Resolve(targets, s.Now, groups, team => s.GetOverrides(team, s.Now)).ToList();
         var wholeChannel = false;
+        var hooks = new List<string>();
         foreach (var (kind, value) in targets.Select(Target.Split))
         {
             if (kind == "roundrobin" && Options.Teams.TryGetValue(value, out var team) && team.Members.Count > 0)
@@ -237,6 +238,11 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
             }
 
             wholeChannel |= kind == "" && value.Equals("channel", StringComparison.OrdinalIgnoreCase);
+            if (kind == "webhook" && Options.OutgoingWebhooks.ContainsKey(value))
+            {
+                s.Enqueue(new OutgoingWebhookJob(incident.Number, value, StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step)));
+                hooks.Add(value);
+            }
         }
 
         var key = StepKey(state.Incident, state.Policy, state.Run, state.Cycle, state.Step);
@@ -252,7 +258,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         }
 
         var described = people.Select(p => $"{NameOf(p.User)} ({p.Why})").Concat(groups.Select(g => $"user group {g}"))
-            .Concat(wholeChannel ? ["everyone in the incident's channel"] : []).ToList();
+            .Concat(wholeChannel ? ["everyone in the incident's channel"] : []).Concat(hooks.Select(h => $"webhook {h}")).ToList();
         if (described.Count == 0)
         {
             s.AppendTimeline(incident.Number, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"Nobody to page at {where}: no one resolved from {string.Join(", ", targets)}."));
