@@ -12,8 +12,10 @@ namespace Bot.Paging;
 /// <summary>SMS (Twilio) and e-mail (SMTP), each on when its section is configured; their callbacks.</summary>
 public static class PagingServices
 {
-    public static IServiceCollection AddPaging(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="local">The chat is the local one (no Slack): channels without a provider page into local files too.</param>
+    public static IServiceCollection AddPaging(this IServiceCollection services, IConfiguration configuration, bool local)
     {
+        var localDirectory = configuration["Paging:LocalDirectory"] is { Length: > 0 } d ? d : Path.Combine("data", "pages");
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>, PagingOptionsValidator>();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateOnStart();
@@ -27,10 +29,19 @@ public static class PagingServices
             services.AddSingleton<INotifier, TwilioSms>();
             services.AddSingleton<INotifier, TwilioVoice>();
         }
+        else if (local)
+        {
+            services.AddSingleton<INotifier>(sp => new Local.LocalPager(NotificationRule.Sms, localDirectory, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<INotifier>(sp => new Local.LocalPager(NotificationRule.Voice, localDirectory, sp.GetRequiredService<TimeProvider>()));
+        }
 
         if (configuration.GetSection(EmailOptions.SectionName).Get<EmailOptions>() is { IsConfigured: true })
         {
             services.AddSingleton<INotifier, SmtpEmail>();
+        }
+        else if (local)
+        {
+            services.AddSingleton<INotifier>(sp => new Local.LocalPager(NotificationRule.Email, localDirectory, sp.GetRequiredService<TimeProvider>()));
         }
 
         return services;

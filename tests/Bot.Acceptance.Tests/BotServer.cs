@@ -37,6 +37,7 @@ public sealed class BotServer : IAsyncDisposable
             $"--Storage:SqlitePath={Path.Combine(folder, "bot.db")}",
             $"--LocalChat:Directory={Path.Combine(folder, "chat")}",
             $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
+            $"--Paging:LocalDirectory={Path.Combine(folder, "pages")}",
             "--Outbox:PollInterval=00:00:00.100",
             "--Logging:LogLevel:Default=Warning",
         };

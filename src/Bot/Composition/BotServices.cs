@@ -82,7 +82,7 @@ internal static class BotServices
         services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<PageReplies>();
-        Bot.Paging.PagingServices.AddPaging(services, builder.Configuration);
+        Bot.Paging.PagingServices.AddPaging(services, builder.Configuration, local: !SlackServices.UsesSlack(builder.Configuration));
 
         services.AddBotSlack(builder.Configuration);
         if (SlackServices.UsesSlack(builder.Configuration))

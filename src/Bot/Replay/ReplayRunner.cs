@@ -67,7 +67,7 @@ public static class ReplayRunner
         }
 
         var clock = new VirtualClock(scenario.Start);
-        string[] hostArgs = [.. settings, .. HostSettings(folder)];
+        string[] hostArgs = [.. scenario.Settings, .. settings, .. HostSettings(folder)];
 
         WebApplication app;
         try
@@ -120,6 +120,8 @@ public static class ReplayRunner
         $"--GitHub:LocalDirectory={Path.Combine(folder, "repo")}",
         "--Slack:BotToken=", "--Slack:AppToken=", "--GitHub:Token=", "--GitHub:Repository=",
         "--Slack:BotTokenFile=", "--Slack:AppTokenFile=", "--GitHub:TokenFile=",
+        "--Twilio:AccountSid=", "--Twilio:AuthToken=", "--Twilio:From=", "--Email:Host=",
+        $"--Paging:LocalDirectory={Path.Combine(folder, "pages")}",
         "--Outbox:Concurrency=1",
         "--Logging:LogLevel:Default=Warning",
     ];
@@ -166,6 +168,7 @@ public static class ReplayRunner
         private readonly OutboxDispatcher _outbox = services.GetRequiredService<OutboxDispatcher>();
         private readonly AlertIntake _intake = services.GetRequiredService<AlertIntake>();
         private readonly IncidentCommands _commands = services.GetRequiredService<IncidentCommands>();
+        private readonly PageReplies _replies = services.GetRequiredService<PageReplies>();
         private readonly WebhookOptions _webhooks = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
         private long? _current; // the newest incident
 
@@ -223,6 +226,19 @@ public static class ReplayRunner
                     }
 
                     await output.WriteLineAsync($"{now:HH:mm} {c.Name}: /incident {c.Text}");
+                    break;
+
+                case ReplyStep r:
+                    var via = r.Via switch { "sms" => "SMS", "voice" => "phone call", _ => "e-mail" };
+                    var answer = r.Text.Trim() == "1"
+                        ? await _replies.AcknowledgeAsync(r.User, via)
+                        : new CommandReply(CommandOutcome.Invalid, "only 1 acknowledges");
+                    if (!answer.Ok)
+                    {
+                        throw new ScenarioException($"{where}: {r.User}'s {via} answer '{r.Text}' acknowledged nothing: {answer.Text}");
+                    }
+
+                    await output.WriteLineAsync($"{now:HH:mm} {r.User} answered the {via}: {r.Text}");
                     break;
             }
 

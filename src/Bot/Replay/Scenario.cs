@@ -11,6 +11,9 @@ namespace Bot.Replay;
 /// </summary>
 public sealed partial record Scenario(string Name, string? Description, DateTimeOffset Start, IReadOnlyList<ScenarioStep> Steps)
 {
+    /// <summary>The scenario's own settings (its <c>settings</c> mapping, as <c>--Section:Key=value</c>): teams, people, policies.</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")]
     private static partial System.Text.RegularExpressions.Regex SlugName();
 
@@ -56,7 +59,7 @@ public sealed partial record Scenario(string Name, string? Description, DateTime
             var where = $"step {i + 1}";
             if (steps.Children[i] is not YamlMappingNode step)
             {
-                throw new ScenarioException($"{where}: must be a mapping with 'at' and one of 'webhook' or 'command'.");
+                throw new ScenarioException($"{where}: must be a mapping with 'at' and one of 'webhook', 'command' or 'reply'.");
             }
 
             var at = Time(Text(step, "at", where) ?? throw new ScenarioException($"{where}: 'at' is missing (HH:MM on the start date, or an ISO-8601 time)."), start, $"{where}: 'at'");
@@ -68,10 +71,17 @@ public sealed partial record Scenario(string Name, string? Description, DateTime
             previous = at;
             list.Add(Child(step, "webhook") is YamlMappingNode webhook ? Webhook(webhook, at, folder, where)
                 : Child(step, "command") is YamlMappingNode command ? Command(command, at, where)
-                : throw new ScenarioException($"{where}: needs a 'webhook' or a 'command' mapping."));
+                : Child(step, "reply") is YamlMappingNode reply ? Reply(reply, at, where)
+                : throw new ScenarioException($"{where}: needs a 'webhook', 'command' or 'reply' mapping."));
         }
 
-        return new Scenario(name, Text(root, "description", "scenario"), start, list);
+        var settings = Child(root, "settings") switch
+        {
+            null => [],
+            YamlMappingNode m => Flatten(m, "").Select(kv => $"--{kv.Key}={kv.Value}").ToList(),
+            _ => throw new ScenarioException("scenario: 'settings' must be a mapping of the bot's settings (as in appsettings.json)."),
+        };
+        return new Scenario(name, Text(root, "description", "scenario"), start, list) { Settings = settings };
     }
 
     private static WebhookStep Webhook(YamlMappingNode node, DateTimeOffset at, string folder, string where)
@@ -101,6 +111,27 @@ public sealed partial record Scenario(string Name, string? Description, DateTime
         var text = Text(node, "text", where) ?? throw new ScenarioException($"{where}: command 'text' is missing (what follows /incident).");
         return new CommandStep(at, user, Text(node, "name", where) ?? user, text.StartsWith("/incident ", StringComparison.Ordinal) ? text["/incident ".Length..] : text, Text(node, "incident", where));
     }
+
+    /// <summary>A person answering a page outside chat: <c>reply: { user: U01BOB, via: sms, text: "1" }</c>.</summary>
+    private static ReplyStep Reply(YamlMappingNode node, DateTimeOffset at, string where)
+    {
+        var user = Text(node, "user", where) ?? throw new ScenarioException($"{where}: reply 'user' is missing (who answers the page).");
+        var via = Text(node, "via", where) ?? "sms";
+        if (via is not ("sms" or "voice" or "email"))
+        {
+            throw new ScenarioException($"{where}: reply 'via' '{via}' must be sms, voice or email.");
+        }
+
+        return new ReplyStep(at, user, via, Text(node, "text", where) ?? "1");
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Flatten(YamlNode node, string prefix) => node switch
+    {
+        YamlMappingNode m => m.Children.SelectMany(kv => Flatten(kv.Value, prefix.Length == 0 ? ((YamlScalarNode)kv.Key).Value! : $"{prefix}:{((YamlScalarNode)kv.Key).Value}")),
+        YamlSequenceNode s => s.Children.SelectMany((c, i) => Flatten(c, $"{prefix}:{i}")),
+        YamlScalarNode v => [KeyValuePair.Create(prefix, v.Value ?? "")],
+        _ => [],
+    };
 
     private static YamlNode? Child(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
@@ -151,6 +182,10 @@ public sealed record WebhookStep(DateTimeOffset At, string Source, string? Forma
 
 /// <param name="Incident">INC-n the command is typed in; default: the incident the scenario opened last.</param>
 public sealed record CommandStep(DateTimeOffset At, string User, string Name, string Text, string? Incident) : ScenarioStep(At);
+
+/// <param name="Via">sms, voice or email: the page answered.</param>
+/// <param name="Text">What the person answered: <c>1</c> acknowledges (a reply, a key pressed, a link followed).</param>
+public sealed record ReplyStep(DateTimeOffset At, string User, string Via, string Text) : ScenarioStep(At);
 
 /// <summary>The scenario file is wrong; the message says where and how.</summary>
 public sealed class ScenarioException(string message) : Exception(message);

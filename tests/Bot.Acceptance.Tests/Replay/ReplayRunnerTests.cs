@@ -35,6 +35,27 @@ public sealed class ReplayRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task TheNightVariant_PagesByDmThenSmsThenCall_AndAnSmsAcknowledgementStopsTheRest()
+    {
+        var (code, output, errors) = await ReplayAsync(RepoFile.Path("samples/ddos-night.yaml"));
+
+        Assert.True(code == 0, output + errors);
+        Assert.Contains("02:16 U02BOB answered the SMS: 1", output);
+        var pages = File.ReadAllLines(Path.Combine(_folder, "out", "pages", "pages.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Select(p => $"{p.GetProperty("at").GetString()} {p.GetProperty("channel").GetString()} {p.GetProperty("to").GetString()}").ToList();
+        Assert.Equal(["2023-08-05T02:12:00Z sms +15551230002", "2023-08-05T02:15:00Z voice +15551230002"], pages); // not the SMS of 02:20: acknowledged at 02:16
+
+        var db = Path.Combine(_folder, "out", "bot.db");
+        await using var store = Bot.Storage.Sqlite.SqliteIncidentStore.Open(new Bot.Storage.StorageOptions { SqlitePath = db }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var timeline = (await store.GetTimelineAsync(1)).Select(e => $"{e.At:HH:mm} {e.Text}").ToList();
+        Assert.Contains(timeline, e => e.StartsWith("02:10 Paged bob (network on-call), step 1 of 2", StringComparison.Ordinal));
+        Assert.Contains("02:12 Sent an SMS to bob (their rule 2, 2m after the page).", timeline);
+        Assert.Contains("02:15 Called bob (their rule 3, 5m after the page).", timeline);
+        Assert.Contains(timeline, e => e.StartsWith("02:16 ", StringComparison.Ordinal) && e.Contains("bob (by SMS)", StringComparison.Ordinal));
+        Assert.DoesNotContain(timeline, e => e.StartsWith("02:20 Sent", StringComparison.Ordinal) || e.Contains("step 2 of 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SampleDdos_WritesAPostmortemWithTheReferenceFacts()
     {
         var (code, output, errors) = await ReplayAsync(RepoFile.Path("samples/ddos-2023-08-05.yaml"));
