@@ -51,7 +51,7 @@ public static class PagingServices
 }
 
 /// <summary>Checks the Twilio and Email sections at start; each failure names its key.</summary>
-public sealed class PagingOptionsValidator : IValidateOptions<TwilioOptions>, IValidateOptions<EmailOptions>
+public sealed class PagingOptionsValidator(IOptions<EscalationOptions> escalation) : IValidateOptions<TwilioOptions>, IValidateOptions<EmailOptions>
 {
     public ValidateOptionsResult Validate(string? name, TwilioOptions o)
     {
@@ -70,6 +70,24 @@ public sealed class PagingOptionsValidator : IValidateOptions<TwilioOptions>, IV
         if (!string.IsNullOrWhiteSpace(o.From) && !System.Text.RegularExpressions.Regex.IsMatch(o.From, @"^\+[1-9][0-9]{6,14}$"))
         {
             errors.Add($"Twilio:From '{o.From}' must be a number in E.164 form, e.g. +15551230000.");
+        }
+
+        // A call sends the key pressed to the bot's public address: a voice rule needs it. (Bad people settings are their
+        // own validator's to report: here they count as none.)
+        Dictionary<string, PersonOptions> people;
+        try
+        {
+            people = escalation.Value.People;
+        }
+        catch (OptionsValidationException)
+        {
+            people = [];
+        }
+
+        var calls = people.Where(p => p.Value.Notify.Concat(p.Value.NotifyImportant).Any(r => r.TrimStart().StartsWith(NotificationRule.Voice, StringComparison.OrdinalIgnoreCase))).Select(p => p.Key).ToList();
+        if (o.IsConfigured && o.PublicUrl is null && calls.Count > 0)
+        {
+            errors.Add($"Twilio:PublicUrl is needed for the voice rules of People:{calls[0]}: Twilio posts the key pressed there (https://bot.example.com).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -228,6 +228,17 @@ public sealed partial class PagingEndToEndTests
         Assert.Null(Bot.Paging.Email.AckLinks.Read("secret-0123456789abcdef0123456789abcdef", other.Split('.')[0] + "." + link.Split('.')[1])); // INC-43 with INC-42's signature
     }
 
+    [Fact]
+    public async Task AVoiceRuleWithoutTwiliosPublicUrl_StopsTheStart()
+    {
+        var (code, _, stderr) = await BotAppTests.RunBotAsync(
+            $"--Twilio:AccountSid={FakeTwilio.AccountSid}", $"--Twilio:AuthToken={FakeTwilio.AuthToken}", $"--Twilio:From={FakeTwilio.From}",
+            "--People:U1:Phone=+15551230001", "--People:U1:NotifyImportant:0=voice 5m");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Twilio:PublicUrl is needed for the voice rules of People:U1", stderr);
+    }
+
     [GeneratedRegex(@"https://bot\.example\.com/ack/(\S+)")]
     private static partial Regex Link();
 }
