@@ -1,5 +1,6 @@
 using Bot.Api;
 using Bot.Composition;
+using Bot.WebConsole;
 using Bot.Core;
 using Bot.Security;
 using Bot.Slack.Endpoints;
@@ -33,18 +34,21 @@ public static class BotApp
 
         SecretFiles.Load(builder.Configuration);
         builder.AddBot();
+        builder.AddConsole();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBotSecurity();
+        app.UseAntiforgery();
         BodyLimit.UseBodyLimits(app);
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         app.MapWebhooks();
         app.MapHeartbeats();
         app.MapIncidentApi();
+        app.MapConsole();
         app.MapOnCallCalendars();
         app.MapCommandApi();
         app.MapSlack();

@@ -1,0 +1,163 @@
+using Bot.Core.Commands;
+using Bot.Core.Incidents;
+using Bot.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
+
+namespace Bot.WebConsole;
+
+/// <summary>
+/// The web console (<c>/console</c>): the incident list and each incident's page, server-rendered (Razor components),
+/// no script, a strict Content-Security-Policy, every alert and person's text escaped; its forms act through the
+/// same command service and permissions as <c>/incident</c>, with antiforgery tokens. Until sign-in (OpenID Connect)
+/// is built it answers this machine only, as the local operator (<c>Console:LocalUser</c>).
+/// </summary>
+internal static class ConsoleEndpoints
+{
+    private const int PageSize = 50;
+
+    public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents();
+        builder.Services.AddAntiforgery(o => o.Cookie.Name = "incident-bot-csrf");
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName);
+        return builder;
+    }
+
+    public static void MapConsole(this WebApplication app)
+    {
+        var console = app.MapGroup("/console").AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var headers = http.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            if (!ClientAddress.IsLocal(http) && !http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowAnonymous)
+            {
+                return Results.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "This machine only",
+                    detail: "The console answers clients on the bot's own machine until sign-in is configured; reach it through an SSH tunnel meanwhile.");
+            }
+
+            return await next(context);
+        });
+        console.MapGet("/", ListAsync);
+        console.MapGet("/incidents/{id}", IncidentAsync);
+        console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
+    }
+
+    private static async Task<IResult> ListAsync(IIncidentReads store, IOptions<ConsoleOptions> options, string? status, string? before, CancellationToken ct)
+    {
+        var filter = string.IsNullOrEmpty(status) ? "open" : status.ToLowerInvariant();
+        var query = filter switch
+        {
+            "open" => new IncidentQuery(null, true, PageSize + 1),
+            "all" => new IncidentQuery(null, false, PageSize + 1),
+            _ when IncidentStatusText.Parse(filter) is { } s => new IncidentQuery(s, false, PageSize + 1),
+            _ => null,
+        };
+        if (query is null)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad filter", detail: $"status '{status}' is not open, triggered, acknowledged, mitigated, resolved or all.");
+        }
+
+        if (!string.IsNullOrEmpty(before))
+        {
+            if (!long.TryParse(before, out var number) || number < 1)
+            {
+                return Results.Problem(statusCode: 400, title: "Bad page", detail: $"before '{before}' is not an incident number.");
+            }
+
+            query = query with { Before = number };
+        }
+
+        var page = await store.ListIncidentsAsync(query, ct);
+        var shown = page.Take(PageSize).ToList();
+        var next = page.Count > PageSize ? $"/console?status={filter}&before={shown[^1].Number}" : null;
+        return new RazorComponentResult<IncidentListPage>(new { Incidents = shown, Status = filter, Next = next, User = options.Value.LocalUserName });
+    }
+
+    private static async Task<IResult> IncidentAsync(string id, string? done, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        {
+            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+        }
+
+        var first = await store.ListAlertsAsync(number, new AlertQuery(10), ct);
+        var timeline = (await store.ListTimelineAsync(number, new TimelineQuery(200, NewestFirst: true), ct)).Reverse().ToList();
+        var tasks = await store.GetTasksAsync(number, ct);
+        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, User = options.Value.LocalUserName, Message = done });
+    }
+
+    private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (http.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            // A form without its token (or another session's): a cross-site post, or a page left open too long.
+            return Results.Problem(statusCode: 400, title: "Form expired or forged", detail: "The form's antiforgery token is missing or wrong; reload the page and try again. Nothing was done.");
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "The console's forms post application/x-www-form-urlencoded.");
+        }
+
+        var form = await http.Request.ReadFormAsync(ct);
+        var (text, note) = (form["text"].ToString(), form["note"].ToString());
+        if (Incident.ParseKey(id) is not { } number)
+        {
+            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+        }
+
+        var command = text switch
+        {
+            "ack" or "mitigated" => text,
+            "note" => $"note {note}",
+            "resolve" => string.IsNullOrWhiteSpace(note) ? "resolve" : $"resolve {note}",
+            _ => null,
+        };
+        if (command is null)
+        {
+            return Results.Problem(statusCode: 400, title: "Unknown action", detail: $"'{text}' is not ack, mitigated, note or resolve.");
+        }
+
+        var o = options.Value;
+        var reply = await commands.ExecuteAsync(command, new CommandContext(new Core.Incidents.Actor(o.LocalUser, $"{o.LocalUserName} (console)"), number), ct);
+        return Results.Redirect($"/console/incidents/{Incident.FormatKey(number)}?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+    }
+
+    private const string Css = """
+        body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #fff; }
+        header { padding: .5rem 1rem; border-bottom: 1px solid #ccc; display: flex; gap: 1rem; }
+        header .who { margin-left: auto; color: #555; }
+        main { padding: 1rem; max-width: 72rem; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+        .sev { font-weight: bold; border: 1px solid; padding: 0 .25rem; }
+        .sev1 { color: #a00; } .sev2 { color: #a50; }
+        .filters a { margin-right: .75rem; } .filters a[aria-current] { font-weight: bold; text-decoration: none; }
+        .message { border-left: 4px solid #06c; padding: .25rem .75rem; background: #eef5ff; }
+        dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+        form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        input { min-width: 16rem; max-width: 100%; }
+        ol.timeline { padding-left: 1.25rem; } ol.timeline .author { color: #555; }
+        a:focus, button:focus, input:focus { outline: 3px solid #06c; outline-offset: 2px; }
+        @media (max-width: 40rem) { table, thead, tbody, tr, td, th { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid #ccc; } }
+        """;
+}
+
+/// <summary>The <c>Console</c> section.</summary>
+public sealed class ConsoleOptions
+{
+    public const string SectionName = "Console";
+
+    /// <summary>The chat user id the console acts as on this machine (commands' author and permissions). Default <c>local</c>.</summary>
+    public string LocalUser { get; set; } = "local";
+
+    public string LocalUserName { get; set; } = "local operator";
+}
