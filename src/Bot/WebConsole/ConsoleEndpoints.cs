@@ -1,5 +1,7 @@
 using Bot.Core.Commands;
+using Bot.Core.Escalation;
 using Bot.Core.Incidents;
+using Bot.Core.Ports;
 using Bot.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Antiforgery;
@@ -47,6 +49,8 @@ internal static class ConsoleEndpoints
         console.MapGet("/", ListAsync);
         console.MapGet("/incidents/{id}", IncidentAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        console.MapGet("/oncall", OnCallAsync);
+        console.MapGet("/routes", RoutesPage);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
     }
 
@@ -93,6 +97,62 @@ internal static class ConsoleEndpoints
         var tasks = await store.GetTasksAsync(number, ct);
         return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, User = options.Value.LocalUserName, Message = done });
     }
+
+    /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
+    private static async Task<IResult> OnCallAsync(IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var teams = new List<OnCallPage.Team>();
+        foreach (var (name, team) in escalation.Value.Teams.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var taken = await store.WriteAsync(s => s.GetOverrides(name, now), ct);
+            var week = OnCall.Shifts(team, now, now + TimeSpan.FromDays(7), taken).Select(x => new OnCallPage.Shift(x.Start, x.End, NameOf(escalation.Value, x.User), x.Override)).ToList();
+            var current = OnCall.Who(team, now, taken);
+            var next = current?.Until is { } until ? OnCall.Who(team, until, taken) : null;
+            teams.Add(new OnCallPage.Team(name, current is null ? null : NameOf(escalation.Value, current.User), current?.Until, next is null ? null : NameOf(escalation.Value, next.User), week));
+        }
+
+        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = options.Value.LocalUserName });
+    }
+
+    /// <summary>The route tree and policies; with <c>labels</c>, the policies and severity those labels would get.</summary>
+    private static IResult RoutesPage(string? labels, string? severity, IOptions<EscalationOptions> escalation, Escalator escalator, IOptions<ConsoleOptions> options)
+    {
+        string? result = null;
+        var sev = SeverityText.Parse(severity ?? "SEV3") ?? Severity.Sev3;
+        if (!string.IsNullOrWhiteSpace(labels))
+        {
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (var line in labels.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    return Results.Problem(statusCode: 400, title: "Bad labels", detail: $"'{line}' is not name=value.");
+                }
+
+                pairs.Add(new(line[..eq].Trim(), line[(eq + 1)..].Trim().Trim('"')));
+            }
+
+            var decision = escalator.Route(Core.Alerts.LabelSet.From(pairs), sev);
+            result = decision.Policies.Count == 0
+                ? "No route names a policy for these labels: nobody would be paged (the incident still opens)."
+                : $"Pages {string.Join(", ", decision.Policies)}{(decision.Severity is { } s ? $"; severity set to {s.Display()}" : "")}.";
+        }
+
+        return new RazorComponentResult<RoutesPage>(new
+        {
+            Routes = escalation.Value.Routes,
+            Policies = (IReadOnlyDictionary<string, PolicyOptions>)escalation.Value.EscalationPolicies,
+            Labels = labels ?? "",
+            Severity = sev.Display(),
+            Result = result,
+            User = options.Value.LocalUserName,
+        });
+    }
+
+    private static string NameOf(EscalationOptions options, string user) =>
+        options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? options.People.GetValueOrDefault(user)?.Name ?? user;
 
     private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
@@ -144,7 +204,8 @@ internal static class ConsoleEndpoints
         .message { border-left: 4px solid #06c; padding: .25rem .75rem; background: #eef5ff; }
         dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
-        input { min-width: 16rem; max-width: 100%; }
+        input, textarea { min-width: 16rem; max-width: 100%; }
+        ul.routes { list-style: none; padding-left: 1.25rem; border-left: 2px solid #ddd; }
         ol.timeline { padding-left: 1.25rem; } ol.timeline .author { color: #555; }
         a:focus, button:focus, input:focus { outline: 3px solid #06c; outline-offset: 2px; }
         @media (max-width: 40rem) { table, thead, tbody, tr, td, th { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid #ccc; } }

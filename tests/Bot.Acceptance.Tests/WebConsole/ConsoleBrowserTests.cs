@@ -52,6 +52,46 @@ public sealed class ConsoleBrowserTests
     }
 
     [Fact]
+    public async Task TheOnCallAndRoutesPages_ShowTheRotationAndTestALabelSet()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Teams:network:Members:0:Id"] = "U02BOB",
+            ["Teams:network:Members:0:Name"] = "bob",
+            ["Teams:network:Members:1:Id"] = "U05ERIN",
+            ["Teams:network:Members:1:Name"] = "erin",
+            ["Teams:network:Rotation:Members:0"] = "U02BOB",
+            ["Teams:network:Rotation:Members:1"] = "U05ERIN",
+            ["Teams:network:Rotation:ShiftLength"] = "1d",
+            ["Teams:network:Rotation:Start"] = "2026-01-01",
+            ["EscalationPolicies:network:Steps:0:Targets:0"] = "oncall:network",
+            ["EscalationPolicies:network:Steps:0:Wait"] = "15m",
+            ["Routes:Routes:0:Match:0"] = "team=network",
+            ["Routes:Routes:0:Policies:0"] = "network",
+        });
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        await page.GetByRole(AriaRole.Link, new() { Name = "On call" }).ClickAsync();
+        var network = await page.Locator("section").First.InnerTextAsync();
+        Assert.Matches("Now: (bob|erin) until .*; next: (bob|erin)", network);
+        Assert.True(await page.Locator("section tbody tr").CountAsync() >= 7); // daily shifts over the next 7 days
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-oncall.png"), FullPage = true });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Routes" }).ClickAsync();
+        await page.GetByLabel("Alert labels").FillAsync("alertname=HighErrorRate\nteam=network");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test" }).ClickAsync();
+        Assert.Equal("Pages network.", await page.Locator(".message").InnerTextAsync());
+        await page.GetByLabel("Alert labels").FillAsync("team=<b>payments</b>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test" }).ClickAsync();
+        Assert.StartsWith("No route names a policy", await page.Locator(".message").InnerTextAsync());
+        Assert.Contains("team=network → pages network", await page.Locator("ul.routes").First.InnerTextAsync());
+    }
+
+    [Fact]
     public async Task AFormPostedWithoutItsAntiforgeryToken_ChangesNothing()
     {
         await using var bot = await BotServer.StartAsync();
