@@ -84,7 +84,7 @@ public sealed class PagingOptionsValidator(IOptions<EscalationOptions> escalatio
             people = [];
         }
 
-        var calls = people.Where(p => p.Value.Notify.Concat(p.Value.NotifyImportant).Any(r => r.TrimStart().StartsWith(NotificationRule.Voice, StringComparison.OrdinalIgnoreCase))).Select(p => p.Key).ToList();
+        var calls = people.Where(p => p.Value.Notify.Concat(p.Value.NotifyImportant).Any(r => NotificationRule.Parse(r).Channel == NotificationRule.Voice)).Select(p => p.Key).ToList();
         if (o.IsConfigured && o.PublicUrl is null && calls.Count > 0)
         {
             errors.Add($"Twilio:PublicUrl is needed for the voice rules of People:{calls[0]}: Twilio posts the key pressed there (https://bot.example.com).");

@@ -20,12 +20,14 @@ namespace Bot.TestKit;
 public sealed class TestPipeline
 {
     private readonly ServiceProvider _services;
+    private readonly TestStore _store;
 
     public TestPipeline(
         TestStore t, IChat chat, IncidentOptions? incidents = null, EscalationOptions? escalation = null, IIssueTracker? tracker = null,
         IPostmortemPublisher? publisher = null, OutboxOptions? outbox = null, PostmortemOptions? postmortems = null, Core.Heartbeats.HeartbeatSettings? heartbeats = null,
         IEnumerable<INotifier>? notifiers = null, IWebhookSender? webhooks = null)
     {
+        _store = t;
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(t.Time)
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
@@ -55,6 +57,25 @@ public sealed class TestPipeline
     }
 
     public OutboxDispatcher Dispatcher => _services.GetRequiredService<OutboxDispatcher>();
+
+    /// <summary>Moves the fake clock in <paramref name="tick"/> steps for <paramref name="span"/>, running every due job at each step.</summary>
+    public async Task PassAsync(TimeSpan span, TimeSpan tick)
+    {
+        var end = _store.Time.GetUtcNow() + span;
+        while (true)
+        {
+            while (await Dispatcher.RunOnceAsync(CancellationToken.None) > 0)
+            {
+            }
+
+            if (_store.Time.GetUtcNow() >= end)
+            {
+                return;
+            }
+
+            _store.Time.Advance(tick);
+        }
+    }
 
     public Escalator Escalator => _services.GetRequiredService<Escalator>();
 

@@ -246,9 +246,8 @@ public sealed class IncidentCommands(
 
         foreach (var rule in chosen)
         {
-            if ((rule.Channel is NotificationRule.Sms or NotificationRule.Voice && string.IsNullOrWhiteSpace(person?.Phone)) || (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person?.Email)))
+            if (PersonOptions.AddressSetting(rule.Channel) is { } key && person?.AddressOn(rule.Channel) is null)
             {
-                var key = rule.Channel == NotificationRule.Email ? "Email" : "Phone";
                 throw new CommandException($"The bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it.");
             }
         }

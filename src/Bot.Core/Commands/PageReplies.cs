@@ -21,7 +21,7 @@ public sealed class PageReplies(IIncidentReads reads, IUnitOfWork<IEscalationSes
     /// </summary>
     public async Task<CommandReply> AcknowledgeAsync(string user, string via, long? incident = null, CancellationToken cancellationToken = default)
     {
-        var actor = new Actor(user, $"{options.Value.People.GetValueOrDefault(user)?.Name ?? user} (by {via})");
+        var actor = new Actor(user, $"{options.Value.NameOf(user)} (by {via})");
         var number = incident ?? await LatestPageOfAsync(user, cancellationToken);
         if (number is null)
         {

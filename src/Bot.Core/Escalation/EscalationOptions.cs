@@ -22,6 +22,10 @@ public sealed class EscalationOptions
     /// <summary>The root route: its policies apply when no child route matches (the default route).</summary>
     public RouteOptions Routes { get; set; } = new();
 
+    /// <summary>How a person is called: their name as a team member, else in <see cref="People"/>, else their id.</summary>
+    public string NameOf(string user) =>
+        Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? People.GetValueOrDefault(user)?.Name ?? user;
+
     /// <summary>The policy <c>/incident page &lt;team&gt;</c> starts: the team's own, else the name of the team itself (see <see cref="FindPolicy"/>).</summary>
     public string PolicyNameOfTeam(string team) => Teams[team].Policy ?? team;
 

@@ -140,14 +140,10 @@ public sealed class EscalationOptionsValidator : IValidateOptions<EscalationOpti
                 {
                     try
                     {
-                        var rule = NotificationRule.Parse(rules[i]);
-                        if (rule.Channel is NotificationRule.Sms or NotificationRule.Voice && string.IsNullOrWhiteSpace(person.Phone))
+                        var channel = NotificationRule.Parse(rules[i]).Channel;
+                        if (PersonOptions.AddressSetting(channel) is { } setting && person.AddressOn(channel) is null)
                         {
-                            errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:Phone.");
-                        }
-                        else if (rule.Channel == NotificationRule.Email && string.IsNullOrWhiteSpace(person.Email))
-                        {
-                            errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:Email.");
+                            errors.Add($"{k}:{list}:{i} '{rules[i]}' needs {k}:{setting}.");
                         }
                     }
                     catch (FormatException e)

@@ -21,17 +21,23 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
 
     public static string StepKey(long incident, string policy, int run, int cycle, int step) => $"{Incident.FormatKey(incident)}:esc:{policy}:r{run}:c{cycle}:s{step}";
 
-    /// <summary>The run of a <see cref="StepKey"/>; null for another text.</summary>
-    public static int? ParseRun(string key) =>
-        key.Split(':') is { Length: >= 6 } parts && parts[^3] is ['r', .. var run] && int.TryParse(run, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
-
-    /// <summary>The policy and step number of a <see cref="StepKey"/>, for the metrics' labels; null for another text.</summary>
-    public static (string Policy, int Step)? ParseStepKey(string key)
+    /// <summary>A <see cref="StepKey"/> read back: the policy, its run and the step's index; null for another text.</summary>
+    public static (string Policy, int Run, int Step)? ParseStepKey(string key)
     {
         var parts = key.Split(':');
-        return parts.Length >= 6 && parts[1] == "esc" && parts[^1] is ['s', .. var step] && int.TryParse(step, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            ? (string.Join(':', parts[2..^3]), n)
+        static int? Number(string part, char prefix) =>
+            part.Length > 1 && part[0] == prefix && int.TryParse(part.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        return parts.Length >= 6 && parts[1] == "esc" && Number(parts[^3], 'r') is { } run && Number(parts[^1], 's') is { } step
+            ? (string.Join(':', parts[2..^3]), run, step)
             : null;
+    }
+
+    /// <summary>Counts a person paged at the step of <paramref name="stepKey"/> on <paramref name="channel"/> (a metric).</summary>
+    public static void CountPage(string stepKey, string channel)
+    {
+        var step = ParseStepKey(stepKey);
+        Telemetry.BotTelemetry.Pages.Add(
+            1, Telemetry.BotTelemetry.Tag("policy", step?.Policy ?? "unknown"), Telemetry.BotTelemetry.Tag("step", step?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", channel));
     }
 
     /// <summary>Starts a policy on the incident unless it is already running there; false when it was.</summary>
@@ -215,8 +221,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
         return people.DistinctBy(p => p.User).ToList();
     }
 
-    public string NameOf(string user) =>
-        Options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? user;
+    public string NameOf(string user) => Options.NameOf(user);
 
     /// <summary>Enqueues the pages of one step and notes them; returns who was paged.</summary>
     private IReadOnlyList<(string User, string Why)> Page(IEscalationSession s, Incident incident, EscalationState state, IEnumerable<string> targets, string where)

@@ -25,6 +25,22 @@ public sealed class PersonOptions
     public List<string> Notify { get; set; } = [];
 
     public List<string> NotifyImportant { get; set; } = [];
+
+    /// <summary>The setting a rule's channel reaches the person by: <c>Phone</c> (sms, voice), <c>Email</c>, or null (chat).</summary>
+    public static string? AddressSetting(string channel) => channel switch
+    {
+        NotificationRule.Sms or NotificationRule.Voice => nameof(Phone),
+        NotificationRule.Email => nameof(Email),
+        _ => null,
+    };
+
+    /// <summary>The person's address on <paramref name="channel"/>, or null when the settings give none.</summary>
+    public string? AddressOn(string channel) => AddressSetting(channel) switch
+    {
+        nameof(Phone) => Phone is { Length: > 0 } phone ? phone : null,
+        nameof(Email) => Email is { Length: > 0 } email ? email : null,
+        _ => null,
+    };
 }
 
 /// <summary>One rule of a person's: page on <see cref="Channel"/> <see cref="After"/> the page (the chat message always at once).</summary>
@@ -130,16 +146,10 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
         }
 
         var person = options.Value.People.GetValueOrDefault(job.User);
-        var name = person?.Name ?? job.User;
-        var address = job.Channel switch
+        var name = options.Value.NameOf(job.User);
+        if (person?.AddressOn(job.Channel) is not { } address)
         {
-            NotificationRule.Sms or NotificationRule.Voice => person?.Phone,
-            NotificationRule.Email => person?.Email,
-            _ => null,
-        };
-        if (string.IsNullOrWhiteSpace(address))
-        {
-            throw new PermanentEffectException($"{job.Channel} {name}: People:{job.User} has no {(job.Channel == NotificationRule.Email ? "Email" : "Phone")}");
+            throw new PermanentEffectException($"{job.Channel} {name}: People:{job.User} has no {PersonOptions.AddressSetting(job.Channel)}");
         }
 
         if (!_notifiers.TryGetValue(job.Channel, out var notifier))
@@ -150,10 +160,9 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
         var text = $"{incident.Key} {incident.Severity.Display()}: {incident.Title}";
         await notifier.SendAsync(new NotifyMessage(incident, job.User, address, text), run, cancellationToken);
         await store.WriteAsync(
-            s => s.AppendTimeline(job.Incident, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"{Done(job.Channel, name)} (their rule {job.Rule + 1}, {Durations.Format(s.Now - PageAt(job, run))} after the page).")),
+            s => s.AppendTimeline(job.Incident, new TimelineEntry(s.Now, TimelineKind.Page, Actor.Bot, $"{Done(job.Channel, name)} (their rule {job.Rule + 1}, {Durations.Format(s.Now - run.CreatedAt)} after the page).")),
             cancellationToken);
-        Telemetry.BotTelemetry.Pages.Add(1, Telemetry.BotTelemetry.Tag("policy", Escalator.ParseStepKey(job.Step)?.Policy ?? "unknown"),
-            Telemetry.BotTelemetry.Tag("step", Escalator.ParseStepKey(job.Step)?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", job.Channel));
+        Escalator.CountPage(job.Step, job.Channel);
     }
 
     /// <summary>
@@ -162,14 +171,14 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
     /// </summary>
     private async Task<bool> StillPagingAsync(NotifyJob job, Incident incident, CancellationToken cancellationToken)
     {
-        if (Escalator.ParseStepKey(job.Step) is not { } step || Escalator.ParseRun(job.Step) is not { } run)
+        if (Escalator.ParseStepKey(job.Step) is not { } step)
         {
             return incident.Status == IncidentStatus.Triggered;
         }
 
         var escalations = await store.WriteAsync(s => s.GetEscalations(job.Incident), cancellationToken);
         // Active, or exhausted (its steps all ran, and nobody answered): not acknowledged, not stopped.
-        return escalations.Any(e => string.Equals(e.Policy, step.Policy, StringComparison.OrdinalIgnoreCase) && e.Run == run
+        return escalations.Any(e => string.Equals(e.Policy, step.Policy, StringComparison.OrdinalIgnoreCase) && e.Run == step.Run
             && e.Status is EscalationState.Active or EscalationState.Exhausted);
     }
 
@@ -180,6 +189,4 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
         _ => $"Sent an e-mail to {name}",
     };
 
-    /// <summary>When the page was: the job was created with it.</summary>
-    private static DateTimeOffset PageAt(NotifyJob job, EffectJob run) => run.CreatedAt;
 }

@@ -35,9 +35,7 @@ public sealed class PageHandler(IIncidentReads reads, IChat chat) : ChatJobHandl
                 Buttons = [new ChatButton(IncidentMessages.AcknowledgeAction, "Acknowledge", incident.Key)],
             };
             await chat.DirectMessageAsync(job.User, message, run.Key, cancellationToken);
-            var step = Escalator.ParseStepKey(job.Step);
-            Telemetry.BotTelemetry.Pages.Add(
-                1, Telemetry.BotTelemetry.Tag("policy", step?.Policy ?? "unknown"), Telemetry.BotTelemetry.Tag("step", step?.Step ?? 0), Telemetry.BotTelemetry.Tag("channel", "chat"));
+            Escalator.CountPage(job.Step, NotificationRule.Chat);
         }
     }
 }

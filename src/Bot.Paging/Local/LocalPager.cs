@@ -13,6 +13,9 @@ public sealed class LocalPager(string channel, string directory, TimeProvider ti
 {
     private static readonly Lock Gate = new();
 
+    /// <summary>The keys each file holds, read from it once: a page is written once however often its job runs.</summary>
+    private static readonly Dictionary<string, HashSet<string>> Written = new(StringComparer.Ordinal);
+
     public string Channel => channel;
 
     public Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken)
@@ -20,8 +23,17 @@ public sealed class LocalPager(string channel, string directory, TimeProvider ti
         var file = Path.Combine(directory, "pages.jsonl");
         lock (Gate)
         {
-            Directory.CreateDirectory(directory);
-            if (File.Exists(file) && File.ReadLines(file).Any(l => l.Contains($"\"key\":{JsonSerializer.Serialize(run.Key)}", StringComparison.Ordinal)))
+            // One stat a page; the file is read only when first seen (or when a new replay removed it).
+            if (!Written.TryGetValue(file, out var keys) || !File.Exists(file))
+            {
+                Directory.CreateDirectory(directory);
+                keys = File.Exists(file)
+                    ? [.. File.ReadLines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!)]
+                    : [];
+                Written[file] = keys;
+            }
+
+            if (!keys.Add(run.Key))
             {
                 return Task.CompletedTask;
             }

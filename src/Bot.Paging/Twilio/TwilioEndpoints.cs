@@ -2,6 +2,7 @@ using System.Security;
 using Bot.Core.Commands;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,7 @@ public static class TwilioEndpoints
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var fields = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
-        var url = o.PublicUrl is { } publicUrl ? new Uri(publicUrl, http.Request.Path + http.Request.QueryString).ToString() : http.Request.GetEncodedUrlForSignature();
+        var url = o.PublicUrl is { } publicUrl ? new Uri(publicUrl, http.Request.Path + http.Request.QueryString).ToString() : http.Request.GetEncodedUrl();
         if (!TwilioSignature.IsValid(o.AuthToken!, url, fields, http.Request.Headers["X-Twilio-Signature"]))
         {
             logs.CreateLogger("Bot.Paging.Twilio").LogWarning("A request to {Path} without Twilio's signature over {Url} was refused", http.Request.Path, url);
@@ -98,7 +99,4 @@ public static class TwilioEndpoints
     private static IResult Reply(string text) =>
         Results.Text($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{SecurityElement.Escape(text)}</Message></Response>", "text/xml");
 
-    /// <summary>The URL as the client requested it: scheme, host, path and query.</summary>
-    private static string GetEncodedUrlForSignature(this HttpRequest request) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
 }

@@ -56,7 +56,7 @@ internal static class OnCallCalendar
             shifts.AddRange(OnCall.Shifts(team, from, to, taken).Where(x => x.User == user).Select(x => (name, x.User, x.Start, x.End, x.Override)));
         }
 
-        return Feed($"{NameOf(options.Value, user)} on call", shifts.OrderBy(x => x.Start), options.Value);
+        return Feed($"{options.Value.NameOf(user)} on call", shifts.OrderBy(x => x.Start), options.Value);
     }
 
     private static (DateTimeOffset From, DateTimeOffset To) Window(TimeProvider time)
@@ -74,7 +74,7 @@ internal static class OnCallCalendar
             calendar.Events.Add(new CalendarEvent
             {
                 Uid = $"{team}-{user}-{start.ToUnixTimeSeconds()}@incident-bot",
-                Summary = $"{team} on call: {NameOf(options, user)}{(over ? " (override)" : "")}",
+                Summary = $"{team} on call: {options.NameOf(user)}{(over ? " (override)" : "")}",
                 DtStart = new CalDateTime(start.UtcDateTime, "UTC"),
                 DtEnd = new CalDateTime(end.UtcDateTime, "UTC"),
                 Transparency = TransparencyType.Transparent,
@@ -84,7 +84,4 @@ internal static class OnCallCalendar
         return Results.Text(new CalendarSerializer().SerializeToString(calendar) ?? "", "text/calendar; charset=utf-8");
     }
 
-    private static string NameOf(EscalationOptions options, string user) =>
-        options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name
-        ?? options.People.GetValueOrDefault(user)?.Name ?? user;
 }

@@ -106,10 +106,10 @@ internal static class ConsoleEndpoints
         foreach (var (name, team) in escalation.Value.Teams.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             var taken = await store.WriteAsync(s => s.GetOverrides(name, now), ct);
-            var week = OnCall.Shifts(team, now, now + TimeSpan.FromDays(7), taken).Select(x => new OnCallPage.Shift(x.Start, x.End, NameOf(escalation.Value, x.User), x.Override)).ToList();
+            var week = OnCall.Shifts(team, now, now + TimeSpan.FromDays(7), taken).Select(x => new OnCallPage.Shift(x.Start, x.End, escalation.Value.NameOf(x.User), x.Override)).ToList();
             var current = OnCall.Who(team, now, taken);
             var next = current?.Until is { } until ? OnCall.Who(team, until, taken) : null;
-            teams.Add(new OnCallPage.Team(name, current is null ? null : NameOf(escalation.Value, current.User), current?.Until, next is null ? null : NameOf(escalation.Value, next.User), week));
+            teams.Add(new OnCallPage.Team(name, current is null ? null : escalation.Value.NameOf(current.User), current?.Until, next is null ? null : escalation.Value.NameOf(next.User), week));
         }
 
         return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = options.Value.LocalUserName });
@@ -151,8 +151,6 @@ internal static class ConsoleEndpoints
         });
     }
 
-    private static string NameOf(EscalationOptions options, string user) =>
-        options.Teams.Values.SelectMany(t => t.Members).FirstOrDefault(m => m.Id == user && m.Name is not null)?.Name ?? options.People.GetValueOrDefault(user)?.Name ?? user;
 
     private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
     {

@@ -217,6 +217,18 @@ public sealed partial class PagingEndToEndTests
     }
 
     [Fact]
+    public void AnSmsBody_IsOneSegmentOfPlainAscii_EndingWithTheReplyHintAndReference()
+    {
+        var body = Bot.Paging.Twilio.TwilioSms.Body($"INC-7 SEV1: Zahlungsdienst gestört – {new string('x', 300)}", "ref 3fa9c1");
+
+        Assert.Equal(160, body.Length);
+        Assert.All(body, c => Assert.InRange(c, ' ', '~'));
+        Assert.StartsWith("INC-7 SEV1: Zahlungsdienst gest?rt ? xxx", body);
+        Assert.EndsWith("... Reply 1 to acknowledge. (ref 3fa9c1)", body);
+        Assert.Equal("INC-7 SEV1: DB down Reply 1 to acknowledge. (ref 3fa9c1)", Bot.Paging.Twilio.TwilioSms.Body("INC-7 SEV1: DB down", "ref 3fa9c1"));
+    }
+
+    [Fact]
     public void AckLinks_ReadBackOnlyUnaltered_AndUnderTheirSecret()
     {
         var expires = DateTimeOffset.FromUnixTimeSeconds(1_900_000_000);

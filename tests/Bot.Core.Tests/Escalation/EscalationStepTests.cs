@@ -73,23 +73,7 @@ public abstract class EscalationStepTests(StoreEngine engine) : StoreContract(en
         public Task AlertsAsync(string group, int count) => T.Store.WriteAsync(s => Intake.Ingest(s, new AlertBatch("alertmanager", group,
             [.. Enumerable.Range(0, count).Select(i => Firing($"{group}-{i}", T0) with { Labels = LabelSet.From([new("alertname", "Down"), new("instance", $"{group}-{i}")]) })])));
 
-        public async Task PassAsync(TimeSpan span)
-        {
-            var end = T.Time.GetUtcNow() + span;
-            while (true)
-            {
-                while (await _pipeline.Dispatcher.RunOnceAsync(CancellationToken.None) > 0)
-                {
-                }
-
-                if (T.Time.GetUtcNow() >= end)
-                {
-                    return;
-                }
-
-                T.Time.Advance(TimeSpan.FromSeconds(5));
-            }
-        }
+        public Task PassAsync(TimeSpan span) => _pipeline.PassAsync(span, TimeSpan.FromSeconds(5));
 
         public async Task<List<string>> TimelineAsync(long incident) => [.. (await T.Store.GetTimelineAsync(incident)).Select(e => e.Text)];
     }

@@ -54,23 +54,7 @@ public abstract class HandoffTests(StoreEngine engine) : StoreContract(engine)
 
         public Task StartAsync() => T.Store.WriteAsync(s => { Handoffs.Schedule(s, "database", Config().Teams["database"]); return true; });
 
-        public async Task PassAsync(TimeSpan span)
-        {
-            var end = T.Time.GetUtcNow() + span;
-            while (true)
-            {
-                while (await _pipeline.Dispatcher.RunOnceAsync(CancellationToken.None) > 0)
-                {
-                }
-
-                if (T.Time.GetUtcNow() >= end)
-                {
-                    return;
-                }
-
-                T.Time.Advance(TimeSpan.FromMinutes(1));
-            }
-        }
+        public Task PassAsync(TimeSpan span) => _pipeline.PassAsync(span, TimeSpan.FromMinutes(1));
     }
 
     [Fact]
