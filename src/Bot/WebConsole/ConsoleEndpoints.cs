@@ -12,8 +12,9 @@ namespace Bot.WebConsole;
 /// <summary>
 /// The web console (<c>/console</c>): the incident list and each incident's page, server-rendered (Razor components),
 /// no script, a strict Content-Security-Policy, every alert and person's text escaped; its forms act through the
-/// same command service and permissions as <c>/incident</c>, with antiforgery tokens. Until sign-in (OpenID Connect)
-/// is built it answers this machine only, as the local operator (<c>Console:LocalUser</c>).
+/// same command service and permissions as <c>/incident</c>, with antiforgery tokens. With <c>Console:Oidc</c> set,
+/// people sign in with OpenID Connect (<see cref="ConsoleSignIn"/>); without it the console answers this machine only,
+/// as the local operator (<c>Console:LocalUser</c>).
 /// </summary>
 internal static class ConsoleEndpoints
 {
@@ -23,12 +24,20 @@ internal static class ConsoleEndpoints
     {
         builder.Services.AddRazorComponents();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "incident-bot-csrf");
-        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName);
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
+        var options = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new();
+        if (options.SignInConfigured)
+        {
+            ConsoleSignIn.Add(builder.Services, options.Oidc);
+        }
+
         return builder;
     }
 
     public static void MapConsole(this WebApplication app)
     {
+        var signIn = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.SignInConfigured;
         var console = app.MapGroup("/console").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
@@ -36,16 +45,22 @@ internal static class ConsoleEndpoints
             headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            if (!ClientAddress.IsLocal(http) && !http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowAnonymous)
+            if (!signIn && !ClientAddress.IsLocal(http) && !http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowAnonymous)
             {
                 return Results.Problem(
                     statusCode: StatusCodes.Status403Forbidden,
                     title: "This machine only",
-                    detail: "The console answers clients on the bot's own machine until sign-in is configured; reach it through an SSH tunnel meanwhile.");
+                    detail: "The console answers clients on the bot's own machine until sign-in is configured (Console:Oidc); reach it through an SSH tunnel meanwhile.");
             }
 
             return await next(context);
         });
+        if (signIn)
+        {
+            console.RequireAuthorization(ConsoleSignIn.Policy);
+            console.MapPost("/signout", (Delegate)ConsoleSignIn.SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        }
+
         console.MapGet("/", ListAsync);
         console.MapGet("/incidents/{id}", IncidentAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
@@ -54,7 +69,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
     }
 
-    private static async Task<IResult> ListAsync(IIncidentReads store, IOptions<ConsoleOptions> options, string? status, string? before, CancellationToken ct)
+    private static async Task<IResult> ListAsync(IIncidentReads store, HttpContext http, IOptions<ConsoleOptions> options, string? status, string? before, CancellationToken ct)
     {
         var filter = string.IsNullOrEmpty(status) ? "open" : status.ToLowerInvariant();
         var query = filter switch
@@ -82,10 +97,10 @@ internal static class ConsoleEndpoints
         var page = await store.ListIncidentsAsync(query, ct);
         var shown = page.Take(PageSize).ToList();
         var next = page.Count > PageSize ? $"/console?status={filter}&before={shown[^1].Number}" : null;
-        return new RazorComponentResult<IncidentListPage>(new { Incidents = shown, Status = filter, Next = next, User = options.Value.LocalUserName });
+        return new RazorComponentResult<IncidentListPage>(new { Incidents = shown, Status = filter, Next = next, User = ConsoleSignIn.Who(http, options.Value) });
     }
 
-    private static async Task<IResult> IncidentAsync(string id, string? done, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    private static async Task<IResult> IncidentAsync(string id, string? done, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
         if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
         {
@@ -95,11 +110,11 @@ internal static class ConsoleEndpoints
         var first = await store.ListAlertsAsync(number, new AlertQuery(10), ct);
         var timeline = (await store.ListTimelineAsync(number, new TimelineQuery(200, NewestFirst: true), ct)).Reverse().ToList();
         var tasks = await store.GetTasksAsync(number, ct);
-        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, User = options.Value.LocalUserName, Message = done });
+        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, User = ConsoleSignIn.Who(http, options.Value), Message = done });
     }
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
-    private static async Task<IResult> OnCallAsync(IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var teams = new List<OnCallPage.Team>();
@@ -112,11 +127,11 @@ internal static class ConsoleEndpoints
             teams.Add(new OnCallPage.Team(name, current is null ? null : escalation.Value.NameOf(current.User), current?.Until, next is null ? null : escalation.Value.NameOf(next.User), week));
         }
 
-        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = options.Value.LocalUserName });
+        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = ConsoleSignIn.Who(http, options.Value) });
     }
 
     /// <summary>The route tree and policies; with <c>labels</c>, the policies and severity those labels would get.</summary>
-    private static IResult RoutesPage(string? labels, string? severity, IOptions<EscalationOptions> escalation, Escalator escalator, IOptions<ConsoleOptions> options)
+    private static IResult RoutesPage(HttpContext http, string? labels, string? severity, IOptions<EscalationOptions> escalation, Escalator escalator, IOptions<ConsoleOptions> options)
     {
         string? result = null;
         var sev = SeverityText.Parse(severity ?? "SEV3") ?? Severity.Sev3;
@@ -147,7 +162,7 @@ internal static class ConsoleEndpoints
             Labels = labels ?? "",
             Severity = sev.Display(),
             Result = result,
-            User = options.Value.LocalUserName,
+            User = ConsoleSignIn.Who(http, options.Value),
         });
     }
 
@@ -184,8 +199,13 @@ internal static class ConsoleEndpoints
             return Results.Problem(statusCode: 400, title: "Unknown action", detail: $"'{text}' is not ack, mitigated, note or resolve.");
         }
 
-        var o = options.Value;
-        var reply = await commands.ExecuteAsync(command, new CommandContext(new Core.Incidents.Actor(o.LocalUser, $"{o.LocalUserName} (console)"), number), ct);
+        var user = ConsoleSignIn.Who(http, options.Value);
+        if (user.Id is not { } author)
+        {
+            return Results.Problem(statusCode: 403, title: "Viewers cannot act", detail: $"{user.Name} may read the console (Console:Oidc:ViewerDomains) but is not a person of this bot; add their e-mail as People:<chat user id>:Email to let them act. Nothing was done.");
+        }
+
+        var reply = await commands.ExecuteAsync(command, new CommandContext(new Core.Incidents.Actor(author, $"{user.Name} (console)"), number), ct);
         return Results.Redirect($"/console/incidents/{Incident.FormatKey(number)}?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
     }
 
@@ -219,4 +239,9 @@ public sealed class ConsoleOptions
     public string LocalUser { get; set; } = "local";
 
     public string LocalUserName { get; set; } = "local operator";
+
+    /// <summary>OpenID Connect sign-in; off (this machine only) while its <c>Authority</c> is not set.</summary>
+    public ConsoleOidcOptions Oidc { get; set; } = new();
+
+    public bool SignInConfigured => !string.IsNullOrWhiteSpace(Oidc.Authority);
 }

@@ -9,22 +9,12 @@ namespace Bot.Acceptance.Tests.WebConsole;
 /// </summary>
 public sealed class ConsoleBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
-    private static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
-    {
-        Assert.True(File.Exists(Chromium), "Debian's chromium is not installed (apt-get install chromium; .ci/run does).");
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
-        return (playwright, browser);
-    }
-
     [Fact]
     public async Task AnIncidentIsFollowedAndActedOn_FromTheBrowser_AndItsAlertTextIsNeverScript()
     {
         await using var bot = await BotServer.StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"<script>alert('x')</script> Checkout down","severity":"critical"}""")).StatusCode);
-        var (playwright, browser) = await LaunchAsync();
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync();
@@ -69,7 +59,7 @@ public sealed class ConsoleBrowserTests
             ["Routes:Routes:0:Match:0"] = "team=network",
             ["Routes:Routes:0:Policies:0"] = "network",
         });
-        var (playwright, browser) = await LaunchAsync();
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync();
