@@ -15,4 +15,6 @@ namespace Bot.Api;
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(CommandRequest))]
 [JsonSerializable(typeof(CommandResponse))]
+[JsonSerializable(typeof(Bot.WebConsole.LiveIncident))]
+[JsonSerializable(typeof(Bot.WebConsole.LiveEntry))]
 public sealed partial class BotJsonContext : JsonSerializerContext;

@@ -42,7 +42,7 @@ internal static class ConsoleEndpoints
         {
             var http = context.HttpContext;
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             if (!signIn && !ClientAddress.IsLocal(http) && !http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowAnonymous)
@@ -63,10 +63,12 @@ internal static class ConsoleEndpoints
 
         console.MapGet("/", ListAsync);
         console.MapGet("/incidents/{id}", IncidentAsync);
+        console.MapGet("/incidents/{id}/live", LiveTimeline.StreamAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
         console.MapGet("/routes", RoutesPage);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
+        console.MapGet("/console.js", () => Results.Text(Script, "text/javascript"));
     }
 
     private static async Task<IResult> ListAsync(IIncidentReads store, HttpContext http, IOptions<ConsoleOptions> options, string? status, string? before, CancellationToken ct)
@@ -209,6 +211,58 @@ internal static class ConsoleEndpoints
         return Results.Redirect($"/console/incidents/{Incident.FormatKey(number)}?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
     }
 
+    /// <summary>
+    /// The console's one script, for what a server-rendered page cannot do: follow the timeline live (server-sent
+    /// events; text is set as text, never as markup) and show each time in the viewer's own zone beside UTC. Without it
+    /// every page still works.
+    /// </summary>
+    private const string Script = """
+        "use strict";
+        const two = (n) => String(n).padStart(2, "0");
+        function localTimes(root) {
+          for (const t of root.querySelectorAll("time[datetime]")) {
+            if (t.dataset.local) continue;
+            const d = new Date(t.dateTime);
+            if (isNaN(d) || d.getTimezoneOffset() === 0) continue;
+            const s = document.createElement("span");
+            s.className = "local";
+            const time = two(d.getHours()) + ":" + two(d.getMinutes());
+            const day = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+            s.textContent = " (" + (t.textContent.length > 5 ? day + " " : "") + time + " your time)";
+            t.dataset.local = "1";
+            t.after(s);
+          }
+        }
+        localTimes(document);
+        const list = document.querySelector("ol.timeline[data-live]");
+        if (list && window.EventSource) {
+          const source = new EventSource(list.dataset.live);
+          source.addEventListener("entry", (e) => {
+            const x = JSON.parse(e.data);
+            if (list.querySelector('li[data-id="' + Number(x.id) + '"]')) return;
+            const li = document.createElement("li");
+            li.dataset.id = String(Number(x.id));
+            const t = document.createElement("time");
+            t.dateTime = x.at;
+            t.textContent = x.time;
+            const a = document.createElement("span");
+            a.className = "author";
+            a.textContent = x.author;
+            li.append(t, " ", a, " ", x.text);
+            const later = Array.from(list.children).find((n) => n.querySelector("time").dateTime > x.at);
+            list.insertBefore(li, later || null);
+            localTimes(li);
+          });
+          source.addEventListener("incident", (e) => {
+            const x = JSON.parse(e.data);
+            for (const k of ["status", "severity", "lead"]) {
+              const f = document.querySelector('[data-field="' + k + '"]');
+              if (f) f.textContent = x[k];
+            }
+          });
+        }
+        """;
+
     private const string Css = """
         body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #fff; }
         header { padding: .5rem 1rem; border-bottom: 1px solid #ccc; display: flex; gap: 1rem; }
@@ -224,7 +278,7 @@ internal static class ConsoleEndpoints
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         input, textarea { min-width: 16rem; max-width: 100%; }
         ul.routes { list-style: none; padding-left: 1.25rem; border-left: 2px solid #ddd; }
-        ol.timeline { padding-left: 1.25rem; } ol.timeline .author { color: #555; }
+        ol.timeline { padding-left: 1.25rem; } ol.timeline .author, .local { color: #555; }
         a:focus, button:focus, input:focus { outline: 3px solid #06c; outline-offset: 2px; }
         @media (max-width: 40rem) { table, thead, tbody, tr, td, th { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid #ccc; } }
         """;
@@ -242,6 +296,12 @@ public sealed class ConsoleOptions
 
     /// <summary>OpenID Connect sign-in; off (this machine only) while its <c>Authority</c> is not set.</summary>
     public ConsoleOidcOptions Oidc { get; set; } = new();
+
+    /// <summary>How often a live incident page reads the store for new entries. Default 2 s.</summary>
+    public TimeSpan LiveInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many incident pages may be followed live at once (each reads the store every interval). Default 200.</summary>
+    public int LiveStreams { get; set; } = 200;
 
     public bool SignInConfigured => !string.IsNullOrWhiteSpace(Oidc.Authority);
 }

@@ -94,4 +94,70 @@ public sealed class ConsoleBrowserTests
         Assert.Equal("triggered", (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("status").GetString());
         Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single());
     }
+
+    [Fact]
+    public async Task AnOpenIncidentPage_FollowsTheTimelineLive_InTheViewersZoneToo()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Console:LiveInterval"] = "00:00:00.200" });
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""");
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { TimezoneId = "Asia/Kolkata" }); // UTC+05:30, no summer time
+        var dialogs = 0;
+        page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        var first = await page.Locator("ol.timeline li time").First.GetAttributeAsync("datetime");
+        var local = DateTimeOffset.Parse(first!, System.Globalization.CultureInfo.InvariantCulture).ToOffset(TimeSpan.FromHours(5.5));
+        await Assertions.Expect(page.Locator("ol.timeline li").First).ToContainTextAsync($"({local:HH:mm} your time)");
+
+        // Someone acts in Slack (here through the command API, as the local operator): the open page shows it, unreloaded.
+        await CommandAsync(bot, "note <img src=x onerror=alert(1)> upstream is shedding load");
+        await CommandAsync(bot, "ack");
+        await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("<img src=x onerror=alert(1)> upstream is shedding load");
+        await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("acknowledged");
+        var shown = await page.Locator("ol.timeline li").AllInnerTextsAsync();
+        Assert.Single(shown, t => t.Contains("upstream is shedding load", StringComparison.Ordinal)); // each entry once
+        Assert.Equal(0, dialogs);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-live.png"), FullPage = true });
+    }
+
+    private static async Task CommandAsync(BotServer bot, string text)
+    {
+        using var response = await bot.Client.PostAsync("/api/incidents/INC-1/commands", System.Net.Http.Json.JsonContent.Create(new { user = "U07DANA", userName = "dana", text }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheLiveStream_IsServerSentEvents_OfEntriesAndStatus()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Console:LiveInterval"] = "00:00:00.100", ["Console:LiveStreams"] = "1" });
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down"}""");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/console/incidents/INC-1/live");
+        using var response = await bot.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await bot.Client.GetAsync("/console/incidents/INC-1/live", HttpCompletionOption.ResponseHeadersRead)).StatusCode); // one at a time here
+        Assert.Equal(HttpStatusCode.NotFound, (await bot.Client.GetAsync("/console/incidents/INC-9/live")).StatusCode);
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<string>();
+        async Task<string> Until(string wanted)
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                events.Add(line);
+                if (line.Contains(wanted, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+            }
+
+            throw new Xunit.Sdk.XunitException($"the stream ended before '{wanted}': {string.Join(" | ", events)}");
+        }
+
+        Assert.Contains("\"status\":\"triggered\"", await Until("event: incident") + await reader.ReadLineAsync());
+        await CommandAsync(bot, "note from the API");
+        Assert.Contains("from the API", await Until("from the API"));
+        Assert.Contains(events, l => l.StartsWith("id: ", StringComparison.Ordinal));
+    }
 }
