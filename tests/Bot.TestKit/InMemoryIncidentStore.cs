@@ -31,6 +31,11 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         (IReadOnlyList<Incident>)d.Incidents.Values
             .Where(i => query.Status is { } status ? i.Status == status : !query.OpenOnly || i.IsOpen)
             .Where(i => query.Before is not { } before || i.Number < before)
+            .Where(i => query.Severity is not { } severity || i.Severity == severity)
+            .Where(i => query.PagedBy is not { } policies || d.Escalations.Keys.Any(k => k.Incident == i.Number && policies.Contains(k.Policy)))
+            .Where(i => query.OpenedFrom is not { } from || i.CreatedAt >= from)
+            .Where(i => query.OpenedBefore is not { } to || i.CreatedAt < to)
+            .Where(i => string.IsNullOrEmpty(query.TitleContains) || i.Title.Contains(query.TitleContains, StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(i => i.Number).Take(query.Limit).Select(Copy).ToList());
 
     public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>

@@ -29,6 +29,19 @@ public sealed class EscalationOptions
     /// <summary>The policy <c>/incident page &lt;team&gt;</c> starts: the team's own, else the name of the team itself (see <see cref="FindPolicy"/>).</summary>
     public string PolicyNameOfTeam(string team) => Teams[team].Policy ?? team;
 
+    /// <summary>
+    /// The policies that page <paramref name="team"/>: those with a step naming it (<c>oncall:</c>, <c>team:</c>,
+    /// <c>roundrobin:</c>), its own <see cref="TeamOptions.Policy"/>, and its name (the one-step policy of <see cref="FindPolicy"/>).
+    /// </summary>
+    public IReadOnlyList<string> PoliciesPaging(string team) =>
+        EscalationPolicies
+            .Where(p => p.Value.Steps.Any(step => step.Targets.Any(t => Target.Split(t) is ("oncall" or "team" or "roundrobin", var v) && v.Equals(team, StringComparison.OrdinalIgnoreCase))))
+            .Select(p => p.Key)
+            .Append(team)
+            .Concat(Teams.TryGetValue(team, out var own) && own.Policy is { } policy ? [policy] : [])
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>A configured policy; for a team's name without a policy of that name, one step paging its on-call; else null.</summary>
     public PolicyOptions? FindPolicy(string name) =>
         EscalationPolicies.TryGetValue(name, out var policy) ? policy

@@ -2,9 +2,25 @@ namespace Bot.Core.Incidents;
 
 /// <summary>
 /// Which incidents to list: one status, or all open ones, newest first, at most <paramref name="Limit"/>, and only those
-/// numbered below <paramref name="Before"/> (the last of the previous page) when it is set.
+/// numbered below <paramref name="Before"/> (the last of the previous page) when it is set; narrowed further by the
+/// optional filters below (all of them must hold).
 /// </summary>
-public sealed record IncidentQuery(IncidentStatus? Status, bool OpenOnly, int Limit, long? Before = null);
+public sealed record IncidentQuery(IncidentStatus? Status, bool OpenOnly, int Limit, long? Before = null)
+{
+    public Severity? Severity { get; init; }
+
+    /// <summary>Only incidents one of these escalation policies paged (a team's incidents: the policies that page it).</summary>
+    public IReadOnlyCollection<string>? PagedBy { get; init; }
+
+    /// <summary>Only incidents opened at or after this time.</summary>
+    public DateTimeOffset? OpenedFrom { get; init; }
+
+    /// <summary>Only incidents opened before this time.</summary>
+    public DateTimeOffset? OpenedBefore { get; init; }
+
+    /// <summary>Only incidents whose title contains this text (ignoring case, at least for ASCII letters).</summary>
+    public string? TitleContains { get; init; }
+}
 
 /// <summary>
 /// A page of an incident's alerts: at most <paramref name="Limit"/>, in the order they were first seen (or newest first),

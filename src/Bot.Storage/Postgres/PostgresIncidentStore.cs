@@ -104,6 +104,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string IsOneOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+
     public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>

@@ -24,6 +24,13 @@ internal abstract class SqlDialect
     /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> reads it.</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 
+    /// <summary>A condition that <paramref name="column"/> matches the pattern <paramref name="parameter"/> (<see cref="LikePattern"/>), ignoring case.</summary>
+    public abstract string ContainsText(string column, string parameter);
+
+    /// <summary>A LIKE pattern for "contains <paramref name="text"/>", its own <c>%</c>, <c>_</c> and <c>\</c> taken literally.</summary>
+    public static string LikePattern(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
     /// <summary>The parameter value for a time, or <see cref="DBNull"/>.</summary>
     public object Time(DateTimeOffset? time) => time is { } t ? Time(t) : DBNull.Value;
 

@@ -79,14 +79,51 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
     {
-        var where = query.Status is not null ? "WHERE status = @status" : query.OpenOnly ? "WHERE open_group_key IS NOT NULL" : "WHERE TRUE";
+        // Newest first down the primary key, each filter a condition on the row (or one escalation lookup by its key): a
+        // page stops at its limit, so a common filter reads little; a rare one reads the incidents until the page fills.
+        var where = new List<string> { query.Status is not null ? "status = @status" : query.OpenOnly ? "open_group_key IS NOT NULL" : "TRUE" };
+        if (query.Before is not null)
+        {
+            where.Add("number < @before");
+        }
+
+        if (query.Severity is not null)
+        {
+            where.Add("severity = @sev");
+        }
+
+        if (query.PagedBy is not null)
+        {
+            where.Add($"EXISTS (SELECT 1 FROM escalations e WHERE e.incident_number = incidents.number AND {Dialect.IsOneOf("e.policy", "@policies")})");
+        }
+
+        if (query.OpenedFrom is not null)
+        {
+            where.Add("created_at >= @from");
+        }
+
+        if (query.OpenedBefore is not null)
+        {
+            where.Add("created_at < @to");
+        }
+
+        if (!string.IsNullOrEmpty(query.TitleContains))
+        {
+            where.Add(Dialect.ContainsText("title", "@title"));
+        }
+
         return ReadAsync<Incident>(
-            $"SELECT {IncidentColumns} FROM incidents {where}{(query.Before is null ? "" : " AND number < @before")} ORDER BY number DESC LIMIT @limit",
+            $"SELECT {IncidentColumns} FROM incidents WHERE {string.Join(" AND ", where)} ORDER BY number DESC LIMIT @limit",
             Incident,
             cancellationToken,
             ("@limit", query.Limit),
             ("@status", query.Status?.Name() ?? ""),
-            ("@before", query.Before ?? 0L));
+            ("@before", query.Before ?? 0L),
+            ("@sev", (int)(query.Severity ?? 0)),
+            ("@policies", Dialect.TextList(query.PagedBy ?? [])),
+            ("@from", Dialect.Time(query.OpenedFrom)),
+            ("@to", Dialect.Time(query.OpenedBefore)),
+            ("@title", SqlDialect.LikePattern(query.TitleContains ?? "")));
     }
 
     public async Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>

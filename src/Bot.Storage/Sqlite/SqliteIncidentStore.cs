@@ -179,6 +179,9 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>SQLite has no arrays: the list is a JSON array, read by <c>json_each</c>.</summary>
     public override string IsOneOf(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
 
+    /// <summary>SQLite's LIKE ignores the case of ASCII letters only.</summary>
+    public override string ContainsText(string column, string parameter) => $"{column} LIKE {parameter} ESCAPE '\\'";
+
     public override object TextList(IReadOnlyCollection<string> texts) => JsonText.Write(texts, static (w, list) =>
     {
         w.WriteStartArray();

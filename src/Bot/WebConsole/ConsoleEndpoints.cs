@@ -71,21 +71,23 @@ internal static class ConsoleEndpoints
         console.MapGet("/console.js", () => Results.Text(Script, "text/javascript"));
     }
 
-    private static async Task<IResult> ListAsync(IIncidentReads store, HttpContext http, IOptions<ConsoleOptions> options, string? status, string? before, CancellationToken ct)
+    private static async Task<IResult> ListAsync(
+        HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, IOptions<EscalationOptions> escalation,
+        string? status, string? before, string? q, string? severity, string? team, string? from, string? to, CancellationToken ct)
     {
-        var filter = string.IsNullOrEmpty(status) ? "open" : status.ToLowerInvariant();
-        var query = filter switch
+        var filter = IncidentFilter.Parse(status, q, severity, team, from, to, escalation.Value);
+        if (filter.Error is { } error)
         {
-            "open" => new IncidentQuery(null, true, PageSize + 1),
-            "all" => new IncidentQuery(null, false, PageSize + 1),
-            _ when IncidentStatusText.Parse(filter) is { } s => new IncidentQuery(s, false, PageSize + 1),
-            _ => null,
-        };
-        if (query is null)
-        {
-            return Results.Problem(statusCode: 400, title: "Bad filter", detail: $"status '{status}' is not open, triggered, acknowledged, mitigated, resolved or all.");
+            return Results.Problem(statusCode: 400, title: "Bad filter", detail: error);
         }
 
+        if (filter.Search is { } search && search.StartsWith("INC-", StringComparison.OrdinalIgnoreCase)
+            && Incident.ParseKey(search) is { } key && await store.GetIncidentAsync(key, ct) is not null)
+        {
+            return Results.Redirect($"/console/incidents/{Incident.FormatKey(key)}"); // searching for INC-42 opens it
+        }
+
+        var query = filter.Query(PageSize + 1);
         if (!string.IsNullOrEmpty(before))
         {
             if (!long.TryParse(before, out var number) || number < 1)
@@ -98,8 +100,15 @@ internal static class ConsoleEndpoints
 
         var page = await store.ListIncidentsAsync(query, ct);
         var shown = page.Take(PageSize).ToList();
-        var next = page.Count > PageSize ? $"/console?status={filter}&before={shown[^1].Number}" : null;
-        return new RazorComponentResult<IncidentListPage>(new { Incidents = shown, Status = filter, Next = next, User = ConsoleSignIn.Who(http, options.Value) });
+        var next = page.Count > PageSize ? $"/console?{filter.QueryString()}&before={shown[^1].Number}" : null;
+        return new RazorComponentResult<IncidentListPage>(new
+        {
+            Incidents = shown,
+            Filter = filter,
+            Teams = (IReadOnlyList<string>)[.. escalation.Value.Teams.Keys.Order(StringComparer.Ordinal)],
+            Next = next,
+            User = ConsoleSignIn.Who(http, options.Value),
+        });
     }
 
     private static async Task<IResult> IncidentAsync(string id, string? done, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)

@@ -160,4 +160,58 @@ public sealed class ConsoleBrowserTests
         Assert.Contains("from the API", await Until("from the API"));
         Assert.Contains(events, l => l.StartsWith("id: ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task TheList_IsFilteredBySeverityTeamAndSearch_AndPagesKeepTheFilters()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = "U01ALICE",
+            ["Teams:network:Members:0:Id"] = "U02BOB",
+            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
+            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
+            ["Routes:Routes:0:Match:0"] = "team=database",
+            ["Routes:Routes:0:Policies:0"] = "db-primary",
+        });
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical","labels":{"team":"database"}}""");
+        await bot.PostWebhookAsync("generic", """{"title":"Disk full on db-3","severity":"warning","labels":{"team":"database"}}""");
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
+        await BotServer.EventuallyAsync(
+            () => bot.Client.GetStringAsync("/console?status=all&team=database"), html => html.Contains(">INC-2<") && html.Contains(">INC-1<"), TimeSpan.FromSeconds(10), "db-primary, which pages the database team, to page INC-1 and INC-2");
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        async Task<string[]> Shown() => [.. (await page.Locator("tbody tr td:first-child").AllInnerTextsAsync()).Select(t => t.Trim())];
+
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        await page.GetByLabel("Search").FillAsync("checkout");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        Assert.Equal(["INC-3", "INC-1"], await Shown());
+
+        await page.GetByLabel("Severity").SelectOptionAsync("SEV1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        Assert.Equal(["INC-1"], await Shown());
+
+        await page.GotoAsync(new Uri(bot.Address, "/console?status=all").ToString());
+        await page.GetByLabel("Team").SelectOptionAsync("database");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        Assert.Equal(["INC-2", "INC-1"], await Shown()); // the incidents a policy paging the database team paged
+        Assert.Contains("team=database", page.Url);
+        await page.GetByRole(AriaRole.Link, new() { Name = "resolved" }).ClickAsync();
+        Assert.Contains("team=database", page.Url); // the status links keep the other filters
+        Assert.Empty(await Shown());
+
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        await page.GetByLabel("Search").FillAsync("inc-2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        Assert.EndsWith("/console/incidents/INC-2", page.Url);
+
+        var bad = await bot.Client.GetAsync("/console?severity=SEV9&from=yesterday&team=nobody");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var detail = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("severity 'SEV9' is not SEV1 to SEV4.", detail);
+        Assert.Contains("from 'yesterday' is not a day written yyyy-mm-dd.", detail);
+        Assert.Contains("team 'nobody' is not a team of the settings (database, network).", detail);
+    }
 }

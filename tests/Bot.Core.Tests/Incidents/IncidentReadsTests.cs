@@ -88,6 +88,36 @@ public abstract class IncidentReadsTests(StoreEngine engine) : StoreContract(eng
     }
 
     [Fact]
+    public async Task Incidents_AreFiltered_BySeverity_PolicyThatPagedThem_TimeOpened_AndTitle()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0, name: "Checkout_Down", severity: "critical")));
+        t.Time.Advance(TimeSpan.FromHours(1));
+        await t.IngestAsync(Batch("g2", Firing("a2", T0, name: "DiskFull", severity: "warning")));
+        t.Time.Advance(TimeSpan.FromHours(1));
+        await t.IngestAsync(Batch("g3", Firing("a3", T0, name: "checkout_latency", severity: "warning")));
+        await t.IngestAsync(Batch("g4", Firing("a4", T0, name: "100%_of_5xx", severity: "critical")));
+        await t.Store.WriteAsync(s =>
+        {
+            s.SaveEscalation(new Core.Escalation.EscalationState(2, "database", 1, "active", 0, 0, [], T0));
+            s.SaveEscalation(new Core.Escalation.EscalationState(3, "network", 1, "active", 0, 0, [], T0));
+            s.SaveEscalation(new Core.Escalation.EscalationState(3, "database", 1, "active", 0, 0, [], T0));
+            return 0;
+        });
+        async Task<long[]> List(IncidentQuery q) => [.. (await t.Store.ListIncidentsAsync(q)).Select(i => i.Number)];
+        var all = new IncidentQuery(null, false, 10);
+
+        Assert.Equal(new long[] { 4, 1 }, await List(all with { Severity = Severity.Sev1 }));
+        Assert.Equal(new long[] { 3, 2 }, await List(all with { PagedBy = ["database"] }));
+        Assert.Equal(new long[] { 3 }, await List(all with { PagedBy = ["network", "nobody"] }));
+        Assert.Equal(new long[] { 2 }, await List(all with { OpenedFrom = T0.AddMinutes(30), OpenedBefore = T0.AddMinutes(90) }));
+        Assert.Equal(new long[] { 3, 1 }, await List(all with { TitleContains = "CHECKOUT" }));
+        Assert.Equal(new long[] { 4 }, await List(all with { TitleContains = "100%" })); // % and _ are the text's own, not patterns
+        Assert.Empty(await List(all with { TitleContains = "_of_5xx_" }));
+        Assert.Equal(new long[] { 3 }, await List(all with { TitleContains = "check", Severity = Severity.Sev3, PagedBy = ["network"], Before = 4 }));
+    }
+
+    [Fact]
     public async Task FirstAlertAt_IsTheEarliestStartAmongItsAlerts()
     {
         await using var t = NewStore();
