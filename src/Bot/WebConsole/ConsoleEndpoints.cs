@@ -3,6 +3,7 @@ using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Security;
+using Markdig;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
@@ -64,6 +65,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/", ListAsync);
         console.MapGet("/incidents/{id}", IncidentAsync);
         console.MapGet("/incidents/{id}/live", LiveTimeline.StreamAsync);
+        console.MapGet("/incidents/{id}/postmortem", PostmortemAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
         console.MapGet("/routes", RoutesPage);
@@ -121,8 +123,33 @@ internal static class ConsoleEndpoints
         var first = await store.ListAlertsAsync(number, new AlertQuery(10), ct);
         var timeline = (await store.ListTimelineAsync(number, new TimelineQuery(200, NewestFirst: true), ct)).Reverse().ToList();
         var tasks = await store.GetTasksAsync(number, ct);
-        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, User = ConsoleSignIn.Who(http, options.Value), Message = done });
+        var pages = await store.ListTimelineAsync(number, new TimelineQuery(100, Kinds: Paging), ct);
+        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, Pages = pages, User = ConsoleSignIn.Who(http, options.Value), Message = done });
     }
+
+    /// <summary>Who was paged, by whom and when, and how each escalation went: the page's own section.</summary>
+    private static readonly TimelineKind[] Paging = [TimelineKind.Page, TimelineKind.Escalation];
+
+    /// <summary>The postmortem draft as it would be written now (the one in the repository is written at resolution).</summary>
+    private static async Task<IResult> PostmortemAsync(string id, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        {
+            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+        }
+
+        var told = await store.ListTimelineAsync(number, new TimelineQuery(int.MaxValue, Kinds: Core.Postmortems.PostmortemRenderer.Told), ct);
+        var markdown = Core.Postmortems.PostmortemRenderer.Render(incident, told, await store.GetTasksAsync(number, ct));
+        var html = Markdown.ToHtml(markdown, PostmortemMarkdown);
+        return new RazorComponentResult<PostmortemPage>(new { Incident = incident, Html = html, User = ConsoleSignIn.Who(http, options.Value) });
+    }
+
+    /// <summary>
+    /// CommonMark with GitHub's tables, each line of the draft on its own line; raw HTML in the text (an alert's title, a
+    /// note) is shown as text, never markup.
+    /// </summary>
+    private static readonly MarkdownPipeline PostmortemMarkdown =
+        new MarkdownPipelineBuilder().UsePipeTables().UseAutoLinks().UseSoftlineBreakAsHardlineBreak().DisableHtml().Build();
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
     private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)

@@ -214,4 +214,46 @@ public sealed class ConsoleBrowserTests
         Assert.Contains("from 'yesterday' is not a day written yyyy-mm-dd.", detail);
         Assert.Contains("team 'nobody' is not a team of the settings (database, network).", detail);
     }
+
+    [Fact]
+    public async Task AnIncidentsPage_ShowsWhoWasPaged_AndItsPostmortemDraft_AsText()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = "U01ALICE",
+            ["Teams:database:Members:0:Name"] = "alice",
+            ["Teams:database:Rotation:Members:0"] = "U01ALICE",
+            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
+            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
+            ["Routes:Routes:0:Match:0"] = "team=database",
+            ["Routes:Routes:0:Policies:0"] = "db-primary",
+        });
+        await bot.PostWebhookAsync("generic", """{"title":"<b>Replication</b> lag <script>alert(1)</script>","severity":"critical","labels":{"team":"database"}}""");
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        var dialogs = 0;
+        page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
+
+        await BotServer.EventuallyAsync(
+            () => bot.Client.GetStringAsync("/console/incidents/INC-1"), html => html.Contains("alice", StringComparison.Ordinal) && !html.Contains("Nobody was paged", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the page to reach alice");
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        var paged = await page.Locator("section[aria-labelledby=paged]").InnerTextAsync();
+        Assert.Contains("alice", paged);
+        Assert.Contains("db-primary", paged);
+
+        await page.GetByLabel("Resolution").FillAsync("Failed over to the replica in the other zone.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "draft" }).ClickAsync();
+        var draft = page.Locator("article.postmortem");
+        Assert.Contains("<b>Replication</b> lag <script>alert(1)</script>", await draft.Locator("h2").First.InnerTextAsync()); // markup in a title is text
+        Assert.Contains("Failed over to the replica in the other zone.", await draft.InnerTextAsync());
+        Assert.Equal(0, await draft.Locator("script, b").CountAsync());
+        Assert.True(await draft.Locator("li").CountAsync() >= 3); // the timeline is a list: opened, paged, resolved
+        Assert.Equal(1, await draft.Locator("strong", new() { HasText = "Root Cause:" }).CountAsync());
+        Assert.Equal(0, dialogs);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-postmortem.png"), FullPage = true });
+    }
 }
