@@ -38,6 +38,14 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             .Where(i => string.IsNullOrEmpty(query.TitleContains) || i.Title.Contains(query.TitleContains, StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(i => i.Number).Take(query.Limit).Select(Copy).ToList());
 
+    public Task<IReadOnlyList<Core.Reports.IncidentFacts>> ListIncidentFactsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<Core.Reports.IncidentFacts>)d.Incidents.Values.Where(i => i.CreatedAt >= from && i.CreatedAt < to).OrderBy(i => i.Number)
+            .Select(i => new Core.Reports.IncidentFacts(i.Number, i.Severity, i.CreatedAt, i.AcknowledgedAt, i.ResolvedAt, d.Escalations.Keys.Where(k => k.Incident == i.Number).Select(k => k.Policy).ToList()))
+            .ToList());
+
+    public Task<IReadOnlyList<Core.Reports.PageFact>> ListPagesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<Core.Reports.PageFact>)d.Pages.Values.Where(p => p.At >= from && p.At < to).OrderBy(p => p.At).ToList());
+
     public Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
         Read(d => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null);
 
@@ -209,6 +217,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public List<(string Team, Core.Escalation.OverrideOptions Override)> Overrides { get; private set; } = [];
 
+        public Dictionary<(string StepKey, string User), Core.Reports.PageFact> Pages { get; private set; } = [];
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -226,6 +236,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             NotificationRules = new(NotificationRules),
             Turns = new(Turns),
             Overrides = [.. Overrides],
+            Pages = new(Pages),
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -241,6 +252,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             NotificationRules = committed.NotificationRules;
             Turns = committed.Turns;
             Overrides = committed.Overrides;
+            Pages = committed.Pages;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -328,6 +340,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             d.Overrides.Where(o => string.Equals(o.Team, team, StringComparison.OrdinalIgnoreCase) && o.Override.To > after).Select(o => o.Override).ToList();
 
         public void AddOverride(string team, Core.Escalation.OverrideOptions over) => d.Overrides.Add((team.ToLowerInvariant(), over));
+
+        public void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at) =>
+            d.Pages.TryAdd((stepKey, user), new Core.Reports.PageFact(user, incidentNumber, policy, at));
 
         public long TakeTurn(string key) => d.Turns[key] = d.Turns.GetValueOrDefault(key) + 1;
 

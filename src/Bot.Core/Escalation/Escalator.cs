@@ -311,6 +311,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
     /// </summary>
     private void EnqueuePage(IEscalationSession s, Incident incident, string stepKey, string user, string why, string where)
     {
+        s.RecordPage(stepKey, user, incident.Number, ParseStepKey(stepKey)!.Value.Policy, s.Now);
         var rules = NotificationRule.For(Options, s.GetNotificationRules(user), user, incident.Severity);
         for (var i = 0; i < rules.Count; i++)
         {

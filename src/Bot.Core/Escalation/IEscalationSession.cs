@@ -17,6 +17,9 @@ public interface IEscalationSession : IChatSession
     /// <summary>Stores an override taken from chat.</summary>
     void AddOverride(string team, OverrideOptions over);
 
+    /// <summary>Records that <paramref name="user"/> was paged at a step (once per step and person, however often asked).</summary>
+    void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at);
+
     /// <summary>How many alerts the incident first saw since <paramref name="since"/> (a step's <c>ContinueIf</c>).</summary>
     int CountAlertsSince(long incidentNumber, DateTimeOffset since);
 

@@ -22,6 +22,7 @@ public static class StoreServices
         static IIncidentStore Store(IServiceProvider sp) => sp.GetRequiredService<IIncidentStore>();
         return services
             .AddSingleton<IIncidentReads>(Store)
+            .AddSingleton<Reports.IReportReads>(Store)
             .AddSingleton<IOutboxSignals>(Store)
             .AddSingleton<IUnitOfWork<IStoreSession>>(Store)
             .AddSingleton<IUnitOfWork<IOutboxSession>>(Store)

@@ -209,6 +209,13 @@ internal static class PostgresSchema
         CREATE TABLE oncall_overrides (id bigserial PRIMARY KEY, team TEXT NOT NULL, user_id TEXT NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL);
         CREATE INDEX ix_oncall_overrides ON oncall_overrides (team, to_at);
         """,
+
+        // 18: who was paged when, one row per step and person (the reports count pages per person, and out of hours)
+        """
+        CREATE TABLE pages (step_key TEXT NOT NULL, user_id TEXT NOT NULL, incident_number bigint NOT NULL, policy TEXT NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (step_key, user_id));
+        CREATE INDEX ix_pages_at ON pages (at);
+        CREATE INDEX ix_incidents_created ON incidents (created_at);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -126,6 +126,33 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             ("@title", SqlDialect.LikePattern(query.TitleContains ?? "")));
     }
 
+    public async Task<IReadOnlyList<Core.Reports.IncidentFacts>> ListIncidentFactsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        // Through ix_incidents_created, and the escalations' primary key: the stretch's rows only.
+        (string, object)[] args = [("@from", Dialect.Time(from)), ("@to", Dialect.Time(to))];
+        const string Stretch = "created_at >= @from AND created_at < @to";
+        var paged = (await ReadAsync(
+                $"SELECT e.incident_number, e.policy FROM escalations e JOIN incidents i ON i.number = e.incident_number WHERE i.{Stretch.Replace(" AND ", " AND i.", StringComparison.Ordinal)}",
+                r => (Number: r.GetInt64(0), Policy: r.GetString(1)),
+                cancellationToken,
+                args))
+            .ToLookup(p => p.Number, p => p.Policy);
+        return await ReadAsync(
+            $"SELECT number, severity, created_at, acknowledged_at, resolved_at FROM incidents WHERE {Stretch} ORDER BY number",
+            r => new Core.Reports.IncidentFacts(
+                r.GetInt64(0), (Severity)Convert.ToInt32(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture), SqlRows.Time(r, 2), SqlRows.TimeOrNull(r, 3), SqlRows.TimeOrNull(r, 4), [.. paged[r.GetInt64(0)]]),
+            cancellationToken,
+            args);
+    }
+
+    public Task<IReadOnlyList<Core.Reports.PageFact>> ListPagesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            "SELECT user_id, incident_number, policy, at FROM pages WHERE at >= @from AND at < @to ORDER BY at",
+            r => new Core.Reports.PageFact(r.GetString(0), r.GetInt64(1), r.GetString(2), SqlRows.Time(r, 3)),
+            cancellationToken,
+            ("@from", Dialect.Time(from)),
+            ("@to", Dialect.Time(to)));
+
     public async Task<Incident?> GetIncidentAsync(long number, CancellationToken cancellationToken = default) =>
         (await ReadAsync($"SELECT {IncidentColumns} FROM incidents WHERE number = @n", Incident, cancellationToken, ("@n", number))).FirstOrDefault();
 

@@ -315,6 +315,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@from", dialect.Time(over.From)),
             ("@to", dialect.Time(over.To)));
 
+    public void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at) =>
+        Write(
+            "INSERT INTO pages (step_key, user_id, incident_number, policy, at) VALUES (@key, @user, @n, @policy, @at) ON CONFLICT DO NOTHING",
+            ("@key", stepKey),
+            ("@user", user),
+            ("@n", incidentNumber),
+            ("@policy", policy),
+            ("@at", dialect.Time(at)));
+
     public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
         Convert.ToInt32(
             Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND first_seen_at >= @since", ("@n", incidentNumber), ("@since", dialect.Time(since))).ExecuteScalar(),

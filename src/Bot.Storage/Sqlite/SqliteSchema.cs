@@ -205,6 +205,13 @@ internal static class SqliteSchema
         CREATE TABLE oncall_overrides (id INTEGER PRIMARY KEY AUTOINCREMENT, team TEXT NOT NULL, user_id TEXT NOT NULL, from_at INTEGER NOT NULL, to_at INTEGER NOT NULL);
         CREATE INDEX ix_oncall_overrides ON oncall_overrides (team, to_at);
         """,
+
+        // 18: who was paged when, one row per step and person (the reports count pages per person, and out of hours)
+        """
+        CREATE TABLE pages (step_key TEXT NOT NULL, user_id TEXT NOT NULL, incident_number INTEGER NOT NULL, policy TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (step_key, user_id)) WITHOUT ROWID;
+        CREATE INDEX ix_pages_at ON pages (at);
+        CREATE INDEX ix_incidents_created ON incidents (created_at);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -69,6 +69,7 @@ internal static class ConsoleEndpoints
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
         console.MapGet("/routes", RoutesPage);
+        console.MapGet("/reports", ReportsAsync);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
         console.MapGet("/console.js", () => Results.Text(Script, "text/javascript"));
     }
@@ -150,6 +151,29 @@ internal static class ConsoleEndpoints
     /// </summary>
     private static readonly MarkdownPipeline PostmortemMarkdown =
         new MarkdownPipelineBuilder().UsePipeTables().UseAutoLinks().UseSoftlineBreakAsHardlineBreak().DisableHtml().Build();
+
+    /// <summary>The last <c>weeks</c> weeks (UTC, Monday to Sunday; 8 by default, at most 52), from the store.</summary>
+    private static async Task<IResult> ReportsAsync(
+        HttpContext http, string? weeks, Core.Reports.IReportReads store, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var count = 8;
+        if (!string.IsNullOrEmpty(weeks) && (!int.TryParse(weeks, out count) || count is < 1 or > 52))
+        {
+            return Results.Problem(statusCode: 400, title: "Bad range", detail: $"weeks '{weeks}' is not a number of weeks from 1 to 52.");
+        }
+
+        var now = time.GetUtcNow();
+        var first = Core.Reports.IncidentReport.MondayOf(now).AddDays(-7 * (count - 1));
+        var from = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var incidents = await store.ListIncidentFactsAsync(from, now.AddTicks(1), ct);
+        var pages = await store.ListPagesAsync(from, now.AddTicks(1), ct);
+        var hours = Core.Reports.WorkingHours.Parse(options.Value.WorkingHours, options.Value.ReportTimeZone).Hours!; // checked at start
+        var e = escalation.Value;
+        var teamsOfPolicy = e.Teams.Keys.SelectMany(team => e.PoliciesPaging(team).Select(policy => (policy, team)))
+            .ToLookup(x => x.policy, x => x.team, StringComparer.Ordinal);
+        var report = Core.Reports.IncidentReport.Build(incidents, pages, first, count, p => teamsOfPolicy[p], hours);
+        return new RazorComponentResult<ReportsPage>(new { Report = report, Hours = hours, Weeks = count, NameOf = (Func<string, string>)e.NameOf, User = ConsoleSignIn.Who(http, options.Value) });
+    }
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
     private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
@@ -338,6 +362,12 @@ public sealed class ConsoleOptions
 
     /// <summary>How many incident pages may be followed live at once (each reads the store every interval). Default 200.</summary>
     public int LiveStreams { get; set; } = 200;
+
+    /// <summary>The reports' time zone (IANA) for working hours. Default UTC.</summary>
+    public string? ReportTimeZone { get; set; }
+
+    /// <summary>When people work, for the reports' "out of hours" pages. Default <c>Mon-Fri 09:00-18:00</c>.</summary>
+    public string? WorkingHours { get; set; }
 
     public bool SignInConfigured => !string.IsNullOrWhiteSpace(Oidc.Authority);
 }

@@ -191,7 +191,7 @@ public sealed class ConsoleOidcOptions
         Uri.TryCreate(authority, UriKind.Absolute, out var uri) && (uri.IsLoopback || IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 }
 
-/// <summary>Checks <c>Console:Oidc</c> at start-up; each failure names the key.</summary>
+/// <summary>Checks the <c>Console</c> section (sign-in, the reports' working hours) at start-up; each failure names the key.</summary>
 internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
 {
     private const string Slack = "https://slack.com";
@@ -199,14 +199,22 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
     public ValidateOptionsResult Validate(string? name, ConsoleOptions options)
     {
         var oidc = options.Oidc;
-        if (!options.SignInConfigured)
+        var errors = new List<string>();
+        if (Core.Reports.WorkingHours.Parse(options.WorkingHours, options.ReportTimeZone).Error is { } hours)
         {
-            return oidc.ClientId is { Length: > 0 } || oidc.ClientSecret is { Length: > 0 }
-                ? ValidateOptionsResult.Fail("Console:Oidc:Authority is not set, so sign-in is off; set it (the provider's issuer URL) or remove Console:Oidc:ClientId and ClientSecret.")
-                : ValidateOptionsResult.Success;
+            errors.Add($"{ConsoleOptions.SectionName}:WorkingHours / ReportTimeZone: {hours}");
         }
 
-        var errors = new List<string>();
+        if (!options.SignInConfigured)
+        {
+            if (oidc.ClientId is { Length: > 0 } || oidc.ClientSecret is { Length: > 0 })
+            {
+                errors.Add("Console:Oidc:Authority is not set, so sign-in is off; set it (the provider's issuer URL) or remove Console:Oidc:ClientId and ClientSecret.");
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+
         const string Key = $"{ConsoleOptions.SectionName}:Oidc";
         if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out var authority) || !(authority.Scheme == Uri.UriSchemeHttps || authority.Scheme == Uri.UriSchemeHttp && ConsoleOidcOptions.IsLoopback(oidc.Authority)))
         {

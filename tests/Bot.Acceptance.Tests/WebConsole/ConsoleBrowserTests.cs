@@ -256,4 +256,45 @@ public sealed class ConsoleBrowserTests
         Assert.Equal(0, dialogs);
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-postmortem.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task TheReports_CountTheWeeksIncidents_TheirTimes_AndWhoWasPaged()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = "U01ALICE",
+            ["Teams:database:Members:0:Name"] = "alice",
+            ["Teams:database:Rotation:Members:0"] = "U01ALICE",
+            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
+            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
+            ["Routes:Routes:0:Match:0"] = "team=database",
+            ["Routes:Routes:0:Policies:0"] = "db-primary",
+            ["Console:WorkingHours"] = "Mon-Sun 00:00-24:00", // every page of this test is in hours
+        });
+        await bot.PostWebhookAsync("generic", """{"title":"Replication lag","severity":"critical","labels":{"team":"database"}}""");
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
+        await CommandAsync(bot, "ack");
+        await BotServer.EventuallyAsync(
+            () => bot.Client.GetStringAsync("/console/reports"), html => html.Contains(">alice<", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "alice's page in the reports");
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        await page.GetByRole(AriaRole.Link, new() { Name = "Reports" }).ClickAsync();
+        var thisWeek = page.Locator("section[aria-labelledby=per-week] tbody tr").First;
+        var cells = await thisWeek.Locator("th, td").AllInnerTextsAsync();
+        var headers = (await page.Locator("section[aria-labelledby=per-week] thead th").AllInnerTextsAsync()).ToList();
+        string Cell(string header) => cells[headers.IndexOf(header)];
+        Assert.Equal(("1", "0", "1", "2"), (Cell("SEV1"), Cell("SEV2"), Cell("SEV3"), Cell("All")));
+        Assert.Equal(("1", "1"), (Cell("database"), Cell("(none)")));
+        var times = await page.Locator("section[aria-labelledby=times] tbody tr", new() { HasText = "SEV1" }).Locator("td").AllInnerTextsAsync();
+        Assert.Equal("1", times[0]);
+        Assert.Matches("^[0-9]+ s$", times[1]); // acknowledged within the minute
+        Assert.Equal("-", times[3]); // not resolved: no time, not zero
+        Assert.Equal(["alice", "1", "0"], await page.Locator("section[aria-labelledby=people] tbody tr").First.Locator("th, td").AllInnerTextsAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.GetAsync("/console/reports?weeks=0")).StatusCode);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-reports.png"), FullPage = true });
+    }
 }

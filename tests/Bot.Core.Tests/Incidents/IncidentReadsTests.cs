@@ -118,6 +118,33 @@ public abstract class IncidentReadsTests(StoreEngine engine) : StoreContract(eng
     }
 
     [Fact]
+    public async Task ReportReads_AreTheStretchsIncidentsWithTheirPolicies_AndItsPages_EachPageOnce()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        t.Time.Advance(TimeSpan.FromDays(1));
+        await t.IngestAsync(Batch("g2", Firing("a2", T0)));
+        await t.Store.WriteAsync(s =>
+        {
+            s.SaveEscalation(new Core.Escalation.EscalationState(2, "database", 1, "active", 0, 0, [], T0));
+            s.RecordPage("INC-2:esc:database:r1:c0:s0", "U1", 2, "database", T0.AddDays(1));
+            s.RecordPage("INC-2:esc:database:r1:c0:s0", "U1", 2, "database", T0.AddDays(1)); // directly and through a group: once
+            s.RecordPage("INC-2:esc:database:r1:c0:s1", "U2", 2, "database", T0.AddDays(1).AddMinutes(15));
+            return 0;
+        });
+
+        var facts = await t.Store.ListIncidentFactsAsync(T0.AddHours(12), T0.AddDays(2));
+        var pages = await t.Store.ListPagesAsync(T0, T0.AddDays(1).AddMinutes(10));
+
+        var second = Assert.Single(facts);
+        Assert.Equal(2, second.Number);
+        Assert.Equal(["database"], second.PagedBy);
+        Assert.Equal(T0.AddDays(1), second.CreatedAt);
+        var page = Assert.Single(pages);
+        Assert.Equal(("U1", 2L, "database", T0.AddDays(1)), (page.User, page.Incident, page.Policy, page.At));
+    }
+
+    [Fact]
     public async Task FirstAlertAt_IsTheEarliestStartAmongItsAlerts()
     {
         await using var t = NewStore();
