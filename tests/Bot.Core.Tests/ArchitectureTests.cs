@@ -27,9 +27,10 @@ public class ArchitectureTests
         { "Intake", ["Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
         { "Heartbeats", ["Intake", "Escalation", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
         { "Commands", ["Intake", "Tasks", "Escalation", "Postmortems", "Chat", "Incidents", "Effects", "Ports", "Alerts", "Text", "Telemetry"] },
+        { "Reports", ["Incidents", "Text", "Telemetry"] },
     };
 
-    private static readonly string[] All = ["Text", "Ports", "Telemetry", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Heartbeats", "Commands", "Store"];
+    private static readonly string[] All = ["Text", "Ports", "Telemetry", "Alerts", "Incidents", "Effects", "Chat", "Postmortems", "Tasks", "Escalation", "Intake", "Heartbeats", "Commands", "Reports", "Store"];
 
     [Theory]
     [MemberData(nameof(Stages))]
