@@ -7,6 +7,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation
+// dotnet run -c Release --project tests/Bot.Benchmarks -- console [--incidents 10000] [--rounds 200]
 return args.FirstOrDefault() switch
 {
     "store" => await StoreBenchmark.RunAsync(args),
@@ -15,5 +16,6 @@ return args.FirstOrDefault() switch
     "storm" => await StormBenchmark.RunAsync(args),
     "slash" => await SlashCommandBenchmark.RunAsync(args),
     "escalation" => await EscalationBenchmark.RunAsync(args),
+    "console" => await ConsoleBenchmark.RunAsync(args),
     _ => await IngestBenchmark.RunAsync(args),
 };

@@ -57,11 +57,12 @@ public sealed record IncidentReport(
             i => i.PagedBy.SelectMany(teamsOf).Distinct(StringComparer.Ordinal).DefaultIfEmpty(NoTeam).ToList());
         var teams = teamsOfIncident.Values.SelectMany(t => t).Distinct(StringComparer.Ordinal)
             .OrderBy(t => t == NoTeam).ThenBy(t => t, StringComparer.Ordinal).ToList();
+        var byWeek = incidents.ToLookup(i => MondayOf(i.CreatedAt));
         var list = new List<Week>();
         for (var w = 0; w < weeks; w++)
         {
             var monday = firstMonday.AddDays(7 * w);
-            var of = incidents.Where(i => MondayOf(i.CreatedAt) == monday).ToList();
+            var of = byWeek[monday].ToList();
             list.Add(new Week(
                 monday,
                 Enum.GetValues<Severity>().ToDictionary(s => s, s => of.Count(i => i.Severity == s)),
