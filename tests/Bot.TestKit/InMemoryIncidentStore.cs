@@ -43,6 +43,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             .Select(i => new Core.Reports.IncidentFacts(i.Number, i.Severity, i.CreatedAt, i.AcknowledgedAt, i.ResolvedAt, d.Escalations.Keys.Where(k => k.Incident == i.Number).Select(k => k.Policy).ToList()))
             .ToList());
 
+    public Task<IReadOnlyList<string>> ListHostKeysAsync(CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<string>)d.HostKeys.Values.ToList());
+
     public Task<IReadOnlyList<Core.Reports.PageFact>> ListPagesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<Core.Reports.PageFact>)d.Pages.Values.Where(p => p.At >= from && p.At < to).OrderBy(p => p.At).ToList());
 
@@ -219,6 +222,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<(string StepKey, string User), Core.Reports.PageFact> Pages { get; private set; } = [];
 
+        public SortedDictionary<string, string> HostKeys { get; private set; } = new(StringComparer.Ordinal);
+
         public long LastIncident { get; set; }
 
         public long LastTimelineId { get; set; }
@@ -237,6 +242,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Turns = new(Turns),
             Overrides = [.. Overrides],
             Pages = new(Pages),
+            HostKeys = new(HostKeys, StringComparer.Ordinal),
             Escalations = new(Escalations),
             Jobs = new(Jobs),
             LastIncident = LastIncident,
@@ -253,6 +259,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             Turns = committed.Turns;
             Overrides = committed.Overrides;
             Pages = committed.Pages;
+            HostKeys = committed.HostKeys;
             (LastIncident, LastTimelineId, LastJobId) = (committed.LastIncident, committed.LastTimelineId, committed.LastJobId);
         }
     }
@@ -340,6 +347,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             d.Overrides.Where(o => string.Equals(o.Team, team, StringComparison.OrdinalIgnoreCase) && o.Override.To > after).Select(o => o.Override).ToList();
 
         public void AddOverride(string team, Core.Escalation.OverrideOptions over) => d.Overrides.Add((team.ToLowerInvariant(), over));
+
+        public void AddHostKey(string name, string document) => d.HostKeys.TryAdd(name, document);
 
         public void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at) =>
             d.Pages.TryAdd((stepKey, user), new Core.Reports.PageFact(user, incidentNumber, policy, at));

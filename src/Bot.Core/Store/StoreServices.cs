@@ -23,6 +23,8 @@ public static class StoreServices
         return services
             .AddSingleton<IIncidentReads>(Store)
             .AddSingleton<Reports.IReportReads>(Store)
+            .AddSingleton<IHostKeyReads>(Store)
+            .AddSingleton<IUnitOfWork<IHostKeySession>>(Store)
             .AddSingleton<IOutboxSignals>(Store)
             .AddSingleton<IUnitOfWork<IStoreSession>>(Store)
             .AddSingleton<IUnitOfWork<IOutboxSession>>(Store)

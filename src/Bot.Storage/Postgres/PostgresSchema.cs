@@ -216,6 +216,11 @@ internal static class PostgresSchema
         CREATE INDEX ix_pages_at ON pages (at);
         CREATE INDEX ix_incidents_created ON incidents (created_at);
         """,
+
+        // 19: the host's keys (ASP.NET Core's data-protection key ring), shared by every replica and kept across restarts
+        """
+        CREATE TABLE host_keys (name TEXT PRIMARY KEY, document TEXT NOT NULL);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -145,6 +145,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             args);
     }
 
+    public Task<IReadOnlyList<string>> ListHostKeysAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync("SELECT document FROM host_keys ORDER BY name", r => r.GetString(0), cancellationToken);
+
     public Task<IReadOnlyList<Core.Reports.PageFact>> ListPagesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         ReadAsync(
             "SELECT user_id, incident_number, policy, at FROM pages WHERE at >= @from AND at < @to ORDER BY at",

@@ -315,6 +315,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@from", dialect.Time(over.From)),
             ("@to", dialect.Time(over.To)));
 
+    public void AddHostKey(string name, string document) =>
+        Write("INSERT INTO host_keys (name, document) VALUES (@name, @doc) ON CONFLICT DO NOTHING", ("@name", name), ("@doc", document));
+
     public void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at) =>
         Write(
             "INSERT INTO pages (step_key, user_id, incident_number, policy, at) VALUES (@key, @user, @n, @policy, @at) ON CONFLICT DO NOTHING",

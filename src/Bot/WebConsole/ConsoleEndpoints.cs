@@ -25,6 +25,7 @@ internal static class ConsoleEndpoints
     {
         builder.Services.AddRazorComponents();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "incident-bot-csrf");
+        StoreKeyRing.Add(builder.Services);
         builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
         var options = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new();

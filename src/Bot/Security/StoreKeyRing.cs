@@ -1,0 +1,33 @@
+using System.Xml.Linq;
+using Bot.Core.Ports;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+
+namespace Bot.Security;
+
+/// <summary>
+/// ASP.NET Core's data-protection key ring (it signs and encrypts the console's sign-in cookie and form tokens) kept in
+/// the bot's store: every replica on one PostgreSQL uses the same keys, so a person signed in through one replica is
+/// signed in on all, and a restart signs nobody out. Without it each replica made its own keys in its home folder, or
+/// in memory where there is none (a container). The ring is read when the host first needs it and about once a day;
+/// a key is added about every 90 days.
+/// </summary>
+internal sealed class StoreKeyRing(IHostKeyReads reads, IUnitOfWork<IHostKeySession> store) : IXmlRepository
+{
+    /// <summary>The application name every replica shares (the default is the content root's path, which may differ).</summary>
+    public const string ApplicationName = "incident-bot";
+
+    public static void Add(IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName(ApplicationName);
+        services.AddOptions<KeyManagementOptions>().Configure<IHostKeyReads, IUnitOfWork<IHostKeySession>>((o, reads, store) => o.XmlRepository = new StoreKeyRing(reads, store));
+    }
+
+    // The repository's interface is synchronous; its calls are rare (above), so waiting on the store here is cheap.
+    public IReadOnlyCollection<XElement> GetAllElements() =>
+        [.. reads.ListHostKeysAsync().GetAwaiter().GetResult().Select(document => XElement.Parse(document))];
+
+    public void StoreElement(XElement element, string friendlyName) =>
+        store.WriteAsync(s => s.AddHostKey(friendlyName, element.ToString(SaveOptions.DisableFormatting))).GetAwaiter().GetResult();
+}
