@@ -2,16 +2,37 @@ using Microsoft.Playwright;
 
 namespace Bot.Acceptance.Tests.WebConsole;
 
-/// <summary>Debian's chromium (installed by .ci/run), headless, driven by Playwright: its own browser download cannot work here.</summary>
-internal static class ConsoleBrowser
+/// <summary>
+/// Debian's chromium (installed by .ci/run), headless, driven by Playwright (its own browser download cannot work here):
+/// started once for the console's tests; each page a test opens has a context of its own (its own cookies).
+/// </summary>
+public sealed class ConsoleBrowser : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright? _playwright;
 
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), "Debian's chromium is not installed (apt-get install chromium; .ci/run does).");
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
-        return (playwright, browser);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
     }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConsoleBrowserCollection : ICollectionFixture<ConsoleBrowser>
+{
+    public const string Name = "chromium";
 }

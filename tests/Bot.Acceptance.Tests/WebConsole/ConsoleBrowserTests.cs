@@ -7,16 +7,15 @@ namespace Bot.Acceptance.Tests.WebConsole;
 /// The web console in a real browser: Debian's chromium (installed by .ci/run) driven by Playwright, against the bot on
 /// Kestrel. Screenshots go to the test's output folder (console-*.png).
 /// </summary>
-public sealed class ConsoleBrowserTests
+[Collection(ConsoleBrowserCollection.Name)]
+public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
 {
     [Fact]
     public async Task AnIncidentIsFollowedAndActedOn_FromTheBrowser_AndItsAlertTextIsNeverScript()
     {
         await using var bot = await BotServer.StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"<script>alert('x')</script> Checkout down","severity":"critical"}""")).StatusCode);
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
         var dialogs = 0;
         page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
@@ -59,9 +58,7 @@ public sealed class ConsoleBrowserTests
             ["Routes:Routes:0:Match:0"] = "team=network",
             ["Routes:Routes:0:Policies:0"] = "network",
         });
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
@@ -100,9 +97,7 @@ public sealed class ConsoleBrowserTests
     {
         await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Console:LiveInterval"] = "00:00:00.200" });
         await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""");
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync(new() { TimezoneId = "Asia/Kolkata" }); // UTC+05:30, no summer time
         var dialogs = 0;
         page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
@@ -178,9 +173,7 @@ public sealed class ConsoleBrowserTests
         await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
         await BotServer.EventuallyAsync(
             () => bot.Client.GetStringAsync("/console?status=all&team=database"), html => html.Contains(">INC-2<") && html.Contains(">INC-1<"), TimeSpan.FromSeconds(10), "db-primary, which pages the database team, to page INC-1 and INC-2");
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
         async Task<string[]> Shown() => [.. (await page.Locator("tbody tr td:first-child").AllInnerTextsAsync()).Select(t => t.Trim())];
 
@@ -229,9 +222,7 @@ public sealed class ConsoleBrowserTests
             ["Routes:Routes:0:Policies:0"] = "db-primary",
         });
         await bot.PostWebhookAsync("generic", """{"title":"<b>Replication</b> lag <script>alert(1)</script>","severity":"critical","labels":{"team":"database"}}""");
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
         var dialogs = 0;
         page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
@@ -276,9 +267,7 @@ public sealed class ConsoleBrowserTests
         await CommandAsync(bot, "ack");
         await BotServer.EventuallyAsync(
             () => bot.Client.GetStringAsync("/console/reports"), html => html.Contains(">alice<", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "alice's page in the reports");
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
+        var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(bot.Address, "/console").ToString());

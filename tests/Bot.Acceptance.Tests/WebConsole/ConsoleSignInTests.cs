@@ -11,7 +11,8 @@ namespace Bot.Acceptance.Tests.WebConsole;
 /// the person signs in at the provider, comes back as their chat user, and acts as them; a viewer reads without acting;
 /// a stranger the provider knows is refused by the bot.
 /// </summary>
-public sealed class ConsoleSignInTests
+[Collection(ConsoleBrowserCollection.Name)]
+public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
 {
     private const string SlackUserIdClaim = "https://slack.com/user_id";
 
@@ -58,9 +59,7 @@ public sealed class ConsoleSignInTests
         await using var _ = provider;
         await using var __ = bot;
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""")).StatusCode);
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var ___ = playwright;
-        await using var ____ = browser;
+        var browser = chromium.Browser;
 
         var page = await SignInAsync(browser, bot, "alice");
         Assert.Equal("Incidents · incident bot", await page.TitleAsync());
@@ -88,9 +87,7 @@ public sealed class ConsoleSignInTests
         var (provider, bot) = await StartAsync();
         await using var _ = provider;
         await using var __ = bot;
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var ___ = playwright;
-        await using var ____ = browser;
+        var browser = chromium.Browser;
 
         var page = await SignInAsync(browser, bot, "bob");
         Assert.Contains("signed in as Bob from Slack", await page.Locator("header").InnerTextAsync()); // no name in the settings: the provider's
@@ -104,9 +101,7 @@ public sealed class ConsoleSignInTests
         await using var _ = provider;
         await using var __ = bot;
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""")).StatusCode);
-        var (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-        using var ___ = playwright;
-        await using var ____ = browser;
+        var browser = chromium.Browser;
 
         var viewer = await SignInAsync(browser, bot, "carol");
         Assert.Contains("signed in as Carol Viewer (viewer)", await viewer.Locator("header").InnerTextAsync());
