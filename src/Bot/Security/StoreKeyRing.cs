@@ -13,7 +13,7 @@ namespace Bot.Security;
 /// in memory where there is none (a container). The ring is read when the host first needs it and about once a day;
 /// a key is added about every 90 days.
 /// </summary>
-internal sealed class StoreKeyRing(IHostKeyReads reads, IUnitOfWork<IHostKeySession> store) : IXmlRepository
+internal sealed class StoreKeyRing(IServiceProvider services) : IXmlRepository
 {
     /// <summary>The application name every replica shares (the default is the content root's path, which may differ).</summary>
     public const string ApplicationName = "incident-bot";
@@ -21,13 +21,15 @@ internal sealed class StoreKeyRing(IHostKeyReads reads, IUnitOfWork<IHostKeySess
     public static void Add(IServiceCollection services)
     {
         services.AddDataProtection().SetApplicationName(ApplicationName);
-        services.AddOptions<KeyManagementOptions>().Configure<IHostKeyReads, IUnitOfWork<IHostKeySession>>((o, reads, store) => o.XmlRepository = new StoreKeyRing(reads, store));
+        // The store is asked for when the ring is first read, not when the options are made: `check` validates options
+        // without opening the database.
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) => o.XmlRepository = new StoreKeyRing(sp));
     }
 
     // The repository's interface is synchronous; its calls are rare (above), so waiting on the store here is cheap.
     public IReadOnlyCollection<XElement> GetAllElements() =>
-        [.. reads.ListHostKeysAsync().GetAwaiter().GetResult().Select(document => XElement.Parse(document))];
+        [.. services.GetRequiredService<IHostKeyReads>().ListHostKeysAsync().GetAwaiter().GetResult().Select(document => XElement.Parse(document))];
 
     public void StoreElement(XElement element, string friendlyName) =>
-        store.WriteAsync(s => s.AddHostKey(friendlyName, element.ToString(SaveOptions.DisableFormatting))).GetAwaiter().GetResult();
+        services.GetRequiredService<IUnitOfWork<IHostKeySession>>().WriteAsync(s => s.AddHostKey(friendlyName, element.ToString(SaveOptions.DisableFormatting))).GetAwaiter().GetResult();
 }
