@@ -60,7 +60,7 @@ internal static class EscalationBenchmark
         var lateness = new ConcurrentBag<double>();
         var notified = new ConcurrentBag<double>();
         var options = new OutboxOptions();
-        var notify = new NotifyHandler(store, store, [new Sent("sms"), new Sent("email")], Options.Create(config));
+        var notify = new NotifyHandler(store, store, store, [new Sent("sms"), new Sent("email")], Options.Create(config));
         var dispatcher = new OutboxDispatcher(
             store,
             [new JobRunner<EscalationStepJob>(new Measured(new EscalationStepHandler(store, escalator), lateness)), new JobRunner<PageJob>(new Nothing<PageJob>()),

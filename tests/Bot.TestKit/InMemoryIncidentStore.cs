@@ -43,6 +43,13 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             .Select(i => new Core.Reports.IncidentFacts(i.Number, i.Severity, i.CreatedAt, i.AcknowledgedAt, i.ResolvedAt, d.Escalations.Keys.Where(k => k.Incident == i.Number).Select(k => k.Policy).ToList()))
             .ToList());
 
+    public Task<IReadOnlyList<EscalationState>> ListEscalationsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<EscalationState>)d.Escalations.Values.Where(e => e.Incident == incidentNumber).OrderBy(e => e.Policy, StringComparer.Ordinal).ToList());
+
+    public Task<IReadOnlyList<Core.Escalation.OverrideOptions>> ListOverridesAsync(string team, DateTimeOffset after, CancellationToken cancellationToken = default) =>
+        Read(d => (IReadOnlyList<Core.Escalation.OverrideOptions>)d.Overrides
+            .Where(o => string.Equals(o.Team, team, StringComparison.OrdinalIgnoreCase) && o.Override.To > after).Select(o => o.Override).ToList());
+
     public Task<IReadOnlyList<string>> ListHostKeysAsync(CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<string>)d.HostKeys.Values.ToList());
 

@@ -133,7 +133,9 @@ public sealed record NotifyJob(long Incident, string User, string Channel, int R
 }
 
 /// <summary>Sends one rule's page unless the incident was acknowledged (or closed) meanwhile, and notes it on the timeline.</summary>
-public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationSession> store, IEnumerable<INotifier> notifiers, IOptions<EscalationOptions> options) : IJobHandler<NotifyJob>
+public sealed class NotifyHandler(
+    IIncidentReads reads, IEscalationReads escalationReads, IUnitOfWork<IEscalationSession> store, IEnumerable<INotifier> notifiers, IOptions<EscalationOptions> options)
+    : IJobHandler<NotifyJob>
 {
     private readonly Dictionary<string, INotifier> _notifiers = notifiers.ToDictionary(n => n.Channel, StringComparer.OrdinalIgnoreCase);
 
@@ -176,7 +178,7 @@ public sealed class NotifyHandler(IIncidentReads reads, IUnitOfWork<IEscalationS
             return incident.Status == IncidentStatus.Triggered;
         }
 
-        var escalations = await store.WriteAsync(s => s.GetEscalations(job.Incident), cancellationToken);
+        var escalations = await escalationReads.ListEscalationsAsync(job.Incident, cancellationToken);
         // Active, or exhausted (its steps all ran, and nobody answered): not acknowledged, not stopped.
         return escalations.Any(e => string.Equals(e.Policy, step.Policy, StringComparison.OrdinalIgnoreCase) && e.Run == step.Run
             && e.Status is EscalationState.Active or EscalationState.Exhausted);

@@ -10,7 +10,7 @@ namespace Bot.Core.Store;
 /// The stages never see it: each takes the narrow interface it declares (<see cref="Chat.IChatSession"/>,
 /// <see cref="Escalation.IEscalationSession"/>, <see cref="IOutboxSession"/>...), which the store's session is.
 /// </summary>
-public interface IIncidentStore : IUnitOfWork<IStoreSession>, IIncidentReads, Reports.IReportReads, IHostKeyReads, IOutboxSignals;
+public interface IIncidentStore : IUnitOfWork<IStoreSession>, IIncidentReads, Escalation.IEscalationReads, Reports.IReportReads, IHostKeyReads, IOutboxSignals;
 
 /// <summary>A unit of work on the store: everything any stage may do in one.</summary>
 public interface IStoreSession : ICommandSession, IOutboxSession, Heartbeats.IHeartbeatSession, IHostKeySession;

@@ -22,6 +22,7 @@ public static class StoreServices
         static IIncidentStore Store(IServiceProvider sp) => sp.GetRequiredService<IIncidentStore>();
         return services
             .AddSingleton<IIncidentReads>(Store)
+            .AddSingleton<IEscalationReads>(Store)
             .AddSingleton<Reports.IReportReads>(Store)
             .AddSingleton<IHostKeyReads>(Store)
             .AddSingleton<IUnitOfWork<IHostKeySession>>(Store)

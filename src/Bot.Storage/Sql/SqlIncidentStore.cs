@@ -145,6 +145,12 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             args);
     }
 
+    public Task<IReadOnlyList<Core.Escalation.EscalationState>> ListEscalationsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        ReadAsync(SqlRows.EscalationsOf, r => SqlRows.Escalation(r, incidentNumber), cancellationToken, ("@n", incidentNumber));
+
+    public Task<IReadOnlyList<Core.Escalation.OverrideOptions>> ListOverridesAsync(string team, DateTimeOffset after, CancellationToken cancellationToken = default) =>
+        ReadAsync(SqlRows.OverridesOf, SqlRows.Override, cancellationToken, ("@team", team.ToLowerInvariant()), ("@after", Dialect.Time(after)));
+
     public Task<IReadOnlyList<string>> ListHostKeysAsync(CancellationToken cancellationToken = default) =>
         ReadAsync("SELECT document FROM host_keys ORDER BY name", r => r.GetString(0), cancellationToken);
 

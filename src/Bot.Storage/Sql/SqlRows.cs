@@ -34,6 +34,18 @@ internal static class SqlRows
 
     public static string? TextOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
+    /// <summary>An incident's escalations (parameter <c>@n</c>), read by <see cref="Escalation"/>.</summary>
+    public const string EscalationsOf = "SELECT policy, run, status, cycle, step, paged, updated_at FROM escalations WHERE incident_number = @n ORDER BY policy";
+
+    public static Core.Escalation.EscalationState Escalation(DbDataReader r, long incidentNumber) => new(
+        incidentNumber, r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4),
+        r.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries), Time(r, 6));
+
+    /// <summary>A team's overrides (<c>@team</c>, lower case) ending after <c>@after</c>, read by <see cref="Override"/>.</summary>
+    public const string OverridesOf = "SELECT user_id, from_at, to_at FROM oncall_overrides WHERE team = @team AND to_at > @after ORDER BY id";
+
+    public static Core.Escalation.OverrideOptions Override(DbDataReader r) => new() { User = r.GetString(0), From = Time(r, 1), To = Time(r, 2) };
+
     public static Incident Incident(DbDataReader r) => Core.Incidents.Incident.Restore(
         number: r.GetInt64(0),
         title: r.GetString(1),

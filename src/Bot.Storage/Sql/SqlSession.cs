@@ -239,15 +239,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
     {
-        using var reader = Command(
-            $"SELECT policy, run, status, cycle, step, paged, updated_at FROM escalations WHERE incident_number = @n ORDER BY policy{dialect.ForUpdate}",
-            ("@n", incidentNumber)).ExecuteReader();
+        using var reader = Command($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", ("@n", incidentNumber)).ExecuteReader();
         var list = new List<Core.Escalation.EscalationState>();
         while (reader.Read())
         {
-            list.Add(new Core.Escalation.EscalationState(
-                incidentNumber, reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-                reader.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries), Time(reader, 6)));
+            list.Add(SqlRows.Escalation(reader, incidentNumber));
         }
 
         return list;
@@ -297,11 +293,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after)
     {
-        using var reader = Command("SELECT user_id, from_at, to_at FROM oncall_overrides WHERE team = @team AND to_at > @after ORDER BY id", ("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))).ExecuteReader();
+        using var reader = Command(SqlRows.OverridesOf, ("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))).ExecuteReader();
         var list = new List<Core.Escalation.OverrideOptions>();
         while (reader.Read())
         {
-            list.Add(new Core.Escalation.OverrideOptions { User = reader.GetString(0), From = SqlRows.Time(reader, 1), To = SqlRows.Time(reader, 2) });
+            list.Add(SqlRows.Override(reader));
         }
 
         return list;

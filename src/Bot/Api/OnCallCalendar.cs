@@ -27,7 +27,7 @@ internal static class OnCallCalendar
         feeds.MapGet("/people/{user}.ics", PersonAsync);
     }
 
-    private static async Task<IResult> TeamAsync(string team, IOptions<EscalationOptions> options, IUnitOfWork<IEscalationSession> store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> TeamAsync(string team, IOptions<EscalationOptions> options, IEscalationReads store, TimeProvider time, CancellationToken ct)
     {
         if (!options.Value.Teams.TryGetValue(team, out var config))
         {
@@ -35,12 +35,12 @@ internal static class OnCallCalendar
         }
 
         var (from, to) = Window(time);
-        var taken = await store.WriteAsync(s => s.GetOverrides(team, from), ct);
+        var taken = await store.ListOverridesAsync(team, from, ct);
         var shifts = OnCall.Shifts(config, from, to, taken).Select(x => (Team: team, x.User, x.Start, x.End, x.Override));
         return Feed($"{team} on call", shifts, options.Value);
     }
 
-    private static async Task<IResult> PersonAsync(string user, IOptions<EscalationOptions> options, IUnitOfWork<IEscalationSession> store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PersonAsync(string user, IOptions<EscalationOptions> options, IEscalationReads store, TimeProvider time, CancellationToken ct)
     {
         var teams = options.Value.Teams.Where(t => t.Value.Members.Any(m => m.Id == user) || (t.Value.Rotation?.Members.Contains(user) ?? false)).ToList();
         if (teams.Count == 0)
@@ -52,7 +52,7 @@ internal static class OnCallCalendar
         var shifts = new List<(string Team, string User, DateTimeOffset Start, DateTimeOffset End, bool Override)>();
         foreach (var (name, team) in teams)
         {
-            var taken = await store.WriteAsync(s => s.GetOverrides(name, from), ct);
+            var taken = await store.ListOverridesAsync(name, from, ct);
             shifts.AddRange(OnCall.Shifts(team, from, to, taken).Where(x => x.User == user).Select(x => (name, x.User, x.Start, x.End, x.Override)));
         }
 

@@ -177,13 +177,13 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
-    private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IUnitOfWork<IEscalationSession> store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IEscalationReads store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var teams = new List<OnCallPage.Team>();
         foreach (var (name, team) in escalation.Value.Teams.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var taken = await store.WriteAsync(s => s.GetOverrides(name, now), ct);
+            var taken = await store.ListOverridesAsync(name, now, ct);
             var week = OnCall.Shifts(team, now, now + TimeSpan.FromDays(7), taken).Select(x => new OnCallPage.Shift(x.Start, x.End, escalation.Value.NameOf(x.User), x.Override)).ToList();
             var current = OnCall.Who(team, now, taken);
             var next = current?.Until is { } until ? OnCall.Who(team, until, taken) : null;

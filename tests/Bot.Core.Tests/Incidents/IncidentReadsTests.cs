@@ -145,6 +145,29 @@ public abstract class IncidentReadsTests(StoreEngine engine) : StoreContract(eng
     }
 
     [Fact]
+    public async Task EscalationReads_AnswerAsTheWritersSessionDoes_WithoutAUnitOfWork()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        await t.Store.WriteAsync(s =>
+        {
+            s.SaveEscalation(new Core.Escalation.EscalationState(1, "network", 2, "acknowledged", 1, 3, ["U1", "U2"], T0));
+            s.SaveEscalation(new Core.Escalation.EscalationState(1, "database", 1, "active", 0, 0, [], T0));
+            s.AddOverride("Database", new Core.Escalation.OverrideOptions { User = "U3", From = T0, To = T0.AddHours(4) });
+            s.AddOverride("database", new Core.Escalation.OverrideOptions { User = "U4", From = T0.AddHours(-9), To = T0.AddHours(-1) });
+            return 0;
+        });
+
+        var escalations = await t.Store.ListEscalationsAsync(1);
+        var overrides = await t.Store.ListOverridesAsync("DATABASE", T0);
+
+        Assert.Equal(await t.Store.WriteAsync(s => s.GetEscalations(1)), escalations, (a, b) => a with { Paged = [] } == b with { Paged = [] } && a.Paged.SequenceEqual(b.Paged));
+        Assert.Equal(["database", "network"], escalations.Select(e => e.Policy));
+        Assert.Equal(["U1", "U2"], escalations[1].Paged);
+        Assert.Equal("U3", Assert.Single(overrides).User); // the ended one left out; the team's name in any case
+    }
+
+    [Fact]
     public async Task FirstAlertAt_IsTheEarliestStartAmongItsAlerts()
     {
         await using var t = NewStore();
