@@ -1,6 +1,8 @@
 using System.Globalization;
+using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Bot.Api;
 
@@ -25,10 +27,13 @@ internal static class IncidentEndpoints
         api.MapGet("/{id}/timeline", TimelineAsync);
     }
 
-    /// <param name="status">triggered, acknowledged, mitigated, resolved, or open (all but resolved).</param>
+    /// <param name="status">triggered, acknowledged, mitigated, resolved, open (all but resolved), or all (the default).</param>
     /// <param name="limit">1 to 500; default 100.</param>
     /// <param name="cursor">From the previous page's <c>Link</c> header.</param>
-    private static async Task<IResult> ListAsync(HttpContext http, IIncidentReads store, string? status, string? limit, string? cursor, CancellationToken ct)
+    /// <remarks>Also <c>severity</c>, <c>team</c>, <c>from</c>, <c>to</c> (UTC days) and <c>q</c> (title search), as the console's list (<see cref="IncidentFilter"/>).</remarks>
+    private static async Task<IResult> ListAsync(
+        HttpContext http, IIncidentReads store, IOptions<EscalationOptions> escalation, string? status, string? limit, string? cursor,
+        string? severity, string? team, string? from, string? to, string? q, CancellationToken ct)
     {
         if (Limit(limit, 100) is not { } n)
         {
@@ -46,30 +51,19 @@ internal static class IncidentEndpoints
             before = b;
         }
 
-        IncidentQuery query;
-        if (string.IsNullOrEmpty(status))
+        var filter = IncidentFilter.Parse(string.IsNullOrEmpty(status) ? "all" : status, q, severity, team, from, to, escalation.Value);
+        if (filter.Error is { } error)
         {
-            query = new IncidentQuery(null, false, n, before);
+            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad filter", error);
         }
-        else if (status.Equals("open", StringComparison.OrdinalIgnoreCase))
-        {
-            query = new IncidentQuery(null, true, n, before);
-        }
-        else if (IncidentStatusText.Parse(status) is { } parsed)
-        {
-            query = new IncidentQuery(parsed, false, n, before);
-        }
-        else
-        {
-            return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad status", $"status '{status}' is not one of open, triggered, acknowledged, mitigated, resolved.");
-        }
+
+        var query = filter.Query(n) with { Before = before };
 
         // One more than asked tells whether there is a next page.
         var incidents = await store.ListIncidentsAsync(query with { Limit = n + 1 }, ct);
         if (incidents.Count > n)
         {
-            var statusPart = string.IsNullOrEmpty(status) ? "" : $"status={Uri.EscapeDataString(status)}&";
-            Next(http, $"/api/incidents?{statusPart}limit={n}&cursor={Cursor.Incidents(incidents[n - 1].Number)}");
+            Next(http, $"/api/incidents?{filter.QueryString()}&limit={n}&cursor={Cursor.Incidents(incidents[n - 1].Number)}");
         }
 
         return Results.Ok(incidents.Take(n).Select(IncidentDto.From).ToList());

@@ -1,3 +1,4 @@
+using Bot.Api;
 using Bot.Core.Commands;
 using Bot.Core.Escalation;
 using Bot.Core.Incidents;

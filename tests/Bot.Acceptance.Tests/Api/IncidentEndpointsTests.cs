@@ -143,6 +143,25 @@ public class IncidentEndpointsTests
         Assert.False(last.Headers.Contains("Link"));
     }
 
+    [Fact]
+    public async Task Incidents_FilterAsTheConsolesListDoes_AndTheNextPageKeepsTheFilters()
+    {
+        await using var bot = await BotServer.StartAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            await bot.PostWebhookAsync("generic", $$"""{"title":"{{(i % 2 == 0 ? "Checkout" : "Search")}} {{i}}","severity":"{{(i < 4 ? "critical" : "warning")}}"}""");
+        }
+
+        var checkout = await FollowAsync(bot, "/api/incidents?q=checkout&limit=1");
+        var critical = await FollowAsync(bot, "/api/incidents?severity=sev1&q=search&limit=1");
+        var bad = await bot.Client.GetAsync("/api/incidents?severity=SEV7&to=2026-13-01");
+
+        Assert.Equal(["INC-5", "INC-3", "INC-1"], checkout.Select(i => i.GetProperty("id").GetString()));
+        Assert.Equal(["INC-4", "INC-2"], critical.Select(i => i.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("severity 'SEV7' is not SEV1 to SEV4. to '2026-13-01' is not a day written yyyy-mm-dd.", await bad.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Reads a list and every next page its <c>Link</c> headers name.</summary>
     private static async Task<List<JsonElement>> FollowAsync(BotServer bot, string path)
     {

@@ -159,15 +159,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     [Fact]
     public async Task TheList_IsFilteredBySeverityTeamAndSearch_AndPagesKeepTheFilters()
     {
-        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Teams:database:Members:0:Id"] = "U01ALICE",
-            ["Teams:network:Members:0:Id"] = "U02BOB",
-            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
-            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
-            ["Routes:Routes:0:Match:0"] = "team=database",
-            ["Routes:Routes:0:Policies:0"] = "db-primary",
-        });
+        await using var bot = await BotServer.StartAsync(DatabaseTeam(("Teams:network:Members:0:Id", "U02BOB")));
         await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical","labels":{"team":"database"}}""");
         await bot.PostWebhookAsync("generic", """{"title":"Disk full on db-3","severity":"warning","labels":{"team":"database"}}""");
         await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
@@ -211,16 +203,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     [Fact]
     public async Task AnIncidentsPage_ShowsWhoWasPaged_AndItsPostmortemDraft_AsText()
     {
-        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Teams:database:Members:0:Id"] = "U01ALICE",
-            ["Teams:database:Members:0:Name"] = "alice",
-            ["Teams:database:Rotation:Members:0"] = "U01ALICE",
-            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
-            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
-            ["Routes:Routes:0:Match:0"] = "team=database",
-            ["Routes:Routes:0:Policies:0"] = "db-primary",
-        });
+        await using var bot = await BotServer.StartAsync(DatabaseTeam());
         await bot.PostWebhookAsync("generic", """{"title":"<b>Replication</b> lag <script>alert(1)</script>","severity":"critical","labels":{"team":"database"}}""");
         var browser = chromium.Browser;
         var page = await browser.NewPageAsync();
@@ -251,17 +234,8 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     [Fact]
     public async Task TheReports_CountTheWeeksIncidents_TheirTimes_AndWhoWasPaged()
     {
-        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Teams:database:Members:0:Id"] = "U01ALICE",
-            ["Teams:database:Members:0:Name"] = "alice",
-            ["Teams:database:Rotation:Members:0"] = "U01ALICE",
-            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
-            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
-            ["Routes:Routes:0:Match:0"] = "team=database",
-            ["Routes:Routes:0:Policies:0"] = "db-primary",
-            ["Console:WorkingHours"] = "Mon-Sun 00:00-24:00", // every page of this test is in hours
-        });
+        // Every page of this test is in working hours.
+        await using var bot = await BotServer.StartAsync(DatabaseTeam(("Console:WorkingHours", "Mon-Sun 00:00-24:00")));
         await bot.PostWebhookAsync("generic", """{"title":"Replication lag","severity":"critical","labels":{"team":"database"}}""");
         await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
         await CommandAsync(bot, "ack");
@@ -285,5 +259,26 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Equal(["alice", "1", "0"], await page.Locator("section[aria-labelledby=people] tbody tr").First.Locator("th, td").AllInnerTextsAsync());
         Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.GetAsync("/console/reports?weeks=0")).StatusCode);
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-reports.png"), FullPage = true });
+    }
+
+    /// <summary>A database team (alice, on call), the policy db-primary paging its on-call, and a route sending team=database there.</summary>
+    private static Dictionary<string, string?> DatabaseTeam(params (string Key, string Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = "U01ALICE",
+            ["Teams:database:Members:0:Name"] = "alice",
+            ["Teams:database:Rotation:Members:0"] = "U01ALICE",
+            ["EscalationPolicies:db-primary:Steps:0:Targets:0"] = "oncall:database",
+            ["EscalationPolicies:db-primary:Steps:0:Wait"] = "15m",
+            ["Routes:Routes:0:Match:0"] = "team=database",
+            ["Routes:Routes:0:Policies:0"] = "db-primary",
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
     }
 }

@@ -2,10 +2,11 @@ using System.Globalization;
 using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 
-namespace Bot.WebConsole;
+namespace Bot.Api;
 
 /// <summary>
-/// The incident list's filters, from the page's query string: status (<c>open</c> by default, or <c>all</c>), severity,
+/// The incident list's filters (the console's list and <c>GET /api/incidents</c>), from the query string: status
+/// (<c>open</c> by default, or <c>all</c>), severity,
 /// team (the incidents a policy paging that team paged), the UTC days opened (<c>from</c>, <c>to</c>, both included) and
 /// a search in titles. A bad value is an <see cref="Error"/> saying which and why.
 /// </summary>
