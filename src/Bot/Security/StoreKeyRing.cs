@@ -24,12 +24,22 @@ internal sealed class StoreKeyRing(IServiceProvider services) : IXmlRepository
         // The store is asked for when the ring is first read, not when the options are made: `check` validates options
         // without opening the database.
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) => o.XmlRepository = new StoreKeyRing(sp));
+
+        // Data protection loads its key ring at start (a hosted service), to spare the first request; only the console's
+        // forms and sign-in use it, so it is read when they first need it, and the start (and /readyz) does not wait.
+        foreach (var eager in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList())
+        {
+            services.Remove(eager);
+        }
     }
 
-    // The repository's interface is synchronous; its calls are rare (above), so waiting on the store here is cheap.
+    // The repository's interface is synchronous; its calls are rare (above), so waiting on the store here is cheap. The
+    // store is asked on the thread pool: the ring can be read in the middle of rendering a page (a form's antiforgery
+    // token), whose synchronization context the store's continuations must not wait for while this waits for them.
     public IReadOnlyCollection<XElement> GetAllElements() =>
-        [.. services.GetRequiredService<IHostKeyReads>().ListHostKeysAsync().GetAwaiter().GetResult().Select(document => XElement.Parse(document))];
+        [.. Task.Run(() => services.GetRequiredService<IHostKeyReads>().ListHostKeysAsync()).GetAwaiter().GetResult().Select(document => XElement.Parse(document))];
 
     public void StoreElement(XElement element, string friendlyName) =>
-        services.GetRequiredService<IUnitOfWork<IHostKeySession>>().WriteAsync(s => s.AddHostKey(friendlyName, element.ToString(SaveOptions.DisableFormatting))).GetAwaiter().GetResult();
+        Task.Run(() => services.GetRequiredService<IUnitOfWork<IHostKeySession>>().WriteAsync(s => s.AddHostKey(friendlyName, element.ToString(SaveOptions.DisableFormatting))))
+            .GetAwaiter().GetResult();
 }

@@ -17,6 +17,7 @@ public sealed partial class ConsoleKeyRingTests
         var settings = new Dictionary<string, string?> { ["Storage:Provider"] = "Postgres", ["Storage:ConnectionString"] = connectionString };
         await using var a = await BotServer.StartAsync(settings);
         await using var b = await BotServer.StartAsync(settings);
+        Assert.Empty(await a.Services.GetRequiredService<IHostKeyReads>().ListHostKeysAsync()); // not read at start: /readyz does not wait for it
         await a.PostWebhookAsync("generic", """{"title":"Checkout down"}""");
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false });
 
