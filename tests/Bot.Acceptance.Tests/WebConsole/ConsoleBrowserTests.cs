@@ -261,6 +261,33 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-reports.png"), FullPage = true });
     }
 
+    [Fact]
+    public async Task TheSeedsReplayedIncident_ReadsInTheConsole_AsInItsPostmortem()
+    {
+        // The seed's DDoS replayed on its virtual clock (`-- replay samples/ddos-2023-08-05.yaml`), then the bot started
+        // on what the replay stored.
+        var folder = Path.Combine(Path.GetTempPath(), "bot-console-replay", Guid.NewGuid().ToString("n"));
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        Assert.True(0 == await Bot.Replay.ReplayRunner.RunAsync(["replay", RepoFile.Path("samples/ddos-2023-08-05.yaml"), "--out", folder], output, errors), $"{output}{errors}");
+        await using var bot = await BotServer.StartAsync(folder: folder);
+        var page = await chromium.Browser.NewPageAsync(new() { TimezoneId = "UTC" });
+
+        await page.GotoAsync(new Uri(bot.Address, "/console?status=all&from=2023-08-05&to=2023-08-05").ToString());
+        Assert.Equal(["INC-1"], (await page.Locator("tbody tr td:first-child").AllInnerTextsAsync()).Select(t => t.Trim()));
+        await page.GetByRole(AriaRole.Link, new() { Name = "INC-1" }).ClickAsync();
+        Assert.Contains("resolved", await page.Locator("[data-field=status]").InnerTextAsync());
+        var timeline = await page.Locator("section[aria-labelledby=timeline]").InnerTextAsync();
+        Assert.Contains("10:30", timeline);
+        Assert.Contains("database connectivity", timeline);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-replayed.png"), FullPage = true });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "draft" }).ClickAsync();
+        var draft = await page.Locator("article.postmortem").InnerTextAsync();
+        Assert.Contains("Outage Duration: August 5, 2023, 10:00 AM - August 5, 2023, 2:30 PM (UTC), 4 h 30 min", draft);
+        Assert.Contains("Time to acknowledge: 15 min; to mitigate: 3 h 30 min; to resolve: 4 h 30 min", draft);
+        Assert.Contains("10:15 AM: Engineering team engaged, initiated investigation.", draft);
+    }
+
     /// <summary>A database team (alice, on call), the policy db-primary paging its on-call, and a route sending team=database there.</summary>
     private static Dictionary<string, string?> DatabaseTeam(params (string Key, string Value)[] more)
     {
