@@ -327,14 +327,14 @@ internal static class ConsoleEndpoints
 
     private const string Css = """
         body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #fff; }
-        header { padding: .5rem 1rem; border-bottom: 1px solid #ccc; display: flex; gap: 1rem; }
+        header { padding: .5rem 1rem; border-bottom: 1px solid #ccc; display: flex; flex-wrap: wrap; gap: 0 1rem; }
         header .who { margin-left: auto; color: #555; }
         main { padding: 1rem; max-width: 72rem; }
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
         .sev { font-weight: bold; border: 1px solid; padding: 0 .25rem; }
         .sev1 { color: #a00; } .sev2 { color: #a50; }
-        .filters a { margin-right: .75rem; } .filters a[aria-current] { font-weight: bold; text-decoration: none; }
+        .filters { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: center; } .filters a[aria-current] { font-weight: bold; text-decoration: none; }
         .message { border-left: 4px solid #06c; padding: .25rem .75rem; background: #eef5ff; }
         dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }

@@ -288,6 +288,36 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Contains("10:15 AM: Engineering team engaged, initiated investigation.", draft);
     }
 
+    [Fact]
+    public async Task OnAPhone_ThePagesFitTheScreen_AndTheKeyboardReachesEveryAction()
+    {
+        await using var bot = await BotServer.StartAsync(DatabaseTeam());
+        await bot.PostWebhookAsync("generic", """{"title":"Replication lag on the primary database of the payments cluster","severity":"critical","labels":{"team":"database"}}""");
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 375, Height = 740 }, IsMobile = true, HasTouch = true });
+
+        foreach (var path in new[] { "/console?status=all", "/console/incidents/INC-1", "/console/oncall", "/console/routes", "/console/reports" })
+        {
+            await page.GotoAsync(new Uri(bot.Address, path).ToString());
+            var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            var widest = await page.EvaluateAsync<string>("Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 376).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 5).join(' ')");
+            Assert.True(width <= 375, $"{path} is {width} px wide on a 375 px screen: {widest}");
+        }
+
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        Assert.Equal("SEV1", await page.Locator("[data-field=severity]").InnerTextAsync()); // severity in words, not colour alone
+        var reached = new List<string>();
+        for (var i = 0; i < 20 && !reached.Contains("Resolve"); i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            reached.Add(await page.EvaluateAsync<string>("document.activeElement.innerText || document.activeElement.id"));
+        }
+
+        Assert.Contains("Acknowledge", reached);
+        Assert.Contains("note", reached);
+        Assert.Contains("Resolve", reached);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-phone.png"), FullPage = true });
+    }
+
     /// <summary>A database team (alice, on call), the policy db-primary paging its on-call, and a route sending team=database there.</summary>
     private static Dictionary<string, string?> DatabaseTeam(params (string Key, string Value)[] more)
     {
