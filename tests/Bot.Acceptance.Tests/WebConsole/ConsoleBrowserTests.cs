@@ -93,7 +93,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     }
 
     [Fact]
-    public async Task AnOpenIncidentPage_FollowsTheTimelineLive_InTheViewersZoneToo()
+    public async Task AnOpenIncidentPage_FollowsTheTimelineLive_FromAlertToResolve_InTheViewersZoneToo()
     {
         await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Console:LiveInterval"] = "00:00:00.200" });
         await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""");
@@ -111,6 +111,9 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await CommandAsync(bot, "ack");
         await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("<img src=x onerror=alert(1)> upstream is shedding load");
         await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("acknowledged");
+        await CommandAsync(bot, "resolve Rate limits hold; error rates normal.");
+        await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("resolved"); // alert to resolve, unreloaded
+        await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("Rate limits hold; error rates normal.");
         var shown = await page.Locator("ol.timeline li").AllInnerTextsAsync();
         Assert.Single(shown, t => t.Contains("upstream is shedding load", StringComparison.Ordinal)); // each entry once
         Assert.Equal(0, dialogs);
