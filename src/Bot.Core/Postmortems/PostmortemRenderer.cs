@@ -16,6 +16,16 @@ public static class PostmortemRenderer
 {
     private static readonly CultureInfo En = CultureInfo.GetCultureInfo("en-US");
 
+    /// <summary>
+    /// The incident's draft as it stands, read from the store: what it tells of the timeline alone (a storm's incident
+    /// holds an entry per webhook and a million alerts) and its tasks.
+    /// </summary>
+    public static async Task<string> RenderAsync(Incident incident, IIncidentReads reads, CancellationToken cancellationToken)
+    {
+        var timeline = await reads.ListTimelineAsync(incident.Number, new TimelineQuery(int.MaxValue, Kinds: Told), cancellationToken);
+        return Render(incident, timeline, await reads.GetTasksAsync(incident.Number, cancellationToken));
+    }
+
     /// <param name="timeline">The timeline, or only the entries it tells (<see cref="Told"/>): the others are left out.</param>
     public static string Render(Incident incident, IReadOnlyList<TimelineEntry> timeline, IReadOnlyList<IncidentTask> tasks)
     {

@@ -35,10 +35,7 @@ public sealed class PublishPostmortemHandler(IIncidentReads reads, IPostmortemPu
 {
     protected override async Task HandleAsync(PublishPostmortemJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
     {
-        // What the draft tells, read alone: a storm's incident holds an entry per webhook and a million alerts.
-        var timeline = await Reads.ListTimelineAsync(incident.Number, new TimelineQuery(int.MaxValue, Kinds: PostmortemRenderer.Told), cancellationToken);
-        var tasks = await Reads.GetTasksAsync(incident.Number, cancellationToken);
-        var markdown = PostmortemRenderer.Render(incident, timeline, tasks);
+        var markdown = await PostmortemRenderer.RenderAsync(incident, Reads, cancellationToken);
         var path = options.Value.PathFor(incident, PostmortemRenderer.Start(incident));
         var link = await publisher.PublishAsync(new PostmortemDraft(incident.Key, incident.Title, path, markdown), cancellationToken);
         if (incident.ChannelId is { } channel)

@@ -13,7 +13,7 @@ namespace Bot.WebConsole;
 
 /// <summary>
 /// The web console (<c>/console</c>): the incident list and each incident's page, server-rendered (Razor components),
-/// no script, a strict Content-Security-Policy, every alert and person's text escaped; its forms act through the
+/// one small script of its own (<see cref="Script"/>; every page works without it), a strict Content-Security-Policy, every alert and person's text escaped; its forms act through the
 /// same command service and permissions as <c>/incident</c>, with antiforgery tokens. With <c>Console:Oidc</c> set,
 /// people sign in with OpenID Connect (<see cref="ConsoleSignIn"/>); without it the console answers this machine only,
 /// as the local operator (<c>Console:LocalUser</c>).
@@ -86,10 +86,9 @@ internal static class ConsoleEndpoints
             return Results.Problem(statusCode: 400, title: "Bad filter", detail: error);
         }
 
-        if (filter.Search is { } search && search.StartsWith("INC-", StringComparison.OrdinalIgnoreCase)
-            && Incident.ParseKey(search) is { } key && await store.GetIncidentAsync(key, ct) is not null)
+        if (filter.Search is { } search && search.StartsWith("INC-", StringComparison.OrdinalIgnoreCase) && await FindAsync(search, store, ct) is { } found)
         {
-            return Results.Redirect($"/console/incidents/{Incident.FormatKey(key)}"); // searching for INC-42 opens it
+            return Results.Redirect($"/console/incidents/{found.Key}"); // searching for INC-42 opens it
         }
 
         var query = filter.Query(PageSize + 1);
@@ -118,11 +117,12 @@ internal static class ConsoleEndpoints
 
     private static async Task<IResult> IncidentAsync(string id, string? done, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
-        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        if (await FindAsync(id, store, ct) is not { } incident)
         {
-            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+            return NoSuchIncident(id);
         }
 
+        var number = incident.Number;
         var first = await store.ListAlertsAsync(number, new AlertQuery(10), ct);
         var timeline = (await store.ListTimelineAsync(number, new TimelineQuery(200, NewestFirst: true), ct)).Reverse().ToList();
         var tasks = await store.GetTasksAsync(number, ct);
@@ -130,20 +130,25 @@ internal static class ConsoleEndpoints
         return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, Pages = pages, User = ConsoleSignIn.Who(http, options.Value), Message = done });
     }
 
+    /// <summary>The incident <paramref name="id"/> names (<c>INC-42</c> or <c>42</c>), or null.</summary>
+    internal static async Task<Incident?> FindAsync(string id, IIncidentReads store, CancellationToken ct) =>
+        Incident.ParseKey(id) is { } number ? await store.GetIncidentAsync(number, ct) : null;
+
+    internal static IResult NoSuchIncident(string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such incident", detail: $"'{id}' is not an incident here.");
+
     /// <summary>Who was paged, by whom and when, and how each escalation went: the page's own section.</summary>
     private static readonly TimelineKind[] Paging = [TimelineKind.Page, TimelineKind.Escalation];
 
     /// <summary>The postmortem draft as it would be written now (the one in the repository is written at resolution).</summary>
     private static async Task<IResult> PostmortemAsync(string id, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
-        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is not { } incident)
+        if (await FindAsync(id, store, ct) is not { } incident)
         {
-            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+            return NoSuchIncident(id);
         }
 
-        var told = await store.ListTimelineAsync(number, new TimelineQuery(int.MaxValue, Kinds: Core.Postmortems.PostmortemRenderer.Told), ct);
-        var markdown = Core.Postmortems.PostmortemRenderer.Render(incident, told, await store.GetTasksAsync(number, ct));
-        var html = Markdown.ToHtml(markdown, PostmortemMarkdown);
+        var html = Markdown.ToHtml(await Core.Postmortems.PostmortemRenderer.RenderAsync(incident, store, ct), PostmortemMarkdown);
         return new RazorComponentResult<PostmortemPage>(new { Incident = incident, Html = html, User = ConsoleSignIn.Who(http, options.Value) });
     }
 
@@ -167,8 +172,9 @@ internal static class ConsoleEndpoints
         var now = time.GetUtcNow();
         var first = Core.Reports.IncidentReport.MondayOf(now).AddDays(-7 * (count - 1));
         var from = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var incidents = await store.ListIncidentFactsAsync(from, now.AddTicks(1), ct);
-        var pages = await store.ListPagesAsync(from, now.AddTicks(1), ct);
+        var to = now.AddTicks(1); // up to now, included
+        var incidents = await store.ListIncidentFactsAsync(from, to, ct);
+        var pages = await store.ListPagesAsync(from, to, ct);
         var hours = Core.Reports.WorkingHours.Parse(options.Value.WorkingHours, options.Value.ReportTimeZone).Hours!; // checked at start
         var e = escalation.Value;
         var teamsOfPolicy = e.Teams.Keys.SelectMany(team => e.PoliciesPaging(team).Select(policy => (policy, team)))
@@ -230,7 +236,6 @@ internal static class ConsoleEndpoints
         });
     }
 
-
     private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
         if (http.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -248,7 +253,7 @@ internal static class ConsoleEndpoints
         var (text, note) = (form["text"].ToString(), form["note"].ToString());
         if (Incident.ParseKey(id) is not { } number)
         {
-            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+            return NoSuchIncident(id);
         }
 
         var command = text switch

@@ -23,9 +23,9 @@ internal static class LiveTimeline
     public static async Task<IResult> StreamAsync(
         string id, IIncidentReads store, IOptions<ConsoleOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
-        if (Incident.ParseKey(id) is not { } number || await store.GetIncidentAsync(number, ct) is null)
+        if (await ConsoleEndpoints.FindAsync(id, store, ct) is not { Number: var number })
         {
-            return Results.Problem(statusCode: 404, title: "No such incident", detail: $"'{id}' is not an incident here.");
+            return ConsoleEndpoints.NoSuchIncident(id);
         }
 
         if (Interlocked.Increment(ref _open) > options.Value.LiveStreams)

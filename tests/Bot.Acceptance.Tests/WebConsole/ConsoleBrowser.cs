@@ -20,6 +20,10 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
     }
 
+    /// <summary>Saves the whole page as <paramref name="file"/> in the test's output folder (the README's screenshots).</summary>
+    public static Task ShotAsync(IPage page, string file) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, file), FullPage = true });
+
     public async Task DisposeAsync()
     {
         if (Browser is not null)

@@ -23,7 +23,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
         var row = page.Locator("tbody tr").First;
         Assert.Contains("<script>alert('x')</script> Checkout down", await row.InnerTextAsync()); // shown as text
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-list.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-list.png");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "INC-1" }).ClickAsync();
         await page.GetByLabel("Note").FillAsync("Load balancers saturated; traffic from one ASN.");
@@ -33,7 +33,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
         Assert.Contains("acknowledged", await page.Locator("dl.summary").InnerTextAsync());
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-incident.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-incident.png");
 
         Assert.Equal(0, dialogs); // no script of the alert's ran
         var incident = await bot.GetJsonAsync("/api/incidents/INC-1");
@@ -66,7 +66,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         var network = await page.Locator("section").First.InnerTextAsync();
         Assert.Matches("Now: (bob|erin) until .*; next: (bob|erin)", network);
         Assert.True(await page.Locator("section tbody tr").CountAsync() >= 7); // daily shifts over the next 7 days
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-oncall.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-oncall.png");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Routes" }).ClickAsync();
         await page.GetByLabel("Alert labels").FillAsync("alertname=HighErrorRate\nteam=network");
@@ -117,7 +117,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         var shown = await page.Locator("ol.timeline li").AllInnerTextsAsync();
         Assert.Single(shown, t => t.Contains("upstream is shedding load", StringComparison.Ordinal)); // each entry once
         Assert.Equal(0, dialogs);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-live.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-live.png");
     }
 
     private static async Task CommandAsync(BotServer bot, string text)
@@ -231,7 +231,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.True(await draft.Locator("li").CountAsync() >= 3); // the timeline is a list: opened, paged, resolved
         Assert.Equal(1, await draft.Locator("strong", new() { HasText = "Root Cause:" }).CountAsync());
         Assert.Equal(0, dialogs);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-postmortem.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-postmortem.png");
     }
 
     [Fact]
@@ -261,7 +261,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Equal("-", times[3]); // not resolved: no time, not zero
         Assert.Equal(["alice", "1", "0"], await page.Locator("section[aria-labelledby=people] tbody tr").First.Locator("th, td").AllInnerTextsAsync());
         Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.GetAsync("/console/reports?weeks=0")).StatusCode);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-reports.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-reports.png");
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         var timeline = await page.Locator("section[aria-labelledby=timeline]").InnerTextAsync();
         Assert.Contains("10:30", timeline);
         Assert.Contains("database connectivity", timeline);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-replayed.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-replayed.png");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "draft" }).ClickAsync();
         var draft = await page.Locator("article.postmortem").InnerTextAsync();
@@ -318,7 +318,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Contains("Acknowledge", reached);
         Assert.Contains("note", reached);
         Assert.Contains("Resolve", reached);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-phone.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-phone.png");
     }
 
     /// <summary>A database team (alice, on call), the policy db-primary paging its on-call, and a route sending team=database there.</summary>

@@ -64,7 +64,7 @@ public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
         var page = await SignInAsync(browser, bot, "alice");
         Assert.Equal("Incidents · incident bot", await page.TitleAsync());
         Assert.Contains("signed in as alice", await page.Locator("header").InnerTextAsync()); // the bot's name for U01ALICE, by e-mail
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "console-signed-in.png"), FullPage = true });
+        await ConsoleBrowser.ShotAsync(page, "console-signed-in.png");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "INC-1" }).ClickAsync();
         await page.GetByLabel("Note").FillAsync("Rolled back the 02:00 deploy.");
