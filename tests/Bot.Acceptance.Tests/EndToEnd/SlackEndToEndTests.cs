@@ -203,6 +203,11 @@ public class SlackEndToEndTests
         await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
         await EventuallyAsync(() => fake.CallsTo("conversations.setTopic"), t => t.Count == 1, "the channel");
         var channel = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
+        // The topic is set before the channel is recorded as the incident's: a command sent between them is "not an
+        // incident channel". Wait for the record, as a person could only type once the channel was announced.
+        await BotServer.EventuallyAsync(
+            async () => (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("channel").GetString(), c => c is not null,
+            TimeSpan.FromSeconds(10), "the channel recorded as INC-1's"); // its name and id are recorded together
 
         var response = await SignedAsync(bot, "/slack/commands", $"command=%2Fincident&text={Uri.EscapeDataString("title DDoS <!channel>")}&user_id=U3&user_name=carol&channel_id={channel}&team_id=T1&response_url={Uri.EscapeDataString(fake.ResponseUrl)}");
 
