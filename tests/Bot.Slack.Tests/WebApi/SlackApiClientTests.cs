@@ -247,13 +247,13 @@ public class SlackApiClientTests
         await using var fake = await FakeSlack.StartAsync();
         var sut = CreateSut(fake);
 
-        // They arrive 200 ms apart (20 ms let a loaded machine run the timers' continuations out of order), all within
-        // the first post's second: the pacer then holds m2 and m3, and sends them in their order.
-        await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
-        {
-            await Task.Delay(i * 200);
-            await sut.Chat.PostMessage(new Message { Channel = "C1", Text = $"m{i}" });
-        }));
+        // m1 is posted at once. m2 then takes the channel's turn before PostMessage returns (and waits out the second),
+        // and m3 queues behind it, so their arrival order is the order of these calls, whatever the machine's load
+        // (timers started 200 ms apart could fire in one pass after a stall, in either order).
+        await sut.Chat.PostMessage(new Message { Channel = "C1", Text = "m1" });
+        var m2 = sut.Chat.PostMessage(new Message { Channel = "C1", Text = "m2" });
+        var m3 = sut.Chat.PostMessage(new Message { Channel = "C1", Text = "m3" });
+        await Task.WhenAll(m2, m3);
 
         var posts = fake.CallsTo("chat.postMessage");
         Assert.Equal(["m1", "m2", "m3"], posts.Select(p => p.Args["text"]!.ToString()));
