@@ -24,6 +24,7 @@ internal static class StoreBenchmark
         foreach (var phase in new[] { "warm-up", "measured" })
         {
             var offset = phase == "warm-up" ? 0 : count / 2;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             var tasks = new List<Task>(count / 2);
             for (var i = 0; i < count / 2; i++)
@@ -38,7 +39,10 @@ internal static class StoreBenchmark
             }
 
             await Task.WhenAll(tasks);
-            Console.WriteLine($"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each)");
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            Console.WriteLine(
+                $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
+                $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores)");
         }
 
         return 0;

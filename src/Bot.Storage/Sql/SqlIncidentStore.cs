@@ -658,7 +658,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             session.Transaction = tx;
             try
             {
-                session.TraceParent = item.TraceParent;
+                session.BeginUnit(item.TraceParent);
                 item.Run(session, session.Flush);
                 tx.Commit();
                 return (1, session.EnqueuedJobs);
@@ -690,7 +690,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             tx.Save("unit");
             try
             {
-                session.TraceParent = item.TraceParent;
+                session.BeginUnit(item.TraceParent);
                 item.Run(session, session.Flush);
                 tx.Release("unit");
                 return;

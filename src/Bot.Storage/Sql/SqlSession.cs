@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Numerics;
 using Bot.Core.Alerts;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
@@ -21,6 +23,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<DbBatchCommand> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
+    private readonly Dictionary<long, (string Name, object Value)[]> _incidentRows = []; // each incident as this unit read or last wrote it
     private DbBatch? _pending;
 
     public DateTimeOffset Now { get; set; }
@@ -32,42 +35,109 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>The trace of the unit now running (its caller's), stored with the jobs it enqueues.</summary>
     public string? TraceParent { get; set; }
 
+    /// <summary>Starts a unit of work: what the session remembers of the last unit's rows is forgotten.</summary>
+    public void BeginUnit(string? traceParent)
+    {
+        TraceParent = traceParent;
+        _incidentRows.Clear();
+    }
+
     public Incident? FindOpenIncident(string groupKey) =>
-        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}", Incident, ("@g", groupKey));
+        Remember(QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}", Incident, ("@g", groupKey)));
 
     public Incident? GetIncident(long number) =>
-        QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}", Incident, ("@n", number));
+        Remember(QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}", Incident, ("@n", number)));
 
     public void InsertIncident(Incident incident)
     {
-        var number = Convert.ToInt64(Command(
-            """
-            INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, acknowledged_at,
-                mitigated_at, resolved_at, updated_at, channel_id, channel_name, lead_id, lead_name, roles, progress, impact,
-                cause, resolution, last_update_at, summary_message_id, alert_count, firing_count, runbooks, first_alert_at)
-            VALUES (@title, @sev, @status, @source, @group, @open, @created, @ack, @mit, @res, @updated, @chid, @chname,
-                @leadid, @leadname, @roles, @progress, @impact, @cause, @resolution, @lastupdate, @summary, @alerts, @firing, @runbooks, @firstalert)
-            RETURNING number
-            """,
-            IncidentArgs(incident)).ExecuteScalar());
+        var args = IncidentArgs(incident);
+        var number = Convert.ToInt64(Command(InsertIncidentSql, args).ExecuteScalar());
         incident.AssignNumber(number);
+        _incidentRows[number] = args;
     }
 
+    /// <summary>
+    /// Writes the columns that changed since this unit read or last wrote the incident (all of them when it did
+    /// neither): a storm's webhook changes its tally and nothing else, and an update that names an indexed column
+    /// rewrites that index's entry (SQLite) even when the value is the same.
+    /// </summary>
     public void UpdateIncident(Incident incident)
     {
-        var args = IncidentArgs(incident).Append(("@n", incident.Number)).ToArray();
-        Write(
-            """
-            UPDATE incidents SET title = @title, severity = @sev, status = @status, open_group_key = @open,
-                acknowledged_at = @ack, mitigated_at = @mit, resolved_at = @res, updated_at = @updated,
-                channel_id = @chid, channel_name = @chname, lead_id = @leadid, lead_name = @leadname, roles = @roles,
-                progress = @progress, impact = @impact, cause = @cause, resolution = @resolution, last_update_at = @lastupdate,
-                summary_message_id = @summary, alert_count = @alerts, firing_count = @firing, runbooks = @runbooks,
-                first_alert_at = @firstalert
-            WHERE number = @n
-            """,
-            args);
+        var args = IncidentArgs(incident);
+        var changed = UpdatableColumns;
+        if (_incidentRows.TryGetValue(incident.Number, out var before))
+        {
+            changed = 0;
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!Equals(args[i].Value, before[i].Value))
+                {
+                    changed |= 1 << i;
+                }
+            }
+
+            changed &= UpdatableColumns;
+        }
+
+        _incidentRows[incident.Number] = args;
+        if (changed == 0)
+        {
+            return;
+        }
+
+        var set = new List<(string, object)>(BitOperations.PopCount((uint)changed) + 1);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if ((changed & (1 << i)) != 0)
+            {
+                set.Add(args[i]);
+            }
+        }
+
+        set.Add(("@n", incident.Number));
+        Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), [.. set]);
     }
+
+    private Incident? Remember(Incident? incident)
+    {
+        if (incident is not null)
+        {
+            _incidentRows[incident.Number] = IncidentArgs(incident);
+        }
+
+        return incident;
+    }
+
+    /// <summary>The incident's columns in the order of <see cref="IncidentArgs"/>, with their parameters.</summary>
+    private static readonly (string Column, string Parameter)[] IncidentFields =
+    [
+        ("title", "@title"), ("severity", "@sev"), ("status", "@status"), ("source", "@source"), ("group_key", "@group"),
+        ("open_group_key", "@open"), ("created_at", "@created"), ("acknowledged_at", "@ack"), ("mitigated_at", "@mit"),
+        ("resolved_at", "@res"), ("updated_at", "@updated"), ("channel_id", "@chid"), ("channel_name", "@chname"),
+        ("lead_id", "@leadid"), ("lead_name", "@leadname"), ("roles", "@roles"), ("progress", "@progress"),
+        ("impact", "@impact"), ("cause", "@cause"), ("resolution", "@resolution"), ("last_update_at", "@lastupdate"),
+        ("summary_message_id", "@summary"), ("alert_count", "@alerts"), ("firing_count", "@firing"),
+        ("runbooks", "@runbooks"), ("first_alert_at", "@firstalert"),
+    ];
+
+    /// <summary>Every column but those an incident never changes (source, group, creation).</summary>
+    private static readonly int UpdatableColumns =
+        ((1 << IncidentFields.Length) - 1) & ~Bit("source") & ~Bit("group_key") & ~Bit("created_at");
+
+    private static int Bit(string column) => 1 << Array.FindIndex(IncidentFields, f => f.Column == column);
+
+    private static readonly string InsertIncidentSql =
+        $"""
+        INSERT INTO incidents ({string.Join(", ", IncidentFields.Select(f => f.Column))})
+        VALUES ({string.Join(", ", IncidentFields.Select(f => f.Parameter))})
+        RETURNING number
+        """;
+
+    /// <summary>One text per set of changed columns (a handful in practice), so that each is prepared once.</summary>
+    private static readonly ConcurrentDictionary<int, string> UpdateIncidentSql = new();
+
+    private static string UpdateIncidentText(int columns) =>
+        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
 
     public IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints)
     {
@@ -481,6 +551,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>Drops the writes waiting in the batch: their unit of work is undone.</summary>
     public void Discard()
     {
+        _incidentRows.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();
@@ -498,7 +569,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commands.Clear();
     }
 
-    private (string, object)[] IncidentArgs(Incident i) =>
+    private (string Name, object Value)[] IncidentArgs(Incident i) =>
     [
         ("@title", i.Title),
         ("@sev", (int)i.Severity),
@@ -565,7 +636,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>
     /// The statement's command, made once with its parameters; each call sets the parameters' values. (Replacing the
     /// parameter objects of a command the provider has prepared makes Npgsql run it with the old values: a test lost
-    /// alerts that way.) A statement is always called with the same parameter names.
+    /// alerts that way.) A statement is always called with the same parameters in the same order (set by position).
     /// </summary>
     private DbCommand Command(string sql, params (string Name, object Value)[] args)
     {
@@ -588,9 +659,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             throw new InvalidOperationException($"A statement was called with {args.Length} parameters, not its {command.Parameters.Count}: {sql}");
         }
 
-        foreach (var (name, value) in args)
+        for (var i = 0; i < args.Length; i++)
         {
-            command.Parameters[name].Value = value;
+            var parameter = command.Parameters[i];
+            if (!string.Equals(parameter.ParameterName, args[i].Name, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"A statement was called with its parameters in another order ({args[i].Name} for {parameter.ParameterName}): {sql}");
+            }
+
+            parameter.Value = args[i].Value;
         }
 
         return command;

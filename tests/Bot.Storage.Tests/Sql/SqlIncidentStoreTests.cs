@@ -120,6 +120,48 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
+    public async Task UpdateIncident_WritesEachChange_TwiceInAUnit_AfterAnInsert_AndAfterAnUndoneUnit()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var alice = new Actor("U1", "alice");
+
+        // The store writes only what changed since the unit read or last wrote the incident: each step changes other columns.
+        await t.Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(1)!;
+            i.Acknowledge(alice, s.Now);
+            s.UpdateIncident(i);
+            i.SetImpact("checkout down", alice, s.Now);
+            s.UpdateIncident(i);
+            i.Retitle("Checkout down", alice, s.Now);
+            s.UpdateIncident(i);
+        });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(1)!;
+            i.SetCause("a bad deploy", alice, s.Now);
+            s.UpdateIncident(i);
+            throw new InvalidOperationException("undone");
+        }));
+        await t.Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(1)!;
+            i.AssignLead(alice, alice, s.Now);
+            s.UpdateIncident(i);
+            var (other, _) = Incident.Open("other", Severity.Sev3, "alertmanager", "alertmanager:group:g2", Actor.Bot, "x", s.Now);
+            s.InsertIncident(other);
+            other.SetProgress("investigating", alice, s.Now);
+            s.UpdateIncident(other);
+        });
+
+        var read = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal((IncidentStatus.Acknowledged, "checkout down", "Checkout down", "U1", null), (read.Status, read.Impact, read.Title, read.Lead?.Id, read.Cause));
+        Assert.Equal(1, read.AlertCount);
+        Assert.Equal("investigating", (await t.Store.GetIncidentAsync(2))!.Progress);
+    }
+
+    [Fact]
     public async Task Enqueue_SameKeyTwice_KeepsOneJob()
     {
         await using var t = NewStore();
