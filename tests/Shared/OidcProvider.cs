@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,7 +23,9 @@ namespace Bot.Tests.Shared;
 /// endpoint; the authorization code flow with PKCE required; ID tokens signed with a key made at start). It knows one
 /// client, whose id, secret and redirect URI it checks as any provider does (an unknown client or redirect URI is refused
 /// before any sign-in). Its sign-in page lists <see cref="People"/>: a browser picks one with a button, as a person would
-/// type their password; the ID token then carries that person's claims.
+/// type their password; the ID token then carries that person's claims. Like a real provider it then remembers the
+/// browser (a session cookie of its own): the next sign-in returns at once, without the page, until the client sends
+/// the browser to its end-session endpoint (RP-initiated logout), which forgets it.
 /// </summary>
 public sealed class OidcProvider : IAsyncDisposable
 {
@@ -38,6 +41,14 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>The redirect URI registered for the client (the bot's callback); null refuses every authorization.</summary>
     public string? RedirectUri { get; set; }
 
+    /// <summary>The post-logout redirect URI registered for the client; null refuses every end-session request that names one.</summary>
+    public string? PostLogoutRedirectUri { get; set; }
+
+    /// <summary>Sessions ended at the end-session endpoint, with the subject of the ID token the client sent as its hint.</summary>
+    public ConcurrentQueue<string?> EndedSessions { get; } = new();
+
+    private const string SessionCookie = "provider-session";
+
     /// <summary>The people who can sign in, by login name, with the claims their ID token carries.</summary>
     public ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> People { get; } = new(StringComparer.Ordinal);
 
@@ -49,7 +60,8 @@ public sealed class OidcProvider : IAsyncDisposable
 
     private int _tokens;
 
-    public static async Task<OidcProvider> StartAsync()
+    /// <summary>Starts the provider; <paramref name="endSession"/> false makes it one without an end-session endpoint (as Slack and Google are).</summary>
+    public static async Task<OidcProvider> StartAsync(bool endSession = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -58,6 +70,11 @@ public sealed class OidcProvider : IAsyncDisposable
         builder.Services.AddOpenIddict().AddServer(o =>
         {
             o.SetAuthorizationEndpointUris("connect/authorize").SetTokenEndpointUris("connect/token");
+            if (endSession)
+            {
+                o.SetEndSessionEndpointUris("connect/endsession");
+            }
+
             o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
             o.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile);
             // Keys made here: OpenIddict's ephemeral ones took seconds at the first request on this machine.
@@ -66,7 +83,12 @@ public sealed class OidcProvider : IAsyncDisposable
                 .DisableAccessTokenEncryption();
             // No application store: the one client is checked by the handlers below, as a registered client would be.
             o.EnableDegradedMode();
-            o.UseAspNetCore().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
+            var aspNetCore = o.UseAspNetCore().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
+            if (endSession)
+            {
+                aspNetCore.EnableEndSessionEndpointPassthrough();
+            }
+
             o.AddEventHandler<ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(context =>
             {
                 if (context.ClientId != ClientId)
@@ -76,6 +98,15 @@ public sealed class OidcProvider : IAsyncDisposable
                 else if (context.RedirectUri is null || context.RedirectUri != provider!.RedirectUri)
                 {
                     provider!.Refuse(context, Errors.InvalidRequest, $"redirect_uri '{context.RedirectUri}' is not registered for the client.");
+                }
+
+                return default;
+            }));
+            o.AddEventHandler<ValidateEndSessionRequestContext>(b => b.UseInlineHandler(context =>
+            {
+                if (context.PostLogoutRedirectUri is { } uri && uri != provider!.PostLogoutRedirectUri)
+                {
+                    provider!.Refuse(context, Errors.InvalidRequest, $"post_logout_redirect_uri '{uri}' is not registered for the client.");
                 }
 
                 return default;
@@ -102,6 +133,7 @@ public sealed class OidcProvider : IAsyncDisposable
         var app = builder.Build();
         provider = new OidcProvider(app);
         app.MapMethods("/connect/authorize", ["GET", "POST"], provider.Authorize);
+        app.MapMethods("/connect/endsession", ["GET", "POST"], (Delegate)provider.EndSessionAsync);
         await app.StartAsync();
         provider.Authority = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         return provider;
@@ -118,6 +150,11 @@ public sealed class OidcProvider : IAsyncDisposable
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var login = http.Request.HasFormContentType ? http.Request.Form["login"].ToString() : "";
+        if (login.Length == 0)
+        {
+            login = http.Request.Cookies[SessionCookie] ?? ""; // signed in here before: no page
+        }
+
         if (login.Length == 0 || !People.TryGetValue(login, out var claims))
         {
             var page = new StringBuilder("<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in</h1><form method=\"post\" action=\"/connect/authorize\">");
@@ -141,9 +178,19 @@ public sealed class OidcProvider : IAsyncDisposable
             identity.AddClaim(value is "true" or "false" ? new Claim(type, value, ClaimValueTypes.Boolean) : new Claim(type, value));
         }
 
+        http.Response.Cookies.Append(SessionCookie, login, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, Path = "/" });
         identity.SetScopes(request.GetScopes());
         identity.SetDestinations(_ => [Destinations.IdentityToken]);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>Forgets the browser's session, then returns it to the client's post-logout redirect URI (with its state).</summary>
+    private async Task<IResult> EndSessionAsync(HttpContext http)
+    {
+        var hint = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme); // the id_token_hint, validated
+        http.Response.Cookies.Delete(SessionCookie, new CookieOptions { Path = "/" });
+        EndedSessions.Enqueue(hint.Principal?.GetClaim(Claims.Subject));
+        return Results.SignOut(authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     public async ValueTask DisposeAsync()

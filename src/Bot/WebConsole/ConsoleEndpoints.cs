@@ -40,12 +40,17 @@ internal static class ConsoleEndpoints
 
     public static void MapConsole(this WebApplication app)
     {
-        var signIn = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.SignInConfigured;
+        var consoleOptions = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value;
+        var signIn = consoleOptions.SignInConfigured;
+        // Signing out posts a form whose answer sends the browser on to the provider's end-session endpoint: a form's
+        // redirects are held to form-action too.
+        var provider = signIn && Uri.TryCreate(consoleOptions.Oidc.Authority, UriKind.Absolute, out var authority) ? $" {authority.GetLeftPart(UriPartial.Authority)}" : "";
+        var policy = $"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'{provider}; frame-ancestors 'none'; base-uri 'none'";
         var console = app.MapGroup("/console").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             if (!signIn && !ClientAddress.IsLocal(http) && !http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowAnonymous)
@@ -62,6 +67,7 @@ internal static class ConsoleEndpoints
         {
             console.RequireAuthorization(ConsoleSignIn.Policy);
             console.MapPost("/signout", (Delegate)ConsoleSignIn.SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+            console.MapGet("/signed-out", ConsoleSignIn.SignedOut).AllowAnonymous();
         }
 
         console.MapGet("/", ListAsync);
@@ -72,8 +78,8 @@ internal static class ConsoleEndpoints
         console.MapGet("/oncall", OnCallAsync);
         console.MapGet("/routes", RoutesPage);
         console.MapGet("/reports", ReportsAsync);
-        console.MapGet("/console.css", () => Results.Text(Css, "text/css"));
-        console.MapGet("/console.js", () => Results.Text(Script, "text/javascript"));
+        console.MapGet("/console.css", () => Results.Text(Css, "text/css")).AllowAnonymous(); // the signed-out page's too
+        console.MapGet("/console.js", () => Results.Text(Script, "text/javascript")).AllowAnonymous();
     }
 
     private static async Task<IResult> ListAsync(

@@ -23,6 +23,8 @@ internal static class ConsoleSignIn
     public const string OidcScheme = "console-oidc";
     public const string Policy = "console";
     public const string CallbackPath = "/console/signin-oidc";
+    public const string SignedOutCallbackPath = "/console/signout-callback-oidc";
+    public const string SignedOutPath = "/console/signed-out";
 
     /// <summary>The claims the console's cookie carries: the chat user id (absent for a viewer) and the name shown.</summary>
     public const string UserClaim = "incident-bot:user";
@@ -49,6 +51,7 @@ internal static class ConsoleSignIn
                 o.ClientId = oidc.ClientId;
                 o.ClientSecret = oidc.ClientSecret;
                 o.CallbackPath = CallbackPath;
+                o.SignedOutCallbackPath = SignedOutCallbackPath;
                 o.ResponseType = OpenIdConnectResponseType.Code;
                 o.UsePkce = true;
                 // The code comes back on a top-level GET: the correlation and nonce cookies can then be SameSite=Lax and
@@ -78,6 +81,11 @@ internal static class ConsoleSignIn
                     else
                     {
                         context.Principal = new ClaimsPrincipal(identity);
+                        // Only the ID token is kept (in the cookie): the provider's sign-out wants it as its hint.
+                        if ((context.TokenEndpointResponse?.IdToken ?? context.ProtocolMessage?.IdToken) is { } idToken)
+                        {
+                            context.Properties!.StoreTokens([new AuthenticationToken { Name = OpenIdConnectParameterNames.IdToken, Value = idToken }]);
+                        }
                     }
 
                     return Task.CompletedTask;
@@ -153,11 +161,36 @@ internal static class ConsoleSignIn
             ? new ConsoleUser(http.User.FindFirst(UserClaim)?.Value, http.User.FindFirst(NameClaim)?.Value ?? "someone", SignedIn: true)
             : new ConsoleUser(options.LocalUser, options.LocalUserName, SignedIn: false);
 
-    public static async Task<IResult> SignOutAsync(HttpContext http)
+    /// <summary>
+    /// Signs out of the console, then out of the provider where it has an end-session endpoint (Keycloak, Okta, Entra
+    /// ID): else the next "Sign in" would come back at once, signed in by the provider's own session. A provider without
+    /// one (Slack, Google) keeps its session; the page says so.
+    /// </summary>
+    public static async Task<IResult> SignOutAsync(HttpContext http, IOptionsMonitor<OpenIdConnectOptions> oidc, ILoggerFactory logs)
     {
+        var idToken = await http.GetTokenAsync(CookieScheme, OpenIdConnectParameterNames.IdToken);
         await http.SignOutAsync(CookieScheme);
-        return new Microsoft.AspNetCore.Http.HttpResults.RazorComponentResult<SignedOutPage>();
+        string? endSession = null;
+        try
+        {
+            var options = oidc.Get(OidcScheme);
+            endSession = (await options.ConfigurationManager!.GetConfigurationAsync(http.RequestAborted)).EndSessionEndpoint;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger(typeof(ConsoleSignIn)).LogWarning(e, "The sign-in provider's configuration could not be read; signed out of the console only.");
+        }
+
+        if (idToken is null || string.IsNullOrEmpty(endSession))
+        {
+            return Results.Redirect($"{SignedOutPath}?provider=kept");
+        }
+
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = SignedOutPath }, [OidcScheme]);
     }
+
+    public static IResult SignedOut(HttpContext http) =>
+        new Microsoft.AspNetCore.Http.HttpResults.RazorComponentResult<SignedOutPage>(new { ProviderKept = http.Request.Query["provider"] == "kept" });
 }
 
 /// <summary>The person the console shows and acts as. <see cref="Id"/> is their chat user id; null for a viewer.</summary>

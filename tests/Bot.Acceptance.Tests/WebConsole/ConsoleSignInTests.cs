@@ -16,9 +16,9 @@ public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
 {
     private const string SlackUserIdClaim = "https://slack.com/user_id";
 
-    private static async Task<(OidcProvider Provider, BotServer Bot)> StartAsync(Dictionary<string, string?>? more = null)
+    private static async Task<(OidcProvider Provider, BotServer Bot)> StartAsync(Dictionary<string, string?>? more = null, bool endSession = true)
     {
-        var provider = await OidcProvider.StartAsync();
+        var provider = await OidcProvider.StartAsync(endSession);
         provider.People["alice"] = new Dictionary<string, string> { ["email"] = "Alice@Example.com", ["email_verified"] = "true", ["name"] = "Alice Doe" };
         provider.People["bob"] = new Dictionary<string, string> { [SlackUserIdClaim] = "U02BOB", ["name"] = "Bob from Slack" };
         provider.People["carol"] = new Dictionary<string, string> { ["email"] = "carol@example.com", ["email_verified"] = "true", ["name"] = "Carol Viewer" };
@@ -40,12 +40,13 @@ public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
 
         var bot = await BotServer.StartAsync(settings);
         provider.RedirectUri = new Uri(bot.Address, "/console/signin-oidc").ToString();
+        provider.PostLogoutRedirectUri = new Uri(bot.Address, "/console/signout-callback-oidc").ToString();
         return (provider, bot);
     }
 
     private static async Task<IPage> SignInAsync(IBrowser browser, BotServer bot, string person)
     {
-        var page = await browser.NewPageAsync();
+        var page = await (await browser.NewContextAsync()).NewPageAsync(); // a context of its own, which can open more pages
         await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
         Assert.Equal("Sign in", await page.TitleAsync()); // the provider's page, not the console
         await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {person}" }).ClickAsync();
@@ -73,12 +74,38 @@ public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
         var timeline = await bot.GetJsonAsync("/api/incidents/INC-1/timeline");
         Assert.Contains(timeline.EnumerateArray(), e => e.GetProperty("authorId").GetString() == "U01ALICE" && e.GetProperty("text").GetString()!.Contains("Rolled back", StringComparison.Ordinal));
 
+        // The provider remembers the browser: without our cookie, the sign-in comes back without the provider's page.
+        await page.Context.ClearCookiesAsync(new() { Name = "incident-bot-console" });
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        Assert.Equal("Incidents · incident bot", await page.TitleAsync());
+
+        // Signing out ends the provider's session too (its end-session endpoint, with our ID token as the hint), so the
+        // next sign-in asks again.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         Assert.Equal("Signed out · incident bot", await page.TitleAsync());
+        Assert.Contains("and of your sign-in provider", await page.Locator("main").InnerTextAsync());
+        Assert.Equal(["alice"], provider.EndedSessions);
         await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
-        Assert.Equal("Sign in", await page.TitleAsync()); // the cookie is gone: back to the provider
+        Assert.Equal("Sign in", await page.TitleAsync()); // the cookie and the provider's session are gone: the provider asks
         Assert.Empty(provider.Refused);
-        Assert.Equal(1, provider.TokensIssued);
+        Assert.Equal(2, provider.TokensIssued);
+    }
+
+    [Fact]
+    public async Task SigningOut_WithAProviderThatCannotSignOut_SaysTheProviderStillKnowsYou()
+    {
+        var (provider, bot) = await StartAsync(endSession: false); // as Slack and Google: no end-session endpoint
+        await using var _ = provider;
+        await using var __ = bot;
+
+        var page = await SignInAsync(chromium.Browser, bot, "alice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        Assert.Equal("Signed out · incident bot", await page.TitleAsync());
+        Assert.Contains("you are still signed in there", await page.Locator("main").InnerTextAsync());
+        var response = await page.Context.APIRequest.GetAsync(new Uri(bot.Address, "/console").ToString(), new() { MaxRedirects = 0 });
+        Assert.Equal(302, response.Status); // our cookie is gone all the same
+        Assert.Empty(provider.EndedSessions);
     }
 
     [Fact]
