@@ -55,8 +55,26 @@ public static class BotTelemetry
         "incidentbot.store.batch.size", "{unit}", "Units of work per store transaction",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
 
-    /// <summary>Store commits that failed (the units were answered 503), by reason (unavailable, cannot_write).</summary>
-    public static readonly Counter<long> CommitFailures = Meter.CreateCounter<long>("incidentbot.store.commit.failures", "{commit}", "Store transactions that did not commit");
+    /// <summary>
+    /// Store commits that failed (the units were answered 503), by reason: <c>cannot_write</c> (a full disk, a read-only
+    /// database) or <c>unavailable</c>. Observed, so both series are served at 0 from the first scrape, whenever the
+    /// exporter starts listening (Prometheus' increase() then sees the first failure).
+    /// </summary>
+    public static readonly ObservableCounter<long> CommitFailures = Meter.CreateObservableCounter(
+        "incidentbot.store.commit.failures",
+        () => new[]
+        {
+            new Measurement<long>(Interlocked.Read(ref _commitsCannotWrite), Tag("reason", "cannot_write")),
+            new Measurement<long>(Interlocked.Read(ref _commitsUnavailable), Tag("reason", "unavailable")),
+        },
+        "{commit}",
+        "Store transactions that did not commit");
+
+    private static long _commitsCannotWrite;
+    private static long _commitsUnavailable;
+
+    /// <summary>Counts a commit that failed, in <see cref="CommitFailures"/>.</summary>
+    public static void CommitFailed(bool cannotWrite) => Interlocked.Increment(ref cannotWrite ? ref _commitsCannotWrite : ref _commitsUnavailable);
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }

@@ -44,10 +44,6 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         _maxBatch = options.EffectiveMaxBatch;
         _queueCapacity = options.QueueCapacity;
         _failedCommitHold = options.FailedCommitHold;
-        foreach (var reason in (string[])["cannot_write", "unavailable"])
-        {
-            BotTelemetry.CommitFailures.Add(0, BotTelemetry.Tag("reason", reason)); // served from the start: increase() sees the first failure
-        }
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -585,7 +581,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     _lastFailedCommit = new FailedCommit(_time.GetUtcNow(), e.Message);
                 }
 
-                BotTelemetry.CommitFailures.Add(1, BotTelemetry.Tag("reason", cannotWrite ? "cannot_write" : "unavailable"));
+                BotTelemetry.CommitFailed(cannotWrite);
 
                 var error = new StoreUnavailableException($"The store could not commit: {e.Message}", e);
                 foreach (var item in batch)

@@ -7,7 +7,7 @@ namespace Bot.Acceptance.Tests.Webhooks;
 /// /readyz tells whether the bot can take alerts: a store that still reads but cannot write is not ready. The database
 /// lives on a real file system that really fills up (a small tmpfs mounted for the test).
 /// </summary>
-public sealed class ReadinessTests
+public sealed partial class ReadinessTests
 {
     [Fact]
     public async Task DiskFull_IsNotReady_AndWebhooksGet503_UntilThereIsSpaceAgain()
@@ -35,6 +35,7 @@ public sealed class ReadinessTests
         var ready = await bot.Client.GetAsync("/readyz");
         Assert.True(ready.StatusCode == HttpStatusCode.ServiceUnavailable, $"accepted {accepted}; {await refused.Content.ReadAsStringAsync()}");
         Assert.Equal(HttpStatusCode.OK, (await bot.Client.GetAsync("/healthz")).StatusCode); // alive: do not restart it
+        Assert.Matches(CannotWriteCounted(), await bot.Client.GetStringAsync("/metrics")); // what the operator's alert rule sees
 
         disk.Free();
 
@@ -47,6 +48,9 @@ public sealed class ReadinessTests
     }
 
     private const int AlertsPerWebhook = 50;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"incidentbot_store_commit_failures_total\{[^}]*reason=""cannot_write""[^}]*\} [1-9]")]
+    private static partial System.Text.RegularExpressions.Regex CannotWriteCounted();
 
     /// <summary>An Alertmanager webhook of new alerts, with long descriptions, in one group.</summary>
     private static string Webhook(int n) =>
