@@ -22,17 +22,9 @@ internal static class HeartbeatEndpoint
             return WebhookEndpoint.Problem(StatusCodes.Status404NotFound, "Unknown heartbeat", $"No heartbeat is named '{name}'. Configured: {string.Join(", ", monitor.Names)}.");
         }
 
-        if (heartbeat.Token is { Length: > 0 } token)
+        if (SenderAccess.Refusal(http, heartbeat.Token, user: null, security.Value, $"Heartbeat '{name}'", "beats", $"Heartbeats:{name}:Token") is { } refused)
         {
-            if (!Credentials.Match(http.Request.Headers.Authorization, token, user: null))
-            {
-                http.Response.Headers.WWWAuthenticate = "Bearer, Basic realm=\"incident-bot\"";
-                return WebhookEndpoint.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Heartbeat '{name}' requires its token, as 'Authorization: Bearer <token>'.");
-            }
-        }
-        else if (!ClientAddress.IsLocal(http) && !security.Value.AllowAnonymous)
-        {
-            return WebhookEndpoint.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Heartbeat '{name}' has no token, so it takes beats from this machine only. Set Heartbeats:{name}:Token.");
+            return refused;
         }
 
         try

@@ -40,19 +40,9 @@ internal static class WebhookEndpoint
             return Problem(StatusCodes.Status404NotFound, "Unknown webhook source", $"No webhook source is named '{source}'. Configured: {string.Join(", ", settings.Sources.Where(s => s.Value.Enabled).Select(s => s.Key))}.");
         }
 
-        if (config.Token is { } token)
+        if (SenderAccess.Refusal(http, config.Token, config.User, security.Value, $"Source '{source}'", "alerts", $"{WebhookOptions.SectionName}:Sources:{source}:Token") is { } refused)
         {
-            if (!Credentials.Match(http.Request.Headers.Authorization, token, config.User))
-            {
-                http.Response.Headers.WWWAuthenticate = config.User is null ? "Bearer, Basic realm=\"incident-bot\"" : "Basic realm=\"incident-bot\"";
-                return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", config.User is null
-                    ? $"Source '{source}' requires its token, as 'Authorization: Bearer <token>' or as the password of basic authentication."
-                    : $"Source '{source}' requires basic authentication as user '{config.User}' with its token as the password.");
-            }
-        }
-        else if (!ClientAddress.IsLocal(http) && !security.Value.AllowAnonymous)
-        {
-            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Source '{source}' has no token, so it takes alerts from this machine only. Set {WebhookOptions.SectionName}:Sources:{source}:Token.");
+            return refused;
         }
 
         // JSON only: a web page can post text/plain (or a form) to any address without asking, but not application/json.
