@@ -52,6 +52,14 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
             builder.MaxAutoPrepare = 256;
         }
 
+        // The store sets no session state (its one advisory lock is the transaction's): a read connection going back to
+        // the pool needs no reset, which was a round trip per read.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("NoResetOnClose", StringComparison.OrdinalIgnoreCase)))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         try
         {
