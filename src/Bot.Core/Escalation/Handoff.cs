@@ -50,12 +50,13 @@ public sealed record SyncJob(string Team, long ShiftEnd) : IJob<SyncJob>
 }
 
 /// <summary>Sets the team's on-call group to whoever is on call now.</summary>
-public sealed class SyncHandler(IUnitOfWork<IEscalationSession> store, IChat chat, IOptions<EscalationOptions> options) : IJobHandler<SyncJob>
+public sealed class SyncHandler(IEscalationReads reads, TimeProvider time, IChat chat, IOptions<EscalationOptions> options) : IJobHandler<SyncJob>
 {
     public async Task HandleAsync(SyncJob job, EffectJob run, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         if (options.Value.Teams.TryGetValue(job.Team, out var team) && team.OnCallUserGroup is { Length: > 0 } group
-            && await store.WriteAsync(s => OnCall.Who(team, s.Now, s.GetOverrides(job.Team, s.Now)), cancellationToken) is { } shift)
+            && OnCall.Who(team, now, await reads.ListOverridesAsync(job.Team, now, cancellationToken)) is { } shift)
         {
             await chat.SetGroupMembersAsync(group, [shift.User], cancellationToken);
         }
@@ -86,7 +87,7 @@ public static class Handoffs
 }
 
 /// <summary>Runs a hand-off: the on-call group, the shift messages, the next hand-off.</summary>
-public sealed class HandoffHandler(IUnitOfWork<IEscalationSession> store, IChat chat, IOptions<EscalationOptions> options) : IJobHandler<HandoffJob>
+public sealed class HandoffHandler(IEscalationReads reads, IUnitOfWork<IEscalationSession> store, TimeProvider time, IChat chat, IOptions<EscalationOptions> options) : IJobHandler<HandoffJob>
 {
     public async Task HandleAsync(HandoffJob job, EffectJob run, CancellationToken cancellationToken)
     {
@@ -95,7 +96,8 @@ public sealed class HandoffHandler(IUnitOfWork<IEscalationSession> store, IChat 
             return; // no longer configured: the chain ends
         }
 
-        var (now, taken) = await store.WriteAsync(s => (s.Now, s.GetOverrides(job.Team, job.DueAt - TimeSpan.FromDays(31))), cancellationToken);
+        var now = time.GetUtcNow();
+        var taken = await reads.ListOverridesAsync(job.Team, job.DueAt - TimeSpan.FromDays(31), cancellationToken);
         var current = OnCall.Who(team, now, taken);
         var previous = job.Announce ? OnCall.Who(team, job.DueAt - TimeSpan.FromSeconds(1), taken) : null;
         if (team.OnCallUserGroup is { Length: > 0 } group && current is not null)
