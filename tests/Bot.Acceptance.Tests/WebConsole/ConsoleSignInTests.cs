@@ -109,6 +109,29 @@ public sealed class ConsoleSignInTests(ConsoleBrowser chromium)
     }
 
     [Fact]
+    public async Task ASignedInViewer_FollowsAnIncidentLive_AndTheStreamIsForTheSignedInOnly()
+    {
+        var (provider, bot) = await StartAsync(new() { ["Console:Oidc:ViewerDomains:0"] = "example.com", ["Console:LiveInterval"] = "00:00:00.200" });
+        await using var _ = provider;
+        await using var __ = bot;
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Checkout down","severity":"critical"}""")).StatusCode);
+
+        var page = await SignInAsync(chromium.Browser, bot, "carol");
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        using (var note = await bot.Client.PostAsync("/api/incidents/INC-1/commands", System.Net.Http.Json.JsonContent.Create(new { user = "U07DANA", userName = "dana", text = "ack" })))
+        {
+            Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        }
+
+        await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("acknowledged"); // through the signed-in stream, unreloaded
+
+        var stranger = await (await chromium.Browser.NewContextAsync()).NewPageAsync();
+        var stream = await stranger.APIRequest.GetAsync(new Uri(bot.Address, "/console/incidents/INC-1/live").ToString(), new() { MaxRedirects = 0 });
+        Assert.Equal(302, stream.Status); // to the provider's sign-in, not the stream
+        Assert.StartsWith(provider.Authority.ToString(), stream.Headers["location"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignInWithSlack_TheUserIdClaimIsTheChatUser()
     {
         var (provider, bot) = await StartAsync();
