@@ -181,7 +181,7 @@ internal static class ConsoleEndpoints
         var to = now.AddTicks(1); // up to now, included
         var incidents = await store.ListIncidentFactsAsync(from, to, ct);
         var pages = await store.ListPagesAsync(from, to, ct);
-        var hours = Core.Reports.WorkingHours.Parse(options.Value.WorkingHours, options.Value.ReportTimeZone).Hours!; // checked at start
+        var hours = options.Value.ParsedWorkingHours;
         var e = escalation.Value;
         var teamsOfPolicy = e.Teams.Keys.SelectMany(team => e.PoliciesPaging(team).Select(policy => (policy, team)))
             .ToLookup(x => x.policy, x => x.team, StringComparer.Ordinal);
@@ -383,4 +383,11 @@ public sealed class ConsoleOptions
     public string? WorkingHours { get; set; }
 
     public bool SignInConfigured => !string.IsNullOrWhiteSpace(Oidc.Authority);
+
+    /// <summary><see cref="WorkingHours"/> in <see cref="ReportTimeZone"/>, read once (the validator checked them at start).</summary>
+    public Core.Reports.WorkingHours ParsedWorkingHours =>
+        _workingHours ??= Core.Reports.WorkingHours.Parse(WorkingHours, ReportTimeZone) is { Hours: { } hours } ? hours
+            : throw new InvalidOperationException("Console:WorkingHours was not checked at start.");
+
+    private Core.Reports.WorkingHours? _workingHours;
 }
