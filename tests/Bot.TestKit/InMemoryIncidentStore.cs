@@ -278,7 +278,11 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public bool EnqueuedJobs { get; private set; }
 
-        public Incident? FindOpenIncident(string groupKey) => d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
+        public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints)
+        {
+            var open = d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
+            return (open, open is null ? new Dictionary<string, StoredAlert>() : FindAlerts(open.Number, fingerprints));
+        }
 
         public Incident? GetIncident(long number) => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null;
 
@@ -295,7 +299,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public void UpdateIncident(Incident incident) => d.Incidents[incident.Number] = Copy(incident);
 
-        public IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
+        private IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
             fingerprints.Distinct().Select(f => d.Alerts.TryGetValue((incidentNumber, f), out var row) ? row.Stored : null).OfType<StoredAlert>()
                 .ToDictionary(a => a.Alert.Fingerprint, StringComparer.Ordinal);
 

@@ -74,9 +74,9 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
 
         public void ApplyGroup(string groupKey, IReadOnlyList<Alert> alerts)
         {
-            var incident = s.FindOpenIncident(groupKey);
+            var (incident, known) = s.FindOpenIncident(groupKey, alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal));
             _knownIn = incident?.Number ?? 0;
-            _known = incident is null ? [] : new(s.FindAlerts(incident.Number, alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal)), StringComparer.Ordinal);
+            _known = new(known, StringComparer.Ordinal);
             var resolvedSome = false;
             foreach (var alert in alerts)
             {

@@ -10,13 +10,14 @@ namespace Bot.Core.Intake;
 /// </summary>
 public interface IIntakeSession : IEscalationSession
 {
-    Incident? FindOpenIncident(string groupKey);
+    /// <summary>
+    /// The group's open incident, if any, with those of these alerts it holds, by fingerprint: one read for a webhook's
+    /// alerts (none when there is no open incident).
+    /// </summary>
+    (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints);
 
     /// <summary>Saves a new incident and assigns its number.</summary>
     void InsertIncident(Incident incident);
-
-    /// <summary>Those of these alerts that this incident holds, by fingerprint: one read for a webhook's alerts.</summary>
-    IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints);
 
     /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
     StoredAlert? FindLatestAlert(string groupKey, string fingerprint);

@@ -42,8 +42,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _incidentRows.Clear();
     }
 
-    public Incident? FindOpenIncident(string groupKey) =>
-        Remember(QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}", Incident, ("@g", groupKey)));
 
     public Incident? GetIncident(long number) =>
         Remember(QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}", Incident, ("@n", number)));
@@ -139,39 +137,73 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private static string UpdateIncidentText(int columns) =>
         $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
 
-    public IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints)
+    private string FindOpenIncidentSql => $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
+
+    /// <summary>
+    /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.
+    /// Where the dialect batches, both reads are one round trip: the alerts' read finds the incident by the same key,
+    /// after the first statement has its lock.
+    /// </summary>
+    public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints)
     {
         var found = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
-        if (fingerprints.Count == 0)
+        if (!dialect.BatchesWrites || fingerprints.Count == 0)
         {
-            return found;
-        }
-
-        if (!dialect.BatchesWrites)
-        {
-            // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
-            foreach (var fingerprint in fingerprints)
+            var incident = Remember(QueryOne(FindOpenIncidentSql, Incident, ("@g", groupKey)));
+            if (incident is not null)
             {
-                if (QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incidentNumber), ("@f", fingerprint)) is { } one)
+                // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
+                foreach (var fingerprint in fingerprints)
                 {
-                    found[fingerprint] = one;
+                    if (QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                    {
+                        found[fingerprint] = one;
+                    }
                 }
             }
 
-            return found;
+            return (incident, found);
         }
 
-        using var reader = Command(
-            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND {dialect.IsOneOf("fingerprint", "@fps")}",
-            ("@n", incidentNumber),
-            ("@fps", dialect.TextList(fingerprints))).ExecuteReader();
+        Flush();
+        using var batch = connection.CreateBatch();
+        batch.Transaction = Transaction;
+        AddRead(batch, FindOpenIncidentSql, ("@g", groupKey));
+        AddRead(
+            batch,
+            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}",
+            ("@g", groupKey),
+            ("@fps", dialect.TextList(fingerprints)));
+        using var reader = batch.ExecuteReader();
+        var open = reader.Read() ? Remember(Incident(reader)) : null;
+        reader.NextResult();
         while (reader.Read())
         {
+            // The second statement reads a later snapshot: should the group's incident have been closed and another
+            // opened meanwhile, its alerts are not this incident's.
             var alert = Alert(reader);
-            found[alert.Alert.Fingerprint] = alert;
+            if (alert.IncidentNumber == open?.Number)
+            {
+                found[alert.Alert.Fingerprint] = alert;
+            }
         }
 
-        return found;
+        return (open, found);
+    }
+
+    private static void AddRead(DbBatch batch, string sql, params (string Name, object Value)[] args)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        batch.BatchCommands.Add(command);
     }
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
