@@ -55,7 +55,7 @@ internal static partial class IngestBenchmark
     public static async Task<int> RunPostgresAsync(string[] args)
     {
         var seconds = Option(args, "--seconds", 10);
-        var warmup = Option(args, "--warmup", 20);
+        var warmup = Option(args, "--warmup", 90); // two replicas, PostgreSQL and two wrk on 2 cores starve the JIT's tier-up thread: after 20 s most hot code was still the instrumented tier
         var connectionSets = (OptionText(args, "--connections") ?? "50,4").Split(',').Select(int.Parse).ToArray();
         if (!File.Exists("/usr/bin/wrk"))
         {
