@@ -21,7 +21,7 @@ public interface IReportReads
 
 /// <summary>
 /// The weekly report: incidents per week (Monday to Sunday, UTC) by severity and team, time to acknowledge and to resolve
-/// (median and 90th percentile, by severity), and pages per person, in and out of working hours.
+/// (median and 90th percentile, by severity and by team), and pages per person, in and out of working hours.
 /// </summary>
 public sealed record IncidentReport(
     IReadOnlyList<IncidentReport.Week> Weeks,
@@ -29,6 +29,9 @@ public sealed record IncidentReport(
     IReadOnlyList<IncidentReport.Times> BySeverity,
     IReadOnlyList<IncidentReport.Person> People)
 {
+    /// <summary>The times of each team's incidents (those its policies paged), in the order of <see cref="Teams"/>.</summary>
+    public IReadOnlyList<(string Team, Times Times)> ByTeam { get; init; } = [];
+
     /// <summary>The team counted for incidents no policy paged.</summary>
     public const string NoTeam = "(none)";
 
@@ -80,10 +83,11 @@ public sealed record IncidentReport(
 
         var times = Enum.GetValues<Severity>().Select(s => TimesOf(s, incidents.Where(i => i.Severity == s)))
             .Where(t => t.Incidents > 0).Append(TimesOf(null, incidents)).ToList();
+        var byTeam = teams.Select(t => (t, TimesOf(null, incidents.Where(i => teamsOfIncident[i.Number].Contains(t))))).ToList();
         var people = pages.GroupBy(p => p.User, StringComparer.Ordinal)
             .Select(g => new Person(g.Key, g.Count(), g.Count(p => !hours.Contains(p.At))))
             .OrderByDescending(p => p.OutOfHours).ThenByDescending(p => p.Pages).ThenBy(p => p.User, StringComparer.Ordinal).ToList();
-        return new IncidentReport(list, teams, times, people);
+        return new IncidentReport(list, teams, times, people) { ByTeam = byTeam };
     }
 
     /// <summary>The <paramref name="p"/> quantile, interpolated between the closest ranks (as spreadsheets' PERCENTILE.INC); null for none.</summary>

@@ -259,6 +259,11 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Equal("1", times[0]);
         Assert.Matches("^[0-9]+ s$", times[1]); // acknowledged within the minute
         Assert.Equal("-", times[3]); // not resolved: no time, not zero
+        var database = await page.Locator("section[aria-labelledby=team-times] tbody tr", new() { HasText = "database" }).Locator("td").AllInnerTextsAsync();
+        Assert.Equal("1", database[0]);
+        Assert.Matches("^[0-9]+ s$", database[1]); // the team's incident, acknowledged
+        var none = await page.Locator("section[aria-labelledby=team-times] tbody tr", new() { HasText = "(none)" }).Locator("td").AllInnerTextsAsync();
+        Assert.Equal(("1", "-"), (none[0], none[1])); // the unrouted incident, never acknowledged
         Assert.Equal(["alice", "1", "0"], await page.Locator("section[aria-labelledby=people] tbody tr").First.Locator("th, td").AllInnerTextsAsync());
         Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.GetAsync("/console/reports?weeks=0")).StatusCode);
         await ConsoleBrowser.ShotAsync(page, "console-reports.png");

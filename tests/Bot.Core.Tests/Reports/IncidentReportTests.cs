@@ -30,6 +30,14 @@ public sealed class IncidentReportTests
         Assert.Equal(2, first.ByTeam["database"]); // counted once though two of its policies paged incident 2
         Assert.Equal(1, first.ByTeam["network"]);
         Assert.Equal((1, 1), (second.Total, second.ByTeam[IncidentReport.NoTeam]));
+
+        // Each team's times are over the incidents its policies paged: database's are incidents 1 and 2 (one acknowledged).
+        Assert.Equal(["database", "network", IncidentReport.NoTeam], report.ByTeam.Select(t => t.Team));
+        var database = report.ByTeam[0].Times;
+        Assert.Equal((2, TimeSpan.FromMinutes(4), TimeSpan.FromHours(1)), (database.Incidents, database.AckMedian, database.ResolveMedian));
+        var network = report.ByTeam[1].Times;
+        Assert.Equal((1, null), (network.Incidents, network.AckMedian)); // incident 2, never acknowledged
+        Assert.Equal(TimeSpan.FromMinutes(10), report.ByTeam[2].Times.AckMedian);
     }
 
     [Fact]
