@@ -23,7 +23,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<DbBatchCommand> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
-    private readonly Dictionary<long, (string Name, object Value)[]> _incidentRows = []; // each incident as this unit read or last wrote it
+    private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
+
+    // The incident reads of every webhook, their texts made once.
+    private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
+    private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
+    private readonly string _findOpenIncidentAlertsSql =
+        $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}";
     private DbBatch? _pending;
 
     public DateTimeOffset Now { get; set; }
@@ -33,7 +39,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public bool EnqueuedJobs { get; set; }
 
     /// <summary>The trace of the unit now running (its caller's), stored with the jobs it enqueues.</summary>
-    public string? TraceParent { get; set; }
+    public string? TraceParent { get; private set; }
 
     /// <summary>Starts a unit of work: what the session remembers of the last unit's rows is forgotten.</summary>
     public void BeginUnit(string? traceParent)
@@ -42,16 +48,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _incidentRows.Clear();
     }
 
-
     public Incident? GetIncident(long number) =>
-        Remember(QueryOne($"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}", Incident, ("@n", number)));
+        Remember(QueryOne(_getIncidentSql, Incident, ("@n", number)));
 
     public void InsertIncident(Incident incident)
     {
-        var args = IncidentArgs(incident);
-        var number = Convert.ToInt64(Command(InsertIncidentSql, args).ExecuteScalar());
+        var values = IncidentValues(incident);
+        var number = Convert.ToInt64(Command(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]).ExecuteScalar());
         incident.AssignNumber(number);
-        _incidentRows[number] = args;
+        _incidentRows[number] = values;
     }
 
     /// <summary>
@@ -61,14 +66,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// </summary>
     public void UpdateIncident(Incident incident)
     {
-        var args = IncidentArgs(incident);
+        var values = IncidentValues(incident);
         var changed = UpdatableColumns;
         if (_incidentRows.TryGetValue(incident.Number, out var before))
         {
             changed = 0;
-            for (var i = 0; i < args.Length; i++)
+            for (var i = 0; i < values.Length; i++)
             {
-                if (!Equals(args[i].Value, before[i].Value))
+                if (!Equals(values[i], before[i]))
                 {
                     changed |= 1 << i;
                 }
@@ -77,18 +82,18 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             changed &= UpdatableColumns;
         }
 
-        _incidentRows[incident.Number] = args;
+        _incidentRows[incident.Number] = values;
         if (changed == 0)
         {
             return;
         }
 
         var set = new List<(string, object)>(BitOperations.PopCount((uint)changed) + 1);
-        for (var i = 0; i < args.Length; i++)
+        for (var i = 0; i < values.Length; i++)
         {
             if ((changed & (1 << i)) != 0)
             {
-                set.Add(args[i]);
+                set.Add((IncidentFields[i].Parameter, values[i]));
             }
         }
 
@@ -100,23 +105,53 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         if (incident is not null)
         {
-            _incidentRows[incident.Number] = IncidentArgs(incident);
+            _incidentRows[incident.Number] = IncidentValues(incident);
         }
 
         return incident;
     }
 
-    /// <summary>The incident's columns in the order of <see cref="IncidentArgs"/>, with their parameters.</summary>
-    private static readonly (string Column, string Parameter)[] IncidentFields =
+    /// <summary>The incident's columns: each with its parameter and its value (in the dialect's form).</summary>
+    private static readonly (string Column, string Parameter, Func<SqlDialect, Incident, object> Value)[] IncidentFields =
     [
-        ("title", "@title"), ("severity", "@sev"), ("status", "@status"), ("source", "@source"), ("group_key", "@group"),
-        ("open_group_key", "@open"), ("created_at", "@created"), ("acknowledged_at", "@ack"), ("mitigated_at", "@mit"),
-        ("resolved_at", "@res"), ("updated_at", "@updated"), ("channel_id", "@chid"), ("channel_name", "@chname"),
-        ("lead_id", "@leadid"), ("lead_name", "@leadname"), ("roles", "@roles"), ("progress", "@progress"),
-        ("impact", "@impact"), ("cause", "@cause"), ("resolution", "@resolution"), ("last_update_at", "@lastupdate"),
-        ("summary_message_id", "@summary"), ("alert_count", "@alerts"), ("firing_count", "@firing"),
-        ("runbooks", "@runbooks"), ("first_alert_at", "@firstalert"),
+        ("title", "@title", (_, i) => i.Title),
+        ("severity", "@sev", (_, i) => (int)i.Severity),
+        ("status", "@status", (_, i) => i.Status.Name()),
+        ("source", "@source", (_, i) => i.Source),
+        ("group_key", "@group", (_, i) => i.GroupKey),
+        ("open_group_key", "@open", (_, i) => i.IsOpen ? i.GroupKey : DBNull.Value),
+        ("created_at", "@created", (d, i) => d.Time(i.CreatedAt)),
+        ("acknowledged_at", "@ack", (d, i) => d.Time(i.AcknowledgedAt)),
+        ("mitigated_at", "@mit", (d, i) => d.Time(i.MitigatedAt)),
+        ("resolved_at", "@res", (d, i) => d.Time(i.ResolvedAt)),
+        ("updated_at", "@updated", (d, i) => d.Time(i.UpdatedAt)),
+        ("channel_id", "@chid", (_, i) => (object?)i.ChannelId ?? DBNull.Value),
+        ("channel_name", "@chname", (_, i) => (object?)i.ChannelName ?? DBNull.Value),
+        ("lead_id", "@leadid", (_, i) => (object?)i.Lead?.Id ?? DBNull.Value),
+        ("lead_name", "@leadname", (_, i) => (object?)i.Lead?.Name ?? DBNull.Value),
+        ("roles", "@roles", (_, i) => RolesJson.Write(i.Roles)),
+        ("progress", "@progress", (_, i) => (object?)i.Progress ?? DBNull.Value),
+        ("impact", "@impact", (_, i) => (object?)i.Impact ?? DBNull.Value),
+        ("cause", "@cause", (_, i) => (object?)i.Cause ?? DBNull.Value),
+        ("resolution", "@resolution", (_, i) => (object?)i.Resolution ?? DBNull.Value),
+        ("last_update_at", "@lastupdate", (d, i) => d.Time(i.LastUpdateAt)),
+        ("summary_message_id", "@summary", (_, i) => (object?)i.SummaryMessageId ?? DBNull.Value),
+        ("alert_count", "@alerts", (_, i) => i.AlertCount),
+        ("firing_count", "@firing", (_, i) => i.FiringCount),
+        ("runbooks", "@runbooks", (_, i) => TextListJson.Write(i.Runbooks)),
+        ("first_alert_at", "@firstalert", (d, i) => d.Time(i.FirstAlertAt)),
     ];
+
+    private object[] IncidentValues(Incident incident)
+    {
+        var values = new object[IncidentFields.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = IncidentFields[i].Value(dialect, incident);
+        }
+
+        return values;
+    }
 
     /// <summary>Every column but those an incident never changes (source, group, creation).</summary>
     private static readonly int UpdatableColumns =
@@ -137,8 +172,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private static string UpdateIncidentText(int columns) =>
         $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
 
-    private string FindOpenIncidentSql => $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
-
     /// <summary>
     /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.
     /// Where the dialect batches, both reads are one round trip: the alerts' read finds the incident by the same key,
@@ -149,7 +182,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         var found = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
         if (!dialect.BatchesWrites || fingerprints.Count == 0)
         {
-            var incident = Remember(QueryOne(FindOpenIncidentSql, Incident, ("@g", groupKey)));
+            var incident = Remember(QueryOne(_findOpenIncidentSql, Incident, ("@g", groupKey)));
             if (incident is not null)
             {
                 // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
@@ -168,12 +201,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         Flush();
         using var batch = connection.CreateBatch();
         batch.Transaction = Transaction;
-        AddRead(batch, FindOpenIncidentSql, ("@g", groupKey));
-        AddRead(
-            batch,
-            $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}",
-            ("@g", groupKey),
-            ("@fps", dialect.TextList(fingerprints)));
+        Add(batch, _findOpenIncidentSql, ("@g", groupKey));
+        Add(batch, _findOpenIncidentAlertsSql, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
         using var reader = batch.ExecuteReader();
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
@@ -189,21 +218,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         return (open, found);
-    }
-
-    private static void AddRead(DbBatch batch, string sql, params (string Name, object Value)[] args)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        batch.BatchCommands.Add(command);
     }
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
@@ -601,36 +615,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commands.Clear();
     }
 
-    private (string Name, object Value)[] IncidentArgs(Incident i) =>
-    [
-        ("@title", i.Title),
-        ("@sev", (int)i.Severity),
-        ("@status", i.Status.Name()),
-        ("@source", i.Source),
-        ("@group", i.GroupKey),
-        ("@open", i.IsOpen ? i.GroupKey : DBNull.Value),
-        ("@created", dialect.Time(i.CreatedAt)),
-        ("@ack", dialect.Time(i.AcknowledgedAt)),
-        ("@mit", dialect.Time(i.MitigatedAt)),
-        ("@res", dialect.Time(i.ResolvedAt)),
-        ("@updated", dialect.Time(i.UpdatedAt)),
-        ("@chid", (object?)i.ChannelId ?? DBNull.Value),
-        ("@chname", (object?)i.ChannelName ?? DBNull.Value),
-        ("@leadid", (object?)i.Lead?.Id ?? DBNull.Value),
-        ("@leadname", (object?)i.Lead?.Name ?? DBNull.Value),
-        ("@roles", RolesJson.Write(i.Roles)),
-        ("@progress", (object?)i.Progress ?? DBNull.Value),
-        ("@impact", (object?)i.Impact ?? DBNull.Value),
-        ("@cause", (object?)i.Cause ?? DBNull.Value),
-        ("@resolution", (object?)i.Resolution ?? DBNull.Value),
-        ("@lastupdate", dialect.Time(i.LastUpdateAt)),
-        ("@summary", (object?)i.SummaryMessageId ?? DBNull.Value),
-        ("@alerts", i.AlertCount),
-        ("@firing", i.FiringCount),
-        ("@runbooks", TextListJson.Write(i.Runbooks)),
-        ("@firstalert", dialect.Time(i.FirstAlertAt)),
-    ];
-
     private T? QueryOne<T>(string sql, Func<DbDataReader, T> read, params (string, object)[] args)
         where T : class
     {
@@ -651,7 +635,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pending ??= connection.CreateBatch();
-        var command = _pending.CreateBatchCommand();
+        return Add(_pending, sql, args);
+    }
+
+    /// <summary>Adds a statement with its parameters to a batch (the writes waiting, or a unit's reads sent together).</summary>
+    private static DbBatchCommand Add(DbBatch batch, string sql, params (string Name, object Value)[] args)
+    {
+        var command = batch.CreateBatchCommand();
         command.CommandText = sql;
         foreach (var (name, value) in args)
         {
@@ -661,7 +651,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             command.Parameters.Add(parameter);
         }
 
-        _pending.BatchCommands.Add(command);
+        batch.BatchCommands.Add(command);
         return command;
     }
 

@@ -170,23 +170,23 @@ internal static class ConsoleSignIn
     {
         var idToken = await http.GetTokenAsync(CookieScheme, OpenIdConnectParameterNames.IdToken);
         await http.SignOutAsync(CookieScheme);
-        string? endSession = null;
+        return idToken is not null && await EndSessionEndpointAsync(http, oidc, logs) is { Length: > 0 }
+            ? Results.SignOut(new AuthenticationProperties { RedirectUri = SignedOutPath }, [OidcScheme])
+            : Results.Redirect($"{SignedOutPath}?provider=kept");
+    }
+
+    /// <summary>The provider's end-session endpoint from its discovery document (read once by the handler), or null.</summary>
+    private static async Task<string?> EndSessionEndpointAsync(HttpContext http, IOptionsMonitor<OpenIdConnectOptions> oidc, ILoggerFactory logs)
+    {
         try
         {
-            var options = oidc.Get(OidcScheme);
-            endSession = (await options.ConfigurationManager!.GetConfigurationAsync(http.RequestAborted)).EndSessionEndpoint;
+            return (await oidc.Get(OidcScheme).ConfigurationManager!.GetConfigurationAsync(http.RequestAborted)).EndSessionEndpoint;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logs.CreateLogger(typeof(ConsoleSignIn)).LogWarning(e, "The sign-in provider's configuration could not be read; signed out of the console only.");
+            return null;
         }
-
-        if (idToken is null || string.IsNullOrEmpty(endSession))
-        {
-            return Results.Redirect($"{SignedOutPath}?provider=kept");
-        }
-
-        return Results.SignOut(new AuthenticationProperties { RedirectUri = SignedOutPath }, [OidcScheme]);
     }
 
     public static IResult SignedOut(HttpContext http) =>
