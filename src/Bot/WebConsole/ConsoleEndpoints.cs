@@ -73,6 +73,8 @@ internal static class ConsoleEndpoints
         console.MapGet("/", ListAsync);
         console.MapGet("/incidents/{id}", IncidentAsync);
         console.MapGet("/incidents/{id}/live", LiveTimeline.StreamAsync);
+        console.MapGet("/incidents/{id}/alerts", AlertsAsync);
+        console.MapGet("/incidents/{id}/timeline", TimelineAsync);
         console.MapGet("/incidents/{id}/postmortem", PostmortemAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
@@ -129,12 +131,81 @@ internal static class ConsoleEndpoints
         }
 
         var number = incident.Number;
-        var first = await store.ListAlertsAsync(number, new AlertQuery(10), ct);
-        var timeline = (await store.ListTimelineAsync(number, new TimelineQuery(200, NewestFirst: true), ct)).Reverse().ToList();
+        var first = await store.ListAlertsAsync(number, new AlertQuery(AlertsShown), ct);
+        var latest = incident.AlertCount > AlertsShown
+            ? (await store.ListAlertsAsync(number, new AlertQuery(Math.Min(AlertsShown, incident.AlertCount - AlertsShown), NewestFirst: true), ct)).Reverse().ToList()
+            : [];
+        var newest = await store.ListTimelineAsync(number, new TimelineQuery(EntriesShown + 1, NewestFirst: true), ct);
+        var timeline = newest.Take(EntriesShown).Reverse().ToList();
         var tasks = await store.GetTasksAsync(number, ct);
         var pages = await store.ListTimelineAsync(number, new TimelineQuery(100, Kinds: Paging), ct);
-        return new RazorComponentResult<IncidentPage>(new { Incident = incident, Alerts = first, Timeline = timeline, Tasks = tasks, Pages = pages, User = ConsoleSignIn.Who(http, options.Value), Message = done });
+        return new RazorComponentResult<IncidentPage>(new
+        {
+            Incident = incident,
+            First = first,
+            Latest = latest,
+            Timeline = timeline,
+            EarlierEntries = newest.Count > EntriesShown,
+            Tasks = tasks,
+            Pages = pages,
+            User = ConsoleSignIn.Who(http, options.Value),
+            Message = done,
+        });
     }
+
+    /// <summary>An incident's page shows its first and its latest few alerts, and its latest entries (the rest are paged).</summary>
+    private const int AlertsShown = 10, EntriesShown = 200;
+
+    /// <summary>An incident's alerts, 50 a page, first seen first or (<c>order=latest</c>) latest first.</summary>
+    private static async Task<IResult> AlertsAsync(string id, string? order, string? cursor, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (order is not (null or "" or "first" or "latest"))
+        {
+            return Results.Problem(statusCode: 400, title: "Bad order", detail: $"order must be first or latest; it was '{order}'.");
+        }
+
+        var newest = order == "latest";
+        AlertPosition? after = null;
+        if (!string.IsNullOrEmpty(cursor) && (!Cursor.TryAlerts(cursor, out after, out var cursorNewest) || cursorNewest != newest))
+        {
+            return BadPage(cursor);
+        }
+
+        if (await FindAsync(id, store, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var page = await store.ListAlertsAsync(incident.Number, new AlertQuery(PageSize + 1, after, newest), ct);
+        var shown = page.Take(PageSize).ToList();
+        var next = page.Count > PageSize
+            ? $"/console/incidents/{incident.Key}/alerts?{(newest ? "order=latest&" : "")}cursor={Cursor.Alerts(AlertPosition.Of(shown[^1]), newest)}"
+            : null;
+        return new RazorComponentResult<AlertsPage>(new { Incident = incident, Alerts = shown, Latest = newest, Continued = after is not null, Next = next, User = ConsoleSignIn.Who(http, options.Value) });
+    }
+
+    /// <summary>An incident's whole timeline from its start, <see cref="EntriesShown"/> entries a page.</summary>
+    private static async Task<IResult> TimelineAsync(string id, string? cursor, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        TimelinePosition? after = null;
+        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryTimeline(cursor, out after))
+        {
+            return BadPage(cursor);
+        }
+
+        if (await FindAsync(id, store, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var page = await store.ListTimelineAsync(incident.Number, new TimelineQuery(EntriesShown + 1, after), ct);
+        var shown = page.Take(EntriesShown).ToList();
+        var next = page.Count > EntriesShown ? $"/console/incidents/{incident.Key}/timeline?cursor={Cursor.Timeline(TimelinePosition.Of(shown[^1]))}" : null;
+        return new RazorComponentResult<TimelinePage>(new { Incident = incident, Entries = shown, Continued = after is not null, Next = next, User = ConsoleSignIn.Who(http, options.Value) });
+    }
+
+    private static IResult BadPage(string cursor) =>
+        Results.Problem(statusCode: 400, title: "Bad page", detail: $"cursor '{cursor}' is not one of this page's; follow the page's own Next link.");
 
     /// <summary>The incident <paramref name="id"/> names (<c>INC-42</c> or <c>42</c>), or null.</summary>
     internal static async Task<Incident?> FindAsync(string id, IIncidentReads store, CancellationToken ct) =>
@@ -262,16 +333,19 @@ internal static class ConsoleEndpoints
             return NoSuchIncident(id);
         }
 
+        // Each button is a slash command's words, so the form means what /incident means, checked by the same parser.
         var command = text switch
         {
-            "ack" or "mitigated" => text,
+            "ack" or "mitigated" or "reopen" => text,
             "note" => $"note {note}",
             "resolve" => string.IsNullOrWhiteSpace(note) ? "resolve" : $"resolve {note}",
+            "status" => $"status {form["progress"]}",
+            "sev" => $"sev {form["severity"]}",
             _ => null,
         };
         if (command is null)
         {
-            return Results.Problem(statusCode: 400, title: "Unknown action", detail: $"'{text}' is not ack, mitigated, note or resolve.");
+            return Results.Problem(statusCode: 400, title: "Unknown action", detail: $"'{text}' is not ack, mitigated, note, resolve, status, sev or reopen.");
         }
 
         var user = ConsoleSignIn.Who(http, options.Value);
@@ -328,7 +402,7 @@ internal static class ConsoleEndpoints
           });
           source.addEventListener("incident", (e) => {
             const x = JSON.parse(e.data);
-            for (const k of ["status", "severity", "lead"]) {
+            for (const k of ["status", "severity", "lead", "progress", "alerts"]) {
               const f = document.querySelector('[data-field="' + k + '"]');
               if (f) f.textContent = x[k];
             }
@@ -351,6 +425,7 @@ internal static class ConsoleEndpoints
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         input, textarea { min-width: 16rem; max-width: 100%; }
         ul.routes { list-style: none; padding-left: 1.25rem; border-left: 2px solid #ddd; }
+        ul.alerts .labels { color: #555; overflow-wrap: anywhere; }
         ol.timeline { padding-left: 1.25rem; } ol.timeline .author, .local { color: #555; }
         a:focus, button:focus, input:focus { outline: 3px solid #06c; outline-offset: 2px; }
         @media (max-width: 40rem) { table, thead, tbody, tr, td, th { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid #ccc; } }

@@ -183,7 +183,7 @@ public class IncidentEndpointsTests
         alerts.Select(a => a.GetProperty("labels").GetProperty("instance").GetString());
 
     /// <summary>An Alertmanager webhook of one group bringing new alerts <c>edge-{webhook}-{i}</c>.</summary>
-    private static string Storm(int webhook, int alerts) => $$"""
+    internal static string Storm(int webhook, int alerts) => $$"""
         {"receiver":"bot","status":"firing","version":"4","groupKey":"{}:{alertname=\"HighRequestRate\"}","externalURL":"http://am","truncatedAlerts":0,
          "groupLabels":{},"commonLabels":{},"commonAnnotations":{},"alerts":[{{string.Join(",", Enumerable.Range(0, alerts).Select(i =>
             $$$"""{"status":"firing","labels":{"alertname":"HighRequestRate","instance":"edge-{{{webhook}}}-{{{i}}}"},"annotations":{},"startsAt":"2026-11-24T00:45:43Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://p","fingerprint":"w{{{webhook}}}f{{{i}}}"}"""))}}]}

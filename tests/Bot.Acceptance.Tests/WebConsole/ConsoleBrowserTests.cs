@@ -41,6 +41,100 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     }
 
     [Fact]
+    public async Task ProgressAndSeverity_AreSetFromThePage_AndAResolvedIncidentIsReopened()
+    {
+        await using var bot = await BotServer.StartAsync();
+        await bot.PostWebhookAsync("generic", """{"title":"Checkout slow","severity":"warning"}""");
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        Assert.Equal("not said", await page.Locator("[data-field=progress]").InnerTextAsync());
+
+        await page.GetByLabel("Progress").SelectOptionAsync("identified");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set progress" }).ClickAsync();
+        Assert.Equal("identified", await page.Locator("[data-field=progress]").InnerTextAsync());
+        await page.GetByLabel("Severity").SelectOptionAsync("SEV2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change severity" }).ClickAsync();
+        Assert.Equal("SEV2", await page.Locator("[data-field=severity]").InnerTextAsync());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        Assert.Equal("resolved", await page.Locator("[data-field=status]").InnerTextAsync());
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).CountAsync()); // a resolved incident offers only reopening
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reopen" }).ClickAsync();
+        Assert.Equal("triggered", await page.Locator("[data-field=status]").InnerTextAsync());
+
+        var incident = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident");
+        Assert.Equal(("triggered", "SEV2"), (incident.GetProperty("status").GetString(), incident.GetProperty("severity").GetString()));
+        var said = (await bot.GetJsonAsync("/api/incidents/INC-1/timeline")).EnumerateArray().Select(e => e.GetProperty("text").GetString()).ToList();
+        Assert.Contains(said, t => t!.Contains("identified", StringComparison.Ordinal) && t.Contains("local operator (console)", StringComparison.Ordinal));
+        Assert.Contains(said, t => t!.Contains("reopened", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AStormsIncident_ShowsItsFirstAndLatestAlerts_AndPagesThroughEveryAlert_AndTheWholeTimeline()
+    {
+        await using var bot = await BotServer.StartAsync();
+        const int webhooks = 210; // an alert and a timeline entry each: more than the page shows of either
+        for (var w = 0; w < webhooks; w++)
+        {
+            (await bot.PostWebhookAsync("alertmanager", Api.IncidentEndpointsTests.Storm(w, alerts: 1))).EnsureSuccessStatusCode();
+        }
+
+        await bot.WaitForQuietOutboxAsync();
+        var stored = await bot.GetJsonAsync("/api/incidents/INC-1/alerts?limit=500");
+        string[] byFirstSeen = [.. stored.EnumerateArray().Select(a => a.GetProperty("labels").GetProperty("instance").GetString()!)];
+        Assert.Equal(webhooks, byFirstSeen.Distinct().Count());
+        var page = await chromium.Browser.NewPageAsync();
+        static string[] Instances(IEnumerable<string> items) => [.. items.Select(t => System.Text.RegularExpressions.Regex.Match(t, "instance=(edge-[0-9]+-0)").Groups[1].Value)];
+
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        var alerts = page.Locator("section[aria-labelledby=alerts]");
+        Assert.Equal($"{webhooks} firing of {webhooks}", await page.Locator("[data-field=alerts]").InnerTextAsync());
+        Assert.Equal(byFirstSeen[..10], Instances(await alerts.Locator("ul").Nth(0).Locator("li").AllInnerTextsAsync()));
+        Assert.Equal(byFirstSeen[^10..], Instances(await alerts.Locator("ul").Nth(1).Locator("li").AllInnerTextsAsync()));
+        Assert.Contains($"{webhooks - 20} more between them", await alerts.InnerTextAsync());
+        await ConsoleBrowser.ShotAsync(page, "console-storm.png");
+
+        async Task<List<string>> EveryPage(string list)
+        {
+            var seen = new List<string>();
+            for (var pages = 0; ; pages++)
+            {
+                Assert.True(pages < 10, "the Next links never end");
+                seen.AddRange(await page.Locator(list).AllInnerTextsAsync());
+                var next = page.GetByRole(AriaRole.Link, new() { NameRegex = new("^Next") });
+                if (await next.CountAsync() == 0)
+                {
+                    return seen;
+                }
+
+                await next.ClickAsync();
+            }
+        }
+
+        await alerts.GetByRole(AriaRole.Link, new() { Name = "all alerts, first seen first" }).ClickAsync();
+        Assert.Equal(byFirstSeen, Instances(await EveryPage("ul.alerts li")));
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        await alerts.GetByRole(AriaRole.Link, new() { Name = "latest first" }).ClickAsync();
+        Assert.Equal(byFirstSeen.Reverse(), Instances(await EveryPage("ul.alerts li")));
+
+        var whole = (await bot.GetJsonAsync("/api/incidents/INC-1/timeline?limit=500")).EnumerateArray().Select(e => Core.Chat.ChatMarkup.Plain(e.GetProperty("text").GetString()!)).ToList();
+        Assert.True(whole.Count > 200, $"{whole.Count} entries");
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        var timeline = page.Locator("section[aria-labelledby=timeline]");
+        Assert.Equal(200, await timeline.Locator("ol li").CountAsync());
+        Assert.Equal(whole[^1], await timeline.Locator("ol li span.author").Last.EvaluateAsync<string>("s => s.nextSibling.textContent.trim()"));
+        await timeline.GetByRole(AriaRole.Link, new() { Name = "the whole timeline, from the start" }).ClickAsync();
+        var read = await EveryPage("ol.timeline li");
+        Assert.Equal(whole.Count, read.Count);
+        Assert.All(whole.Zip(read), p => Assert.EndsWith(p.First, p.Second));
+
+        var bad = await bot.Client.GetAsync("/console/incidents/INC-1/alerts?order=oldest");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("order must be first or latest; it was 'oldest'.", await bad.Content.ReadAsStringAsync());
+        var forged = await bot.Client.GetAsync("/console/incidents/INC-1/timeline?cursor=bm9wZQ");
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+    }
+
+    [Fact]
     public async Task TheOnCallAndRoutesPages_ShowTheRotationAndTestALabelSet()
     {
         await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
