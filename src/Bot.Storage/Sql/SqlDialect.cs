@@ -18,6 +18,12 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool BatchesWrites => false;
 
+    /// <summary>
+    /// Whether every change to the outbox's keys goes through this process's one writer (SQLite), so that the writer may
+    /// remember which keys the outbox holds (<see cref="OutboxKeys"/>). Not where other replicas write too.
+    /// </summary>
+    public virtual bool KnowsItsOutbox => false;
+
     /// <summary>A condition that <paramref name="column"/> is one of the texts in the parameter <paramref name="parameter"/>.</summary>
     public abstract string IsOneOf(string column, string parameter);
 

@@ -632,6 +632,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             }
 
             tx.Commit();
+            session.Committed();
             return (ran, session.EnqueuedJobs);
         }
         finally
@@ -657,6 +658,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 session.BeginUnit(item.TraceParent);
                 item.Run(session, session.Flush);
                 tx.Commit();
+                session.Committed();
                 return (1, session.EnqueuedJobs);
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
@@ -689,6 +691,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 session.BeginUnit(item.TraceParent);
                 item.Run(session, session.Flush);
                 tx.Release("unit");
+                session.UnitKept();
                 return;
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)

@@ -24,6 +24,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly List<DbBatchCommand> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
+    private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -493,6 +494,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public void Enqueue(EffectJob job)
     {
+        if (_outboxKeys.Holds(job.Key))
+        {
+            return; // the outbox holds it: as the insert below would, this adds nothing
+        }
+
         var added = Write(
             """
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, trace_parent)
@@ -513,6 +519,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         else
         {
             EnqueuedJobs = true;
+            _outboxKeys.Written(job.Key);
         }
     }
 
@@ -542,11 +549,19 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     // A job is done after it was due, so due_at < @before bounds the index range that is read (ix_outbox_due).
-    public int DeleteDoneJobs(DateTimeOffset before, int max) =>
-        Command(
+    public int DeleteDoneJobs(DateTimeOffset before, int max)
+    {
+        var deleted = Command(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 2 AND due_at < @before AND completed_at < @before LIMIT @max)",
             ("@before", dialect.Time(before)),
             ("@max", max)).ExecuteNonQuery();
+        if (deleted > 0)
+        {
+            _outboxKeys.Forget(); // a key it remembers may have been one of them
+        }
+
+        return deleted;
+    }
 
     public void CompleteJob(long jobId) =>
         Write("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now)));
@@ -594,9 +609,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>Drops the writes waiting in the batch: their unit of work is undone.</summary>
+    /// <summary>The unit ran to its end and its savepoint was released: what it wrote stays with the transaction.</summary>
+    public void UnitKept() => _outboxKeys.UnitKept();
+
+    /// <summary>The transaction committed: what its units wrote is in the store.</summary>
+    public void Committed() => _outboxKeys.Committed();
+
+    /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
     public void Discard()
     {
+        _outboxKeys.Undone();
         _incidentRows.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();

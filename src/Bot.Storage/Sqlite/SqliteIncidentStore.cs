@@ -192,6 +192,8 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 /// <summary>SQLite: times as Unix milliseconds; one writer, so no locks to take; a broken constraint is the unit's own error.</summary>
 internal sealed class SqliteDialect : SqlDialect
 {
+    public override bool KnowsItsOutbox => true;
+
     private const int SqliteConstraint = 19;
 
     public static readonly SqliteDialect Instance = new();

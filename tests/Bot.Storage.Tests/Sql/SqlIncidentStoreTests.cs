@@ -173,6 +173,32 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(Job("k1").Payload, (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))))[0].Payload);
     }
 
+    [Fact]
+    public async Task Enqueue_AKeyAnUndoneUnitWrote_IsWrittenByALaterUnit_AndAKeyWhoseJobWasDeleted_IsWrittenAgain()
+    {
+        await using var t = NewStore();
+
+        // Units that share a transaction: the first writes k and fails; the second writes k; the third writes it again.
+        using var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var holding = t.Store.WriteAsync(s => { started.Set(); gate.Wait(); return 0; });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var undone = t.Store.WriteAsync<int>(s => { s.Enqueue(Job("k")); throw new InvalidOperationException("undone"); });
+        var second = t.Store.WriteAsync(s => { s.Enqueue(Job("k")); return 0; });
+        var third = t.Store.WriteAsync(s => { s.Enqueue(Job("k") with { Payload = "{\"third\":true}" }); return 0; });
+        gate.Set();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => undone);
+        await Task.WhenAll(holding, second, third);
+        Assert.Equal(["k"], await KeysAsync(t));
+
+        // Done, kept past KeepDone and deleted: the same key is a new job.
+        var claimed = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        await t.Store.WriteAsync(s => { s.CompleteJob(claimed.Id); return 0; });
+        Assert.Equal(1, await t.Store.WriteAsync(s => s.DeleteDoneJobs(T0.AddYears(10), 100)));
+        await t.Store.WriteAsync(s => s.Enqueue(Job("k")));
+        Assert.Equal(["k"], await KeysAsync(t));
+    }
+
     /// <summary>The keys of the jobs waiting in the outbox, claiming none.</summary>
     private static async Task<List<string>> KeysAsync(TestStore t)
     {
