@@ -25,6 +25,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
+    private readonly IDirectWrites? _direct = dialect.DirectWrites(connection);
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -629,6 +630,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void Dispose()
     {
         Discard();
+        _direct?.Dispose();
         foreach (var command in _commands.Values)
         {
             command.Dispose();
@@ -650,6 +652,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// </summary>
     private DbBatchCommand? Write(string sql, params (string Name, object Value)[] args)
     {
+        if (_direct is { } direct)
+        {
+            WriteAlerts(); // what this statement changes must see the unit's earlier writes
+            direct.Execute(sql, args);
+            return null;
+        }
+
         if (!dialect.BatchesWrites)
         {
             Command(sql, args).ExecuteNonQuery();

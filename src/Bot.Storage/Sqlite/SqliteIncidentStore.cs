@@ -194,6 +194,8 @@ internal sealed class SqliteDialect : SqlDialect
 {
     public override bool KnowsItsOutbox => true;
 
+    public override IDirectWrites? DirectWrites(DbConnection connection) => new SqliteDirectWrites((SqliteConnection)connection);
+
     private const int SqliteConstraint = 19;
 
     public static readonly SqliteDialect Instance = new();

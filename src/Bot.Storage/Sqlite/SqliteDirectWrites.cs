@@ -1,0 +1,112 @@
+using Bot.Storage.Sql;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Bot.Storage.Sqlite;
+
+/// <summary>
+/// The writer's writes straight through SQLite's C interface on the connection Microsoft.Data.Sqlite opened (its
+/// transaction is the connection's): Microsoft.Data.Sqlite looks every parameter's name up in SQLite's list on every
+/// run and wraps each call in handle accounting, which made the provider, not SQLite, most of a storm's writer. Here a
+/// statement is prepared once, its parameters' positions found once, and each run binds by position, steps and resets.
+/// Errors are the provider's own <see cref="SqliteException"/>, so the dialect reads them as before.
+/// </summary>
+internal sealed class SqliteDirectWrites(SqliteConnection connection) : IDirectWrites
+{
+    private readonly Dictionary<string, (sqlite3_stmt Statement, int[] Positions)> _prepared = new(StringComparer.Ordinal);
+
+    public int Execute(string sql, (string Name, object Value)[] args)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The writer's SQLite connection is closed.");
+        if (!_prepared.TryGetValue(sql, out var prepared))
+        {
+            prepared = Prepare(db, sql, args);
+            _prepared[sql] = prepared;
+        }
+
+        var (statement, positions) = prepared;
+        if (positions.Length != args.Length)
+        {
+            throw new InvalidOperationException($"A statement was called with {args.Length} parameters, not its {positions.Length}: {sql}");
+        }
+
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                Check(Bind(statement, positions[i], args[i].Value), db);
+            }
+
+            var rc = raw.sqlite3_step(statement);
+            if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+            {
+                Check(rc, db);
+            }
+
+            return raw.sqlite3_changes(db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement); // ends the statement's run (and keeps no read lock): the error, if any, was read above
+        }
+    }
+
+    private static (sqlite3_stmt, int[]) Prepare(sqlite3 db, string sql, (string Name, object Value)[] args)
+    {
+        Check(raw.sqlite3_prepare_v2(db, sql, out var statement, out var tail), db);
+        if (!string.IsNullOrWhiteSpace(tail))
+        {
+            statement.Dispose();
+            throw new InvalidOperationException($"A direct write is one statement; this has more: {sql}");
+        }
+
+        var positions = new int[args.Length];
+        for (var i = 0; i < args.Length; i++)
+        {
+            positions[i] = raw.sqlite3_bind_parameter_index(statement, args[i].Name);
+            if (positions[i] == 0)
+            {
+                statement.Dispose();
+                throw new InvalidOperationException($"The statement has no parameter {args[i].Name}: {sql}");
+            }
+        }
+
+        if (raw.sqlite3_bind_parameter_count(statement) != args.Length)
+        {
+            statement.Dispose();
+            throw new InvalidOperationException($"The statement has {raw.sqlite3_bind_parameter_count(statement)} parameters; it was given {args.Length}: {sql}");
+        }
+
+        return (statement, positions);
+    }
+
+    private static int Bind(sqlite3_stmt statement, int position, object value) => value switch
+    {
+        null or DBNull => raw.sqlite3_bind_null(statement, position),
+        string text => raw.sqlite3_bind_text(statement, position, text),
+        long number => raw.sqlite3_bind_int64(statement, position, number),
+        int number => raw.sqlite3_bind_int64(statement, position, number),
+        bool flag => raw.sqlite3_bind_int64(statement, position, flag ? 1 : 0),
+        double number => raw.sqlite3_bind_double(statement, position, number),
+        byte[] bytes => raw.sqlite3_bind_blob(statement, position, bytes),
+        _ => throw new NotSupportedException($"A direct write cannot bind a {value.GetType().Name}."),
+    };
+
+    private static void Check(int rc, sqlite3 db)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (statement, _) in _prepared.Values)
+        {
+            statement.Dispose();
+        }
+
+        _prepared.Clear();
+    }
+}
