@@ -397,7 +397,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await bot.PostWebhookAsync("generic", """{"title":"Replication lag on the primary database of the payments cluster","severity":"critical","labels":{"team":"database"}}""");
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 375, Height = 740 }, IsMobile = true, HasTouch = true });
 
-        foreach (var path in new[] { "/console?status=all", "/console/incidents/INC-1", "/console/oncall", "/console/routes", "/console/reports" })
+        foreach (var path in new[] { "/console?status=all", "/console/incidents/INC-1", "/console/incidents/INC-1/alerts", "/console/incidents/INC-1/timeline", "/console/oncall", "/console/routes", "/console/reports" })
         {
             await page.GotoAsync(new Uri(bot.Address, path).ToString());
             var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
