@@ -685,13 +685,12 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            tx.Save("unit");
+            session.Savepoint(tx);
             try
             {
                 session.BeginUnit(item.TraceParent);
                 item.Run(session, session.Flush);
-                tx.Release("unit");
-                session.UnitKept();
+                session.ReleaseSavepoint(tx);
                 return;
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)

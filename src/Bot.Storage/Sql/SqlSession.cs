@@ -610,8 +610,36 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>The unit ran to its end and its savepoint was released: what it wrote stays with the transaction.</summary>
-    public void UnitKept() => _outboxKeys.UnitKept();
+    /// <summary>
+    /// Opens the savepoint that lets a unit of a batch be undone alone (<c>unit</c>): through the direct writes where
+    /// there are some, prepared once (the provider's <see cref="DbTransaction.Save"/> prepares it anew each time).
+    /// </summary>
+    public void Savepoint(DbTransaction tx)
+    {
+        if (_direct is { } direct)
+        {
+            direct.Execute("SAVEPOINT unit", []);
+        }
+        else
+        {
+            tx.Save("unit");
+        }
+    }
+
+    /// <summary>The unit ran to its end: its savepoint is released, and what it wrote stays with the transaction.</summary>
+    public void ReleaseSavepoint(DbTransaction tx)
+    {
+        if (_direct is { } direct)
+        {
+            direct.Execute("RELEASE unit", []);
+        }
+        else
+        {
+            tx.Release("unit");
+        }
+
+        _outboxKeys.UnitKept();
+    }
 
     /// <summary>The transaction committed: what its units wrote is in the store.</summary>
     public void Committed() => _outboxKeys.Committed();
