@@ -7,8 +7,8 @@ namespace Bot.Storage.Sqlite;
 /// <summary>
 /// The writer's writes straight through SQLite's C interface on the connection Microsoft.Data.Sqlite opened (its
 /// transaction is the connection's): Microsoft.Data.Sqlite looks every parameter's name up in SQLite's list on every
-/// run and wraps each call in handle accounting, which made the provider, not SQLite, most of a storm's writer. Here a
-/// statement is prepared once, its parameters' positions found once, and each run binds by position, steps and resets.
+/// run and wraps each call in handle accounting (together about a sixth of a storm's writer, measured with perf). Here
+/// a statement is prepared once, its parameters' positions found once, and each run binds by position, steps and resets.
 /// Errors are the provider's own <see cref="SqliteException"/>, so the dialect reads them as before.
 /// </summary>
 internal sealed class SqliteDirectWrites(SqliteConnection connection) : IDirectWrites
