@@ -24,8 +24,8 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool KnowsItsOutbox => false;
 
-    /// <summary>The writer's way around the provider for its writes (<see cref="IDirectWrites"/>), or null: through the provider.</summary>
-    public virtual IDirectWrites? DirectWrites(DbConnection connection) => null;
+    /// <summary>The writer's way around the provider for its statements (<see cref="IDirectStatements"/>), or null: through the provider.</summary>
+    public virtual IDirectStatements? DirectStatements(DbConnection connection) => null;
 
     /// <summary>A condition that <paramref name="column"/> is one of the texts in the parameter <paramref name="parameter"/>.</summary>
     public abstract string IsOneOf(string column, string parameter);

@@ -25,7 +25,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
-    private readonly IDirectWrites? _direct = dialect.DirectWrites(connection);
+    private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -190,7 +190,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
                 foreach (var fingerprint in fingerprints)
                 {
-                    if (QueryOne($"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f", Alert, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                    if (QueryOne(AlertByKeySql, Alert, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
                     {
                         found[fingerprint] = one;
                     }
@@ -221,6 +221,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         return (open, found);
     }
+
+    private static readonly string AlertByKeySql = $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
     // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
@@ -611,7 +613,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
-    /// Opens the savepoint that lets a unit of a batch be undone alone (<c>unit</c>): through the direct writes where
+    /// Opens the savepoint that lets a unit of a batch be undone alone (<c>unit</c>): through the direct statements where
     /// there are some, prepared once (the provider's <see cref="DbTransaction.Save"/> prepares it anew each time).
     /// </summary>
     public void Savepoint(DbTransaction tx)
@@ -670,6 +672,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private T? QueryOne<T>(string sql, Func<DbDataReader, T> read, params (string, object)[] args)
         where T : class
     {
+        if (_direct is { } direct)
+        {
+            WriteAlerts(); // what this statement reads must see the unit's earlier writes
+            return direct.QueryOne(sql, args, read);
+        }
+
         using var reader = Command(sql, args).ExecuteReader();
         return reader.Read() ? read(reader) : null;
     }

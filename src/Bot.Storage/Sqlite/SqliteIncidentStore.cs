@@ -194,7 +194,7 @@ internal sealed class SqliteDialect : SqlDialect
 {
     public override bool KnowsItsOutbox => true;
 
-    public override IDirectWrites? DirectWrites(DbConnection connection) => new SqliteDirectWrites((SqliteConnection)connection);
+    public override IDirectStatements? DirectStatements(DbConnection connection) => new SqliteDirectStatements((SqliteConnection)connection);
 
     private const int SqliteConstraint = 19;
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Bot.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -5,17 +6,46 @@ using SQLitePCL;
 namespace Bot.Storage.Sqlite;
 
 /// <summary>
-/// The writer's writes straight through SQLite's C interface on the connection Microsoft.Data.Sqlite opened (its
+/// The writer's statements straight through SQLite's C interface on the connection Microsoft.Data.Sqlite opened (its
 /// transaction is the connection's): Microsoft.Data.Sqlite looks every parameter's name up in SQLite's list on every
 /// run and wraps each call in handle accounting (together about a sixth of a storm's writer, measured with perf). Here
 /// a statement is prepared once, its parameters' positions found once, and each run binds by position, steps and resets.
-/// Errors are the provider's own <see cref="SqliteException"/>, so the dialect reads them as before.
+/// A read's row is read through <see cref="SqliteRow"/>. Errors are the provider's own <see cref="SqliteException"/>, so
+/// the dialect reads them as before.
 /// </summary>
-internal sealed class SqliteDirectWrites(SqliteConnection connection) : IDirectWrites
+internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDirectStatements
 {
     private readonly Dictionary<string, (sqlite3_stmt Statement, int[] Positions)> _prepared = new(StringComparer.Ordinal);
 
     public int Execute(string sql, (string Name, object Value)[] args)
+    {
+        var (db, statement, _) = Run(sql, args);
+        try
+        {
+            return raw.sqlite3_changes(db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    public T? QueryOne<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
+        where T : class
+    {
+        var (_, statement, row) = Run(sql, args);
+        try
+        {
+            return row ? read(new SqliteRow(statement)) : null;
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement); // ends the run and lets go of what it read
+        }
+    }
+
+    /// <summary>Binds the values and takes the statement's first step; the caller resets it. True when it stands on a row.</summary>
+    private (sqlite3 Db, sqlite3_stmt Statement, bool Row) Run(string sql, (string Name, object Value)[] args)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The writer's SQLite connection is closed.");
         if (!_prepared.TryGetValue(sql, out var prepared))
@@ -43,11 +73,12 @@ internal sealed class SqliteDirectWrites(SqliteConnection connection) : IDirectW
                 Check(rc, db);
             }
 
-            return raw.sqlite3_changes(db);
+            return (db, statement, rc == raw.SQLITE_ROW);
         }
-        finally
+        catch
         {
-            raw.sqlite3_reset(statement); // ends the statement's run (and keeps no read lock): the error, if any, was read above
+            raw.sqlite3_reset(statement); // the error was read above
+            throw;
         }
     }
 
@@ -57,7 +88,7 @@ internal sealed class SqliteDirectWrites(SqliteConnection connection) : IDirectW
         if (!string.IsNullOrWhiteSpace(tail))
         {
             statement.Dispose();
-            throw new InvalidOperationException($"A direct write is one statement; this has more: {sql}");
+            throw new InvalidOperationException($"A direct statement is one statement; this has more: {sql}");
         }
 
         var positions = new int[args.Length];
