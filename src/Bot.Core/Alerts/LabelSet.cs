@@ -131,20 +131,24 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
     }
 
     /// <summary>Prometheus notation: <c>{name="value", other="x"}</c>.</summary>
-    public override string ToString()
+    public override string ToString() => AppendTo(new StringBuilder()).ToString();
+
+    /// <summary>Appends the set as <see cref="ToString"/> writes it: <c>{name="value", ...}</c>, quotes and backslashes escaped.</summary>
+    public StringBuilder AppendTo(StringBuilder text)
     {
-        var sb = new StringBuilder("{");
-        foreach (var (name, value) in _pairs)
+        text.Append('{');
+        for (var i = 0; i < _pairs.Length; i++)
         {
-            if (sb.Length > 1)
+            if (i > 0)
             {
-                sb.Append(", ");
+                text.Append(", ");
             }
 
-            sb.Append(name).Append("=\"").Append(value.Replace("\\", "\\\\").Replace("\"", "\\\"")).Append('"');
+            var (name, value) = _pairs[i];
+            text.Append(name).Append("=\"").Append(value.Replace("\\", "\\\\").Replace("\"", "\\\"")).Append('"'); // Replace copies only on a match
         }
 
-        return sb.Append('}').ToString();
+        return text.Append('}');
     }
 }
 

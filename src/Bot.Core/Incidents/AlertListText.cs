@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Bot.Core.Alerts;
 
 namespace Bot.Core.Incidents;
@@ -7,10 +9,38 @@ public static class AlertListText
 {
     public const int MaxListed = 5;
 
+    /// <summary>
+    /// <c>Alert firing: Title {labels}</c>, or <c>N alerts firing: Title {labels}; ...; and M more</c>. Written into one
+    /// buffer: a storm writes one a webhook, on the store's writer thread.
+    /// </summary>
     public static string Describe(string verb, IReadOnlyList<Alert> alerts)
     {
-        var listed = string.Join("; ", alerts.Take(MaxListed).Select(a => $"{a.Title} {a.Labels}"));
-        var more = alerts.Count > MaxListed ? $"; and {alerts.Count - MaxListed} more" : "";
-        return alerts.Count == 1 ? $"Alert {verb}: {listed}" : $"{alerts.Count} alerts {verb}: {listed}{more}";
+        var text = new StringBuilder(128 * Math.Min(alerts.Count, MaxListed) + 32);
+        if (alerts.Count == 1)
+        {
+            text.Append("Alert ");
+        }
+        else
+        {
+            text.Append(alerts.Count.ToString(CultureInfo.InvariantCulture)).Append(" alerts ");
+        }
+
+        text.Append(verb).Append(": ");
+        for (var i = 0; i < alerts.Count && i < MaxListed; i++)
+        {
+            if (i > 0)
+            {
+                text.Append("; ");
+            }
+
+            alerts[i].Labels.AppendTo(text.Append(alerts[i].Title).Append(' '));
+        }
+
+        if (alerts.Count > MaxListed)
+        {
+            text.Append("; and ").Append((alerts.Count - MaxListed).ToString(CultureInfo.InvariantCulture)).Append(" more");
+        }
+
+        return text.ToString();
     }
 }

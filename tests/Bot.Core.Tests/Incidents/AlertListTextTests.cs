@@ -22,4 +22,10 @@ public class AlertListTextTests
         Assert.DoesNotContain("lb-6", text);
         Assert.EndsWith("; and 3 more", text);
     }
+
+    [Fact]
+    public void Describe_TwoAlerts_EscapesQuotesAndBackslashesInLabelValues() =>
+        Assert.Equal(
+            """2 alerts resolved: DDoS {alertname="DDoS", instance="lb-1"}; DDoS {alertname="DDoS", instance="lb \"a\" \\b"}""",
+            AlertListText.Describe("resolved", [A("lb-1"), A("lb \"a\" \\b")]));
 }
