@@ -695,9 +695,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
             {
-                session.Discard();
-                tx.Rollback("unit"); // and again: its next reads see what the other writer committed
-                tx.Release("unit");
+                session.UndoUnit(tx); // and again: its next reads see what the other writer committed
             }
             catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
             {
@@ -705,9 +703,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             }
             catch (Exception)
             {
-                session.Discard();
-                tx.Rollback("unit"); // the unit's own error, kept in the item for its caller
-                tx.Release("unit");
+                session.UndoUnit(tx); // the unit's own error, kept in the item for its caller
                 return;
             }
         }

@@ -613,18 +613,18 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
-    /// Opens the savepoint that lets a unit of a batch be undone alone (<c>unit</c>): through the direct statements where
-    /// there are some, prepared once (the provider's <see cref="DbTransaction.Save"/> prepares it anew each time).
+    /// Opens the savepoint that lets a unit of a batch be undone alone: through the direct statements where there are
+    /// some, prepared once (the provider's <see cref="DbTransaction.Save"/> prepares it anew each time).
     /// </summary>
     public void Savepoint(DbTransaction tx)
     {
         if (_direct is { } direct)
         {
-            direct.Execute("SAVEPOINT unit", []);
+            direct.Execute($"SAVEPOINT {UnitSavepoint}", []);
         }
         else
         {
-            tx.Save("unit");
+            tx.Save(UnitSavepoint);
         }
     }
 
@@ -633,15 +633,25 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         if (_direct is { } direct)
         {
-            direct.Execute("RELEASE unit", []);
+            direct.Execute($"RELEASE {UnitSavepoint}", []);
         }
         else
         {
-            tx.Release("unit");
+            tx.Release(UnitSavepoint);
         }
 
         _outboxKeys.UnitKept();
     }
+
+    /// <summary>Undoes the running unit back to its savepoint, and forgets what it had waiting (rare: through the provider).</summary>
+    public void UndoUnit(DbTransaction tx)
+    {
+        Discard();
+        tx.Rollback(UnitSavepoint);
+        tx.Release(UnitSavepoint);
+    }
+
+    private const string UnitSavepoint = "unit";
 
     /// <summary>The transaction committed: what its units wrote is in the store.</summary>
     public void Committed() => _outboxKeys.Committed();

@@ -17,23 +17,12 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
 {
     private readonly Dictionary<string, (sqlite3_stmt Statement, int[] Positions)> _prepared = new(StringComparer.Ordinal);
 
-    public int Execute(string sql, (string Name, object Value)[] args)
-    {
-        var (db, statement, _) = Run(sql, args);
-        try
-        {
-            return raw.sqlite3_changes(db);
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
+    public void Execute(string sql, (string Name, object Value)[] args) => raw.sqlite3_reset(Run(sql, args).Statement);
 
     public T? QueryOne<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
         where T : class
     {
-        var (_, statement, row) = Run(sql, args);
+        var (statement, row) = Run(sql, args);
         try
         {
             return row ? read(new SqliteRow(statement)) : null;
@@ -45,7 +34,7 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
     }
 
     /// <summary>Binds the values and takes the statement's first step; the caller resets it. True when it stands on a row.</summary>
-    private (sqlite3 Db, sqlite3_stmt Statement, bool Row) Run(string sql, (string Name, object Value)[] args)
+    private (sqlite3_stmt Statement, bool Row) Run(string sql, (string Name, object Value)[] args)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The writer's SQLite connection is closed.");
         if (!_prepared.TryGetValue(sql, out var prepared))
@@ -73,7 +62,7 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
                 Check(rc, db);
             }
 
-            return (db, statement, rc == raw.SQLITE_ROW);
+            return (statement, rc == raw.SQLITE_ROW);
         }
         catch
         {
@@ -120,7 +109,7 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
         bool flag => raw.sqlite3_bind_int64(statement, position, flag ? 1 : 0),
         double number => raw.sqlite3_bind_double(statement, position, number),
         byte[] bytes => raw.sqlite3_bind_blob(statement, position, bytes),
-        _ => throw new NotSupportedException($"A direct write cannot bind a {value.GetType().Name}."),
+        _ => throw new NotSupportedException($"A direct statement cannot bind a {value.GetType().Name}."),
     };
 
     private static void Check(int rc, sqlite3 db)

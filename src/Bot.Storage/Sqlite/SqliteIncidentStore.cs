@@ -52,10 +52,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private static bool TuneLibrary()
     {
-        const int MultiThread = 2, MemoryStatistics = 9; // SQLITE_CONFIG_MULTITHREAD, SQLITE_CONFIG_MEMSTATUS
         SQLitePCL.Batteries_V2.Init();
-        return SQLitePCL.raw.sqlite3_config(MultiThread) == SQLitePCL.raw.SQLITE_OK
-            && SQLitePCL.raw.sqlite3_config(MemoryStatistics, 0) == SQLitePCL.raw.SQLITE_OK;
+        return SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD) == SQLitePCL.raw.SQLITE_OK
+            && SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0) == SQLitePCL.raw.SQLITE_OK;
     }
 
     /// <summary>Opens (creating and migrating) the database at <see cref="StorageOptions.SqlitePath"/>.</summary>

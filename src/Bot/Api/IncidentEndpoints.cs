@@ -113,31 +113,9 @@ internal static class IncidentEndpoints
             return BadLimit("limit", limit, 1, MaxLimit);
         }
 
-        bool? newest = null;
-        if (!string.IsNullOrEmpty(order))
+        if (AlertPage(order, cursor, BadCursor, out var newest, out var after) is { } problem)
         {
-            if (order is not ("first" or "latest"))
-            {
-                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"order must be first or latest; it was '{order}'.");
-            }
-
-            newest = order == "latest";
-        }
-
-        AlertPosition? after = null;
-        if (!string.IsNullOrEmpty(cursor))
-        {
-            if (!Cursor.TryAlerts(cursor, out after, out var cursorNewest))
-            {
-                return BadCursor(cursor);
-            }
-
-            if (newest is { } asked && asked != cursorNewest)
-            {
-                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"The cursor continues the '{(cursorNewest ? "latest" : "first")}' order; order was '{order}'.");
-            }
-
-            newest = cursorNewest;
+            return problem;
         }
 
         if (await FindAsync(store, id, ct) is not { } incident)
@@ -145,13 +123,50 @@ internal static class IncidentEndpoints
             return NoSuchIncident(id);
         }
 
-        var page = await store.ListAlertsAsync(incident.Number, new AlertQuery(n + 1, after, newest ?? false), ct);
+        var page = await store.ListAlertsAsync(incident.Number, new AlertQuery(n + 1, after, newest), ct);
         if (page.Count > n)
         {
-            Next(http, $"{Path(incident)}/alerts?limit={n}&cursor={Cursor.Alerts(AlertPosition.Of(page[n - 1]), newest ?? false)}");
+            Next(http, $"{Path(incident)}/alerts?limit={n}&cursor={Cursor.Alerts(AlertPosition.Of(page[n - 1]), newest)}");
         }
 
         return Results.Ok(page.Take(n).Select(AlertDto.From).ToList());
+    }
+
+    /// <summary>
+    /// Where a page of an incident's alerts starts (after the cursor's alert) and in which order: <paramref name="order"/>
+    /// (<c>first</c>, the default, or <c>latest</c>), else the cursor's own; or the problem with them (a cursor that is
+    /// not an alert page's is answered by <paramref name="badCursor"/>). The read API's and the console's pages.
+    /// </summary>
+    internal static IResult? AlertPage(string? order, string? cursor, Func<string, IResult> badCursor, out bool newestFirst, out AlertPosition? after)
+    {
+        (newestFirst, after) = (false, null);
+        bool? asked = null;
+        if (!string.IsNullOrEmpty(order))
+        {
+            if (order is not ("first" or "latest"))
+            {
+                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"order must be first or latest; it was '{order}'.");
+            }
+
+            asked = newestFirst = order == "latest";
+        }
+
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!Cursor.TryAlerts(cursor, out after, out var cursorNewest))
+            {
+                return badCursor(cursor);
+            }
+
+            if (asked is { } explicitOrder && explicitOrder != cursorNewest)
+            {
+                return WebhookEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad order", $"The cursor continues the '{(cursorNewest ? "latest" : "first")}' order; order was '{order}'.");
+            }
+
+            newestFirst = cursorNewest;
+        }
+
+        return null;
     }
 
     /// <param name="kind">Only these kinds, comma-separated (note, update, status_changed, alert_firing, ...).</param>

@@ -159,16 +159,9 @@ internal static class ConsoleEndpoints
     /// <summary>An incident's alerts, 50 a page, first seen first or (<c>order=latest</c>) latest first.</summary>
     private static async Task<IResult> AlertsAsync(string id, string? order, string? cursor, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
-        if (order is not (null or "" or "first" or "latest"))
+        if (IncidentEndpoints.AlertPage(order, cursor, BadPage, out var newest, out var after) is { } problem)
         {
-            return Results.Problem(statusCode: 400, title: "Bad order", detail: $"order must be first or latest; it was '{order}'.");
-        }
-
-        var newest = order == "latest";
-        AlertPosition? after = null;
-        if (!string.IsNullOrEmpty(cursor) && (!Cursor.TryAlerts(cursor, out after, out var cursorNewest) || cursorNewest != newest))
-        {
-            return BadPage(cursor);
+            return problem;
         }
 
         if (await FindAsync(id, store, ct) is not { } incident)

@@ -53,9 +53,7 @@ internal static class LiveTimeline
                 {
                     if (await store.GetIncidentAsync(number, token) is { } incident)
                     {
-                        var now = new LiveIncident(
-                            incident.Status.Name(), incident.Severity.Display(), incident.Lead?.Name ?? "none", incident.Progress ?? "not said", $"{incident.FiringCount} firing of {incident.AlertCount}");
-                        var json = JsonSerializer.Serialize(now, BotJsonContext.Default.LiveIncident);
+                        var json = JsonSerializer.Serialize(LiveIncident.Of(incident), BotJsonContext.Default.LiveIncident);
                         if (json != state)
                         {
                             state = json;
@@ -102,8 +100,12 @@ internal static class LiveTimeline
     }
 }
 
-/// <summary>A live <c>incident</c> event: what the page's summary shows.</summary>
-public sealed record LiveIncident(string Status, string Severity, string Lead, string Progress, string Alerts);
+/// <summary>A live <c>incident</c> event: what the page's summary shows, as it shows it (the page renders this too).</summary>
+public sealed record LiveIncident(string Status, string Severity, string Lead, string Progress, string Alerts)
+{
+    public static LiveIncident Of(Incident incident) => new(
+        incident.Status.Name(), incident.Severity.Display(), incident.Lead?.Name ?? "none", incident.Progress ?? "not said", $"{incident.FiringCount} firing of {incident.AlertCount}");
+}
 
 /// <summary>A live <c>entry</c> event: one timeline entry, its text plain (the page sets it as text, never as markup).</summary>
 public sealed record LiveEntry(long Id, string At, string Time, string Author, string Text);

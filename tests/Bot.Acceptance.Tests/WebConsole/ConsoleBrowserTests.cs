@@ -205,6 +205,8 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await CommandAsync(bot, "ack");
         await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("<img src=x onerror=alert(1)> upstream is shedding load");
         await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("acknowledged");
+        await CommandAsync(bot, "status identified");
+        await Assertions.Expect(page.Locator("[data-field=progress]")).ToHaveTextAsync("identified"); // the summary's progress, live too
         await CommandAsync(bot, "resolve Rate limits hold; error rates normal.");
         await Assertions.Expect(page.Locator("[data-field=status]")).ToHaveTextAsync("resolved"); // alert to resolve, unreloaded
         await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("Rate limits hold; error rates normal.");
