@@ -78,6 +78,14 @@ internal static partial class IngestBenchmark
         Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, 100 alert groups; {warmup} s warm-up, {seconds} s per run");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
         await using var a = await BotProcess.StartAsync(settings);
+        if (args.Contains("--one-replica"))
+        {
+            // One replica alone: quicker to compare two builds back to back, and no idle second process on the cores.
+            Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms");
+            await WrkAsync(a, 50, warmup);
+            return await OneReplicaAsync(a, seconds, server, statements);
+        }
+
         await using var b = await BotProcess.StartAsync(settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a, 25, warmup), WrkAsync(b, 25, warmup));
@@ -91,13 +99,22 @@ internal static partial class IngestBenchmark
                 $"machine CPU/webhook={(MachineBusy() - busy).TotalMicroseconds / (both.Sum(r => r.Rate) * seconds),4:0} µs");
         }
 
-        var before = MachineBusy();
+        Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
+        return await OneReplicaAsync(a, seconds, server, statements);
+    }
+
+    /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
+    private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements)
+    {
+        var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu());
         var one = await WrkAsync(a, 50, seconds);
+        var webhooks = one.Rate * seconds;
         Console.WriteLine(
             $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
             $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}  " +
-            $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / (one.Rate * seconds),4:0} µs");
-        Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
+            $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / webhooks,4:0} µs " +
+            $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu() - databaseBefore).TotalMicroseconds / webhooks:0})");
+        Console.WriteLine($"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB");
 
         if (statements)
         {
@@ -157,6 +174,34 @@ internal static partial class IngestBenchmark
     {
         var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         return TimeSpan.FromSeconds((ticks.Sum() - ticks[3] - ticks[4]) / 100.0);
+    }
+
+    /// <summary>The CPU time PostgreSQL's processes (the server and its backends) have used so far, from /proc.</summary>
+    public static TimeSpan PostgresCpu()
+    {
+        long ticks = 0;
+        foreach (var folder in Directory.EnumerateDirectories("/proc").Where(f => char.IsAsciiDigit(f[^1])))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < 0 || !stat[(open + 1)..close].StartsWith("postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // the process ended while we looked
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
     /// <summary>Reads a wrk latency line such as <c>99%   12.34ms</c>, in milliseconds.</summary>

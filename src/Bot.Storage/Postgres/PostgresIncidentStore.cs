@@ -106,6 +106,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool BatchesWrites => true;
 
+    public override bool SavepointPerUnit => false;
+
     public override string SkipLocked => " FOR UPDATE OF o SKIP LOCKED";
 
     public override object Time(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());

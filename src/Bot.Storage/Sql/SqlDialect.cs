@@ -24,6 +24,13 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool KnowsItsOutbox => false;
 
+    /// <summary>
+    /// Whether each unit of a batch runs in a savepoint of its own, so that a failing unit is undone alone (cheap in the
+    /// process: SQLite). Where a savepoint and its release are two round trips to a server (PostgreSQL), a batch runs
+    /// without them, and a failing unit makes the writer roll the batch back and run the units before it again.
+    /// </summary>
+    public virtual bool SavepointPerUnit => true;
+
     /// <summary>The writer's way around the provider for its statements (<see cref="IDirectStatements"/>), or null: through the provider.</summary>
     public virtual IDirectStatements? DirectStatements(DbConnection connection) => null;
 

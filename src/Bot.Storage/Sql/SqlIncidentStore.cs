@@ -617,6 +617,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             return RunAlone(connection, session, batch[0]);
         }
 
+        if (!Dialect.SavepointPerUnit)
+        {
+            return RunWithoutSavepoints(connection, session, batch, batch.Count, yieldToPeople);
+        }
+
         using var tx = connection.BeginTransaction();
         session.Transaction = tx;
         try
@@ -640,6 +645,66 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             session.Discard();
             session.Transaction = null;
         }
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> units of the batch without savepoints (<see cref="SqlDialect.SavepointPerUnit"/>):
+    /// each unit's writes wait for the next unit's first read or for the commit, so a unit of a storm is one round trip
+    /// and a batch one commit. When a unit fails (its own error, a race lost to another replica), it is to blame or the unit
+    /// before it, whose writes went with its reads: the transaction is rolled back, the units before those two run again
+    /// and commit, and the rest wait for the next batch, where a unit that fails first runs alone (and its own error goes
+    /// to its caller). A failure of the database itself is thrown, as in any batch.
+    /// </summary>
+    private (int Ran, bool Enqueued) RunWithoutSavepoints(DbConnection connection, SqlSession session, List<WorkItem> batch, int count, bool yieldToPeople)
+    {
+        if (count == 1)
+        {
+            return RunAlone(connection, session, batch[0]);
+        }
+
+        var ran = 0;
+        using (var tx = connection.BeginTransaction())
+        {
+            session.Transaction = tx;
+            session.EnqueuedJobs = false;
+            try
+            {
+                while (ran < count)
+                {
+                    var item = batch[ran];
+                    session.BeginUnit(item.TraceParent);
+                    item.Run(session, session.EndUnitLater);
+                    ran++;
+                    if (yieldToPeople && _interactive.Reader.TryPeek(out _))
+                    {
+                        break;
+                    }
+                }
+
+                session.Flush();
+                tx.Commit();
+                session.Committed();
+                return (ran, session.EnqueuedJobs);
+            }
+            catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
+            {
+                throw; // the database itself failed: the whole batch is lost (or, for a deadlock, run again)
+            }
+            catch (Exception)
+            {
+                // a unit's own: the transaction is rolled back as it is disposed, and the units known good run again below
+            }
+            finally
+            {
+                session.Discard();
+                session.Transaction = null;
+            }
+        }
+
+        var good = Math.Max(0, ran - 1); // unit ran failed, or ran - 1's writes did (sent with ran's reads, or at the commit)
+        return good == 0
+            ? RunAlone(connection, session, batch[0])
+            : RunWithoutSavepoints(connection, session, batch, good, yieldToPeople: false);
     }
 
     /// <summary>

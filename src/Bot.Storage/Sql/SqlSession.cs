@@ -200,12 +200,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return (incident, found);
         }
 
-        Flush();
-        using var batch = connection.CreateBatch();
+        // The writes waiting (the unit before's, in a batch) go first in the same round trip; they answer nothing, so the
+        // reader's first result is the incident's.
+        WriteAlerts();
+        using var batch = _pending ?? connection.CreateBatch();
+        _pending = null;
         batch.Transaction = Transaction;
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
         Add(batch, _findOpenIncidentAlertsSql, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
-        using var reader = batch.ExecuteReader();
+        using var reader = ExecuteWithWaitingWrites(batch);
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
         while (reader.Read())
@@ -611,6 +614,30 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             batch.Dispose();
         }
     }
+
+    /// <summary>
+    /// Runs a batch of the writes waiting followed by reads: when the reader reaches the first read's rows, the writes
+    /// have run, and whether they added jobs is known.
+    /// </summary>
+    private DbDataReader ExecuteWithWaitingWrites(DbBatch batch)
+    {
+        try
+        {
+            var reader = batch.ExecuteReader();
+            EnqueuedJobs |= _pendingJobs.Any(j => j.RecordsAffected > 0);
+            return reader;
+        }
+        finally
+        {
+            _pendingJobs.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Ends a unit whose writes may wait (a batch without savepoints): its alerts join the writes waiting, which the next
+    /// unit's first read or the commit sends.
+    /// </summary>
+    public void EndUnitLater() => WriteAlerts();
 
     /// <summary>
     /// Opens the savepoint that lets a unit of a batch be undone alone: through the direct statements where there are

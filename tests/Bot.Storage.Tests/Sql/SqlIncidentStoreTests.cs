@@ -59,6 +59,57 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
+    public async Task UnitsFailingAmidABatchOfOneGroup_AreUndoneAlone_AndEveryOtherUnitCommitsOnce()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a0", T0)));
+        var group = t.Intake.AffinityOf(Batch("g1", Firing("a0", T0)))!;
+
+        // A unit of the group holds its writer, so that the group's next units queue and run as one batch: a unit that
+        // throws, one whose write the database refuses (sent at its end, so with the next unit's reads where a store
+        // defers writes), and one refused last, at the commit. None must take a neighbour down, or run one twice.
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, group);
+        await holding.Task;
+        Task Ingest(string fingerprint) => t.IngestAsync(Batch("g1", Firing(fingerprint, T0)));
+        Task<int> Refused(string key) => t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(Job(key));
+            s.AppendTimeline(999, new TimelineEntry(T0, TimelineKind.Note, Actor.Bot, "of no incident"));
+            return 0;
+        }, group);
+        var fine = new List<Task>();
+        fine.AddRange(Enumerable.Range(0, 3).Select(i => Ingest($"b{i}")));
+        var thrown = t.Store.WriteAsync<int>(s => { s.Enqueue(Job("thrown")); throw new InvalidOperationException("boom"); }, group);
+        fine.AddRange(Enumerable.Range(0, 3).Select(i => Ingest($"c{i}")));
+        var refused = Refused("refused");
+        fine.AddRange(Enumerable.Range(0, 3).Select(i => Ingest($"d{i}")));
+        fine.Add(t.Store.WriteAsync(s => { s.Enqueue(Job("kept")); return 0; }, group));
+        var refusedLast = Refused("refused-last");
+        hold.Set();
+
+        await held;
+        await Task.WhenAll(fine);
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => thrown)).Message);
+        await Assert.ThrowsAnyAsync<DbException>(() => refused);
+        await Assert.ThrowsAnyAsync<DbException>(() => refusedLast);
+        var keys = await KeysAsync(t);
+        Assert.Contains("kept", keys);
+        Assert.DoesNotContain("thrown", keys);
+        Assert.DoesNotContain("refused", keys);
+        Assert.DoesNotContain("refused-last", keys);
+        Assert.Equal(10, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+        var alerts = await t.Store.GetAlertsAsync(1);
+        Assert.Equal(10, alerts.Count);
+        // Each ingest wrote its timeline entry once, in the order sent, whatever ran again.
+        var added = (await t.Store.GetTimelineAsync(1)).Where(e => e.Text.StartsWith("Alert ", StringComparison.Ordinal)).Select(e => e.Text).ToList();
+        Assert.Equal(10, added.Count);
+        string[] order = ["a0", "b0", "b1", "b2", "c0", "c1", "c2", "d0", "d1", "d2"];
+        Assert.Equal(order, added.Select(text => order.Single(f => text.Contains($"\"{f}\"", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
     {
         await using var t = NewStore();
