@@ -129,6 +129,14 @@ internal static partial class IngestBenchmark
             {
                 Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call  {rows.GetString(3)}");
             }
+
+            await rows.CloseAsync();
+            await using var ends = new Npgsql.NpgsqlCommand(
+                "SELECT (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'commit%'), (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'rollback%'), " +
+                "xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);
+            await using var counts = await ends.ExecuteReaderAsync();
+            await counts.ReadAsync();
+            Console.WriteLine($"COMMIT statements {counts.GetValue(0)}, ROLLBACK statements {counts.GetValue(1)}; transactions committed {counts.GetInt64(2)}, rolled back {counts.GetInt64(3)}");
         }
 
         // Every webhook of a group, whichever replica took it, joined the group's one incident.

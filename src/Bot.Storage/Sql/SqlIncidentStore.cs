@@ -636,8 +636,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 }
             }
 
-            tx.Commit();
-            session.Committed();
+            session.Commit(tx);
             return (ran, session.EnqueuedJobs);
         }
         finally
@@ -681,9 +680,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     }
                 }
 
-                session.Flush();
-                tx.Commit();
-                session.Committed();
+                session.SendWritesAndCommit(); // the last unit's writes, and COMMIT with them
+                session.Commit(tx);
                 return (ran, session.EnqueuedJobs);
             }
             catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
@@ -721,9 +719,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             try
             {
                 session.BeginUnit(item.TraceParent);
-                item.Run(session, session.Flush);
-                tx.Commit();
-                session.Committed();
+                item.Run(session, session.SendWritesAndCommit); // a refusal of its writes, or of the commit, is the unit's own
+                session.Commit(tx);
                 return (1, session.EnqueuedJobs);
             }
             catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)

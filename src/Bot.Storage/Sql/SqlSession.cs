@@ -33,6 +33,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly string _findOpenIncidentAlertsSql =
         $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}";
     private DbBatch? _pending;
+    private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
     public DateTimeOffset Now { get; set; }
 
@@ -680,12 +681,39 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     private const string UnitSavepoint = "unit";
 
-    /// <summary>The transaction committed: what its units wrote is in the store.</summary>
-    public void Committed() => _outboxKeys.Committed();
+    /// <summary>
+    /// Sends the writes waiting, and where they wait in a batch (<see cref="SqlDialect.BatchesWrites"/>) COMMIT with them:
+    /// one round trip for a unit's writes and its commit, not two. An error of either is raised here.
+    /// </summary>
+    public void SendWritesAndCommit()
+    {
+        WriteAlerts();
+        if (_pending is not { } batch)
+        {
+            return;
+        }
+
+        Add(batch, "COMMIT");
+        Flush();
+        _commitSent = true;
+    }
+
+    /// <summary>Commits the transaction (unless <see cref="SendWritesAndCommit"/> did): what its units wrote is in the store.</summary>
+    public void Commit(DbTransaction tx)
+    {
+        if (!_commitSent)
+        {
+            tx.Commit();
+        }
+
+        _commitSent = false;
+        _outboxKeys.Committed();
+    }
 
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
     public void Discard()
     {
+        _commitSent = false;
         _outboxKeys.Undone();
         _incidentRows.Clear();
         _pendingAlerts.Clear();
