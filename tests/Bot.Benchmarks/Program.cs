@@ -4,6 +4,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store
+// dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation
@@ -11,6 +12,7 @@ using Bot.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "store" => await StoreBenchmark.RunAsync(args),
+    "parse" => await ParseBenchmark.RunAsync(args),
     "startup" => await StartupBenchmark.RunAsync(args),
     "ingest-postgres" => await IngestBenchmark.RunPostgresAsync(args),
     "storm" => await StormBenchmark.RunAsync(args),

@@ -31,24 +31,25 @@ public abstract class PrometheusStyleParser : IWebhookParser
         var alerts = new List<Alert>(hook.Alerts.Count);
         for (var i = 0; i < hook.Alerts.Count; i++)
         {
-            alerts.Add(ReadAlert(hook.Alerts[i] ?? throw new WebhookFormatException($"alerts[{i}] is null."), $"alerts[{i}]"));
+            alerts.Add(ReadAlert(hook.Alerts[i] ?? throw new WebhookFormatException($"alerts[{i}] is null."), i));
         }
 
         var groupKey = string.IsNullOrEmpty(hook.GroupKey) ? null : hook.GroupKey;
         return new AlertBatch(source, groupKey, alerts, NullIfEmpty(hook.ExternalUrl));
     }
 
-    private static Alert ReadAlert(PrometheusAlert wire, string path)
+    private static Alert ReadAlert(PrometheusAlert wire, int index)
     {
-        var labels = WireReader.Pairs(wire.Labels, $"{path}.labels");
+        WirePath Field(string name) => WirePath.Item("alerts", index, name);
+        var labels = WireReader.Pairs(wire.Labels, Field("labels"));
         if (labels.Count == 0)
         {
-            throw new WebhookFormatException($"{path}.labels is required and must not be empty.");
+            throw new WebhookFormatException($"{Field("labels")} is required and must not be empty.");
         }
 
-        var status = WireReader.Status(wire.Status, $"{path}.status");
-        var startsAt = WireReader.RequiredTime(wire.StartsAt, $"{path}.startsAt");
-        var endsAt = WireReader.Time(wire.EndsAt, $"{path}.endsAt");
+        var status = WireReader.Status(wire.Status, Field("status"));
+        var startsAt = WireReader.RequiredTime(wire.StartsAt, Field("startsAt"));
+        var endsAt = WireReader.Time(wire.EndsAt, Field("endsAt"));
         if (status == AlertStatus.Firing)
         {
             // A firing alert's endsAt is a timeout, not an end (Alertmanager sends Go's zero time anyway).
@@ -57,7 +58,7 @@ public abstract class PrometheusStyleParser : IWebhookParser
 
         var fingerprint = string.IsNullOrWhiteSpace(wire.Fingerprint) ? Fingerprint.Of(labels) : wire.Fingerprint;
         var link = NullIfEmpty(wire.GeneratorUrl) ?? NullIfEmpty(wire.PanelUrl) ?? NullIfEmpty(wire.DashboardUrl);
-        return new Alert(fingerprint, status, labels, WireReader.Pairs(wire.Annotations, $"{path}.annotations"), startsAt, endsAt, link);
+        return new Alert(fingerprint, status, labels, WireReader.Pairs(wire.Annotations, Field("annotations")), startsAt, endsAt, link);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

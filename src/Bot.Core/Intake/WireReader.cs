@@ -30,7 +30,7 @@ internal static class WireReader
     }
 
     /// <summary>Labels or annotations as sent: a name with a null value is refused (JSON allows it; a label cannot be null).</summary>
-    public static LabelSet Pairs(Dictionary<string, string>? pairs, string path)
+    public static LabelSet Pairs(Dictionary<string, string>? pairs, WirePath path)
     {
         try
         {
@@ -42,10 +42,10 @@ internal static class WireReader
         }
     }
 
-    public static string Required(string? value, string path) =>
+    public static string Required(string? value, WirePath path) =>
         string.IsNullOrWhiteSpace(value) ? throw new WebhookFormatException($"{path} is required.") : value;
 
-    public static AlertStatus Status(string? value, string path) => value?.ToLowerInvariant() switch
+    public static AlertStatus Status(string? value, WirePath path) => value?.ToLowerInvariant() switch
     {
         "firing" => AlertStatus.Firing,
         "resolved" => AlertStatus.Resolved,
@@ -54,7 +54,7 @@ internal static class WireReader
     };
 
     /// <summary>RFC 3339 with or without a fraction. Go's zero time (0001-01-01T00:00:00Z) and empty mean "none".</summary>
-    public static DateTimeOffset? Time(string? value, string path)
+    public static DateTimeOffset? Time(string? value, WirePath path)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -70,7 +70,7 @@ internal static class WireReader
         return time.Year <= 1 ? null : time;
     }
 
-    public static DateTimeOffset RequiredTime(string? value, string path) =>
+    public static DateTimeOffset RequiredTime(string? value, WirePath path) =>
         Time(value, path) ?? throw new WebhookFormatException($"{path} is required.");
 
     private static string FirstSentence(string message)
@@ -78,4 +78,18 @@ internal static class WireReader
         var i = message.IndexOf(". ", StringComparison.Ordinal);
         return i < 0 ? message : message[..(i + 1)];
     }
+}
+
+/// <summary>
+/// Where a field is in a payload, as an error names it (<c>version</c>, <c>alerts[3].labels</c>): spelt out only when
+/// an error needs it, not for every field of every alert read.
+/// </summary>
+internal readonly struct WirePath(string field, string? list = null, int index = 0)
+{
+    public static implicit operator WirePath(string field) => new(field);
+
+    /// <summary>The field <paramref name="field"/> of item <paramref name="index"/> of the array <paramref name="list"/>.</summary>
+    public static WirePath Item(string list, int index, string field) => new(field, list, index);
+
+    public override string ToString() => list is null ? field : $"{list}[{index}].{field}";
 }
