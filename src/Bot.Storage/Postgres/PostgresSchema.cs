@@ -221,6 +221,12 @@ internal static class PostgresSchema
         """
         CREATE TABLE host_keys (name TEXT PRIMARY KEY, document TEXT NOT NULL);
         """,
+
+        // 20: the jobs not done, in id order: the claim read the outbox's primary key past every done job (kept for days),
+        // 13 ms a claim with 10,000 of them, 0.2 ms through this index
+        """
+        CREATE INDEX ix_outbox_open ON outbox (id) WHERE state IN (0, 1);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

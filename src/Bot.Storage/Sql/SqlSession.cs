@@ -530,18 +530,26 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
+    /// <summary>
+    /// The claim: the first due jobs not waiting behind an earlier one of their ordering key, in id order. On PostgreSQL
+    /// it reads through <c>ix_outbox_open</c> (the jobs not done), however many done jobs the outbox keeps; SQLite through
+    /// <c>ix_outbox_due</c>.
+    /// </summary>
+    internal static string ClaimSql(SqlDialect dialect) =>
+        $"""
+        UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
+        WHERE id IN (
+            SELECT o.id FROM outbox o
+            WHERE ((o.state = 0 AND o.due_at <= @now) OR (o.state = 1 AND o.lease_until <= @now))
+              AND {NotBlocked}
+            ORDER BY o.id LIMIT @max{dialect.SkipLocked})
+        RETURNING {JobColumns}
+        """;
+
     public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
     {
         using var reader = Command(
-            $"""
-            UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
-            WHERE id IN (
-                SELECT o.id FROM outbox o
-                WHERE ((o.state = 0 AND o.due_at <= @now) OR (o.state = 1 AND o.lease_until <= @now))
-                  AND {NotBlocked}
-                ORDER BY o.id LIMIT @max{dialect.SkipLocked})
-            RETURNING {JobColumns}
-            """,
+            ClaimSql(dialect),
             ("@lease", dialect.Time(Now + lease)),
             ("@now", dialect.Time(Now)),
             ("@max", max)).ExecuteReader();

@@ -217,6 +217,12 @@ internal static class SqliteSchema
         """
         CREATE TABLE host_keys (name TEXT PRIMARY KEY, document TEXT NOT NULL);
         """,
+
+        // 20: PostgreSQL's index of the jobs not done, for its claim. SQLite's claim already reads only those (through
+        // ix_outbox_due, an index per arm of its OR), so nothing changes here: the number keeps both schemas in step.
+        """
+        SELECT 1;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

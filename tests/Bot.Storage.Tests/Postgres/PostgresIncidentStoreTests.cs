@@ -171,6 +171,71 @@ public sealed class PostgresIncidentStoreTests
     }
 
     [Fact]
+    public async Task TheWritersConnections_UseGenericPlans_UnlessTheOperatorSaidOtherwise()
+    {
+        var given = PostgresServer.Shared.CreateSchema();
+        try
+        {
+            await using var connection = new NpgsqlConnection(PostgresIncidentStore.WriterConnectionString(given));
+            await connection.OpenAsync();
+            await using var show = new NpgsqlCommand("SHOW plan_cache_mode", connection);
+            Assert.Equal("force_generic_plan", await show.ExecuteScalarAsync());
+
+            var own = new NpgsqlConnectionStringBuilder(given) { Options = "-c plan_cache_mode=force_custom_plan -c work_mem=8MB" }.ConnectionString;
+            Assert.Equal("-c plan_cache_mode=force_custom_plan -c work_mem=8MB", new NpgsqlConnectionStringBuilder(PostgresIncidentStore.WriterConnectionString(own)).Options);
+            var search = new NpgsqlConnectionStringBuilder(given) { Options = "-c statement_timeout=5000" }.ConnectionString;
+            Assert.Equal("-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan", new NpgsqlConnectionStringBuilder(PostgresIncidentStore.WriterConnectionString(search)).Options);
+        }
+        finally
+        {
+            PostgresServer.Shared.DropSchema(given);
+        }
+    }
+
+    [Fact]
+    public async Task TheClaim_ReadsTheJobsNotDone_NotEveryDoneJobTheOutboxKeeps()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await using var connection = (NpgsqlConnection)await t.OpenConnectionAsync();
+        await using (var fill = new NpgsqlCommand(
+            """
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
+            SELECT 'done-' || n, 'chat.post', 'INC-' || n, '{}', 0, 0, now() - interval '1 hour', now() - interval '1 hour'
+            FROM generate_series(1, 5000) n;
+            ANALYZE outbox;
+            UPDATE outbox SET state = 2, attempts = 1, completed_at = now();
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
+            VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now());
+            """,
+            connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        // The statistics were taken during a burst, when those jobs waited (as autovacuum's often are: a storm's jobs are
+        // done faster than it analyzes). As a writer runs it: a generic plan (its connections' plan_cache_mode), the
+        // claim's own text and parameters.
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var generic = new NpgsqlCommand("SET LOCAL plan_cache_mode = force_generic_plan", connection, tx))
+        {
+            await generic.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, FORMAT JSON) {SqlSession.ClaimSql(PostgresDialect.Instance)}", connection, tx);
+        explain.Parameters.AddWithValue("@lease", DateTimeOffset.UtcNow.AddMinutes(5));
+        explain.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow);
+        explain.Parameters.AddWithValue("@max", 16);
+        var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+        await tx.RollbackAsync();
+
+        static IEnumerable<System.Text.Json.JsonElement> Nodes(System.Text.Json.JsonElement node) =>
+            node.TryGetProperty("Plans", out var children) ? children.EnumerateArray().SelectMany(Nodes).Prepend(node) : [node];
+        Assert.Equal(1, plan.GetProperty("Actual Rows").GetInt64()); // the due job claimed
+        var passedOver = Nodes(plan).Sum(n => n.TryGetProperty("Rows Removed by Filter", out var removed) ? removed.GetInt64() : 0);
+        Assert.True(passedOver < 100, $"The claim read {passedOver} rows it did not want: {plan}");
+    }
+
+    [Fact]
     public async Task ABurstOfOneGroupsAlerts_SplitBetweenTwoReplicas_MakesOneIncident_WithEveryAlert()
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
