@@ -15,14 +15,12 @@ namespace Bot.Storage.Postgres;
 public sealed class PostgresIncidentStore : SqlIncidentStore
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource _writerSource;
 
-    private PostgresIncidentStore(NpgsqlDataSource dataSource, NpgsqlDataSource writerSource, StorageOptions options, TimeProvider time, ILogger log)
+    private PostgresIncidentStore(NpgsqlDataSource dataSource, StorageOptions options, TimeProvider time, ILogger log)
         : base(options, time, log)
     {
         _dataSource = dataSource;
-        _writerSource = writerSource;
-        var connection = writerSource.OpenConnection();
+        var connection = dataSource.OpenConnection();
         try
         {
             PostgresSchema.Migrate(connection, time.GetUtcNow());
@@ -63,44 +61,24 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         }
 
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        var writerSource = NpgsqlDataSource.Create(WriterConnectionString(builder.ConnectionString));
         try
         {
-            return new PostgresIncidentStore(dataSource, writerSource, options, time, log);
+            return new PostgresIncidentStore(dataSource, options, time, log);
         }
         catch
         {
             dataSource.Dispose();
-            writerSource.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The writers' connections, a pool of their own, always use a prepared statement's generic plan: their statements
-    /// are lookups by key, which the generic plan does as well, but PostgreSQL's estimate for a list parameter made it
-    /// plan a webhook's alert read anew every time (planning took three times as long as running it). An operator's
-    /// own <c>plan_cache_mode</c> in <c>Options</c> is kept.
-    /// </summary>
-    internal static string WriterConnectionString(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
-        {
-            builder.Options = $"{builder.Options} -c plan_cache_mode=force_generic_plan".Trim();
-        }
-
-        return builder.ConnectionString;
     }
 
     private protected override async ValueTask DisposeCoreAsync()
     {
         await base.DisposeCoreAsync();
         await _dataSource.DisposeAsync();
-        await _writerSource.DisposeAsync();
     }
 
-    private protected override DbConnection OpenWriterConnection() => _writerSource.OpenConnection();
+    private protected override DbConnection OpenWriterConnection() => _dataSource.OpenConnection();
 
     /// <summary>
     /// After a server restart or failover every connection is dead: the writers' (they reconnect) and the idle pooled
@@ -110,7 +88,6 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     {
         ReconnectWriters();
         _dataSource.Clear();
-        _writerSource.Clear();
     }
 
     private protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken) =>
