@@ -187,21 +187,15 @@ internal static partial class IngestBenchmark
     /// <summary>The CPU time PostgreSQL's processes (the server and its backends) have used so far, from /proc.</summary>
     public static TimeSpan PostgresCpu()
     {
-        long ticks = 0;
-        foreach (var folder in Directory.EnumerateDirectories("/proc").Where(f => char.IsAsciiDigit(f[^1])))
+        var cpu = TimeSpan.Zero;
+        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(f => f!.All(char.IsAsciiDigit)))
         {
             try
             {
-                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                if (open < 0 || close < 0 || !stat[(open + 1)..close].StartsWith("postgres", StringComparison.Ordinal))
+                if (ProcessStat.Read(int.Parse(pid!, CultureInfo.InvariantCulture)) is { Name: var name, Cpu: var used } && name.StartsWith("postgres", StringComparison.Ordinal))
                 {
-                    continue;
+                    cpu += used;
                 }
-
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -209,7 +203,7 @@ internal static partial class IngestBenchmark
             }
         }
 
-        return TimeSpan.FromSeconds(ticks / 100.0);
+        return cpu;
     }
 
     /// <summary>Reads a wrk latency line such as <c>99%   12.34ms</c>, in milliseconds.</summary>

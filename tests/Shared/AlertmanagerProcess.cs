@@ -27,15 +27,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>The CPU time the process has used so far (user and system, /proc/PID/stat).</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0); // clock ticks: 100 a second on Linux
-        }
-    }
+    public TimeSpan CpuTime => ProcessStat.CpuTime(_process.Id);
 
     /// <summary>Peak resident memory so far (VmHWM), in MiB.</summary>
     public double PeakMemoryMiB =>

@@ -23,15 +23,7 @@ public sealed class BotProcess : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>The CPU time the process has used so far (user and system, /proc/PID/stat).</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0); // clock ticks: 100 a second on Linux
-        }
-    }
+    public TimeSpan CpuTime => ProcessStat.CpuTime(_process.Id);
 
     public string Folder { get; }
 

@@ -206,10 +206,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         WriteAlerts();
         using var batch = _pending ?? connection.CreateBatch();
         _pending = null;
-        batch.Transaction = Transaction;
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
         Add(batch, _findOpenIncidentAlertsSql, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
-        using var reader = ExecuteWithWaitingWrites(batch);
+        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
         while (reader.Read())
@@ -611,30 +610,24 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pending = null;
-        try
+        using (batch)
         {
-            batch.Transaction = Transaction;
-            batch.ExecuteNonQuery();
-            EnqueuedJobs |= _pendingJobs.Any(j => j.RecordsAffected > 0);
-        }
-        finally
-        {
-            _pendingJobs.Clear();
-            batch.Dispose();
+            RunWaitingWrites(batch, static b => b.ExecuteNonQuery());
         }
     }
 
     /// <summary>
-    /// Runs a batch of the writes waiting followed by reads: when the reader reaches the first read's rows, the writes
-    /// have run, and whether they added jobs is known.
+    /// Runs a batch that starts with the writes waiting (and may end with reads: when the reader stands on the first
+    /// read's rows, the writes before it have run), then notes whether they added jobs.
     /// </summary>
-    private DbDataReader ExecuteWithWaitingWrites(DbBatch batch)
+    private T RunWaitingWrites<T>(DbBatch batch, Func<DbBatch, T> run)
     {
         try
         {
-            var reader = batch.ExecuteReader();
+            batch.Transaction = Transaction;
+            var result = run(batch);
             EnqueuedJobs |= _pendingJobs.Any(j => j.RecordsAffected > 0);
-            return reader;
+            return result;
         }
         finally
         {
