@@ -37,7 +37,7 @@ public sealed class TempStore : TestStore
 {
     private readonly StorageOptions _options;
 
-    private TempStore(SqlEngine engine, string folder, FakeTimeProvider time, IncidentOptions? incidents)
+    private TempStore(SqlEngine engine, string folder, FakeTimeProvider time, IncidentOptions? incidents, Action<StorageOptions>? configure)
         : base(time, incidents)
     {
         Engine = engine;
@@ -45,6 +45,7 @@ public sealed class TempStore : TestStore
         _options = engine.IsPostgres
             ? new StorageOptions { Provider = "Postgres", ConnectionString = PostgresServer.Shared.CreateSchema() }
             : new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") };
+        configure?.Invoke(_options);
         Sql = Open(engine, _options, time);
     }
 
@@ -59,11 +60,12 @@ public sealed class TempStore : TestStore
 
     public static TempStore Create(IncidentOptions? incidents = null) => Create(SqlEngine.Sqlite, incidents);
 
-    public static TempStore Create(SqlEngine engine, IncidentOptions? incidents = null)
+    /// <param name="configure">Settings of the store beyond its database (its writers, say).</param>
+    public static TempStore Create(SqlEngine engine, IncidentOptions? incidents = null, Action<StorageOptions>? configure = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
-        return new TempStore(engine, folder, new FakeTimeProvider(Start), incidents);
+        return new TempStore(engine, folder, new FakeTimeProvider(Start), incidents, configure);
     }
 
     /// <summary>Another store over the same database, as a second replica would have (PostgreSQL only).</summary>
@@ -127,5 +129,5 @@ public abstract class SqlStoreContract(SqlEngine engine)
 {
     protected SqlEngine Engine { get; } = engine;
 
-    protected TempStore NewStore(IncidentOptions? incidents = null) => TempStore.Create(Engine, incidents);
+    protected TempStore NewStore(IncidentOptions? incidents = null, Action<StorageOptions>? configure = null) => TempStore.Create(Engine, incidents, configure);
 }

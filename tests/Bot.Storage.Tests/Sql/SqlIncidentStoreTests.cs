@@ -340,6 +340,96 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
+    public async Task WriteInteractive_CommitsAlone_BeforeTheBulkWorkQueuedWithIt()
+    {
+        await using var t = NewStore(configure: OneWriterBatchingUpTo64);
+        using var gate = new ManualResetEventSlim();
+        var busy = HoldTheWriter(t, gate);
+
+        // 100 webhooks of one alert group (a storm: batched together) and one person's unit queue up behind the busy writer.
+        Task<int>? person = null;
+        var ranBeforeThePersonsCommit = 0;
+        var bulk = Enumerable.Range(0, 100).Select(_ => t.Store.WriteAsync(s =>
+        {
+            if (!CommittedEarlier(person!, ranBeforeThePersonsCommit))
+            {
+                ranBeforeThePersonsCommit++;
+            }
+
+            return 0;
+        }, "storm")).ToList();
+        person = t.Store.WriteInteractiveAsync(s => 0);
+        gate.Set();
+        await Task.WhenAll(bulk.Append(busy).Append(person));
+
+        // The person's batch held only their unit: it committed before any webhook's unit ran (no wait for a full batch).
+        Assert.Equal(0, ranBeforeThePersonsCommit);
+    }
+
+    [Fact]
+    public async Task WriteInteractive_CutsARunningBatchShort_TheRestRunsAfterTheirCommit()
+    {
+        await using var t = NewStore(configure: OneWriterBatchingUpTo64);
+        using var gate = new ManualResetEventSlim();
+        var blocker = HoldTheWriter(t, gate);
+
+        // 100 webhooks of one alert group queue up (a storm: batched together); the first of their batch holds the writer
+        // until a person's unit has arrived.
+        using var secondGate = new ManualResetEventSlim();
+        using var firstRunning = new ManualResetEventSlim();
+        Task<int>? person = null;
+        var ranBeforeThePersonsCommit = 0;
+        var bulk = Enumerable.Range(0, 100).Select(i => t.Store.WriteAsync(s =>
+        {
+            if (i == 0)
+            {
+                firstRunning.Set();
+                secondGate.Wait();
+            }
+            else if (!CommittedEarlier(person!, ranBeforeThePersonsCommit))
+            {
+                ranBeforeThePersonsCommit++;
+            }
+
+            return 0;
+        }, "storm")).ToList();
+        gate.Set();
+        Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(10)));
+        person = t.Store.WriteInteractiveAsync(s => 0);
+        secondGate.Set();
+        await Task.WhenAll(bulk.Append(blocker).Append(person));
+
+        // The batch stopped after the unit that was running: the other 99 ran after the person's commit, and all committed.
+        Assert.Equal(0, ranBeforeThePersonsCommit);
+        Assert.All(bulk, b => Assert.True(b.IsCompletedSuccessfully));
+    }
+
+    /// <summary>
+    /// One writer (PostgreSQL's are many), so that the bulk units queue behind the one held, and batches of the shared
+    /// queue (PostgreSQL batches only a group's work, and only with several writers), so that a batch can be cut short.
+    /// </summary>
+    private static void OneWriterBatchingUpTo64(StorageOptions options)
+    {
+        options.Writers = 1;
+        options.MaxBatch = 64;
+    }
+
+    /// <summary>
+    /// Whether the person's unit had committed before this unit ran: its task completes on the thread pool, after the
+    /// writer moved on, so the first unit after it waits a moment for it (a unit run before the person's commit waits in vain).
+    /// </summary>
+    private static bool CommittedEarlier(Task person, int seenBefore) =>
+        person.Wait(seenBefore == 0 ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+
+    /// <summary>A unit that holds the writer until <paramref name="gate"/> opens; returns once it is running.</summary>
+    private static Task<int> HoldTheWriter(TempStore t, ManualResetEventSlim gate)
+    {
+        using var running = new ManualResetEventSlim();
+        var unit = t.Store.WriteAsync(s => { running.Set(); gate.Wait(); return 0; });
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        return unit;
+    }
+    [Fact]
     public async Task JobsEnqueued_IsRaisedAfterCommit()
     {
         await using var t = NewStore();
