@@ -122,12 +122,12 @@ internal static partial class IngestBenchmark
             await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
             await connection.OpenAsync();
             await using var top = new Npgsql.NpgsqlCommand(
-                "SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3), left(regexp_replace(query, '\\s+', ' ', 'g'), 110) " +
-                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15", connection);
+                "SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3), plans, round(total_plan_time)::bigint, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) " +
+                "FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 15", connection);
             await using var rows = await top.ExecuteReaderAsync();
             while (await rows.ReadAsync())
             {
-                Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call  {rows.GetString(3)}");
+                Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call {rows.GetInt64(3),7} plans {rows.GetInt64(4),6} ms  {rows.GetString(5)}");
             }
 
             await rows.CloseAsync();

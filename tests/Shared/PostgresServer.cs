@@ -103,7 +103,7 @@ public sealed class PostgresServer
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
             .. (durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
             // For a benchmark that wants to see where the database's time goes: PG_STATEMENTS=1 loads pg_stat_statements.
-            .. (Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements"] : Array.Empty<string>())])
+            .. (Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : Array.Empty<string>())])
         {
             start.ArgumentList.Add(arg);
         }

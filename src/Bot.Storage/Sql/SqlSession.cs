@@ -30,8 +30,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
-    private readonly string _findOpenIncidentAlertsSql =
-        $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}";
+    private readonly string _findOpenIncidentAlertsSql = FindOpenIncidentAlertsSql(dialect);
     private DbBatch? _pending;
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
@@ -528,6 +527,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             _outboxKeys.Written(job.Key);
         }
     }
+
+    /// <summary>
+    /// The webhook's read of the alerts it names in its group's open incident, through the primary key. PostgreSQL plans it
+    /// for its values on each call (a prepared statement keeps choosing that plan): a generic plan, which each writer's
+    /// connection makes once and keeps until the table is analyzed again, was twice tried and made while the table was
+    /// small, it read the incident's alerts (0.044 -> 1.185 ms a call in the benchmark).
+    /// </summary>
+    internal static string FindOpenIncidentAlertsSql(SqlDialect dialect) =>
+        $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}";
 
     /// <summary>
     /// The claim: the first due jobs not waiting behind an earlier one of their ordering key, in id order. On PostgreSQL

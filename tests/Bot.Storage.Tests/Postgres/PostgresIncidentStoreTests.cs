@@ -218,6 +218,49 @@ public sealed class PostgresIncidentStoreTests
     }
 
     [Fact]
+    public async Task TheWebhooksAlertRead_ProbesTheKey_ThoughTheStatisticsWereTakenWhenTheIncidentWasSmall()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await using var connection = (NpgsqlConnection)await t.OpenConnectionAsync();
+        await using (var fill = new NpgsqlCommand(
+            """
+            INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, updated_at)
+            SELECT 'storm', 1, 'Open', 'alertmanager', 'g' || n, 'g' || n, now(), now() FROM generate_series(1, 2) n;
+            INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, first_seen_at, updated_at)
+            SELECT 1, 'fp' || n, 'g1', 'firing', '{}', '{}', now(), now(), now() FROM generate_series(1, 10) n;
+            ANALYZE alerts;
+            INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, first_seen_at, updated_at)
+            SELECT 1, 'fp' || n, 'g1', 'firing', '{}', '{}', now(), now(), now() FROM generate_series(11, 20000) n;
+            """,
+            connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        // A storm's incident, its statistics taken when it held 10 alerts (as in a new database, before autovacuum
+        // catches up): the read of a webhook's five alerts, on the plan made for its values and on the generic plan.
+        var read = SqlSession.FindOpenIncidentAlertsSql(PostgresDialect.Instance);
+        foreach (var mode in new[] { "force_custom_plan", "force_generic_plan" })
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var set = new NpgsqlCommand($"SET LOCAL plan_cache_mode = {mode}", connection, tx))
+            {
+                await set.ExecuteNonQueryAsync();
+            }
+
+            await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {read}", connection, tx);
+            explain.Parameters.AddWithValue("@g", "g1");
+            explain.Parameters.AddWithValue("@fps", PostgresDialect.Instance.TextList(["fp5", "fp9000", "fp19999", "fp20000", "new"]));
+            var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+            await tx.RollbackAsync();
+
+            Assert.Equal(4, plan.GetProperty("Actual Rows").GetInt64());
+            var blocks = plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64();
+            Assert.True(blocks < 60, $"{mode}: the read touched {blocks} blocks for five alerts: {plan}");
+        }
+    }
+
+    [Fact]
     public async Task ABurstOfOneGroupsAlerts_SplitBetweenTwoReplicas_MakesOneIncident_WithEveryAlert()
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
