@@ -443,6 +443,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public int DeleteDoneJobs(DateTimeOffset before, int max)
         {
+            before = before < now - OutboxOptions.KeepDoneAtLeast ? before : now - OutboxOptions.KeepDoneAtLeast;
             var old = d.Jobs.Values.Where(j => j.State == JobState.Done && j.Job.DueAt < before && j.CompletedAt < before).Take(max).Select(j => j.Job.Id).ToList();
             old.ForEach(id => d.Jobs.Remove(id));
             return old.Count;

@@ -30,7 +30,11 @@ public interface IOutboxSession : IOutbox
 
     void FailJob(long jobId, string error);
 
-    /// <summary>Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>; returns how many.</summary>
+    /// <summary>
+    /// Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>, but none done in the last
+    /// <see cref="OutboxOptions.KeepDoneAtLeast"/> (so that a store may trust for minutes that a key it inserted is still
+    /// held); returns how many.
+    /// </summary>
     int DeleteDoneJobs(DateTimeOffset before, int max);
 }
 

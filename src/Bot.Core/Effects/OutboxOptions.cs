@@ -31,4 +31,7 @@ public sealed class OutboxOptions
     /// kept. Default 7 days.
     /// </summary>
     public TimeSpan KeepDone { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The least <see cref="KeepDone"/>: a job done more recently is never deleted (see <see cref="IOutbox.DeleteDoneJobs"/>).</summary>
+    public static readonly TimeSpan KeepDoneAtLeast = TimeSpan.FromHours(1);
 }

@@ -15,7 +15,7 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         Check(errors, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
         Check(errors, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
         Check(errors, nameof(options.GiveUpAfter), options.GiveUpAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
-        Check(errors, nameof(options.KeepDone), options.KeepDone, TimeSpan.FromHours(1), TimeSpan.FromDays(365));
+        Check(errors, nameof(options.KeepDone), options.KeepDone, OutboxOptions.KeepDoneAtLeast, TimeSpan.FromDays(365));
         if (options.RetryMaxDelay < options.RetryBaseDelay)
         {
             errors.Add($"{OutboxOptions.SectionName}:RetryMaxDelay is {options.RetryMaxDelay}; it must not be shorter than Outbox:RetryBaseDelay ({options.RetryBaseDelay}).");

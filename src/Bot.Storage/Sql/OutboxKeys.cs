@@ -1,28 +1,41 @@
 namespace Bot.Storage.Sql;
 
 /// <summary>
-/// The outbox keys the writer knows the outbox holds, where it is the only writer (<see cref="SqlDialect.KnowsItsOutbox"/>):
-/// a storm's webhooks each ask for the incident's digest and summary refresh of the current window, and the outbox
-/// holds them after the first; knowing that spares an insert that would do nothing, two statements of a dozen a
-/// webhook. A key is remembered once the transaction that wrote (or found) it committed; a unit or transaction undone
-/// forgets what it wrote; deleting done jobs, the one way a key leaves the outbox, forgets everything. Bounded: past
-/// <see cref="Most"/> keys it starts again.
+/// The outbox keys a writer knows the outbox holds: a storm's webhooks each ask for the incident's digest and summary
+/// refresh of the current window, and the outbox holds them after the first; knowing that spares two inserts that would
+/// do nothing, of about seven statements a webhook. A key is remembered once the transaction that wrote it committed; a
+/// unit or transaction undone forgets what it wrote. Bounded: past <see cref="Most"/> keys it starts again.
+/// <para>
+/// Deleting done jobs is the one way a key leaves the outbox. Where the writer is the only one (<see
+/// cref="SqlDialect.KnowsItsOutbox"/>: SQLite) it remembers the keys it inserted and those it found, and forgets
+/// everything when it deletes. Where other writers and replicas delete too (PostgreSQL), it remembers only the keys it
+/// inserted, and for <see cref="Trusted"/>: the store never deletes a job done in the last hour
+/// (<see cref="Core.Effects.OutboxOptions.KeepDoneAtLeast"/>), and a job inserted minutes ago was done later still.
+/// </para>
 /// </summary>
-internal sealed class OutboxKeys(bool enabled)
+internal sealed class OutboxKeys(bool onlyWriter)
 {
     public const int Most = 4096;
 
-    private readonly HashSet<string> _committed = new(StringComparer.Ordinal);
+    /// <summary>How long a key it inserted is trusted where others delete too: well under the hour done jobs are kept at least.</summary>
+    public static readonly TimeSpan Trusted = TimeSpan.FromMinutes(10);
+
+    private readonly Dictionary<string, DateTimeOffset> _committed = new(StringComparer.Ordinal); // key, when written
     private readonly List<string> _unit = [];
     private readonly List<string> _transaction = [];
 
-    /// <summary>The outbox holds <paramref name="key"/> (as this transaction sees it).</summary>
-    public bool Holds(string key) => enabled && (_committed.Contains(key) || _transaction.Contains(key) || _unit.Contains(key));
+    /// <summary>The outbox holds <paramref name="key"/> (as this transaction sees it, at <paramref name="now"/>).</summary>
+    public bool Holds(string key, DateTimeOffset now) =>
+        _unit.Contains(key) || _transaction.Contains(key)
+        || (_committed.TryGetValue(key, out var written) && (onlyWriter || now - written < Trusted));
 
-    /// <summary>The running unit inserted <paramref name="key"/>, or found it there.</summary>
-    public void Written(string key)
+    /// <summary>The running unit inserted <paramref name="key"/>.</summary>
+    public void Inserted(string key) => _unit.Add(key);
+
+    /// <summary>The running unit found <paramref name="key"/> in the outbox, or may have (an insert that does not say whether it added a row).</summary>
+    public void Found(string key)
     {
-        if (enabled)
+        if (onlyWriter)
         {
             _unit.Add(key);
         }
@@ -35,8 +48,8 @@ internal sealed class OutboxKeys(bool enabled)
         _unit.Clear();
     }
 
-    /// <summary>The transaction committed.</summary>
-    public void Committed()
+    /// <summary>The transaction committed at <paramref name="now"/>.</summary>
+    public void Committed(DateTimeOffset now)
     {
         UnitKept();
         if (_committed.Count + _transaction.Count > Most)
@@ -44,7 +57,11 @@ internal sealed class OutboxKeys(bool enabled)
             _committed.Clear();
         }
 
-        _committed.UnionWith(_transaction);
+        foreach (var key in _transaction)
+        {
+            _committed[key] = now;
+        }
+
         _transaction.Clear();
     }
 
@@ -55,7 +72,7 @@ internal sealed class OutboxKeys(bool enabled)
         _transaction.Clear();
     }
 
-    /// <summary>Keys left the outbox.</summary>
+    /// <summary>This writer deleted done jobs: keys left the outbox.</summary>
     public void Forget()
     {
         Undone();

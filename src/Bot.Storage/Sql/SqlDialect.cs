@@ -20,7 +20,8 @@ internal abstract class SqlDialect
 
     /// <summary>
     /// Whether every change to the outbox's keys goes through this process's one writer (SQLite), so that the writer may
-    /// remember which keys the outbox holds (<see cref="OutboxKeys"/>). Not where other replicas write too.
+    /// remember every key it found in the outbox until it deletes done jobs. Where other writers and replicas write too,
+    /// a writer remembers only the keys it inserted, for minutes (<see cref="OutboxKeys"/>).
     /// </summary>
     public virtual bool KnowsItsOutbox => false;
 

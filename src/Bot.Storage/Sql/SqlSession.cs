@@ -21,7 +21,7 @@ namespace Bot.Storage.Sql;
 internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
-    private readonly List<DbBatchCommand> _pendingJobs = [];
+    private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
@@ -499,7 +499,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public void Enqueue(EffectJob job)
     {
-        if (_outboxKeys.Holds(job.Key))
+        if (_outboxKeys.Holds(job.Key, Now))
         {
             return; // the outbox holds it: as the insert below would, this adds nothing
         }
@@ -519,12 +519,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@trace", (object?)TraceParent ?? DBNull.Value));
         if (added is { } batched)
         {
-            _pendingJobs.Add(batched); // whether it added a job is known once the batch ran
+            _pendingJobs.Add((batched, job.Key)); // whether it added a job is known once the batch ran
         }
         else
         {
             EnqueuedJobs = true;
-            _outboxKeys.Written(job.Key);
+            _outboxKeys.Found(job.Key); // added or found: the statement does not say
         }
     }
 
@@ -573,6 +573,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     // A job is done after it was due, so due_at < @before bounds the index range that is read (ix_outbox_due).
     public int DeleteDoneJobs(DateTimeOffset before, int max)
     {
+        var latest = Now - OutboxOptions.KeepDoneAtLeast; // the writers of every replica trust for minutes the keys they inserted
+        before = before < latest ? before : latest;
         var deleted = Command(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 2 AND due_at < @before AND completed_at < @before LIMIT @max)",
             ("@before", dialect.Time(before)),
@@ -634,7 +636,19 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         {
             batch.Transaction = Transaction;
             var result = run(batch);
-            EnqueuedJobs |= _pendingJobs.Any(j => j.RecordsAffected > 0);
+            foreach (var (insert, key) in _pendingJobs)
+            {
+                if (insert.RecordsAffected > 0)
+                {
+                    EnqueuedJobs = true;
+                    _outboxKeys.Inserted(key);
+                }
+                else
+                {
+                    _outboxKeys.Found(key);
+                }
+            }
+
             return result;
         }
         finally
@@ -716,7 +730,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _commitSent = false;
-        _outboxKeys.Committed();
+        _outboxKeys.Committed(Now);
     }
 
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>

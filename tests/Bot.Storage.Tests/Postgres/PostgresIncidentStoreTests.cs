@@ -218,6 +218,47 @@ public sealed class PostgresIncidentStoreTests
     }
 
     [Fact]
+    public async Task AKeyThisReplicaInserted_IsNotInsertedAgainForMinutes_ThenIs_OnceAnotherReplicaDeletedItsDoneJob()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => o.Writers = 1); // one writer: the one that remembers
+        await using var other = t.OpenReplica();
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+        await CompleteAsync(t.Store, "k");
+
+        // Past the hour a done job is kept at least, the other replica deletes it; this replica's writer no longer
+        // trusts what it inserted an hour ago, and asks again: a new job.
+        t.Time.Advance(OutboxOptions.KeepDoneAtLeast + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await other.WriteAsync(s => s.DeleteDoneJobs(t.Time.GetUtcNow() - OutboxOptions.KeepDoneAtLeast, 100)));
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+
+        Assert.Equal(["k"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+    }
+
+    [Fact]
+    public async Task AKeyThisReplicaFoundInTheOutbox_IsNotTrusted_AnotherReplicaMayDeleteItsDoneJob()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => o.Writers = 1);
+        await using var other = t.OpenReplica();
+        await other.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+        await CompleteAsync(other, "k");
+        t.Time.Advance(OutboxOptions.KeepDoneAtLeast + TimeSpan.FromMinutes(1));
+
+        // This replica asks for k and finds the other's done job (an hour old); the other deletes it; this one asks again.
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+        Assert.Equal(1, await other.WriteAsync(s => s.DeleteDoneJobs(t.Time.GetUtcNow() - OutboxOptions.KeepDoneAtLeast, 100)));
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("k", T0)));
+
+        Assert.Equal(["k"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+    }
+
+    /// <summary>Claims the job with <paramref name="key"/> and marks it done.</summary>
+    private static async Task CompleteAsync(Core.Store.IIncidentStore store, string key)
+    {
+        var job = Assert.Single(await store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))), j => j.Key == key);
+        await store.WriteAsync(s => { s.CompleteJob(job.Id); return 0; });
+    }
+
+    [Fact]
     public async Task TheWebhooksAlertRead_ProbesTheKey_ThoughTheStatisticsWereTakenWhenTheIncidentWasSmall()
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
