@@ -114,9 +114,21 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string IsOneOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    /// <summary>
+    /// A lookup of the whole key for each text, in a subquery the planner cannot flatten (<c>OFFSET 0</c>): its one
+    /// plan is the primary key, whatever the statistics say of the table. Where <c>= ANY</c> of the texts shares the
+    /// key's leading column with another index, a plan that reads every row of that leading value, filtering the
+    /// texts, may look as cheap (statistics of many small incidents, and a storm's incident grown since). Planned for its
+    /// values on each call (0.15 ms, as long as <c>= ANY</c>'s plan): a generic plan made while the table was small
+    /// could read it whole for each text until the next analyze.
+    /// </summary>
+    public override string EachByKey(string columns, string table, string key, string column, string parameter) =>
+        $"SELECT {columns} FROM unnest({parameter}::text[]) AS w(wanted) " + // the texts once each (TextList)
+        $"CROSS JOIN LATERAL (SELECT {columns} FROM {table} WHERE {key} AND {column} = w.wanted OFFSET 0) found";
+
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 
-    public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
+    public override object TextList(IReadOnlyCollection<string> texts) => texts.Distinct().ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
     public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };

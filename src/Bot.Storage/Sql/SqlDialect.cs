@@ -38,7 +38,14 @@ internal abstract class SqlDialect
     /// <summary>A condition that <paramref name="column"/> is one of the texts in the parameter <paramref name="parameter"/>.</summary>
     public abstract string IsOneOf(string column, string parameter);
 
-    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> reads it.</summary>
+    /// <summary>
+    /// The rows of <paramref name="columns"/> from a table whose key is <paramref name="key"/> and one of the texts of
+    /// <paramref name="parameter"/> (a <see cref="TextList"/>), each found through the table's primary key.
+    /// </summary>
+    public virtual string EachByKey(string columns, string table, string key, string column, string parameter) =>
+        $"SELECT {columns} FROM {table} WHERE {key} AND {IsOneOf(column, parameter)}";
+
+    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="EachByKey"/> read it (a row once however often its text is listed).</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 
     /// <summary>A condition that <paramref name="column"/> matches the pattern <paramref name="parameter"/> (<see cref="LikePattern"/>), ignoring case.</summary>

@@ -528,14 +528,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>
-    /// The webhook's read of the alerts it names in its group's open incident, through the primary key. PostgreSQL plans it
-    /// for its values on each call (a prepared statement keeps choosing that plan): a generic plan, which each writer's
-    /// connection makes once and keeps until the table is analyzed again, was twice tried and made while the table was
-    /// small, it read the incident's alerts (0.044 -> 1.185 ms a call in the benchmark).
-    /// </summary>
+    /// <summary>The webhook's read of the alerts it names in its group's open incident, through the primary key.</summary>
     internal static string FindOpenIncidentAlertsSql(SqlDialect dialect) =>
-        $"SELECT {AlertColumns} FROM alerts WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) AND {dialect.IsOneOf("fingerprint", "@fps")}";
+        dialect.EachByKey(AlertColumns, "alerts", "incident_number = (SELECT number FROM incidents WHERE open_group_key = @g)", "fingerprint", "@fps");
 
     /// <summary>
     /// The claim: the first due jobs not waiting behind an earlier one of their ordering key, in id order. On PostgreSQL
