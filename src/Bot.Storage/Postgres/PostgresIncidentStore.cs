@@ -122,9 +122,9 @@ internal sealed class PostgresDialect : SqlDialect
     /// values on each call (0.15 ms, as long as <c>= ANY</c>'s plan): a generic plan made while the table was small
     /// could read it whole for each text until the next analyze.
     /// </summary>
-    public override string EachByKey(string columns, string table, string key, string column, string parameter) =>
+    public override string EachByKey(string columns, string table, string leading, string column, string parameter) =>
         $"SELECT {columns} FROM unnest({parameter}::text[]) AS w(wanted) " + // the texts once each (TextList)
-        $"CROSS JOIN LATERAL (SELECT {columns} FROM {table} WHERE {key} AND {column} = w.wanted OFFSET 0) found";
+        $"CROSS JOIN LATERAL (SELECT {columns} FROM {table} WHERE {leading} AND {column} = w.wanted OFFSET 0) found";
 
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 

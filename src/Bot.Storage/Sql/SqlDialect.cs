@@ -39,11 +39,12 @@ internal abstract class SqlDialect
     public abstract string IsOneOf(string column, string parameter);
 
     /// <summary>
-    /// The rows of <paramref name="columns"/> from a table whose key is <paramref name="key"/> and one of the texts of
-    /// <paramref name="parameter"/> (a <see cref="TextList"/>), each found through the table's primary key.
+    /// The rows of <paramref name="columns"/> from <paramref name="table"/> whose primary key is <paramref name="leading"/>
+    /// (a condition on its first columns) and then <paramref name="column"/>, one of the texts of
+    /// <paramref name="parameter"/> (a <see cref="TextList"/>): each row found through the primary key.
     /// </summary>
-    public virtual string EachByKey(string columns, string table, string key, string column, string parameter) =>
-        $"SELECT {columns} FROM {table} WHERE {key} AND {IsOneOf(column, parameter)}";
+    public virtual string EachByKey(string columns, string table, string leading, string column, string parameter) =>
+        $"SELECT {columns} FROM {table} WHERE {leading} AND {IsOneOf(column, parameter)}";
 
     /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="EachByKey"/> read it (a row once however often its text is listed).</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
