@@ -106,14 +106,14 @@ internal static partial class IngestBenchmark
     /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
     private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements)
     {
-        var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu());
+        var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu(server));
         var one = await WrkAsync(a, 50, seconds);
         var webhooks = one.Rate * seconds;
         Console.WriteLine(
             $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
             $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}  " +
             $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / webhooks,4:0} µs " +
-            $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu() - databaseBefore).TotalMicroseconds / webhooks:0})");
+            $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu(server) - databaseBefore).TotalMicroseconds / webhooks:0})");
         Console.WriteLine($"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB");
 
         if (statements)
@@ -184,15 +184,24 @@ internal static partial class IngestBenchmark
         return TimeSpan.FromSeconds((ticks.Sum() - ticks[3] - ticks[4]) / 100.0);
     }
 
-    /// <summary>The CPU time PostgreSQL's processes (the server and its backends) have used so far, from /proc.</summary>
-    public static TimeSpan PostgresCpu()
+    /// <summary>
+    /// The CPU time the benchmark's PostgreSQL (its postmaster and the postmaster's children: backends, writer, WAL) has
+    /// used so far, from /proc; not another PostgreSQL on the machine. Zero for a server the benchmark did not start.
+    /// </summary>
+    public static TimeSpan PostgresCpu(PostgresServer server)
     {
+        if (server.ProcessId is not { } postmaster)
+        {
+            return TimeSpan.Zero;
+        }
+
         var cpu = TimeSpan.Zero;
         foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(f => f!.All(char.IsAsciiDigit)))
         {
             try
             {
-                if (ProcessStat.Read(int.Parse(pid!, CultureInfo.InvariantCulture)) is { Name: var name, Cpu: var used } && name.StartsWith("postgres", StringComparison.Ordinal))
+                var id = int.Parse(pid!, CultureInfo.InvariantCulture);
+                if (ProcessStat.Read(id) is { Parent: var parent, Cpu: var used } && (id == postmaster || parent == postmaster))
                 {
                     cpu += used;
                 }

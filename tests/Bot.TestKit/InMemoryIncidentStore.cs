@@ -278,7 +278,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public bool EnqueuedJobs { get; private set; }
 
-        public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints)
+        public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
         {
             var open = d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
             return (open, open is null ? new Dictionary<string, StoredAlert>() : FindAlerts(open.Number, fingerprints));

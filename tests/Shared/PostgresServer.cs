@@ -34,6 +34,9 @@ public sealed class PostgresServer
     /// <summary>The server's admin connection string (database <c>postgres</c>, no schema chosen).</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The server's first process (the postmaster, whose children are the backends), when the tests started it.</summary>
+    public int? ProcessId => _process?.Id;
+
     /// <summary>Creates an empty schema and returns a connection string whose search path is that schema alone.</summary>
     public string CreateSchema()
     {

@@ -12,9 +12,9 @@ public interface IIntakeSession : IEscalationSession
 {
     /// <summary>
     /// The group's open incident, if any, with those of these alerts it holds, by fingerprint: one read for a webhook's
-    /// alerts (none when there is no open incident).
+    /// alerts (none when there is no open incident). A set: an alert sent twice in a webhook is looked up once.
     /// </summary>
-    (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints);
+    (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints);
 
     /// <summary>Saves a new incident and assigns its number.</summary>
     void InsertIncident(Incident incident);

@@ -123,12 +123,12 @@ internal sealed class PostgresDialect : SqlDialect
     /// could read it whole for each text until the next analyze.
     /// </summary>
     public override string EachByKey(string columns, string table, string leading, string column, string parameter) =>
-        $"SELECT {columns} FROM unnest({parameter}::text[]) AS w(wanted) " + // the texts once each (TextList)
+        $"SELECT {columns} FROM unnest({parameter}::text[]) AS w(wanted) " +
         $"CROSS JOIN LATERAL (SELECT {columns} FROM {table} WHERE {leading} AND {column} = w.wanted OFFSET 0) found";
 
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 
-    public override object TextList(IReadOnlyCollection<string> texts) => texts.Distinct().ToArray();
+    public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
     public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };

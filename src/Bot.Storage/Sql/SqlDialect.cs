@@ -41,12 +41,12 @@ internal abstract class SqlDialect
     /// <summary>
     /// The rows of <paramref name="columns"/> from <paramref name="table"/> whose primary key is <paramref name="leading"/>
     /// (a condition on its first columns) and then <paramref name="column"/>, one of the texts of
-    /// <paramref name="parameter"/> (a <see cref="TextList"/>): each row found through the primary key.
+    /// <paramref name="parameter"/> (a <see cref="TextList"/> of distinct texts): each row found through the primary key.
     /// </summary>
     public virtual string EachByKey(string columns, string table, string leading, string column, string parameter) =>
         $"SELECT {columns} FROM {table} WHERE {leading} AND {IsOneOf(column, parameter)}";
 
-    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="EachByKey"/> read it (a row once however often its text is listed).</summary>
+    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="EachByKey"/> read it.</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 
     /// <summary>A condition that <paramref name="column"/> matches the pattern <paramref name="parameter"/> (<see cref="LikePattern"/>), ignoring case.</summary>

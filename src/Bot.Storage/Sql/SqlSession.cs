@@ -179,7 +179,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// Where the dialect batches, both reads are one round trip: the alerts' read finds the incident by the same key,
     /// after the first statement has its lock.
     /// </summary>
-    public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlyCollection<string> fingerprints)
+    public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
     {
         var found = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
         if (!dialect.BatchesWrites || fingerprints.Count == 0)
