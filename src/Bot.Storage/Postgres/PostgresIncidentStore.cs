@@ -115,16 +115,10 @@ internal sealed class PostgresDialect : SqlDialect
     public override string IsOneOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
     /// <summary>
-    /// A lookup of the whole key for each text, in a subquery the planner cannot flatten (<c>OFFSET 0</c>): its one
-    /// plan is the primary key, whatever the statistics say of the table. Where <c>= ANY</c> of the texts shares the
-    /// key's leading column with another index, a plan that reads every row of that leading value, filtering the
-    /// texts, may look as cheap (statistics of many small incidents, and a storm's incident grown since). Planned for its
-    /// values on each call (0.15 ms, as long as <c>= ANY</c>'s plan): a generic plan made while the table was small
-    /// could read it whole for each text until the next analyze.
+    /// Through the schema's function (migration 21): a lookup of the primary key per fingerprint, on a plan made once per
+    /// connection that cannot read the incident whole, whatever the statistics said when it was made.
     /// </summary>
-    public override string EachByKey(string columns, string table, string leading, string column, string parameter) =>
-        $"SELECT {columns} FROM unnest({parameter}::text[]) AS w(wanted) " +
-        $"CROSS JOIN LATERAL (SELECT {columns} FROM {table} WHERE {leading} AND {column} = w.wanted OFFSET 0) found";
+    public override string OpenIncidentAlerts => $"SELECT {SqlRows.AlertColumns} FROM open_incident_alerts(@g, @fps)";
 
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 

@@ -39,14 +39,14 @@ internal abstract class SqlDialect
     public abstract string IsOneOf(string column, string parameter);
 
     /// <summary>
-    /// The rows of <paramref name="columns"/> from <paramref name="table"/> whose primary key is <paramref name="leading"/>
-    /// (a condition on its first columns) and then <paramref name="column"/>, one of the texts of
-    /// <paramref name="parameter"/> (a <see cref="TextList"/> of distinct texts): each row found through the primary key.
+    /// Where the dialect batches writes (<see cref="BatchesWrites"/>), one statement for a webhook's alerts: those of the
+    /// open incident of group <c>@g</c> whose fingerprints are in <c>@fps</c> (a <see cref="TextList"/> of distinct texts),
+    /// columns <see cref="SqlRows.AlertColumns"/>, each found through the primary key.
     /// </summary>
-    public virtual string EachByKey(string columns, string table, string leading, string column, string parameter) =>
-        $"SELECT {columns} FROM {table} WHERE {leading} AND {IsOneOf(column, parameter)}";
+    public virtual string OpenIncidentAlerts =>
+        throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
 
-    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="EachByKey"/> read it.</summary>
+    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="OpenIncidentAlerts"/> read it.</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 
     /// <summary>A condition that <paramref name="column"/> matches the pattern <paramref name="parameter"/> (<see cref="LikePattern"/>), ignoring case.</summary>

@@ -30,7 +30,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
-    private readonly string _findOpenIncidentAlertsSql = FindOpenIncidentAlertsSql(dialect);
     private DbBatch? _pending;
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
@@ -206,7 +205,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         using var batch = _pending ?? connection.CreateBatch();
         _pending = null;
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
-        Add(batch, _findOpenIncidentAlertsSql, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
+        Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
@@ -529,9 +528,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>The webhook's read of the alerts it names in its group's open incident, through the primary key.</summary>
-    internal static string FindOpenIncidentAlertsSql(SqlDialect dialect) =>
-        dialect.EachByKey(AlertColumns, "alerts", "incident_number = (SELECT number FROM incidents WHERE open_group_key = @g)", "fingerprint", "@fps");
-
     /// <summary>
     /// The claim: the first due jobs not waiting behind an earlier one of their ordering key, in id order. On PostgreSQL
     /// it reads through <c>ix_outbox_open</c> (the jobs not done), however many done jobs the outbox keeps; SQLite through
