@@ -22,7 +22,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
-    private readonly List<(long Incident, string GroupKey, Alert Alert)> _pendingAlerts = [];
+    private readonly List<(long Incident, string GroupKey, Alert Alert, bool Missing)> _pendingAlerts = [];
+    private readonly UnitAlerts _unitAlerts = new();
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
@@ -47,6 +48,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         TraceParent = traceParent;
         _incidentRows.Clear();
+        _unitAlerts.Clear();
     }
 
     public Incident? GetIncident(long number) =>
@@ -58,6 +60,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         var number = Convert.ToInt64(Command(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]).ExecuteScalar());
         incident.AssignNumber(number);
         _incidentRows[number] = values;
+        _unitAlerts.Inserted(number);
     }
 
     /// <summary>
@@ -194,6 +197,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                         found[fingerprint] = one;
                     }
                 }
+
+                _unitAlerts.Read(incident.Number, fingerprints, found);
             }
 
             return (incident, found);
@@ -220,6 +225,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             }
         }
 
+        if (open is not null)
+        {
+            _unitAlerts.Read(open.Number, fingerprints, found);
+        }
+
         return (open, found);
     }
 
@@ -241,11 +251,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@f", fingerprint));
 
     /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
-    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) => _pendingAlerts.Add((incidentNumber, groupKey, alert));
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) =>
+        _pendingAlerts.Add((incidentNumber, groupKey, alert, _unitAlerts.FirstWriteOfMissing(incidentNumber, alert.Fingerprint)));
 
     /// <summary>
-    /// Writes the alerts waiting, as few multi-row upserts: a webhook's five alerts are one statement, not five. Of an
-    /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice).
+    /// Writes the alerts waiting, as few multi-row statements: a webhook's five alerts are one statement, not five. Of an
+    /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice). Alerts the
+    /// unit knows are not stored are inserted; the others upserted. A plain insert is PostgreSQL's cheaper write (an
+    /// upsert inserts speculatively: a probe of the key first, and a second WAL record per row to confirm), and should
+    /// another writer have stored one meanwhile, its unique key fails the unit, which runs again and reads it.
     /// </summary>
     private void WriteAlerts()
     {
@@ -254,13 +268,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
-        var rows = new List<(long Incident, string GroupKey, Alert Alert)>(_pendingAlerts.Count);
+        var rows = new List<(long Incident, string GroupKey, Alert Alert, bool Missing)>(_pendingAlerts.Count);
         var seen = new Dictionary<(long, string), int>();
         foreach (var row in _pendingAlerts)
         {
             if (seen.TryGetValue((row.Incident, row.Alert.Fingerprint), out var at))
             {
-                rows[at] = row;
+                rows[at] = row with { Missing = rows[at].Missing }; // whether it is stored is what its first write knew
             }
             else
             {
@@ -270,41 +284,52 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pendingAlerts.Clear();
-        foreach (var chunk in rows.Chunk(MaxAlertRows))
+        foreach (var missing in (ReadOnlySpan<bool>)[true, false])
         {
-            var args = new (string, object)[chunk.Length * 9 + 1];
-            args[0] = ("@now", dialect.Time(Now));
-            for (var i = 0; i < chunk.Length; i++)
+            foreach (var chunk in rows.Where(r => r.Missing == missing).Chunk(MaxAlertRows))
             {
-                var (incident, groupKey, alert) = chunk[i];
-                var p = i * 9;
-                args[p + 1] = ($"@n{i}", incident);
-                args[p + 2] = ($"@f{i}", alert.Fingerprint);
-                args[p + 3] = ($"@g{i}", groupKey);
-                args[p + 4] = ($"@s{i}", StatusText(alert.Status));
-                args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
-                args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
-                args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
-                args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
-                args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
-            }
+                var args = new (string, object)[chunk.Length * 9 + 1];
+                args[0] = ("@now", dialect.Time(Now));
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var (incident, groupKey, alert, _) = chunk[i];
+                    var p = i * 9;
+                    args[p + 1] = ($"@n{i}", incident);
+                    args[p + 2] = ($"@f{i}", alert.Fingerprint);
+                    args[p + 3] = ($"@g{i}", groupKey);
+                    args[p + 4] = ($"@s{i}", StatusText(alert.Status));
+                    args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
+                    args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
+                    args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
+                    args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
+                    args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
+                }
 
-            Write(UpsertAlertsSql[chunk.Length - 1], args);
+                Write((missing ? InsertAlertsSql : UpsertAlertsSql)[chunk.Length - 1], args);
+            }
         }
     }
 
     private const int MaxAlertRows = 64;
 
-    /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
+    /// <summary>The insert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
+    private static readonly string[] InsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(InsertAlertsText)];
+
+    /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, likewise.</summary>
     private static readonly string[] UpsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(rows =>
         $"""
-        INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
-            source_url, first_seen_at, updated_at)
-        VALUES {string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)"))}
+        {InsertAlertsText(rows)}
         ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
             annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
             source_url = excluded.source_url, updated_at = excluded.updated_at
         """)];
+
+    private static string InsertAlertsText(int rows) =>
+        $"""
+        INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
+            source_url, first_seen_at, updated_at)
+        VALUES {string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)"))}
+        """;
 
     public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
         Write(
@@ -730,6 +755,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commitSent = false;
         _outboxKeys.Undone();
         _incidentRows.Clear();
+        _unitAlerts.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();

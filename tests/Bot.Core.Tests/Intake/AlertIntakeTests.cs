@@ -256,6 +256,24 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
     }
 
     [Fact]
+    public async Task Ingest_AnAlertWrittenAgainAfterAReadInItsWebhook_IsOneAlert_NewIncidentOrNot()
+    {
+        await using var t = NewStore();
+
+        // Each new alert is written, then the resolution of an alert the group never had is looked up (a read between
+        // writes), then the new alert is written again: its first write was of an alert not stored, its second is not.
+        await t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("never", T0).Resolved(T0.AddSeconds(10)), Firing("a1", T0).Resolved(T0.AddSeconds(20)), Firing("a2", T0)));
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        var report = await t.IngestAsync(Batch("g1", Firing("a3", T0), Firing("nor", T0).Resolved(T0.AddSeconds(10)), Firing("a3", T0).Resolved(T0.AddSeconds(30))));
+
+        Assert.Equal((1, 1, 1), (report.NewAlerts, report.ChangedAlerts, report.UnchangedAlerts));
+        await AssertTallyAsync(t, 1, alerts: 3, firing: 1);
+        Assert.Equal(
+            [("a1", AlertStatus.Resolved), ("a2", AlertStatus.Firing), ("a3", AlertStatus.Resolved)],
+            (await t.Store.GetAlertsAsync(1)).Select(a => (a.Alert.Fingerprint, a.Alert.Status)).OrderBy(a => a.Fingerprint));
+    }
+
+    [Fact]
     public async Task Ingest_AGroupsWebhooksSentTogether_AreAppliedInTheOrderSent()
     {
         await using var t = NewStore();
