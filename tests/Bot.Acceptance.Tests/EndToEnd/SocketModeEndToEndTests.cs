@@ -53,14 +53,17 @@ public class SocketModeEndToEndTests
         await first.SendAsync(new { type = "disconnect", reason = "refresh_requested" });
         var second = await slack.NextConnectionAsync();
         Assert.Equal(2, slack.Opens);
+        var client = bot.Services.GetRequiredService<SocketModeClient>();
 
-        // The connection drops: the bot connects again.
+        // The connection drops: the bot connects again. Dropped only once the bot's side of the handshake has returned
+        // (Slack's side accepts first): dropped before, the bot's connect fails and it retries, so it never counts it.
+        await BotServer.EventuallyAsync(() => Task.FromResult(client.Connections), n => n >= 2, TimeSpan.FromSeconds(10), "the second connection counted");
         second.Abort();
         var third = await slack.NextConnectionAsync();
         await third.SendAsync(new { envelope_id = "e3", type = "slash_commands", payload = new { command = "/incident", text = "list", user_id = "U1", user_name = "alice", channel_id = "C1" } });
         Assert.Contains("INC-1", (await third.ReceiveAsync()).GetProperty("payload").GetProperty("text").GetString());
         await BotServer.EventuallyAsync( // the client counts a connection once its handshake returned; read it without a race
-            () => Task.FromResult(bot.Services.GetRequiredService<SocketModeClient>().Connections), n => n >= 3, TimeSpan.FromSeconds(10), "three connections counted");
+            () => Task.FromResult(client.Connections), n => n >= 3, TimeSpan.FromSeconds(10), "three connections counted");
     }
 
     [Fact]
