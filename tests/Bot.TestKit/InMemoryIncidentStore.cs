@@ -307,9 +307,15 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             d.Alerts.Values.Where(a => a.Stored.Alert.Fingerprint == fingerprint && d.Incidents[a.Stored.IncidentNumber].GroupKey == groupKey)
                 .OrderByDescending(a => a.Stored.IncidentNumber).Select(a => a.Stored).FirstOrDefault();
 
-        public void UpsertAlert(long incidentNumber, string groupKey, Alert alert)
+        public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
         {
-            var firstSeen = d.Alerts.TryGetValue((incidentNumber, alert.Fingerprint), out var known) ? known.Stored.FirstSeenAt : now;
+            var held = d.Alerts.TryGetValue((incidentNumber, alert.Fingerprint), out var known);
+            if (isNew && held)
+            {
+                throw new InvalidOperationException($"Incident {incidentNumber} already holds alert {alert.Fingerprint}, written as new."); // as the SQL stores' key
+            }
+
+            var firstSeen = held ? known!.Stored.FirstSeenAt : now;
             d.Alerts[(incidentNumber, alert.Fingerprint)] = new AlertRow(new StoredAlert(incidentNumber, alert, firstSeen, now), groupKey);
         }
 
@@ -443,7 +449,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public int DeleteDoneJobs(DateTimeOffset before, int max)
         {
-            before = before < now - OutboxOptions.KeepDoneAtLeast ? before : now - OutboxOptions.KeepDoneAtLeast;
+            before = OutboxOptions.DeletableBefore(before, now);
             var old = d.Jobs.Values.Where(j => j.State == JobState.Done && j.Job.DueAt < before && j.CompletedAt < before).Take(max).Select(j => j.Job.Id).ToList();
             old.ForEach(id => d.Jobs.Remove(id));
             return old.Count;

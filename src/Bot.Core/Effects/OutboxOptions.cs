@@ -34,4 +34,8 @@ public sealed class OutboxOptions
 
     /// <summary>The least <see cref="KeepDone"/>: a job done more recently is never deleted (see <see cref="IOutbox.DeleteDoneJobs"/>).</summary>
     public static readonly TimeSpan KeepDoneAtLeast = TimeSpan.FromHours(1);
+
+    /// <summary>What a store deletes of done jobs asked to delete those done before <paramref name="before"/>, at <paramref name="now"/>: never one done in the last <see cref="KeepDoneAtLeast"/>.</summary>
+    public static DateTimeOffset DeletableBefore(DateTimeOffset before, DateTimeOffset now) =>
+        before < now - KeepDoneAtLeast ? before : now - KeepDoneAtLeast;
 }

@@ -151,7 +151,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                     alert.Title, severity, batch.Source, groupKey, _source, $"Incident opened by alert {alert.Title} from {batch.Source}.", s.Now);
                 opened.TallyAlert(alert, null, s.Now);
                 s.InsertIncident(opened);
-                s.UpsertAlert(opened.Number, groupKey, alert);
+                s.UpsertAlert(opened.Number, groupKey, alert, isNew: true);
                 (_knownIn, _known) = (opened.Number, new(StringComparer.Ordinal) { [alert.Fingerprint] = new StoredAlert(opened.Number, alert, s.Now, s.Now) });
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
@@ -228,7 +228,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         /// <summary>Stores an alert of an incident and counts it there; the incident is saved once, after the group.</summary>
         private void Store(Incident incident, string groupKey, Alert alert, AlertStatus? before)
         {
-            s.UpsertAlert(incident.Number, groupKey, alert);
+            s.UpsertAlert(incident.Number, groupKey, alert, isNew: before is null);
             if (incident.Number == _knownIn)
             {
                 _known[alert.Fingerprint] = _known.TryGetValue(alert.Fingerprint, out var was) ? was with { Alert = alert, UpdatedAt = s.Now } : new StoredAlert(incident.Number, alert, s.Now, s.Now);

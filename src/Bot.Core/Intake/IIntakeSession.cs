@@ -22,5 +22,9 @@ public interface IIntakeSession : IEscalationSession
     /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
     StoredAlert? FindLatestAlert(string groupKey, string fingerprint);
 
-    void UpsertAlert(long incidentNumber, string groupKey, Alert alert);
+    /// <summary>
+    /// Saves an alert of the incident. <paramref name="isNew"/>: this unit read that the incident does not hold it (under
+    /// the incident's lock), so the store may insert it without looking; should it be there after all, the write fails.
+    /// </summary>
+    void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew);
 }

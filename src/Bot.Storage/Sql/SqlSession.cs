@@ -22,8 +22,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
-    private readonly List<(long Incident, string GroupKey, Alert Alert, bool Missing)> _pendingAlerts = [];
-    private readonly UnitAlerts _unitAlerts = new();
+    private readonly List<(long Incident, string GroupKey, Alert Alert, bool IsNew)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
@@ -48,7 +47,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         TraceParent = traceParent;
         _incidentRows.Clear();
-        _unitAlerts.Clear();
     }
 
     public Incident? GetIncident(long number) =>
@@ -60,7 +58,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         var number = Convert.ToInt64(Command(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]).ExecuteScalar());
         incident.AssignNumber(number);
         _incidentRows[number] = values;
-        _unitAlerts.Inserted(number);
     }
 
     /// <summary>
@@ -197,8 +194,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                         found[fingerprint] = one;
                     }
                 }
-
-                _unitAlerts.Read(incident.Number, fingerprints, found);
             }
 
             return (incident, found);
@@ -225,11 +220,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             }
         }
 
-        if (open is not null)
-        {
-            _unitAlerts.Read(open.Number, fingerprints, found);
-        }
-
         return (open, found);
     }
 
@@ -251,13 +241,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@f", fingerprint));
 
     /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
-    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert) =>
-        _pendingAlerts.Add((incidentNumber, groupKey, alert, _unitAlerts.FirstWriteOfMissing(incidentNumber, alert.Fingerprint)));
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew) => _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
 
     /// <summary>
     /// Writes the alerts waiting, as few multi-row statements: a webhook's five alerts are one statement, not five. Of an
-    /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice). Alerts the
-    /// unit knows are not stored are inserted; the others upserted. A plain insert is PostgreSQL's cheaper write (an
+    /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice). New alerts
+    /// are inserted; the others upserted. A plain insert is PostgreSQL's cheaper write (an
     /// upsert inserts speculatively: a probe of the key first, and a second WAL record per row to confirm), and should
     /// another writer have stored one meanwhile, its unique key fails the unit, which runs again and reads it.
     /// </summary>
@@ -268,13 +257,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
-        var rows = new List<(long Incident, string GroupKey, Alert Alert, bool Missing)>(_pendingAlerts.Count);
+        var rows = new List<(long Incident, string GroupKey, Alert Alert, bool IsNew)>(_pendingAlerts.Count);
         var seen = new Dictionary<(long, string), int>();
         foreach (var row in _pendingAlerts)
         {
             if (seen.TryGetValue((row.Incident, row.Alert.Fingerprint), out var at))
             {
-                rows[at] = row with { Missing = rows[at].Missing }; // whether it is stored is what its first write knew
+                rows[at] = row with { IsNew = rows[at].IsNew }; // whether it is stored is what its first write knew
             }
             else
             {
@@ -284,29 +273,33 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pendingAlerts.Clear();
-        foreach (var missing in (ReadOnlySpan<bool>)[true, false])
-        {
-            foreach (var chunk in rows.Where(r => r.Missing == missing).Chunk(MaxAlertRows))
-            {
-                var args = new (string, object)[chunk.Length * 9 + 1];
-                args[0] = ("@now", dialect.Time(Now));
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var (incident, groupKey, alert, _) = chunk[i];
-                    var p = i * 9;
-                    args[p + 1] = ($"@n{i}", incident);
-                    args[p + 2] = ($"@f{i}", alert.Fingerprint);
-                    args[p + 3] = ($"@g{i}", groupKey);
-                    args[p + 4] = ($"@s{i}", StatusText(alert.Status));
-                    args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
-                    args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
-                    args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
-                    args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
-                    args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
-                }
+        WriteAlertRows(InsertAlertsSql, rows.Where(r => r.IsNew));
+        WriteAlertRows(UpsertAlertsSql, rows.Where(r => !r.IsNew));
+    }
 
-                Write((missing ? InsertAlertsSql : UpsertAlertsSql)[chunk.Length - 1], args);
+    /// <summary>Writes the rows in statements of at most <see cref="MaxAlertRows"/>, each the text of its row count.</summary>
+    private void WriteAlertRows(string[] texts, IEnumerable<(long Incident, string GroupKey, Alert Alert, bool IsNew)> rows)
+    {
+        foreach (var chunk in rows.Chunk(MaxAlertRows))
+        {
+            var args = new (string, object)[chunk.Length * 9 + 1];
+            args[0] = ("@now", dialect.Time(Now));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (incident, groupKey, alert, _) = chunk[i];
+                var p = i * 9;
+                args[p + 1] = ($"@n{i}", incident);
+                args[p + 2] = ($"@f{i}", alert.Fingerprint);
+                args[p + 3] = ($"@g{i}", groupKey);
+                args[p + 4] = ($"@s{i}", StatusText(alert.Status));
+                args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
+                args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
+                args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
+                args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
+                args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
             }
+
+            Write(texts[chunk.Length - 1], args);
         }
     }
 
@@ -552,7 +545,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>The webhook's read of the alerts it names in its group's open incident, through the primary key.</summary>
     /// <summary>
     /// The claim: the first due jobs not waiting behind an earlier one of their ordering key, in id order. On PostgreSQL
     /// it reads through <c>ix_outbox_open</c> (the jobs not done), however many done jobs the outbox keeps; SQLite through
@@ -589,8 +581,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     // A job is done after it was due, so due_at < @before bounds the index range that is read (ix_outbox_due).
     public int DeleteDoneJobs(DateTimeOffset before, int max)
     {
-        var latest = Now - OutboxOptions.KeepDoneAtLeast; // the writers of every replica trust for minutes the keys they inserted
-        before = before < latest ? before : latest;
+        before = OutboxOptions.DeletableBefore(before, Now); // the writers of every replica trust for minutes the keys they inserted
         var deleted = Command(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 2 AND due_at < @before AND completed_at < @before LIMIT @max)",
             ("@before", dialect.Time(before)),
@@ -755,7 +746,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commitSent = false;
         _outboxKeys.Undone();
         _incidentRows.Clear();
-        _unitAlerts.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();
