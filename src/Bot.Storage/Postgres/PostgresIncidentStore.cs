@@ -108,6 +108,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool SavepointPerUnit => false;
 
+    public override bool NumbersParameters => true;
+
     public override string SkipLocked => " FOR UPDATE OF o SKIP LOCKED";
 
     public override object Time(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());

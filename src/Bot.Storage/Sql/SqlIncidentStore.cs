@@ -392,14 +392,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             await using var connection = await OpenReadConnectionAsync(cancellationToken);
             await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in args)
-            {
-                if (sql.Contains(name, StringComparison.Ordinal))
-                {
-                    AddParameter(command, name, value);
-                }
-            }
+            var statement = Dialect.Statement(sql);
+            command.CommandText = statement.Text;
+            statement.Bind(command, Dialect.NumbersParameters ? args : [.. args.Where(a => sql.Contains(a.Name, StringComparison.Ordinal))]); // numbered: those it uses
 
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var rows = new List<T>();

@@ -100,14 +100,5 @@ internal static class SqlRows
         TraceParent = TextOrNull(r, 9),
     };
 
-    /// <summary>Adds a named parameter to a command, for either engine.</summary>
-    public static void AddParameter(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
-
     public static string StatusText(AlertStatus status) => status == AlertStatus.Firing ? "firing" : "resolved";
 }

@@ -801,18 +801,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>Adds a statement with its parameters to a batch (the writes waiting, or a unit's reads sent together).</summary>
-    private static DbBatchCommand Add(DbBatch batch, string sql, params (string Name, object Value)[] args)
+    private DbBatchCommand Add(DbBatch batch, string sql, params (string Name, object Value)[] args)
     {
         var command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
+        var statement = dialect.Statement(sql);
+        command.CommandText = statement.Text;
+        statement.Bind(command, args);
         batch.BatchCommands.Add(command);
         return command;
     }
@@ -825,35 +819,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private DbCommand Command(string sql, params (string Name, object Value)[] args)
     {
         Flush(); // what this statement reads or changes must see the unit's earlier writes
+        var statement = dialect.Statement(sql);
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, _) in args)
-            {
-                AddParameter(command, name, null);
-            }
-
+            command.CommandText = statement.Text;
+            statement.Bind(command, args);
             _commands[sql] = command;
         }
 
         command.Transaction = Transaction;
-        if (command.Parameters.Count != args.Length)
-        {
-            throw new InvalidOperationException($"A statement was called with {args.Length} parameters, not its {command.Parameters.Count}: {sql}");
-        }
-
-        for (var i = 0; i < args.Length; i++)
-        {
-            var parameter = command.Parameters[i];
-            if (!string.Equals(parameter.ParameterName, args[i].Name, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"A statement was called with its parameters in another order ({args[i].Name} for {parameter.ParameterName}): {sql}");
-            }
-
-            parameter.Value = args[i].Value;
-        }
-
+        statement.Rebind(command, args);
         return command;
     }
 }
