@@ -126,6 +126,14 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
 
+    public override string AlertArrays => """
+        SELECT n, f, g, s, l, a, b, e, u, @now, @now
+        FROM unnest(@n::bigint[], @f::text[], @g::text[], @s::text[], @l::text[], @a::text[], @b::timestamptz[], @e::timestamptz[], @u::text[])
+            AS r (n, f, g, s, l, a, b, e, u)
+        """;
+
+    public override object TimeList(IReadOnlyList<DateTimeOffset?> times) => times.Select(t => t is { } v ? (DateTimeOffset?)Time(v) : null).ToArray();
+
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>
     public override bool IsUnitError(DbException e) => e is PostgresException { SqlState: [ '2', '2' or '3', ..] };
 

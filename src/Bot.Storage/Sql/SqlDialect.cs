@@ -55,6 +55,18 @@ internal abstract class SqlDialect
     public virtual string OpenIncidentAlerts =>
         throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
 
+    /// <summary>
+    /// Where the engine takes arrays, what a multi-row insert of alerts selects: one array parameter per column
+    /// (<c>@n</c> a <c>long[]</c>, <c>@f @g @s @l @a @u</c> a <c>string[]</c> each, nulls in <c>@u</c>, <c>@b @e</c> a
+    /// <see cref="TimeList"/> each) and <c>@now</c>. One text and ten parameters for any number of rows, where VALUES takes nine a row, each a
+    /// parameter the provider makes and the server binds. Null: rows of VALUES.
+    /// </summary>
+    public virtual string? AlertArrays => null;
+
+    /// <summary>The parameter value for a list of times, nulls among them, as <see cref="AlertArrays"/> reads it.</summary>
+    public virtual object TimeList(IReadOnlyList<DateTimeOffset?> times) =>
+        throw new NotSupportedException("A dialect without arrays writes alerts as rows of VALUES.");
+
     /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="OpenIncidentAlerts"/> read it.</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 

@@ -273,13 +273,39 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pendingAlerts.Clear();
-        WriteAlertRows(InsertAlertsSql, rows.Where(r => r.IsNew));
-        WriteAlertRows(UpsertAlertsSql, rows.Where(r => !r.IsNew));
+        WriteAlertRows(upsert: false, [.. rows.Where(r => r.IsNew)]);
+        WriteAlertRows(upsert: true, [.. rows.Where(r => !r.IsNew)]);
     }
 
-    /// <summary>Writes the rows in statements of at most <see cref="MaxAlertRows"/>, each the text of its row count.</summary>
-    private void WriteAlertRows(string[] texts, IEnumerable<(long Incident, string GroupKey, Alert Alert, bool IsNew)> rows)
+    /// <summary>
+    /// Writes the rows: where the engine takes arrays (<see cref="SqlDialect.AlertArrays"/>), as one statement of ten
+    /// parameters, whatever their number; otherwise in statements of at most <see cref="MaxAlertRows"/> rows of VALUES,
+    /// each the text of its row count.
+    /// </summary>
+    private void WriteAlertRows(bool upsert, (long Incident, string GroupKey, Alert Alert, bool IsNew)[] rows)
     {
+        if (rows.Length == 0)
+        {
+            return;
+        }
+
+        if (_alertArraysSql is { } arraysSql)
+        {
+            Write(
+                upsert ? arraysSql.Upsert : arraysSql.Insert,
+                ("@now", dialect.Time(Now)),
+                ("@n", rows.Select(r => r.Incident).ToArray()),
+                ("@f", rows.Select(r => r.Alert.Fingerprint).ToArray()),
+                ("@g", rows.Select(r => r.GroupKey).ToArray()),
+                ("@s", rows.Select(r => StatusText(r.Alert.Status)).ToArray()),
+                ("@l", rows.Select(r => LabelJson.Write(r.Alert.Labels)).ToArray()),
+                ("@a", rows.Select(r => LabelJson.Write(r.Alert.Annotations)).ToArray()),
+                ("@b", dialect.TimeList([.. rows.Select(r => (DateTimeOffset?)r.Alert.StartsAt)])),
+                ("@e", dialect.TimeList([.. rows.Select(r => r.Alert.EndsAt)])),
+                ("@u", rows.Select(r => r.Alert.SourceUrl).ToArray()));
+            return;
+        }
+
         foreach (var chunk in rows.Chunk(MaxAlertRows))
         {
             var args = new (string, object)[chunk.Length * 9 + 1];
@@ -299,30 +325,35 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
             }
 
-            Write(texts[chunk.Length - 1], args);
+            Write(upsert ? UpsertAlertsSql[chunk.Length - 1] : InsertAlertsSql[chunk.Length - 1], args);
         }
     }
 
     private const int MaxAlertRows = 64;
 
-    /// <summary>The insert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
-    private static readonly string[] InsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(InsertAlertsText)];
+    private const string InsertAlerts = """
+        INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
+            source_url, first_seen_at, updated_at)
 
-    /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, likewise.</summary>
-    private static readonly string[] UpsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(rows =>
-        $"""
-        {InsertAlertsText(rows)}
+        """;
+
+    private const string OnConflictUpdateAlert = """
+
         ON CONFLICT (incident_number, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
             annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
             source_url = excluded.source_url, updated_at = excluded.updated_at
-        """)];
-
-    private static string InsertAlertsText(int rows) =>
-        $"""
-        INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
-            source_url, first_seen_at, updated_at)
-        VALUES {string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)"))}
         """;
+
+    /// <summary>The insert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
+    private static readonly string[] InsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(rows =>
+        InsertAlerts + "VALUES " + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)")))];
+
+    /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, likewise.</summary>
+    private static readonly string[] UpsertAlertsSql = [.. InsertAlertsSql.Select(insert => insert + OnConflictUpdateAlert)];
+
+    /// <summary>The insert and upsert of any number of alerts as arrays, where the engine takes them.</summary>
+    private readonly (string Insert, string Upsert)? _alertArraysSql =
+        dialect.AlertArrays is { } source ? (InsertAlerts + source, InsertAlerts + source + OnConflictUpdateAlert) : null;
 
     public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
         Write(
