@@ -61,8 +61,9 @@ internal static class WireReader
             return null;
         }
 
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            || value.Length < 10 || value[4] != '-')
+        if (!Rfc3339.TryRead(value, out var time)
+            && (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
+                || value.Length < 10 || value[4] != '-'))
         {
             throw new WebhookFormatException($"{path} is '{value}', which is not an RFC 3339 time.");
         }
