@@ -62,9 +62,10 @@ public sealed class PostgresServer
 
     /// <summary>
     /// A server of its own. <paramref name="durable"/>: as in production, each commit reaches the disk (for benchmarks);
-    /// otherwise fsync is off, as tests need no crash safety from the machine.
+    /// otherwise fsync is off, as tests need no crash safety from the machine. <paramref name="statements"/> (or
+    /// <c>PG_STATEMENTS=1</c>): <c>pg_stat_statements</c> loaded, to count the statements the server received.
     /// </summary>
-    public static PostgresServer Start(bool durable)
+    public static PostgresServer Start(bool durable, bool statements = false)
     {
         if (Environment.GetEnvironmentVariable("BOT_TEST_POSTGRES") is { Length: > 0 } given)
         {
@@ -106,7 +107,7 @@ public sealed class PostgresServer
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
             .. (durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
             // For a benchmark that wants to see where the database's time goes: PG_STATEMENTS=1 loads pg_stat_statements.
-            .. (Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : Array.Empty<string>())])
+            .. (statements || Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : Array.Empty<string>())])
         {
             start.ArgumentList.Add(arg);
         }
