@@ -523,13 +523,15 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 return true;
             }
 
-            var open = readers.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync().AsTask()).ToArray();
+            using var waited = new CancellationTokenSource();
+            var open = readers.Where(r => !r.Completion.IsCompleted).Select(r => r.WaitToReadAsync(waited.Token).AsTask()).ToArray();
             if (open.Length == 0)
             {
                 return false;
             }
 
             Task.WaitAny(open);
+            waited.Cancel(); // the waits on the queues that stayed empty are taken back: each stayed queued until a write came
         }
     }
 
