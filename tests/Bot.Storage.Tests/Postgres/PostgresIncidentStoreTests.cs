@@ -326,6 +326,7 @@ public sealed class PostgresIncidentStoreTests
         await using var connection = (NpgsqlConnection)await t.OpenConnectionAsync();
         await ExecAsync(
             $$"""
+            ALTER TABLE alerts SET (autovacuum_enabled = off); -- the statistics are this test's ANALYZE, not autovacuum's
             INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, updated_at)
             SELECT 'storm', 1, 'Open', 'alertmanager', 'g' || n, 'g' || n, now(), now() FROM generate_series(1, {{incidents}}) n;
             INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, first_seen_at, updated_at)
@@ -352,10 +353,18 @@ public sealed class PostgresIncidentStoreTests
             SELECT 1, 'fp' || n, 'g1', 'firing', '{}', '{}', now(), now(), now() FROM generate_series({{alertsEach + 1}}, 20000) n;
             """);
 
-        await using var explain = Read("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ");
-        var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
-        Assert.Equal(4, plan.GetProperty("Actual Rows").GetInt64());
-        var blocks = plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64();
+        // The fewest blocks of three reads: a read that plans again (other tests' schemas overflow the server's cache
+        // invalidations, and a backend that missed them rebuilds its caches) counts the catalog's blocks too: 80-750
+        // seen. A plan that reads the incident reads it every time (1,142 or 4,180 blocks, above).
+        var (blocks, plan) = (long.MaxValue, default(System.Text.Json.JsonElement));
+        for (var i = 0; i < 3 && blocks >= 60; i++)
+        {
+            await using var explain = Read("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ");
+            plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+            Assert.Equal(4, plan.GetProperty("Actual Rows").GetInt64());
+            blocks = Math.Min(blocks, plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64());
+        }
+
         Assert.True(blocks < 60, $"the read touched {blocks} blocks for five alerts: {plan}");
 
         async Task ExecAsync(string sql)
