@@ -394,7 +394,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             await using var command = connection.CreateCommand();
             var statement = Dialect.Statement(sql);
             command.CommandText = statement.Text;
-            statement.Bind(command, Dialect.NumbersParameters ? args : [.. args.Where(a => sql.Contains(a.Name, StringComparison.Ordinal))]); // numbered: those it uses
+            statement.Bind(command, args); // a filter may leave some out: numbered, they are not bound; named, the provider ignores them
 
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var rows = new List<T>();

@@ -20,7 +20,7 @@ namespace Bot.Storage.Sql;
 /// </summary>
 internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IStoreSession, IDisposable
 {
-    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert, bool IsNew)> _pendingAlerts = [];
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
@@ -787,7 +787,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         Discard();
         _direct?.Dispose();
-        foreach (var command in _commands.Values)
+        foreach (var (command, _) in _commands.Values)
         {
             command.Dispose();
         }
@@ -850,14 +850,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private DbCommand Command(string sql, params (string Name, object Value)[] args)
     {
         Flush(); // what this statement reads or changes must see the unit's earlier writes
-        var statement = dialect.Statement(sql);
-        if (!_commands.TryGetValue(sql, out var command))
+        if (!_commands.TryGetValue(sql, out var made))
         {
-            command = connection.CreateCommand();
-            command.CommandText = statement.Text;
-            statement.Bind(command, args);
-            _commands[sql] = command;
+            made = (connection.CreateCommand(), dialect.Statement(sql));
+            made.Command.CommandText = made.Statement.Text;
+            made.Statement.Bind(made.Command, args);
+            _commands[sql] = made;
         }
+
+        var (command, statement) = made;
 
         command.Transaction = Transaction;
         statement.Rebind(command, args);
