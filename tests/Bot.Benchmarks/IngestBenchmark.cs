@@ -106,6 +106,11 @@ internal static partial class IngestBenchmark
     /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
     private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements)
     {
+        if (statements)
+        {
+            server.Execute("SELECT pg_stat_reset_shared('wal')"); // the WAL this run writes, below
+        }
+
         var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu(server));
         var one = await WrkAsync(a, 50, seconds);
         var webhooks = one.Rate * seconds;
@@ -131,6 +136,16 @@ internal static partial class IngestBenchmark
             }
 
             await rows.CloseAsync();
+            await using var wal = new Npgsql.NpgsqlCommand("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal", connection);
+            await using (var w = await wal.ExecuteReaderAsync())
+            {
+                // Full-page images: the first change to a page after a checkpoint logs the whole 8 KB page.
+                await w.ReadAsync();
+                Console.WriteLine(
+                    $"WAL a webhook (the measured run): {w.GetInt64(0) / webhooks:0.0} records, {w.GetInt64(1) / webhooks:0.00} full-page images, " +
+                    $"{w.GetDecimal(2) / (decimal)webhooks:0} bytes");
+            }
+
             await using var ends = new Npgsql.NpgsqlCommand(
                 "SELECT (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'commit%'), (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'rollback%'), " +
                 "xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);

@@ -17,10 +17,11 @@ namespace Bot.Core.Intake;
 public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null)
 {
     /// <summary>
-    /// The group whose rows a batch changes, when it has one (as Alertmanager sends: a webhook per group): the store may
-    /// then queue it with the group's other webhooks (<see cref="Ports.IUnitOfWork{TSession}.WriteAsync{T}(Func{TSession, T}, string, CancellationToken)"/>).
+    /// The group whose rows a batch changes, when it has one (as Alertmanager sends: a webhook per group), with the
+    /// alerts the batch looks up in it: the store may then queue it with the group's other webhooks, and read their
+    /// alerts together (<see cref="Ports.IUnitOfWork{TSession}.WriteAsync{T}(Func{TSession, T}, Ports.Affinity, CancellationToken)"/>).
     /// </summary>
-    public string? AffinityOf(AlertBatch batch)
+    public Ports.Affinity? AffinityOf(AlertBatch batch)
     {
         string? key = null;
         foreach (var alert in batch.Alerts)
@@ -34,7 +35,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             key = group;
         }
 
-        return key;
+        return key is null ? null : new Ports.Affinity(key, batch.Alerts.Select(a => a.Fingerprint).ToArray());
     }
 
     public IngestReport Ingest(IIntakeSession session, AlertBatch batch)

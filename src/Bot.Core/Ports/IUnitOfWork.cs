@@ -17,16 +17,27 @@ public interface IUnitOfWork<out TSession>
 
     /// <summary>
     /// As <see cref="WriteAsync{T}(Func{TSession, T}, CancellationToken)"/>, for work on the rows of one group named by
-    /// <paramref name="affinity"/> (an alert group's key): a store with several writers may queue the work of one affinity
-    /// on one writer and commit several together, instead of letting them wait on each other's row locks.
+    /// <paramref name="affinity"/>: a store with several writers may queue the work of one group on one writer and commit
+    /// several together, instead of letting them wait on each other's row locks.
     /// </summary>
-    Task<T> WriteAsync<T>(Func<TSession, T> work, string affinity, CancellationToken cancellationToken = default) => WriteAsync(work, cancellationToken);
+    Task<T> WriteAsync<T>(Func<TSession, T> work, Affinity affinity, CancellationToken cancellationToken = default) => WriteAsync(work, cancellationToken);
 
     /// <summary>
     /// As <see cref="WriteAsync{T}"/>, for a person waiting on the answer (a slash command): it goes ahead of queued
     /// bulk work such as an alert storm's webhooks.
     /// </summary>
     Task<T> WriteInteractiveAsync<T>(Func<TSession, T> work, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The rows a unit of work is about: an alert group (its key) and the alerts of it that the work looks up (their
+/// fingerprints, none when unknown). A store that commits a group's queued work together may read the alerts of all of
+/// it at once, instead of once a unit; a key left out is read when the work asks for it.
+/// </summary>
+public sealed record Affinity(string Group, IReadOnlyCollection<string> Alerts)
+{
+    /// <summary>A group, its alerts unnamed.</summary>
+    public static implicit operator Affinity(string group) => new(group, []);
 }
 
 /// <summary>

@@ -65,10 +65,10 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// instead of queueing on their incident's row lock, and two replicas' transactions take their groups' locks in the
     /// same order, so they never deadlock.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, string affinity, CancellationToken cancellationToken = default) =>
+    public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, Affinity affinity, CancellationToken cancellationToken = default) =>
         _affine.Length == 0
             ? EnqueueAsync(_queue, work, cancellationToken)
-            : EnqueueAsync(_affine[(int)((uint)StringComparer.Ordinal.GetHashCode(affinity) % (uint)_affine.Length)], work, cancellationToken, affinity);
+            : EnqueueAsync(_affine[(int)((uint)StringComparer.Ordinal.GetHashCode(affinity.Group) % (uint)_affine.Length)], work, cancellationToken, affinity);
 
     public Task<T> WriteInteractiveAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
         EnqueueAsync(_interactive, work, cancellationToken);
@@ -368,11 +368,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, string? affinity = null)
+    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, Affinity? affinity = null)
     {
         ThrowIfWriterStopped();
         using var activity = BotTelemetry.Activities.StartActivity("store.write"); // waiting for the writer, and the commit
-        var item = new WorkItem<T>(work) { Affinity = affinity, TraceParent = Activity.Current?.Id };
+        var item = new WorkItem<T>(work) { Affinity = affinity?.Group, Alerts = affinity?.Alerts, TraceParent = Activity.Current?.Id };
         try
         {
             await queue.Writer.WriteAsync(item, cancellationToken);
@@ -651,7 +651,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// and commit, and the rest wait for the next batch, where a unit that fails first runs alone (and its own error goes
     /// to its caller). A failure of the database itself is thrown, as in any batch.
     /// </summary>
-    private (int Ran, bool Enqueued) RunWithoutSavepoints(DbConnection connection, SqlSession session, List<WorkItem> batch, int count, bool yieldToPeople)
+    private (int Ran, bool Enqueued) RunWithoutSavepoints(
+        DbConnection connection, SqlSession session, List<WorkItem> batch, int count, bool yieldToPeople, bool readAhead = true)
     {
         if (count == 1)
         {
@@ -665,6 +666,16 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             session.EnqueuedJobs = false;
             try
             {
+                // A group's first unit reads the alerts its next units look up too: they then send no read, and their writes
+                // wait for the commit. So a failure may surface units after its cause: the run again below reads unit by unit.
+                for (var i = 0; readAhead && i < count; i++)
+                {
+                    if (batch[i] is { Affinity: { } group, Alerts: { Count: > 0 } alerts })
+                    {
+                        session.ReadAhead(group, alerts);
+                    }
+                }
+
                 while (ran < count)
                 {
                     var item = batch[ran];
@@ -699,7 +710,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         var good = Math.Max(0, ran - 1); // unit ran failed, or ran - 1's writes did (sent with ran's reads, or at the commit)
         return good == 0
             ? RunAlone(connection, session, batch[0])
-            : RunWithoutSavepoints(connection, session, batch, good, yieldToPeople: false);
+            : RunWithoutSavepoints(connection, session, batch, good, yieldToPeople: false, readAhead: false);
     }
 
     /// <summary>

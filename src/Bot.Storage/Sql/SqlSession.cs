@@ -26,6 +26,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
+    private readonly GroupReadAhead _readAhead = new();
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -58,6 +59,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         var number = Convert.ToInt64(Command(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]).ExecuteScalar());
         incident.AssignNumber(number);
         _incidentRows[number] = values;
+        if (incident.IsOpen)
+        {
+            _readAhead.Opened(incident.GroupKey, number, values);
+        }
     }
 
     /// <summary>
@@ -84,6 +89,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _incidentRows[incident.Number] = values;
+        _readAhead.Updated(incident.GroupKey, incident.Number, values, incident.IsOpen);
         if (changed == 0)
         {
             return;
@@ -143,6 +149,27 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         ("first_alert_at", "@firstalert", (d, i) => d.Time(i.FirstAlertAt)),
     ];
 
+    /// <summary>The incident columns' names as <see cref="IncidentColumns"/> lists them, and where each is in <see cref="IncidentFields"/> (-1: the number).</summary>
+    private static readonly string[] IncidentColumnNames = IncidentColumns.Split(", ");
+
+    private static readonly int[] IncidentColumnFields =
+        [.. IncidentColumnNames.Select(c => c == "number" ? -1 : Array.FindIndex(IncidentFields, f => f.Column == c))];
+
+    /// <summary>An incident from its column values (<see cref="IncidentValues"/>), read as a row of the database is.</summary>
+    private static Incident IncidentFrom(long number, object[] values)
+    {
+        var row = new object[IncidentColumnNames.Length];
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = IncidentColumnFields[i] < 0 ? number : values[IncidentColumnFields[i]];
+        }
+
+        return Incident(new RowReader(row, IncidentColumnNames));
+    }
+
+    /// <summary>A unit of the batch will look up these alerts of the group: the group's first read reads them too (<see cref="GroupReadAhead"/>).</summary>
+    public void ReadAhead(string groupKey, IEnumerable<string> fingerprints) => _readAhead.Want(groupKey, fingerprints);
+
     private object[] IncidentValues(Incident incident)
     {
         var values = new object[IncidentFields.Length];
@@ -199,25 +226,51 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return (incident, found);
         }
 
+        // Known to the transaction already: read by an earlier unit of the batch, with the alerts this one looks up.
+        if (_readAhead.TryFind(groupKey, fingerprints, found, out var number, out var values))
+        {
+            return (values is null ? null : Remember(IncidentFrom(number, values)), found);
+        }
+
         // The writes waiting (the unit before's, in a batch) go first in the same round trip; they answer nothing, so the
         // reader's first result is the incident's.
         WriteAlerts();
+        var toRead = _readAhead.ToRead(groupKey, fingerprints);
         using var batch = _pending ?? connection.CreateBatch();
         _pending = null;
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
-        Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(fingerprints)));
+        Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(toRead)));
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
+        var held = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
+        var consistent = true;
         while (reader.Read())
         {
             // The second statement reads a later snapshot: should the group's incident have been closed and another
-            // opened meanwhile, its alerts are not this incident's.
+            // opened meanwhile, its alerts are not this incident's (nor is the read kept for the batch).
             var alert = Alert(reader);
             if (alert.IncidentNumber == open?.Number)
             {
-                found[alert.Alert.Fingerprint] = alert;
+                held[alert.Alert.Fingerprint] = alert;
             }
+            else
+            {
+                consistent = false;
+            }
+        }
+
+        foreach (var fingerprint in fingerprints)
+        {
+            if (held.TryGetValue(fingerprint, out var alert))
+            {
+                found[fingerprint] = alert;
+            }
+        }
+
+        if (consistent)
+        {
+            _readAhead.Read(groupKey, open?.Number ?? 0, open is null ? null : _incidentRows[open.Number], toRead, held);
         }
 
         return (open, found);
@@ -241,7 +294,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@f", fingerprint));
 
     /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
-    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew) => _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
+    public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
+    {
+        _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
+        _readAhead.Wrote(groupKey, incidentNumber, alert.Fingerprint);
+    }
 
     /// <summary>
     /// Writes the alerts waiting, as few multi-row statements: a webhook's five alerts are one statement, not five. Of an
@@ -777,6 +834,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commitSent = false;
         _outboxKeys.Undone();
         _incidentRows.Clear();
+        _readAhead.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();

@@ -9,6 +9,9 @@ internal abstract class WorkItem
     /// <summary>The group of rows the work changes, when its caller named one: a writer's batch runs such work in its order.</summary>
     public string? Affinity { get; init; }
 
+    /// <summary>The alerts of the group the work looks up, when its caller named them: read once for the batch's units of the group.</summary>
+    public IReadOnlyCollection<string>? Alerts { get; init; }
+
     /// <summary>The caller's trace (W3C traceparent), for the jobs the work enqueues.</summary>
     public string? TraceParent { get; init; }
 

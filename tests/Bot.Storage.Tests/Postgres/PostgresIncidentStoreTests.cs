@@ -304,6 +304,49 @@ public sealed class PostgresIncidentStoreTests
         }
     }
 
+    /// <summary>
+    /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
+    /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
+    /// nothing lost.
+    /// </summary>
+    [Fact]
+    public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
+    {
+        var server = PostgresServer.Start(durable: false, statements: true);
+        try
+        {
+            server.Execute("CREATE EXTENSION pg_stat_statements");
+            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 2 };
+            await using (var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            {
+                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+                Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+                await Ingest(Batch("g1", Firing("a", T0)));
+                server.Execute("SELECT pg_stat_statements_reset()");
+
+                using var hold = new ManualResetEventSlim();
+                var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
+                await holding.Task;
+                var storm = Enumerable.Range(0, 10).Select(i => Ingest(Batch("g1", Firing($"b{i}", T0), Firing($"c{i}", T0)))).ToList();
+                hold.Set();
+                await held;
+                Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
+                Assert.Equal(21, (await store.GetIncidentAsync(1))!.AlertCount);
+                Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
+            }
+
+            await using var connection = new NpgsqlConnection(server.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%FROM open_incident_alerts(%'", connection);
+            Assert.Equal(1L, Convert.ToInt64(await command.ExecuteScalarAsync()));
+        }
+        finally
+        {
+            server.Crash(); // the server's own: stopped
+        }
+    }
+
     /// <summary>Claims the job with <paramref name="key"/> and marks it done.</summary>
     private static async Task CompleteAsync(Core.Store.IIncidentStore store, string key)
     {

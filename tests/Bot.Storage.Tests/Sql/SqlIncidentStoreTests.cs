@@ -109,6 +109,47 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(order, added.Select(text => order.Single(f => text.Contains($"\"{f}\"", StringComparison.Ordinal))));
     }
 
+    /// <summary>
+    /// A group's webhooks queued together run as one batch, where PostgreSQL's writer reads the incident and the alerts
+    /// of all of them with the first and keeps what each writes for the next: a repeat of an alert written earlier in
+    /// the batch, its resolution, the incident resolved by the last of them and a new one opened after it must come out
+    /// as they would one webhook at a time.
+    /// </summary>
+    [Fact]
+    public async Task AGroupsWebhooksInOneBatch_SeeWhatTheOnesBeforeThemWrote()
+    {
+        await using var t = NewStore(new IncidentOptions { AutoResolve = true });
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, t.Intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
+        await holding.Task;
+
+        var at = T0.AddMinutes(1);
+        var reports = new[]
+        {
+            t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("a2", T0))),
+            t.IngestAsync(Batch("g1", Firing("a3", T0), Firing("a1", T0))), // a1 repeated: unchanged
+            t.IngestAsync(Batch("g1", Firing("a1", T0).Resolved(at))),
+            t.IngestAsync(Batch("g1", Firing("a4", T0))),
+            t.IngestAsync(Batch("g1", Firing("a2", T0).Resolved(at), Firing("a3", T0).Resolved(at), Firing("a4", T0).Resolved(at))), // the last: auto-resolved
+            t.IngestAsync(Batch("g1", Firing("a5", at))), // a new incident
+            t.IngestAsync(Batch("g1", Firing("a5", at), Firing("a6", at))),
+        };
+        hold.Set();
+        await held;
+        var r = await Task.WhenAll(reports);
+
+        Assert.Equal([(2, 0, 0), (1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 3, 0), (1, 0, 0), (1, 0, 1)], r.Select(x => (x.NewAlerts, x.ChangedAlerts, x.UnchangedAlerts)));
+        Assert.Equal(["INC-1"], r[0].Opened);
+        Assert.Equal(["INC-2"], r[5].Opened);
+        var first = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal((IncidentStatus.Resolved, 4, 0), (first.Status, first.AlertCount, first.FiringCount));
+        var second = (await t.Store.GetIncidentAsync(2))!;
+        Assert.Equal((IncidentStatus.Triggered, 2, 2), (second.Status, second.AlertCount, second.FiringCount));
+        Assert.Equal(["a5", "a6"], (await t.Store.GetAlertsAsync(2)).Select(a => a.Alert.Fingerprint).Order());
+        Assert.All(await t.Store.GetAlertsAsync(1), a => Assert.Equal(AlertStatus.Resolved, a.Alert.Status));
+    }
+
     [Fact]
     public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
     {
