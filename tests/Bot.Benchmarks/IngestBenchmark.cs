@@ -75,24 +75,27 @@ internal static partial class IngestBenchmark
             "--Storage:Provider=Postgres", $"--Storage:ConnectionString={server.CreateSchema()}",
             .. BotSettings(args),
         ];
-        Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, 100 alert groups; {warmup} s warm-up, {seconds} s per run");
+        // --storm: storm.lua, one alert group (every webhook joins one incident, whose row every replica's writer locks)
+        var storm = args.Contains("--storm");
+        var (script, groups) = storm ? ("storm.lua", 1) : ("ingest.lua", 100);
+        Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, {groups} alert group{(groups == 1 ? "" : "s")}; {warmup} s warm-up, {seconds} s per run");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
         await using var a = await BotProcess.StartAsync(settings);
         if (args.Contains("--one-replica"))
         {
             // One replica alone: quicker to compare two builds back to back, and no idle second process on the cores.
             Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms");
-            await WrkAsync(a, 50, warmup);
-            return await OneReplicaAsync(a, seconds, server, statements);
+            await WrkAsync(a.Address, 50, warmup, script);
+            return await OneReplicaAsync(a, seconds, server, statements, script, groups);
         }
 
         await using var b = await BotProcess.StartAsync(settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
-        await Task.WhenAll(WrkAsync(a, 25, warmup), WrkAsync(b, 25, warmup));
+        await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
         foreach (var connections in connectionSets)
         {
             var busy = MachineBusy();
-            var both = await Task.WhenAll(WrkAsync(a, connections / 2, seconds), WrkAsync(b, connections - connections / 2, seconds));
+            var both = await Task.WhenAll(WrkAsync(a.Address, connections / 2, seconds, script), WrkAsync(b.Address, connections - connections / 2, seconds, script));
             Console.WriteLine(
                 $"two replicas, connections={connections,3}  webhooks/s={both.Sum(r => r.Rate),7:0}  alerts/s={both.Sum(r => r.Rate) * AlertsPerWebhook,7:0}  " +
                 $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}  " +
@@ -100,11 +103,11 @@ internal static partial class IngestBenchmark
         }
 
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
-        return await OneReplicaAsync(a, seconds, server, statements);
+        return await OneReplicaAsync(a, seconds, server, statements, script, groups);
     }
 
     /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
-    private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements)
+    private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups)
     {
         if (statements)
         {
@@ -112,7 +115,7 @@ internal static partial class IngestBenchmark
         }
 
         var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu(server));
-        var one = await WrkAsync(a, 50, seconds);
+        var one = await WrkAsync(a.Address, 50, seconds, script);
         var webhooks = one.Rate * seconds;
         Console.WriteLine(
             $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
@@ -157,8 +160,8 @@ internal static partial class IngestBenchmark
         // Every webhook of a group, whichever replica took it, joined the group's one incident.
         using var http = new HttpClient { BaseAddress = a.Address };
         var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
-        Console.WriteLine($"incidents: {incidents} for 100 alert groups{(incidents == 100 ? "" : "  <-- DUPLICATES")}");
-        return incidents == 100 ? 0 : 1;
+        Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
+        return incidents == groups ? 0 : 1;
     }
 
     public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");

@@ -1,7 +1,7 @@
 using Bot.Benchmarks;
 
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]

@@ -645,11 +645,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     /// <summary>
     /// The first <paramref name="count"/> units of the batch without savepoints (<see cref="SqlDialect.SavepointPerUnit"/>):
-    /// each unit's writes wait for the next unit's first read or for the commit, so a unit of a storm is one round trip
-    /// and a batch one commit. When a unit fails (its own error, a race lost to another replica), it is to blame or the unit
-    /// before it, whose writes went with its reads: the transaction is rolled back, the units before those two run again
-    /// and commit, and the rest wait for the next batch, where a unit that fails first runs alone (and its own error goes
-    /// to its caller). A failure of the database itself is thrown, as in any batch.
+    /// each unit's writes wait for the next unit's first read or for the commit, and a group's first unit reads what its
+    /// next units look up (<see cref="GroupReadAhead"/>), so a storm's batch is one read and one commit. When a unit fails
+    /// (its own error, a race lost to another replica) without the read-ahead, it is to blame or the unit before it, whose
+    /// writes went with its reads: the transaction is rolled back, the units before those two run again (each reading its
+    /// own rows: with the read-ahead, writes wait longer and could fail later than their cause) and commit, and the rest wait for
+    /// the next batch, where a unit that fails first runs alone (and its own error goes to its caller). A failure of the
+    /// database itself is thrown, as in any batch.
     /// </summary>
     private (int Ran, bool Enqueued) RunWithoutSavepoints(
         DbConnection connection, SqlSession session, List<WorkItem> batch, int count, bool yieldToPeople, bool readAhead = true)
