@@ -34,11 +34,7 @@ public interface IUnitOfWork<out TSession>
 /// fingerprints, none when unknown). A store that commits a group's queued work together may read the alerts of all of
 /// it at once, instead of once a unit; a key left out is read when the work asks for it.
 /// </summary>
-public sealed record Affinity(string Group, IReadOnlyCollection<string> Alerts)
-{
-    /// <summary>A group, its alerts unnamed.</summary>
-    public static implicit operator Affinity(string group) => new(group, []);
-}
+public sealed record Affinity(string Group, IReadOnlyCollection<string> Alerts);
 
 /// <summary>
 /// A unit of work in progress. Everything done through one session commits together or not at all. Calls are

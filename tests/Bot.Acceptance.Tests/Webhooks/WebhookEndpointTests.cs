@@ -256,7 +256,7 @@ public class WebhookEndpointTests
         var store = new Mock<IIncidentStore>();
         store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
-        store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, Core.Intake.IngestReport>>(), It.IsAny<Affinity>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));
         store.Setup(s => s.WriteAsync(It.IsAny<Func<IStoreSession, IReadOnlyList<Core.Effects.EffectJob>>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new StoreUnavailableException("disk I/O error"));

@@ -400,7 +400,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             }
 
             return 0;
-        }, "storm")).ToList();
+        }, new Affinity("storm", []))).ToList();
         person = t.Store.WriteInteractiveAsync(s => 0);
         gate.Set();
         await Task.WhenAll(bulk.Append(busy).Append(person));
@@ -435,7 +435,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             }
 
             return 0;
-        }, "storm")).ToList();
+        }, new Affinity("storm", []))).ToList();
         gate.Set();
         Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(10)));
         person = t.Store.WriteInteractiveAsync(s => 0);
