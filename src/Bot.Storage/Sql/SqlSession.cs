@@ -26,7 +26,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
-    private readonly GroupReadAhead _readAhead = new();
+    private readonly GroupReadAhead? _readAhead = dialect.BatchesWrites ? new() : null; // consulted by the batched read only
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -61,7 +61,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _incidentRows[number] = values;
         if (incident.IsOpen)
         {
-            _readAhead.Opened(incident.GroupKey, number, values);
+            _readAhead?.Opened(incident.GroupKey, number, values);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _incidentRows[incident.Number] = values;
-        _readAhead.Updated(incident.GroupKey, incident.Number, values, incident.IsOpen);
+        _readAhead?.Updated(incident.GroupKey, incident.Number, values, incident.IsOpen);
         if (changed == 0)
         {
             return;
@@ -168,7 +168,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>A unit of the batch will look up these alerts of the group: the group's first read reads them too (<see cref="GroupReadAhead"/>).</summary>
-    public void ReadAhead(string groupKey, IEnumerable<string> fingerprints) => _readAhead.Want(groupKey, fingerprints);
+    public void ReadAhead(string groupKey, IEnumerable<string> fingerprints) => _readAhead?.Want(groupKey, fingerprints);
 
     private object[] IncidentValues(Incident incident)
     {
@@ -227,7 +227,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         // Known to the transaction already: read by an earlier unit of the batch, with the alerts this one looks up.
-        if (_readAhead.TryFind(groupKey, fingerprints, found, out var number, out var values))
+        if (_readAhead!.TryFind(groupKey, fingerprints, found, out var number, out var values))
         {
             return (values is null ? null : Remember(IncidentFrom(number, values)), found);
         }
@@ -297,7 +297,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
     {
         _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
-        _readAhead.Wrote(groupKey, incidentNumber, alert.Fingerprint);
+        _readAhead?.Wrote(groupKey, incidentNumber, alert.Fingerprint);
     }
 
     /// <summary>
@@ -834,7 +834,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _commitSent = false;
         _outboxKeys.Undone();
         _incidentRows.Clear();
-        _readAhead.Clear();
+        _readAhead?.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();
