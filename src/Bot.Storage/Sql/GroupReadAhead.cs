@@ -26,7 +26,7 @@ internal sealed class GroupReadAhead
     private sealed class Group(long number, object[]? values, bool opened)
     {
         /// <summary>The open incident's number and column values (<see cref="SqlSession"/>'s order), or 0 and null: none.</summary>
-        public long Number { get; set; } = number;
+        public long Number { get; } = number;
 
         public object[]? Values { get; set; } = values;
 

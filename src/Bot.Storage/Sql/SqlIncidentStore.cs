@@ -372,7 +372,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
         ThrowIfWriterStopped();
         using var activity = BotTelemetry.Activities.StartActivity("store.write"); // waiting for the writer, and the commit
-        var item = new WorkItem<T>(work) { Affinity = affinity?.Group, Alerts = affinity?.Alerts, TraceParent = Activity.Current?.Id };
+        var item = new WorkItem<T>(work) { Affinity = affinity, TraceParent = Activity.Current?.Id };
         try
         {
             await queue.Writer.WriteAsync(item, cancellationToken);
@@ -488,7 +488,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 batch.Add(item);
             }
 
-            var sorted = batch.Select((item, i) => (item, i)).OrderBy(x => x.item.Affinity, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.item).ToList();
+            var sorted = batch.Select((item, i) => (item, i)).OrderBy(x => x.item.Affinity?.Group, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.item).ToList();
             batch.Clear();
             batch.AddRange(sorted);
             writer.LastWasAffine = true;
@@ -672,9 +672,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 // wait for the commit. So a failure may surface units after its cause: the run again below reads unit by unit.
                 for (var i = 0; readAhead && i < count; i++)
                 {
-                    if (batch[i] is { Affinity: { } group, Alerts: { Count: > 0 } alerts })
+                    if (batch[i].Affinity is { Alerts.Count: > 0 } affinity)
                     {
-                        session.ReadAhead(group, alerts);
+                        session.ReadAhead(affinity.Group, affinity.Alerts.Select(a => a.Fingerprint));
                     }
                 }
 

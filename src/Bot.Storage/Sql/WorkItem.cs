@@ -6,11 +6,11 @@ namespace Bot.Storage.Sql;
 /// <summary>A unit of work waiting for the writer, and the caller waiting for its commit.</summary>
 internal abstract class WorkItem
 {
-    /// <summary>The group of rows the work changes, when its caller named one: a writer's batch runs such work in its order.</summary>
-    public string? Affinity { get; init; }
-
-    /// <summary>The alerts of the group the work looks up, when its caller named them: read once for the batch's units of the group.</summary>
-    public IReadOnlyCollection<string>? Alerts { get; init; }
+    /// <summary>
+    /// The group of rows the work changes and the alerts it looks up, when its caller named them: a writer's batch runs
+    /// such work in the groups' order, and reads a group's alerts once for all its units.
+    /// </summary>
+    public Affinity? Affinity { get; init; }
 
     /// <summary>The caller's trace (W3C traceparent), for the jobs the work enqueues.</summary>
     public string? TraceParent { get; init; }

@@ -260,20 +260,74 @@ public sealed class PostgresIncidentStoreTests
     [Fact]
     public async Task AStormsWebhooks_NewAlertsAreInsertedNotUpserted_EachOutboxKeyInsertedOnce()
     {
+        var sent = await CountStatementsAsync(writers: 1, async (store, intake, _) =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing($"a{i}", T0), Firing($"b{i}", T0))));
+            }
+
+            await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0).Resolved(T0.AddMinutes(1)))));
+        });
+
+        Assert.NotEmpty(sent.Statements);
+        Assert.Equal(20, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal) && !q.Contains("ON CONFLICT", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal) && q.Contains("ON CONFLICT", StringComparison.Ordinal)));
+        Assert.True(sent.OutboxRows > 0);
+        Assert.Equal(sent.OutboxRows, sent.Calls(q => q.StartsWith("INSERT INTO outbox", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
+    /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
+    /// nothing lost.
+    /// </summary>
+    [Fact]
+    public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
+    {
+        var sent = await CountStatementsAsync(writers: 2, async (store, intake, countFromHere) =>
+        {
+            Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+            await Ingest(Batch("g1", Firing("a", T0)));
+            countFromHere();
+
+            using var hold = new ManualResetEventSlim();
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
+            await holding.Task;
+            var storm = Enumerable.Range(0, 10).Select(i => Ingest(Batch("g1", Firing($"b{i}", T0), Firing($"c{i}", T0)))).ToList();
+            hold.Set();
+            await held;
+            Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
+            Assert.Equal(21, (await store.GetIncidentAsync(1))!.AlertCount);
+            Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
+        });
+
+        Assert.Equal(1, sent.Calls(q => q.Contains("FROM open_incident_alerts(", StringComparison.Ordinal)));
+    }
+
+    /// <summary>What a store sent PostgreSQL: each statement's calls, and the rows its outbox holds at the end.</summary>
+    private sealed record SentStatements(IReadOnlyList<(string Query, long Calls)> Statements, long OutboxRows)
+    {
+        public long Calls(Func<string, bool> which) => Statements.Where(s => which(s.Query)).Sum(s => s.Calls);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a store with <paramref name="writers"/> writers, on a PostgreSQL server of the
+    /// test's own that counts the statements it receives (<c>pg_stat_statements</c>; the work may start the count again
+    /// with the action it is given), and returns what the store sent.
+    /// </summary>
+    private static async Task<SentStatements> CountStatementsAsync(int writers, Func<PostgresIncidentStore, Core.Intake.AlertIntake, Action, Task> work)
+    {
         var server = PostgresServer.Start(durable: false, statements: true);
         try
         {
             server.Execute("CREATE EXTENSION pg_stat_statements");
-            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 1 };
+            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = writers };
             await using (var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
             {
                 var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                for (var i = 0; i < 20; i++)
-                {
-                    await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing($"a{i}", T0), Firing($"b{i}", T0))));
-                }
-
-                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0).Resolved(T0.AddMinutes(1)))));
+                await work(store, intake, () => server.Execute("SELECT pg_stat_statements_reset()"));
             }
 
             await using var connection = new NpgsqlConnection(server.ConnectionString);
@@ -288,58 +342,8 @@ public sealed class PostgresIncidentStoreTests
                 }
             }
 
-            Assert.NotEmpty(statements);
-            long Calls(Func<string, bool> which) => statements.Where(s => which(s.Query)).Sum(s => s.Calls);
-            Assert.Equal(20, Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal) && !q.Contains("ON CONFLICT", StringComparison.Ordinal)));
-            Assert.Equal(1, Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal) && q.Contains("ON CONFLICT", StringComparison.Ordinal)));
-
             await using var rows = new NpgsqlCommand($"SELECT count(*) FROM {new NpgsqlConnectionStringBuilder(options.ConnectionString).SearchPath}.outbox", connection);
-            var jobs = (long)(await rows.ExecuteScalarAsync())!;
-            Assert.True(jobs > 0);
-            Assert.Equal(jobs, Calls(q => q.StartsWith("INSERT INTO outbox", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            server.Crash(); // the server's own: stopped
-        }
-    }
-
-    /// <summary>
-    /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
-    /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
-    /// nothing lost.
-    /// </summary>
-    [Fact]
-    public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
-    {
-        var server = PostgresServer.Start(durable: false, statements: true);
-        try
-        {
-            server.Execute("CREATE EXTENSION pg_stat_statements");
-            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 2 };
-            await using (var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
-            {
-                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
-                await Ingest(Batch("g1", Firing("a", T0)));
-                server.Execute("SELECT pg_stat_statements_reset()");
-
-                using var hold = new ManualResetEventSlim();
-                var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
-                await holding.Task;
-                var storm = Enumerable.Range(0, 10).Select(i => Ingest(Batch("g1", Firing($"b{i}", T0), Firing($"c{i}", T0)))).ToList();
-                hold.Set();
-                await held;
-                Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
-                Assert.Equal(21, (await store.GetIncidentAsync(1))!.AlertCount);
-                Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
-            }
-
-            await using var connection = new NpgsqlConnection(server.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%FROM open_incident_alerts(%'", connection);
-            Assert.Equal(1L, Convert.ToInt64(await command.ExecuteScalarAsync()));
+            return new SentStatements(statements, (long)(await rows.ExecuteScalarAsync())!);
         }
         finally
         {
