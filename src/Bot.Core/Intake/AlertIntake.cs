@@ -35,7 +35,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             key = group;
         }
 
-        return key is null ? null : new Ports.Affinity(key, batch.Alerts);
+        return key is null ? null : new Ports.Affinity(key, batch.Alerts.Select(a => a.Fingerprint).ToArray());
     }
 
     public IngestReport Ingest(IIntakeSession session, AlertBatch batch)

@@ -1,5 +1,3 @@
-using Bot.Core.Alerts;
-
 namespace Bot.Core.Ports;
 
 /// <summary>
@@ -32,11 +30,11 @@ public interface IUnitOfWork<out TSession>
 }
 
 /// <summary>
-/// The rows a unit of work is about: an alert group (its key) and the alerts of it that the work looks up (by their
-/// fingerprints; none when unknown). A store that commits a group's queued work together may read the alerts of all of
-/// it at once, instead of once a unit; an alert left out is read when the work asks for it.
+/// The rows a unit of work is about: an alert group (its key) and the alerts of it that the work looks up (their
+/// fingerprints, none when unknown). A store that commits a group's queued work together may read the alerts of all of
+/// it at once, instead of once a unit; a key left out is read when the work asks for it.
 /// </summary>
-public sealed record Affinity(string Group, IReadOnlyCollection<Alert> Alerts);
+public sealed record Affinity(string Group, IReadOnlyCollection<string> Alerts);
 
 /// <summary>
 /// A unit of work in progress. Everything done through one session commits together or not at all. Calls are

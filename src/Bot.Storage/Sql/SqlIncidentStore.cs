@@ -674,7 +674,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 {
                     if (batch[i].Affinity is { Alerts.Count: > 0 } affinity)
                     {
-                        session.ReadAhead(affinity.Group, affinity.Alerts.Select(a => a.Fingerprint));
+                        session.ReadAhead(affinity.Group, affinity.Alerts);
                     }
                 }
 
