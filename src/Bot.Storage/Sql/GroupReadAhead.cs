@@ -17,11 +17,19 @@ namespace Bot.Storage.Sql;
 /// without an open incident holds no lock: should another replica open one meanwhile, the unit's own insert fails on the
 /// group's unique key, as it would have without this. Forgotten with the transaction (<see cref="Clear"/>).
 /// </para>
+/// <para>
+/// The escalations of an incident the transaction holds locked are kept too, once read: a storm's webhook asks whether
+/// its route's policy ever ran on the incident (it never runs twice), and the answer is the same for the whole batch
+/// until a unit saves an escalation (read again then). Every writer of an incident's escalations locks the incident
+/// first, and the read locks the rows it found.
+/// </para>
 /// </summary>
 internal sealed class GroupReadAhead
 {
     private readonly Dictionary<string, HashSet<string>> _wanted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    private readonly HashSet<long> _locked = []; // incidents read with their lock, or opened, by the transaction
+    private readonly Dictionary<long, Core.Escalation.EscalationState[]> _escalations = [];
 
     private sealed class Group(long number, object[]? values, bool opened)
     {
@@ -105,6 +113,7 @@ internal sealed class GroupReadAhead
         var known = new Group(number, values, opened: false);
         if (number != 0)
         {
+            _locked.Add(number);
             foreach (var fingerprint in read)
             {
                 known.Alerts[fingerprint] = found.GetValueOrDefault(fingerprint);
@@ -115,7 +124,11 @@ internal sealed class GroupReadAhead
     }
 
     /// <summary>The transaction opened the group's incident: it holds nothing yet.</summary>
-    public void Opened(string group, long number, object[] values) => _groups[group] = new Group(number, values, opened: true);
+    public void Opened(string group, long number, object[] values)
+    {
+        _groups[group] = new Group(number, values, opened: true);
+        _locked.Add(number);
+    }
 
     /// <summary>The transaction wrote the incident: its values now, or, closed, the group is read again when looked up.</summary>
     public void Updated(string group, long number, object[] values, bool open)
@@ -142,11 +155,28 @@ internal sealed class GroupReadAhead
         }
     }
 
+    /// <summary>The incident's escalations as read by this transaction, if it keeps them (null: read them).</summary>
+    public IReadOnlyList<Core.Escalation.EscalationState>? Escalations(long incident) => _escalations.GetValueOrDefault(incident);
+
+    /// <summary>The incident's escalations as read with their locks: kept where the transaction holds the incident's lock.</summary>
+    public void ReadEscalations(long incident, Core.Escalation.EscalationState[] read)
+    {
+        if (_locked.Contains(incident))
+        {
+            _escalations[incident] = read;
+        }
+    }
+
+    /// <summary>The transaction wrote one of the incident's escalations: they are read again when next asked for.</summary>
+    public void SavedEscalation(long incident) => _escalations.Remove(incident);
+
     /// <summary>The transaction ended (or a unit of it was undone): nothing known holds any more.</summary>
     public void Clear()
     {
         _wanted.Clear();
         _groups.Clear();
+        _locked.Clear();
+        _escalations.Clear();
     }
 }
 

@@ -466,6 +466,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
     {
+        if (_readAhead?.Escalations(incidentNumber) is { } known)
+        {
+            return known; // a storm's batch asks once, not once a webhook (each a round trip under the incident's lock)
+        }
+
         using var reader = Command($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", ("@n", incidentNumber)).ExecuteReader();
         var list = new List<Core.Escalation.EscalationState>();
         while (reader.Read())
@@ -473,10 +478,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             list.Add(SqlRows.Escalation(reader, incidentNumber));
         }
 
-        return list;
+        var read = list.ToArray();
+        _readAhead?.ReadEscalations(incidentNumber, read);
+        return read;
     }
 
-    public void SaveEscalation(Core.Escalation.EscalationState e) =>
+    public void SaveEscalation(Core.Escalation.EscalationState e)
+    {
+        _readAhead?.SavedEscalation(e.Incident);
         Write(
             """
             INSERT INTO escalations (incident_number, policy, run, status, cycle, step, paged, updated_at)
@@ -493,6 +502,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@step", e.Step),
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
+    }
 
     public Core.Escalation.StoredRules? GetNotificationRules(string user) =>
         QueryOne(

@@ -280,7 +280,7 @@ public sealed class PostgresIncidentStoreTests
     /// <summary>
     /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
     /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
-    /// nothing lost.
+    /// nothing lost. So are the incident's escalations, which each webhook's route asks about (ten reads before).
     /// </summary>
     [Fact]
     public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
@@ -304,6 +304,7 @@ public sealed class PostgresIncidentStoreTests
         });
 
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM open_incident_alerts(", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
     }
 
     /// <summary>What a store sent PostgreSQL: each statement's calls, and the rows its outbox holds at the end.</summary>
@@ -313,9 +314,10 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on a store with <paramref name="writers"/> writers, on a PostgreSQL server of the
-    /// test's own that counts the statements it receives (<c>pg_stat_statements</c>; the work may start the count again
-    /// with the action it is given), and returns what the store sent.
+    /// Runs <paramref name="work"/> (with an intake whose alerts route to a policy, as a team's would) on a store with
+    /// <paramref name="writers"/> writers, on a PostgreSQL server of the test's own that counts the statements it
+    /// receives (<c>pg_stat_statements</c>; the work may start the count again with the action it is given), and
+    /// returns what the store sent.
     /// </summary>
     private static async Task<SentStatements> CountStatementsAsync(int writers, Func<PostgresIncidentStore, Core.Intake.AlertIntake, Action, Task> work)
     {
@@ -326,8 +328,7 @@ public sealed class PostgresIncidentStoreTests
             var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = writers };
             await using (var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
             {
-                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                await work(store, intake, () => server.Execute("SELECT pg_stat_statements_reset()"));
+                await work(store, Routing.Intake(), () => server.Execute("SELECT pg_stat_statements_reset()"));
             }
 
             await using var connection = new NpgsqlConnection(server.ConnectionString);

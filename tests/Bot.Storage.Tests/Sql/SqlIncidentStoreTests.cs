@@ -150,6 +150,42 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.All(await t.Store.GetAlertsAsync(1), a => Assert.Equal(AlertStatus.Resolved, a.Alert.Status));
     }
 
+    /// <summary>
+    /// A storm's webhooks that route to a policy, queued as one batch: each asks whether its policy ever ran on the
+    /// incident (where the store keeps the answer for the batch, it must hear of the units' own starts), so each policy
+    /// starts once, by the first alert that routed there, however the batch runs.
+    /// </summary>
+    [Fact]
+    public async Task AGroupsWebhooksInOneBatch_StartEachRoutedPolicyOnce()
+    {
+        await using var t = NewStore();
+        var intake = Routing.Intake();
+        Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => t.Store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
+        await holding.Task;
+
+        var reports = new[]
+        {
+            Ingest(Batch("g1", Firing("a1", T0))), // opens the incident: network starts
+            Ingest(Batch("g1", Firing("a2", T0))),
+            Ingest(Batch("g1", Firing("b1", T0, name: "Breach"))), // security's first alert: security starts
+            Ingest(Batch("g1", Firing("b2", T0, name: "Breach"), Firing("a3", T0))),
+            Ingest(Batch("g1", Firing("a4", T0))),
+        };
+        hold.Set();
+        await held;
+        await Task.WhenAll(reports);
+
+        var escalations = await t.Store.WriteAsync(s => s.GetEscalations(1));
+        Assert.Equal([("network", 1), ("security", 1)], escalations.Select(e => (e.Policy, e.Run)).Order());
+        var started = (await t.Store.GetTimelineAsync(1)).Where(e => e.Text.StartsWith("Escalation policy", StringComparison.Ordinal)).Select(e => e.Text).ToList();
+        Assert.Equal(2, started.Count);
+        Assert.Contains(started, text => text.Contains("Breach joined the incident", StringComparison.Ordinal));
+        Assert.Equal(6, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+    }
+
     [Fact]
     public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
     {
