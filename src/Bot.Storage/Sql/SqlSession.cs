@@ -56,7 +56,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void InsertIncident(Incident incident)
     {
         var values = IncidentValues(incident);
-        var number = Convert.ToInt64(Command(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]).ExecuteScalar());
+        var number = Convert.ToInt64(Scalar(InsertIncidentSql, [.. IncidentFields.Select((f, i) => (f.Parameter, values[i]))]));
         incident.AssignNumber(number);
         _incidentRows[number] = values;
         if (incident.IsOpen)
@@ -442,7 +442,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IncidentTask AddTask(long incidentNumber, IncidentTask task)
     {
-        var number = Convert.ToInt32(Command(
+        var number = Convert.ToInt32(Scalar(
             """
             INSERT INTO tasks (incident_number, number, kind, title, assignee, url, state, created_at)
             VALUES (@n, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE incident_number = @n), @kind, @title, @assignee, NULL, NULL, @now)
@@ -452,7 +452,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@kind", task.Kind),
             ("@title", task.Title),
             ("@assignee", (object?)task.Assignee ?? DBNull.Value),
-            ("@now", dialect.Time(Now))).ExecuteScalar());
+            ("@now", dialect.Time(Now))));
         return task with { Number = number };
     }
 
@@ -471,14 +471,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return known; // a storm's batch asks once, not once a webhook (each a round trip under the incident's lock)
         }
 
-        using var reader = Command($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", ("@n", incidentNumber)).ExecuteReader();
-        var list = new List<Core.Escalation.EscalationState>();
-        while (reader.Read())
+        var read = Ask($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", [("@n", incidentNumber)], reader =>
         {
-            list.Add(SqlRows.Escalation(reader, incidentNumber));
-        }
+            var list = new List<Core.Escalation.EscalationState>();
+            while (reader.Read())
+            {
+                list.Add(SqlRows.Escalation(reader, incidentNumber));
+            }
 
-        var read = list.ToArray();
+            return list.ToArray();
+        });
         _readAhead?.ReadEscalations(incidentNumber, read);
         return read;
     }
@@ -530,14 +532,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after)
     {
-        using var reader = Command(SqlRows.OverridesOf, ("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))).ExecuteReader();
-        var list = new List<Core.Escalation.OverrideOptions>();
-        while (reader.Read())
+        return Ask(SqlRows.OverridesOf, [("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))], reader =>
         {
-            list.Add(SqlRows.Override(reader));
-        }
+            var list = new List<Core.Escalation.OverrideOptions>();
+            while (reader.Read())
+            {
+                list.Add(SqlRows.Override(reader));
+            }
 
-        return list;
+            return list;
+        });
     }
 
     public void AddOverride(string team, Core.Escalation.OverrideOptions over) =>
@@ -562,12 +566,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public int CountAlertsSince(long incidentNumber, DateTimeOffset since) =>
         Convert.ToInt32(
-            Command("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND first_seen_at >= @since", ("@n", incidentNumber), ("@since", dialect.Time(since))).ExecuteScalar(),
+            Scalar("SELECT COUNT(*) FROM alerts WHERE incident_number = @n AND first_seen_at >= @since", ("@n", incidentNumber), ("@since", dialect.Time(since))),
             System.Globalization.CultureInfo.InvariantCulture);
 
     public long TakeTurn(string key) =>
         Convert.ToInt64(
-            Command("INSERT INTO turns (key, taken) VALUES (@key, 1) ON CONFLICT (key) DO UPDATE SET taken = turns.taken + 1 RETURNING taken", ("@key", key)).ExecuteScalar(),
+            Scalar("INSERT INTO turns (key, taken) VALUES (@key, 1) ON CONFLICT (key) DO UPDATE SET taken = turns.taken + 1 RETURNING taken", ("@key", key)),
             System.Globalization.CultureInfo.InvariantCulture);
 
     public bool UseAckLink(string linkHash) =>
@@ -872,8 +876,34 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return direct.QueryOne(sql, args, read);
         }
 
-        using var reader = Command(sql, args).ExecuteReader();
-        return reader.Read() ? read(reader) : null;
+        return Ask(sql, args, reader => reader.Read() ? read(reader) : null);
+    }
+
+    /// <summary>The first column of the first row a statement answers (a read, or a write's <c>RETURNING</c>), or null.</summary>
+    private object? Scalar(string sql, params (string Name, object Value)[] args) => Ask(sql, args, static reader => reader.Read() ? reader.GetValue(0) : null);
+
+    /// <summary>
+    /// Runs a statement that answers rows and reads them. Where writes wait in a batch (<see cref="SqlDialect.BatchesWrites"/>),
+    /// they go first in the same round trip (they answer nothing, so the reader's first result is the statement's): a
+    /// unit that reads after it wrote (a storm's webhook asking for its incident's escalations) waits for one round trip,
+    /// not two. An error of the writes is raised here, as <see cref="Flush"/> would.
+    /// </summary>
+    private T Ask<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
+    {
+        WriteAlerts();
+        if (_pending is not { } batch)
+        {
+            using var reader = Command(sql, args).ExecuteReader();
+            return read(reader);
+        }
+
+        _pending = null;
+        using (batch)
+        {
+            Add(batch, sql, args);
+            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+            return read(reader);
+        }
     }
 
     /// <summary>

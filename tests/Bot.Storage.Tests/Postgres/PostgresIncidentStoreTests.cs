@@ -307,6 +307,57 @@ public sealed class PostgresIncidentStoreTests
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// A unit that reads after it wrote (a webhook whose route asks for its incident's escalations after writing its
+    /// alerts) sends the writes waiting with the read, in one round trip, not two: counted as Npgsql's command
+    /// activities to the test's own server. The unit below: its read of the incident, the escalations' read with the
+    /// timeline entry before it, and the last entry with COMMIT.
+    /// </summary>
+    [Fact]
+    public async Task AReadAfterWrites_SendsThemWithIt_InOneRoundTrip()
+    {
+        var server = PostgresServer.Start(durable: false);
+        try
+        {
+            var port = new NpgsqlConnectionStringBuilder(server.ConnectionString).Port;
+            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 1 };
+            await using var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance);
+            var intake = Routing.Intake();
+            await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0))));
+
+            var roundTrips = 0;
+            using var listener = new System.Diagnostics.ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "Npgsql",
+                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+                ActivityStopped = activity =>
+                {
+                    if (activity.GetTagItem("server.port") is { } p && Convert.ToInt32(p, System.Globalization.CultureInfo.InvariantCulture) == port)
+                    {
+                        Interlocked.Increment(ref roundTrips);
+                    }
+                },
+            };
+            System.Diagnostics.ActivitySource.AddActivityListener(listener);
+            var escalations = await store.WriteAsync(s =>
+            {
+                var incident = s.GetIncident(1)!;
+                s.AppendTimeline(incident.Number, new TimelineEntry(T0, TimelineKind.Note, Core.Incidents.Actor.Bot, "before the read"));
+                var read = s.GetEscalations(incident.Number);
+                s.AppendTimeline(incident.Number, new TimelineEntry(T0, TimelineKind.Note, Core.Incidents.Actor.Bot, "after the read"));
+                return read;
+            });
+
+            Assert.Equal("network", Assert.Single(escalations).Policy);
+            Assert.Equal(3, Volatile.Read(ref roundTrips));
+            Assert.Equal(2, (await store.GetTimelineAsync(1)).Count(e => e.Kind == TimelineKind.Note));
+        }
+        finally
+        {
+            server.Crash();
+        }
+    }
+
     /// <summary>What a store sent PostgreSQL: each statement's calls, and the rows its outbox holds at the end.</summary>
     private sealed record SentStatements(IReadOnlyList<(string Query, long Calls)> Statements, long OutboxRows)
     {
