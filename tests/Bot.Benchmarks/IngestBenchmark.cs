@@ -241,9 +241,24 @@ internal static partial class IngestBenchmark
         return m.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
 
-    /// <summary>The bot's own settings among the arguments: <c>--Section:Key=value</c> (e.g. <c>--Storage:Synchronous=Normal</c>).</summary>
+    /// <summary>
+    /// The bot's own settings among the arguments: <c>--Section:Key=value</c> (e.g. <c>--Storage:Synchronous=Normal</c>);
+    /// with <c>--routes</c>, paging set up as a team's would be: every alert routes to the network team's policy (each
+    /// webhook that joins an incident then asks whether that policy ever ran on it).
+    /// </summary>
     internal static string[] BotSettings(string[] args) =>
-        args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains(':', StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray();
+    [
+        .. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains(':', StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)),
+        .. args.Contains("--routes") ? Routes : [],
+    ];
+
+    private static readonly string[] Routes =
+    [
+        "--Teams:network:Members:0:Id=U0000000BOB",
+        "--EscalationPolicies:network:Steps:0:Targets:0=team:network",
+        "--EscalationPolicies:network:Steps:0:Wait=15m",
+        "--Routes:Policies:0=network",
+    ];
 
     /// <summary>The same payload as ingest.lua, for the in-process store benchmark.</summary>
     public static byte[] Payload(long n, int groups = 100)
