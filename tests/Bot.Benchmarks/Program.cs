@@ -3,7 +3,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- store
+// dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Storage;
@@ -17,7 +18,7 @@ internal static class StoreBenchmark
         var storm = args.Contains("--storm"); // one alert group, as the storm benchmark: one incident takes every alert
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
-        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), args.Contains("--routes") ? new Escalator(Options.Create(RoutedToNetwork)) : null);
         var parser = new AlertmanagerParser();
         var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n, groups: storm ? 1 : 100), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
 
@@ -47,4 +48,12 @@ internal static class StoreBenchmark
 
         return 0;
     }
+
+    /// <summary>What <c>--routes</c> sets up for the bot's process (<see cref="IngestBenchmark.BotSettings"/>): every alert routed to the network team's policy.</summary>
+    private static readonly EscalationOptions RoutedToNetwork = new()
+    {
+        Teams = new(StringComparer.OrdinalIgnoreCase) { ["network"] = new TeamOptions { Members = [new MemberOptions { Id = "U0000000BOB" }] } },
+        EscalationPolicies = new(StringComparer.OrdinalIgnoreCase) { ["network"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["team:network"], Wait = "15m" }] } },
+        Routes = new RouteOptions { Policies = ["network"] },
+    };
 }
