@@ -35,7 +35,16 @@ internal static class SqlRows
     public static string? TextOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>An incident's escalations (parameter <c>@n</c>), read by <see cref="Escalation"/>.</summary>
-    public const string EscalationsOf = "SELECT policy, run, status, cycle, step, paged, updated_at FROM escalations WHERE incident_number = @n ORDER BY policy";
+    public const string EscalationsOf = $"SELECT {EscalationColumns} FROM escalations WHERE incident_number = @n ORDER BY policy";
+
+    /// <summary>
+    /// The escalations of group <c>@g</c>'s open incident, read by <see cref="Escalation"/>, each followed by the
+    /// incident's number (column 7).
+    /// </summary>
+    public const string EscalationsOfOpenIncident =
+        $"SELECT {EscalationColumns}, incident_number FROM escalations WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) ORDER BY policy";
+
+    private const string EscalationColumns = "policy, run, status, cycle, step, paged, updated_at";
 
     public static Core.Escalation.EscalationState Escalation(DbDataReader r, long incidentNumber) => new(
         incidentNumber, r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4),

@@ -31,6 +31,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
+    private readonly string _openIncidentEscalationsSql = $"{SqlRows.EscalationsOfOpenIncident}{dialect.ForUpdate}";
+    private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
@@ -203,7 +205,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>
     /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.
     /// Where the dialect batches, both reads are one round trip: the alerts' read finds the incident by the same key,
-    /// after the first statement has its lock.
+    /// after the first statement has its lock. Once this session has been asked for an incident's escalations (paging
+    /// is set up: a webhook routed to a policy asks whether it ran on its incident), the incident's escalations come in
+    /// the same round trip too, kept for the transaction (<see cref="GroupReadAhead"/>).
     /// </summary>
     public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
     {
@@ -240,6 +244,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _pending = null;
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
         Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(toRead)));
+        var withEscalations = _asksEscalations;
+        if (withEscalations)
+        {
+            Add(batch, _openIncidentEscalationsSql, ("@g", groupKey));
+        }
+
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
@@ -273,8 +283,25 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             _readAhead.Read(groupKey, open?.Number ?? 0, open is null ? null : _incidentRows[open.Number], toRead, held);
         }
 
+        if (withEscalations && reader.NextResult())
+        {
+            var escalations = new List<Core.Escalation.EscalationState>();
+            while (reader.Read())
+            {
+                // Of the incident the first statement locked, unless the group's incident changed in between (as above).
+                consistent &= reader.GetInt64(7) == open?.Number;
+                escalations.Add(SqlRows.Escalation(reader, reader.GetInt64(7)));
+            }
+
+            if (consistent && open is not null)
+            {
+                _readAhead.ReadEscalations(open.Number, [.. escalations]);
+            }
+        }
+
         return (open, found);
     }
+
 
     private static readonly string AlertByKeySql = $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
 
@@ -470,6 +497,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         {
             return known; // a storm's batch asks once, not once a webhook (each a round trip under the incident's lock)
         }
+
+        _asksEscalations = true;
 
         var read = Ask($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", [("@n", incidentNumber)], reader =>
         {
