@@ -302,7 +302,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         return (open, found);
     }
 
-
     private static readonly string AlertByKeySql = $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
@@ -499,7 +498,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _asksEscalations = true;
-
         var read = Ask($"{SqlRows.EscalationsOf}{dialect.ForUpdate}", [("@n", incidentNumber)], reader =>
         {
             var list = new List<Core.Escalation.EscalationState>();
@@ -559,9 +557,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@important", rules.Important is { } i ? TextListJson.Write(i) : DBNull.Value));
     }
 
-    public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after)
-    {
-        return Ask(SqlRows.OverridesOf, [("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))], reader =>
+    public IReadOnlyList<Core.Escalation.OverrideOptions> GetOverrides(string team, DateTimeOffset after) =>
+        Ask(SqlRows.OverridesOf, [("@team", team.ToLowerInvariant()), ("@after", dialect.Time(after))], reader =>
         {
             var list = new List<Core.Escalation.OverrideOptions>();
             while (reader.Read())
@@ -571,7 +568,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
             return list;
         });
-    }
 
     public void AddOverride(string team, Core.Escalation.OverrideOptions over) =>
         Write(
@@ -914,8 +910,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>
     /// Runs a statement that answers rows and reads them. Where writes wait in a batch (<see cref="SqlDialect.BatchesWrites"/>),
     /// they go first in the same round trip (they answer nothing, so the reader's first result is the statement's): a
-    /// unit that reads after it wrote (a storm's webhook asking for its incident's escalations) waits for one round trip,
-    /// not two. An error of the writes is raised here, as <see cref="Flush"/> would.
+    /// unit that reads after it wrote (a webhook's route asking for its incident's escalations, a step counting alerts)
+    /// waits for one round trip, not two. An error of the writes is raised here, as <see cref="Flush"/> would.
     /// </summary>
     private T Ask<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
     {
