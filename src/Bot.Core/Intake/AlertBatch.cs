@@ -16,4 +16,10 @@ public sealed record AlertBatch(
 {
     /// <summary>Resolve an incident once this batch leaves none of its alerts firing, whatever <c>Incidents:AutoResolve</c> says (a heartbeat's).</summary>
     public bool AutoResolve { get; init; }
+
+    /// <summary>
+    /// Alerts of the group the sender left out of this webhook (Alertmanager's <c>truncatedAlerts</c>, under its
+    /// <c>max_alerts</c>): the bot never hears of them, nor of their resolution.
+    /// </summary>
+    public int LeftOut { get; init; }
 }

@@ -35,7 +35,7 @@ public abstract class PrometheusStyleParser : IWebhookParser
         }
 
         var groupKey = string.IsNullOrEmpty(hook.GroupKey) ? null : hook.GroupKey;
-        return new AlertBatch(source, groupKey, alerts, NullIfEmpty(hook.ExternalUrl));
+        return new AlertBatch(source, groupKey, alerts, NullIfEmpty(hook.ExternalUrl)) { LeftOut = Math.Max(0, hook.TruncatedAlerts) };
     }
 
     private static Alert ReadAlert(PrometheusAlert wire, int index)

@@ -54,7 +54,7 @@ internal static class WebhookEndpoint
         var max = settings.MaxBodyBytes;
         if (http.Request.ContentLength > max)
         {
-            return TooLarge(max);
+            return TooLarge(source, max, http.Request.ContentLength.Value, logs);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(max + 1, (int)(http.Request.ContentLength ?? 16 * 1024) + 1));
@@ -67,7 +67,7 @@ internal static class WebhookEndpoint
                 {
                     if (length > max)
                     {
-                        return TooLarge(max);
+                        return TooLarge(source, max, length, logs);
                     }
 
                     var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
@@ -85,7 +85,7 @@ internal static class WebhookEndpoint
                 length += read;
                 if (length > max)
                 {
-                    return TooLarge(max);
+                    return TooLarge(source, max, length, logs);
                 }
             }
 
@@ -98,6 +98,17 @@ internal static class WebhookEndpoint
             catch (WebhookFormatException e)
             {
                 return Problem(StatusCodes.Status400BadRequest, $"Invalid {parser.Format} webhook", e.Message);
+            }
+
+            if (batch.LeftOut > 0)
+            {
+                // Counted as they arrive, and logged: the incident's tally counts only the alerts the sender sent.
+                BotTelemetry.Alerts.Add(batch.LeftOut, BotTelemetry.Tag("source", source), BotTelemetry.Tag("change", "left_out"));
+                logs.CreateLogger("Bot.Webhooks").LogWarning(
+                    "Webhook from {Source} left out {LeftOut} alerts of group {Group} (Alertmanager's max_alerts): the bot does not hear of them, nor of their resolution",
+                    source,
+                    batch.LeftOut,
+                    batch.GroupKey);
             }
 
             var report = intake.AffinityOf(batch) is { } group
@@ -126,8 +137,23 @@ internal static class WebhookEndpoint
         && media.MediaType.Value is { } type
         && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
 
-    private static IResult TooLarge(int max) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is larger than the limit of {max} bytes (Webhooks:MaxBodyBytes).");
+    /// <summary>
+    /// A 413, logged as a warning: the sender's alerts are lost (Alertmanager does not retry a 4xx, and sends the group
+    /// whole again at its next interval), so whoever runs the bot must hear of it.
+    /// </summary>
+    private static IResult TooLarge(string source, int max, long seen, ILoggerFactory logs)
+    {
+        logs.CreateLogger("Bot.Webhooks").LogWarning(
+            "Webhook from {Source} refused: its body ({Bytes} bytes or more) is over Webhooks:MaxBodyBytes ({Max}), so its alerts are lost. " +
+            "Raise the limit, or bound what the sender puts in one webhook (Alertmanager: max_alerts in its webhook_config).",
+            source,
+            seen,
+            max);
+        return Problem(
+            StatusCodes.Status413PayloadTooLarge,
+            "Payload too large",
+            $"The body is larger than the limit of {max} bytes (Webhooks:MaxBodyBytes). Send fewer alerts a webhook (Alertmanager: max_alerts), or raise the limit.");
+    }
 
     internal static IResult Problem(int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title);

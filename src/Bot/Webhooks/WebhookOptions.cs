@@ -16,8 +16,12 @@ public sealed class WebhookOptions
         ["generic"] = new() { Format = "generic" },
     };
 
-    /// <summary>Largest accepted body, in bytes; larger gets 413. Default 1 MiB.</summary>
-    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>
+    /// Largest accepted body, in bytes; larger gets 413. Default 8 MiB: Alertmanager sends every alert of a group in each
+    /// webhook (a storm's group of 10,000 alerts is ~4 MiB), and does not retry a 4xx, so a group past the limit would be
+    /// refused at every interval. Its <c>max_alerts</c> bounds a webhook instead.
+    /// </summary>
+    public int MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
 }
 
 /// <summary>One webhook source.</summary>

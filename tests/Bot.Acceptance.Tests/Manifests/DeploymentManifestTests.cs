@@ -177,6 +177,10 @@ public class DeploymentManifestTests
         Assert.Equal(Text(K8s("service.yaml"), "metadata", "name"), receiver.Host);
         Assert.Equal(int.Parse(Text(service, "port")), receiver.Port);
         Assert.Equal("/webhooks/alertmanager", receiver.AbsolutePath);
+
+        // A group's webhook stays within what the bot takes by default (AnAlertmanagerGroupOf10000Alerts_IsTakenWhole):
+        // past it, Alertmanager's webhooks would be refused at every interval.
+        Assert.InRange(int.Parse(Text(Items(alertmanager, "webhook_configs").Single(), "max_alerts")), 1, 10_000);
     }
 
     [Fact]

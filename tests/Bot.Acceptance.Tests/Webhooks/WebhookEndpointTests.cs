@@ -225,13 +225,79 @@ public class WebhookEndpointTests
         Assert.Equal(0, await IncidentCountAsync(bot));
     }
 
+    /// <summary>
+    /// Alertmanager sends every alert of a group in each webhook, so a storm's group grows its webhooks: 10,000 alerts
+    /// (~4 MiB) must be taken by default, once and then again unchanged at the next interval.
+    /// </summary>
+    [Fact]
+    public async Task AnAlertmanagerGroupOf10000Alerts_IsTakenWhole()
+    {
+        await using var bot = await StartAsync();
+        var alerts = Enumerable.Range(0, 10_000).Select(i => new Dictionary<string, object>
+        {
+            ["status"] = "firing",
+            ["labels"] = new Dictionary<string, string> { ["alertname"] = "HighRequestRate", ["service"] = "transactions", ["instance"] = $"edge-{i}.example.net:9100", ["severity"] = "critical", ["team"] = "network" },
+            ["annotations"] = new Dictionary<string, string> { ["summary"] = "Request rate above 10x the baseline", ["runbook_url"] = "https://runbooks.example/ddos" },
+            ["startsAt"] = "2026-11-24T00:45:43.209Z",
+            ["endsAt"] = "0001-01-01T00:00:00Z",
+            ["generatorURL"] = "http://prometheus.example:9090/graph?g0.expr=rate%28requests_total%5B1m%5D%29+%3E+10",
+            ["fingerprint"] = i.ToString("x16", System.Globalization.CultureInfo.InvariantCulture),
+        }).ToList();
+        var json = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["receiver"] = "bot",
+            ["status"] = "firing",
+            ["version"] = "4",
+            ["groupKey"] = "{}:{alertname=\"HighRequestRate\", service=\"transactions\"}",
+            ["truncatedAlerts"] = 0,
+            ["groupLabels"] = new Dictionary<string, string> { ["alertname"] = "HighRequestRate", ["service"] = "transactions" },
+            ["commonLabels"] = new Dictionary<string, string> { ["alertname"] = "HighRequestRate", ["service"] = "transactions" },
+            ["commonAnnotations"] = new Dictionary<string, string>(),
+            ["externalURL"] = "http://alertmanager.example:9093",
+            ["alerts"] = alerts,
+        });
+        Assert.True(json.Length > 3 * 1024 * 1024, $"{json.Length} bytes");
+
+        var first = await bot.PostWebhookAsync("alertmanager", json, Token);
+        var again = await bot.PostWebhookAsync("alertmanager", json, Token);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(10_000, JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("newAlerts").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(10_000, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("unchangedAlerts").GetInt32());
+        var incident = await bot.GetJsonAsync("/api/incidents/INC-1");
+        Assert.Equal(10_000, incident.GetProperty("incident").GetProperty("alertCount").GetInt32());
+        Assert.Equal(1, await IncidentCountAsync(bot));
+    }
+
+    /// <summary>
+    /// Under Alertmanager's <c>max_alerts</c>, a webhook carries the group's first alerts and counts the rest in
+    /// <c>truncatedAlerts</c>: those it carries are stored, and the ones left out are logged (the bot never hears of them).
+    /// </summary>
+    [Fact]
+    public async Task AlertsTheSenderLeftOut_AreLogged_AndTheOthersStored()
+    {
+        var logs = new LogCapture();
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Webhooks:Sources:alertmanager:Token"] = Token }, logs.AddTo);
+        var json = Fixture.Text("alertmanager/v4-firing.json").Replace("\"truncatedAlerts\": 0", "\"truncatedAlerts\": 7", StringComparison.Ordinal);
+        Assert.Contains("\"truncatedAlerts\": 7", json);
+
+        var response = await bot.PostWebhookAsync("alertmanager", json, Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, await IncidentCountAsync(bot));
+        Assert.Contains(logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("Webhook from alertmanager left out 7 alerts", StringComparison.Ordinal));
+    }
+
+    /// <summary>A body over the limit is refused (its alerts lost: Alertmanager does not retry a 4xx), and the refusal is logged for whoever runs the bot.</summary>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task BodyOverOneMiB_Is413(bool chunked)
+    public async Task BodyOverTheLimit_Is413_AndLogged(bool chunked)
     {
-        await using var bot = await StartAsync();
-        var big = "{\"title\":\"" + new string('x', 1024 * 1024) + "\"}";
+        var logs = new LogCapture();
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["Webhooks:Sources:alertmanager:Token"] = Token }, logs.AddTo);
+        var big = "{\"title\":\"" + new string('x', 8 * 1024 * 1024) + "\"}";
         HttpContent content = chunked
             ? new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(big)))
             : new StringContent(big);
@@ -246,8 +312,11 @@ public class WebhookEndpointTests
         var response = await bot.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("1048576 bytes", (await ProblemAsync(response)).GetProperty("detail").GetString());
+        var detail = (await ProblemAsync(response)).GetProperty("detail").GetString();
+        Assert.Contains("8388608 bytes", detail);
+        Assert.Contains("max_alerts", detail);
         Assert.Equal(0, await IncidentCountAsync(bot));
+        Assert.Contains(logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("Webhook from generic refused", StringComparison.Ordinal) && e.Message.Contains("8388608", StringComparison.Ordinal));
     }
 
     [Fact]
