@@ -501,6 +501,35 @@ public sealed class PostgresIncidentStoreTests
         Assert.Equal(200, (await t.Store.GetAlertsAsync(incident.Number)).Count);
     }
 
+    /// <summary>
+    /// A storm routed to two teams, split between two replicas whose writers batch it and keep the incident's escalations
+    /// for a batch: each policy starts once (one run, one "started" entry, so one round of pages), whichever replica
+    /// opened the incident or saw a team's first alert.
+    /// </summary>
+    [Fact]
+    public async Task ARoutedStormSplitBetweenTwoReplicas_StartsEachPolicyOnce()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await using var other = t.OpenReplica();
+        var intake = Routing.Intake();
+
+        var sends = Enumerable.Range(0, 200).Select(i =>
+        {
+            var store = i % 2 == 0 ? t.Sql : other;
+            var batch = Batch("storm", Firing($"a{i}", T0, name: i % 25 == 7 ? "Breach" : "HighErrorRate"));
+            return Task.Run(() => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!));
+        }).ToList();
+        var reports = await Task.WhenAll(sends);
+
+        Assert.Equal(1, reports.Sum(r => r.Opened.Count));
+        var incident = Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+        Assert.Equal(200, (await t.Store.GetIncidentAsync(incident.Number))!.AlertCount);
+        var escalations = await t.Store.WriteAsync(s => s.GetEscalations(incident.Number));
+        Assert.Equal([("network", 1), ("security", 1)], escalations.Select(e => (e.Policy, e.Run)).Order());
+        var started = (await t.Store.GetTimelineAsync(incident.Number)).Count(e => e.Text.StartsWith("Escalation policy", StringComparison.Ordinal));
+        Assert.Equal(2, started);
+    }
+
     [Fact]
     public async Task ManyGroupsSentTwiceToBothReplicas_OneIncidentPerGroup()
     {
