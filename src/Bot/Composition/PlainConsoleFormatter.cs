@@ -42,7 +42,7 @@ internal sealed class PlainConsoleFormatter(TimeProvider time) : ConsoleFormatte
                 if (scope is not null)
                 {
                     writer.Write(" [");
-                    writer.Write(SafeText.Escape(scope.ToString() ?? ""));
+                    writer.Write(SafeText.Escape(Text(scope)));
                     writer.Write(']');
                 }
             },
@@ -59,6 +59,18 @@ internal sealed class PlainConsoleFormatter(TimeProvider time) : ConsoleFormatte
                 textWriter.Write('\n');
             }
         }
+    }
+
+    /// <summary>
+    /// A scope as text: its own <see cref="object.ToString"/>, or, for a bag of named values that has none (the outbox
+    /// job's dictionary), <c>Name=value</c> pairs, not the name of its type.
+    /// </summary>
+    private static string Text(object scope)
+    {
+        var text = scope.ToString() ?? "";
+        return scope is IEnumerable<KeyValuePair<string, object?>> pairs && text == scope.GetType().ToString()
+            ? string.Join(' ', pairs.Select(p => $"{p.Key}={Convert.ToString(p.Value, CultureInfo.InvariantCulture)}"))
+            : text;
     }
 
     private static string Level(LogLevel level) => level switch

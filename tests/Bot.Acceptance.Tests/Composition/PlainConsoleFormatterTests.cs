@@ -35,4 +35,15 @@ public class PlainConsoleFormatterTests
         Assert.DoesNotContain('\u001B', text);
         Assert.DoesNotContain('\u0007', text);
     }
+
+    /// <summary>The outbox job's scope (a dictionary of its id, kind, key and incident) reads as its values, not as the name of its type.</summary>
+    [Fact]
+    public void AScopeOfNamedValues_IsWrittenAsThem()
+    {
+        var scope = Bot.Core.Effects.OutboxDispatcher.LogScope(new Bot.Core.Effects.EffectJob("INC-3:digest:1", "digest", "INC-3", "{}", DateTimeOffset.UnixEpoch) { Id = 7 });
+
+        var line = Write("posted", scope: scope);
+
+        Assert.Equal("2023-08-05T10:00:00.000Z warn Bot.Webhooks [JobId=7 JobKind=digest JobKey=INC-3:digest:1 Incident=INC-3]: posted\n", line);
+    }
 }
