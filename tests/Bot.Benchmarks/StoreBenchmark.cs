@@ -4,6 +4,7 @@ using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Storage;
 using Bot.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,10 @@ internal static class StoreBenchmark
         var storm = args.Contains("--storm"); // one alert group, as the storm benchmark: one incident takes every alert
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
-        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), args.Contains("--routes") ? new Escalator(Options.Create(RoutedToNetwork)) : null);
+        // Paging as the bot's settings on the command line give it (--routes among them), bound as the bot binds them.
+        var paging = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().Get<EscalationOptions>() ?? new EscalationOptions();
+        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), new Escalator(Options.Create(paging)));
+        Console.WriteLine($"SQLite store in process, {(storm ? "1 alert group" : "100 alert groups")}; every alert routed to: {string.Join(", ", paging.Routes.Policies.DefaultIfEmpty("no policy"))}");
         var parser = new AlertmanagerParser();
         var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n, groups: storm ? 1 : 100), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
 
@@ -48,12 +52,4 @@ internal static class StoreBenchmark
 
         return 0;
     }
-
-    /// <summary>What <c>--routes</c> sets up for the bot's process (<see cref="IngestBenchmark.BotSettings"/>): every alert routed to the network team's policy.</summary>
-    private static readonly EscalationOptions RoutedToNetwork = new()
-    {
-        Teams = new(StringComparer.OrdinalIgnoreCase) { ["network"] = new TeamOptions { Members = [new MemberOptions { Id = "U0000000BOB" }] } },
-        EscalationPolicies = new(StringComparer.OrdinalIgnoreCase) { ["network"] = new PolicyOptions { Steps = [new StepOptions { Targets = ["team:network"], Wait = "15m" }] } },
-        Routes = new RouteOptions { Policies = ["network"] },
-    };
 }

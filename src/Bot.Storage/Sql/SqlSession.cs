@@ -238,10 +238,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         // The writes waiting (the unit before's, in a batch) go first in the same round trip; they answer nothing, so the
         // reader's first result is the incident's.
-        WriteAlerts();
         var toRead = _readAhead.ToRead(groupKey, fingerprints);
-        using var batch = _pending ?? connection.CreateBatch();
-        _pending = null;
+        using var batch = TakeWaitingWrites();
         Add(batch, _findOpenIncidentSql, ("@g", groupKey));
         Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(toRead)));
         var withEscalations = _asksEscalations;
@@ -916,19 +914,25 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private T Ask<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
     {
         WriteAlerts();
-        if (_pending is not { } batch)
+        if (_pending is null)
         {
-            using var reader = Command(sql, args).ExecuteReader();
-            return read(reader);
+            using var alone = Command(sql, args).ExecuteReader();
+            return read(alone);
         }
 
+        using var batch = TakeWaitingWrites();
+        Add(batch, sql, args);
+        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+        return read(reader);
+    }
+
+    /// <summary>The batch of the writes waiting (the unit's alerts written into it), or a new one, taken to be sent with reads added to it.</summary>
+    private DbBatch TakeWaitingWrites()
+    {
+        WriteAlerts();
+        var batch = _pending ?? connection.CreateBatch();
         _pending = null;
-        using (batch)
-        {
-            Add(batch, sql, args);
-            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
-            return read(reader);
-        }
+        return batch;
     }
 
     /// <summary>

@@ -530,6 +530,32 @@ public sealed class PostgresIncidentStoreTests
         Assert.Equal(2, started);
     }
 
+    /// <summary>
+    /// A transaction keeps an incident's escalations only while it holds the incident's lock, which every writer of them
+    /// takes first. A unit that reads them without it, then again after another replica started a policy there, must
+    /// see the start (kept regardless of the lock, its second read missed it: tried).
+    /// </summary>
+    [Fact]
+    public async Task EscalationsReadWithoutTheIncidentsLock_AreReadAgain()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await using var other = t.OpenReplica();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0))); // incident 1, no paging: no escalation
+
+        var counts = await t.Sql.WriteAsync(s =>
+        {
+            var before = s.GetEscalations(1).Count;
+            other.WriteAsync(o =>
+            {
+                o.SaveEscalation(new Core.Escalation.EscalationState(1, "network", 1, Core.Escalation.EscalationState.Active, 0, 0, [], T0));
+                return 0;
+            }).GetAwaiter().GetResult();
+            return (before, s.GetEscalations(1).Count);
+        });
+
+        Assert.Equal((0, 1), counts);
+    }
+
     [Fact]
     public async Task ManyGroupsSentTwiceToBothReplicas_OneIncidentPerGroup()
     {
