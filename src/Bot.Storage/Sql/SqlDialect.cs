@@ -26,6 +26,13 @@ internal abstract class SqlDialect
     public virtual bool KnowsItsOutbox => false;
 
     /// <summary>
+    /// Whether the writer's transaction is the only one that may change the database until it ends (SQLite's one writer),
+    /// so that what it read of rows only it writes (an incident's escalations) holds until it writes them. Where other
+    /// writers and replicas write too, a transaction keeps only what it read under a lock (<see cref="GroupReadAhead"/>).
+    /// </summary>
+    public virtual bool OnlyWriter => false;
+
+    /// <summary>
     /// Whether each unit of a batch runs in a savepoint of its own, so that a failing unit is undone alone (cheap in the
     /// process: SQLite). Where a savepoint and its release are two round trips to a server (PostgreSQL), a batch runs
     /// without them, and a failing unit makes the writer roll the batch back and run the units before it again.

@@ -32,6 +32,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
     private readonly string _openIncidentEscalationsSql = $"{SqlRows.EscalationsOfOpenIncident}{dialect.ForUpdate}";
+    private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
@@ -490,9 +491,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
     {
-        if (_readAhead?.Escalations(incidentNumber) is { } known)
+        // A storm's batch asks once, not once a webhook (on PostgreSQL each a round trip under the incident's lock)
+        if ((_readAhead?.Escalations(incidentNumber) ?? _escalations?.GetValueOrDefault(incidentNumber)) is { } known)
         {
-            return known; // a storm's batch asks once, not once a webhook (each a round trip under the incident's lock)
+            return known;
         }
 
         _asksEscalations = true;
@@ -507,12 +509,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return list.ToArray();
         });
         _readAhead?.ReadEscalations(incidentNumber, read);
+        _escalations?.Add(incidentNumber, read);
         return read;
     }
 
     public void SaveEscalation(Core.Escalation.EscalationState e)
     {
         _readAhead?.SavedEscalation(e.Incident);
+        _escalations?.Remove(e.Incident);
         Write(
             """
             INSERT INTO escalations (incident_number, policy, run, status, cycle, step, paged, updated_at)
@@ -872,6 +876,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _outboxKeys.Undone();
         _incidentRows.Clear();
         _readAhead?.Clear();
+        _escalations?.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();

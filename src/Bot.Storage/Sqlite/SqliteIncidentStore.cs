@@ -193,6 +193,8 @@ internal sealed class SqliteDialect : SqlDialect
 {
     public override bool KnowsItsOutbox => true;
 
+    public override bool OnlyWriter => true;
+
     public override IDirectStatements? DirectStatements(DbConnection connection) => new SqliteDirectStatements((SqliteConnection)connection);
 
     private const int SqliteConstraint = 19;

@@ -186,6 +186,40 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(6, (await t.Store.GetIncidentAsync(1))!.AlertCount);
     }
 
+    /// <summary>
+    /// Where a batch's transaction keeps an incident's escalations once read, a unit that started a policy and was then
+    /// undone leaves nothing of it behind: the next unit of the batch, and the next batch, see no policy started.
+    /// </summary>
+    [Fact]
+    public async Task AnUndoneUnitsEscalations_AreNotSeenByTheUnitsAfterIt()
+    {
+        await using var t = NewStore();
+        var intake = Routing.Intake();
+        var affinity = intake.AffinityOf(Batch("g1", Firing("a1", T0)))!;
+        await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0))), affinity); // network starts
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
+        await holding.Task;
+
+        var seenBefore = t.Store.WriteAsync(s => s.GetEscalations(1).Select(e => (e.Policy, e.Run)).ToList(), affinity);
+        var undone = t.Store.WriteAsync<int>(s =>
+        {
+            _ = s.GetEscalations(1);
+            s.SaveEscalation(new Core.Escalation.EscalationState(1, "security", 1, "active", 0, 0, [], s.Now));
+            Assert.Equal(2, s.GetEscalations(1).Count); // the unit sees its own start
+            throw new InvalidOperationException("undone");
+        }, affinity);
+        var seenAfter = t.Store.WriteAsync(s => s.GetEscalations(1).Select(e => (e.Policy, e.Run)).ToList(), affinity);
+        hold.Set();
+        await held;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => undone);
+        Assert.Equal([("network", 1)], await seenBefore);
+        Assert.Equal([("network", 1)], await seenAfter);
+        Assert.Equal([("network", 1)], (await t.Store.WriteAsync(s => s.GetEscalations(1))).Select(e => (e.Policy, e.Run)));
+    }
+
     [Fact]
     public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
     {
