@@ -261,21 +261,21 @@ internal static partial class IngestBenchmark
     ];
 
     /// <summary>The same payload as ingest.lua, for the in-process store benchmark.</summary>
-    public static byte[] Payload(long n, int groups = 100)
+    public static byte[] Payload(long n, int groups = 100, int alerts = AlertsPerWebhook)
     {
         var group = n % groups;
         var sb = new StringBuilder(2048);
         sb.Append("{\"receiver\":\"bot\",\"status\":\"firing\",\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"Load")
           .Append(group).Append("\\\"}\",\"externalURL\":\"http://127.0.0.1:9093\",\"truncatedAlerts\":0,")
           .Append("\"groupLabels\":{},\"commonLabels\":{},\"commonAnnotations\":{},\"alerts\":[");
-        for (var i = 0; i < AlertsPerWebhook; i++)
+        for (var i = 0; i < alerts; i++)
         {
             sb.Append(i > 0 ? "," : "")
               .Append("{\"status\":\"firing\",\"labels\":{\"alertname\":\"Load").Append(group)
               .Append("\",\"instance\":\"host-").Append(n).Append('-').Append(i)
               .Append("\",\"severity\":\"warning\",\"team\":\"network\"},\"annotations\":{\"summary\":\"load test alert\"},")
               .Append("\"startsAt\":\"2026-11-24T00:45:43.209Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"generatorURL\":\"http://prometheus/graph\",")
-              .Append("\"fingerprint\":\"").Append((n * AlertsPerWebhook + i).ToString("x16")).Append("\"}");
+              .Append("\"fingerprint\":\"").Append((n * alerts + i).ToString("x16")).Append("\"}");
         }
 
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());

@@ -24,6 +24,11 @@ internal static class StoreBenchmark
         var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), new Escalator(Options.Create(paging)));
         Console.WriteLine($"SQLite store in process, {(storm ? "1 alert group" : "100 alert groups")}; every alert routed to: {string.Join(", ", paging.Routes.Policies.DefaultIfEmpty("no policy"))}");
         var parser = new AlertmanagerParser();
+        if (IngestBenchmark.Option(args, "--whole-group", 0) is > 0 and var whole)
+        {
+            return await WholeGroupAsync(store, intake, parser.Parse(IngestBenchmark.Payload(0, groups: 1, alerts: whole), "alertmanager", DateTimeOffset.UtcNow), count);
+        }
+
         var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n, groups: storm ? 1 : 100), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
 
         foreach (var phase in new[] { "warm-up", "measured" })
@@ -48,6 +53,42 @@ internal static class StoreBenchmark
             Console.WriteLine(
                 $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
                 $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores)");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Alertmanager's way: each webhook of a group carries every alert of the group (once per <c>group_interval</c>), so
+    /// a big group's alerts come again and again unchanged. The first webhook opens the incident with them all; then
+    /// <paramref name="count"/> more of the same, half of them to warm up.
+    /// </summary>
+    private static async Task<int> WholeGroupAsync(SqliteIncidentStore store, AlertIntake intake, AlertBatch batch, int count)
+    {
+        var alerts = batch.Alerts.Count;
+        Console.WriteLine($"whole group: one group of {alerts} alerts, every webhook all of them (as Alertmanager sends a group)");
+        var watch = Stopwatch.StartNew();
+        await store.WriteAsync(s => intake.Ingest(s, batch));
+        Console.WriteLine($"first webhook (all new): {watch.Elapsed.TotalMilliseconds:0} ms");
+        foreach (var phase in new[] { "warm-up", "measured" })
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            watch.Restart();
+            for (var i = 0; i < count / 2; i++)
+            {
+                var report = await store.WriteAsync(s => intake.Ingest(s, batch));
+                if (report.UnchangedAlerts != alerts)
+                {
+                    throw new InvalidOperationException($"{report.UnchangedAlerts} of {alerts} alerts unchanged.");
+                }
+            }
+
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var n = count / 2;
+            Console.WriteLine(
+                $"{phase}: unchanged again, {watch.Elapsed.TotalMilliseconds / n:0.0} ms a webhook, CPU {cpu.TotalMicroseconds / n / alerts:0.00} µs " +
+                $"and {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / n / alerts:0} bytes allocated an alert");
         }
 
         return 0;

@@ -278,10 +278,10 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public bool EnqueuedJobs { get; private set; }
 
-        public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
+        public (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
         {
             var open = d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
-            return (open, open is null ? new Dictionary<string, StoredAlert>() : FindAlerts(open.Number, fingerprints));
+            return (open, open is null ? new Dictionary<string, KnownAlert>() : FindAlerts(open.Number, fingerprints));
         }
 
         public Incident? GetIncident(long number) => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null;
@@ -299,13 +299,15 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public void UpdateIncident(Incident incident) => d.Incidents[incident.Number] = Copy(incident);
 
-        private IReadOnlyDictionary<string, StoredAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
+        private IReadOnlyDictionary<string, KnownAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
             fingerprints.Distinct().Select(f => d.Alerts.TryGetValue((incidentNumber, f), out var row) ? row.Stored : null).OfType<StoredAlert>()
-                .ToDictionary(a => a.Alert.Fingerprint, StringComparer.Ordinal);
+                .ToDictionary(a => a.Alert.Fingerprint, Known, StringComparer.Ordinal);
 
-        public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
+        public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) =>
             d.Alerts.Values.Where(a => a.Stored.Alert.Fingerprint == fingerprint && d.Incidents[a.Stored.IncidentNumber].GroupKey == groupKey)
-                .OrderByDescending(a => a.Stored.IncidentNumber).Select(a => a.Stored).FirstOrDefault();
+                .OrderByDescending(a => a.Stored.IncidentNumber).Select(a => (KnownAlert?)Known(a.Stored)).FirstOrDefault();
+
+        private static KnownAlert Known(StoredAlert a) => new(a.IncidentNumber, a.Alert.Status, a.Alert.StartsAt);
 
         public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
         {

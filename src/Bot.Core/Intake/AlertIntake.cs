@@ -59,7 +59,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         private readonly Dictionary<long, Incident> _toSave = []; // incidents a group changed: saved once, after it
         private readonly List<(long Incident, TimelineEntry Entry)> _openings = [];
         private readonly Dictionary<(long Incident, Change Change), List<(Alert Alert, DateTimeOffset At)>> _changes = [];
-        private Dictionary<string, StoredAlert> _known = []; // the group's open incident's alerts among the group's, as stored so far
+        private Dictionary<string, KnownAlert> _known = []; // the group's open incident's alerts among the group's, as stored so far
         private long _knownIn;
         private int _new;
         private int _changed;
@@ -153,7 +153,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 opened.TallyAlert(alert, null, s.Now);
                 s.InsertIncident(opened);
                 s.UpsertAlert(opened.Number, groupKey, alert, isNew: true);
-                (_knownIn, _known) = (opened.Number, new(StringComparer.Ordinal) { [alert.Fingerprint] = new StoredAlert(opened.Number, alert, s.Now, s.Now) });
+                (_knownIn, _known) = (opened.Number, new(StringComparer.Ordinal) { [alert.Fingerprint] = new KnownAlert(opened.Number, alert.Status, alert.StartsAt) });
                 Add(opened.Number, Change.Opened, alert);
                 _openings.Add((opened.Number, entry));
                 IncidentOpening.EnqueueEffects(s, opened, rules.UpdateEvery);
@@ -174,7 +174,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 Add(incident.Number, _opened.Contains(incident.Key) ? Change.Opened : Change.Joined, alert);
                 _new++;
             }
-            else if (known.Alert.Status == AlertStatus.Resolved && alert.StartsAt > known.Alert.StartsAt)
+            else if (known.Value.Status == AlertStatus.Resolved && alert.StartsAt > known.Value.StartsAt)
             {
                 Store(incident, groupKey, alert, AlertStatus.Resolved);
                 Add(incident.Number, Change.FiringAgain, alert);
@@ -204,7 +204,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         private bool Resolve(Incident? incident, string groupKey, Alert alert)
         {
             var known = (incident is null ? null : KnownIn(incident, alert.Fingerprint)) ?? s.FindLatestAlert(groupKey, alert.Fingerprint);
-            if (known is null || known.Alert.Status == AlertStatus.Resolved || alert.StartsAt < known.Alert.StartsAt)
+            if (known is not { } was || was.Status == AlertStatus.Resolved || alert.StartsAt < was.StartsAt)
             {
                 // Never seen firing, already resolved, or a stale resolution of an earlier episode.
                 _unchanged++;
@@ -214,16 +214,16 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             var ended = alert.EndsAt is { } end && end < s.Now ? end : s.Now;
             var resolved = alert with { EndsAt = ended };
             // The group's incident, or an earlier one of the group (usually resolved) that holds the alert: each keeps its own tally.
-            var holder = incident?.Number == known.IncidentNumber
+            var holder = incident?.Number == was.IncidentNumber
                 ? incident
-                : _toSave.GetValueOrDefault(known.IncidentNumber) ?? s.GetIncident(known.IncidentNumber)!;
-            Store(holder, groupKey, resolved, known.Alert.Status);
-            Add(known.IncidentNumber, Change.Resolved, resolved);
+                : _toSave.GetValueOrDefault(was.IncidentNumber) ?? s.GetIncident(was.IncidentNumber)!;
+            Store(holder, groupKey, resolved, was.Status);
+            Add(was.IncidentNumber, Change.Resolved, resolved);
             _changed++;
             return true;
         }
 
-        private StoredAlert? KnownIn(Incident incident, string fingerprint) =>
+        private KnownAlert? KnownIn(Incident incident, string fingerprint) =>
             incident.Number == _knownIn && _known.TryGetValue(fingerprint, out var known) ? known : null;
 
         /// <summary>Stores an alert of an incident and counts it there; the incident is saved once, after the group.</summary>
@@ -232,7 +232,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             s.UpsertAlert(incident.Number, groupKey, alert, isNew: before is null);
             if (incident.Number == _knownIn)
             {
-                _known[alert.Fingerprint] = _known.TryGetValue(alert.Fingerprint, out var was) ? was with { Alert = alert, UpdatedAt = s.Now } : new StoredAlert(incident.Number, alert, s.Now, s.Now);
+                _known[alert.Fingerprint] = new KnownAlert(incident.Number, alert.Status, alert.StartsAt);
             }
 
             incident.TallyAlert(alert, before, s.Now);

@@ -14,13 +14,13 @@ public interface IIntakeSession : IEscalationSession
     /// The group's open incident, if any, with those of these alerts it holds, by fingerprint: one read for a webhook's
     /// alerts (none when there is no open incident). A set: an alert sent twice in a webhook is looked up once.
     /// </summary>
-    (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints);
+    (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints);
 
     /// <summary>Saves a new incident and assigns its number.</summary>
     void InsertIncident(Incident incident);
 
     /// <summary>The alert with this fingerprint in the newest incident of this group, open or not.</summary>
-    StoredAlert? FindLatestAlert(string groupKey, string fingerprint);
+    KnownAlert? FindLatestAlert(string groupKey, string fingerprint);
 
     /// <summary>
     /// Saves an alert of the incident. <paramref name="isNew"/>: this unit read that the incident does not hold it (under

@@ -120,7 +120,7 @@ internal sealed class PostgresDialect : SqlDialect
     /// Through the schema's function (migration 21): a lookup of the primary key per fingerprint, on a plan made once per
     /// connection that cannot read the incident whole, whatever the statistics said when it was made.
     /// </summary>
-    public override string OpenIncidentAlerts => $"SELECT {SqlRows.AlertColumns} FROM open_incident_alerts(@g, @fps)";
+    public override string OpenIncidentAlerts => $"SELECT {SqlRows.KnownAlertColumns} FROM open_incident_alerts(@g, @fps)";
 
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 

@@ -42,7 +42,7 @@ internal sealed class GroupReadAhead
         public bool Opened { get; } = opened;
 
         /// <summary>Alerts known: their stored state, or null for one the incident does not hold.</summary>
-        public Dictionary<string, StoredAlert?> Alerts { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, KnownAlert?> Alerts { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Alerts written since they were read (or since the incident opened): read again when looked up.</summary>
         public HashSet<string> Written { get; } = new(StringComparer.Ordinal);
@@ -78,7 +78,7 @@ internal sealed class GroupReadAhead
     /// The group's open incident (its number and values, or 0 and null) and, in <paramref name="found"/>, those of
     /// <paramref name="fingerprints"/> it holds; false when the group, or any of the alerts, is not known.
     /// </summary>
-    public bool TryFind(string group, IReadOnlySet<string> fingerprints, Dictionary<string, StoredAlert> found, out long number, out object[]? values)
+    public bool TryFind(string group, IReadOnlySet<string> fingerprints, Dictionary<string, KnownAlert> found, out long number, out object[]? values)
     {
         (number, values) = (0, null);
         if (!_groups.TryGetValue(group, out var known))
@@ -108,7 +108,7 @@ internal sealed class GroupReadAhead
     }
 
     /// <summary>The group's open incident as read with its lock (0 and null: none), with the alerts read for <paramref name="read"/>.</summary>
-    public void Read(string group, long number, object[]? values, IReadOnlySet<string> read, IReadOnlyDictionary<string, StoredAlert> found)
+    public void Read(string group, long number, object[]? values, IReadOnlySet<string> read, IReadOnlyDictionary<string, KnownAlert> found)
     {
         var known = new Group(number, values, opened: false);
         if (number != 0)
@@ -116,7 +116,7 @@ internal sealed class GroupReadAhead
             _locked.Add(number);
             foreach (var fingerprint in read)
             {
-                known.Alerts[fingerprint] = found.GetValueOrDefault(fingerprint);
+                known.Alerts[fingerprint] = found.TryGetValue(fingerprint, out var alert) ? alert : null; // null: not held (a struct's default is no answer)
             }
         }
 

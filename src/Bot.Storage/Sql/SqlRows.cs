@@ -93,6 +93,13 @@ internal static class SqlRows
         FirstSeenAt: Time(r, 8),
         UpdatedAt: Time(r, 9));
 
+    /// <summary>What the intake needs of a stored alert (<see cref="KnownAlert"/>): no labels read.</summary>
+    public const string KnownAlertColumns = "incident_number, fingerprint, status, starts_at";
+
+    /// <summary>A row of <see cref="KnownAlertColumns"/>, its fingerprint aside.</summary>
+    public static KnownAlert KnownAlert(DbDataReader r) =>
+        new(r.GetInt64(0), r.GetString(2) == "firing" ? AlertStatus.Firing : AlertStatus.Resolved, Time(r, 3));
+
     public static TimelineEntry Timeline(DbDataReader r) => new(
         Time(r, 0), TimelineKindText.Parse(r.GetString(1)), new Actor(r.GetString(2), r.GetString(3)), r.GetString(4))
     {

@@ -210,9 +210,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// is set up: a webhook routed to a policy asks whether it ran on its incident), the incident's escalations come in
     /// the same round trip too, kept for the transaction (<see cref="GroupReadAhead"/>).
     /// </summary>
-    public (Incident? Incident, IReadOnlyDictionary<string, StoredAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
+    public (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
     {
-        var found = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
+        var found = new Dictionary<string, KnownAlert>(StringComparer.Ordinal);
         if (!dialect.BatchesWrites || fingerprints.Count == 0)
         {
             var incident = Remember(QueryOne(_findOpenIncidentSql, Incident, ("@g", groupKey)));
@@ -221,9 +221,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
                 foreach (var fingerprint in fingerprints)
                 {
-                    if (QueryOne(AlertByKeySql, Alert, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                    if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
                     {
-                        found[fingerprint] = one;
+                        found[fingerprint] = one.Known;
                     }
                 }
             }
@@ -252,16 +252,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
-        var held = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
+        var held = new Dictionary<string, KnownAlert>(StringComparer.Ordinal);
         var consistent = true;
         while (reader.Read())
         {
             // The second statement reads a later snapshot: should the group's incident have been closed and another
             // opened meanwhile, its alerts are not this incident's (nor is the read kept for the batch).
-            var alert = Alert(reader);
+            var alert = SqlRows.KnownAlert(reader);
             if (alert.IncidentNumber == open?.Number)
             {
-                held[alert.Alert.Fingerprint] = alert;
+                held[reader.GetString(1)] = alert;
             }
             else
             {
@@ -301,22 +301,27 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         return (open, found);
     }
 
-    private static readonly string AlertByKeySql = $"SELECT {AlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
+    private static readonly string AlertByKeySql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
+
+    /// <summary>A <see cref="KnownAlert"/> boxed, as <see cref="QueryOne"/> answers null for no row.</summary>
+    private sealed record KnownAlertBox(KnownAlert Known);
+
+    private static KnownAlertBox KnownAlertRow(DbDataReader r) => new(SqlRows.KnownAlert(r));
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
     // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
     // resolution arriving after its incident closed needs.
-    public StoredAlert? FindLatestAlert(string groupKey, string fingerprint) =>
+    public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) =>
         QueryOne(
             $"""
-            SELECT {AlertColumns} FROM alerts WHERE fingerprint = @f AND incident_number = (
+            SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE fingerprint = @f AND incident_number = (
                 SELECT i.number FROM incidents i
                 WHERE i.group_key = @g AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_number = i.number AND a.fingerprint = @f)
                 ORDER BY i.number DESC LIMIT 1)
             """,
-            Alert,
+            KnownAlertRow,
             ("@g", groupKey),
-            ("@f", fingerprint));
+            ("@f", fingerprint))?.Known;
 
     /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
     public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
