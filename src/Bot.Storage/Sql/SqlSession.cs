@@ -35,6 +35,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
+    private readonly Dictionary<long, (DbBatch Batch, DbBatchCommand Command, int Columns)> _waitingUpdates = []; // of _pending
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
     public DateTimeOffset Now { get; set; }
@@ -71,7 +72,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>
     /// Writes the columns that changed since this unit read or last wrote the incident (all of them when it did
     /// neither): a storm's webhook changes its tally and nothing else, and an update that names an indexed column
-    /// rewrites that index's entry (SQLite) even when the value is the same.
+    /// rewrites that index's entry (SQLite) even when the value is the same. Where writes wait in a batch
+    /// (<see cref="SqlDialect.BatchesWrites"/>), a change of the tally alone joins the incident's update already
+    /// waiting there, if any: a storm's batch of webhooks writes its incident once, not once a webhook (each a row
+    /// version and its log record). Nothing reads between them (a read sends the writes waiting first), and the tally's
+    /// columns have no index or constraint that an earlier write could meet.
     /// </summary>
     public void UpdateIncident(Incident incident)
     {
@@ -108,8 +113,39 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         set.Add(("@n", incident.Number));
-        Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), [.. set]);
+        if (_waitingUpdates.TryGetValue(incident.Number, out var waiting) && waiting.Batch == _pending && (changed & ~TallyColumns) == 0)
+        {
+            Join(waiting, incident.Number, values, changed);
+            return;
+        }
+
+        if (Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), [.. set]) is { } command)
+        {
+            _waitingUpdates[incident.Number] = (_pending!, command, changed);
+        }
     }
+
+    /// <summary>The update waiting in the batch writes these columns too, and every column it writes as they are now.</summary>
+    private void Join((DbBatch Batch, DbBatchCommand Command, int Columns) waiting, long number, object[] values, int changed)
+    {
+        var columns = waiting.Columns | changed;
+        var set = new List<(string, object)>(BitOperations.PopCount((uint)columns) + 1);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if ((columns & (1 << i)) != 0)
+            {
+                set.Add((IncidentFields[i].Parameter, values[i]));
+            }
+        }
+
+        set.Add(("@n", number));
+        var statement = dialect.Statement(UpdateIncidentSql.GetOrAdd(columns, UpdateIncidentText));
+        waiting.Command.CommandText = statement.Text;
+        waiting.Command.Parameters.Clear();
+        statement.Bind(waiting.Command, [.. set]);
+        _waitingUpdates[number] = waiting with { Columns = columns };
+    }
+
 
     private Incident? Remember(Incident? incident)
     {
@@ -187,6 +223,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>Every column but those an incident never changes (source, group, creation).</summary>
     private static readonly int UpdatableColumns =
         ((1 << IncidentFields.Length) - 1) & ~Bit("source") & ~Bit("group_key") & ~Bit("created_at");
+
+    /// <summary>The incident's tally and its time: no index or constraint names them (<see cref="UpdateIncident"/>).</summary>
+    private static readonly int TallyColumns =
+        Bit("updated_at") | Bit("alert_count") | Bit("firing_count") | Bit("runbooks") | Bit("first_alert_at");
 
     private static int Bit(string column) => 1 << Array.FindIndex(IncidentFields, f => f.Column == column);
 
@@ -882,6 +922,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();
+        _waitingUpdates.Clear();
         _pendingAlerts.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();

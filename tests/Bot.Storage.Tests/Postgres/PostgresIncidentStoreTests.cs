@@ -280,7 +280,8 @@ public sealed class PostgresIncidentStoreTests
     /// <summary>
     /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
     /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
-    /// nothing lost. So are the incident's escalations, which each webhook's route asks about (ten reads before).
+    /// nothing lost. So are the incident's escalations, which each webhook's route asks about (ten reads before). And the
+    /// incident's tally is written once for the batch, with the last webhook's count (ten updates before).
     /// </summary>
     [Fact]
     public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
@@ -305,6 +306,7 @@ public sealed class PostgresIncidentStoreTests
 
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM open_incident_alerts(", StringComparison.Ordinal)));
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("UPDATE incidents", StringComparison.Ordinal))); // the tally, once for the batch
     }
 
     /// <summary>
