@@ -187,6 +187,44 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     /// <summary>
+    /// A storm's batch whose alerts all wait for the commit (where the store batches writes), one unit's among them
+    /// refused by the database: that unit fails alone, with the database's error, and every other webhook's alerts are
+    /// stored, once.
+    /// </summary>
+    [Fact]
+    public async Task AnAlertWriteTheDatabaseRefuses_InAStormsBatch_FailsItsUnitAlone()
+    {
+        await using var t = NewStore();
+        var intake = Routing.Intake();
+        var affinity = intake.AffinityOf(Batch("g1", Firing("a0", T0)))!;
+        await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0))), affinity);
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
+        await holding.Task;
+
+        var storm = new List<Task<Core.Intake.IngestReport>>();
+        Task<int>? refused = null;
+        for (var i = 1; i <= 10; i++)
+        {
+            var batch = Batch("g1", Firing($"a{i}", T0), Firing($"b{i}", T0));
+            storm.Add(t.Store.WriteAsync(s => intake.Ingest(s, batch), affinity));
+            if (i == 4)
+            {
+                refused = t.Store.WriteAsync(s => { s.UpsertAlert(999, "g1", Firing("of-no-incident", T0), isNew: true); return 0; }, affinity);
+            }
+        }
+
+        hold.Set();
+        await held;
+
+        await Assert.ThrowsAnyAsync<DbException>(() => refused!);
+        Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
+        Assert.Equal(21, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+        Assert.Equal(21, (await t.Store.GetAlertsAsync(1)).Count);
+    }
+
+    /// <summary>
     /// Where a batch's transaction keeps an incident's escalations once read, a unit that started a policy and was then
     /// undone leaves nothing of it behind: the next unit of the batch, and the next batch, see no policy started.
     /// </summary>
