@@ -132,6 +132,13 @@ internal sealed class PostgresDialect : SqlDialect
             AS r (n, f, g, s, l, a, b, e, u)
         """;
 
+    public override string TimelineArrays => """
+        SELECT n, a, k, i, m, t, @now
+        FROM unnest(@n::bigint[], @at::timestamptz[], @kind::text[], @aid::text[], @aname::text[], @text::text[]) WITH ORDINALITY
+            AS r (n, a, k, i, m, t, o)
+        ORDER BY o
+        """;
+
     public override object TimeList(IReadOnlyList<DateTimeOffset?> times) => times.Select(t => t is { } v ? (DateTimeOffset?)Time(v) : null).ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>

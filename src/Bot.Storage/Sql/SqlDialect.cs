@@ -70,6 +70,13 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? AlertArrays => null;
 
+    /// <summary>
+    /// Where the engine takes arrays, what a multi-row insert of timeline entries selects, in the arrays' order (the
+    /// entries' ids keep it): <c>@n</c> a <c>long[]</c>, <c>@at</c> a <see cref="TimeList"/>, <c>@kind @aid @aname
+    /// @text</c> a <c>string[]</c> each, and <c>@now</c>. Null: one entry a statement.
+    /// </summary>
+    public virtual string? TimelineArrays => null;
+
     /// <summary>The parameter value for a list of times, nulls among them, as <see cref="AlertArrays"/> reads it.</summary>
     public virtual object TimeList(IReadOnlyList<DateTimeOffset?> times) =>
         throw new NotSupportedException("A dialect without arrays writes alerts as rows of VALUES.");

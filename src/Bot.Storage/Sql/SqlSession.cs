@@ -23,6 +23,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
     private readonly List<(long Incident, string GroupKey, Alert Alert, bool IsNew)> _pendingAlerts = [];
+    private readonly List<(long Incident, TimelineEntry Entry)> _pendingTimeline = []; // where the engine takes arrays
     private readonly Dictionary<long, object[]> _incidentRows = []; // each incident's column values as this unit read or last wrote them
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
@@ -363,7 +364,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             ("@g", groupKey),
             ("@f", fingerprint))?.Known;
 
-    /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteAlerts"/>).</summary>
+    /// <summary>Waits with the unit's other alerts, written together by one statement (<see cref="WriteWaitingRows"/>).</summary>
     public void UpsertAlert(long incidentNumber, string groupKey, Alert alert, bool isNew)
     {
         _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
@@ -371,14 +372,29 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
-    /// Writes the alerts waiting, as few multi-row statements: a webhook's five alerts are one statement, not five. Of an
+    /// Writes the rows waiting: the timeline entries, in their order, as one statement (<see cref="AppendTimeline"/>);
+    /// the alerts, as few multi-row statements: a webhook's five alerts are one statement, not five. Of an
     /// alert written twice, the last word is kept (PostgreSQL refuses one statement that changes a row twice). New alerts
     /// are inserted; the others upserted. A plain insert is PostgreSQL's cheaper write (an
     /// upsert inserts speculatively: a probe of the key first, and a second WAL record per row to confirm), and should
     /// another writer have stored one meanwhile, its unique key fails the unit, which runs again and reads it.
     /// </summary>
-    private void WriteAlerts()
+    private void WriteWaitingRows()
     {
+        if (_pendingTimeline.Count > 0)
+        {
+            Write(
+                _timelineArraysSql!,
+                ("@now", dialect.Time(Now)),
+                ("@n", _pendingTimeline.Select(r => r.Incident).ToArray()),
+                ("@at", dialect.TimeList([.. _pendingTimeline.Select(r => (DateTimeOffset?)r.Entry.At)])),
+                ("@kind", _pendingTimeline.Select(r => r.Entry.Kind.Name()).ToArray()),
+                ("@aid", _pendingTimeline.Select(r => r.Entry.Author.Id).ToArray()),
+                ("@aname", _pendingTimeline.Select(r => r.Entry.Author.Name).ToArray()),
+                ("@text", _pendingTimeline.Select(r => r.Entry.Text).ToArray()));
+            _pendingTimeline.Clear();
+        }
+
         if (_pendingAlerts.Count == 0)
         {
             return;
@@ -482,13 +498,29 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly (string Insert, string Upsert)? _alertArraysSql =
         dialect.AlertArrays is { } source ? (InsertAlerts + source, InsertAlerts + source + OnConflictUpdateAlert) : null;
 
-    public void AppendTimeline(long incidentNumber, TimelineEntry entry) =>
-        Write(
-            """
-            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
-            VALUES (@n, @at, @kind, @aid, @aname, @text, @now)
-            """,
-            TimelineParameters(incidentNumber, entry));
+    /// <summary>
+    /// Where the engine takes arrays (PostgreSQL), the entry waits with the writes' rows (<see cref="WriteWaitingRows"/>):
+    /// a storm's batch of 64 webhooks, each with its "joined" entry, writes them with one statement, in their order
+    /// (their ids keep it). Nothing else written names an entry, and a read or a check for an entry
+    /// (<see cref="AppendTimelineOnce"/>) sends them first.
+    /// </summary>
+    public void AppendTimeline(long incidentNumber, TimelineEntry entry)
+    {
+        if (_timelineArraysSql is not null)
+        {
+            _pendingTimeline.Add((incidentNumber, entry));
+            return;
+        }
+
+        Write(InsertTimeline + "VALUES (@n, @at, @kind, @aid, @aname, @text, @now)", TimelineParameters(incidentNumber, entry));
+    }
+
+    private const string InsertTimeline = """
+        INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+
+        """;
+
+    private readonly string? _timelineArraysSql = dialect.TimelineArrays is { } source ? InsertTimeline + source : null;
 
     public bool AppendTimelineOnce(long incidentNumber, TimelineEntry entry) =>
         Command(
@@ -794,7 +826,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>Writes what waits (alerts; the batch, if any): before a read, and at the end of each unit of work.</summary>
     public void Flush()
     {
-        WriteAlerts();
+        WriteWaitingRows();
         if (_pending is not { } batch)
         {
             return;
@@ -896,7 +928,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// </summary>
     public void SendWritesAndCommit()
     {
-        WriteAlerts();
+        WriteWaitingRows();
         if (_pending is not { } batch)
         {
             return;
@@ -929,6 +961,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _escalations?.Clear();
         _waitingUpdates.Clear();
         _pendingAlerts.Clear();
+        _pendingTimeline.Clear();
         _pendingJobs.Clear();
         _pending?.Dispose();
         _pending = null;
@@ -951,7 +984,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         if (_direct is { } direct)
         {
-            WriteAlerts(); // what this statement reads must see the unit's earlier writes
+            WriteWaitingRows(); // what this statement reads must see the unit's earlier writes
             return direct.QueryOne(sql, args, read);
         }
 
@@ -969,7 +1002,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// </summary>
     private T Ask<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
     {
-        WriteAlerts();
+        WriteWaitingRows();
         if (_pending is null)
         {
             using var alone = Command(sql, args).ExecuteReader();
@@ -985,7 +1018,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>The batch of the writes waiting (the unit's alerts written into it), or a new one, taken to be sent with reads added to it.</summary>
     private DbBatch TakeWaitingWrites()
     {
-        WriteAlerts();
+        WriteWaitingRows();
         var batch = _pending ?? connection.CreateBatch();
         _pending = null;
         return batch;
@@ -999,7 +1032,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         if (_direct is { } direct)
         {
-            WriteAlerts(); // what this statement changes must see the unit's earlier writes
+            WriteWaitingRows(); // what this statement changes must see the unit's earlier writes
             direct.Execute(sql, args);
             return null;
         }

@@ -281,8 +281,8 @@ public sealed class PostgresIncidentStoreTests
     /// A storm's webhooks queued for their group's writer run as one batch, and the incident and their alerts are read
     /// once for all of them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and
     /// nothing lost. So are the incident's escalations, which each webhook's route asks about (ten reads before). And the
-    /// incident's tally is written once for the batch, with the last webhook's count (ten updates before), and its
-    /// alerts by one statement (ten before).
+    /// incident's tally is written once for the batch, with the last webhook's count (ten updates before), its
+    /// alerts by one statement (ten before), and its timeline entries by one more (ten before).
     /// </summary>
     [Fact]
     public async Task AStormsQueuedWebhooks_AreReadOnceForTheirBatch()
@@ -309,6 +309,7 @@ public sealed class PostgresIncidentStoreTests
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
         Assert.Equal(1, sent.Calls(q => q.StartsWith("UPDATE incidents", StringComparison.Ordinal))); // the tally, once for the batch
         Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal))); // its 20 new alerts, one statement
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO timeline", StringComparison.Ordinal))); // and its ten "joined" entries
     }
 
     /// <summary>

@@ -187,6 +187,42 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     /// <summary>
+    /// Timeline entries at one time keep the order they were written in (read by time, then by id), within a unit and
+    /// across a batch's units, though a store that batches writes sends them together at the commit.
+    /// </summary>
+    [Fact]
+    public async Task TimelineEntriesAtOneTime_KeepTheOrderTheyWereWrittenIn()
+    {
+        await using var t = NewStore();
+        var intake = Routing.Intake();
+        var affinity = intake.AffinityOf(Batch("g1", Firing("a0", T0)))!;
+        await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0))), affinity);
+        using var hold = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
+        await holding.Task;
+
+        var at = T0.AddMinutes(1);
+        var units = Enumerable.Range(0, 5).Select(u => t.Store.WriteAsync(s =>
+        {
+            var batch = Batch("g1", Firing($"u{u}", T0));
+            intake.Ingest(s, batch); // reads once, as a storm's webhook does: the entries below wait with its writes
+            foreach (var n in new[] { 3, 1, 2 })
+            {
+                s.AppendTimeline(1, new TimelineEntry(at, TimelineKind.Note, Actor.Bot, $"unit {u} entry {n}"));
+            }
+
+            return 0;
+        }, affinity)).ToList();
+        hold.Set();
+        await held;
+        await Task.WhenAll(units);
+
+        var notes = (await t.Store.GetTimelineAsync(1)).Where(e => e.Kind == TimelineKind.Note).Select(e => e.Text);
+        Assert.Equal(Enumerable.Range(0, 5).SelectMany(u => new[] { 3, 1, 2 }.Select(n => $"unit {u} entry {n}")), notes);
+    }
+
+    /// <summary>
     /// A storm's batch whose alerts all wait for the commit (where the store batches writes), one unit's among them
     /// refused by the database: that unit fails alone, with the database's error, and every other webhook's alerts are
     /// stored, once.
