@@ -35,10 +35,12 @@ public sealed class StorageOptions
     public int? MaxBatch { get; set; }
 
     /// <summary>
-    /// PostgreSQL only: writer connections per replica, each running short transactions side by side (their commits
-    /// share the server's WAL flushes). Default 16. SQLite always has one writer.
+    /// PostgreSQL only: writer connections per replica, each committing side by side (their commits share the server's
+    /// WAL flushes). A webhook goes to the writer of its alert group, which commits what is queued for its groups in
+    /// one transaction, the groups read together: fewer writers make fuller batches, more wait less behind each other.
+    /// Default 4 (on 100 groups at 50 connections, ahead of 2, 8 and 16). SQLite always has one writer.
     /// </summary>
-    public int Writers { get; set; } = 16;
+    public int Writers { get; set; } = 4;
 
     /// <summary><see cref="MaxBatch"/>, or the engine's default.</summary>
     public int EffectiveMaxBatch => MaxBatch ?? (IsPostgres ? 1 : 256);

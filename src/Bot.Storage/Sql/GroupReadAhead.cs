@@ -59,6 +59,10 @@ internal sealed class GroupReadAhead
         set.UnionWith(fingerprints);
     }
 
+    /// <summary>The groups wanted that the transaction has not read, in the order every writer locks them (by key), each with the alerts wanted.</summary>
+    public IReadOnlyList<(string Group, IReadOnlySet<string> Wanted)> Unread() =>
+        [.. _wanted.Where(w => !_groups.ContainsKey(w.Key)).OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => (w.Key, (IReadOnlySet<string>)w.Value))];
+
     /// <summary>
     /// What to read for a unit that looks up <paramref name="fingerprints"/>: those and the alerts the batch's units of
     /// the group want (all of them again when a unit reads the group again, after one of them was written).

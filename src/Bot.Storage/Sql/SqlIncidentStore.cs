@@ -678,6 +678,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     }
                 }
 
+                if (readAhead)
+                {
+                    session.ReadGroupsAhead(); // a batch across groups: all of them in one round trip
+                }
+
                 while (ran < count)
                 {
                     var item = batch[ran];

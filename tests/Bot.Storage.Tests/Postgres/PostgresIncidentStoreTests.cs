@@ -78,7 +78,7 @@ public sealed class PostgresIncidentStoreTests
 
             server.StartAgain();
 
-            // Back at once: not one failure more for each connection the crash left dead (16 writers, the read pool).
+            // Back at once: not one failure more for each connection the crash left dead (the writers', the read pool's).
             for (var i = 0; i < 20; i++)
             {
                 await Ingest($"after-{i}");
@@ -332,20 +332,7 @@ public sealed class PostgresIncidentStoreTests
             var intake = Routing.Intake();
             await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0))));
 
-            var roundTrips = 0;
-            using var listener = new System.Diagnostics.ActivityListener
-            {
-                ShouldListenTo = source => source.Name == "Npgsql",
-                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-                ActivityStopped = activity =>
-                {
-                    if (activity.GetTagItem("server.port") is { } p && Convert.ToInt32(p, System.Globalization.CultureInfo.InvariantCulture) == port)
-                    {
-                        Interlocked.Increment(ref roundTrips);
-                    }
-                },
-            };
-            System.Diagnostics.ActivitySource.AddActivityListener(listener);
+            using var roundTrips = new RoundTrips(port);
             var escalations = await store.WriteAsync(s =>
             {
                 var incident = s.GetIncident(1)!;
@@ -356,13 +343,13 @@ public sealed class PostgresIncidentStoreTests
             });
 
             Assert.Equal("network", Assert.Single(escalations).Policy);
-            Assert.Equal(3, Volatile.Read(ref roundTrips));
+            Assert.Equal(3, roundTrips.Count);
             Assert.Equal(2, (await store.GetTimelineAsync(1)).Count(e => e.Kind == TimelineKind.Note));
 
-            Interlocked.Exchange(ref roundTrips, 0);
+            roundTrips.Reset();
             var joined = await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a2", T0), Firing("b1", T0, name: "Breach"))));
             Assert.Equal(2, joined.NewAlerts);
-            Assert.Equal(2, Volatile.Read(ref roundTrips));
+            Assert.Equal(2, roundTrips.Count);
             var policies = await store.WriteAsync(s => s.GetEscalations(1));
             Assert.Equal([("network", 1), ("security", 1)], policies.Select(e => (e.Policy, e.Run)).Order()); // security's alert started it
         }
@@ -370,6 +357,92 @@ public sealed class PostgresIncidentStoreTests
         {
             server.Crash();
         }
+    }
+
+    /// <summary>
+    /// A writer's batch across groups (a replica's groups are spread over its writers, so each writer's queue holds
+    /// several) reads every group's incident, the alerts its units look up and its escalations in one round trip before
+    /// its first unit, and sends all the units' writes with COMMIT: two round trips for five webhooks of five groups
+    /// (six when each group's first unit reads it, tried), and every alert stored on its own group's incident.
+    /// </summary>
+    [Fact]
+    public async Task AWritersBatchAcrossGroups_IsTwoRoundTrips()
+    {
+        var server = PostgresServer.Start(durable: false);
+        try
+        {
+            var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = 2 };
+            await using var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance);
+            var intake = Routing.Intake();
+            Core.Ports.Affinity AffinityOf(string group) => intake.AffinityOf(Batch(group, Firing("a0", T0)))!;
+            Task<Core.Intake.IngestReport> Ingest(string group, params string[] alerts)
+            {
+                var batch = Batch(group, [.. alerts.Select(a => Firing(a, T0))]);
+                return store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+            }
+
+            // Five groups of one writer (a group's writer is its key's hash, this process's, over the writers).
+            var groups = Enumerable.Range(0, 200).Select(i => $"g{i}")
+                .Where(g => (uint)StringComparer.Ordinal.GetHashCode(AffinityOf(g).Group) % 2 == 0).Take(5).ToList();
+            foreach (var group in groups)
+            {
+                await Ingest(group, "a0"); // opens its incident; network starts
+                await Ingest(group, "a1"); // joins it, and asks whether network ran there: the writer reads escalations from now on
+            }
+
+            using var hold = new ManualResetEventSlim();
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, AffinityOf(groups[0]));
+            await holding.Task;
+            using var roundTrips = new RoundTrips(new NpgsqlConnectionStringBuilder(server.ConnectionString).Port);
+            var storm = groups.Select(group => Ingest(group, "b1", "b2")).ToList();
+            hold.Set();
+            await held;
+
+            Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
+            Assert.Equal(2, roundTrips.Count);
+            foreach (var (group, number) in groups.Select((g, i) => (g, i + 1L)))
+            {
+                var incident = (await store.GetIncidentAsync(number))!;
+                Assert.Equal(AffinityOf(group).Group, incident.GroupKey);
+                Assert.Equal(4, incident.AlertCount);
+                Assert.Equal(["a0", "a1", "b1", "b2"], (await store.GetAlertsAsync(number)).Select(a => a.Alert.Fingerprint).Order());
+            }
+        }
+        finally
+        {
+            server.Crash();
+        }
+    }
+
+    /// <summary>Npgsql's command activities to one server (its port): each a round trip (a command or a batch).</summary>
+    private sealed class RoundTrips : IDisposable
+    {
+        private readonly System.Diagnostics.ActivityListener _listener;
+        private int _count;
+
+        public RoundTrips(int port)
+        {
+            _listener = new System.Diagnostics.ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "Npgsql",
+                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+                ActivityStopped = activity =>
+                {
+                    if (activity.GetTagItem("server.port") is { } p && Convert.ToInt32(p, System.Globalization.CultureInfo.InvariantCulture) == port)
+                    {
+                        Interlocked.Increment(ref _count);
+                    }
+                },
+            };
+            System.Diagnostics.ActivitySource.AddActivityListener(_listener);
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Reset() => Interlocked.Exchange(ref _count, 0);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>What a store sent PostgreSQL: each statement's calls, and the rows its outbox holds at the end.</summary>
