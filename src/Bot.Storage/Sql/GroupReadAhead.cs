@@ -9,7 +9,8 @@ namespace Bot.Storage.Sql;
 /// row locks (PostgreSQL's <c>FOR UPDATE</c>): the first unit of a group reads the incident and the alerts that all the
 /// batch's units of the group look up (<see cref="Want"/>), and the units after it find them here, kept up to date as
 /// they write them. A storm's batch of 64 webhooks is then one read, not 64 round trips one after the other, each
-/// holding the incident's lock while another replica waits for it.
+/// holding the incident's lock while another replica waits for it. A batch across groups reads all of them before its
+/// first unit, in one round trip, locking them in the order of their keys (<see cref="Unread"/>).
 /// <para>
 /// Sound because nothing else can change those rows until the transaction ends: every writer of an incident or of its
 /// alerts locks the incident first, and this transaction holds that lock. What a unit writes is kept as the values

@@ -147,7 +147,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _waitingUpdates[number] = waiting with { Columns = columns };
     }
 
-
     private Incident? Remember(Incident? incident)
     {
         if (incident is not null)
