@@ -151,10 +151,10 @@ internal static partial class IngestBenchmark
 
             await using var ends = new Npgsql.NpgsqlCommand(
                 "SELECT (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'commit%'), (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'rollback%'), " +
-                "xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);
+                "xact_commit, xact_rollback, deadlocks FROM pg_stat_database WHERE datname = current_database()", connection);
             await using var counts = await ends.ExecuteReaderAsync();
             await counts.ReadAsync();
-            Console.WriteLine($"COMMIT statements {counts.GetValue(0)}, ROLLBACK statements {counts.GetValue(1)}; transactions committed {counts.GetInt64(2)}, rolled back {counts.GetInt64(3)}");
+            Console.WriteLine($"COMMIT statements {counts.GetValue(0)}, ROLLBACK statements {counts.GetValue(1)}; transactions committed {counts.GetInt64(2)}, rolled back {counts.GetInt64(3)}, deadlocks {counts.GetInt64(4)}");
         }
 
         // Every webhook of a group, whichever replica took it, joined the group's one incident.
