@@ -36,7 +36,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
-    private readonly Dictionary<long, (DbBatch Batch, DbBatchCommand Command, int Columns)> _waitingUpdates = []; // of _pending
+    private readonly Dictionary<long, (DbBatchCommand Command, int Columns)> _waitingUpdates = []; // in _pending, not yet sent
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
     public DateTimeOffset Now { get; set; }
@@ -114,7 +114,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         set.Add(("@n", incident.Number));
-        if (_waitingUpdates.TryGetValue(incident.Number, out var waiting) && waiting.Batch == _pending && (changed & ~TallyColumns) == 0)
+        if (_waitingUpdates.TryGetValue(incident.Number, out var waiting) && (changed & ~TallyColumns) == 0)
         {
             Join(waiting, incident.Number, values, changed);
             return;
@@ -122,12 +122,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         if (Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), [.. set]) is { } command)
         {
-            _waitingUpdates[incident.Number] = (_pending!, command, changed);
+            _waitingUpdates[incident.Number] = (command, changed);
         }
     }
 
     /// <summary>The update waiting in the batch writes these columns too, and every column it writes as they are now.</summary>
-    private void Join((DbBatch Batch, DbBatchCommand Command, int Columns) waiting, long number, object[] values, int changed)
+    private void Join((DbBatchCommand Command, int Columns) waiting, long number, object[] values, int changed)
     {
         var columns = waiting.Columns | changed;
         var set = new List<(string, object)>(BitOperations.PopCount((uint)columns) + 1);
@@ -879,6 +879,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pending = null;
+        _waitingUpdates.Clear(); // sent, or about to be: a later change is a new update (Npgsql hands a batch back recycled)
         using (batch)
         {
             RunWaitingWrites(batch, static b => b.ExecuteNonQuery());
@@ -1067,6 +1068,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         WriteWaitingRows();
         var batch = _pending ?? connection.CreateBatch();
         _pending = null;
+        _waitingUpdates.Clear(); // sent, or about to be: a later change is a new update (Npgsql hands a batch back recycled)
         return batch;
     }
 

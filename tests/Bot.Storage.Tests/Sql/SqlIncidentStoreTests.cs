@@ -294,6 +294,33 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal([("network", 1)], (await t.Store.WriteAsync(s => s.GetEscalations(1))).Select(e => (e.Policy, e.Run)));
     }
 
+    /// <summary>
+    /// A change of the tally that waits to be written, then a read (which sends it), then other writes and another change
+    /// of the tally in the same unit: each is written, in its place (where writes wait in a batch, the provider hands the
+    /// next batch back recycled: a later change once joined the update already sent, and was lost or overwrote the job).
+    /// </summary>
+    [Fact]
+    public async Task ATallyChangedAgainAfterARead_IsWritten_AndSoIsWhatCameBetween()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+
+        await t.Store.WriteAsync(s =>
+        {
+            var incident = s.GetIncident(1)!;
+            incident.TallyAlert(Firing("a2", T0), null, s.Now);
+            s.UpdateIncident(incident); // waits with the writes
+            _ = s.GetIncident(1); // a read: the writes waiting go with it
+            s.Enqueue(Job("between"));
+            incident.TallyAlert(Firing("a3", T0), null, s.Now);
+            s.UpdateIncident(incident);
+            return 0;
+        });
+
+        Assert.Equal(3, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+        Assert.Contains("between", await KeysAsync(t));
+    }
+
     [Fact]
     public async Task InsertIncident_SecondOpenIncidentForGroup_IsRefusedByTheSchema()
     {
