@@ -580,6 +580,38 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// Webhooks of twenty groups sent to two replicas at once, each replica's writers batching several groups (read
+    /// together, written together): one incident a group, every alert on it, and each incident's tally counting them all.
+    /// </summary>
+    [Fact]
+    public async Task ABurstAcrossGroups_SplitBetweenTwoReplicas_MakesOneIncidentAGroup_WithEveryAlertCounted()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await using var other = t.OpenReplica();
+        var intake = Routing.Intake();
+
+        var sends = Enumerable.Range(0, 400).Select(i =>
+        {
+            var store = i % 2 == 0 ? t.Sql : other;
+            var batch = Batch($"g{i % 20}", Firing($"a{i}", T0), Firing($"b{i}", T0, name: i % 7 == 0 ? "Breach" : "HighErrorRate"));
+            return Task.Run(() => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!));
+        }).ToList();
+        var reports = await Task.WhenAll(sends);
+
+        Assert.Equal(20, reports.Sum(r => r.Opened.Count));
+        var incidents = await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 100));
+        Assert.Equal(20, incidents.Count);
+        Assert.Equal(20, incidents.Select(i => i.GroupKey).Distinct().Count());
+        foreach (var incident in incidents)
+        {
+            Assert.Equal(40, (await t.Store.GetIncidentAsync(incident.Number))!.AlertCount);
+            Assert.Equal(40, (await t.Store.GetAlertsAsync(incident.Number)).Count);
+            var escalations = await t.Store.WriteAsync(s => s.GetEscalations(incident.Number));
+            Assert.All(escalations, e => Assert.Equal(1, e.Run)); // each policy started once
+        }
+    }
+
+    /// <summary>
     /// A storm routed to two teams, split between two replicas whose writers batch it and keep the incident's escalations
     /// for a batch: each policy starts once (one run, one "started" entry, so one round of pages), whichever replica
     /// opened the incident or saw a team's first alert.
