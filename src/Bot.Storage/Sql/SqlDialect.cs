@@ -23,7 +23,7 @@ internal abstract class SqlDialect
     /// remember every key it found in the outbox until it deletes done jobs. Where other writers and replicas write too,
     /// a writer remembers only the keys it inserted, for minutes (<see cref="OutboxKeys"/>).
     /// </summary>
-    public virtual bool KnowsItsOutbox => false;
+    public bool KnowsItsOutbox => OnlyWriter;
 
     /// <summary>
     /// Whether the writer's transaction is the only one that may change the database until it ends (SQLite's one writer),

@@ -104,32 +104,27 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
-        var set = new List<(string, object)>(BitOperations.PopCount((uint)changed) + 1);
-        for (var i = 0; i < values.Length; i++)
-        {
-            if ((changed & (1 << i)) != 0)
-            {
-                set.Add((IncidentFields[i].Parameter, values[i]));
-            }
-        }
-
-        set.Add(("@n", incident.Number));
         if (_waitingUpdates.TryGetValue(incident.Number, out var waiting) && (changed & ~TallyColumns) == 0)
         {
-            Join(waiting, incident.Number, values, changed);
+            // The update waiting writes these columns too, and every column it writes as they are now.
+            var columns = waiting.Columns | changed;
+            var statement = dialect.Statement(UpdateIncidentSql.GetOrAdd(columns, UpdateIncidentText));
+            waiting.Command.CommandText = statement.Text;
+            waiting.Command.Parameters.Clear();
+            statement.Bind(waiting.Command, UpdateArguments(columns, values, incident.Number));
+            _waitingUpdates[incident.Number] = waiting with { Columns = columns };
             return;
         }
 
-        if (Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), [.. set]) is { } command)
+        if (Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number)) is { } command)
         {
             _waitingUpdates[incident.Number] = (command, changed);
         }
     }
 
-    /// <summary>The update waiting in the batch writes these columns too, and every column it writes as they are now.</summary>
-    private void Join((DbBatchCommand Command, int Columns) waiting, long number, object[] values, int changed)
+    /// <summary>The update's parameters: the values of <paramref name="columns"/>, then the incident's number.</summary>
+    private static (string, object)[] UpdateArguments(int columns, object[] values, long number)
     {
-        var columns = waiting.Columns | changed;
         var set = new List<(string, object)>(BitOperations.PopCount((uint)columns) + 1);
         for (var i = 0; i < values.Length; i++)
         {
@@ -140,11 +135,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         set.Add(("@n", number));
-        var statement = dialect.Statement(UpdateIncidentSql.GetOrAdd(columns, UpdateIncidentText));
-        waiting.Command.CommandText = statement.Text;
-        waiting.Command.Parameters.Clear();
-        statement.Bind(waiting.Command, [.. set]);
-        _waitingUpdates[number] = waiting with { Columns = columns };
+        return [.. set];
     }
 
     private Incident? Remember(Incident? incident)
@@ -281,14 +272,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         // reader's first result is the incident's.
         var toRead = _readAhead.ToRead(groupKey, fingerprints);
         using var batch = TakeWaitingWrites();
-        Add(batch, _findOpenIncidentSql, ("@g", groupKey));
-        Add(batch, dialect.OpenIncidentAlerts, ("@g", groupKey), ("@fps", dialect.TextList(toRead)));
         var withEscalations = _asksEscalations;
-        if (withEscalations)
-        {
-            Add(batch, _openIncidentEscalationsSql, ("@g", groupKey));
-        }
-
+        AddGroupRead(batch, groupKey, toRead, withEscalations);
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var (open, held) = ReadGroup(reader, groupKey, toRead, withEscalations);
         foreach (var fingerprint in fingerprints)
@@ -319,12 +304,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         using var batch = TakeWaitingWrites();
         foreach (var (group, wanted) in groups)
         {
-            Add(batch, _findOpenIncidentSql, ("@g", group));
-            Add(batch, dialect.OpenIncidentAlerts, ("@g", group), ("@fps", dialect.TextList(wanted)));
-            if (withEscalations)
-            {
-                Add(batch, _openIncidentEscalationsSql, ("@g", group));
-            }
+            AddGroupRead(batch, group, wanted, withEscalations);
         }
 
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
@@ -336,6 +316,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             }
 
             ReadGroup(reader, groups[i].Group, groups[i].Wanted, withEscalations);
+        }
+    }
+
+    /// <summary>A group's read (<see cref="ReadGroup"/> reads its results): its open incident, locked, then these alerts of it, then its escalations.</summary>
+    private void AddGroupRead(DbBatch batch, string group, IReadOnlySet<string> read, bool withEscalations)
+    {
+        Add(batch, _findOpenIncidentSql, ("@g", group));
+        Add(batch, dialect.OpenIncidentAlerts, ("@g", group), ("@fps", dialect.TextList(read)));
+        if (withEscalations)
+        {
+            Add(batch, _openIncidentEscalationsSql, ("@g", group));
         }
     }
 

@@ -191,8 +191,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 /// <summary>SQLite: times as Unix milliseconds; one writer, so no locks to take; a broken constraint is the unit's own error.</summary>
 internal sealed class SqliteDialect : SqlDialect
 {
-    public override bool KnowsItsOutbox => true;
-
     public override bool OnlyWriter => true;
 
     public override IDirectStatements? DirectStatements(DbConnection connection) => new SqliteDirectStatements((SqliteConnection)connection);

@@ -293,13 +293,9 @@ public sealed class PostgresIncidentStoreTests
             await Ingest(Batch("g1", Firing("a", T0)));
             countFromHere();
 
-            using var hold = new ManualResetEventSlim();
-            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
-            await holding.Task;
+            using var held = await HeldWriter.HoldAsync(store, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
             var storm = Enumerable.Range(0, 10).Select(i => Ingest(Batch("g1", Firing($"b{i}", T0), Firing($"c{i}", T0)))).ToList();
-            hold.Set();
-            await held;
+            await held.ReleaseAsync();
             Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
             Assert.Equal(21, (await store.GetIncidentAsync(1))!.AlertCount);
             Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
@@ -390,14 +386,10 @@ public sealed class PostgresIncidentStoreTests
                 await Ingest(group, "a1"); // joins it, and asks whether network ran there: the writer reads escalations from now on
             }
 
-            using var hold = new ManualResetEventSlim();
-            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var held = store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, AffinityOf(groups[0]));
-            await holding.Task;
+            using var held = await HeldWriter.HoldAsync(store, AffinityOf(groups[0]));
             using var roundTrips = new RoundTrips(new NpgsqlConnectionStringBuilder(server.ConnectionString).Port);
             var storm = groups.Select(group => Ingest(group, "b1", "b2")).ToList();
-            hold.Set();
-            await held;
+            await held.ReleaseAsync();
 
             Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
             Assert.Equal(2, roundTrips.Count);
@@ -413,6 +405,22 @@ public sealed class PostgresIncidentStoreTests
         {
             server.Crash();
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> webhooks at once through an intake whose alerts route to policies, each to one of two
+    /// replicas in turn, as their group's affinity says (so each replica's writers batch them).
+    /// </summary>
+    private static Task<Core.Intake.IngestReport[]> SendRoutedSplitAsync(
+        Core.Store.IIncidentStore one, Core.Store.IIncidentStore another, int count, Func<int, Core.Intake.AlertBatch> webhook)
+    {
+        var intake = Routing.Intake();
+        return Task.WhenAll(Enumerable.Range(0, count).Select(i =>
+        {
+            var store = i % 2 == 0 ? one : another;
+            var batch = webhook(i);
+            return Task.Run(() => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!));
+        }));
     }
 
     /// <summary>Npgsql's command activities to one server (its port): each a round trip (a command or a batch).</summary>
@@ -588,15 +596,9 @@ public sealed class PostgresIncidentStoreTests
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
-        var intake = Routing.Intake();
 
-        var sends = Enumerable.Range(0, 400).Select(i =>
-        {
-            var store = i % 2 == 0 ? t.Sql : other;
-            var batch = Batch($"g{i % 20}", Firing($"a{i}", T0), Firing($"b{i}", T0, name: i % 7 == 0 ? "Breach" : "HighErrorRate"));
-            return Task.Run(() => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!));
-        }).ToList();
-        var reports = await Task.WhenAll(sends);
+        var reports = await SendRoutedSplitAsync(t.Sql, other, 400, i =>
+            Batch($"g{i % 20}", Firing($"a{i}", T0), Firing($"b{i}", T0, name: i % 7 == 0 ? "Breach" : "HighErrorRate")));
 
         Assert.Equal(20, reports.Sum(r => r.Opened.Count));
         var incidents = await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 100));
@@ -621,15 +623,8 @@ public sealed class PostgresIncidentStoreTests
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var other = t.OpenReplica();
-        var intake = Routing.Intake();
 
-        var sends = Enumerable.Range(0, 200).Select(i =>
-        {
-            var store = i % 2 == 0 ? t.Sql : other;
-            var batch = Batch("storm", Firing($"a{i}", T0, name: i % 25 == 7 ? "Breach" : "HighErrorRate"));
-            return Task.Run(() => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!));
-        }).ToList();
-        var reports = await Task.WhenAll(sends);
+        var reports = await SendRoutedSplitAsync(t.Sql, other, 200, i => Batch("storm", Firing($"a{i}", T0, name: i % 25 == 7 ? "Breach" : "HighErrorRate")));
 
         Assert.Equal(1, reports.Sum(r => r.Opened.Count));
         var incident = Assert.Single(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));

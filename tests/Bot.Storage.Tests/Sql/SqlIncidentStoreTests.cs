@@ -68,10 +68,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         // A unit of the group holds its writer, so that the group's next units queue and run as one batch: a unit that
         // throws, one whose write the database refuses (sent at its end, so with the next unit's reads where a store
         // defers writes), and one refused last, at the commit. None must take a neighbour down, or run one twice.
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, group);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, group);
         Task Ingest(string fingerprint) => t.IngestAsync(Batch("g1", Firing(fingerprint, T0)));
         Task<int> Refused(string key) => t.Store.WriteAsync(s =>
         {
@@ -87,9 +84,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         fine.AddRange(Enumerable.Range(0, 3).Select(i => Ingest($"d{i}")));
         fine.Add(t.Store.WriteAsync(s => { s.Enqueue(Job("kept")); return 0; }, group));
         var refusedLast = Refused("refused-last");
-        hold.Set();
-
-        await held;
+        await held.ReleaseAsync();
         await Task.WhenAll(fine);
         Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => thrown)).Message);
         await Assert.ThrowsAnyAsync<DbException>(() => refused);
@@ -119,10 +114,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     public async Task AGroupsWebhooksInOneBatch_SeeWhatTheOnesBeforeThemWrote()
     {
         await using var t = NewStore(new IncidentOptions { AutoResolve = true });
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, t.Intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, t.Intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
 
         var at = T0.AddMinutes(1);
         var reports = new[]
@@ -135,8 +127,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             t.IngestAsync(Batch("g1", Firing("a5", at))), // a new incident
             t.IngestAsync(Batch("g1", Firing("a5", at), Firing("a6", at))),
         };
-        hold.Set();
-        await held;
+        await held.ReleaseAsync();
         var r = await Task.WhenAll(reports);
 
         Assert.Equal([(2, 0, 0), (1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 3, 0), (1, 0, 0), (1, 0, 1)], r.Select(x => (x.NewAlerts, x.ChangedAlerts, x.UnchangedAlerts)));
@@ -161,10 +152,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await using var t = NewStore();
         var intake = Routing.Intake();
         Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => t.Store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, intake.AffinityOf(Batch("g1", Firing("a1", T0)))!);
 
         var reports = new[]
         {
@@ -174,8 +162,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             Ingest(Batch("g1", Firing("b2", T0, name: "Breach"), Firing("a3", T0))),
             Ingest(Batch("g1", Firing("a4", T0))),
         };
-        hold.Set();
-        await held;
+        await held.ReleaseAsync();
         await Task.WhenAll(reports);
 
         var escalations = await t.Store.WriteAsync(s => s.GetEscalations(1));
@@ -197,10 +184,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         var intake = Routing.Intake();
         var affinity = intake.AffinityOf(Batch("g1", Firing("a0", T0)))!;
         await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0))), affinity);
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, affinity);
 
         var at = T0.AddMinutes(1);
         var units = Enumerable.Range(0, 5).Select(u => t.Store.WriteAsync(s =>
@@ -214,8 +198,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
 
             return 0;
         }, affinity)).ToList();
-        hold.Set();
-        await held;
+        await held.ReleaseAsync();
         await Task.WhenAll(units);
 
         var notes = (await t.Store.GetTimelineAsync(1)).Where(e => e.Kind == TimelineKind.Note).Select(e => e.Text);
@@ -234,10 +217,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         var intake = Routing.Intake();
         var affinity = intake.AffinityOf(Batch("g1", Firing("a0", T0)))!;
         await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0))), affinity);
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, affinity);
 
         var storm = new List<Task<Core.Intake.IngestReport>>();
         Task<int>? refused = null;
@@ -251,8 +231,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             }
         }
 
-        hold.Set();
-        await held;
+        await held.ReleaseAsync();
 
         await Assert.ThrowsAnyAsync<DbException>(() => refused!);
         Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
@@ -271,10 +250,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         var intake = Routing.Intake();
         var affinity = intake.AffinityOf(Batch("g1", Firing("a1", T0)))!;
         await t.Store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0))), affinity); // network starts
-        using var hold = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = t.Store.WriteAsync(_ => { holding.SetResult(); hold.Wait(); return 0; }, affinity);
-        await holding.Task;
+        using var held = await HeldWriter.HoldAsync(t.Store, affinity);
 
         var seenBefore = t.Store.WriteAsync(s => s.GetEscalations(1).Select(e => (e.Policy, e.Run)).ToList(), affinity);
         var undone = t.Store.WriteAsync<int>(s =>
@@ -285,8 +261,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             throw new InvalidOperationException("undone");
         }, affinity);
         var seenAfter = t.Store.WriteAsync(s => s.GetEscalations(1).Select(e => (e.Policy, e.Run)).ToList(), affinity);
-        hold.Set();
-        await held;
+        await held.ReleaseAsync();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => undone);
         Assert.Equal([("network", 1)], await seenBefore);

@@ -1,0 +1,41 @@
+using Bot.Core.Ports;
+
+namespace Bot.TestKit;
+
+/// <summary>
+/// A store's writer (the one of a group's affinity) held on a unit that waits, so that the units queued meanwhile run as
+/// one batch when it lets go.
+/// </summary>
+public sealed class HeldWriter : IDisposable
+{
+    private readonly ManualResetEventSlim _hold = new();
+    private Task _held = Task.CompletedTask;
+
+    private HeldWriter()
+    {
+    }
+
+    /// <summary>Holds the writer of <paramref name="affinity"/>'s group; returns once its unit runs.</summary>
+    public static async Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store, Affinity affinity)
+        where TSession : ISession
+    {
+        var writer = new HeldWriter();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        writer._held = store.WriteAsync(_ => { holding.SetResult(); writer._hold.Wait(); return 0; }, affinity);
+        await holding.Task;
+        return writer;
+    }
+
+    /// <summary>Lets the writer go and waits for the held unit's commit.</summary>
+    public async Task ReleaseAsync()
+    {
+        _hold.Set();
+        await _held;
+    }
+
+    public void Dispose()
+    {
+        _hold.Set(); // a test that failed before letting go does not leave the writer held
+        _hold.Dispose();
+    }
+}
