@@ -80,7 +80,18 @@ internal static partial class IngestBenchmark
         var (script, groups) = storm ? ("storm.lua", 1) : ("ingest.lua", 100);
         Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, {groups} alert group{(groups == 1 ? "" : "s")}; {warmup} s warm-up, {seconds} s per run");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
-        await using var a = await BotProcess.StartAsync(settings);
+        // --replica-cpus N: each replica in a control group of its own with N cores' quota, as on a node of its own (a
+        // Kubernetes CPU limit): the machine's two cores otherwise go to whichever process asks, so a second replica
+        // can only take CPU from the first and from PostgreSQL.
+        var cores = OptionText(args, "--replica-cpus") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : (double?)null;
+        if (cores is not null)
+        {
+            Console.WriteLine($"each replica capped at {cores} cores (a CPU quota of its own)");
+        }
+
+        using var capA = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-a", cores.Value);
+        using var capB = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-b", cores.Value);
+        await using var a = await StartReplicaAsync(capA, settings);
         if (args.Contains("--one-replica"))
         {
             // One replica alone: quicker to compare two builds back to back, and no idle second process on the cores.
@@ -89,7 +100,7 @@ internal static partial class IngestBenchmark
             return await OneReplicaAsync(a, seconds, server, statements, script, groups);
         }
 
-        await using var b = await BotProcess.StartAsync(settings);
+        await using var b = await StartReplicaAsync(capB, settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
         foreach (var connections in connectionSets)
@@ -105,6 +116,9 @@ internal static partial class IngestBenchmark
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
         return await OneReplicaAsync(a, seconds, server, statements, script, groups);
     }
+
+    private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
+        cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
 
     /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
     private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups)

@@ -59,12 +59,21 @@ public sealed class BotProcess : IAsyncDisposable
     public static Task<BotProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string host, params string[] settings) =>
         StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, environment, host);
 
+    /// <summary>
+    /// Starts the bot inside a control group (its <c>cgroup.procs</c> file, which the caller made, with a CPU quota say):
+    /// the process is in it from its first instruction, so the runtime sizes itself to the group's CPUs as it would in a
+    /// container with a CPU limit.
+    /// </summary>
+    public static Task<BotProcess> StartInControlGroupAsync(string cgroupProcs, params string[] settings) =>
+        StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, cgroupProcs: cgroupProcs);
+
     private static async Task<BotProcess> StartCoreAsync(
-        string botDll, string folder, string[] settings, IReadOnlyDictionary<string, string>? environment = null, string? host = null)
+        string botDll, string folder, string[] settings, IReadOnlyDictionary<string, string>? environment = null, string? host = null,
+        string? cgroupProcs = null)
     {
         Directory.CreateDirectory(folder);
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(cgroupProcs is null ? "dotnet" : "/bin/sh")
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
@@ -73,6 +82,14 @@ public sealed class BotProcess : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
+        }
+
+        if (cgroupProcs is not null)
+        {
+            // The shell joins the group and becomes dotnet (exec keeps its process id).
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("echo $$ > \"$0\" && exec dotnet \"$@\"");
+            start.ArgumentList.Add(cgroupProcs);
         }
 
         start.ArgumentList.Add(botDll);
