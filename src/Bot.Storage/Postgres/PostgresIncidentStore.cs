@@ -126,8 +126,12 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();
 
+    /// <summary>
+    /// Each alert's incident number is read from the incident's row (its primary key, a probe a row): an alert of no
+    /// incident gets none, and the column refuses it (the table has no foreign key to incidents: schema 22).
+    /// </summary>
     public override string AlertArrays => """
-        SELECT n, f, g, s, l, a, b, e, u, @now, @now
+        SELECT (SELECT i.number FROM incidents i WHERE i.number = r.n), f, g, s, l, a, b, e, u, @now, @now
         FROM unnest(@n::bigint[], @f::text[], @g::text[], @s::text[], @l::text[], @a::text[], @b::timestamptz[], @e::timestamptz[], @u::text[])
             AS r (n, f, g, s, l, a, b, e, u)
         """;

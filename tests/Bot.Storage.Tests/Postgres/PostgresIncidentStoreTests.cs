@@ -408,6 +408,54 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// The alerts table has no foreign key to incidents (schema 22): the writer's alert statement takes each alert's
+    /// incident number from the incident's row. An alert of an incident that does not exist is still refused, inserted or
+    /// upserted, alone in its statement or among good ones, and nothing of its unit is kept; an incident that still has
+    /// alerts cannot be deleted.
+    /// </summary>
+    [Fact]
+    public async Task AnAlertOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        try
+        {
+            await using (var store = PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            {
+                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
+                foreach (var isNew in new[] { true, false })
+                {
+                    var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
+                    {
+                        s.UpsertAlert(1, "g1", Firing("good", T0), isNew);
+                        s.UpsertAlert(2, "g1", Firing("of-no-incident", T0), isNew);
+                        return 0;
+                    }));
+                    Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
+                }
+
+                Assert.Equal(["a1"], (await store.GetAlertsAsync(1)).Select(a => a.Alert.Fingerprint));
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using (var count = new NpgsqlCommand("SELECT count(*) FROM alerts", connection))
+            {
+                Assert.Equal(1L, await count.ExecuteScalarAsync());
+            }
+
+            // The timeline's own foreign key would refuse the delete too: without its entries, the alerts alone refuse it.
+            await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM timeline WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, (await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync())).SqlState);
+        }
+        finally
+        {
+            PostgresServer.Shared.DropSchema(connectionString);
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="count"/> webhooks at once through an intake whose alerts route to policies, each to one of two
     /// replicas in turn, as their group's affinity says (so each replica's writers batch them).
     /// </summary>
