@@ -183,6 +183,20 @@ public class DeploymentManifestTests
         Assert.InRange(int.Parse(Text(Items(alertmanager, "webhook_configs").Single(), "max_alerts")), 1, 10_000);
     }
 
+    /// <summary>
+    /// The runtime settings the built host carries (Bot.runtimeconfig.json, beside Bot.dll and in the image): workstation
+    /// GC, and thread-pool threads that sleep when idle instead of spinning, which took CPU from the store's writer and
+    /// the database on small machines (docs/benchmarks.md).
+    /// </summary>
+    [Fact]
+    public void TheBuiltHost_RunsWithWorkstationGc_AndThreadsThatDoNotSpinWhenIdle()
+    {
+        var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(Bot.Tests.Shared.BotProcess.BuiltBot, ".runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+    }
+
     [Fact]
     public async Task Probes_ArePathsTheBotServes()
     {
