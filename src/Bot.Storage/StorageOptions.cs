@@ -28,9 +28,9 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Most units of work committed in one transaction. Default 256 on SQLite, where a batch shares one fsync; 1 on
-    /// PostgreSQL, where its <see cref="Writers"/> commit side by side instead: a long transaction holds its incidents'
-    /// row locks, and two replicas' long transactions can deadlock, which PostgreSQL notices only after its
-    /// deadlock_timeout (1 s).
+    /// PostgreSQL for units of no alert group (jobs, commands), where its <see cref="Writers"/> commit side by side
+    /// instead: a long transaction holds its incidents' row locks. (A writer's webhooks commit together, up to 64, their
+    /// groups locked in key order, so that two replicas' batches cannot deadlock.)
     /// </summary>
     public int? MaxBatch { get; set; }
 
@@ -38,9 +38,11 @@ public sealed class StorageOptions
     /// PostgreSQL only: writer connections per replica, each committing side by side (their commits share the server's
     /// WAL flushes). A webhook goes to the writer of its alert group, which commits what is queued for its groups in
     /// one transaction, the groups read together: fewer writers make fuller batches, more wait less behind each other.
-    /// Default 4 (on 100 groups at 50 connections, ahead of 2, 8 and 16). SQLite always has one writer.
+    /// Default 2 (on 100 groups at 50 connections, with PostgreSQL on the same 2-core VM: 10-20% ahead of 4, and of 8 and
+    /// 16 before; with two replicas 20-35% ahead of 4). A database a network away may want more, to overlap its round
+    /// trips: measure with the ingest-postgres benchmark. SQLite always has one writer.
     /// </summary>
-    public int Writers { get; set; } = 4;
+    public int Writers { get; set; } = 2;
 
     /// <summary><see cref="MaxBatch"/>, or the engine's default.</summary>
     public int EffectiveMaxBatch => MaxBatch ?? (IsPostgres ? 1 : 256);
