@@ -29,7 +29,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private readonly Channel<WorkItem> _queue;
     private readonly Channel<WorkItem> _interactive = Channel.CreateUnbounded<WorkItem>();
     private readonly int _queueCapacity;
-    private Channel<WorkItem>[] _affine = []; // one per writer where there are several: the work of one group, on one writer
+    private Channel<WorkItem>[] _affine = []; // one per writer on PostgreSQL: the work of one group, on one writer
     private readonly List<Task> _writers = [];
     private volatile Exception? _writerFault;
     private readonly TimeSpan _failedCommitHold;
@@ -60,7 +60,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         EnqueueAsync(_queue, work, cancellationToken);
 
     /// <summary>
-    /// Where there are several writers (PostgreSQL), the work of one group always goes to the same writer, which runs
+    /// On PostgreSQL (whatever its number of writers), the work of one group always goes to the same writer, which runs
     /// what is queued for it in one transaction, groups in the order of their keys: a storm's webhooks share commits
     /// instead of queueing on their incident's row lock, and two replicas' transactions take their groups' locks in the
     /// same order, so they never deadlock.
@@ -342,7 +342,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// </summary>
     private protected void StartWriters(int count, DbConnection? connection, string name)
     {
-        if (count > 1)
+        // Webhooks go by group to their writer's own queue wherever other writers may lock the same incidents (PostgreSQL,
+        // even with one writer a replica: its batches by group keep the key order every replica locks in, and without
+        // its own queue a webhook was a transaction of its own).
+        var byGroup = count > 1 || !Dialect.OnlyWriter;
+        if (byGroup)
         {
             _affine = [.. Enumerable.Range(0, count).Select(_ => Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(64, _queueCapacity / count))
             {
@@ -352,7 +356,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
         for (var i = 0; i < count; i++)
         {
-            var writer = new Writer { Connection = i == 0 ? connection : null, Affine = count > 1 ? _affine[i] : null };
+            var writer = new Writer { Connection = i == 0 ? connection : null, Affine = byGroup ? _affine[i] : null };
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _writers.Add(done.Task);
             var thread = new Thread(() => WriteLoop(writer, done)) { IsBackground = true, Name = count == 1 ? name : $"{name}-{i + 1}" };
