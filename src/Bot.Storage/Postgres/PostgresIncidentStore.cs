@@ -122,6 +122,8 @@ internal sealed class PostgresDialect : SqlDialect
     /// </summary>
     public override string OpenIncidentAlerts => $"SELECT {SqlRows.KnownAlertColumns} FROM open_incident_alerts(@g, @fps)";
 
+    public override string OpenIncidentsAlerts => $"SELECT {SqlRows.KnownAlertColumns}, group_key FROM open_incidents_alerts(@gs, @fps)";
+
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
 
     public override object TextList(IReadOnlyCollection<string> texts) => texts as string[] ?? texts.ToArray();

@@ -63,6 +63,14 @@ internal abstract class SqlDialect
         throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
 
     /// <summary>
+    /// Where the dialect batches writes, one statement for the alerts of several groups' open incidents: those whose
+    /// fingerprints are paired with their groups in <c>@gs</c> and <c>@fps</c> (two <see cref="TextList"/>s of one
+    /// length), columns <see cref="SqlRows.KnownAlertColumns"/> and then the group's key.
+    /// </summary>
+    public virtual string OpenIncidentsAlerts =>
+        throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
+
+    /// <summary>
     /// Where the engine takes arrays, what a multi-row insert of alerts selects: one array parameter per column
     /// (<c>@n</c> a <c>long[]</c>, <c>@f @g @s @l @a @u</c> a <c>string[]</c> each, nulls in <c>@u</c>, <c>@b @e</c> a
     /// <see cref="TimeList"/> each) and <c>@now</c>. One text and ten parameters for any number of rows, where VALUES takes nine a row, each a

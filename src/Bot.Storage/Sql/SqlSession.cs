@@ -300,14 +300,23 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
+        // Each group's incident, locked, and its escalations; then the alerts of all of them in one call.
         var withEscalations = _asksEscalations;
         using var batch = TakeWaitingWrites();
-        foreach (var (group, wanted) in groups)
+        foreach (var (group, _) in groups)
         {
-            AddGroupRead(batch, group, wanted, withEscalations);
+            Add(batch, _findOpenIncidentSql, ("@g", group));
+            if (withEscalations)
+            {
+                Add(batch, _openIncidentEscalationsSql, ("@g", group));
+            }
         }
 
+        var pairs = groups.SelectMany(g => g.Wanted.Select(fingerprint => (g.Group, Fingerprint: fingerprint))).ToList();
+        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
+
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+        var read = new List<(Incident? Open, List<(long Incident, Core.Escalation.EscalationState State)>? Escalations)>();
         for (var i = 0; i < groups.Count; i++)
         {
             if (i > 0)
@@ -315,7 +324,20 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 reader.NextResult();
             }
 
-            ReadGroup(reader, groups[i].Group, groups[i].Wanted, withEscalations);
+            var open = reader.Read() ? Remember(Incident(reader)) : null;
+            read.Add((open, withEscalations && reader.NextResult() ? EscalationRows(reader) : null));
+        }
+
+        reader.NextResult();
+        var alerts = groups.ToDictionary(g => g.Group, _ => new List<(string, KnownAlert)>(), StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+        }
+
+        for (var i = 0; i < groups.Count; i++)
+        {
+            KeepGroup(groups[i].Group, groups[i].Wanted, read[i].Open, alerts[groups[i].Group], read[i].Escalations);
         }
     }
 
@@ -330,24 +352,48 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>
-    /// Reads a group's results, the reader standing on its first (the incident's), and keeps them for the transaction
-    /// where they agree: the group's open incident and the alerts of <paramref name="read"/> it holds.
-    /// </summary>
+    /// <summary>Reads a group's results (<see cref="AddGroupRead"/>), the reader standing on its first (the incident's), and keeps them (<see cref="KeepGroup"/>).</summary>
     private (Incident? Open, Dictionary<string, KnownAlert> Held) ReadGroup(DbDataReader reader, string groupKey, IReadOnlySet<string> read, bool withEscalations)
     {
         var open = reader.Read() ? Remember(Incident(reader)) : null;
         reader.NextResult();
-        var held = new Dictionary<string, KnownAlert>(StringComparer.Ordinal);
-        var consistent = true;
+        var alerts = new List<(string, KnownAlert)>();
         while (reader.Read())
         {
-            // The second statement reads a later snapshot: should the group's incident have been closed and another
-            // opened meanwhile, its alerts are not this incident's (nor is the read kept for the batch).
-            var alert = SqlRows.KnownAlert(reader);
+            alerts.Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+        }
+
+        return (open, KeepGroup(groupKey, read, open, alerts, withEscalations && reader.NextResult() ? EscalationRows(reader) : null));
+    }
+
+    private static List<(long Incident, Core.Escalation.EscalationState State)> EscalationRows(DbDataReader reader)
+    {
+        var rows = new List<(long, Core.Escalation.EscalationState)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(7), SqlRows.Escalation(reader, reader.GetInt64(7))));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Keeps a group's read for the transaction where its parts agree: the group's open incident (read with its lock), the
+    /// alerts of <paramref name="read"/> it holds, and its escalations. Returns the alerts of the incident.
+    /// </summary>
+    private Dictionary<string, KnownAlert> KeepGroup(
+        string groupKey, IReadOnlySet<string> read, Incident? open, List<(string Fingerprint, KnownAlert Alert)> alerts,
+        List<(long Incident, Core.Escalation.EscalationState State)>? escalations)
+    {
+        var held = new Dictionary<string, KnownAlert>(StringComparer.Ordinal);
+        var consistent = true;
+        foreach (var (fingerprint, alert) in alerts)
+        {
+            // The alerts' statement reads a later snapshot than the incident's: should the group's incident have been
+            // closed and another opened meanwhile, its alerts are not this incident's (nor is the read kept for the batch).
             if (alert.IncidentNumber == open?.Number)
             {
-                held[reader.GetString(1)] = alert;
+                held[fingerprint] = alert;
             }
             else
             {
@@ -360,23 +406,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             _readAhead!.Read(groupKey, open?.Number ?? 0, open is null ? null : _incidentRows[open.Number], read, held);
         }
 
-        if (withEscalations && reader.NextResult())
+        if (escalations is not null && consistent && open is not null && escalations.All(e => e.Incident == open.Number))
         {
-            var escalations = new List<Core.Escalation.EscalationState>();
-            while (reader.Read())
-            {
-                // Of the incident the first statement locked, unless the group's incident changed in between (as above).
-                consistent &= reader.GetInt64(7) == open?.Number;
-                escalations.Add(SqlRows.Escalation(reader, reader.GetInt64(7)));
-            }
-
-            if (consistent && open is not null)
-            {
-                _readAhead!.ReadEscalations(open.Number, [.. escalations]);
-            }
+            _readAhead!.ReadEscalations(open.Number, [.. escalations.Select(e => e.State)]);
         }
 
-        return (open, held);
+        return held;
     }
 
     private static readonly string AlertByKeySql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";

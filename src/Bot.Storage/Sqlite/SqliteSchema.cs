@@ -235,6 +235,11 @@ internal static class SqliteSchema
         """
         SELECT 1;
         """,
+
+        // 23: PostgreSQL's alert read for a batch's groups in one call. SQLite reads alerts one by one: nothing changes.
+        """
+        SELECT 1;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

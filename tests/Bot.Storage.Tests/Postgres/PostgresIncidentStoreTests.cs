@@ -396,12 +396,24 @@ public sealed class PostgresIncidentStoreTests
 
             Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
             Assert.Equal(2, roundTrips.Count);
+
+            // Again with an alert each group holds: the one read finds it on its own group's incident (else the unit
+            // takes it for new, its insert fails at the commit, and the batch runs again: more round trips).
+            using (var again = await HeldWriter.HoldAsync(store, AffinityOf(groups[0])))
+            {
+                roundTrips.Reset();
+                var repeated = groups.Select(group => Ingest(group, "b1", "c1")).ToList();
+                await again.ReleaseAsync();
+                Assert.All(await Task.WhenAll(repeated), report => Assert.Equal(1, report.NewAlerts));
+                Assert.Equal(2, roundTrips.Count);
+            }
+
             foreach (var (group, number) in groups.Select((g, i) => (g, i + 1L)))
             {
                 var incident = (await store.GetIncidentAsync(number))!;
                 Assert.Equal(AffinityOf(group).Group, incident.GroupKey);
-                Assert.Equal(4, incident.AlertCount);
-                Assert.Equal(["a0", "a1", "b1", "b2"], (await store.GetAlertsAsync(number)).Select(a => a.Alert.Fingerprint).Order());
+                Assert.Equal(5, incident.AlertCount);
+                Assert.Equal(["a0", "a1", "b1", "b2", "c1"], (await store.GetAlertsAsync(number)).Select(a => a.Alert.Fingerprint).Order());
             }
         }
         finally
