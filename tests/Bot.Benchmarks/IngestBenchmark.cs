@@ -90,7 +90,6 @@ internal static partial class IngestBenchmark
         }
 
         using var capA = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-a", cores.Value);
-        using var capB = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-b", cores.Value);
         await using var a = await StartReplicaAsync(capA, settings);
         if (args.Contains("--one-replica"))
         {
@@ -100,6 +99,7 @@ internal static partial class IngestBenchmark
             return await OneReplicaAsync(a, seconds, server, statements, script, groups);
         }
 
+        using var capB = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-b", cores.Value);
         await using var b = await StartReplicaAsync(capB, settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));

@@ -343,9 +343,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private protected void StartWriters(int count, DbConnection? connection, string name)
     {
         // Webhooks go by group to their writer's own queue wherever other writers may lock the same incidents (PostgreSQL,
-        // even with one writer a replica: its batches by group keep the key order every replica locks in, and without
-        // its own queue a webhook was a transaction of its own).
-        var byGroup = count > 1 || !Dialect.OnlyWriter;
+        // whatever the number of writers: batches by group keep the key order every replica locks in, and without its
+        // own queue a webhook was a transaction of its own). SQLite's one writer batches its one queue.
+        var byGroup = !Dialect.OnlyWriter;
         if (byGroup)
         {
             _affine = [.. Enumerable.Range(0, count).Select(_ => Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(64, _queueCapacity / count))
@@ -797,7 +797,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
         public SqlSession? Session { get; set; }
 
-        /// <summary>The queue of the groups this writer runs (where there are several writers).</summary>
+        /// <summary>The queue of the groups this writer runs (PostgreSQL).</summary>
         public Channel<WorkItem>? Affine { get; init; }
 
         /// <summary>Whether the last batch came from <see cref="Affine"/>: the two queues take turns.</summary>
