@@ -117,9 +117,11 @@ internal sealed class PostgresDialect : SqlDialect
     public override string IsOneOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
     /// <summary>
-    /// Through the schema's function (migration 23, as 21 for one group): a lookup of the primary key per fingerprint, on a
-    /// plan made once per connection that cannot read the incident whole, whatever the statistics said when it was made.
+    /// Through the schema's function (migration 21): a lookup of the primary key per fingerprint, on a plan made once per
+    /// connection that cannot read the incident whole, whatever the statistics said when it was made.
     /// </summary>
+    public override string OpenIncidentAlerts => $"SELECT {SqlRows.KnownAlertColumns} FROM open_incident_alerts(@g, @fps)";
+
     public override string OpenIncidentsAlerts => $"SELECT {SqlRows.KnownAlertColumns}, group_key FROM open_incidents_alerts(@gs, @fps)";
 
     public override string ContainsText(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";

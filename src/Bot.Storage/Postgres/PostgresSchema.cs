@@ -287,8 +287,7 @@ internal static class PostgresSchema
 
         // 23: a batch's alert read for all its groups in one call: open_incident_alerts (21) for pairs of a group and a
         // fingerprint, the group's key with each alert found. The function's own cost (its settings, its result) was
-        // paid once a group a batch, ~20% of the database's time a webhook on many groups. Planned the same way. The bot
-        // reads through this one only now; 21's function stays for the replicas of the version before, until replaced.
+        // paid once a group a batch, ~20% of the database's time a webhook on many groups. Planned the same way.
         """
         CREATE OR REPLACE FUNCTION open_incidents_alerts(wanted_groups text[], wanted text[])
         RETURNS TABLE (incident_number bigint, fingerprint text, status text, starts_at timestamptz, group_key text)

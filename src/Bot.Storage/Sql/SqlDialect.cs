@@ -55,10 +55,17 @@ internal abstract class SqlDialect
     public abstract string IsOneOf(string column, string parameter);
 
     /// <summary>
-    /// Where the dialect batches writes (<see cref="BatchesWrites"/>), one statement for the alerts that one group's or a
-    /// batch's groups' units look up: those of each group's open incident whose fingerprints are paired with the group in
-    /// <c>@gs</c> and <c>@fps</c> (two <see cref="TextList"/>s of one length), columns
-    /// <see cref="SqlRows.KnownAlertColumns"/> and then the group's key, each found through the primary key.
+    /// Where the dialect batches writes (<see cref="BatchesWrites"/>), one statement for a webhook's alerts: those of the
+    /// open incident of group <c>@g</c> whose fingerprints are in <c>@fps</c> (a <see cref="TextList"/> of distinct texts),
+    /// columns <see cref="SqlRows.AlertColumns"/>, each found through the primary key.
+    /// </summary>
+    public virtual string OpenIncidentAlerts =>
+        throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
+
+    /// <summary>
+    /// Where the dialect batches writes, one statement for the alerts of several groups' open incidents: those whose
+    /// fingerprints are paired with their groups in <c>@gs</c> and <c>@fps</c> (two <see cref="TextList"/>s of one
+    /// length), columns <see cref="SqlRows.KnownAlertColumns"/> and then the group's key.
     /// </summary>
     public virtual string OpenIncidentsAlerts =>
         throw new NotSupportedException("A dialect that does not batch writes reads a webhook's alerts one by one.");
@@ -82,7 +89,7 @@ internal abstract class SqlDialect
     public virtual object TimeList(IReadOnlyList<DateTimeOffset?> times) =>
         throw new NotSupportedException("A dialect without arrays writes alerts as rows of VALUES.");
 
-    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="OpenIncidentsAlerts"/> read it.</summary>
+    /// <summary>The parameter value for a list of texts, as <see cref="IsOneOf"/> and <see cref="OpenIncidentAlerts"/> read it.</summary>
     public abstract object TextList(IReadOnlyCollection<string> texts);
 
     /// <summary>A condition that <paramref name="column"/> matches the pattern <paramref name="parameter"/> (<see cref="LikePattern"/>), ignoring case.</summary>

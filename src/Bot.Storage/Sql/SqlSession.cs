@@ -270,7 +270,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         // The writes waiting (the unit before's, in a batch) go first in the same round trip; they answer nothing, so the
         // reader's first result is the incident's.
-        var (open, held) = ReadGroups([(groupKey, _readAhead.ToRead(groupKey, fingerprints))])[0];
+        var toRead = _readAhead.ToRead(groupKey, fingerprints);
+        using var batch = TakeWaitingWrites();
+        var withEscalations = _asksEscalations;
+        AddGroupRead(batch, groupKey, toRead, withEscalations);
+        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+        var (open, held) = ReadGroup(reader, groupKey, toRead, withEscalations);
         foreach (var fingerprint in fingerprints)
         {
             if (held.TryGetValue(fingerprint, out var alert))
@@ -295,37 +300,21 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
-        ReadGroups(groups);
-    }
-
-    /// <summary>
-    /// Reads groups (one, for a unit, or a batch's, ahead) in one round trip, after the writes waiting: each group's open
-    /// incident, locked, and (once asked) its escalations, in the groups' order; then the alerts wanted of all of them, in
-    /// one call. Keeps each group's read for the transaction (<see cref="KeepGroup"/>) and returns its incident and alerts.
-    /// </summary>
-    private List<(Incident? Open, Dictionary<string, KnownAlert> Held)> ReadGroups(IReadOnlyList<(string Group, IReadOnlySet<string> Wanted)> groups)
-    {
+        // Each group's incident, locked, and its escalations; then the alerts of all of them in one call.
         var withEscalations = _asksEscalations;
         using var batch = TakeWaitingWrites();
-        var (pairedGroups, fingerprints) = (new List<string>(), new List<string>());
-        foreach (var (group, wanted) in groups)
+        foreach (var (group, _) in groups)
         {
             Add(batch, _findOpenIncidentSql, ("@g", group));
             if (withEscalations)
             {
                 Add(batch, _openIncidentEscalationsSql, ("@g", group));
             }
-
-            foreach (var fingerprint in wanted)
-            {
-                pairedGroups.Add(group);
-                fingerprints.Add(fingerprint);
-            }
         }
 
-        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList(pairedGroups)), ("@fps", dialect.TextList(fingerprints)));
+        var pairs = groups.SelectMany(g => g.Wanted.Select(fingerprint => (g.Group, Fingerprint: fingerprint))).ToList();
+        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
 
-        // The writes waiting answer nothing, so the reader's first result is the first group's incident.
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         var read = new List<(Incident? Open, List<(long Incident, Core.Escalation.EscalationState State)>? Escalations)>();
         for (var i = 0; i < groups.Count; i++)
@@ -343,10 +332,38 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         var alerts = groups.ToDictionary(g => g.Group, _ => new List<(string, KnownAlert)>(), StringComparer.Ordinal);
         while (reader.Read())
         {
-            alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader))); // the group's key after the alert's columns
+            alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
         }
 
-        return [.. groups.Select((g, i) => (read[i].Open, KeepGroup(g.Group, g.Wanted, read[i].Open, alerts[g.Group], read[i].Escalations)))];
+        for (var i = 0; i < groups.Count; i++)
+        {
+            KeepGroup(groups[i].Group, groups[i].Wanted, read[i].Open, alerts[groups[i].Group], read[i].Escalations);
+        }
+    }
+
+    /// <summary>A group's read (<see cref="ReadGroup"/> reads its results): its open incident, locked, then these alerts of it, then its escalations.</summary>
+    private void AddGroupRead(DbBatch batch, string group, IReadOnlySet<string> read, bool withEscalations)
+    {
+        Add(batch, _findOpenIncidentSql, ("@g", group));
+        Add(batch, dialect.OpenIncidentAlerts, ("@g", group), ("@fps", dialect.TextList(read)));
+        if (withEscalations)
+        {
+            Add(batch, _openIncidentEscalationsSql, ("@g", group));
+        }
+    }
+
+    /// <summary>Reads a group's results (<see cref="AddGroupRead"/>), the reader standing on its first (the incident's), and keeps them (<see cref="KeepGroup"/>).</summary>
+    private (Incident? Open, Dictionary<string, KnownAlert> Held) ReadGroup(DbDataReader reader, string groupKey, IReadOnlySet<string> read, bool withEscalations)
+    {
+        var open = reader.Read() ? Remember(Incident(reader)) : null;
+        reader.NextResult();
+        var alerts = new List<(string, KnownAlert)>();
+        while (reader.Read())
+        {
+            alerts.Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+        }
+
+        return (open, KeepGroup(groupKey, read, open, alerts, withEscalations && reader.NextResult() ? EscalationRows(reader) : null));
     }
 
     private static List<(long Incident, Core.Escalation.EscalationState State)> EscalationRows(DbDataReader reader)

@@ -301,7 +301,7 @@ public sealed class PostgresIncidentStoreTests
             Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
         });
 
-        Assert.Equal(1, sent.Calls(q => q.Contains("FROM open_incidents_alerts(", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.Contains("FROM open_incident_alerts(", StringComparison.Ordinal)));
         Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
         Assert.Equal(1, sent.Calls(q => q.StartsWith("UPDATE incidents", StringComparison.Ordinal))); // the tally, once for the batch
         Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal))); // its 20 new alerts, one statement
@@ -593,8 +593,8 @@ public sealed class PostgresIncidentStoreTests
 
         NpgsqlCommand Read(string prefix = "")
         {
-            var read = new NpgsqlCommand($"{prefix}{PostgresDialect.Instance.OpenIncidentsAlerts}", connection);
-            read.Parameters.AddWithValue("@gs", PostgresDialect.Instance.TextList(["g1", "g1", "g1", "g1", "g1"]));
+            var read = new NpgsqlCommand($"{prefix}{PostgresDialect.Instance.OpenIncidentAlerts}", connection);
+            read.Parameters.AddWithValue("@g", "g1");
             read.Parameters.AddWithValue("@fps", PostgresDialect.Instance.TextList(["fp5", "fp9000", "fp19999", "fp20000", "new"]));
             return read;
         }
