@@ -105,12 +105,19 @@ internal static partial class IngestBenchmark
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
         foreach (var connections in connectionSets)
         {
-            var busy = MachineBusy();
-            var both = await Task.WhenAll(WrkAsync(a.Address, connections / 2, seconds, script), WrkAsync(b.Address, connections - connections / 2, seconds, script));
+            // --partitioned: each replica is sent half of the groups, all of their webhooks (an upper bound: what two
+            // replicas take when their writers never wait for each other's locks on an incident).
+            var (busy, aBefore, bBefore, databaseBefore) = (MachineBusy(), a.CpuTime, b.CpuTime, PostgresCpu(server));
+            var parted = args.Contains("--partitioned");
+            var both = await Task.WhenAll(
+                WrkAsync(a.Address, connections / 2, seconds, script, share: parted ? "0/2" : null),
+                WrkAsync(b.Address, connections - connections / 2, seconds, script, share: parted ? "1/2" : null));
+            var webhooks = both.Sum(r => r.Rate) * seconds;
             Console.WriteLine(
                 $"two replicas, connections={connections,3}  webhooks/s={both.Sum(r => r.Rate),7:0}  alerts/s={both.Sum(r => r.Rate) * AlertsPerWebhook,7:0}  " +
                 $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}  " +
-                $"machine CPU/webhook={(MachineBusy() - busy).TotalMicroseconds / (both.Sum(r => r.Rate) * seconds),4:0} µs");
+                $"machine CPU/webhook={(MachineBusy() - busy).TotalMicroseconds / webhooks,4:0} µs " +
+                $"(the replicas {(a.CpuTime - aBefore + b.CpuTime - bBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu(server) - databaseBefore).TotalMicroseconds / webhooks:0})");
         }
 
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
@@ -181,7 +188,7 @@ internal static partial class IngestBenchmark
     public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");
 
     /// <summary>Runs wrk with one of the scripts beside the benchmark against <paramref name="address"/>.</summary>
-    public static async Task<Result> WrkAsync(Uri address, int connections, int seconds, string script, string? target = null)
+    public static async Task<Result> WrkAsync(Uri address, int connections, int seconds, string script, string? target = null, string? share = null)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true };
         foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", Path.Combine(AppContext.BaseDirectory, script), address.ToString().TrimEnd('/') })
@@ -190,6 +197,11 @@ internal static partial class IngestBenchmark
         }
 
         start.Environment["BENCH_RUN"] = Interlocked.Increment(ref _run).ToString(CultureInfo.InvariantCulture);
+        if (share is not null)
+        {
+            start.Environment["GROUP_SHARE"] = share;
+        }
+
         if (target is not null)
         {
             start.Environment["STORM_TARGET"] = target;

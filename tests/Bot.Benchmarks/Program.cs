@@ -1,7 +1,7 @@
 using Bot.Benchmarks;
 
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm] [--routes] [--replica-cpus 0.5]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm] [--routes] [--replica-cpus 0.5] [--partitioned]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]

@@ -6,6 +6,10 @@ local thread_id = 0
 -- Fingerprints and instances are new in every run: the run's number (set by the benchmark, else the clock), the
 -- thread and a counter, each formatted on its own (wrk's LuaJIT formats integers in 32 bits).
 local run = tonumber(os.getenv("BENCH_RUN") or os.time()) % 2147483647
+-- GROUP_SHARE=k/n: only the groups g with g % n == k, as a replica would see them if each group's webhooks went to one
+-- replica (ingest-postgres --partitioned: what two replicas take when they never lock the same incidents)
+local share_index, share_count = (os.getenv("GROUP_SHARE") or "0/1"):match("(%d+)/(%d+)")
+share_index, share_count = tonumber(share_index), tonumber(share_count)
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -13,6 +17,7 @@ request = function()
   counter = counter + 1
   local id = string.format("%08x%02x%08x", run, tid, counter)
   local group = counter % 100
+  if share_count > 1 then group = (counter % math.floor(100 / share_count)) * share_count + share_index end
   local alerts = {}
   for i = 0, 4 do
     alerts[#alerts + 1] = string.format('{"status":"firing","labels":{"alertname":"Load%d","instance":"host-%s-%d","severity":"warning","team":"network"},"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s%x"}', group, id, i, id, i)
