@@ -38,11 +38,22 @@ public sealed class StorageOptions
     /// PostgreSQL only: writer connections per replica, each committing side by side (their commits share the server's
     /// WAL flushes). A webhook goes to the writer of its alert group, which commits what is queued for its groups in
     /// one transaction, the groups read together: fewer writers make fuller batches, more wait less behind each other.
-    /// Default 2 (on 100 groups at 50 connections, with PostgreSQL on the same 2-core VM: 10-20% ahead of 4, and of 8 and
-    /// 16 before; with two replicas 20-35% ahead of 4). A database a network away may want more, to overlap its round
-    /// trips: measure with the ingest-postgres benchmark. SQLite always has one writer.
+    /// Unset: <see cref="DefaultWriters"/> for the CPUs the process may use. A database a network away may want more, to
+    /// overlap its round trips: measure with the ingest-postgres benchmark. SQLite always has one writer.
     /// </summary>
-    public int Writers { get; set; } = 2;
+    public int? Writers { get; set; }
+
+    /// <summary>The number of writers a PostgreSQL replica starts: <see cref="Writers"/>, or <see cref="DefaultWriters"/>.</summary>
+    public int EffectiveWriters => Writers ?? DefaultWriters(Environment.ProcessorCount);
+
+    /// <summary>
+    /// 2 with two CPUs or more (on 100 groups at 50 connections, with PostgreSQL on the same 2-core VM: 10-20% ahead of 4,
+    /// and of 8 and 16 before; with two replicas 20-35% ahead of 4); 1 with less than two (a CPU limit under two cores,
+    /// which the runtime counts as one): with a third of a core one writer took 14-28% more than two, with half a core
+    /// as much or more, its batches fuller for the CPU each costs; two such replicas took 1.2-1.8 times what they did
+    /// with two writers each.
+    /// </summary>
+    public static int DefaultWriters(int processors) => processors >= 2 ? 2 : 1;
 
     /// <summary><see cref="MaxBatch"/>, or the engine's default.</summary>
     public int EffectiveMaxBatch => MaxBatch ?? (IsPostgres ? 1 : 256);

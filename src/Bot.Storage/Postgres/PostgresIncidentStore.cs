@@ -6,7 +6,7 @@ using Npgsql;
 namespace Bot.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL store, for several replicas on one database. Each replica has <see cref="StorageOptions.Writers"/>
+/// The PostgreSQL store, for several replicas on one database. Each replica has <see cref="StorageOptions.EffectiveWriters"/>
 /// writers, each on its own connection, committing one unit of work at a time by default. The database keeps them
 /// apart: a unique open group key (one open incident per group), row locks on the incidents a unit changes (no lost
 /// updates), <c>SKIP LOCKED</c> claims and leases on outbox jobs (one replica runs a job; a dead replica's jobs are
@@ -32,7 +32,11 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         }
 
         // No claims are released here: other replicas may hold them. Those of a replica that died run out with their lease.
-        StartWriters(options.Writers, connection, "postgres-writer");
+        log.LogInformation(
+            "PostgreSQL store: {Writers} writer connection(s){Why}",
+            options.EffectiveWriters,
+            options.Writers is null ? $" (Storage:Writers unset: {Environment.ProcessorCount} CPU(s) available)" : "");
+        StartWriters(options.EffectiveWriters, connection, "postgres-writer");
     }
 
     private protected override SqlDialect Dialect => PostgresDialect.Instance;

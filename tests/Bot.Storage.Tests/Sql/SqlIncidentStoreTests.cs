@@ -509,7 +509,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     public async Task WriteInteractive_GoesAheadOfQueuedBulkWork()
     {
         await using var t = NewStore();
-        var writers = Engine.IsPostgres ? new StorageOptions().Writers : 1;
+        var writers = Engine.IsPostgres ? new StorageOptions().EffectiveWriters : 1;
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         // Every writer busy; meanwhile 100 bulk units and then one person's unit queue up.
