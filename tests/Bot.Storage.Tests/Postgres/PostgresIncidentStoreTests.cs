@@ -572,12 +572,15 @@ public sealed class PostgresIncidentStoreTests
     /// A storm's incident grown to 20,000 alerts after the writer's connection made its plan for the webhook's alert
     /// read, when the statistics said the incident held 10 (a new database, before autovacuum catches up) or that a
     /// thousand incidents held 5 alerts each (a database of many small incidents, the storm newer than the statistics):
-    /// the read of five alerts still probes the primary key, never reading the incident's alerts.
+    /// the read of five alerts still probes the primary key, never reading the incident's alerts. So does a batch's read
+    /// across groups (schema 23's function, given each fingerprint's group).
     /// </summary>
     [Theory]
-    [InlineData(1, 10)]
-    [InlineData(1000, 5)]
-    public async Task TheWebhooksAlertRead_ProbesTheKey_WhatTheStatisticsSaidWhenItWasPlanned(int incidents, int alertsEach)
+    [InlineData(1, 10, false)]
+    [InlineData(1000, 5, false)]
+    [InlineData(1, 10, true)]
+    [InlineData(1000, 5, true)]
+    public async Task TheWebhooksAlertRead_ProbesTheKey_WhatTheStatisticsSaidWhenItWasPlanned(int incidents, int alertsEach, bool acrossGroups)
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         await using var connection = (NpgsqlConnection)await t.OpenConnectionAsync();
@@ -591,11 +594,20 @@ public sealed class PostgresIncidentStoreTests
             ANALYZE alerts;
             """);
 
+        string[] fingerprints = ["fp5", "fp9000", "fp19999", "fp20000", "new"];
         NpgsqlCommand Read(string prefix = "")
         {
-            var read = new NpgsqlCommand($"{prefix}{PostgresDialect.Instance.OpenIncidentAlerts}", connection);
-            read.Parameters.AddWithValue("@g", "g1");
-            read.Parameters.AddWithValue("@fps", PostgresDialect.Instance.TextList(["fp5", "fp9000", "fp19999", "fp20000", "new"]));
+            var read = new NpgsqlCommand($"{prefix}{(acrossGroups ? PostgresDialect.Instance.OpenIncidentsAlerts : PostgresDialect.Instance.OpenIncidentAlerts)}", connection);
+            if (acrossGroups)
+            {
+                read.Parameters.AddWithValue("@gs", PostgresDialect.Instance.TextList([.. fingerprints.Select(_ => "g1")]));
+            }
+            else
+            {
+                read.Parameters.AddWithValue("@g", "g1");
+            }
+
+            read.Parameters.AddWithValue("@fps", PostgresDialect.Instance.TextList(fingerprints));
             return read;
         }
 
