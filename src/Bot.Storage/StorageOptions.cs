@@ -48,10 +48,10 @@ public sealed class StorageOptions
 
     /// <summary>
     /// 2 with two CPUs or more (on 100 groups at 50 connections, with PostgreSQL on the same 2-core VM: 10-20% ahead of 4,
-    /// and of 8 and 16 before; with two replicas 20-35% ahead of 4); 1 with one (a CPU limit of one core or less,
-    /// which the runtime counts as one CPU; it rounds a larger limit up): with a third of a core one writer took 14-28% more than two, with half a core
-    /// as much or more, its batches fuller for the CPU each costs; two such replicas took 1.2-1.8 times what they did
-    /// with two writers each.
+    /// and of 8 and 16 before; with two replicas 20-35% ahead of 4); 1 with one (a CPU limit of one core or less, which
+    /// the runtime counts as one CPU; it rounds a larger limit up): with a third of a core one writer took 14-28% more
+    /// than two, with half a core as much or more, its batches fuller for the CPU each costs; two such replicas took
+    /// 1.2-1.8 times what they did with two writers each.
     /// </summary>
     public static int DefaultWriters(int processors) => processors >= 2 ? 2 : 1;
 

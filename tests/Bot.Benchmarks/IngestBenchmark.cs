@@ -103,12 +103,12 @@ internal static partial class IngestBenchmark
         await using var b = await StartReplicaAsync(capB, settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
+        // --partitioned: each replica is sent half of the groups, all of their webhooks (an upper bound: what two replicas
+        // take when their writers never wait for each other's locks on an incident).
+        var parted = args.Contains("--partitioned");
         foreach (var connections in connectionSets)
         {
-            // --partitioned: each replica is sent half of the groups, all of their webhooks (an upper bound: what two
-            // replicas take when their writers never wait for each other's locks on an incident).
             var (busy, aBefore, bBefore, databaseBefore) = (MachineBusy(), a.CpuTime, b.CpuTime, PostgresCpu(server));
-            var parted = args.Contains("--partitioned");
             var both = await Task.WhenAll(
                 WrkAsync(a.Address, connections / 2, seconds, script, share: parted ? "0/2" : null),
                 WrkAsync(b.Address, connections - connections / 2, seconds, script, share: parted ? "1/2" : null));

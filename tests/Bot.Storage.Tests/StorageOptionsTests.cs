@@ -4,16 +4,12 @@ namespace Bot.Storage.Tests;
 public sealed class StorageOptionsTests
 {
     [Theory]
-    [InlineData(1, 1)] // a CPU limit under two cores: the runtime counts one
+    [InlineData(1, 1)] // a CPU limit of one core or less: the runtime counts one
     [InlineData(2, 2)]
     [InlineData(16, 2)]
     public void UnsetWriters_FollowTheCpusTheProcessMayUse(int processors, int writers) =>
         Assert.Equal(writers, StorageOptions.DefaultWriters(processors));
 
     [Fact]
-    public void SetWriters_AreTaken_AsSet()
-    {
-        Assert.Equal(5, new StorageOptions { Writers = 5 }.EffectiveWriters);
-        Assert.Equal(StorageOptions.DefaultWriters(Environment.ProcessorCount), new StorageOptions().EffectiveWriters);
-    }
+    public void SetWriters_AreTaken_AsSet() => Assert.Equal(5, new StorageOptions { Writers = 5 }.EffectiveWriters);
 }

@@ -25,6 +25,10 @@ public sealed class BotProcess : IAsyncDisposable
     /// <summary>The CPU time the process has used so far (user and system, /proc/PID/stat).</summary>
     public TimeSpan CpuTime => ProcessStat.CpuTime(_process.Id);
 
+    /// <summary>The names of the process's threads as the kernel knows them (<c>/proc/&lt;pid&gt;/task/*/comm</c>: 15 characters at most).</summary>
+    public IReadOnlyList<string> ThreadNames =>
+        [.. Directory.EnumerateDirectories($"/proc/{_process.Id}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))];
+
     public string Folder { get; }
 
     public TimeSpan StartToReady { get; }

@@ -103,6 +103,27 @@ public sealed class ReplicaEndToEndTests
         PostgresServer.Shared.DropSchema(connectionString);
     }
 
+    /// <summary>
+    /// A replica starts a writer per CPU it may use, up to two, unless <c>Storage:Writers</c> says how many: the runtime's
+    /// count of CPUs set as a CPU limit of one core sets it (DOTNET_PROCESSOR_COUNT), and the writers are counted as the
+    /// kernel sees the process's threads.
+    /// </summary>
+    [Theory]
+    [InlineData("1", null, 1)]
+    [InlineData("2", null, 2)]
+    [InlineData("1", "3", 3)]
+    public async Task AReplica_StartsAWriterPerCpuUpToTwo_UnlessToldHowMany(string cpus, string? writers, int expected)
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={connectionString}", .. writers is null ? Array.Empty<string>() : [$"--Storage:Writers={writers}"]];
+        await using (var bot = await BotProcess.StartWithEnvironmentAsync(new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = cpus }, "localhost", settings))
+        {
+            Assert.Equal(expected, bot.ThreadNames.Count(n => n.StartsWith("postgres-writer", StringComparison.Ordinal)));
+        }
+
+        PostgresServer.Shared.DropSchema(connectionString);
+    }
+
     /// <summary>Settings for replicas sharing a new schema and one local chat and repository folder.</summary>
     private static (string ConnectionString, string Shared, string[] Settings) Replicas(params string[] more)
     {
