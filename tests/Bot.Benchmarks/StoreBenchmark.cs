@@ -35,6 +35,7 @@ internal static class StoreBenchmark
         {
             var offset = phase == "warm-up" ? 0 : count / 2;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var watch = Stopwatch.StartNew();
             var tasks = new List<Task>(count / 2);
             for (var i = 0; i < count / 2; i++)
@@ -52,7 +53,8 @@ internal static class StoreBenchmark
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             Console.WriteLine(
                 $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
-                $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores)");
+                $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores), " +
+                $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (count / 2):0} bytes allocated a webhook");
         }
 
         return 0;

@@ -278,10 +278,10 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public bool EnqueuedJobs { get; private set; }
 
-        public (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
+        public (Incident? Incident, Dictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
         {
             var open = d.Incidents.Values.Where(i => i.IsOpen && i.GroupKey == groupKey).Select(Copy).FirstOrDefault();
-            return (open, open is null ? new Dictionary<string, KnownAlert>() : FindAlerts(open.Number, fingerprints));
+            return (open, open is null ? new Dictionary<string, KnownAlert>(StringComparer.Ordinal) : FindAlerts(open.Number, fingerprints));
         }
 
         public Incident? GetIncident(long number) => d.Incidents.TryGetValue(number, out var i) ? Copy(i) : null;
@@ -299,7 +299,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public void UpdateIncident(Incident incident) => d.Incidents[incident.Number] = Copy(incident);
 
-        private IReadOnlyDictionary<string, KnownAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
+        private Dictionary<string, KnownAlert> FindAlerts(long incidentNumber, IReadOnlyCollection<string> fingerprints) =>
             fingerprints.Distinct().Select(f => d.Alerts.TryGetValue((incidentNumber, f), out var row) ? row.Stored : null).OfType<StoredAlert>()
                 .ToDictionary(a => a.Alert.Fingerprint, Known, StringComparer.Ordinal);
 

@@ -25,4 +25,11 @@ public sealed record Alert(
 
     /// <summary>How the alert reads in a title: <c>Name: summary</c>, without repeating itself.</summary>
     public string Title => Summary == Name ? Name : $"{Name}: {Summary}";
+
+    /// <summary>Appends <see cref="Title"/> without making it a string first.</summary>
+    public System.Text.StringBuilder AppendTitle(System.Text.StringBuilder text)
+    {
+        var (name, summary) = (Name, Summary);
+        return summary == name ? text.Append(name) : text.Append(name).Append(": ").Append(summary);
+    }
 }

@@ -39,9 +39,11 @@ public sealed partial record LabelMatcher(string Label, string Op, string Value)
     }
 
     /// <summary>A missing label reads as the empty string, as in Alertmanager.</summary>
-    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    public bool Matches(IReadOnlyDictionary<string, string> labels) => MatchesValue(labels.TryGetValue(Label, out var v) ? v : "");
+
+    /// <summary>Whether the label's value (the empty string when the label is missing) matches.</summary>
+    public bool MatchesValue(string actual)
     {
-        var actual = labels.TryGetValue(Label, out var v) ? v : "";
         return Op switch
         {
             "=" => actual == Value,
@@ -77,8 +79,9 @@ public sealed class Routing
     public sealed record Decision(IReadOnlyList<string> Policies, Severity? Severity);
 
     /// <summary>
-    /// The policies and severity for an alert's labels. Called for every alert that opens or joins an incident, so a
-    /// tree that decides nothing answers without copying the labels.
+    /// The policies and severity for an alert's labels. Called for every alert that opens or joins an incident (a
+    /// storm's every new alert), so it reads the labels where they are, the severity as one more label, and a tree that
+    /// decides nothing answers at once.
     /// </summary>
     public Decision Route(IReadOnlyDictionary<string, string> labels, Severity severity)
     {
@@ -87,41 +90,56 @@ public sealed class Routing
             return Nothing;
         }
 
-        var all = new Dictionary<string, string>(labels) { [SeverityLabel] = severity.Display() };
-        var policies = new List<string>();
-        Severity? chosen = null;
-        Walk(_root, all, policies, ref chosen);
-        return new Decision(policies.Distinct(StringComparer.OrdinalIgnoreCase).ToList(), chosen);
+        var walk = new Walker(labels, severity.Display());
+        walk.Visit(_root);
+        return walk.Policies is null && walk.Severity is null
+            ? Nothing
+            : new Decision(walk.Policies?.Distinct(StringComparer.OrdinalIgnoreCase).ToList() ?? [], walk.Severity);
     }
 
     /// <summary>Alertmanager's walk: the deepest matching routes decide; among siblings the first match wins unless it continues.</summary>
-    private static bool Walk(Node node, Dictionary<string, string> labels, List<string> policies, ref Severity? severity)
+    private struct Walker(IReadOnlyDictionary<string, string> labels, string severityText)
     {
-        if (!node.Matchers.All(m => m.Matches(labels)))
-        {
-            return false;
-        }
+        public List<string>? Policies;
+        public Severity? Severity;
 
-        var childMatched = false;
-        foreach (var child in node.Children)
+        public bool Visit(Node node)
         {
-            if (Walk(child, labels, policies, ref severity))
+            foreach (var matcher in node.Matchers)
             {
-                childMatched = true;
-                if (!child.Continue)
+                // The incident's severity reads as the label SeverityLabel, whatever the alert's labels say of it.
+                var actual = matcher.Label == SeverityLabel ? severityText : labels.TryGetValue(matcher.Label, out var v) ? v : "";
+                if (!matcher.MatchesValue(actual))
                 {
-                    break;
+                    return false;
                 }
             }
-        }
 
-        if (!childMatched)
-        {
-            policies.AddRange(node.Policies);
-            severity ??= node.Severity;
-        }
+            var childMatched = false;
+            foreach (var child in node.Children)
+            {
+                if (Visit(child))
+                {
+                    childMatched = true;
+                    if (!child.Continue)
+                    {
+                        break;
+                    }
+                }
+            }
 
-        return true;
+            if (!childMatched)
+            {
+                if (node.Policies.Count > 0)
+                {
+                    (Policies ??= []).AddRange(node.Policies);
+                }
+
+                Severity ??= node.Severity;
+            }
+
+            return true;
+        }
     }
 
     private static bool DecidesSomething(Node node) => node.Policies.Count > 0 || node.Severity is not null || node.Children.Any(DecidesSomething);

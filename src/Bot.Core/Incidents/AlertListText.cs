@@ -11,11 +11,13 @@ public static class AlertListText
 
     /// <summary>
     /// <c>Alert firing: Title {labels}</c>, or <c>N alerts firing: Title {labels}; ...; and M more</c>. Written into one
-    /// buffer: a storm writes one a webhook, on the store's writer thread.
+    /// buffer, the thread's: a storm writes one a webhook, on the store's writer thread.
     /// </summary>
     public static string Describe(string verb, IReadOnlyList<Alert> alerts)
     {
-        var text = new StringBuilder(128 * Math.Min(alerts.Count, MaxListed) + 32);
+        var text = t_text ?? new StringBuilder(1024);
+        t_text = null; // a builder in use is no one else's, should this be called again on the thread meanwhile
+        text.Clear();
         if (alerts.Count == 1)
         {
             text.Append("Alert ");
@@ -33,7 +35,7 @@ public static class AlertListText
                 text.Append("; ");
             }
 
-            alerts[i].Labels.AppendTo(text.Append(alerts[i].Title).Append(' '));
+            alerts[i].Labels.AppendTo(alerts[i].AppendTitle(text).Append(' '));
         }
 
         if (alerts.Count > MaxListed)
@@ -41,6 +43,17 @@ public static class AlertListText
             text.Append("; and ").Append((alerts.Count - MaxListed).ToString(CultureInfo.InvariantCulture)).Append(" more");
         }
 
-        return text.ToString();
+        var described = text.ToString();
+        if (text.Capacity <= MaxKeptCapacity)
+        {
+            t_text = text;
+        }
+
+        return described;
     }
+
+    private const int MaxKeptCapacity = 8 * 1024;
+
+    [ThreadStatic]
+    private static StringBuilder? t_text;
 }

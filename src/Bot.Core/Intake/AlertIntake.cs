@@ -77,7 +77,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
         {
             var (incident, known) = s.FindOpenIncident(groupKey, alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal));
             _knownIn = incident?.Number ?? 0;
-            _known = new(known, StringComparer.Ordinal);
+            _known = known;
             var resolvedSome = false;
             foreach (var alert in alerts)
             {
@@ -193,7 +193,8 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 _escalations.Add((incident, alert, joined.Policies, false));
             }
 
-            if (incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
+            // The reason is written only when the severity rises: a storm's every joining alert comes through here.
+            if (severity < incident.Severity && incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
             {
                 s.AppendTimeline(incident.Number, raised);
             }

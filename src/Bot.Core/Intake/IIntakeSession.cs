@@ -12,9 +12,10 @@ public interface IIntakeSession : IEscalationSession
 {
     /// <summary>
     /// The group's open incident, if any, with those of these alerts it holds, by fingerprint: one read for a webhook's
-    /// alerts (none when there is no open incident). A set: an alert sent twice in a webhook is looked up once.
+    /// alerts (none when there is no open incident). A set: an alert sent twice in a webhook is looked up once. The
+    /// alerts come in a new dictionary (by ordinal fingerprint), the caller's to keep and change.
     /// </summary>
-    (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints);
+    (Incident? Incident, Dictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints);
 
     /// <summary>Saves a new incident and assigns its number.</summary>
     void InsertIncident(Incident incident);

@@ -241,7 +241,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// is set up: a webhook routed to a policy asks whether it ran on its incident), the incident's escalations come in
     /// the same round trip too, kept for the transaction (<see cref="GroupReadAhead"/>).
     /// </summary>
-    public (Incident? Incident, IReadOnlyDictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
+    public (Incident? Incident, Dictionary<string, KnownAlert> Alerts) FindOpenIncident(string groupKey, IReadOnlySet<string> fingerprints)
     {
         var found = new Dictionary<string, KnownAlert>(StringComparer.Ordinal);
         if (!dialect.BatchesWrites || fingerprints.Count == 0)
@@ -529,15 +529,16 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             {
                 var (incident, groupKey, alert, _) = chunk[i];
                 var p = i * 9;
-                args[p + 1] = ($"@n{i}", incident);
-                args[p + 2] = ($"@f{i}", alert.Fingerprint);
-                args[p + 3] = ($"@g{i}", groupKey);
-                args[p + 4] = ($"@s{i}", StatusText(alert.Status));
-                args[p + 5] = ($"@l{i}", LabelJson.Write(alert.Labels));
-                args[p + 6] = ($"@a{i}", LabelJson.Write(alert.Annotations));
-                args[p + 7] = ($"@b{i}", dialect.Time(alert.StartsAt));
-                args[p + 8] = ($"@e{i}", dialect.Time(alert.EndsAt));
-                args[p + 9] = ($"@u{i}", (object?)alert.SourceUrl ?? DBNull.Value);
+                var name = AlertRowParameters[i];
+                args[p + 1] = (name[0], incident);
+                args[p + 2] = (name[1], alert.Fingerprint);
+                args[p + 3] = (name[2], groupKey);
+                args[p + 4] = (name[3], StatusText(alert.Status));
+                args[p + 5] = (name[4], LabelJson.Write(alert.Labels));
+                args[p + 6] = (name[5], LabelJson.Write(alert.Annotations));
+                args[p + 7] = (name[6], dialect.Time(alert.StartsAt));
+                args[p + 8] = (name[7], dialect.Time(alert.EndsAt));
+                args[p + 9] = (name[8], (object?)alert.SourceUrl ?? DBNull.Value);
             }
 
             Write(upsert ? UpsertAlertsSql[chunk.Length - 1] : InsertAlertsSql[chunk.Length - 1], args);
@@ -559,9 +560,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             source_url = excluded.source_url, updated_at = excluded.updated_at
         """;
 
+    /// <summary>The parameters' names of row i of <see cref="InsertAlertsSql"/>, spelt once (a storm's webhook binds 45).</summary>
+    private static readonly string[][] AlertRowParameters = [.. Enumerable.Range(0, MaxAlertRows).Select(i =>
+        new[] { "@n", "@f", "@g", "@s", "@l", "@a", "@b", "@e", "@u" }.Select(prefix => prefix + i).ToArray())];
+
     /// <summary>The insert of 1 to <see cref="MaxAlertRows"/> alerts, one text per row count (so each is prepared once).</summary>
     private static readonly string[] InsertAlertsSql = [.. Enumerable.Range(1, MaxAlertRows).Select(rows =>
-        InsertAlerts + "VALUES " + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@n{i}, @f{i}, @g{i}, @s{i}, @l{i}, @a{i}, @b{i}, @e{i}, @u{i}, @now, @now)")))];
+        InsertAlerts + "VALUES " + string.Join(", ", AlertRowParameters.Take(rows).Select(names => $"({string.Join(", ", names)}, @now, @now)")))];
 
     /// <summary>The upsert of 1 to <see cref="MaxAlertRows"/> alerts, likewise.</summary>
     private static readonly string[] UpsertAlertsSql = [.. InsertAlertsSql.Select(insert => insert + OnConflictUpdateAlert)];

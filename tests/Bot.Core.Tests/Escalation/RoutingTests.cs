@@ -27,6 +27,7 @@ public class RoutingTests
     [Theory]
     [InlineData("team=network", Severity.Sev2, "network", null)]
     [InlineData("team=network", Severity.Sev1, "network,security", null)]
+    [InlineData("team=network,incident_severity=SEV1", Severity.Sev2, "network", null)] // the incident's severity, not a label of that name
     [InlineData("service=db-orders", Severity.Sev3, "database,platform", Severity.Sev2)]
     [InlineData("service=db-orders,env=staging", Severity.Sev3, "database", Severity.Sev2)]
     [InlineData("service=cache", Severity.Sev3, "platform", null)]
