@@ -22,39 +22,72 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
             return Empty;
         }
 
-        var list = new List<KeyValuePair<string, string>>(pairs.TryGetNonEnumeratedCount(out var n) ? n : 8);
+        var array = new KeyValuePair<string, string>[pairs.TryGetNonEnumeratedCount(out var n) ? n : 8];
+        var count = 0;
         foreach (var (name, value) in pairs)
         {
+            if (count == array.Length)
+            {
+                Array.Resize(ref array, Math.Max(8, count * 2));
+            }
+
             // Names and values come from senders: kept as SafeText.Clean leaves them.
-            list.Add(new(Text.SafeText.Clean(name), Text.SafeText.Clean(value ?? throw new NullLabelValueException(name))));
+            array[count++] = KeyValuePair.Create(Text.SafeText.Clean(name), Text.SafeText.Clean(value ?? throw new NullLabelValueException(name)));
         }
 
-        if (list.Count == 0)
+        array = count == array.Length ? array : array[..count];
+        if (array.Length == 0)
         {
             return Empty;
         }
 
-        if (StrictlyIncreasing(list))
+        if (!StrictlyIncreasing(array))
         {
-            return new LabelSet([.. list]); // as senders such as Alertmanager write them
-        }
-
-        // Sorted, stably, so that of a name given twice the last one wins (as a dictionary's indexer would have it).
-        var sorted = list.Select((p, i) => (Pair: p, Index: i)).OrderBy(x => x.Pair.Key, StringComparer.Ordinal).ThenBy(x => x.Index).ToList();
-        var unique = new List<KeyValuePair<string, string>>(sorted.Count);
-        foreach (var (pair, _) in sorted)
-        {
-            if (unique.Count > 0 && string.Equals(unique[^1].Key, pair.Key, StringComparison.Ordinal))
+            // Sorted, stably, so that of a name given twice the last one wins (as a dictionary's indexer would have it).
+            if (array.Length <= InsertionSortMost)
             {
-                unique[^1] = pair;
+                InsertionSort(array); // a webhook's few labels, in place: LINQ's sort cost a storm's webhook more than its parse
             }
             else
             {
-                unique.Add(pair);
+                array = [.. array.Select((p, i) => (Pair: p, Index: i)).OrderBy(x => x.Pair.Key, StringComparer.Ordinal).ThenBy(x => x.Index).Select(x => x.Pair)];
             }
+
+            var unique = 0;
+            foreach (var pair in array)
+            {
+                if (unique > 0 && string.Equals(array[unique - 1].Key, pair.Key, StringComparison.Ordinal))
+                {
+                    array[unique - 1] = pair;
+                }
+                else
+                {
+                    array[unique++] = pair;
+                }
+            }
+
+            array = unique == array.Length ? array : array[..unique];
         }
 
-        return new LabelSet([.. unique]);
+        return new LabelSet(array);
+    }
+
+    /// <summary>Up to this many pairs are sorted by insertion (stable, in place); more by LINQ's stable sort.</summary>
+    private const int InsertionSortMost = 32;
+
+    private static void InsertionSort(KeyValuePair<string, string>[] pairs)
+    {
+        for (var i = 1; i < pairs.Length; i++)
+        {
+            var pair = pairs[i];
+            var j = i - 1;
+            for (; j >= 0 && string.CompareOrdinal(pairs[j].Key, pair.Key) > 0; j--)
+            {
+                pairs[j + 1] = pairs[j];
+            }
+
+            pairs[j + 1] = pair;
+        }
     }
 
     public LabelSet With(string name, string value) => From(_pairs.Append(new(name, value)));
@@ -99,9 +132,9 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         return hash.ToHashCode();
     }
 
-    private static bool StrictlyIncreasing(List<KeyValuePair<string, string>> pairs)
+    private static bool StrictlyIncreasing(KeyValuePair<string, string>[] pairs)
     {
-        for (var i = 1; i < pairs.Count; i++)
+        for (var i = 1; i < pairs.Length; i++)
         {
             if (string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) >= 0)
             {

@@ -55,6 +55,13 @@ public sealed class IncidentRules
             return $"{source}:labels:{{{string.Join(", ", parts)}}}";
         }
 
-        return senderGroupKey is null ? $"{source}:fingerprint:{alert.Fingerprint}" : $"{source}:group:{senderGroupKey}";
+        return SharedGroupKey(source, senderGroupKey) ?? $"{source}:fingerprint:{alert.Fingerprint}";
     }
+
+    /// <summary>
+    /// The key of every alert a sender sent under its group key, where no grouping labels are configured (Alertmanager's
+    /// webhooks): the same for all the webhook's alerts, so spelt once for them; null where it depends on the alert.
+    /// </summary>
+    public string? SharedGroupKey(string source, string? senderGroupKey) =>
+        _options.GroupBy.Count == 0 && senderGroupKey is not null ? $"{source}:group:{senderGroupKey}" : null;
 }

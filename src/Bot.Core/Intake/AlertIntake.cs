@@ -23,27 +23,41 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
     /// </summary>
     public Ports.Affinity? AffinityOf(AlertBatch batch)
     {
-        string? key = null;
-        foreach (var alert in batch.Alerts)
+        if (batch.Alerts.Count == 0)
         {
-            var group = rules.GroupKeyOf(alert, batch.Source, batch.GroupKey);
-            if (key is not null && key != group)
+            return null;
+        }
+
+        var key = rules.SharedGroupKey(batch.Source, batch.GroupKey);
+        if (key is null)
+        {
+            // Grouped by labels, or by fingerprint: the alerts may fall in several groups, and then the batch has none.
+            key = rules.GroupKeyOf(batch.Alerts[0], batch.Source, batch.GroupKey);
+            if (batch.Alerts.Skip(1).Any(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey) != key))
             {
                 return null;
             }
-
-            key = group;
         }
 
-        return key is null ? null : new Ports.Affinity(key, batch.Alerts.Select(a => a.Fingerprint).ToArray());
+        return new Ports.Affinity(key, batch.Alerts.Select(a => a.Fingerprint).ToArray());
     }
 
     public IngestReport Ingest(IIntakeSession session, AlertBatch batch)
     {
         var run = new Run(rules, escalator, session, batch);
-        foreach (var group in batch.Alerts.GroupBy(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey)))
+        if (rules.SharedGroupKey(batch.Source, batch.GroupKey) is { } key)
         {
-            run.ApplyGroup(group.Key, group.ToList());
+            if (batch.Alerts.Count > 0)
+            {
+                run.ApplyGroup(key, batch.Alerts);
+            }
+        }
+        else
+        {
+            foreach (var group in batch.Alerts.GroupBy(a => rules.GroupKeyOf(a, batch.Source, batch.GroupKey)))
+            {
+                run.ApplyGroup(group.Key, group.ToList());
+            }
         }
 
         return run.Finish();

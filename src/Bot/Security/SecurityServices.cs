@@ -26,11 +26,15 @@ public static class SecurityServices
         var hosts = AllowedHosts(builder.Configuration);
         services.Configure<HostFilteringOptions>(o => o.AllowedHosts = hosts);
 
-        services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
+        // No default scheme: each policy names the scheme it takes, so a request to no protected endpoint (a webhook, the
+        // Slack endpoints, which check their own senders) runs no authentication at all. ASP.NET Core would make a lone
+        // scheme (the API's, when the console has no sign-in) the default: the switch keeps it from doing so.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(ApiScopes.Read, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Read))
-            .AddPolicy(ApiScopes.Commands, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Commands))
-            .AddPolicy(ApiScopes.Metrics, p => p.RequireClaim(ApiScopes.ClaimType, ApiScopes.Metrics));
+            .AddPolicy(ApiScopes.Read, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Read))
+            .AddPolicy(ApiScopes.Commands, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Commands))
+            .AddPolicy(ApiScopes.Metrics, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Metrics));
         return builder;
     }
 

@@ -168,6 +168,25 @@ public class ApiTokenHandlerTests
     }
 
     [Fact]
+    public async Task AWebhook_RunsNoApiAuthentication_SoItsSendersTokenIsNeitherCheckedAgainstApiTokensNorLogged()
+    {
+        var logs = new LogCapture();
+        const string webhookToken = "webhook-token-0123456789abcdefghijklmnopqrstuvw";
+        var settings = Tokens();
+        settings["Webhooks:Sources:generic:Token"] = webhookToken;
+        settings["Logging:LogLevel:Bot.Security"] = "Information"; // as the bot's own settings log it
+        await using var bot = await BotServer.StartAsync(settings, logs.AddTo);
+
+        var webhook = await bot.PostWebhookAsync("generic", """{"title":"Checkout down"}""", webhookToken);
+        var api = await SendAsync(bot, HttpMethod.Get, "/api/incidents", webhookToken);
+
+        Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode); // a sender's token opens no API
+        // The API's handler ran once, for the API request; before, it refused every webhook's bearer token too, and logged each.
+        Assert.Single(logs.Entries, e => e.Category == typeof(ApiTokenHandler).FullName && e.Message.Contains("not authenticated"));
+    }
+
+    [Fact]
     public async Task Secrets_AreNeverLogged()
     {
         var logs = new LogCapture();

@@ -31,4 +31,32 @@ public class LabelSetTests
         Assert.Equal("9", a.With("a", "9").Get("a"));
         Assert.Same(LabelSet.Empty, LabelSet.From([]));
     }
+
+    [Fact]
+    public void From_AgreesWithADictionarysLastWordInOrdinalOrder_AtAnySize_CountedOrNot()
+    {
+        var random = new Random(17);
+        for (var size = 0; size <= 80; size++)
+        {
+            // Few names, so that many come twice; some differ only in case, which ordinal order tells apart.
+            var pairs = Enumerable.Range(0, size).Select(i => KeyValuePair.Create(((char)('A' + random.Next(6))).ToString() + (char)('a' + random.Next(size / 4 + 1)), $"v{i}")).ToList();
+            var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in pairs)
+            {
+                expected[name] = value;
+            }
+
+            var sorted = expected.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            Assert.Equal(sorted, LabelSet.From(pairs));
+            Assert.Equal(sorted, LabelSet.From(Uncounted(pairs)));
+        }
+
+        static IEnumerable<KeyValuePair<string, string>> Uncounted(IEnumerable<KeyValuePair<string, string>> pairs)
+        {
+            foreach (var pair in pairs)
+            {
+                yield return pair;
+            }
+        }
+    }
 }
