@@ -4,26 +4,20 @@ namespace Bot.Core.Intake;
 
 /// <summary>
 /// The webhook body shared by Alertmanager (version 4) and Grafana unified alerting (version 1): a group of
-/// Prometheus-style alerts. Wire shape only; the parsers translate it.
+/// Prometheus-style alerts. Wire shape only; the parsers translate it. The fields the bot does not use (the group's
+/// status, receiver, groupLabels, commonLabels and commonAnnotations, Grafana's title and message) are not read: JSON
+/// skips them, checking only that they are JSON, and a storm's webhooks no longer build three dictionaries each.
 /// </summary>
 internal sealed class PrometheusWebhook
 {
     public string? Version { get; set; }
-    public string? Status { get; set; }
-    public string? Receiver { get; set; }
     public string? GroupKey { get; set; }
-    public Dictionary<string, string>? GroupLabels { get; set; }
-    public Dictionary<string, string>? CommonLabels { get; set; }
-    public Dictionary<string, string>? CommonAnnotations { get; set; }
 
     [JsonPropertyName("externalURL")]
     public string? ExternalUrl { get; set; }
 
     public List<PrometheusAlert?>? Alerts { get; set; }
     public int TruncatedAlerts { get; set; }
-
-    /// <summary>Grafana only.</summary>
-    public string? Title { get; set; }
 }
 
 internal sealed class PrometheusAlert

@@ -64,6 +64,7 @@ public class AlertmanagerParserTests
     [InlineData("null", "JSON null")]
     [InlineData("{\"version\":\"4\",\"alerts\":[", "Malformed JSON")]
     [InlineData("[1,2]", "Malformed JSON")]
+    [InlineData("{\"version\":\"4\",\"commonLabels\":{\"a\":},\"alerts\":[]}", "Malformed JSON")] // a field the bot does not read is still JSON
     [InlineData("{\"alerts\":[]}", "version is required")]
     [InlineData("{\"version\":\"3\",\"alerts\":[]}", "version is '3'; the alertmanager format expects version '4'")]
     [InlineData("{\"version\":\"4\"}", "alerts is required")]
