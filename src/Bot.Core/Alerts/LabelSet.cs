@@ -24,15 +24,30 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
 
         var array = new KeyValuePair<string, string>[pairs.TryGetNonEnumeratedCount(out var n) ? n : 8];
         var count = 0;
-        foreach (var (name, value) in pairs)
+        foreach (var pair in pairs)
         {
             if (count == array.Length)
             {
                 Array.Resize(ref array, Math.Max(8, count * 2));
             }
 
+            array[count++] = pair;
+        }
+
+        return Own(array, count);
+    }
+
+    /// <summary>
+    /// The set of the first <paramref name="count"/> pairs of an array the caller gives up (a parser's own): cleaned,
+    /// sorted and made unique in it, with no copy where nothing is to be taken out.
+    /// </summary>
+    internal static LabelSet Own(KeyValuePair<string, string>[] array, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
             // Names and values come from senders: kept as SafeText.Clean leaves them.
-            array[count++] = KeyValuePair.Create(Text.SafeText.Clean(name), Text.SafeText.Clean(value ?? throw new NullLabelValueException(name)));
+            var (name, value) = array[i];
+            array[i] = KeyValuePair.Create(Text.SafeText.Clean(name), Text.SafeText.Clean(value ?? throw new NullLabelValueException(name)));
         }
 
         array = count == array.Length ? array : array[..count];

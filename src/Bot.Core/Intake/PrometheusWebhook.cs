@@ -23,8 +23,8 @@ internal sealed class PrometheusWebhook
 internal sealed class PrometheusAlert
 {
     public string? Status { get; set; }
-    public Dictionary<string, string>? Labels { get; set; }
-    public Dictionary<string, string>? Annotations { get; set; }
+    public WirePairs? Labels { get; set; }
+    public WirePairs? Annotations { get; set; }
     public string? StartsAt { get; set; }
     public string? EndsAt { get; set; }
 

@@ -42,6 +42,12 @@ internal static class WireReader
         }
     }
 
+    /// <summary>Labels or annotations as sent: a name whose value is not a string (JSON allows it; a label cannot be) is refused.</summary>
+    public static LabelSet Pairs(WirePairs? pairs, WirePath path) =>
+        pairs is null ? LabelSet.Empty
+        : pairs.Refused is var (name, kind) ? throw new WebhookFormatException($"{path}.{name} is {kind}; label and annotation values must be strings.")
+        : pairs.ToLabelSet();
+
     public static string Required(string? value, WirePath path) =>
         string.IsNullOrWhiteSpace(value) ? throw new WebhookFormatException($"{path} is required.") : value;
 

@@ -48,6 +48,23 @@ public class AlertmanagerParserTests
     }
 
     [Fact]
+    public void Parse_Labels_AreReadAsSent_EscapesUndone_TheLastOfANameGivenTwice_EmptyValuesKept_AnyNumberOfThem()
+    {
+        var many = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"l{i:00}\":\"{i}\""));
+        var json = $$"""{"version":"4","alerts":[{"status":"firing","labels":{"team":"db","alertname":"Disk\u00e9\"full\"","team":"network","empty":"",{{many}}},"annotations":{},"startsAt":"2026-01-01T00:00:00Z"}]}""";
+
+        var labels = Parse(json).Alerts[0].Labels;
+
+        Assert.Equal("Disk\u00e9\"full\"", labels.Get("alertname"));
+        Assert.Equal("network", labels.Get("team"));
+        Assert.Equal("", labels.Get("empty"));
+        Assert.Equal("39", labels.Get("l39"));
+        Assert.Equal(43, labels.Count);
+        Assert.Equal(labels.Keys.Order(StringComparer.Ordinal), labels.Keys);
+        Assert.Empty(Parse(json).Alerts[0].Annotations);
+    }
+
+    [Fact]
     public void Parse_MissingFingerprint_DerivesAStableOneFromLabels()
     {
         const string json = """{"version":"4","alerts":[{"status":"firing","labels":{"b":"2","a":"1"},"startsAt":"2026-01-01T00:00:00Z"}]}""";
@@ -74,7 +91,9 @@ public class AlertmanagerParserTests
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"exploded\",\"labels\":{\"a\":\"b\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].status is 'exploded'")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"}}]}", "alerts[0].startsAt is required")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"},\"startsAt\":\"yesterday\"}]}", "alerts[0].startsAt is 'yesterday', which is not an RFC 3339 time")]
-    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":5},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "Malformed JSON at $.alerts[0].labels.a")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":5},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].labels.a is a number; label and annotation values must be strings.")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":[\"a\"],\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "Malformed JSON at $.alerts[0].labels")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"a\":\"b\"},\"annotations\":{\"x\":{\"y\":1},\"z\":true},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].annotations.x is an object; label")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\",\"team\":null},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].labels.team is null; label and annotation values must be strings.")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\"},\"annotations\":{\"summary\":null},\"startsAt\":\"2026-01-01T00:00:00Z\"}]}", "alerts[0].annotations.summary is null; label and annotation values must be strings.")]
     public void Parse_BadInput_SaysWhatIsWrong(string json, string expected)
