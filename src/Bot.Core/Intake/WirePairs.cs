@@ -6,8 +6,9 @@ namespace Bot.Core.Intake;
 
 /// <summary>
 /// An alert's labels or annotations as sent: the JSON object's names and string values, read straight into the array
-/// its <see cref="LabelSet"/> then keeps (a dictionary first cost a storm's webhook ten of them). A value that is not a
-/// string is kept out and remembered, so the parser can name the alert and the field in its refusal.
+/// its <see cref="LabelSet"/> then keeps (a dictionary first cost a storm's webhook ten of them), the recurring names
+/// and values shared (<see cref="RecurringText"/>). A value that is not a string is kept out and remembered, so the
+/// parser can name the alert and the field in its refusal.
 /// </summary>
 [JsonConverter(typeof(Converter))]
 internal sealed class WirePairs(KeyValuePair<string, string>[] pairs, int count, (string Name, string Kind)? refused)
@@ -32,7 +33,7 @@ internal sealed class WirePairs(KeyValuePair<string, string>[] pairs, int count,
             (string, string)? refused = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var name = RecurringText.Read(ref reader);
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
@@ -46,7 +47,7 @@ internal sealed class WirePairs(KeyValuePair<string, string>[] pairs, int count,
                     Array.Resize(ref pairs, count * 2);
                 }
 
-                pairs[count++] = KeyValuePair.Create(name, reader.GetString()!);
+                pairs[count++] = KeyValuePair.Create(name, RecurringText.Read(ref reader));
             }
 
             return new WirePairs(pairs, count, refused);
