@@ -53,7 +53,7 @@ internal static class StormBenchmark
         Console.WriteLine($"peak RSS: bot {bot.PeakMemoryMiB:0} MiB, Alertmanager {alertmanager.PeakMemoryMiB:0} MiB");
         var channel = await ChannelAsync(http);
 
-        Console.WriteLine($"The storm goes on to {target:N0} alerts in INC-1; /incident note 10 a second, the incident's page every 2 s");
+        Console.WriteLine($"The storm goes on to {target:N0} alerts in INC-1 (two runs at least); /incident note 10 a second, the incident's page every 2 s");
         using var stop = new CancellationTokenSource();
         var commands = TimeCommandsAsync(http, channel, stop.Token);
         var pages = new List<double>();
@@ -67,7 +67,9 @@ internal static class StormBenchmark
         });
         var alerts = await AlertCountAsync(http);
         var started = Stopwatch.StartNew();
-        while (alerts < target)
+        // At least two runs, so that the notes and pages are measured during a storm even when the rounds took INC-1
+        // past the target already (they take it past a million on a fast day).
+        for (var run = 0; alerts < target || run < 2; run++)
         {
             var r = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
             alerts = await AlertCountAsync(http);
