@@ -31,4 +31,29 @@ internal static class JsonText
 
         return text;
     }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> as UTF-8 at the end of <paramref name="arena"/>, for a statement that binds it
+    /// before the arena is reset (<see cref="Utf8Text"/>): no string is made of it.
+    /// </summary>
+    public static Utf8Text WriteUtf8<T>(T value, Action<Utf8JsonWriter, T> write, ArrayBufferWriter<byte> arena)
+    {
+        var writer = _arenaWriter ??= new Utf8JsonWriter(arena);
+        writer.Reset(arena);
+        var start = arena.WrittenCount;
+        write(writer, value);
+        writer.Flush();
+        return new Utf8Text(arena, start, arena.WrittenCount - start);
+    }
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _arenaWriter;
+}
+
+/// <summary>Text already in UTF-8, where a statement's arena holds it: a direct statement binds it as it is.</summary>
+internal sealed class Utf8Text(ArrayBufferWriter<byte> arena, int start, int length)
+{
+    public ReadOnlySpan<byte> Span => arena.WrittenSpan.Slice(start, length);
+
+    public override string ToString() => Encoding.UTF8.GetString(Span);
 }

@@ -7,7 +7,12 @@ namespace Bot.Storage.Sql;
 /// <summary>Label sets as compact JSON objects in text columns.</summary>
 internal static class LabelJson
 {
-    public static string Write(LabelSet labels) => JsonText.Write(labels, static (writer, labels) =>
+    public static string Write(LabelSet labels) => JsonText.Write(labels, WriteObject);
+
+    /// <summary>As <see cref="Write(LabelSet)"/>, into an arena's UTF-8 (a direct statement's value).</summary>
+    public static Utf8Text WriteUtf8(LabelSet labels, System.Buffers.ArrayBufferWriter<byte> arena) => JsonText.WriteUtf8(labels, WriteObject, arena);
+
+    private static void WriteObject(Utf8JsonWriter writer, LabelSet labels)
     {
         writer.WriteStartObject();
         foreach (var (name, value) in labels)
@@ -16,7 +21,7 @@ internal static class LabelJson
         }
 
         writer.WriteEndObject();
-    });
+    }
 
     public static LabelSet Read(string json)
     {

@@ -521,6 +521,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
+        // A direct statement binds the labels' JSON as the writer wrote it, in UTF-8, from one arena of the session's.
+        var arena = _direct is null ? null : _utf8Arena ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
         foreach (var chunk in rows.Chunk(MaxAlertRows))
         {
             var args = new (string, object)[chunk.Length * 9 + 1];
@@ -534,16 +536,27 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 args[p + 2] = (name[1], alert.Fingerprint);
                 args[p + 3] = (name[2], groupKey);
                 args[p + 4] = (name[3], StatusText(alert.Status));
-                args[p + 5] = (name[4], LabelJson.Write(alert.Labels));
-                args[p + 6] = (name[5], LabelJson.Write(alert.Annotations));
+                args[p + 5] = (name[4], arena is null ? LabelJson.Write(alert.Labels) : LabelJson.WriteUtf8(alert.Labels, arena));
+                args[p + 6] = (name[5], arena is null ? LabelJson.Write(alert.Annotations) : LabelJson.WriteUtf8(alert.Annotations, arena));
                 args[p + 7] = (name[6], dialect.Time(alert.StartsAt));
                 args[p + 8] = (name[7], dialect.Time(alert.EndsAt));
                 args[p + 9] = (name[8], (object?)alert.SourceUrl ?? DBNull.Value);
             }
 
             Write(upsert ? UpsertAlertsSql[chunk.Length - 1] : InsertAlertsSql[chunk.Length - 1], args);
+            if (arena is not null)
+            {
+                // Bound: the arena starts again, or goes, should a large group have grown it.
+                arena.ResetWrittenCount();
+                _utf8Arena = arena.Capacity > MaxArenaBytes ? null : arena;
+                arena = _utf8Arena ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+            }
         }
     }
+
+    private const int MaxArenaBytes = 1024 * 1024;
+
+    private System.Buffers.ArrayBufferWriter<byte>? _utf8Arena;
 
     private const int MaxAlertRows = 64;
 

@@ -107,6 +107,7 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
     {
         null or DBNull => raw.sqlite3_bind_null(statement, position),
         string text => BindText(statement, position, text),
+        Utf8Text utf8 => raw.sqlite3_bind_text(statement, position, utf8.Span),
         long number => raw.sqlite3_bind_int64(statement, position, number),
         int number => raw.sqlite3_bind_int64(statement, position, number),
         bool flag => raw.sqlite3_bind_int64(statement, position, flag ? 1 : 0),
