@@ -258,8 +258,11 @@ public sealed class Incident
         return ChangeStatus(IncidentStatus.Triggered, by, now, $"{by.Name} reopened the incident.");
     }
 
-    /// <summary>Raises the severity when <paramref name="severity"/> is more severe; null when nothing changed.</summary>
-    public TimelineEntry? Escalate(Severity severity, Actor by, string why, DateTimeOffset now)
+    /// <summary>
+    /// Raises the severity when <paramref name="severity"/>, an alert's, is more severe; null when nothing changed (and
+    /// then nothing is written: a storm's every joining alert asks).
+    /// </summary>
+    public TimelineEntry? Escalate(Severity severity, Actor by, Alert because, DateTimeOffset now)
     {
         if (severity >= Severity)
         {
@@ -269,7 +272,8 @@ public sealed class Incident
         var before = Severity;
         Severity = severity;
         UpdatedAt = now;
-        return new TimelineEntry(now, TimelineKind.SeverityChanged, by, $"Severity raised from {before.Display()} to {severity.Display()}: {why}");
+        return new TimelineEntry(
+            now, TimelineKind.SeverityChanged, by, $"Severity raised from {before.Display()} to {severity.Display()}: alert {because.Title} is {severity.Display()}.");
     }
 
     /// <summary>Sets the severity, up or down (a person's call); null when unchanged.</summary>

@@ -207,8 +207,7 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
                 _escalations.Add((incident, alert, joined.Policies, false));
             }
 
-            // The reason is written only when the severity rises: a storm's every joining alert comes through here.
-            if (severity < incident.Severity && incident.Escalate(severity, _source, $"alert {alert.Title} is {severity.Display()}.", s.Now) is { } raised)
+            if (incident.Escalate(severity, _source, alert, s.Now) is { } raised)
             {
                 s.AppendTimeline(incident.Number, raised);
             }

@@ -18,11 +18,8 @@ internal static class JsonText
     public static string Write<T>(T value, Action<Utf8JsonWriter, T> write)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
-        var writer = _writer ??= new Utf8JsonWriter(buffer);
         buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        write(writer, value);
-        writer.Flush();
+        Append(value, write, buffer);
         var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
         if (buffer.Capacity > 64 * 1024)
         {
@@ -38,22 +35,22 @@ internal static class JsonText
     /// </summary>
     public static Utf8Text WriteUtf8<T>(T value, Action<Utf8JsonWriter, T> write, ArrayBufferWriter<byte> arena)
     {
-        var writer = _arenaWriter ??= new Utf8JsonWriter(arena);
-        writer.Reset(arena);
         var start = arena.WrittenCount;
-        write(writer, value);
-        writer.Flush();
+        Append(value, write, arena);
         return new Utf8Text(arena, start, arena.WrittenCount - start);
     }
 
-    [ThreadStatic]
-    private static Utf8JsonWriter? _arenaWriter;
+    private static void Append<T>(T value, Action<Utf8JsonWriter, T> write, ArrayBufferWriter<byte> to)
+    {
+        var writer = _writer ??= new Utf8JsonWriter(to);
+        writer.Reset(to);
+        write(writer, value);
+        writer.Flush();
+    }
 }
 
-/// <summary>Text already in UTF-8, where a statement's arena holds it: a direct statement binds it as it is.</summary>
+/// <summary>Text already in UTF-8, where a statement's arena holds it until the statement is bound: a direct statement binds it as it is.</summary>
 internal sealed class Utf8Text(ArrayBufferWriter<byte> arena, int start, int length)
 {
     public ReadOnlySpan<byte> Span => arena.WrittenSpan.Slice(start, length);
-
-    public override string ToString() => Encoding.UTF8.GetString(Span);
 }

@@ -544,13 +544,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             }
 
             Write(upsert ? UpsertAlertsSql[chunk.Length - 1] : InsertAlertsSql[chunk.Length - 1], args);
-            if (arena is not null)
-            {
-                // Bound: the arena starts again, or goes, should a large group have grown it.
-                arena.ResetWrittenCount();
-                _utf8Arena = arena.Capacity > MaxArenaBytes ? null : arena;
-                arena = _utf8Arena ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
-            }
+            arena?.ResetWrittenCount(); // bound: the next chunk's values start again
+        }
+
+        if (arena is { Capacity: > MaxArenaBytes })
+        {
+            _utf8Arena = null; // a large group's values do not stay in memory
         }
     }
 

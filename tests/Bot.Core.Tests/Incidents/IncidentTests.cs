@@ -1,3 +1,4 @@
+using Bot.Core.Alerts;
 using Bot.Core.Incidents;
 
 namespace Bot.Core.Tests.Incidents;
@@ -84,8 +85,9 @@ public class IncidentTests
     {
         var incident = CreateSut();
 
-        Assert.Null(incident.Escalate(Severity.Sev3, Alice, "why", T0));
-        var entry = incident.Escalate(Severity.Sev1, Alice, "alert X is SEV1.", T0);
+        var alert = new Alert("fp", AlertStatus.Firing, LabelSet.From([KeyValuePair.Create("alertname", "X")]), LabelSet.Empty, T0, null, null);
+        Assert.Null(incident.Escalate(Severity.Sev3, Alice, alert, T0));
+        var entry = incident.Escalate(Severity.Sev1, Alice, alert, T0);
 
         Assert.Equal(Severity.Sev1, incident.Severity);
         Assert.Equal("Severity raised from SEV2 to SEV1: alert X is SEV1.", entry!.Text);

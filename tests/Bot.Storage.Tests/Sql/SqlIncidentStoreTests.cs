@@ -36,6 +36,27 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.DoesNotContain("half-done", await KeysAsync(t)); // the failed unit left nothing
     }
 
+    /// <summary>
+    /// A webhook of more alerts than one statement's rows (SQLite writes them 64 a statement, their labels' JSON bound
+    /// from one arena started again after each): every alert is stored with its own labels and annotations.
+    /// </summary>
+    [Fact]
+    public async Task AWebhookOfManyAlerts_StoresEachWithItsOwnLabelsAndAnnotations()
+    {
+        await using var t = NewStore();
+        var sent = Enumerable.Range(0, 150).Select(i => Firing($"a{i:000}", T0, name: $"Alert{i}", instance: $"host-{i}-{new string('x', i)}")).ToArray();
+
+        await t.IngestAsync(Batch("g1", sent));
+
+        var stored = (await t.Store.GetAlertsAsync(1)).ToDictionary(a => a.Alert.Fingerprint);
+        Assert.Equal(sent.Length, stored.Count);
+        Assert.All(sent, alert =>
+        {
+            Assert.Equal(alert.Labels, stored[alert.Fingerprint].Alert.Labels);
+            Assert.Equal(alert.Annotations, stored[alert.Fingerprint].Alert.Annotations);
+        });
+    }
+
     [Fact]
     public async Task AWriteTheDatabaseRefuses_FailsItsUnitAlone_EvenSentAtTheUnitsEnd()
     {
