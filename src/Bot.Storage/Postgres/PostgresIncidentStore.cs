@@ -149,6 +149,12 @@ internal sealed class PostgresDialect : SqlDialect
         ORDER BY o
         """;
 
+    public override string IncidentTallyArrays => """
+        UPDATE incidents SET updated_at = r.u, alert_count = r.a, firing_count = r.f, runbooks = r.b, first_alert_at = r.s
+        FROM unnest(@n::bigint[], @u::timestamptz[], @a::integer[], @f::integer[], @b::text[], @s::timestamptz[]) AS r (n, u, a, f, b, s)
+        WHERE number = r.n
+        """;
+
     public override object TimeList(IReadOnlyList<DateTimeOffset?> times) => times.Select(t => t is { } v ? (DateTimeOffset?)Time(v) : null).ToArray();
 
     /// <summary>Class 22 (a bad value) and class 23 (a broken constraint).</summary>

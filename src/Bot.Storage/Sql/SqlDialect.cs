@@ -85,6 +85,13 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? TimelineArrays => null;
 
+    /// <summary>
+    /// Where the engine takes arrays, an update of incidents' tallies, an incident a row: <c>@n</c> a <c>long[]</c>,
+    /// <c>@u @s</c> a <see cref="TimeList"/> each (updated_at, first_alert_at), <c>@a @f</c> an <c>int[]</c> each
+    /// (alert_count, firing_count), <c>@b</c> a <c>string[]</c> (runbooks). Null: an update an incident.
+    /// </summary>
+    public virtual string? IncidentTallyArrays => null;
+
     /// <summary>The parameter value for a list of times, nulls among them, as <see cref="AlertArrays"/> reads it.</summary>
     public virtual object TimeList(IReadOnlyList<DateTimeOffset?> times) =>
         throw new NotSupportedException("A dialect without arrays writes alerts as rows of VALUES.");

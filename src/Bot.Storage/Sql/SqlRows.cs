@@ -44,6 +44,14 @@ internal static class SqlRows
     public const string EscalationsOfOpenIncident =
         $"SELECT {EscalationColumns}, incident_number FROM escalations WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) ORDER BY policy";
 
+    /// <summary>
+    /// The escalations of the open incidents of the groups <paramref name="groupsAre"/> names (a condition on
+    /// <c>open_group_key</c>), read by <see cref="Escalation"/>, each followed by its incident's number (column 7), in
+    /// the incidents' order.
+    /// </summary>
+    public static string EscalationsOfOpenIncidents(string groupsAre) =>
+        $"SELECT {EscalationColumns}, incident_number FROM escalations WHERE incident_number IN (SELECT number FROM incidents WHERE {groupsAre}) ORDER BY incident_number, policy";
+
     private const string EscalationColumns = "policy, run, status, cycle, step, paged, updated_at";
 
     public static Core.Escalation.EscalationState Escalation(DbDataReader r, long incidentNumber) => new(

@@ -33,10 +33,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
     private readonly string _openIncidentEscalationsSql = $"{SqlRows.EscalationsOfOpenIncident}{dialect.ForUpdate}";
+
+    // A batch's read across groups (@gs): their open incidents, locked in the order of their keys, and their escalations.
+    private readonly string _findOpenIncidentsSql =
+        $"SELECT {IncidentColumns} FROM incidents WHERE {dialect.IsOneOf("open_group_key", "@gs")} ORDER BY open_group_key{dialect.ForUpdate}";
+
+    private readonly string _openIncidentsEscalationsSql =
+        $"{SqlRows.EscalationsOfOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"))}{dialect.ForUpdate}";
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
-    private readonly Dictionary<long, (DbBatchCommand Command, int Columns)> _waitingUpdates = []; // in _pending, not yet sent
+    private readonly Dictionary<long, object[]> _waitingTallies = []; // incidents whose tally alone changed since written: their values now
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
 
     public DateTimeOffset Now { get; set; }
@@ -73,11 +80,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     /// <summary>
     /// Writes the columns that changed since this unit read or last wrote the incident (all of them when it did
     /// neither): a storm's webhook changes its tally and nothing else, and an update that names an indexed column
-    /// rewrites that index's entry (SQLite) even when the value is the same. Where writes wait in a batch
-    /// (<see cref="SqlDialect.BatchesWrites"/>), a change of the tally alone joins the incident's update already
-    /// waiting there, if any: a storm's batch of webhooks writes its incident once, not once a webhook (each a row
-    /// version and its log record). Nothing reads between them (a read sends the writes waiting first), and the tally's
-    /// columns have no index or constraint that an earlier write could meet.
+    /// rewrites that index's entry (SQLite) even when the value is the same. Where the engine takes arrays
+    /// (<see cref="SqlDialect.IncidentTallyArrays"/>), a change of the tally alone waits with the writes' rows
+    /// (<see cref="WriteWaitingRows"/>), and the batch's incidents' tallies are written by one statement, each as it is
+    /// last: a storm's batch of webhooks writes its incident once, not once a webhook (each a row version and its log
+    /// record), and a batch across groups one statement, not one an incident. Nothing reads between them (a read sends
+    /// the writes waiting first), and the tally's columns have no index or constraint that an earlier write could meet.
     /// </summary>
     public void UpdateIncident(Incident incident)
     {
@@ -99,27 +107,42 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         _incidentRows[incident.Number] = values;
         _readAhead?.Updated(incident.GroupKey, incident.Number, values, incident.IsOpen);
+        if (_waitingTallies.ContainsKey(incident.Number))
+        {
+            _waitingTallies[incident.Number] = values; // the tally's write, when it goes, writes it as it is now
+        }
+
         if (changed == 0)
         {
             return;
         }
 
-        if (_waitingUpdates.TryGetValue(incident.Number, out var waiting) && (changed & ~TallyColumns) == 0)
+        if (_tallyArraysSql is not null && (changed & ~TallyColumns) == 0)
         {
-            // The update waiting writes these columns too, and every column it writes as they are now.
-            var columns = waiting.Columns | changed;
-            var statement = dialect.Statement(UpdateIncidentSql.GetOrAdd(columns, UpdateIncidentText));
-            waiting.Command.CommandText = statement.Text;
-            waiting.Command.Parameters.Clear();
-            statement.Bind(waiting.Command, UpdateArguments(columns, values, incident.Number));
-            _waitingUpdates[incident.Number] = waiting with { Columns = columns };
+            _waitingTallies[incident.Number] = values;
             return;
         }
 
-        if (Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number)) is { } command)
-        {
-            _waitingUpdates[incident.Number] = (command, changed);
-        }
+        Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number));
+    }
+
+    private readonly string? _tallyArraysSql = dialect.IncidentTallyArrays;
+
+    /// <summary>The waiting tallies' write (<see cref="SqlDialect.IncidentTallyArrays"/>), the incidents in the order of their numbers.</summary>
+    private void WriteWaitingTallies()
+    {
+        var rows = _waitingTallies.OrderBy(t => t.Key).ToList();
+        _waitingTallies.Clear();
+        Write(
+            _tallyArraysSql!,
+            ("@n", rows.Select(r => r.Key).ToArray()),
+            ("@u", dialect.TimeList([.. rows.Select(r => TimeOrNull(r.Value[UpdatedAtField]))])),
+            ("@a", rows.Select(r => (int)r.Value[AlertCountField]).ToArray()),
+            ("@f", rows.Select(r => (int)r.Value[FiringCountField]).ToArray()),
+            ("@b", rows.Select(r => (string)r.Value[RunbooksField]).ToArray()),
+            ("@s", dialect.TimeList([.. rows.Select(r => TimeOrNull(r.Value[FirstAlertField]))])));
+
+        static DateTimeOffset? TimeOrNull(object value) => value is DateTimeOffset time ? time : null;
     }
 
     /// <summary>The update's parameters: the values of <paramref name="columns"/>, then the incident's number.</summary>
@@ -219,7 +242,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private static readonly int TallyColumns =
         Bit("updated_at") | Bit("alert_count") | Bit("firing_count") | Bit("runbooks") | Bit("first_alert_at");
 
-    private static int Bit(string column) => 1 << Array.FindIndex(IncidentFields, f => f.Column == column);
+    private static int Bit(string column) => 1 << Field(column);
+
+    private static int Field(string column) => Array.FindIndex(IncidentFields, f => f.Column == column);
+
+    private static readonly int UpdatedAtField = Field("updated_at");
+    private static readonly int AlertCountField = Field("alert_count");
+    private static readonly int FiringCountField = Field("firing_count");
+    private static readonly int RunbooksField = Field("runbooks");
+    private static readonly int FirstAlertField = Field("first_alert_at");
 
     private static readonly string InsertIncidentSql =
         $"""
@@ -289,9 +320,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     /// <summary>
     /// Before a batch's first unit, where its units look up alerts of several groups none of which the transaction knows
-    /// yet (a writer's batch across groups): the groups' open incidents, locked in the groups' order, with the alerts
-    /// their units look up and (once asked) their escalations, in one round trip, not one a group as each group's
-    /// first unit reads. The units then send no read, and their writes go together with the commit.
+    /// yet (a writer's batch across groups): the groups' open incidents, locked in the order of their keys, with the
+    /// alerts their units look up and (once asked) their escalations, in one round trip of three statements whatever the
+    /// number of groups, not a read a group as each group's first unit reads. The units then send no read, and their
+    /// writes go together with the commit.
     /// </summary>
     public void ReadGroupsAhead()
     {
@@ -300,32 +332,36 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             return;
         }
 
-        // Each group's incident, locked, and its escalations; then the alerts of all of them in one call.
         var withEscalations = _asksEscalations;
+        var keys = dialect.TextList([.. groups.Select(g => g.Group)]);
         using var batch = TakeWaitingWrites();
-        foreach (var (group, _) in groups)
+        Add(batch, _findOpenIncidentsSql, ("@gs", keys));
+        if (withEscalations)
         {
-            Add(batch, _findOpenIncidentSql, ("@g", group));
-            if (withEscalations)
-            {
-                Add(batch, _openIncidentEscalationsSql, ("@g", group));
-            }
+            Add(batch, _openIncidentsEscalationsSql, ("@gs", keys));
         }
 
         var pairs = groups.SelectMany(g => g.Wanted.Select(fingerprint => (g.Group, Fingerprint: fingerprint))).ToList();
         Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
 
         using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
-        var read = new List<(Incident? Open, List<(long Incident, Core.Escalation.EscalationState State)>? Escalations)>();
-        for (var i = 0; i < groups.Count; i++)
+        var open = new Dictionary<string, Incident>(groups.Count, StringComparer.Ordinal);
+        while (reader.Read())
         {
-            if (i > 0)
-            {
-                reader.NextResult();
-            }
+            var incident = Incident(reader);
+            Remember(incident);
+            open[incident.GroupKey] = incident;
+        }
 
-            var open = reader.Read() ? Remember(Incident(reader)) : null;
-            read.Add((open, withEscalations && reader.NextResult() ? EscalationRows(reader) : null));
+        // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
+        var escalations = new Dictionary<long, List<(long Incident, Core.Escalation.EscalationState State)>>();
+        if (withEscalations)
+        {
+            reader.NextResult();
+            foreach (var row in EscalationRows(reader))
+            {
+                (escalations.TryGetValue(row.Incident, out var of) ? of : escalations[row.Incident] = []).Add(row);
+            }
         }
 
         reader.NextResult();
@@ -335,9 +371,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
         }
 
-        for (var i = 0; i < groups.Count; i++)
+        foreach (var (group, wanted) in groups)
         {
-            KeepGroup(groups[i].Group, groups[i].Wanted, read[i].Open, alerts[groups[i].Group], read[i].Escalations);
+            var incident = open.GetValueOrDefault(group);
+            var itsEscalations = withEscalations && incident is not null ? escalations.GetValueOrDefault(incident.Number) ?? [] : null;
+            KeepGroup(group, wanted, incident, alerts[group], itsEscalations);
         }
     }
 
@@ -465,6 +503,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
                 ("@aname", _pendingTimeline.Select(r => r.Entry.Author.Name).ToArray()),
                 ("@text", _pendingTimeline.Select(r => r.Entry.Text).ToArray()));
             _pendingTimeline.Clear();
+        }
+
+        if (_waitingTallies.Count > 0)
+        {
+            WriteWaitingTallies();
         }
 
         if (_pendingAlerts.Count == 0)
@@ -922,7 +965,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
 
         _pending = null;
-        _waitingUpdates.Clear(); // sent, or about to be: a later change is a new update (Npgsql hands a batch back recycled)
         using (batch)
         {
             RunWaitingWrites(batch, static b => b.ExecuteNonQuery());
@@ -1049,7 +1091,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();
-        _waitingUpdates.Clear();
+        _waitingTallies.Clear();
         _pendingAlerts.Clear();
         _pendingTimeline.Clear();
         _pendingJobs.Clear();
@@ -1111,7 +1153,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         WriteWaitingRows();
         var batch = _pending ?? connection.CreateBatch();
         _pending = null;
-        _waitingUpdates.Clear(); // sent, or about to be: a later change is a new update (Npgsql hands a batch back recycled)
         return batch;
     }
 

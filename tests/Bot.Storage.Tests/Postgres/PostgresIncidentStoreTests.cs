@@ -423,6 +423,48 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// What PostgreSQL receives from a writer's batch across groups, counted by <c>pg_stat_statements</c>: the groups'
+    /// incidents read (and locked) by one statement, their escalations by one, their tallies written by one, whatever
+    /// the number of groups (five each, one a group, before; tried), and each incident's tally is its own.
+    /// </summary>
+    [Fact]
+    public async Task AWritersBatchAcrossGroups_ReadsTheirIncidentsAndWritesTheirTalliesWithOneStatementEach()
+    {
+        var groups = Enumerable.Range(0, 5).Select(i => $"g{i}").ToList();
+        var sent = await CountStatementsAsync(writers: 1, async (store, intake, countFromHere) =>
+        {
+            Task<Core.Intake.IngestReport> Ingest(string group, params string[] alerts)
+            {
+                var batch = Batch(group, [.. alerts.Select(a => Firing(a, T0))]);
+                return store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+            }
+
+            foreach (var group in groups)
+            {
+                await Ingest(group, "a0"); // opens its incident; network starts
+                await Ingest(group, "a1"); // joins it, and asks whether network ran there: the writer reads escalations from now on
+            }
+
+            countFromHere();
+            using var held = await HeldWriter.HoldAsync(store, intake.AffinityOf(Batch(groups[0], Firing("a0", T0)))!);
+            var storm = groups.Select((group, i) => Ingest(group, [.. Enumerable.Range(0, i + 1).Select(a => $"b{a}")])).ToList();
+            await held.ReleaseAsync();
+            Assert.Equal([1, 2, 3, 4, 5], (await Task.WhenAll(storm)).Select(report => report.NewAlerts));
+            for (var number = 1; number <= groups.Count; number++)
+            {
+                var incident = (await store.GetIncidentAsync(number))!;
+                Assert.Equal(2 + number, incident.AlertCount);
+                Assert.Equal(2 + number, incident.FiringCount);
+            }
+        });
+
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("SELECT number, title", StringComparison.Ordinal) && q.Contains("FROM incidents WHERE open_group_key", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("UPDATE incidents", StringComparison.Ordinal)));
+        Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
     /// The alerts table has no foreign key to incidents (schema 22): the writer's alert statement takes each alert's
     /// incident number from the incident's row. An alert of an incident that does not exist is still refused, inserted or
     /// upserted, alone in its statement or among good ones, and nothing of its unit is kept; an incident that still has
