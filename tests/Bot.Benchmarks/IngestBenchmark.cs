@@ -124,6 +124,14 @@ internal static partial class IngestBenchmark
         return await OneReplicaAsync(a, seconds, server, statements, script, groups);
     }
 
+    /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
+    public static async Task<double> AllocatedBytesAsync(HttpClient http)
+    {
+        const string Name = "dotnet_gc_heap_total_allocated_bytes_total";
+        var sample = (await http.GetStringAsync("metrics")).Split('\n').First(l => l.StartsWith(Name + "{", StringComparison.Ordinal));
+        return double.Parse(sample[(sample.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture); // name{labels} value [time]
+    }
+
     private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
         cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
 
@@ -135,15 +143,17 @@ internal static partial class IngestBenchmark
             server.Execute("SELECT pg_stat_reset_shared('wal')"); // the WAL this run writes, below
         }
 
-        var (before, botBefore, databaseBefore) = (MachineBusy(), a.CpuTime, PostgresCpu(server));
+        using var http = new HttpClient { BaseAddress = a.Address };
+        var (before, botBefore, databaseBefore, allocated) = (MachineBusy(), a.CpuTime, PostgresCpu(server), await AllocatedBytesAsync(http));
         var one = await WrkAsync(a.Address, 50, seconds, script);
+        allocated = await AllocatedBytesAsync(http) - allocated;
         var webhooks = one.Rate * seconds;
         Console.WriteLine(
             $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
             $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}  " +
             $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / webhooks,4:0} µs " +
             $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu(server) - databaseBefore).TotalMicroseconds / webhooks:0})");
-        Console.WriteLine($"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB");
+        Console.WriteLine($"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB; {allocated / webhooks:0} bytes allocated a webhook (the runtime's own count)");
 
         if (statements)
         {
@@ -179,7 +189,6 @@ internal static partial class IngestBenchmark
         }
 
         // Every webhook of a group, whichever replica took it, joined the group's one incident.
-        using var http = new HttpClient { BaseAddress = a.Address };
         var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
         Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
         return incidents == groups ? 0 : 1;

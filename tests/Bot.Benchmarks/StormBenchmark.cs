@@ -41,10 +41,10 @@ internal static class StormBenchmark
         for (var round = 1; round <= rounds; round++)
         {
             var cpu = bot.CpuTime;
-            var allocated = await AllocatedBytesAsync(http);
+            var allocated = await IngestBenchmark.AllocatedBytesAsync(http);
             var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
             Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds);
-            Console.WriteLine($"bot          round {round}: {(await AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook (the runtime's own count)");
+            Console.WriteLine($"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook (the runtime's own count)");
             cpu = alertmanager.CpuTime;
             var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
             Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds);
@@ -100,14 +100,6 @@ internal static class StormBenchmark
     private static void Print(string what, IngestBenchmark.Result r, TimeSpan cpu, int seconds) => Console.WriteLine(
         $"{what}: webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * IngestBenchmark.AlertsPerWebhook,7:0}  p50={r.P50,6:0.00} ms  p90={r.P90,6:0.00} ms  p99={r.P99,6:0.00} ms  " +
         $"non-2xx={r.Errors}  CPU/webhook={cpu.TotalMicroseconds / (r.Rate * seconds),4:0} µs ({cpu.TotalSeconds / seconds:0.00} cores)");
-
-    /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
-    private static async Task<double> AllocatedBytesAsync(HttpClient http)
-    {
-        const string Name = "dotnet_gc_heap_total_allocated_bytes_total";
-        var sample = (await http.GetStringAsync("metrics")).Split('\n').First(l => l.StartsWith(Name + "{", StringComparison.Ordinal));
-        return double.Parse(sample[(sample.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); // name{labels} value [time]
-    }
 
     private static double P(List<double> sorted, double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 
