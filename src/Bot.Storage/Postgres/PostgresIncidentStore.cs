@@ -110,8 +110,6 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool BatchesWrites => true;
 
-    public override bool SavepointPerUnit => false;
-
     public override bool NumbersParameters => true;
 
     public override string SkipLocked => " FOR UPDATE OF o SKIP LOCKED";

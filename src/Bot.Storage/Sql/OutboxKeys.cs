@@ -4,7 +4,7 @@ namespace Bot.Storage.Sql;
 /// The outbox keys a writer knows the outbox holds: a storm's webhooks each ask for the incident's digest and summary
 /// refresh of the current window, and the outbox holds them after the first; knowing that spares two inserts that would
 /// do nothing, of about seven statements a webhook. A key is remembered once the transaction that wrote it committed; a
-/// unit or transaction undone forgets what it wrote. Bounded: past <see cref="Most"/> keys it starts again.
+/// transaction undone forgets what it wrote. Bounded: past <see cref="Most"/> keys it starts again.
 /// <para>
 /// Deleting done jobs is the one way a key leaves the outbox. Where the writer is the only one (<see
 /// cref="SqlDialect.KnowsItsOutbox"/>: SQLite) it remembers the keys it inserted and those it found, and forgets
@@ -21,37 +21,28 @@ internal sealed class OutboxKeys(bool onlyWriter)
     public static readonly TimeSpan Trusted = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<string, DateTimeOffset> _committed = new(StringComparer.Ordinal); // key, when written
-    private readonly List<string> _unit = [];
-    private readonly List<string> _transaction = [];
+    private readonly List<string> _transaction = []; // inserted or found by the transaction running
 
     /// <summary>The outbox holds <paramref name="key"/> (as this transaction sees it, at <paramref name="now"/>).</summary>
     public bool Holds(string key, DateTimeOffset now) =>
-        _unit.Contains(key) || _transaction.Contains(key)
+        _transaction.Contains(key)
         || (_committed.TryGetValue(key, out var written) && (onlyWriter || now - written < Trusted));
 
-    /// <summary>The running unit inserted <paramref name="key"/>.</summary>
-    public void Inserted(string key) => _unit.Add(key);
+    /// <summary>The running transaction inserted <paramref name="key"/>.</summary>
+    public void Inserted(string key) => _transaction.Add(key);
 
-    /// <summary>The running unit found <paramref name="key"/> in the outbox, or may have (an insert that does not say whether it added a row).</summary>
+    /// <summary>The running transaction found <paramref name="key"/> in the outbox, or may have (an insert that does not say whether it added a row).</summary>
     public void Found(string key)
     {
         if (onlyWriter)
         {
-            _unit.Add(key);
+            _transaction.Add(key);
         }
-    }
-
-    /// <summary>The unit's savepoint was released: its keys stay with the transaction.</summary>
-    public void UnitKept()
-    {
-        _transaction.AddRange(_unit);
-        _unit.Clear();
     }
 
     /// <summary>The transaction committed at <paramref name="now"/>.</summary>
     public void Committed(DateTimeOffset now)
     {
-        UnitKept();
         if (_committed.Count + _transaction.Count > Most)
         {
             _committed.Clear();
@@ -65,10 +56,9 @@ internal sealed class OutboxKeys(bool onlyWriter)
         _transaction.Clear();
     }
 
-    /// <summary>A unit or the transaction was undone: what they wrote is forgotten (an undone unit's batch-mates too, which is only cautious).</summary>
+    /// <summary>The transaction was undone: what it wrote is forgotten.</summary>
     public void Undone()
     {
-        _unit.Clear();
         _transaction.Clear();
     }
 

@@ -33,13 +33,6 @@ internal abstract class SqlDialect
     public virtual bool OnlyWriter => false;
 
     /// <summary>
-    /// Whether each unit of a batch runs in a savepoint of its own, so that a failing unit is undone alone (cheap in the
-    /// process: SQLite). Where a savepoint and its release are two round trips to a server (PostgreSQL), a batch runs
-    /// without them, and a failing unit makes the writer roll the batch back and run the units before it again.
-    /// </summary>
-    public virtual bool SavepointPerUnit => true;
-
-    /// <summary>
     /// Whether the provider takes numbered parameters (<c>$1</c>) faster than named ones: the session's statements are then
     /// rewritten once and bound by position (<see cref="SqlStatement"/>).
     /// </summary>
@@ -119,14 +112,14 @@ internal abstract class SqlDialect
     public virtual string SkipLocked => "";
 
     /// <summary>
-    /// The unit of work broke a rule of the data (a constraint, a bad value): its savepoint is rolled back and the caller
-    /// gets the error; the rest of the batch goes on.
+    /// The unit of work broke a rule of the data (a constraint, a bad value): it is undone and the caller gets the error;
+    /// the rest of the batch goes on (<see cref="SqlIncidentStore"/>).
     /// </summary>
     public abstract bool IsUnitError(DbException e);
 
     /// <summary>
     /// The unit lost a race with another writer (the open incident it was about to create was created elsewhere): running
-    /// it again from its savepoint sees the other writer's committed rows.
+    /// it again, in a transaction of its own, sees the other writer's committed rows.
     /// </summary>
     public virtual bool IsUnitConflict(DbException e) => false;
 

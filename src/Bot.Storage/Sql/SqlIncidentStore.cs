@@ -14,9 +14,10 @@ namespace Bot.Storage.Sql;
 
 /// <summary>
 /// A store on a SQL engine, written through its writers (one for SQLite): units of work queue on a bounded channel, and a
-/// writer runs them back to back in one transaction (each in a savepoint, so one failing unit does not undo the
-/// others), commits, and only then completes their tasks. One commit (one fsync) is shared by a whole batch, which is
-/// what makes acknowledging a webhook only after its commit affordable. Reads use pooled connections of their own.
+/// writer runs them back to back in one transaction, commits, and only then completes their tasks (a failing unit is
+/// undone alone: the transaction is rolled back and the units before it run again, see <see cref="RunUnits"/>). One
+/// commit (one fsync) is shared by a whole batch, which is what makes acknowledging a webhook only after its commit
+/// affordable. Reads use pooled connections of their own.
 /// Where several processes write one database (PostgreSQL), the dialect's locks and conflict rules keep them apart.
 /// </summary>
 public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
@@ -618,46 +619,21 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             return RunAlone(connection, session, batch[0]);
         }
 
-        if (!Dialect.SavepointPerUnit)
-        {
-            return RunWithoutSavepoints(connection, session, batch, batch.Count, yieldToPeople);
-        }
-
-        using var tx = connection.BeginTransaction();
-        session.Transaction = tx;
-        try
-        {
-            var ran = 0;
-            while (ran < batch.Count)
-            {
-                RunUnit(tx, session, batch[ran++]);
-                if (yieldToPeople && _interactive.Reader.TryPeek(out _))
-                {
-                    break;
-                }
-            }
-
-            session.Commit(tx);
-            return (ran, session.EnqueuedJobs);
-        }
-        finally
-        {
-            session.Discard();
-            session.Transaction = null;
-        }
+        return RunUnits(connection, session, batch, batch.Count, yieldToPeople);
     }
 
     /// <summary>
-    /// The first <paramref name="count"/> units of the batch without savepoints (<see cref="SqlDialect.SavepointPerUnit"/>):
-    /// each unit's writes wait for the next unit's first read or for the commit, and a group's first unit reads what its
-    /// next units look up (<see cref="GroupReadAhead"/>), so a storm's batch is one read and one commit. When a unit fails
-    /// (its own error, a race lost to another replica) without the read-ahead, it is to blame or the unit before it, whose
-    /// writes went with its reads: the transaction is rolled back, the units before those two run again (each reading its
-    /// own rows: with the read-ahead, writes wait longer and could fail later than their cause) and commit, and the rest wait for
-    /// the next batch, where a unit that fails first runs alone (and its own error goes to its caller). A failure of the
-    /// database itself is thrown, as in any batch.
+    /// The first <paramref name="count"/> units of the batch in one transaction, without a savepoint a unit (on PostgreSQL
+    /// each would be two round trips; on SQLite each unit's first change of a page copied the page to the statement
+    /// journal): each unit's writes that answer nothing wait for the next unit's first read or for the commit, and (on
+    /// PostgreSQL) a group's first unit reads what its next units look up (<see cref="GroupReadAhead"/>), so a storm's
+    /// batch is one read and one commit. When a unit fails (its own error, a race lost to another replica) without the
+    /// read-ahead, it is to blame or the unit before it, whose writes went with its reads: the transaction is rolled back,
+    /// the units before those two run again (each reading its own rows: with the read-ahead, writes wait longer and could
+    /// fail later than their cause) and commit, and the rest wait for the next batch, where a unit that fails first runs
+    /// alone (and its own error goes to its caller). A failure of the database itself is thrown, as in any batch.
     /// </summary>
-    private (int Ran, bool Enqueued) RunWithoutSavepoints(
+    private (int Ran, bool Enqueued) RunUnits(
         DbConnection connection, SqlSession session, List<WorkItem> batch, int count, bool yieldToPeople, bool readAhead = true)
     {
         if (count == 1)
@@ -721,7 +697,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         var good = Math.Max(0, ran - 1); // unit ran failed, or ran - 1's writes did (sent with ran's reads, or at the commit)
         return good == 0
             ? RunAlone(connection, session, batch[0])
-            : RunWithoutSavepoints(connection, session, batch, good, yieldToPeople: false, readAhead: false);
+            : RunUnits(connection, session, batch, good, yieldToPeople: false, readAhead: false);
     }
 
     /// <summary>
@@ -758,34 +734,6 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             {
                 session.Discard();
                 session.Transaction = null;
-            }
-        }
-    }
-
-    private void RunUnit(DbTransaction tx, SqlSession session, WorkItem item)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            session.Savepoint(tx);
-            try
-            {
-                session.BeginUnit(item.TraceParent);
-                item.Run(session, session.Flush);
-                session.ReleaseSavepoint(tx);
-                return;
-            }
-            catch (DbException e) when (Dialect.IsUnitConflict(e) && attempt < UnitTries)
-            {
-                session.UndoUnit(tx); // and again: its next reads see what the other writer committed
-            }
-            catch (DbException e) when (!Dialect.IsUnitError(e) && !Dialect.IsUnitConflict(e))
-            {
-                throw; // the database itself failed: the whole batch is lost (or, for a deadlock, run again)
-            }
-            catch (Exception)
-            {
-                session.UndoUnit(tx); // the unit's own error, kept in the item for its caller
-                return;
             }
         }
     }

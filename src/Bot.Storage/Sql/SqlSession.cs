@@ -1003,7 +1003,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
-    /// Ends a unit whose writes may wait (a batch without savepoints): its alerts wait on with those of the units after
+    /// Ends a unit of a batch: its alerts wait on with those of the units after
     /// it, all written as one statement when the next read or the commit sends the writes waiting (the alerts last), so
     /// a storm's batch of 64 webhooks inserts its alerts once, not 64 times. Moved after the units' other writes, they
     /// meet nothing: no other write names an alert, and a read sends them before it reads. Should one fail, the batch
@@ -1012,47 +1012,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     public void EndUnitLater()
     {
     }
-
-    /// <summary>
-    /// Opens the savepoint that lets a unit of a batch be undone alone: through the direct statements where there are
-    /// some, prepared once (the provider's <see cref="DbTransaction.Save"/> prepares it anew each time).
-    /// </summary>
-    public void Savepoint(DbTransaction tx)
-    {
-        if (_direct is { } direct)
-        {
-            direct.Execute($"SAVEPOINT {UnitSavepoint}", []);
-        }
-        else
-        {
-            tx.Save(UnitSavepoint);
-        }
-    }
-
-    /// <summary>The unit ran to its end: its savepoint is released, and what it wrote stays with the transaction.</summary>
-    public void ReleaseSavepoint(DbTransaction tx)
-    {
-        if (_direct is { } direct)
-        {
-            direct.Execute($"RELEASE {UnitSavepoint}", []);
-        }
-        else
-        {
-            tx.Release(UnitSavepoint);
-        }
-
-        _outboxKeys.UnitKept();
-    }
-
-    /// <summary>Undoes the running unit back to its savepoint, and forgets what it had waiting (rare: through the provider).</summary>
-    public void UndoUnit(DbTransaction tx)
-    {
-        Discard();
-        tx.Rollback(UnitSavepoint);
-        tx.Release(UnitSavepoint);
-    }
-
-    private const string UnitSavepoint = "unit";
 
     /// <summary>
     /// Sends the writes waiting, and where they wait in a batch (<see cref="SqlDialect.BatchesWrites"/>) COMMIT with them:

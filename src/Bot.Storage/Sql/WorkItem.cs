@@ -33,7 +33,7 @@ internal sealed class WorkItem<T>(Func<IStoreSession, T> work) : WorkItem
 
     public Task<T> Task => _done.Task;
 
-    /// <summary>The work threw: its savepoint was rolled back; the rest of the batch goes on.</summary>
+    /// <summary>The work threw: nothing of it is kept; the rest of the batch goes on.</summary>
     public bool Failed => _error is not null;
 
     public override void Run(IStoreSession session, Action finish)
