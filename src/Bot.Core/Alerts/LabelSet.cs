@@ -22,19 +22,8 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
             return Empty;
         }
 
-        var array = new KeyValuePair<string, string>[pairs.TryGetNonEnumeratedCount(out var n) ? n : 8];
-        var count = 0;
-        foreach (var pair in pairs)
-        {
-            if (count == array.Length)
-            {
-                Array.Resize(ref array, Math.Max(8, count * 2));
-            }
-
-            array[count++] = pair;
-        }
-
-        return Own(array, count);
+        var array = pairs.ToArray();
+        return Own(array, array.Length);
     }
 
     /// <summary>

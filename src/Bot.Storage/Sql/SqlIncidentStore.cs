@@ -614,12 +614,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         var session = writer.Session ??= new SqlSession(connection, Dialect);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
-        if (batch.Count == 1)
-        {
-            return RunAlone(connection, session, batch[0]);
-        }
-
-        return RunUnits(connection, session, batch, batch.Count, yieldToPeople);
+        return RunUnits(connection, session, batch, batch.Count, yieldToPeople); // a batch of one runs alone there
     }
 
     /// <summary>

@@ -38,13 +38,6 @@ internal static class SqlRows
     public const string EscalationsOf = $"SELECT {EscalationColumns} FROM escalations WHERE incident_number = @n ORDER BY policy";
 
     /// <summary>
-    /// The escalations of group <c>@g</c>'s open incident, read by <see cref="Escalation"/>, each followed by the
-    /// incident's number (column 7).
-    /// </summary>
-    public const string EscalationsOfOpenIncident =
-        $"SELECT {EscalationColumns}, incident_number FROM escalations WHERE incident_number = (SELECT number FROM incidents WHERE open_group_key = @g) ORDER BY policy";
-
-    /// <summary>
     /// The escalations of the open incidents of the groups <paramref name="groupsAre"/> names (a condition on
     /// <c>open_group_key</c>), read by <see cref="Escalation"/>, each followed by its incident's number (column 7), in
     /// the incidents' order.

@@ -31,15 +31,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
-    private readonly string _findOpenIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE open_group_key = @g{dialect.ForUpdate}";
-    private readonly string _openIncidentEscalationsSql = $"{SqlRows.EscalationsOfOpenIncident}{dialect.ForUpdate}";
-
-    // A batch's read across groups (@gs): their open incidents, locked in the order of their keys, and their escalations.
-    private readonly string _findOpenIncidentsSql =
-        $"SELECT {IncidentColumns} FROM incidents WHERE {dialect.IsOneOf("open_group_key", "@gs")} ORDER BY open_group_key{dialect.ForUpdate}";
-
-    private readonly string _openIncidentsEscalationsSql =
-        $"{SqlRows.EscalationsOfOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"))}{dialect.ForUpdate}";
+    // A group's open incident (@g) and its escalations; a batch's groups' (@gs), locked in the order of their keys.
+    private readonly string _findOpenIncidentSql = FindOpenIncidents("open_group_key = @g", dialect);
+    private readonly string _openIncidentEscalationsSql = SqlRows.EscalationsOfOpenIncidents("open_group_key = @g") + dialect.ForUpdate;
+    private readonly string _findOpenIncidentsSql = FindOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"), dialect);
+    private readonly string _openIncidentsEscalationsSql = SqlRows.EscalationsOfOpenIncidents(dialect.IsOneOf("open_group_key", "@gs")) + dialect.ForUpdate;
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
     private DbBatch? _pending;
@@ -251,6 +247,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private static readonly int FiringCountField = Field("firing_count");
     private static readonly int RunbooksField = Field("runbooks");
     private static readonly int FirstAlertField = Field("first_alert_at");
+
+    private static string FindOpenIncidents(string groupsAre, SqlDialect dialect) =>
+        $"SELECT {IncidentColumns} FROM incidents WHERE {groupsAre} ORDER BY open_group_key{dialect.ForUpdate}";
 
     private static readonly string InsertIncidentSql =
         $"""
@@ -1003,9 +1002,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     }
 
     /// <summary>
-    /// Ends a unit of a batch: its alerts wait on with those of the units after
-    /// it, all written as one statement when the next read or the commit sends the writes waiting (the alerts last), so
-    /// a storm's batch of 64 webhooks inserts its alerts once, not 64 times. Moved after the units' other writes, they
+    /// Ends a unit of a batch: its alerts wait on with those of the units after it, all written as one statement when
+    /// the next read or the commit sends the writes waiting (the alerts last), so a storm's batch of 64 webhooks inserts
+    /// its alerts once, not 64 times. Moved after the units' other writes, they
     /// meet nothing: no other write names an alert, and a read sends them before it reads. Should one fail, the batch
     /// runs again as any batch whose failure came late (<see cref="SqlIncidentStore"/>).
     /// </summary>

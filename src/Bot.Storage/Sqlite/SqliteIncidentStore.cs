@@ -100,8 +100,8 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         // little that is left between two batches (6-25 ms: it syncs the database file), after which its next write
         // starts the log from the beginning again. The file stays at that size, reused.
         // temp_store = MEMORY: statement journals (a statement that may fail halfway through its rows) stay in memory; as
-        // files, they were created and deleted on the writer's thread, batch after batch. cache_size: 8 MiB; the database's pages stay in the OS
-        // cache besides. Set here, so that a writer that reconnects keeps them.
+        // files, they were created and deleted on the writer's thread, batch after batch. cache_size: 8 MiB; the
+        // database's pages stay in the OS cache besides. Set here, so that a writer that reconnects keeps them.
         SqliteSchema.Exec(
             connection,
             $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +

@@ -31,10 +31,12 @@ public static class SecurityServices
         // scheme (the API's, when the console has no sign-in) the default: the switch keeps it from doing so.
         AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(ApiScopes.Read, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Read))
-            .AddPolicy(ApiScopes.Commands, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Commands))
-            .AddPolicy(ApiScopes.Metrics, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, ApiScopes.Metrics));
+        var policies = services.AddAuthorizationBuilder();
+        foreach (var scope in new[] { ApiScopes.Read, ApiScopes.Commands, ApiScopes.Metrics })
+        {
+            policies.AddPolicy(scope, p => p.AddAuthenticationSchemes(ApiTokenHandler.SchemeName).RequireClaim(ApiScopes.ClaimType, scope));
+        }
+
         return builder;
     }
 

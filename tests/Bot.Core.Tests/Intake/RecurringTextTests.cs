@@ -14,14 +14,21 @@ public sealed class RecurringTextTests
     private static AlertBatch Parse(string labels) => new AlertmanagerParser().Parse(
         Encoding.UTF8.GetBytes($$"""{"version":"4","alerts":[{"status":"firing","labels":{{labels}},"startsAt":"2026-01-01T00:00:00Z"}]}"""), "am", Now);
 
+    /// <summary>
+    /// The table is the process's: another test parsing at the same moment may take the slot between two reads, so the
+    /// label is sent a few times; a table that never shares fails every time.
+    /// </summary>
     [Fact]
     public void ALabelSentAgain_IsTheSameString_NameAndValue()
     {
-        var first = Parse("""{"alertname":"HighRequestRate","team":"network"}""").Alerts[0].Labels;
-        var again = Parse("""{"alertname":"HighRequestRate","team":"network"}""").Alerts[0].Labels;
+        var shared = Enumerable.Range(0, 5).Any(_ =>
+        {
+            var first = Parse("""{"alertname":"HighRequestRate","team":"network"}""").Alerts[0].Labels;
+            var again = Parse("""{"alertname":"HighRequestRate","team":"network"}""").Alerts[0].Labels;
+            return ReferenceEquals(first.Keys.First(), again.Keys.First()) && ReferenceEquals(first.Get("team"), again.Get("team"));
+        });
 
-        Assert.Same(first.Keys.First(), again.Keys.First());
-        Assert.Same(first.Get("team"), again.Get("team"));
+        Assert.True(shared);
     }
 
     [Fact]
