@@ -63,7 +63,10 @@ internal static partial class IngestBenchmark
             return 2;
         }
 
-        var server = PostgresServer.Start(durable: true);
+        // --pg-locale: the database's collation, as production servers are often made (en_US.UTF-8, which the machine
+        // must have: localedef -i en_US -f UTF-8 en_US.UTF-8; or icu:en-US); otherwise the environment's (C.UTF-8 here)
+        var locale = OptionText(args, "--pg-locale");
+        var server = PostgresServer.Start(durable: true, locale: locale);
         var statements = Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1";
         if (statements)
         {
@@ -78,7 +81,7 @@ internal static partial class IngestBenchmark
         // --storm: storm.lua, one alert group (every webhook joins one incident, whose row every replica's writer locks)
         var storm = args.Contains("--storm");
         var (script, groups) = storm ? ("storm.lua", 1) : ("ingest.lua", 100);
-        Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, {groups} alert group{(groups == 1 ? "" : "s")}; {warmup} s warm-up, {seconds} s per run");
+        Console.WriteLine($"Durable webhook ingest on PostgreSQL (fsync on), two replicas: {AlertsPerWebhook} alerts per webhook, new fingerprints, {groups} alert group{(groups == 1 ? "" : "s")}; {warmup} s warm-up, {seconds} s per run{(locale is null ? "" : $"; database locale {locale}")}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by PostgreSQL, both replicas and both wrk; .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(2).DefaultIfEmpty("defaults"))}");
         // --replica-cpus N: each replica in a control group of its own with N cores' quota, as on a node of its own (a
         // Kubernetes CPU limit): the machine's two cores otherwise go to whichever process asks, so a second replica

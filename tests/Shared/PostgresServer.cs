@@ -64,8 +64,10 @@ public sealed class PostgresServer
     /// A server of its own. <paramref name="durable"/>: as in production, each commit reaches the disk (for benchmarks);
     /// otherwise fsync is off, as tests need no crash safety from the machine. <paramref name="statements"/> (or
     /// <c>PG_STATEMENTS=1</c>): <c>pg_stat_statements</c> loaded, to count the statements the server received.
+    /// <paramref name="locale"/>: the cluster's locale (initdb's <c>--locale</c>, e.g. <c>en_US.UTF-8</c>, which the machine
+    /// must have) or, as <c>icu:en-US</c>, an ICU locale; otherwise the environment's.
     /// </summary>
-    public static PostgresServer Start(bool durable, bool statements = false)
+    public static PostgresServer Start(bool durable, bool statements = false, string? locale = null)
     {
         if (Environment.GetEnvironmentVariable("BOT_TEST_POSTGRES") is { Length: > 0 } given)
         {
@@ -95,7 +97,13 @@ public sealed class PostgresServer
             Run("chown", ["-R", "postgres:postgres", folder]);
         }
 
-        Run(asRoot ? "setpriv" : Path.Combine(bin, "initdb"), [.. AsPostgres(asRoot, Path.Combine(bin, "initdb")), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+        Run(asRoot ? "setpriv" : Path.Combine(bin, "initdb"), [.. AsPostgres(asRoot, Path.Combine(bin, "initdb")), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions",
+            .. locale switch
+            {
+                null => Array.Empty<string>(),
+                _ when locale.StartsWith("icu:", StringComparison.Ordinal) => ["--locale-provider=icu", $"--icu-locale={locale[4..]}"],
+                _ => [$"--locale={locale}"],
+            }]);
         var port = FreePort();
         var start = new ProcessStartInfo(asRoot ? "setpriv" : Path.Combine(bin, "postgres"))
         {

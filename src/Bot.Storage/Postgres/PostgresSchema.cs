@@ -310,6 +310,32 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 24: every text column in an index compared byte by byte (collation "C"), whatever the database's collation. With
+        // a linguistic one (en_US.UTF-8, what most servers are given) every comparison in these indexes went through its
+        // rules: each fingerprint the batch's alert read looked up, each alert's insert into its primary key (a random
+        // fingerprint), each timeline entry's into its index by kind. On 100 groups with en_US.UTF-8 the alert read took
+        // 0.68-0.71 ms a batch against 0.28-0.29, and the rate was 4,617-5,496 webhooks/s against 6,470-6,763. These are
+        // keys and names the bot makes or is given (fingerprints, group keys, kinds, states, job keys, ids), looked up by
+        // equality and never shown sorted, so no order a person sees changes; the batch's read of its incidents now locks
+        // them in byte order, the order the writers sort their groups in. The tables are not rewritten (the type is the
+        // same); their indexes on these columns are rebuilt, once. A new index on a text column declares COLLATE "C" too
+        // (PostgresIncidentStoreTests checks every one).
+        """
+        ALTER TABLE alerts ALTER COLUMN fingerprint TYPE text COLLATE "C", ALTER COLUMN group_key TYPE text COLLATE "C";
+        ALTER TABLE incidents ALTER COLUMN group_key TYPE text COLLATE "C", ALTER COLUMN open_group_key TYPE text COLLATE "C",
+            ALTER COLUMN status TYPE text COLLATE "C", ALTER COLUMN channel_id TYPE text COLLATE "C";
+        ALTER TABLE timeline ALTER COLUMN kind TYPE text COLLATE "C";
+        ALTER TABLE outbox ALTER COLUMN key TYPE text COLLATE "C", ALTER COLUMN ordering_key TYPE text COLLATE "C";
+        ALTER TABLE escalations ALTER COLUMN policy TYPE text COLLATE "C";
+        ALTER TABLE pages ALTER COLUMN step_key TYPE text COLLATE "C", ALTER COLUMN user_id TYPE text COLLATE "C";
+        ALTER TABLE oncall_overrides ALTER COLUMN team TYPE text COLLATE "C";
+        ALTER TABLE turns ALTER COLUMN key TYPE text COLLATE "C";
+        ALTER TABLE heartbeats ALTER COLUMN name TYPE text COLLATE "C";
+        ALTER TABLE ack_links_used ALTER COLUMN link_hash TYPE text COLLATE "C";
+        ALTER TABLE notification_rules ALTER COLUMN user_id TYPE text COLLATE "C";
+        ALTER TABLE host_keys ALTER COLUMN name TYPE text COLLATE "C";
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -240,6 +240,12 @@ internal static class SqliteSchema
         """
         SELECT 1;
         """,
+
+        // 24: PostgreSQL's key columns compared byte by byte (collation "C"), whatever the database's collation. SQLite's
+        // columns already are (its BINARY collation): nothing changes.
+        """
+        SELECT 1;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

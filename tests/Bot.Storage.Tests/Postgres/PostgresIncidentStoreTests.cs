@@ -58,6 +58,49 @@ public sealed class PostgresIncidentStoreTests
     }
 
     [Fact]
+    public async Task EveryIndexedTextColumn_ComparesByteByByte_WhateverTheDatabasesCollation()
+    {
+        // In a database with a linguistic collation (en_US.UTF-8) every lookup and insert in an index on text went through
+        // its rules: on 100 groups the batch's alert read took 2.5 times as long. A column left to the database's
+        // collation shows here as "default".
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        await PostgresIncidentStore.Open(new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, TimeProvider.System, NullLogger.Instance).DisposeAsync();
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT DISTINCT c.relname || '.' || a.attname || ' ' || COALESCE(co.collname, '?')
+                FROM pg_index i
+                JOIN pg_class c ON c.oid = i.indrelid
+                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+                LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                WHERE c.relnamespace = current_schema()::regnamespace AND a.attcollation <> 0
+                ORDER BY 1
+                """, connection);
+            var columns = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Contains("alerts.fingerprint C", columns);
+            Assert.Contains("incidents.open_group_key C", columns);
+            Assert.Contains("timeline.kind C", columns);
+            Assert.Contains("outbox.key C", columns);
+            Assert.DoesNotContain(columns, c => !c.EndsWith(" C", StringComparison.Ordinal));
+        }
+        finally
+        {
+            PostgresServer.Shared.DropSchema(connectionString);
+        }
+    }
+
+    [Fact]
     public async Task TheDatabaseCrashesAndComesBack_WritesAndReadsFailMeanwhile_ThenWorkAtOnce()
     {
         var server = PostgresServer.Start(durable: true); // a server of its own, to crash: durable, as in production
