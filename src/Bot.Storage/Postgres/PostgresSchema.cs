@@ -317,8 +317,9 @@ internal static class PostgresSchema
         // fingerprint), each timeline entry's into its index by kind. On 100 groups with en_US.UTF-8 the alert read took
         // 0.68-0.71 ms a batch against 0.28-0.29, and the rate was 4,617-5,496 webhooks/s against 6,470-6,763. These are
         // keys and names the bot makes or is given (fingerprints, group keys, kinds, states, job keys, ids), looked up by
-        // equality and never shown sorted, so no order a person sees changes; the batch's read of its incidents now locks
-        // them in byte order, the order the writers sort their groups in. The tables are not rewritten (the type is the
+        // equality; the only orders they give are an incident's escalations by policy name (now byte order, as on SQLite)
+        // and the batch's read of its incidents, which now locks them in byte order, the order the writers sort their
+        // groups in. Alerts listed by time break ties by fingerprint (hex). The tables are not rewritten (the type is the
         // same); their indexes on these columns are rebuilt, once. A new index on a text column declares COLLATE "C" too
         // (PostgresIncidentStoreTests checks every one).
         """
