@@ -8,9 +8,10 @@ using OpenTelemetry.Trace;
 namespace Bot.Telemetry;
 
 /// <summary>
-/// The bot's telemetry on OpenTelemetry: its meter (and the runtime's) served on <c>/metrics</c> in Prometheus' text
-/// format, to tokens with the scope <c>metrics</c>; with <c>OpenTelemetry:Otlp:Endpoint</c>, its traces and metrics sent
-/// there too. Without an endpoint no trace is recorded at all.
+/// The bot's telemetry on OpenTelemetry: its meter (and the runtime's, ASP.NET Core's and Kestrel's) served on
+/// <c>/metrics</c> in Prometheus' text format, to tokens with the scope <c>metrics</c>; with
+/// <c>OpenTelemetry:Otlp:Endpoint</c>, its traces and metrics sent there too. Without an endpoint no trace is recorded at
+/// all.
 /// </summary>
 public static class TelemetryServices
 {
@@ -25,7 +26,10 @@ public static class TelemetryServices
             .ConfigureResource(r => r.AddService("incident-bot"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(BotTelemetry.Name, "System.Runtime").AddPrometheusExporter();
+                // ASP.NET Core's own: each request's time from the server reading it to its answer (http.server.request.duration,
+                // by route and status) and the connections Kestrel holds; ~50 bytes a request.
+                metrics.AddMeter(BotTelemetry.Name, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                    .AddPrometheusExporter();
                 if (otlp?.Endpoint is { } endpoint)
                 {
                     metrics.AddOtlpExporter(o => Configure(o, otlp, endpoint, "v1/metrics"));

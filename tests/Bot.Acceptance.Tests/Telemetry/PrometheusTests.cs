@@ -54,6 +54,11 @@ public sealed partial class PrometheusTests
         await prometheus.WaitForAsync("""sum(incidentbot_calls_total{service="slack",method="conversations.create",outcome="ok"})""", 1);
         await prometheus.WaitForAsync("""max(incidentbot_heartbeat_missed{heartbeat="nightly-backup"})""", 0);
         await prometheus.WaitForAsync("""up{job="incident-bot"}""", 1);
+        // ASP.NET Core's and Kestrel's own: the webhooks' answer times by route and code (the bot's side of a sender's
+        // latency), and the connections open (at least the scrape's own).
+        await prometheus.WaitForAsync("""sum(http_server_request_duration_seconds_count{http_route="/webhooks/{source}",http_response_status_code="200"})""", 3);
+        await prometheus.WaitForAsync("""sum(http_server_request_duration_seconds_count{http_route="/webhooks/{source}",http_response_status_code="400"})""", 1);
+        await prometheus.WaitForAsync("""max(kestrel_active_connections) >= bool 1""", 1);
 
         // The dashboard: every query is valid PromQL, and every series it names is on the bot's /metrics.
         var served = await ServedSeriesAsync(http);
