@@ -36,16 +36,46 @@ internal static partial class IngestBenchmark
         await using var bot = await BotProcess.StartAsync(settings);
         Console.WriteLine($"start to /readyz: {bot.StartToReady.TotalMilliseconds:0} ms");
         await WrkAsync(bot, 50, warmup);
+        var at50 = (double?)null;
         foreach (var connections in connectionSets)
         {
             var r = await WrkAsync(bot, connections, seconds);
+            at50 = connections == 50 ? r.Rate : at50;
             Console.WriteLine(
                 $"connections={connections,3}  webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * AlertsPerWebhook,7:0}  " +
                 $"p50={r.P50,7:0.00} ms  p90={r.P90,7:0.00} ms  p99={r.P99,7:0.00} ms  non-2xx={r.Errors}");
         }
 
         Console.WriteLine($"peak RSS of the bot: {bot.PeakMemoryMiB:0} MiB");
+        await PeerAsync(args, "ingest.lua", warmup, seconds, ("the bot at 50 connections", at50));
         return 0;
+    }
+
+    /// <summary>
+    /// The peer, unless <c>--no-alertmanager</c>: Alertmanager 0.25 (Debian's, silent: no receiver; grouping by
+    /// alertname and service, so the script's groups are its groups) taking the same alerts on its API v2, as Prometheus
+    /// sends them, in the same run after the bot's (which then idles): warmed up for as long (20 s at most: it has no
+    /// JIT), then 50 connections for as long as the bot had. Prints its figures and each bot figure's ratio to its rate.
+    /// </summary>
+    public static async Task PeerAsync(string[] args, string script, int warmup, int seconds, params (string What, double? Rate)[] bot)
+    {
+        if (args.Contains("--no-alertmanager"))
+        {
+            return;
+        }
+
+        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
+        await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
+        var cpu = alertmanager.CpuTime;
+        var r = await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
+        Console.WriteLine(
+            $"Alertmanager, the same alerts on /api/v2/alerts, connections= 50  webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * AlertsPerWebhook,7:0}  " +
+            $"p50={r.P50,7:0.00} ms  p90={r.P90,7:0.00} ms  p99={r.P99,7:0.00} ms  non-2xx={r.Errors}  " +
+            $"CPU/webhook={(alertmanager.CpuTime - cpu).TotalMicroseconds / (r.Rate * seconds),4:0} µs  peak RSS {alertmanager.PeakMemoryMiB:0} MiB");
+        foreach (var (what, rate) in bot.Where(b => b.Rate is not null))
+        {
+            Console.WriteLine($"{what} / Alertmanager: {rate / r.Rate:0.00}x");
+        }
     }
 
     /// <summary>
@@ -99,7 +129,9 @@ internal static partial class IngestBenchmark
             // One replica alone: quicker to compare two builds back to back, and no idle second process on the cores.
             Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms");
             await WrkAsync(a.Address, 50, warmup, script);
-            return await OneReplicaAsync(a, seconds, server, statements, script, groups);
+            var (code, alone) = await OneReplicaAsync(a, seconds, server, statements, script, groups);
+            await PeerAsync(args, script, warmup, seconds, ("one replica", alone));
+            return code;
         }
 
         using var capB = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-b", cores.Value);
@@ -109,6 +141,7 @@ internal static partial class IngestBenchmark
         // --partitioned: each replica is sent half of the groups, all of their webhooks (an upper bound: what two replicas
         // take when their writers never wait for each other's locks on an incident).
         var parted = args.Contains("--partitioned");
+        var at50 = (double?)null;
         foreach (var connections in connectionSets)
         {
             var (busy, aBefore, bBefore, databaseBefore) = (MachineBusy(), a.CpuTime, b.CpuTime, PostgresCpu(server));
@@ -116,6 +149,7 @@ internal static partial class IngestBenchmark
                 WrkAsync(a.Address, connections / 2, seconds, script, share: parted ? "0/2" : null),
                 WrkAsync(b.Address, connections - connections / 2, seconds, script, share: parted ? "1/2" : null));
             var webhooks = both.Sum(r => r.Rate) * seconds;
+            at50 = connections == 50 ? both.Sum(r => r.Rate) : at50;
             Console.WriteLine(
                 $"two replicas, connections={connections,3}  webhooks/s={both.Sum(r => r.Rate),7:0}  alerts/s={both.Sum(r => r.Rate) * AlertsPerWebhook,7:0}  " +
                 $"p50={both.Max(r => r.P50),7:0.00} ms  p90={both.Max(r => r.P90),7:0.00} ms  p99={both.Max(r => r.P99),7:0.00} ms  non-2xx={both.Sum(r => r.Errors)}  " +
@@ -124,7 +158,9 @@ internal static partial class IngestBenchmark
         }
 
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
-        return await OneReplicaAsync(a, seconds, server, statements, script, groups);
+        var (result, one) = await OneReplicaAsync(a, seconds, server, statements, script, groups);
+        await PeerAsync(args, script, warmup, seconds, ("two replicas at 50 connections", at50), ("one replica", one));
+        return result;
     }
 
     /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
@@ -138,8 +174,11 @@ internal static partial class IngestBenchmark
     private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
         cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
 
-    /// <summary>50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents' count.</summary>
-    private static async Task<int> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups)
+    /// <summary>
+    /// 50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents'
+    /// count. Returns 1 if a group has more than one incident, and the replica's rate.
+    /// </summary>
+    private static async Task<(int Code, double Rate)> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups)
     {
         if (statements)
         {
@@ -194,7 +233,7 @@ internal static partial class IngestBenchmark
         // Every webhook of a group, whichever replica took it, joined the group's one incident.
         var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
         Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
-        return incidents == groups ? 0 : 1;
+        return (incidents == groups ? 0 : 1, one.Rate);
     }
 
     public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");
@@ -216,7 +255,7 @@ internal static partial class IngestBenchmark
 
         if (target is not null)
         {
-            start.Environment["STORM_TARGET"] = target;
+            start.Environment["BENCH_TARGET"] = target;
         }
 
         using var wrk = Process.Start(start)!;

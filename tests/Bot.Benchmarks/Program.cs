@@ -1,7 +1,8 @@
 using Bot.Benchmarks;
 
-// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- ingest [--seconds N] [--connections 4,50] [--no-alertmanager]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm] [--routes] [--replica-cpus 0.5] [--partitioned]
+//     [--pg-locale en_US.UTF-8] [--no-alertmanager]   (Alertmanager takes the same alerts after the bot, unless told not to)
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]

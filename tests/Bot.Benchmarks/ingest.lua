@@ -1,6 +1,8 @@
 -- wrk script for the ingest benchmark (tests/Bot.Benchmarks): run by IngestBenchmark, or by hand:
 --   wrk -t2 -c50 -d10s --latency -s tests/Bot.Benchmarks/ingest.lua http://127.0.0.1:8080
--- Alertmanager v4 payloads of 5 alerts with new fingerprints per request.
+--   BENCH_TARGET=alertmanager wrk -t2 -c50 -d10s --latency -s tests/Bot.Benchmarks/ingest.lua http://127.0.0.1:9093
+-- 5 alerts with new fingerprints per request over 100 alert groups: to the bot as an Alertmanager v4 webhook, or to
+-- Alertmanager itself on its API v2 (/api/v2/alerts), as Prometheus sends them.
 local counter = 0
 local thread_id = 0
 -- Fingerprints and instances are new in every run: the run's number (set by the benchmark, else the clock), the
@@ -10,6 +12,7 @@ local run = tonumber(os.getenv("BENCH_RUN") or os.time()) % 2147483647
 -- replica (ingest-postgres --partitioned: what two replicas take when they never lock the same incidents)
 local share_index, share_count = (os.getenv("GROUP_SHARE") or "0/1"):match("(%d+)/(%d+)")
 share_index, share_count = tonumber(share_index), tonumber(share_count)
+local target = os.getenv("BENCH_TARGET") or "bot"
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -20,7 +23,15 @@ request = function()
   if share_count > 1 then group = (counter % math.floor(100 / share_count)) * share_count + share_index end
   local alerts = {}
   for i = 0, 4 do
-    alerts[#alerts + 1] = string.format('{"status":"firing","labels":{"alertname":"Load%d","instance":"host-%s-%d","severity":"warning","team":"network"},"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s%x"}', group, id, i, id, i)
+    local labels = string.format('{"alertname":"Load%d","instance":"host-%s-%d","severity":"warning","team":"network"}', group, id, i)
+    if target == "alertmanager" then
+      alerts[#alerts + 1] = string.format('{"labels":%s,"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","generatorURL":"http://prometheus/graph"}', labels)
+    else
+      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s%x"}', labels, id, i)
+    end
+  end
+  if target == "alertmanager" then
+    return wrk.format(nil, "/api/v2/alerts", nil, "[" .. table.concat(alerts, ",") .. "]")
   end
   local body = string.format('{"receiver":"bot","status":"firing","version":"4","groupKey":"{}:{alertname=\\"Load%d\\"}","externalURL":"http://127.0.0.1:9093","truncatedAlerts":0,"groupLabels":{},"commonLabels":{},"commonAnnotations":{},"alerts":[%s]}', group, table.concat(alerts, ","))
   return wrk.format(nil, "/webhooks/alertmanager", nil, body)

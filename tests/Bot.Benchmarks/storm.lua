@@ -1,6 +1,6 @@
 -- wrk script for the storm benchmark (tests/Bot.Benchmarks): run by StormBenchmark, or by hand:
 --   wrk -t2 -c50 -d10s --latency -s tests/Bot.Benchmarks/storm.lua http://127.0.0.1:8080
---   STORM_TARGET=alertmanager wrk -t2 -c50 -d10s --latency -s tests/Bot.Benchmarks/storm.lua http://127.0.0.1:9093
+--   BENCH_TARGET=alertmanager wrk -t2 -c50 -d10s --latency -s tests/Bot.Benchmarks/storm.lua http://127.0.0.1:9093
 -- One alert group (a DDoS on one service), each request bringing 5 new alerts (new instances, new fingerprints):
 -- to the bot as an Alertmanager v4 webhook, or to Alertmanager itself on its API v2 (/api/v2/alerts), as
 -- Prometheus sends them.
@@ -9,7 +9,7 @@ local thread_id = 0
 -- Fingerprints and instances are new in every run: the run's number (set by the benchmark, else the clock), the
 -- thread and a counter, each formatted on its own (wrk's LuaJIT formats integers in 32 bits).
 local run = tonumber(os.getenv("BENCH_RUN") or os.time()) % 2147483647
-local target = os.getenv("STORM_TARGET") or "bot"
+local target = os.getenv("BENCH_TARGET") or "bot"
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
