@@ -191,31 +191,48 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     public Task<IReadOnlyList<TimelineEntry>> GetTimelineAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n ORDER BY at, id", Timeline, cancellationToken, ("@n", incidentNumber));
 
-    public Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(long incidentNumber, TimelineQuery query, CancellationToken cancellationToken = default)
-    {
-        // Keyset paging on (at, id) through ix_timeline_at. Some kinds: one page per kind through ix_timeline_kind, merged,
-        // so that reading people's entries never walks past a storm's alert entries (an IN list would make the engines
-        // walk ix_timeline_at to spare the sort). The kinds are the enum's own names, never outside text.
-        var order = query.NewestFirst ? "at DESC, id DESC" : "at, id";
-        var after = query.After is null ? "" : query.NewestFirst ? " AND (at, id) < (@at, @id)" : " AND (at, id) > (@at, @id)";
-        string Page(string kind) =>
-            $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n{kind}{after} ORDER BY {order} LIMIT @limit";
-        var sql = query.Kinds switch
-        {
-            null => Page(""),
-            { Count: 0 } => Page(" AND FALSE"),
-            { Count: 1 } kinds => Page($" AND kind = '{kinds.First().Name()}'"),
-            var kinds => string.Join(" UNION ALL ", kinds.Distinct().Select(k => $"SELECT * FROM ({Page($" AND kind = '{k.Name()}'")}) k{(int)k}"))
-                + $" ORDER BY {order} LIMIT @limit",
-        };
-        return ReadAsync(
-            sql,
+    /// <summary>The condition of ix_timeline_kind (schema 25), word for word.</summary>
+    internal const string NotAlertActivity = " AND kind NOT IN ('alert_firing', 'alert_resolved')";
+
+    public Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(long incidentNumber, TimelineQuery query, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            TimelinePageSql(query),
             Timeline,
             cancellationToken,
             ("@n", incidentNumber),
             ("@limit", query.Limit),
             ("@at", Dialect.Time(query.After?.At)),
             ("@id", query.After?.Id ?? 0L));
+
+    /// <summary>A page of an incident's timeline (@n), @limit entries after (@at, @id) when the query has a position.</summary>
+    internal static string TimelinePageSql(TimelineQuery query)
+    {
+        // Keyset paging on (at, id) through ix_timeline_at. Some kinds: a page per kind people or the bot write, through
+        // ix_timeline_kind, which holds only those (its condition named as the index names it, which SQLite needs to use
+        // it), so that reading them never walks past a storm's alert entries; the alerts' kinds in one page through
+        // ix_timeline_at, as most entries of a storm's incident are theirs (a page per alerts' kind would walk a storm's
+        // whole timeline looking for a resolution that never came); the pages merged. The kinds are the enum's own names,
+        // never outside text.
+        var order = query.NewestFirst ? "at DESC, id DESC" : "at, id";
+        var after = query.After is null ? "" : query.NewestFirst ? " AND (at, id) < (@at, @id)" : " AND (at, id) > (@at, @id)";
+        string Page(string kind) =>
+            $"SELECT {TimelineColumns} FROM timeline WHERE incident_number = @n{kind}{after} ORDER BY {order} LIMIT @limit";
+        if (query.Kinds is null)
+        {
+            return Page("");
+        }
+
+        var kinds = query.Kinds.Distinct().ToList();
+        var alerts = kinds.Where(TimelineKindText.AlertActivity.Contains).Select(k => $"'{k.Name()}'").ToList();
+        var pages = kinds.Except(TimelineKindText.AlertActivity).Select(k => Page($" AND kind = '{k.Name()}'{NotAlertActivity}"))
+            .Concat(alerts.Count == 0 ? [] : [Page($" AND kind IN ({string.Join(", ", alerts)})")])
+            .ToList();
+        return pages.Count switch
+        {
+            0 => Page(" AND FALSE"),
+            1 => pages[0],
+            _ => string.Join(" UNION ALL ", pages.Select((page, i) => $"SELECT * FROM ({page}) k{i}")) + $" ORDER BY {order} LIMIT @limit",
+        };
     }
 
     public async Task<TimelineExcerpt> GetSourceActivityAsync(

@@ -683,6 +683,74 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(await t.Store.GetTimelineAsync(1), await t.Store.ListTimelineAsync(1, new TimelineQuery(100)));
     }
 
+    /// <summary>
+    /// The timeline's index by kind (schema 25) holds what people and the bot write, not the alerts' entries (one a
+    /// webhook, read by time): a kind of theirs is read through it, an alerts' kind through the index by time, and the
+    /// readers name the index's condition as it does (else SQLite would not use it).
+    /// </summary>
+    [Fact]
+    public async Task PeoplesKinds_AreReadThroughAnIndexWithoutTheAlertsEntries()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        await t.Store.WriteAsync(s =>
+        {
+            s.AppendTimeline(1, new TimelineEntry(T0.AddSeconds(1), TimelineKind.Note, new Actor("U1", "alice"), "Looking at the edge."));
+            for (var i = 0; i < 3000; i++)
+            {
+                s.AppendTimeline(1, new TimelineEntry(T0.AddSeconds(2 + i), TimelineKind.AlertFiring, Actor.Source("alertmanager"), $"edge-{i} firing"));
+            }
+
+            return 0;
+        });
+
+        var notes = await t.Store.ListTimelineAsync(1, new TimelineQuery(10, Kinds: [TimelineKind.Note], NewestFirst: true));
+        Assert.Equal(["Looking at the edge."], notes.Select(e => e.Text));
+        var alerts = await t.Store.ListTimelineAsync(1, new TimelineQuery(2, Kinds: TimelineKindText.AlertActivity, NewestFirst: true));
+        Assert.Equal(["edge-2999 firing", "edge-2998 firing"], alerts.Select(e => e.Text));
+        Assert.Equal(Bot.Storage.Sql.SqlIncidentStore.NotAlertActivity, " AND kind NOT IN (" + string.Join(", ", TimelineKindText.AlertActivity.Select(k => $"'{k.Name()}'")) + ")");
+
+        await using var connection = await t.OpenConnectionAsync();
+        async Task<string> Text(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in new (string, object)[] { ("@n", 1L), ("@limit", 10) })
+            {
+                var parameter = command.CreateParameter();
+                (parameter.ParameterName, parameter.Value) = (name, value);
+                command.Parameters.Add(parameter);
+            }
+
+            await using var rows = await command.ExecuteReaderAsync();
+            var text = new System.Text.StringBuilder();
+            while (await rows.ReadAsync())
+            {
+                text.AppendLine(string.Join(" ", Enumerable.Range(0, rows.FieldCount).Select(i => rows.GetValue(i))));
+            }
+
+            return text.ToString();
+        }
+
+        // The reads the store sends: a person's kind, /incident timeline's people's and alerts' entries.
+        await Text("ANALYZE");
+        var explain = Engine.IsPostgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";
+        string Plan(IReadOnlyCollection<TimelineKind> kinds) =>
+            explain + Bot.Storage.Sql.SqlIncidentStore.TimelinePageSql(new TimelineQuery(10, Kinds: kinds, NewestFirst: true));
+        Assert.Contains("ix_timeline_kind", await Text(Plan([TimelineKind.Note])));
+        Assert.Contains("ix_timeline_kind", await Text(Plan(TimelineKindText.NotAlertActivity)));
+        Assert.DoesNotContain("ix_timeline_kind", await Text(Plan(TimelineKindText.AlertActivity)));
+        if (Engine.IsPostgres)
+        {
+            // Its metapage and one leaf, against the index by time's ~20 pages for the same 3,002 entries.
+            Assert.Equal(16384, long.Parse(await Text("SELECT pg_relation_size('ix_timeline_kind')"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            Assert.EndsWith("WHERE kind NOT IN ('alert_firing', 'alert_resolved')", (await Text("SELECT sql FROM sqlite_master WHERE name = 'ix_timeline_kind'")).Trim());
+        }
+    }
+
     private static Alert WithRunbook(string fingerprint, string annotation, string url) =>
         Alerts.Firing(fingerprint, TestStore.Start) with { Annotations = LabelSet.From(new Dictionary<string, string> { [annotation] = url }) };
 }
