@@ -10,6 +10,9 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation
 // dotnet run -c Release --project tests/Bot.Benchmarks -- console [--incidents 10000] [--rounds 200]
+// Any of the webhook benchmarks: --hashed-fingerprints, alerts' fingerprints spread as Alertmanager's are (a hash of
+// the labels), not in the order the benchmark makes them.
+IngestBenchmark.HashedFingerprints = args.Contains("--hashed-fingerprints");
 return args.FirstOrDefault() switch
 {
     "store" => await StoreBenchmark.RunAsync(args),

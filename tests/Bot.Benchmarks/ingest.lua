@@ -14,6 +14,14 @@ local share_index, share_count = (os.getenv("GROUP_SHARE") or "0/1"):match("(%d+
 share_index, share_count = tonumber(share_index), tonumber(share_count)
 local target = os.getenv("BENCH_TARGET") or "bot"
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
+-- BENCH_FINGERPRINTS=hashed: fingerprints spread as Alertmanager's are (a hash of the labels: random hex), not in the
+-- order they are made; each thread's sequence seeded by the run and the thread.
+local hashed = os.getenv("BENCH_FINGERPRINTS") == "hashed"
+init = function(args) math.randomseed(run % 16777216 * 64 + tid) end
+local function fingerprint(id, i)
+  if hashed then return string.format("%08x%08x", math.random(0, 2147483646), math.random(0, 2147483646)) end
+  return string.format("%s%x", id, i)
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
@@ -27,7 +35,7 @@ request = function()
     if target == "alertmanager" then
       alerts[#alerts + 1] = string.format('{"labels":%s,"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","generatorURL":"http://prometheus/graph"}', labels)
     else
-      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s%x"}', labels, id, i)
+      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":{"summary":"load test alert"},"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s"}', labels, fingerprint(id, i))
     end
   end
   if target == "alertmanager" then

@@ -11,6 +11,14 @@ local thread_id = 0
 local run = tonumber(os.getenv("BENCH_RUN") or os.time()) % 2147483647
 local target = os.getenv("BENCH_TARGET") or "bot"
 setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
+-- BENCH_FINGERPRINTS=hashed: fingerprints spread as Alertmanager's are (a hash of the labels: random hex), not in the
+-- order they are made; each thread's sequence seeded by the run and the thread.
+local hashed = os.getenv("BENCH_FINGERPRINTS") == "hashed"
+init = function(args) math.randomseed(run % 16777216 * 64 + tid) end
+local function fingerprint(id, i)
+  if hashed then return string.format("%08x%08x", math.random(0, 2147483646), math.random(0, 2147483646)) end
+  return string.format("%s%x", id, i)
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
@@ -23,7 +31,7 @@ request = function()
     if target == "alertmanager" then
       alerts[#alerts + 1] = string.format('{"labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","generatorURL":"http://prometheus/graph"}', labels, annotations)
     else
-      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s%x"}', labels, annotations, id, i)
+      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s"}', labels, annotations, fingerprint(id, i))
     end
   end
   if target == "alertmanager" then
