@@ -347,6 +347,12 @@ internal static class PostgresSchema
         DROP INDEX ix_timeline_kind;
         CREATE INDEX ix_timeline_kind ON timeline (incident_number, kind, at, id) WHERE kind NOT IN ('alert_firing', 'alert_resolved');
         """,
+
+        // 26: SQLite's alerts become a table in arrival order with their key beside it. PostgreSQL's always were (a heap
+        // and its primary key's index): nothing changes here.
+        """
+        SELECT 1;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -256,6 +256,35 @@ internal static class SqliteSchema
         DROP INDEX ix_timeline_kind;
         CREATE INDEX ix_timeline_kind ON timeline (incident_number, kind, at, id) WHERE kind NOT IN ('alert_firing', 'alert_resolved');
         """,
+
+        // 26: alerts' rows in the order they came (a rowid table; its key, incident and fingerprint, an index beside it).
+        // Clustered on that key, a storm's new alerts went to random places in it, as Alertmanager's fingerprints are
+        // hashes: each changed a page of ~300-byte rows, and SQLite logs every changed page whole (4 KB) and copies it
+        // again when it checkpoints. Now the rows append, and the random place is a small index entry. In process with
+        // hashed fingerprints: a storm 6,597 -> 11,342 webhooks/s, 73 -> 31 KB written a webhook; 100 groups 5,083 ->
+        // 7,781/s; with fingerprints in order, no slower. The table is copied once.
+        """
+        CREATE TABLE alerts_by_arrival (
+            incident_number INTEGER NOT NULL REFERENCES incidents (number),
+            fingerprint TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            annotations TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            source_url TEXT,
+            first_seen_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (incident_number, fingerprint)
+        );
+        INSERT INTO alerts_by_arrival (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at)
+            SELECT incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at
+            FROM alerts ORDER BY incident_number, first_seen_at, starts_at, fingerprint;
+        DROP TABLE alerts;
+        ALTER TABLE alerts_by_arrival RENAME TO alerts;
+        CREATE INDEX ix_alerts_seen ON alerts (incident_number, first_seen_at, starts_at, fingerprint);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

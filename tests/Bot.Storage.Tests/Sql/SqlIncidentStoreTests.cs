@@ -785,3 +785,39 @@ public sealed class NextDueTestsOnPostgres() : NextDueTests(SqlEngine.Postgres);
 public sealed class SqlIncidentStoreTestsOnSqlite() : SqlIncidentStoreTests(SqlEngine.Sqlite);
 
 public sealed class SqlIncidentStoreTestsOnPostgres() : SqlIncidentStoreTests(SqlEngine.Postgres);
+
+/// <summary>
+/// SQLite keeps alerts' rows in the order they came, their key (incident, fingerprint) an index beside them (schema
+/// 26): Alertmanager's fingerprints are hashes, so a storm's new alerts would otherwise land at random places in a
+/// table clustered on its key, each changing a page SQLite logs whole.
+/// </summary>
+public sealed class SqliteAlertRowsTests
+{
+    [Fact]
+    public async Task AlertsRows_AreKeptInTheOrderTheyCame_AndTheirKeyStillFindsThem()
+    {
+        await using var t = TempStore.Create(SqlEngine.Sqlite);
+        string[] fingerprints = ["f3a9", "a1c2", "c7e0", "09bd", "e2f4"]; // out of the key's order, as hashes come
+        foreach (var fingerprint in fingerprints)
+        {
+            await t.IngestAsync(Batch("g1", Firing(fingerprint, TestStore.Start)));
+        }
+
+        await t.IngestAsync(Batch("g1", Firing("c7e0", TestStore.Start))); // a repeat, found by its key: nothing new
+
+        await using var connection = await t.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT fingerprint FROM alerts ORDER BY rowid";
+        var stored = new List<string>();
+        await using (var rows = await command.ExecuteReaderAsync())
+        {
+            while (await rows.ReadAsync())
+            {
+                stored.Add(rows.GetString(0));
+            }
+        }
+
+        Assert.Equal(fingerprints, stored);
+        Assert.Equal((5, 5), ((await t.Store.GetIncidentAsync(1))!.AlertCount, (await t.Store.GetIncidentAsync(1))!.FiringCount));
+    }
+}
