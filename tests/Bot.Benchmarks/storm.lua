@@ -4,37 +4,22 @@
 -- One alert group (a DDoS on one service), each request bringing 5 new alerts (new instances, new fingerprints):
 -- to the bot as an Alertmanager v4 webhook, or to Alertmanager itself on its API v2 (/api/v2/alerts), as
 -- Prometheus sends them.
+local bench = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "webhooks.lua")
 local counter = 0
-local thread_id = 0
--- Fingerprints and instances are new in every run: the run's number (set by the benchmark, else the clock), the
--- thread and a counter, each formatted on its own (wrk's LuaJIT formats integers in 32 bits).
-local run = tonumber(os.getenv("BENCH_RUN") or os.time()) % 2147483647
-local target = os.getenv("BENCH_TARGET") or "bot"
-setup = function(thread) thread:set("tid", thread_id); thread_id = thread_id + 1 end
--- BENCH_FINGERPRINTS=hashed: fingerprints spread as Alertmanager's are (a hash of the labels: random hex), not in the
--- order they are made; each thread's sequence seeded by the run and the thread.
-local hashed = os.getenv("BENCH_FINGERPRINTS") == "hashed"
-init = function(args) math.randomseed(run % 16777216 * 64 + tid) end
-local function fingerprint(id, i)
-  if hashed then return string.format("%08x%08x", math.random(0, 2147483646), math.random(0, 2147483646)) end
-  return string.format("%s%x", id, i)
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
 request = function()
   counter = counter + 1
-  local id = string.format("%08x%02x%08x", run, tid, counter)
+  local id = string.format("%08x%02x%08x", bench.run, tid, counter)
   local alerts = {}
   for i = 0, 4 do
     local labels = string.format('{"alertname":"HighRequestRate","service":"transactions","instance":"edge-%s-%d","severity":"critical","team":"network"}', id, i)
     local annotations = '{"summary":"Request rate above 10x the baseline","runbook_url":"https://runbooks.example/ddos"}'
-    if target == "alertmanager" then
+    if bench.target == "alertmanager" then
       alerts[#alerts + 1] = string.format('{"labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","generatorURL":"http://prometheus/graph"}', labels, annotations)
     else
-      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s"}', labels, annotations, fingerprint(id, i))
+      alerts[#alerts + 1] = string.format('{"status":"firing","labels":%s,"annotations":%s,"startsAt":"2026-11-24T00:45:43.209Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"%s"}', labels, annotations, bench.fingerprint(id, i))
     end
   end
-  if target == "alertmanager" then
+  if bench.target == "alertmanager" then
     return wrk.format(nil, "/api/v2/alerts", nil, "[" .. table.concat(alerts, ",") .. "]")
   end
   local body = string.format('{"receiver":"bot","status":"firing","version":"4","groupKey":"{}:{alertname=\\"HighRequestRate\\", service=\\"transactions\\"}","externalURL":"http://127.0.0.1:9093","truncatedAlerts":0,"groupLabels":{"alertname":"HighRequestRate","service":"transactions"},"commonLabels":{"alertname":"HighRequestRate","service":"transactions","severity":"critical","team":"network"},"commonAnnotations":{},"alerts":[%s]}', table.concat(alerts, ","))

@@ -818,6 +818,7 @@ public sealed class SqliteAlertRowsTests
         }
 
         Assert.Equal(fingerprints, stored);
-        Assert.Equal((5, 5), ((await t.Store.GetIncidentAsync(1))!.AlertCount, (await t.Store.GetIncidentAsync(1))!.FiringCount));
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal((5, 5), (incident.AlertCount, incident.FiringCount));
     }
 }
