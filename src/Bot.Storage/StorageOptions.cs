@@ -27,6 +27,12 @@ public sealed class StorageOptions
     public string Synchronous { get; set; } = "Full";
 
     /// <summary>
+    /// SQLite: the size of the write-ahead log, in 4 KiB pages, past which it starts again from its beginning (256 MiB).
+    /// Not a setting (internal, so configuration never binds it): tests make it small to see the log start over.
+    /// </summary>
+    internal int SqliteWalResetFrames { get; set; } = 65536;
+
+    /// <summary>
     /// Most units of work committed in one transaction. Default 256 on SQLite, where a batch shares one fsync; 1 on
     /// PostgreSQL for units of no alert group (jobs, commands), where its <see cref="Writers"/> commit side by side
     /// instead: a long transaction holds its incidents' row locks. (A writer's webhooks commit together, up to 64, their

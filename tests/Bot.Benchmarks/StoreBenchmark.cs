@@ -36,6 +36,7 @@ internal static class StoreBenchmark
             var offset = phase == "warm-up" ? 0 : count / 2;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var written = BytesWritten();
             var watch = Stopwatch.StartNew();
             var tasks = new List<Task>(count / 2);
             for (var i = 0; i < count / 2; i++)
@@ -54,11 +55,16 @@ internal static class StoreBenchmark
             Console.WriteLine(
                 $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
                 $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores), " +
-                $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (count / 2):0} bytes allocated a webhook");
+                $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (count / 2):0} bytes allocated a webhook, " +
+                $"{(BytesWritten() - written) / 1024.0 / (count / 2):0.0} KB written a webhook (WAL and checkpoints)");
         }
 
         return 0;
     }
+
+    /// <summary>What the process has handed to write calls so far (Linux's <c>/proc/self/io</c>, <c>wchar</c>): the WAL's frames and the checkpoints' copies.</summary>
+    private static long BytesWritten() =>
+        File.ReadLines("/proc/self/io").Where(l => l.StartsWith("wchar:", StringComparison.Ordinal)).Select(l => long.Parse(l[6..])).First();
 
     /// <summary>
     /// Alertmanager's way: each webhook of a group carries every alert of the group (once per <c>group_interval</c>), so
