@@ -4,7 +4,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- ingest-postgres [--seconds N] [--connections 50,4] [--one-replica] [--storm] [--routes] [--replica-cpus 0.5] [--partitioned]
 //     [--pg-locale en_US.UTF-8] [--no-alertmanager]   (Alertmanager takes the same alerts after the bot, unless told not to)
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes] [--hashed-fingerprints] [--notes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2] [--routes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash

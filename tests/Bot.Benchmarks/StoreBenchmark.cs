@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bot.Core.Commands;
 using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Intake;
@@ -29,6 +30,11 @@ internal static class StoreBenchmark
             return await WholeGroupAsync(store, intake, parser.Parse(IngestBenchmark.Payload(0, groups: 1, alerts: whole), "alertmanager", DateTimeOffset.UtcNow), count);
         }
 
+        // --notes: a person's "/incident note" on INC-1 every 100 ms of the measured half, through the commands' own path
+        // (a unit of work that goes first), each timed from call to commit: the store's share of a storm's note latency.
+        var commands = args.Contains("--notes")
+            ? new IncidentCommands(store, store, new IncidentRules(Options.Create(new IncidentOptions())), TimeProvider.System)
+            : null;
         var batches = Enumerable.Range(0, count).Select(n => parser.Parse(IngestBenchmark.Payload(n, groups: storm ? 1 : 100), "alertmanager", DateTimeOffset.UtcNow)).ToArray();
 
         foreach (var phase in new[] { "warm-up", "measured" })
@@ -39,6 +45,8 @@ internal static class StoreBenchmark
             var written = BytesWritten();
             var watch = Stopwatch.StartNew();
             var tasks = new List<Task>(count / 2);
+            using var stopNotes = new CancellationTokenSource();
+            var notes = commands is not null && phase == "measured" ? NotesAsync(commands, stopNotes.Token) : Task.FromResult(new List<double>());
             for (var i = 0; i < count / 2; i++)
             {
                 var batch = batches[offset + i];
@@ -51,15 +59,38 @@ internal static class StoreBenchmark
             }
 
             await Task.WhenAll(tasks);
+            await stopNotes.CancelAsync();
+            var noteTimes = (await notes).Order().ToArray();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             Console.WriteLine(
                 $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
                 $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores), " +
                 $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (count / 2):0} bytes allocated a webhook, " +
                 $"{(BytesWritten() - written) / 1024.0 / (count / 2):0.0} KB written a webhook (WAL and checkpoints)");
+            if (noteTimes.Length > 0)
+            {
+                Console.WriteLine(
+                    $"/incident note meanwhile: {noteTimes.Length} notes, p50={noteTimes[noteTimes.Length / 2]:0.0} ms " +
+                    $"p99={noteTimes[(int)(noteTimes.Length * 0.99)]:0.0} ms max={noteTimes[^1]:0.0} ms");
+            }
         }
 
         return 0;
+    }
+
+    private static async Task<List<double>> NotesAsync(IncidentCommands commands, CancellationToken stop)
+    {
+        var times = new List<double>();
+        var person = new CommandContext(new Actor("U0000ALICE", "alice"), 1);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (await tick.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested)
+        {
+            var watch = Stopwatch.StartNew();
+            await commands.ExecuteAsync($"note mitigation {times.Count} applied", person);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        return times;
     }
 
     /// <summary>What the process has handed to write calls so far (Linux's <c>/proc/self/io</c>, <c>wchar</c>): the WAL's frames and the checkpoints' copies.</summary>
