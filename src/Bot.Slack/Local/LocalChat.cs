@@ -18,6 +18,8 @@ namespace Bot.Slack.Local;
 public sealed partial class LocalChat : IChat
 {
     private const string ChannelsFile = "channels.jsonl";
+    private const string AppendLockFile = ".append.lock";
+    private static readonly TimeSpan AppendLockWait = TimeSpan.FromSeconds(10);
     private readonly string _directory;
     private readonly string _incidentsChannel;
     private readonly Dictionary<string, List<string>> _userGroups;
@@ -329,10 +331,38 @@ public sealed partial class LocalChat : IChat
 
     private static string FileOf(string channel) => $"{IncidentChannelName.Slug(channel, IncidentChannelName.MaxLength)}.jsonl";
 
+    /// <summary>
+    /// Appends the record's line. .NET's append writes at the end the file had when it was opened (not the kernel's
+    /// O_APPEND), so two processes sharing the folder (replicas) appending at once wrote over each other's lines. The
+    /// processes take turns through an exclusive lock on a file beside the logs (FileShare.None: a lock the other process
+    /// sees, flock on Unix), held for the append only; readers of the logs never wait for it.
+    /// </summary>
     private void Append(string file, LocalChatRecord record)
     {
         var line = JsonSerializer.Serialize(record, LocalChatJsonContext.Default.LocalChatRecord) + "\n";
-        File.AppendAllText(Path.Combine(_directory, file), line);
+        using (TakeAppendLock())
+        {
+            File.AppendAllText(Path.Combine(_directory, file), line);
+        }
+
         _byKey[record.Key] = record;
+    }
+
+    private FileStream TakeAppendLock()
+    {
+        var path = Path.Combine(_directory, AppendLockFile);
+        var start = _time.GetTimestamp();
+        var spin = default(SpinWait);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (_time.GetElapsedTime(start) < AppendLockWait) // the other process's, for one line's write
+            {
+                spin.SpinOnce();
+            }
+        }
     }
 }

@@ -27,6 +27,38 @@ public sealed class LocalChatTests : IDisposable
         Assert.Equal(2, File.ReadLines(Path.Combine(_folder, "inc-20261125-ddos.jsonl")).Count()); // created, hello
     }
 
+    /// <summary>
+    /// Two replicas sharing the folder create channels at the same moment, each appending to the list of channels. .NET's
+    /// append remembers the end it saw on opening and writes there, so without a lock between them one line overwrote
+    /// the other's (a replica test's list held 29 channels of 30).
+    /// </summary>
+    [Fact]
+    public async Task TwoProcesses_CreatingChannelsAtOnce_EveryChannelIsListed()
+    {
+        var a = Chat();
+        var b = Chat();
+        const int PerProcess = 1000;
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < PerProcess; i++)
+                {
+                    await a.CreateChannelAsync($"inc-a-{i}", "SEV2", $"INC-A{i}:open", CancellationToken.None);
+                }
+            }),
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < PerProcess; i++)
+                {
+                    await b.CreateChannelAsync($"inc-b-{i}", "SEV2", $"INC-B{i}:open", CancellationToken.None);
+                }
+            }));
+
+        var listed = File.ReadLines(Path.Combine(_folder, "channels.jsonl")).Where(line => line.Length > 0).ToArray();
+        Assert.Equal(2 * PerProcess, listed.Length);
+        Assert.All(listed, line => Assert.StartsWith("{", line));
+    }
+
     [Fact]
     public async Task AProcessKilledAfterClaimingAKey_ItsRecordIsWrittenByTheRetry()
     {
