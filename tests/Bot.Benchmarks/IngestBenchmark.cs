@@ -364,14 +364,14 @@ internal static partial class IngestBenchmark
               .Append("\",\"instance\":\"host-").Append(n).Append('-').Append(i)
               .Append("\",\"severity\":\"warning\",\"team\":\"network\"},\"annotations\":{\"summary\":\"load test alert\"},")
               .Append("\"startsAt\":\"2026-11-24T00:45:43.209Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"generatorURL\":\"http://prometheus/graph\",")
-              .Append("\"fingerprint\":\"").Append(Fingerprint(n * alerts + i).ToString("x16")).Append("\"}");
+              .Append("\"fingerprint\":\"").Append(Fingerprint(n * alerts + i)).Append("\"}");
         }
 
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
     }
 
-    /// <summary>The <paramref name="n"/>th alert's fingerprint: <paramref name="n"/>, or spread by a multiplicative hash.</summary>
-    private static ulong Fingerprint(long n) => HashedFingerprints ? unchecked((ulong)n * 0x9E3779B97F4A7C15UL) : (ulong)n;
+    /// <summary>The <paramref name="n"/>th alert's fingerprint: <paramref name="n"/> in hex, or spread as a hash's.</summary>
+    private static string Fingerprint(long n) => HashedFingerprints ? Bot.TestKit.Alerts.HashedFingerprint(n) : n.ToString("x16");
 
     internal static int Option(string[] args, string name, int fallback) => OptionText(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 

@@ -357,9 +357,9 @@ public sealed partial class LocalChat : IChat
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
             }
-            catch (IOException) when (_time.GetElapsedTime(start) < AppendLockWait) // the other process's, for one line's write
+            catch (IOException e) when (e is not DirectoryNotFoundException && _time.GetElapsedTime(start) < AppendLockWait) // the other process's, for one line's write
             {
                 spin.SpinOnce();
             }

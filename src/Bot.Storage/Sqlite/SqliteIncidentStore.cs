@@ -34,7 +34,12 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private readonly Task _checkpointer;
     private readonly int _walResetFrames;
     private readonly SemaphoreSlim _wakeCheckpointer = new(0, 1);
-    private long _framesSinceRewind; // the writer's: what it wrote to the log since it last rewound it
+    // The log's size in pages as the background loop last saw it, and what the writer wrote to it since: together never
+    // less than the log's size, and set right at each pass (a log that started over by itself, its writer idle while a
+    // pass caught up, is seen so then).
+    private long _framesAtPass;
+    private long _writtenSincePass;
+    private long _passes;
     private volatile bool _walNeedsReset;
 
     private SqliteIncidentStore(string connectionString, StorageOptions options, TimeProvider time, ILogger log)
@@ -52,6 +57,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
         StartWriters(1, connection, "sqlite-writer");
     }
+
+    /// <summary>The background loop's passes so far (not counting its catch-up passes).</summary>
+    internal long CheckpointPasses => Interlocked.Read(ref _passes);
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
 
@@ -141,22 +149,17 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         {
             _walNeedsReset = false;
             Checkpoint((SqliteConnection)connection);
-            _framesSinceRewind = 0;
+            Volatile.Write(ref _framesAtPass, 0);
+            Interlocked.Exchange(ref _writtenSincePass, 0);
             return;
         }
 
-        // Past the reset size the background loop is woken, instead of finding it on its next pass, up to a second later,
-        // while a storm may append 250 MB a second to the log.
-        _framesSinceRewind += written;
-        if (_framesSinceRewind > _walResetFrames && _wakeCheckpointer.CurrentCount == 0)
+        // As the log passes its reset size the background loop is woken, instead of finding it on its next pass, up to a
+        // second later, while a storm may append 250 MB a second to the log. The writer is the only one to release, so a
+        // wake the loop has not taken yet is never released twice.
+        if (Volatile.Read(ref _framesAtPass) + Interlocked.Add(ref _writtenSincePass, written) > _walResetFrames && _wakeCheckpointer.CurrentCount == 0)
         {
-            try
-            {
-                _wakeCheckpointer.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
+            _wakeCheckpointer.Release();
         }
     }
 
@@ -179,7 +182,10 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
             try
             {
+                Interlocked.Exchange(ref _writtenSincePass, 0); // what the writer writes from now on, the pass may count too: the sum errs high
                 var frames = Checkpoint(connection);
+                Volatile.Write(ref _framesAtPass, frames);
+                Interlocked.Increment(ref _passes);
                 wait = frames > _walResetFrames / 2 ? CatchUpInterval : CheckpointInterval;
                 if (frames > _walResetFrames && !_walNeedsReset)
                 {

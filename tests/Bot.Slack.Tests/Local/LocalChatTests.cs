@@ -35,24 +35,16 @@ public sealed class LocalChatTests : IDisposable
     [Fact]
     public async Task TwoProcesses_CreatingChannelsAtOnce_EveryChannelIsListed()
     {
-        var a = Chat();
-        var b = Chat();
         const int PerProcess = 1000;
-        await Task.WhenAll(
-            Task.Run(async () =>
+        async Task CreateChannels(LocalChat chat, string process)
+        {
+            for (var i = 0; i < PerProcess; i++)
             {
-                for (var i = 0; i < PerProcess; i++)
-                {
-                    await a.CreateChannelAsync($"inc-a-{i}", "SEV2", $"INC-A{i}:open", CancellationToken.None);
-                }
-            }),
-            Task.Run(async () =>
-            {
-                for (var i = 0; i < PerProcess; i++)
-                {
-                    await b.CreateChannelAsync($"inc-b-{i}", "SEV2", $"INC-B{i}:open", CancellationToken.None);
-                }
-            }));
+                await chat.CreateChannelAsync($"inc-{process}-{i}", "SEV2", $"INC-{process}{i}:open", CancellationToken.None);
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => CreateChannels(Chat(), "a")), Task.Run(() => CreateChannels(Chat(), "b")));
 
         var listed = File.ReadLines(Path.Combine(_folder, "channels.jsonl")).Where(line => line.Length > 0).ToArray();
         Assert.Equal(2 * PerProcess, listed.Length);
