@@ -135,8 +135,15 @@ internal static partial class IngestBenchmark
         {
             // One replica alone: quicker to compare two builds back to back, and no idle second process on the cores.
             Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms");
+            // --connections N[,M...]: one run a count (a larger count makes larger write batches: the per-batch cost shows)
             await WrkAsync(a.Address, 50, warmup, script);
-            var (code, alone) = await OneReplicaAsync(a, seconds, server, statements, script, groups);
+            var (code, alone) = (0, 0.0);
+            foreach (var connections in OptionText(args, "--connections") is null ? [50] : connectionSets)
+            {
+                var (failed, rate) = await OneReplicaAsync(a, seconds, server, statements, script, groups, connections);
+                (code, alone) = (Math.Max(code, failed), connections == 50 || alone == 0 ? rate : alone);
+            }
+
             await PeerAsync(args, script, warmup, seconds, ("one replica", alone));
             return code;
         }
@@ -165,18 +172,19 @@ internal static partial class IngestBenchmark
         }
 
         Console.WriteLine($"peak RSS of the replicas: {a.PeakMemoryMiB:0} MiB and {b.PeakMemoryMiB:0} MiB");
-        var (result, one) = await OneReplicaAsync(a, seconds, server, statements, script, groups);
+        var (result, one) = await OneReplicaAsync(a, seconds, server, statements, script, groups, 50);
         await PeerAsync(args, script, warmup, seconds, ("two replicas at 50 connections", at50), ("one replica", one));
         return result;
     }
 
     /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
-    public static async Task<double> AllocatedBytesAsync(HttpClient http)
-    {
-        const string Name = "dotnet_gc_heap_total_allocated_bytes_total";
-        var sample = (await http.GetStringAsync("metrics")).Split('\n').First(l => l.StartsWith(Name + "{", StringComparison.Ordinal));
-        return double.Parse(sample[(sample.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture); // name{labels} value [time]
-    }
+    public static Task<double> AllocatedBytesAsync(HttpClient http) => MetricAsync(http, "dotnet_gc_heap_total_allocated_bytes_total");
+
+    /// <summary>A metric of the bot's <c>/metrics</c>, summed over its series.</summary>
+    public static async Task<double> MetricAsync(HttpClient http, string name) =>
+        (await http.GetStringAsync("metrics")).Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)); // name{labels} value [time]
 
     private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
         cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
@@ -185,7 +193,8 @@ internal static partial class IngestBenchmark
     /// 50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents'
     /// count. Returns 1 if a group has more than one incident, and the replica's rate.
     /// </summary>
-    private static async Task<(int Code, double Rate)> OneReplicaAsync(BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups)
+    private static async Task<(int Code, double Rate)> OneReplicaAsync(
+        BotProcess a, int seconds, PostgresServer server, bool statements, string script, int groups, int connections)
     {
         if (statements)
         {
@@ -194,15 +203,19 @@ internal static partial class IngestBenchmark
 
         using var http = new HttpClient { BaseAddress = a.Address };
         var (before, botBefore, databaseBefore, allocated) = (MachineBusy(), a.CpuTime, PostgresCpu(server), await AllocatedBytesAsync(http));
-        var one = await WrkAsync(a.Address, 50, seconds, script);
+        var (units, batches) = (await MetricAsync(http, "incidentbot_store_batch_size_sum"), await MetricAsync(http, "incidentbot_store_batch_size_count"));
+        var one = await WrkAsync(a.Address, connections, seconds, script);
         allocated = await AllocatedBytesAsync(http) - allocated;
+        (units, batches) = (await MetricAsync(http, "incidentbot_store_batch_size_sum") - units, await MetricAsync(http, "incidentbot_store_batch_size_count") - batches);
         var webhooks = one.Rate * seconds;
         Console.WriteLine(
-            $"one replica,  connections= 50  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
+            $"one replica,  connections={connections,3}  webhooks/s={one.Rate,7:0}  alerts/s={one.Rate * AlertsPerWebhook,7:0}  " +
             $"p50={one.P50,7:0.00} ms  p90={one.P90,7:0.00} ms  p99={one.P99,7:0.00} ms  non-2xx={one.Errors}  " +
             $"machine CPU/webhook={(MachineBusy() - before).TotalMicroseconds / webhooks,4:0} µs " +
             $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu(server) - databaseBefore).TotalMicroseconds / webhooks:0})");
-        Console.WriteLine($"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB; {allocated / webhooks:0} bytes allocated a webhook (the runtime's own count)");
+        Console.WriteLine(
+            $"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB; {allocated / webhooks:0} bytes allocated a webhook (the runtime's own count); " +
+            $"{units / Math.Max(1, batches):0.0} units a write batch ({batches:0} batches)");
 
         if (statements)
         {
