@@ -55,6 +55,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     private protected ILogger Log { get; }
 
+    /// <summary>The fingerprints each group's open incident holds, as this process wrote them: its writers' sessions share them.</summary>
+    internal HeldFingerprints HeldFingerprints { get; } = new();
+
     private protected abstract SqlDialect Dialect { get; }
 
     public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
@@ -628,7 +631,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
 
         var connection = writer.Connection ??= OpenWriterConnection();
-        var session = writer.Session ??= new SqlSession(connection, Dialect);
+        var session = writer.Session ??= new SqlSession(connection, Dialect, HeldFingerprints);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
         return RunUnits(connection, session, batch, batch.Count, yieldToPeople); // a batch of one runs alone there

@@ -18,7 +18,7 @@ namespace Bot.Storage.Sql;
 /// batch sent before the next read or by <see cref="Flush"/> at the unit's end: a webhook is four round trips to
 /// PostgreSQL, not twenty.
 /// </summary>
-internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : IStoreSession, IDisposable
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints held) : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
@@ -41,6 +41,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     private DbBatch? _pending;
     private readonly Dictionary<long, object[]> _waitingTallies = []; // incidents whose tally alone changed since written: their values now
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
+    private readonly Dictionary<long, (string Group, long Count)> _heldCounts = []; // open incidents written: their alert count as the commit leaves it
+    private readonly List<(string Group, long Number)> _heldRelied = []; // groups whose filter the transaction took alerts for new on
 
     public DateTimeOffset Now { get; set; }
 
@@ -70,6 +72,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         if (incident.IsOpen)
         {
             _readAhead?.Opened(incident.GroupKey, number, values);
+            held.Opened(incident.GroupKey, number);
+            _heldCounts[number] = (incident.GroupKey, incident.AlertCount);
         }
     }
 
@@ -103,6 +107,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         _incidentRows[incident.Number] = values;
         _readAhead?.Updated(incident.GroupKey, incident.Number, values, incident.IsOpen);
+        if (incident.IsOpen)
+        {
+            _heldCounts[incident.Number] = (incident.GroupKey, incident.AlertCount);
+        }
+        else
+        {
+            _heldCounts.Remove(incident.Number);
+            held.Forget(incident.GroupKey, incident.Number);
+        }
         if (_waitingTallies.ContainsKey(incident.Number))
         {
             _waitingTallies[incident.Number] = values; // the tally's write, when it goes, writes it as it is now
@@ -279,10 +292,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
             var incident = Remember(QueryOne(_findOpenIncidentSql, Incident, ("@g", groupKey)));
             if (incident is not null)
             {
+                // The incident read first: whether the group's filter holds for it is known before any lookup.
+                var filter = held.Expect(groupKey) is { } expected && HeldFingerprints.Confirms(expected, incident) ? expected : null;
+
                 // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
                 foreach (var fingerprint in fingerprints)
                 {
-                    if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                    if (filter is not null && held.Absent(filter, fingerprint))
+                    {
+                        Relied(groupKey, incident.Number);
+                    }
+                    else if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
                     {
                         found[fingerprint] = one.Known;
                     }
@@ -301,28 +321,42 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         // The writes waiting (the unit before's, in a batch) go first in the same round trip; they answer nothing, so the
         // reader's first result is the incident's.
         var toRead = _readAhead.ToRead(groupKey, fingerprints);
-        using var batch = TakeWaitingWrites();
+        var (lookups, skipped) = Lookups(groupKey, toRead);
         var withEscalations = _asksEscalations;
-        AddGroupRead(batch, groupKey, toRead, withEscalations);
-        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
-        var (open, held) = ReadGroup(reader, groupKey, toRead, withEscalations);
+        GroupRows rows;
+        using (var batch = TakeWaitingWrites())
+        {
+            AddGroupRead(batch, groupKey, lookups, withEscalations);
+            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+            rows = ReadGroup(reader, lookups.Count > 0, withEscalations);
+        }
+
+        var alerts = rows.Alerts;
+        if (skipped is { Absent.Count: > 0 } && !HeldFingerprints.Confirms(skipped.Expected, rows.Open))
+        {
+            held.Forget(groupKey, skipped.Expected.Number); // its count moved: the alerts skipped are read after all
+            alerts.AddRange(ReadSkipped([.. skipped.Absent.Select(f => (groupKey, f))]).Select(a => (a.Fingerprint, a.Alert)));
+        }
+
+        var heldAlerts = KeepGroup(groupKey, toRead, rows.Open, alerts, rows.Escalations);
         foreach (var fingerprint in fingerprints)
         {
-            if (held.TryGetValue(fingerprint, out var alert))
+            if (heldAlerts.TryGetValue(fingerprint, out var alert))
             {
                 found[fingerprint] = alert;
             }
         }
 
-        return (open, found);
+        return (rows.Open, found);
     }
 
     /// <summary>
     /// Before a batch's first unit, where its units look up alerts of several groups none of which the transaction knows
     /// yet (a writer's batch across groups): the groups' open incidents, locked in the order of their keys, with the
-    /// alerts their units look up and (once asked) their escalations, in one round trip of three statements whatever the
-    /// number of groups, not a read a group as each group's first unit reads. The units then send no read, and their
-    /// writes go together with the commit.
+    /// alerts their units look up (but those the group's filter says its incident cannot hold: <see cref="HeldFingerprints"/>)
+    /// and (once asked) their escalations, in one round trip of three statements whatever the number of groups, not a
+    /// read a group as each group's first unit reads. The units then send no read, and their writes go together with the
+    /// commit. A filter that the incident's count does not confirm costs a second round trip, for the alerts it skipped.
     /// </summary>
     public void ReadGroupsAhead()
     {
@@ -333,41 +367,74 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         var withEscalations = _asksEscalations;
         var keys = dialect.TextList([.. groups.Select(g => g.Group)]);
-        using var batch = TakeWaitingWrites();
-        Add(batch, _findOpenIncidentsSql, ("@gs", keys));
-        if (withEscalations)
+        var pairs = new List<(string Group, string Fingerprint)>();
+        var skipped = new Dictionary<string, Skipped>(StringComparer.Ordinal);
+        foreach (var (group, wanted) in groups)
         {
-            Add(batch, _openIncidentsEscalationsSql, ("@gs", keys));
-        }
-
-        var pairs = groups.SelectMany(g => g.Wanted.Select(fingerprint => (g.Group, Fingerprint: fingerprint))).ToList();
-        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
-
-        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
-        var open = new Dictionary<string, Incident>(groups.Count, StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            var incident = Incident(reader);
-            Remember(incident);
-            open[incident.GroupKey] = incident;
-        }
-
-        // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
-        var escalations = new Dictionary<long, List<(long Incident, Core.Escalation.EscalationState State)>>();
-        if (withEscalations)
-        {
-            reader.NextResult();
-            foreach (var row in EscalationRows(reader))
+            var (lookups, skips) = Lookups(group, wanted);
+            pairs.AddRange(lookups.Select(f => (group, f)));
+            if (skips is { Absent.Count: > 0 })
             {
-                (escalations.TryGetValue(row.Incident, out var of) ? of : escalations[row.Incident] = []).Add(row);
+                skipped[group] = skips;
             }
         }
 
-        reader.NextResult();
+        var open = new Dictionary<string, Incident>(groups.Count, StringComparer.Ordinal);
+        var escalations = new Dictionary<long, List<(long Incident, Core.Escalation.EscalationState State)>>();
         var alerts = groups.ToDictionary(g => g.Group, _ => new List<(string, KnownAlert)>(), StringComparer.Ordinal);
-        while (reader.Read())
+        using (var batch = TakeWaitingWrites())
         {
-            alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+            Add(batch, _findOpenIncidentsSql, ("@gs", keys));
+            if (withEscalations)
+            {
+                Add(batch, _openIncidentsEscalationsSql, ("@gs", keys));
+            }
+
+            if (pairs.Count > 0)
+            {
+                Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
+            }
+
+            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+            while (reader.Read())
+            {
+                var incident = Incident(reader);
+                Remember(incident);
+                open[incident.GroupKey] = incident;
+            }
+
+            // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
+            if (withEscalations)
+            {
+                reader.NextResult();
+                foreach (var row in EscalationRows(reader))
+                {
+                    (escalations.TryGetValue(row.Incident, out var of) ? of : escalations[row.Incident] = []).Add(row);
+                }
+            }
+
+            if (pairs.Count > 0)
+            {
+                reader.NextResult();
+                while (reader.Read())
+                {
+                    alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+                }
+            }
+        }
+
+        var unconfirmed = skipped.Where(s => !HeldFingerprints.Confirms(s.Value.Expected, open.GetValueOrDefault(s.Key))).ToList();
+        foreach (var (group, skips) in unconfirmed)
+        {
+            held.Forget(group, skips.Expected.Number); // its count moved: the alerts skipped are read after all
+        }
+
+        if (unconfirmed.Count > 0)
+        {
+            foreach (var (group, fingerprint, alert) in ReadSkipped([.. unconfirmed.SelectMany(s => s.Value.Absent.Select(f => (s.Key, f)))]))
+            {
+                alerts[group].Add((fingerprint, alert));
+            }
         }
 
         foreach (var (group, wanted) in groups)
@@ -378,29 +445,90 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
         }
     }
 
-    /// <summary>A group's read (<see cref="ReadGroup"/> reads its results): its open incident, locked, then these alerts of it, then its escalations.</summary>
-    private void AddGroupRead(DbBatch batch, string group, IReadOnlySet<string> read, bool withEscalations)
+    /// <summary>The alerts a group's filter let a read skip, and what the read must find for the skip to stand.</summary>
+    private sealed record Skipped(HeldFingerprints.Expected Expected, List<string> Absent);
+
+    /// <summary>
+    /// Of the alerts a read wants of a group, those to look up: all of them, but those the group's filter says its open
+    /// incident cannot hold (skipped: taken for new, if the read confirms the filter; the transaction then relies on it).
+    /// </summary>
+    private (IReadOnlySet<string> Lookups, Skipped? Skipped) Lookups(string group, IReadOnlySet<string> wanted)
+    {
+        if (held.Expect(group) is not { } expected)
+        {
+            return (wanted, null);
+        }
+
+        var lookups = new HashSet<string>(StringComparer.Ordinal);
+        var absent = new List<string>();
+        foreach (var fingerprint in wanted)
+        {
+            (held.Absent(expected, fingerprint) ? (ICollection<string>)absent : lookups).Add(fingerprint);
+        }
+
+        if (absent.Count > 0)
+        {
+            Relied(group, expected.Number);
+        }
+
+        return (lookups, new Skipped(expected, absent));
+    }
+
+    private void Relied(string group, long number)
+    {
+        if (!_heldRelied.Contains((group, number)))
+        {
+            _heldRelied.Add((group, number));
+        }
+    }
+
+    /// <summary>Looks up alerts after all (one statement, one round trip): those a filter skipped that the read did not confirm.</summary>
+    private List<(string Group, string Fingerprint, KnownAlert Alert)> ReadSkipped(List<(string Group, string Fingerprint)> pairs)
+    {
+        var found = new List<(string, string, KnownAlert)>();
+        using var batch = TakeWaitingWrites();
+        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
+        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+        while (reader.Read())
+        {
+            found.Add((reader.GetString(4), reader.GetString(1), SqlRows.KnownAlert(reader)));
+        }
+
+        return found;
+    }
+
+    /// <summary>A group's read (<see cref="ReadGroup"/> reads its results): its open incident, locked, then the alerts to look up of it (if any), then its escalations.</summary>
+    private void AddGroupRead(DbBatch batch, string group, IReadOnlySet<string> lookups, bool withEscalations)
     {
         Add(batch, _findOpenIncidentSql, ("@g", group));
-        Add(batch, dialect.OpenIncidentAlerts, ("@g", group), ("@fps", dialect.TextList(read)));
+        if (lookups.Count > 0)
+        {
+            Add(batch, dialect.OpenIncidentAlerts, ("@g", group), ("@fps", dialect.TextList(lookups)));
+        }
+
         if (withEscalations)
         {
             Add(batch, _openIncidentEscalationsSql, ("@g", group));
         }
     }
 
-    /// <summary>Reads a group's results (<see cref="AddGroupRead"/>), the reader standing on its first (the incident's), and keeps them (<see cref="KeepGroup"/>).</summary>
-    private (Incident? Open, Dictionary<string, KnownAlert> Held) ReadGroup(DbDataReader reader, string groupKey, IReadOnlySet<string> read, bool withEscalations)
+    private sealed record GroupRows(Incident? Open, List<(string Fingerprint, KnownAlert Alert)> Alerts, List<(long Incident, Core.Escalation.EscalationState State)>? Escalations);
+
+    /// <summary>Reads a group's results (<see cref="AddGroupRead"/>), the reader standing on its first (the incident's).</summary>
+    private GroupRows ReadGroup(DbDataReader reader, bool withAlerts, bool withEscalations)
     {
         var open = reader.Read() ? Remember(Incident(reader)) : null;
-        reader.NextResult();
         var alerts = new List<(string, KnownAlert)>();
-        while (reader.Read())
+        if (withAlerts)
         {
-            alerts.Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+            reader.NextResult();
+            while (reader.Read())
+            {
+                alerts.Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
+            }
         }
 
-        return (open, KeepGroup(groupKey, read, open, alerts, withEscalations && reader.NextResult() ? EscalationRows(reader) : null));
+        return new GroupRows(open, alerts, withEscalations && reader.NextResult() ? EscalationRows(reader) : null);
     }
 
     private static List<(long Incident, Core.Escalation.EscalationState State)> EscalationRows(DbDataReader reader)
@@ -478,6 +606,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         _pendingAlerts.Add((incidentNumber, groupKey, alert, isNew));
         _readAhead?.Wrote(groupKey, incidentNumber, alert.Fingerprint);
+        if (isNew)
+        {
+            held.Inserted(groupKey, incidentNumber, alert.Fingerprint);
+        }
     }
 
     /// <summary>
@@ -1039,6 +1171,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
 
         _commitSent = false;
         _outboxKeys.Committed(Now);
+        foreach (var (number, (group, count)) in _heldCounts)
+        {
+            held.Committed(group, number, count);
+        }
+
+        _heldCounts.Clear();
+        _heldRelied.Clear();
     }
 
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
@@ -1046,6 +1185,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect) : 
     {
         _commitSent = false;
         _outboxKeys.Undone();
+        foreach (var (group, number) in _heldRelied)
+        {
+            held.Forget(group, number); // should its word have been wrong, the unit runs again with every lookup made
+        }
+
+        _heldRelied.Clear();
+        _heldCounts.Clear();
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();

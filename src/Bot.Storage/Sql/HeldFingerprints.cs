@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using Bot.Core.Incidents;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// The fingerprints each group's open incident holds, as this process wrote them, so that a webhook's new alerts are not
+/// looked up one by one before they are inserted. A storm's and a busy day's alerts are nearly all new, and the lookup
+/// was a B-tree probe of the alerts' key an alert: on PostgreSQL ~15% of the database's CPU a webhook on 100 groups.
+/// <para>
+/// A filter is only ever sure of an absence. It is trusted for a group when the incident the transaction read (with its
+/// lock) is the one the filter is of, and the incident's alert count is the count this process last committed with the
+/// filter up to date: every alert's insert counts it (the incident's tally), in the same transaction, and alerts are
+/// never deleted. A count that moved meanwhile (another replica's or another writer's alerts, a restart: no filter)
+/// means the alerts skipped are read after all, and the filter is dropped. A fingerprint is added as its insert is
+/// written, before the commit: one whose transaction rolled back is a false "maybe", read as before. A transaction that
+/// skipped lookups and rolled back drops the filters it used (should a count ever be wrong, the alert's insert fails on
+/// the key and its unit runs again with every lookup made).
+/// </para>
+/// </summary>
+internal sealed class HeldFingerprints
+{
+    /// <summary>The groups with a filter at most: a group's filter goes when its incident closes, or with the process, or for a newer one.</summary>
+    public const int MaxGroups = 4096;
+
+    private readonly ConcurrentDictionary<string, Entry> _groups = new(StringComparer.Ordinal);
+    private long _skipped;
+
+    /// <summary>Lookups skipped so far: alerts taken for new on the filter's word (for tests).</summary>
+    internal long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>What a transaction relies on for a group, until its read confirms it (<see cref="Confirms"/>).</summary>
+    public sealed class Expected
+    {
+        internal Expected(Entry entry, long number, long count) => (Of, Number, Count) = (entry, number, count);
+
+        internal Entry Of { get; }
+
+        public long Number { get; }
+
+        public long Count { get; }
+    }
+
+    internal sealed class Entry(long number)
+    {
+        public long Number { get; } = number;
+
+        public long Count { get; set; } = -1; // the alert count committed with the filter up to date; -1: none yet
+
+        public FingerprintFilter Filter { get; } = new();
+    }
+
+    /// <summary>The group's filter, as the incident's alert count must be for it to hold; null: none.</summary>
+    public Expected? Expect(string group)
+    {
+        if (!_groups.TryGetValue(group, out var entry))
+        {
+            return null;
+        }
+
+        lock (entry)
+        {
+            return entry.Count < 0 ? null : new Expected(entry, entry.Number, entry.Count);
+        }
+    }
+
+    /// <summary>True when the incident certainly does not hold the fingerprint (the lookup is skipped and counted).</summary>
+    public bool Absent(Expected expected, string fingerprint)
+    {
+        bool absent;
+        lock (expected.Of)
+        {
+            absent = !expected.Of.Filter.MightHold(fingerprint);
+        }
+
+        if (absent)
+        {
+            Interlocked.Increment(ref _skipped);
+        }
+
+        return absent;
+    }
+
+    /// <summary>Whether the group's open incident as read, with its lock, is the one and the count the filter holds for.</summary>
+    public static bool Confirms(Expected expected, Incident? open) =>
+        open is not null && open.Number == expected.Number && open.AlertCount == expected.Count;
+
+    /// <summary>
+    /// The group's incident was opened: a filter for it, empty (trusted once its opening commits). Past
+    /// <see cref="MaxGroups"/>, another group's filter goes (one whose incident another replica closed, say).
+    /// </summary>
+    public void Opened(string group, long number)
+    {
+        while (_groups.Count >= MaxGroups && !_groups.ContainsKey(group) && _groups.Keys.FirstOrDefault() is { } other)
+        {
+            _groups.TryRemove(other, out _);
+        }
+
+        _groups[group] = new Entry(number);
+    }
+
+    /// <summary>The groups with a filter.</summary>
+    internal int Count => _groups.Count;
+
+    /// <summary>An alert's insert was written: its fingerprint is added to the group's filter, if it is of that incident.</summary>
+    public void Inserted(string group, long number, string fingerprint)
+    {
+        if (!_groups.TryGetValue(group, out var entry) || entry.Number != number)
+        {
+            return;
+        }
+
+        lock (entry)
+        {
+            if (entry.Filter.Count >= FingerprintFilter.MaxFingerprints)
+            {
+                _groups.TryRemove(KeyValuePair.Create(group, entry)); // beyond its bound: the lookups come back
+                return;
+            }
+
+            entry.Filter.Add(fingerprint);
+        }
+    }
+
+    /// <summary>A transaction committed the incident with this alert count, every alert of it in the filter.</summary>
+    public void Committed(string group, long number, long count)
+    {
+        if (_groups.TryGetValue(group, out var entry) && entry.Number == number)
+        {
+            lock (entry)
+            {
+                entry.Count = count;
+            }
+        }
+    }
+
+    /// <summary>The group's filter of the incident is not trusted any more (the incident closed, a transaction that relied on it rolled back, its count moved).</summary>
+    public void Forget(string group, long number)
+    {
+        if (_groups.TryGetValue(group, out var entry) && entry.Number == number)
+        {
+            _groups.TryRemove(KeyValuePair.Create(group, entry));
+        }
+    }
+}
+
+/// <summary>
+/// A Bloom filter that grows: layers of four times the last one's capacity (1,024 fingerprints first), each with 2 bits a
+/// fingerprint more than the last (10 first) and 7 probes, so that a full layer answers a false "maybe" for under 0.8% of
+/// fingerprints and all of them together for under 1.5%; a million fingerprints take ~3 MB. Never a false "no".
+/// </summary>
+internal sealed class FingerprintFilter
+{
+    /// <summary>The most fingerprints a filter takes (~15 MB of layers): beyond, its incident's alerts are looked up again.</summary>
+    public const int MaxFingerprints = 4 << 20;
+
+    private const int FirstCapacity = 1024;
+    private const int Probes = 7;
+    private readonly List<Layer> _layers = [new Layer(FirstCapacity, bitsEach: 10)];
+
+    public int Count { get; private set; }
+
+    public void Add(string fingerprint)
+    {
+        var last = _layers[^1];
+        if (last.Count == last.Capacity)
+        {
+            _layers.Add(last = new Layer(last.Capacity * 4, 10 + 2 * _layers.Count));
+        }
+
+        last.Add(Hash(fingerprint));
+        Count++;
+    }
+
+    public bool MightHold(string fingerprint)
+    {
+        var hash = Hash(fingerprint);
+        foreach (var layer in _layers)
+        {
+            if (layer.MightHold(hash))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ulong Hash(string fingerprint) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(fingerprint.AsSpan()));
+
+    /// <summary>One layer: probes i = 0..6 at h1 + i h2 (two halves of one 64-bit hash), each mapped onto the layer's bits by a multiply.</summary>
+    private sealed class Layer(int capacity, int bitsEach)
+    {
+        private readonly ulong _size = (ulong)capacity * (ulong)bitsEach;
+        private readonly ulong[] _bits = new ulong[((long)capacity * bitsEach + 63) / 64];
+
+        public int Capacity { get; } = capacity;
+
+        public int Count { get; private set; }
+
+        public void Add(ulong hash)
+        {
+            for (var i = 0u; i < Probes; i++)
+            {
+                var bit = Bit(hash, i);
+                _bits[bit >> 6] |= 1UL << (int)(bit & 63);
+            }
+
+            Count++;
+        }
+
+        public bool MightHold(ulong hash)
+        {
+            for (var i = 0u; i < Probes; i++)
+            {
+                var bit = Bit(hash, i);
+                if ((_bits[bit >> 6] & (1UL << (int)(bit & 63))) == 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private ulong Bit(ulong hash, uint i) => (((uint)hash + i * ((uint)(hash >> 32) | 1)) * _size) >> 32;
+    }
+}

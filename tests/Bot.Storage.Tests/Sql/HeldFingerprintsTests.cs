@@ -1,0 +1,74 @@
+using Bot.Storage.Sql;
+using static Bot.TestKit.Alerts;
+
+namespace Bot.Storage.Tests.Sql;
+
+/// <summary>The filter of the fingerprints an open incident holds, which lets a new alert's lookup be skipped.</summary>
+public sealed class HeldFingerprintsTests
+{
+    /// <summary>
+    /// Grown through six layers (1,024 fingerprints, then four times as many each), the filter never says "not held" of
+    /// a fingerprint it holds, and says "maybe" of under 1.5% of those it does not (a lookup made for nothing).
+    /// </summary>
+    [Fact]
+    public void AGrowingFilter_NeverDeniesAFingerprintItHolds_AndRarelyClaimsOneItDoesNot()
+    {
+        var filter = new FingerprintFilter();
+        const int Held = 400_000;
+        for (var i = 0; i < Held; i++)
+        {
+            filter.Add(HashedFingerprint(i));
+        }
+
+        Assert.Equal(Held, filter.Count);
+        Assert.All(Enumerable.Range(0, Held).Where(i => i % 7 == 0), i => Assert.True(filter.MightHold(HashedFingerprint(i))));
+        var claimed = Enumerable.Range(Held, 100_000).Count(i => filter.MightHold(HashedFingerprint(i)));
+        Assert.InRange(claimed, 0, 1_500);
+    }
+
+    /// <summary>
+    /// A group's filter is trusted only once its incident's opening committed, with the count it committed; an alert of
+    /// another incident of the group is not added to it; a closed older incident does not drop the open one's filter.
+    /// </summary>
+    [Fact]
+    public void AGroupsFilter_IsTrustedFromItsCommit_ForItsOwnIncidentOnly()
+    {
+        var held = new HeldFingerprints();
+        held.Opened("g1", 7);
+        held.Inserted("g1", 7, "a1");
+        Assert.Null(held.Expect("g1")); // not committed yet
+
+        held.Committed("g1", 7, 1);
+        held.Inserted("g1", 6, "old"); // an alert of an earlier incident of the group
+        held.Committed("g1", 6, 40);
+        var expected = Assert.IsType<HeldFingerprints.Expected>(held.Expect("g1"));
+        Assert.Equal((7, 1), (expected.Number, expected.Count));
+        Assert.False(held.Absent(expected, "a1"));
+        Assert.True(held.Absent(expected, "old"));
+        Assert.True(held.Absent(expected, "a2"));
+        Assert.Equal(2, held.Skipped);
+
+        held.Forget("g1", 6);
+        Assert.NotNull(held.Expect("g1"));
+        held.Forget("g1", 7);
+        Assert.Null(held.Expect("g1"));
+    }
+
+    /// <summary>
+    /// At most <see cref="HeldFingerprints.MaxGroups"/> groups have a filter, so the memory they take is bounded; a newly
+    /// opened incident's group always gets one (older groups' go: some may be of incidents another replica closed).
+    /// </summary>
+    [Fact]
+    public void Filters_AreKeptForABoundedNumberOfGroups_TheNewestAlways()
+    {
+        var held = new HeldFingerprints();
+        for (var i = 0; i < HeldFingerprints.MaxGroups + 10; i++)
+        {
+            held.Opened($"g{i}", i + 1);
+            held.Committed($"g{i}", i + 1, 1);
+        }
+
+        Assert.Equal(HeldFingerprints.MaxGroups, held.Count);
+        Assert.NotNull(held.Expect($"g{HeldFingerprints.MaxGroups + 9}"));
+    }
+}
