@@ -66,21 +66,33 @@ internal sealed class HeldFingerprints
         }
     }
 
-    /// <summary>True when the incident certainly does not hold the fingerprint (the lookup is skipped and counted).</summary>
-    public bool Absent(Expected expected, string fingerprint)
+    /// <summary>
+    /// Sorts the fingerprints wanted: into <paramref name="absent"/> those the incident certainly does not hold (their
+    /// lookup skipped, and counted), into <paramref name="lookups"/> the others. One lock for them all.
+    /// </summary>
+    public void Sort(Expected expected, IEnumerable<string> wanted, ICollection<string> lookups, ICollection<string> absent)
     {
-        bool absent;
+        var skipped = 0;
         lock (expected.Of)
         {
-            absent = !expected.Of.Filter.MightHold(fingerprint);
+            foreach (var fingerprint in wanted)
+            {
+                if (expected.Of.Filter.MightHold(fingerprint))
+                {
+                    lookups.Add(fingerprint);
+                }
+                else
+                {
+                    absent.Add(fingerprint);
+                    skipped++;
+                }
+            }
         }
 
-        if (absent)
+        if (skipped > 0)
         {
-            Interlocked.Increment(ref _skipped);
+            Interlocked.Add(ref _skipped, skipped);
         }
-
-        return absent;
     }
 
     /// <summary>Whether the group's open incident as read, with its lock, is the one and the count the filter holds for.</summary>

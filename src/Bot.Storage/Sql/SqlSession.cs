@@ -293,16 +293,22 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             if (incident is not null)
             {
                 // The incident read first: whether the group's filter holds for it is known before any lookup.
-                var filter = held.Expect(groupKey) is { } expected && HeldFingerprints.Confirms(expected, incident) ? expected : null;
-
-                // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
-                foreach (var fingerprint in fingerprints)
+                IEnumerable<string> toLookUp = fingerprints;
+                if (held.Expect(groupKey) is { } expected && HeldFingerprints.Confirms(expected, incident))
                 {
-                    if (filter is not null && held.Absent(filter, fingerprint))
+                    var (maybe, absent) = (new List<string>(fingerprints.Count), new List<string>());
+                    held.Sort(expected, fingerprints, maybe, absent);
+                    toLookUp = maybe;
+                    if (absent.Count > 0)
                     {
                         Relied(groupKey, incident.Number);
                     }
-                    else if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                }
+
+                // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
+                foreach (var fingerprint in toLookUp)
+                {
+                    if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
                     {
                         found[fingerprint] = one.Known;
                     }
@@ -461,11 +467,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         var lookups = new HashSet<string>(StringComparer.Ordinal);
         var absent = new List<string>();
-        foreach (var fingerprint in wanted)
-        {
-            (held.Absent(expected, fingerprint) ? (ICollection<string>)absent : lookups).Add(fingerprint);
-        }
-
+        held.Sort(expected, wanted, lookups, absent);
         if (absent.Count > 0)
         {
             Relied(group, expected.Number);
@@ -474,6 +476,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         return (lookups, new Skipped(expected, absent));
     }
 
+    /// <summary>The transaction took alerts of the group for new on its filter's word: should it roll back, the filter goes.</summary>
     private void Relied(string group, long number)
     {
         if (!_heldRelied.Contains((group, number)))
