@@ -8,7 +8,8 @@ namespace Bot.Storage.Sql;
 /// <summary>
 /// The fingerprints each group's open incident holds, as this process wrote them, so that a webhook's new alerts are not
 /// looked up one by one before they are inserted. A storm's and a busy day's alerts are nearly all new, and the lookup
-/// was a B-tree probe of the alerts' key an alert: on PostgreSQL ~15% of the database's CPU a webhook on 100 groups.
+/// was a B-tree probe of the alerts' key an alert: on PostgreSQL ~15% of the database's CPU a webhook on 100 groups
+/// (SQLite has none: <see cref="SqlIncidentStore.HeldFingerprints"/>).
 /// <para>
 /// A filter is only ever sure of an absence. It is trusted for a group when the incident the transaction read (with its
 /// lock) is the one the filter is of, and the incident's alert count is the count this process last committed with the

@@ -55,8 +55,14 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     private protected ILogger Log { get; }
 
-    /// <summary>The fingerprints each group's open incident holds, as this process wrote them: its writers' sessions share them.</summary>
-    internal HeldFingerprints HeldFingerprints { get; } = new();
+    /// <summary>
+    /// The fingerprints each group's open incident holds, as this process wrote them (its writers' sessions share them),
+    /// where the engine is a server (PostgreSQL); null on SQLite, where a lookup probes the page its insert then writes,
+    /// in the process (skipping it was tried: no less CPU a webhook, and the filter's memory).
+    /// </summary>
+    internal HeldFingerprints? HeldFingerprints => Dialect.BatchesWrites ? _heldFingerprints : null;
+
+    private readonly HeldFingerprints _heldFingerprints = new();
 
     private protected abstract SqlDialect Dialect { get; }
 

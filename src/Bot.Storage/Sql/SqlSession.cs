@@ -18,7 +18,7 @@ namespace Bot.Storage.Sql;
 /// batch sent before the next read or by <see cref="Flush"/> at the unit's end: a webhook is four round trips to
 /// PostgreSQL, not twenty.
 /// </summary>
-internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints held) : IStoreSession, IDisposable
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints? held) : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
@@ -72,7 +72,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         if (incident.IsOpen)
         {
             _readAhead?.Opened(incident.GroupKey, number, values);
-            held.Opened(incident.GroupKey, number);
+            held?.Opened(incident.GroupKey, number);
             _heldCounts[number] = (incident.GroupKey, incident.AlertCount);
         }
     }
@@ -114,7 +114,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         else
         {
             _heldCounts.Remove(incident.Number);
-            held.Forget(incident.GroupKey, incident.Number);
+            held?.Forget(incident.GroupKey, incident.Number);
         }
         if (_waitingTallies.ContainsKey(incident.Number))
         {
@@ -292,21 +292,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             var incident = Remember(QueryOne(_findOpenIncidentSql, Incident, ("@g", groupKey)));
             if (incident is not null)
             {
-                // The incident read first: whether the group's filter holds for it is known before any lookup.
-                IEnumerable<string> toLookUp = fingerprints;
-                if (held.Expect(groupKey) is { } expected && HeldFingerprints.Confirms(expected, incident))
-                {
-                    var (maybe, absent) = (new List<string>(fingerprints.Count), new List<string>());
-                    held.Sort(expected, fingerprints, maybe, absent);
-                    toLookUp = maybe;
-                    if (absent.Count > 0)
-                    {
-                        Relied(groupKey, incident.Number);
-                    }
-                }
-
                 // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
-                foreach (var fingerprint in toLookUp)
+                foreach (var fingerprint in fingerprints)
                 {
                     if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
                     {
@@ -340,7 +327,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var alerts = rows.Alerts;
         if (skipped is { Absent.Count: > 0 } && !HeldFingerprints.Confirms(skipped.Expected, rows.Open))
         {
-            held.Forget(groupKey, skipped.Expected.Number); // its count moved: the alerts skipped are read after all
+            held?.Forget(groupKey, skipped.Expected.Number); // its count moved: the alerts skipped are read after all
             alerts.AddRange(ReadSkipped([.. skipped.Absent.Select(f => (groupKey, f))]).Select(a => (a.Fingerprint, a.Alert)));
         }
 
@@ -432,7 +419,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var unconfirmed = skipped.Where(s => !HeldFingerprints.Confirms(s.Value.Expected, open.GetValueOrDefault(s.Key))).ToList();
         foreach (var (group, skips) in unconfirmed)
         {
-            held.Forget(group, skips.Expected.Number); // its count moved: the alerts skipped are read after all
+            held?.Forget(group, skips.Expected.Number); // its count moved: the alerts skipped are read after all
         }
 
         if (unconfirmed.Count > 0)
@@ -460,7 +447,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     /// </summary>
     private (IReadOnlySet<string> Lookups, Skipped? Skipped) Lookups(string group, IReadOnlySet<string> wanted)
     {
-        if (held.Expect(group) is not { } expected)
+        if (held?.Expect(group) is not { } expected)
         {
             return (wanted, null);
         }
@@ -611,7 +598,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _readAhead?.Wrote(groupKey, incidentNumber, alert.Fingerprint);
         if (isNew)
         {
-            held.Inserted(groupKey, incidentNumber, alert.Fingerprint);
+            held?.Inserted(groupKey, incidentNumber, alert.Fingerprint);
         }
     }
 
@@ -1176,7 +1163,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _outboxKeys.Committed(Now);
         foreach (var (number, (group, count)) in _heldCounts)
         {
-            held.Committed(group, number, count);
+            held?.Committed(group, number, count);
         }
 
         _heldCounts.Clear();
@@ -1190,7 +1177,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _outboxKeys.Undone();
         foreach (var (group, number) in _heldRelied)
         {
-            held.Forget(group, number); // should its word have been wrong, the unit runs again with every lookup made
+            held?.Forget(group, number); // should its word have been wrong, the unit runs again with every lookup made
         }
 
         _heldRelied.Clear();

@@ -37,42 +37,6 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     /// <summary>
-    /// The process's filter of its open incidents' fingerprints (<c>HeldFingerprints</c>): a webhook's new alerts of an
-    /// incident it opened are not looked up, a known one is (and found: a repeat, not counted again). A unit that relied
-    /// on the filter and failed drops it, and so does a restart: the alerts are looked up again, each one known found.
-    /// </summary>
-    [Fact]
-    public async Task NewAlertsOfAnIncidentThisProcessWrote_AreNotLookedUp_UntilAUnitRelyingOnItFailsOrTheProcessRestarts()
-    {
-        await using var t = NewStore();
-        await t.IngestAsync(Batch("g1", Firing("a0", T0)));
-
-        var skipped = t.Sql.HeldFingerprints.Skipped;
-        var report = await t.IngestAsync(Batch("g1", Firing("a0", T0), Firing("a1", T0), Firing("a2", T0)));
-        Assert.Equal((2, 1), (report.NewAlerts, report.UnchangedAlerts));
-        Assert.Equal(2, t.Sql.HeldFingerprints.Skipped - skipped);
-
-        // A unit that took x1 for new on the filter's word, then failed: the filter is dropped.
-        var failed = t.Store.WriteAsync<int>(s =>
-        {
-            t.Intake.Ingest(s, Batch("g1", Firing("x1", T0)));
-            throw new InvalidOperationException("boom");
-        });
-        await Assert.ThrowsAsync<InvalidOperationException>(() => failed);
-        skipped = t.Sql.HeldFingerprints.Skipped;
-        report = await t.IngestAsync(Batch("g1", Firing("a2", T0), Firing("a3", T0)));
-        Assert.Equal((1, 1), (report.NewAlerts, report.UnchangedAlerts));
-        Assert.Equal(skipped, t.Sql.HeldFingerprints.Skipped);
-
-        await t.ReopenAsync();
-        report = await t.IngestAsync(Batch("g1", Firing("a1", T0), Firing("a4", T0)));
-        Assert.Equal((1, 1), (report.NewAlerts, report.UnchangedAlerts));
-        Assert.Equal(0, t.Sql.HeldFingerprints.Skipped);
-        Assert.Equal(5, (await t.Store.GetIncidentAsync(1))!.AlertCount);
-        Assert.Equal(["a0", "a1", "a2", "a3", "a4"], (await t.Store.GetAlertsAsync(1)).Select(a => a.Alert.Fingerprint).Order());
-    }
-
-    /// <summary>
     /// A webhook of more alerts than one statement's rows (SQLite writes them 64 a statement, their labels' JSON bound
     /// from one arena started again after each): every alert is stored with its own labels and annotations.
     /// </summary>
