@@ -20,13 +20,27 @@ namespace Bot.Storage.Sql;
 /// skipped lookups and rolled back drops the filters it used (should a count ever be wrong, the alert's insert fails on
 /// the key and its unit runs again with every lookup made).
 /// </para>
+/// <para>
+/// A group without a filter whose open incident the writer has just read with its lock (after a restart, say) gets one
+/// rebuilt from the incident's stored fingerprints, read in the same transaction: while the lock is held no other writer
+/// can add an alert, so the fingerprints and the count agree (<see cref="MayRebuild"/>, <see cref="Rebuilt"/>). Not for
+/// an incident of more than <see cref="MaxRebuilt"/> alerts (the read holds the writer's batch), nor for a group whose
+/// count another writer moved in the last <see cref="SharedFor"/> (two replicas writing it would drop it again at once).
+/// </para>
 /// </summary>
 internal sealed class HeldFingerprints
 {
     /// <summary>The groups with a filter at most: a group's filter goes when its incident closes, or with the process, or for a newer one.</summary>
     public const int MaxGroups = 4096;
 
+    /// <summary>The most alerts an incident may hold for its filter to be rebuilt from its stored fingerprints.</summary>
+    public const int MaxRebuilt = 100_000;
+
+    /// <summary>How long a group whose count another writer moved gets no filter rebuilt.</summary>
+    public static readonly TimeSpan SharedFor = TimeSpan.FromMinutes(10);
+
     private readonly ConcurrentDictionary<string, Entry> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _shared = new(StringComparer.Ordinal); // group -> until when no rebuild
     private long _skipped;
 
     /// <summary>Lookups skipped so far: alerts taken for new on the filter's word (for tests).</summary>
@@ -146,6 +160,54 @@ internal sealed class HeldFingerprints
             {
                 entry.Count = count;
             }
+        }
+    }
+
+    /// <summary>
+    /// The group's incident's count moved under its filter (another writer added alerts): the filter goes, and none is
+    /// rebuilt for the group for <see cref="SharedFor"/>.
+    /// </summary>
+    public void Moved(string group, long number, DateTimeOffset now)
+    {
+        Forget(group, number);
+        if (_shared.Count >= MaxGroups)
+        {
+            foreach (var (key, until) in _shared.Where(s => s.Value <= now).ToList())
+            {
+                _shared.TryRemove(KeyValuePair.Create(key, until));
+            }
+        }
+
+        if (_shared.Count < MaxGroups)
+        {
+            _shared[group] = now + SharedFor;
+        }
+    }
+
+    /// <summary>Whether a filter should be rebuilt for the group's open incident, read with its lock, of <paramref name="count"/> alerts.</summary>
+    public bool MayRebuild(string group, long count, DateTimeOffset now) =>
+        count <= MaxRebuilt && !_groups.ContainsKey(group) && !(_shared.TryGetValue(group, out var until) && until > now);
+
+    /// <summary>
+    /// A filter rebuilt from every fingerprint the incident holds, read with its lock held, as its count says; trusted at
+    /// once (the transaction's own inserts are added as they are written, and its commit says the count).
+    /// </summary>
+    public void Rebuilt(string group, long number, long count, IEnumerable<string> fingerprints)
+    {
+        Opened(group, number);
+        if (!_groups.TryGetValue(group, out var entry) || entry.Number != number)
+        {
+            return;
+        }
+
+        lock (entry)
+        {
+            foreach (var fingerprint in fingerprints)
+            {
+                entry.Filter.Add(fingerprint);
+            }
+
+            entry.Count = count;
         }
     }
 

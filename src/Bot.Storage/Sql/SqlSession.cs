@@ -43,6 +43,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
     private readonly Dictionary<long, (string Group, long Count)> _heldCounts = []; // open incidents written: their alert count as the commit leaves it
     private readonly List<(string Group, long Number)> _heldRelied = []; // groups whose filter the transaction took alerts for new on
+    private bool _insertedAlerts; // the transaction inserted alerts: its reads of an incident's fingerprints would see them
 
     public DateTimeOffset Now { get; set; }
 
@@ -327,11 +328,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var alerts = rows.Alerts;
         if (skipped is { Absent.Count: > 0 } && !HeldFingerprints.Confirms(skipped.Expected, rows.Open))
         {
-            held?.Forget(groupKey, skipped.Expected.Number); // its count moved: the alerts skipped are read after all
+            held?.Moved(groupKey, skipped.Expected.Number, Now); // its count moved: the alerts skipped are read after all
             alerts.AddRange(ReadSkipped([.. skipped.Absent.Select(f => (groupKey, f))]).Select(a => (a.Fingerprint, a.Alert)));
         }
 
         var heldAlerts = KeepGroup(groupKey, toRead, rows.Open, alerts, rows.Escalations);
+        RebuildFilters([rows.Open]);
         foreach (var fingerprint in fingerprints)
         {
             if (heldAlerts.TryGetValue(fingerprint, out var alert))
@@ -419,7 +421,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var unconfirmed = skipped.Where(s => !HeldFingerprints.Confirms(s.Value.Expected, open.GetValueOrDefault(s.Key))).ToList();
         foreach (var (group, skips) in unconfirmed)
         {
-            held?.Forget(group, skips.Expected.Number); // its count moved: the alerts skipped are read after all
+            held?.Moved(group, skips.Expected.Number, Now); // its count moved: the alerts skipped are read after all
         }
 
         if (unconfirmed.Count > 0)
@@ -436,7 +438,46 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             var itsEscalations = withEscalations && incident is not null ? escalations.GetValueOrDefault(incident.Number) ?? [] : null;
             KeepGroup(group, wanted, incident, alerts[group], itsEscalations);
         }
+
+        RebuildFilters(open.Values);
     }
+
+    /// <summary>
+    /// Rebuilds the filter of each group just read whose open incident has none (<see cref="HeldFingerprints.MayRebuild"/>)
+    /// from the fingerprints it holds, read now, in one round trip: the transaction holds the incidents' locks, so no
+    /// writer adds an alert meanwhile, and the counts it read are theirs. Not once the transaction inserted alerts.
+    /// </summary>
+    private void RebuildFilters(IEnumerable<Incident?> read)
+    {
+        if (held is null || _insertedAlerts)
+        {
+            return;
+        }
+
+        var rebuilt = read.OfType<Incident>().Where(i => held.MayRebuild(i.GroupKey, i.AlertCount, Now)).ToList();
+        if (rebuilt.Count == 0)
+        {
+            return;
+        }
+
+        var fingerprints = rebuilt.ToDictionary(i => i.Number, _ => new List<string>());
+        using (var batch = TakeWaitingWrites())
+        {
+            Add(batch, _incidentsFingerprintsSql, ("@ns", rebuilt.Select(i => i.Number).ToArray()));
+            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+            while (reader.Read())
+            {
+                fingerprints[reader.GetInt64(0)].Add(reader.GetString(1));
+            }
+        }
+
+        foreach (var incident in rebuilt)
+        {
+            held.Rebuilt(incident.GroupKey, incident.Number, incident.AlertCount, fingerprints[incident.Number]);
+        }
+    }
+
+    private readonly string _incidentsFingerprintsSql = $"SELECT incident_number, fingerprint FROM alerts WHERE {dialect.IsOneOf("incident_number", "@ns")}";
 
     /// <summary>The alerts a group's filter let a read skip, and what the read must find for the skip to stand.</summary>
     private sealed record Skipped(HeldFingerprints.Expected Expected, List<string> Absent);
@@ -599,6 +640,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         if (isNew)
         {
             held?.Inserted(groupKey, incidentNumber, alert.Fingerprint);
+            _insertedAlerts = true;
         }
     }
 
@@ -1168,6 +1210,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         _heldCounts.Clear();
         _heldRelied.Clear();
+        _insertedAlerts = false;
     }
 
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
@@ -1182,6 +1225,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         _heldRelied.Clear();
         _heldCounts.Clear();
+        _insertedAlerts = false;
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();
