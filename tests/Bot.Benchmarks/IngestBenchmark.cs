@@ -137,10 +137,19 @@ internal static partial class IngestBenchmark
             Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms");
             // --connections N[,M...]: one run a count (a larger count makes larger write batches: the per-batch cost shows)
             await WrkAsync(a.Address, 50, warmup, script);
+
+            // --restart: the replica killed after its warm-up and started again on the same database, then warmed up
+            // again: what it takes with the incidents it did not open (what it knew of them in memory is gone).
+            await using var restarted = args.Contains("--restart") ? await RestartAsync(a, capA, settings) : null;
+            if (restarted is not null)
+            {
+                await WrkAsync(restarted.Address, 50, warmup, script);
+            }
+
             var (code, alone) = (0, 0.0);
             foreach (var connections in OptionText(args, "--connections") is null ? [50] : connectionSets)
             {
-                var (failed, rate) = await OneReplicaAsync(a, seconds, server, statements, script, groups, connections);
+                var (failed, rate) = await OneReplicaAsync(restarted ?? a, seconds, server, statements, script, groups, connections);
                 (code, alone) = (Math.Max(code, failed), connections == 50 || alone == 0 ? rate : alone);
             }
 
@@ -185,6 +194,14 @@ internal static partial class IngestBenchmark
         (await http.GetStringAsync("metrics")).Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)); // name{labels} value [time]
+
+    private static async Task<BotProcess> RestartAsync(BotProcess replica, CpuCap? cap, string[] settings)
+    {
+        await replica.DisposeAsync(); // killed, as a crash or a node's loss would
+        var again = await StartReplicaAsync(cap, settings);
+        Console.WriteLine($"restarted: start to /readyz {again.StartToReady.TotalMilliseconds:0} ms");
+        return again;
+    }
 
     private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
         cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
