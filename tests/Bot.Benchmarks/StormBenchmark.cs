@@ -23,7 +23,10 @@ internal static class StormBenchmark
         var warmup = IngestBenchmark.Option(args, "--warmup", 20);
         var rounds = IngestBenchmark.Option(args, "--rounds", 2);
         var target = IngestBenchmark.Option(args, "--alerts", 1_000_000);
-        string[] settings = [$"--Slack:SigningSecret={Secret}", .. IngestBenchmark.BotSettings(args)];
+        // --postgres: the bot on a PostgreSQL of its own (durable, as IngestBenchmark's), not SQLite
+        var postgres = args.Contains("--postgres") ? PostgresServer.Start(durable: true) : null;
+        string[] store = postgres is null ? [] : ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={postgres.CreateSchema()}"];
+        string[] settings = [$"--Slack:SigningSecret={Secret}", .. store, .. IngestBenchmark.BotSettings(args)];
         if (!File.Exists("/usr/bin/wrk"))
         {
             Console.Error.WriteLine("wrk is needed: apt-get install wrk");

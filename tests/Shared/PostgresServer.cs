@@ -86,6 +86,7 @@ public sealed class PostgresServer
                 "PostgreSQL is not installed: run 'apt-get install postgresql' (.ci/run does) or set BOT_TEST_POSTGRES to a server's connection string.");
         }
 
+        SweepLeftovers(Path.Combine(Path.GetTempPath(), "bot-postgres"));
         var folder = Path.Combine(Path.GetTempPath(), "bot-postgres", Guid.NewGuid().ToString("n"));
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(folder);
@@ -195,6 +196,42 @@ public sealed class PostgresServer
             catch (Exception e)
             {
                 throw new InvalidOperationException($"PostgreSQL did not accept connections: {e.Message}\n{output()}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the data of servers that no longer run: a test host ended by the test runner runs no exit handler, and a
+    /// crashed server leaves its data, so without this every run left tens of MB behind (12 GB in /tmp, found). A folder
+    /// goes when it is over an hour old and its postmaster.pid names no live process (a server starting now has none yet).
+    /// </summary>
+    private static void SweepLeftovers(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddHours(-1))
+                {
+                    continue;
+                }
+
+                var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+                {
+                    continue;
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another test process sweeping the same folder, or a file still held: the next start tries again
             }
         }
     }
