@@ -116,7 +116,9 @@ public sealed class PostgresServer
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
             .. (durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
             // For a benchmark that wants to see where the database's time goes: PG_STATEMENTS=1 loads pg_stat_statements.
-            .. (statements || Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : Array.Empty<string>())])
+            .. (statements || Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1" ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : Array.Empty<string>()),
+            // For a benchmark of the server's own settings: PG_SETTINGS="max_wal_size=8GB checkpoint_timeout=30min".
+            .. (Environment.GetEnvironmentVariable("PG_SETTINGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).SelectMany(setting => new[] { "-c", setting })])
         {
             start.ArgumentList.Add(arg);
         }
