@@ -118,14 +118,16 @@ internal sealed class HeldFingerprints
     /// The group's incident was opened: a filter for it, empty (trusted once its opening commits). Past
     /// <see cref="MaxGroups"/>, another group's filter goes (one whose incident another replica closed, say).
     /// </summary>
-    public void Opened(string group, long number)
+    public void Opened(string group, long number) => Put(group, number);
+
+    private Entry Put(string group, long number)
     {
         while (_groups.Count >= MaxGroups && !_groups.ContainsKey(group) && _groups.Keys.FirstOrDefault() is { } other)
         {
             _groups.TryRemove(other, out _);
         }
 
-        _groups[group] = new Entry(number);
+        return _groups[group] = new Entry(number);
     }
 
     /// <summary>The groups with a filter.</summary>
@@ -194,12 +196,7 @@ internal sealed class HeldFingerprints
     /// </summary>
     public void Rebuilt(string group, long number, long count, IEnumerable<string> fingerprints)
     {
-        Opened(group, number);
-        if (!_groups.TryGetValue(group, out var entry) || entry.Number != number)
-        {
-            return;
-        }
-
+        var entry = Put(group, number);
         lock (entry)
         {
             foreach (var fingerprint in fingerprints)

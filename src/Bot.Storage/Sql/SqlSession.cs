@@ -387,7 +387,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
             if (pairs.Count > 0)
             {
-                Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
+                Add(batch, dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs));
             }
 
             using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
@@ -411,10 +411,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             if (pairs.Count > 0)
             {
                 reader.NextResult();
-                while (reader.Read())
-                {
-                    alerts[reader.GetString(4)].Add((reader.GetString(1), SqlRows.KnownAlert(reader)));
-                }
+                Keep(AlertsOfGroups(reader));
             }
         }
 
@@ -426,10 +423,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         if (unconfirmed.Count > 0)
         {
-            foreach (var (group, fingerprint, alert) in ReadSkipped([.. unconfirmed.SelectMany(s => s.Value.Absent.Select(f => (s.Key, f)))]))
-            {
-                alerts[group].Add((fingerprint, alert));
-            }
+            Keep(ReadSkipped([.. unconfirmed.SelectMany(s => s.Value.Absent.Select(f => (s.Key, f)))]));
         }
 
         foreach (var (group, wanted) in groups)
@@ -440,6 +434,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         RebuildFilters(open.Values);
+
+        void Keep(List<(string Group, string Fingerprint, KnownAlert Alert)> rows)
+        {
+            foreach (var (group, fingerprint, alert) in rows)
+            {
+                alerts[group].Add((fingerprint, alert));
+            }
+        }
     }
 
     /// <summary>
@@ -461,15 +463,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         var fingerprints = rebuilt.ToDictionary(i => i.Number, _ => new List<string>());
-        using (var batch = TakeWaitingWrites())
+        Ask(_incidentsFingerprintsSql, [("@ns", rebuilt.Select(i => i.Number).ToArray())], reader =>
         {
-            Add(batch, _incidentsFingerprintsSql, ("@ns", rebuilt.Select(i => i.Number).ToArray()));
-            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
             while (reader.Read())
             {
                 fingerprints[reader.GetInt64(0)].Add(reader.GetString(1));
             }
-        }
+
+            return fingerprints;
+        });
 
         foreach (var incident in rebuilt)
         {
@@ -514,12 +516,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     }
 
     /// <summary>Looks up alerts after all (one statement, one round trip): those a filter skipped that the read did not confirm.</summary>
-    private List<(string Group, string Fingerprint, KnownAlert Alert)> ReadSkipped(List<(string Group, string Fingerprint)> pairs)
+    private List<(string Group, string Fingerprint, KnownAlert Alert)> ReadSkipped(List<(string Group, string Fingerprint)> pairs) =>
+        Ask(dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs), AlertsOfGroups);
+
+    /// <summary>The arguments of <see cref="SqlDialect.OpenIncidentsAlerts"/>: each fingerprint with its group.</summary>
+    private (string Name, object Value)[] AlertsOfGroupsArguments(List<(string Group, string Fingerprint)> pairs) =>
+        [("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)]))];
+
+    /// <summary>The rows of <see cref="SqlDialect.OpenIncidentsAlerts"/>: each alert found, with its group.</summary>
+    private static List<(string Group, string Fingerprint, KnownAlert Alert)> AlertsOfGroups(DbDataReader reader)
     {
         var found = new List<(string, string, KnownAlert)>();
-        using var batch = TakeWaitingWrites();
-        Add(batch, dialect.OpenIncidentsAlerts, ("@gs", dialect.TextList([.. pairs.Select(p => p.Group)])), ("@fps", dialect.TextList([.. pairs.Select(p => p.Fingerprint)])));
-        using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
         while (reader.Read())
         {
             found.Add((reader.GetString(4), reader.GetString(1), SqlRows.KnownAlert(reader)));

@@ -57,6 +57,30 @@ public sealed class HeldFingerprintsTests
     }
 
     /// <summary>
+    /// A filter is rebuilt for a group without one whose incident holds at most <see cref="HeldFingerprints.MaxRebuilt"/>
+    /// alerts (the read holds the writer's batch), not while the group has one, and not for
+    /// <see cref="HeldFingerprints.SharedFor"/> after another writer moved its count; a rebuilt filter is trusted at once.
+    /// </summary>
+    [Fact]
+    public void AFilterIsRebuilt_ForASmallEnoughIncident_NotForAWhileAfterAnotherWriterMovedItsCount()
+    {
+        var held = new HeldFingerprints();
+        var now = DateTimeOffset.UnixEpoch;
+        Assert.True(held.MayRebuild("g1", HeldFingerprints.MaxRebuilt, now));
+        Assert.False(held.MayRebuild("g1", HeldFingerprints.MaxRebuilt + 1, now));
+
+        held.Rebuilt("g1", 7, 2, ["a1", "a2"]);
+        var expected = Assert.IsType<HeldFingerprints.Expected>(held.Expect("g1"));
+        Assert.Equal((7, 2), (expected.Number, expected.Count));
+        Assert.False(held.MayRebuild("g1", 2, now));
+
+        held.Moved("g1", 7, now);
+        Assert.Null(held.Expect("g1"));
+        Assert.False(held.MayRebuild("g1", 3, now + HeldFingerprints.SharedFor - TimeSpan.FromSeconds(1)));
+        Assert.True(held.MayRebuild("g1", 3, now + HeldFingerprints.SharedFor));
+    }
+
+    /// <summary>
     /// At most <see cref="HeldFingerprints.MaxGroups"/> groups have a filter, so the memory they take is bounded; a newly
     /// opened incident's group always gets one (older groups' go: some may be of incidents another replica closed).
     /// </summary>
