@@ -58,7 +58,7 @@ public sealed class Escalator(IOptions<EscalationOptions> options)
 
     /// <summary>Starts a policy on the incident only if it never ran there (running, acknowledged or over); false when it did.</summary>
     public bool StartIfNew(IEscalationSession s, Incident incident, string policy, Actor by, string why) =>
-        !s.GetEscalations(incident.Number).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase)) && Start(s, incident, policy, by, why);
+        !s.HasRun(incident.Number, policy) && Start(s, incident, policy, by, why);
 
     /// <summary>
     /// Stops the escalations the person was paged by or is on the team of; when they are on none, every running one

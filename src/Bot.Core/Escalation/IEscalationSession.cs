@@ -8,6 +8,13 @@ public interface IEscalationSession : IChatSession
     /// <summary>The escalations of an incident, one per policy (the latest run).</summary>
     IReadOnlyList<EscalationState> GetEscalations(long incidentNumber);
 
+    /// <summary>
+    /// Whether the policy ever ran on the incident (running, acknowledged or over). Once true it stays true: an
+    /// escalation is replaced by its next run, never removed, so a store may answer from what it saw committed.
+    /// </summary>
+    bool HasRun(long incidentNumber, string policy) =>
+        GetEscalations(incidentNumber).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);
 

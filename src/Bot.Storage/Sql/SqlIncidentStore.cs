@@ -64,6 +64,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
     private readonly HeldFingerprints _heldFingerprints = new();
 
+    /// <summary>The policies seen committed as having run on an incident, its writers' sessions share them.</summary>
+    internal PoliciesRun PoliciesRun { get; } = new();
+
     private protected abstract SqlDialect Dialect { get; }
 
     public Task<T> WriteAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
@@ -637,7 +640,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
 
         var connection = writer.Connection ??= OpenWriterConnection();
-        var session = writer.Session ??= new SqlSession(connection, Dialect, HeldFingerprints);
+        var session = writer.Session ??= new SqlSession(connection, Dialect, HeldFingerprints, PoliciesRun);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
         return RunUnits(connection, session, batch, batch.Count, yieldToPeople); // a batch of one runs alone there

@@ -18,7 +18,8 @@ namespace Bot.Storage.Sql;
 /// batch sent before the next read or by <see cref="Flush"/> at the unit's end: a webhook is four round trips to
 /// PostgreSQL, not twenty.
 /// </summary>
-internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints? held) : IStoreSession, IDisposable
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints? held, PoliciesRun policiesRun)
+    : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
     private readonly List<(DbBatchCommand Insert, string Key)> _pendingJobs = [];
@@ -37,7 +38,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private readonly string _findOpenIncidentsSql = FindOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"), dialect);
     private readonly string _openIncidentsEscalationsSql = SqlRows.EscalationsOfOpenIncidents(dialect.IsOneOf("open_group_key", "@gs")) + dialect.ForUpdate;
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
-    private bool _asksEscalations; // a unit asked for an incident's escalations: a group's read brings them from then on
+    private bool _asksEscalations; // units ask for their incidents' escalations: a group's read brings them (see Commit)
+    private bool _askedEscalations; // a unit of this transaction asked for an incident's escalations
+    private bool _escalationsReadAhead; // a group's read of this transaction brought its incident's escalations
+    private readonly List<(long Incident, string Policy)> _policiesSeen = []; // policies the transaction saw run: kept once it commits
     private DbBatch? _pending;
     private readonly Dictionary<long, object[]> _waitingTallies = []; // incidents whose tally alone changed since written: their values now
     private bool _commitSent; // COMMIT went with the last writes: the provider's transaction has ended
@@ -317,6 +321,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var toRead = _readAhead.ToRead(groupKey, fingerprints);
         var (lookups, skipped) = Lookups(groupKey, toRead);
         var withEscalations = _asksEscalations;
+        _escalationsReadAhead |= withEscalations;
         GroupRows rows;
         using (var batch = TakeWaitingWrites())
         {
@@ -361,6 +366,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         var withEscalations = _asksEscalations;
+        _escalationsReadAhead |= withEscalations;
         var keys = dialect.TextList([.. groups.Select(g => g.Group)]);
         var pairs = new List<(string Group, string Fingerprint)>();
         var skipped = new Dictionary<string, Skipped>(StringComparer.Ordinal);
@@ -868,8 +874,31 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@url", url),
             ("@state", state));
 
+    /// <summary>
+    /// Whether the policy ever ran on the incident: answered without a read once this process saw it committed
+    /// (<see cref="PoliciesRun"/>), so a storm's webhooks, which each ask whether their route's policy ran on the
+    /// incident, ask the database once, and a batch's read of its groups brings no escalations (no unit asked for them).
+    /// </summary>
+    public bool HasRun(long incidentNumber, string policy)
+    {
+        if (policiesRun.Ran(incidentNumber, policy))
+        {
+            return true;
+        }
+
+        var ran = GetEscalations(incidentNumber).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
+        if (ran)
+        {
+            _policiesSeen.Add((incidentNumber, policy));
+        }
+
+        return ran;
+    }
+
     public IReadOnlyList<Core.Escalation.EscalationState> GetEscalations(long incidentNumber)
     {
+        _askedEscalations = true;
+
         // A storm's batch asks once, not once a webhook (on PostgreSQL each a round trip under the incident's lock)
         if ((_readAhead?.Escalations(incidentNumber) ?? _escalations?.GetValueOrDefault(incidentNumber)) is { } known)
         {
@@ -894,6 +923,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
     public void SaveEscalation(Core.Escalation.EscalationState e)
     {
+        _policiesSeen.Add((e.Incident, e.Policy));
         _readAhead?.SavedEscalation(e.Incident);
         _escalations?.Remove(e.Incident);
         Write(
@@ -1218,6 +1248,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _heldCounts.Clear();
         _heldRelied.Clear();
         _insertedAlerts = false;
+        policiesRun.Committed(_policiesSeen);
+        _policiesSeen.Clear();
+        // Escalations come with the groups' reads from a unit's question on, until a transaction that read them ahead
+        // had no unit ask (each webhook's policy known to have run: PoliciesRun); other transactions (jobs) change nothing.
+        _asksEscalations = _askedEscalations || (_asksEscalations && !_escalationsReadAhead);
+        _askedEscalations = false;
+        _escalationsReadAhead = false;
     }
 
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
@@ -1233,6 +1270,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _heldRelied.Clear();
         _heldCounts.Clear();
         _insertedAlerts = false;
+        _policiesSeen.Clear();
+        _askedEscalations = false;
+        _escalationsReadAhead = false;
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();

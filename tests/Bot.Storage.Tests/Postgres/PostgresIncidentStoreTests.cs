@@ -324,8 +324,10 @@ public sealed class PostgresIncidentStoreTests
     /// A storm's webhooks queued for their group's writer run as one batch, and the incident is read once for all of
     /// them, with the first: ten webhooks, one read (ten without the batch's read-ahead, tried), and nothing lost. Their
     /// alerts, all new to an incident this replica wrote, are not looked up at all (its filter: one lookup of all twenty
-    /// before, with the incident's read). So are the incident's escalations, which each webhook's route asks about (ten reads before). And the
-    /// incident's tally is written once for the batch, with the last webhook's count (ten updates before), its
+    /// before, with the incident's read). Nor are the incident's escalations read: each webhook's route asks whether
+    /// network ran there, and the writer saw it committed when the first webhook started it; once a batch read them with
+    /// its groups and no unit asked, the next batches leave them out (one read with the incident's before; ten before
+    /// that). And the incident's tally is written once for the batch, with the last webhook's count (ten updates before), its
     /// alerts by one statement (ten before), and its timeline entries by one more (ten before).
     /// </summary>
     [Fact]
@@ -334,19 +336,20 @@ public sealed class PostgresIncidentStoreTests
         var sent = await CountStatementsAsync(writers: 2, async (store, intake, countFromHere) =>
         {
             Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
-            await Ingest(Batch("g1", Firing("a", T0)));
+            await Ingest(Batch("g1", Firing("a", T0))); // opens the incident: network starts (its escalations asked for)
+            await Ingest(Batch("g1", Firing("a2", T0))); // joins: its escalations come with the incident's read, and are not asked for
             countFromHere();
 
             using var held = await HeldWriter.HoldAsync(store, intake.AffinityOf(Batch("g1", Firing("a", T0)))!);
             var storm = Enumerable.Range(0, 10).Select(i => Ingest(Batch("g1", Firing($"b{i}", T0), Firing($"c{i}", T0)))).ToList();
             await held.ReleaseAsync();
             Assert.All(await Task.WhenAll(storm), report => Assert.Equal(2, report.NewAlerts));
-            Assert.Equal(21, (await store.GetIncidentAsync(1))!.AlertCount);
-            Assert.Equal(21, (await store.GetAlertsAsync(1)).Count);
+            Assert.Equal(22, (await store.GetIncidentAsync(1))!.AlertCount);
+            Assert.Equal(22, (await store.GetAlertsAsync(1)).Count);
         });
 
         Assert.Equal(0, sent.Calls(q => q.Contains("FROM open_incident_alerts(", StringComparison.Ordinal))); // all new, to an incident this replica wrote
-        Assert.Equal(1, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal)));
+        Assert.Equal(0, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal))); // network ran there, seen committed
         Assert.Equal(1, sent.Calls(q => q.StartsWith("UPDATE incidents", StringComparison.Ordinal))); // the tally, once for the batch
         Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal))); // its 20 new alerts, one statement
         Assert.Equal(1, sent.Calls(q => q.StartsWith("INSERT INTO timeline", StringComparison.Ordinal))); // and its ten "joined" entries
@@ -559,8 +562,10 @@ public sealed class PostgresIncidentStoreTests
 
     /// <summary>
     /// What PostgreSQL receives from a writer's batch across groups, counted by <c>pg_stat_statements</c>: the groups'
-    /// incidents read (and locked) by one statement, their escalations by one, their tallies written by one, whatever
-    /// the number of groups (five each, one a group, before; tried), and each incident's tally is its own.
+    /// incidents read (and locked) by one statement, their escalations by one (once a unit of the writer's last batch
+    /// asked for escalations: here each webhook asks whether security ran on its incident, which never ran there), their
+    /// tallies written by one, whatever the number of groups (five each, one a group, before; tried), and each
+    /// incident's tally is its own.
     /// </summary>
     [Fact]
     public async Task AWritersBatchAcrossGroups_ReadsTheirIncidentsAndWritesTheirTalliesWithOneStatementEach()
@@ -577,12 +582,17 @@ public sealed class PostgresIncidentStoreTests
             foreach (var group in groups)
             {
                 await Ingest(group, "a0"); // opens its incident; network starts
-                await Ingest(group, "a1"); // joins it, and asks whether network ran there: the writer reads escalations from now on
+                await Ingest(group, "a1"); // joins it: network ran there, as the writer saw committed (no read)
             }
 
+            await store.WriteAsync(s => s.GetEscalations(1)); // a unit that asks (an acknowledgment's): the next batch reads escalations with its groups
             countFromHere();
             using var held = await HeldWriter.HoldAsync(store, intake.AffinityOf(Batch(groups[0], Firing("a0", T0)))!);
-            var storm = groups.Select((group, i) => Ingest(group, [.. Enumerable.Range(0, i + 1).Select(a => $"b{a}")])).ToList();
+            var storm = groups.Select((group, i) =>
+            {
+                var batch = Batch(group, [.. Enumerable.Range(0, i + 1).Select(a => Firing($"b{a}", T0, name: "Breach"))]);
+                return store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+            }).ToList();
             await held.ReleaseAsync();
             Assert.Equal([1, 2, 3, 4, 5], (await Task.WhenAll(storm)).Select(report => report.NewAlerts));
             for (var number = 1; number <= groups.Count; number++)
@@ -590,6 +600,7 @@ public sealed class PostgresIncidentStoreTests
                 var incident = (await store.GetIncidentAsync(number))!;
                 Assert.Equal(2 + number, incident.AlertCount);
                 Assert.Equal(2 + number, incident.FiringCount);
+                Assert.Single(await store.GetTimelineAsync(number), e => e.Text.StartsWith("Escalation policy security started", StringComparison.Ordinal));
             }
         });
 

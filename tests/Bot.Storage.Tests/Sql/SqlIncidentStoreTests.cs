@@ -291,6 +291,54 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     /// <summary>
+    /// The writers keep, for a webhook that joins an incident, whether its route's policy already ran there (it starts
+    /// only once), but only as committed: a unit that started security and was undone leaves security unstarted, and the
+    /// next Breach alert to join starts it, in a batch or alone (were the unit's start kept as it was saved, security would
+    /// never start: tried). Network, which did start, is not started again however often its alerts join.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APolicyStartThatWasUndone_IsNotTakenForRun_TheNextAlertOfItsRouteStartsIt(bool inOneBatch)
+    {
+        await using var t = NewStore();
+        var intake = Routing.Intake();
+        var affinity = intake.AffinityOf(Batch("g1", Firing("a1", T0)))!;
+        Task<Core.Intake.IngestReport> Ingest(Core.Intake.AlertBatch batch) => t.Store.WriteAsync(s => intake.Ingest(s, batch), affinity);
+        await Ingest(Batch("g1", Firing("a1", T0))); // network starts
+        await Ingest(Batch("g1", Firing("a2", T0))); // joins: network ran
+
+        using (var held = inOneBatch ? await HeldWriter.HoldAsync(t.Store, affinity) : null)
+        {
+            var undone = t.Store.WriteAsync<int>(s =>
+            {
+                Assert.False(s.HasRun(1, "security"));
+                s.SaveEscalation(new Core.Escalation.EscalationState(1, "security", 1, "active", 0, 0, [], s.Now));
+                Assert.True(s.HasRun(1, "security")); // the unit sees its own start
+                throw new InvalidOperationException("undone");
+            }, affinity);
+            if (!inOneBatch)
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() => undone);
+            }
+
+            var joined = new[] { Ingest(Batch("g1", Firing("b1", T0, name: "Breach"))), Ingest(Batch("g1", Firing("a3", T0))) };
+            if (held is not null)
+            {
+                await held.ReleaseAsync();
+                await Assert.ThrowsAsync<InvalidOperationException>(() => undone);
+            }
+
+            await Task.WhenAll(joined);
+        }
+
+        Assert.Equal([("network", 1), ("security", 1)], (await t.Store.WriteAsync(s => s.GetEscalations(1))).Select(e => (e.Policy, e.Run)).Order());
+        var started = (await t.Store.GetTimelineAsync(1)).Where(e => e.Text.StartsWith("Escalation policy", StringComparison.Ordinal)).Select(e => e.Text).ToList();
+        Assert.Equal(2, started.Count);
+        Assert.Contains(started, text => text.Contains("Breach joined the incident", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// A change of the tally that waits to be written, then a read (which sends it), then other writes and another change
     /// of the tally in the same unit: each is written, in its place (where writes wait in a batch, the provider hands the
     /// next batch back recycled: a later change once joined the update already sent, and was lost or overwrote the job).

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// The policies this process saw committed as having run on an incident, shared by its writers' sessions: a webhook
+/// that joins an open incident starts its route's policy only if it never ran there, and once one has, the answer stays
+/// yes (an escalation is replaced by its next run, never removed, and incidents are never renumbered). So the question
+/// is asked of the database once an incident and policy, not by every webhook of a storm: on PostgreSQL the
+/// incidents' escalations then stay out of a batch's read of its groups (<see cref="SqlSession.HasRun"/>).
+/// <para>
+/// A session learns a fact in its transaction (a row it read, or an escalation it saved) and hands it here only when
+/// the transaction commits: a run saved by a transaction that rolled back never ran. A "no" is never kept: it is read
+/// again, with the incident's lock, by the next webhook that asks. Bounded: past <see cref="MaxFacts"/> the set starts
+/// again empty (each fact is then read once more).
+/// </para>
+/// </summary>
+internal sealed class PoliciesRun
+{
+    /// <summary>Incidents times their policies kept at most (~100 bytes each).</summary>
+    public const int MaxFacts = 100_000;
+
+    private readonly ConcurrentDictionary<(long Incident, string Policy), byte> _facts = new();
+
+    /// <summary>Whether the policy was seen committed as having run on the incident (policies compared without case).</summary>
+    public bool Ran(long incident, string policy) => _facts.ContainsKey((incident, policy.ToLowerInvariant()));
+
+    /// <summary>Facts a transaction learned, now that it committed.</summary>
+    public void Committed(IEnumerable<(long Incident, string Policy)> facts)
+    {
+        foreach (var (incident, policy) in facts)
+        {
+            if (_facts.Count >= MaxFacts)
+            {
+                _facts.Clear();
+            }
+
+            _facts.TryAdd((incident, policy.ToLowerInvariant()), 0);
+        }
+    }
+
+    /// <summary>How many facts are kept (for tests).</summary>
+    public int Count => _facts.Count;
+}
