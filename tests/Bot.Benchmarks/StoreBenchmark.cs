@@ -19,15 +19,21 @@ internal static class StoreBenchmark
         var count = IngestBenchmark.Option(args, "--webhooks", 20_000);
         var storm = args.Contains("--storm"); // one alert group, as the storm benchmark: one incident takes every alert
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
-        await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
+        // --postgres: the PostgreSQL store on a durable server of its own (fsync on), with no HTTP or load generator
+        // beside it: the store's and the database's CPU a webhook, less noisy than ingest-postgres for small changes.
+        var server = args.Contains("--postgres") ? Bot.Tests.Shared.PostgresServer.Start(durable: true) : null; // stopped as the process exits
+        await using Bot.Storage.Sql.SqlIncidentStore store = server is null
+            ? SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance)
+            : Bot.Storage.Postgres.PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema() }, TimeProvider.System, NullLogger.Instance);
         // Paging as the bot's settings on the command line give it (--routes among them), bound as the bot binds them.
         var paging = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().Get<EscalationOptions>() ?? new EscalationOptions();
         var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), new Escalator(Options.Create(paging)));
-        Console.WriteLine($"SQLite store in process, {(storm ? "1 alert group" : "100 alert groups")}; every alert routed to: {string.Join(", ", paging.Routes.Policies.DefaultIfEmpty("no policy"))}");
+        Console.WriteLine($"{(server is null ? "SQLite" : "PostgreSQL")} store in process, {(storm ? "1 alert group" : "100 alert groups")}; every alert routed to: {string.Join(", ", paging.Routes.Policies.DefaultIfEmpty("no policy"))}");
         var parser = new AlertmanagerParser();
         if (IngestBenchmark.Option(args, "--whole-group", 0) is > 0 and var whole)
         {
-            return await WholeGroupAsync(store, intake, parser.Parse(IngestBenchmark.Payload(0, groups: 1, alerts: whole), "alertmanager", DateTimeOffset.UtcNow), count);
+            return await WholeGroupAsync((SqliteIncidentStore)store, intake, parser.Parse(IngestBenchmark.Payload(0, groups: 1, alerts: whole), "alertmanager", DateTimeOffset.UtcNow), count);
         }
 
         // --notes: a person's "/incident note" on INC-1 every 100 ms of the measured half, through the commands' own path
@@ -41,6 +47,7 @@ internal static class StoreBenchmark
         {
             var offset = phase == "warm-up" ? 0 : count / 2;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var database = server is null ? TimeSpan.Zero : IngestBenchmark.PostgresCpu(server);
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var written = BytesWritten();
             var watch = Stopwatch.StartNew();
@@ -50,7 +57,7 @@ internal static class StoreBenchmark
             for (var i = 0; i < count / 2; i++)
             {
                 var batch = batches[offset + i];
-                tasks.Add(store.WriteAsync(s => intake.Ingest(s, batch)));
+                tasks.Add(store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!)); // to its group's writer, as the bot sends it
                 if (tasks.Count >= 64)
                 {
                     await Task.WhenAll(tasks);
@@ -62,9 +69,11 @@ internal static class StoreBenchmark
             await stopNotes.CancelAsync();
             var noteTimes = (await notes).Order().ToArray();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            database = server is null ? TimeSpan.Zero : IngestBenchmark.PostgresCpu(server) - database;
             Console.WriteLine(
                 $"{phase}: {count / 2 / watch.Elapsed.TotalSeconds:0} webhooks/s in process ({IngestBenchmark.AlertsPerWebhook} alerts each), " +
-                $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores), " +
+                $"CPU/webhook {cpu.TotalMicroseconds / (count / 2):0} µs ({cpu / watch.Elapsed:0.00} cores)" +
+                (server is null ? ", " : $", PostgreSQL {database.TotalMicroseconds / (count / 2):0} µs ({database / watch.Elapsed:0.00} cores), ") +
                 $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (count / 2):0} bytes allocated a webhook, " +
                 $"{(BytesWritten() - written) / 1024.0 / (count / 2):0.0} KB written a webhook (WAL and checkpoints)");
             if (noteTimes.Length > 0)
