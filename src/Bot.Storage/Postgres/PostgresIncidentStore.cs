@@ -140,8 +140,9 @@ internal sealed class PostgresDialect : SqlDialect
             AS r (n, f, g, s, l, a, b, e, u)
         """;
 
+    /// <summary>Each entry's incident number read from the incident's row, as an alert's (schema 27: no foreign key).</summary>
     public override string TimelineArrays => """
-        SELECT n, a, k, i, m, t, @now
+        SELECT (SELECT inc.number FROM incidents inc WHERE inc.number = r.n), a, k, i, m, t, @now
         FROM unnest(@n::bigint[], @at::timestamptz[], @kind::text[], @aid::text[], @aname::text[], @text::text[]) WITH ORDINALITY
             AS r (n, a, k, i, m, t, o)
         ORDER BY o

@@ -834,7 +834,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         Command(
             """
             INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
-            SELECT @n, @at, @kind, @aid, @aname, @text, @now
+            SELECT (SELECT number FROM incidents WHERE number = @n), @at, @kind, @aid, @aname, @text, @now
             WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE incident_number = @n AND at = @at AND author_id = @aid AND text = @text)
             """,
             TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;

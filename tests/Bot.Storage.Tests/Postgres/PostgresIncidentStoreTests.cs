@@ -659,6 +659,64 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// Nor has the timeline (schema 27): an entry of an incident that does not exist is refused, among a batch's entries
+    /// or written once, and nothing of its unit is kept; an incident that still has entries (a declared one, no alerts)
+    /// cannot be deleted.
+    /// </summary>
+    [Fact]
+    public async Task ATimelineEntryOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema();
+        try
+        {
+            await using (var store = PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            {
+                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
+                static TimelineEntry Note(string text) => new(T0, TimelineKind.Note, Core.Incidents.Actor.Bot, text);
+                foreach (var once in new[] { false, true })
+                {
+                    var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
+                    {
+                        s.AppendTimeline(1, Note("good"));
+                        if (once)
+                        {
+                            s.AppendTimelineOnce(2, Note("of no incident"));
+                        }
+                        else
+                        {
+                            s.AppendTimeline(2, Note("of no incident"));
+                        }
+
+                        return 0;
+                    }));
+                    Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
+                }
+
+                Assert.DoesNotContain(await store.GetTimelineAsync(1), e => e.Kind == TimelineKind.Note);
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using (var count = new NpgsqlCommand("SELECT count(*) FROM timeline WHERE incident_number <> 1", connection))
+            {
+                Assert.Equal(0L, await count.ExecuteScalarAsync());
+            }
+
+            // The alerts would refuse the delete too: without them, the timeline's entries alone refuse it.
+            await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM alerts WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
+            var refusedDelete = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, refusedDelete.SqlState);
+            Assert.Contains("timeline entries", refusedDelete.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            PostgresServer.Shared.DropSchema(connectionString);
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="count"/> webhooks at once through an intake whose alerts route to policies, each to one of two
     /// replicas in turn, as their group's affinity says (so each replica's writers batch them).
     /// </summary>
