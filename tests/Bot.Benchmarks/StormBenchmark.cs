@@ -94,11 +94,14 @@ internal static class StormBenchmark
             idle.Add(await TimePageAsync(http));
         }
 
-        latencies.Sort();
+        var slowest = latencies.OrderByDescending(l => l.Ms).Take(8).OrderBy(l => l.At).ToList();
+        var noteTimes = latencies.Select(l => l.Ms).Order().ToList();
         pages.Sort();
         idle.Sort();
         Console.WriteLine($"reached {alerts:N0} alerts in {started.Elapsed.TotalSeconds:0} s; peak RSS of the bot {bot.PeakMemoryMiB:0} MiB, now {bot.MemoryMiB:0} MiB");
-        Console.WriteLine($"/incident note during it: commands={latencies.Count}  p50={P(latencies, 0.5):0.0} ms  p99={P(latencies, 0.99):0.0} ms  max={latencies[^1]:0.0} ms");
+        Console.WriteLine($"/incident note during it: commands={noteTimes.Count}  p50={P(noteTimes, 0.5):0.0} ms  p99={P(noteTimes, 0.99):0.0} ms  max={noteTimes[^1]:0.0} ms");
+        // When the slowest were sent (UTC), to set beside the database's log (PG_SETTINGS="log_checkpoints=on ...").
+        Console.WriteLine($"the slowest notes: {string.Join(", ", slowest.Select(l => $"{l.At:HH:mm:ss.f} {l.Ms:0} ms"))}");
         Console.WriteLine($"GET /api/incidents/INC-1 during it: p50={P(pages, 0.5):0.0} ms  max={pages[^1]:0.0} ms; idle at the end: median {P(idle, 0.5):0.0} ms");
         return 0;
     }
@@ -137,9 +140,9 @@ internal static class StormBenchmark
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    private static async Task<List<double>> TimeCommandsAsync(HttpClient http, string channel, CancellationToken stop)
+    private static async Task<List<(DateTimeOffset At, double Ms)>> TimeCommandsAsync(HttpClient http, string channel, CancellationToken stop)
     {
-        var latencies = new List<double>();
+        var latencies = new List<(DateTimeOffset At, double Ms)>();
         var watch = Stopwatch.StartNew();
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
@@ -148,10 +151,10 @@ internal static class StormBenchmark
             using var request = new HttpRequestMessage(HttpMethod.Post, "slack/commands") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
             request.Headers.Add(SlackSignature.TimestampHeader, ts);
             request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
-            var start = Stopwatch.GetTimestamp();
+            var (at, start) = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());
             using var response = await http.SendAsync(request, CancellationToken.None);
             var answer = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            latencies.Add((at, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
             if (!response.IsSuccessStatusCode || !answer.Contains("storm note", StringComparison.Ordinal))
             {
                 Console.WriteLine($"a command failed: HTTP {(int)response.StatusCode}: {answer}");
