@@ -101,7 +101,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         Read(d =>
         {
             var entries = TimelineOf(d, incidentNumber, e => e.RecordedAt >= from && e.RecordedAt < to && e.Author.Id.StartsWith("source:", StringComparison.Ordinal));
-            return new TimelineExcerpt(entries.Take(limit).ToList(), entries.Count);
+            var first = entries.OrderBy(e => e.RecordedAt).ThenBy(e => e.Id).Take(limit).OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
+            return new TimelineExcerpt(first, entries.Count);
         });
 
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>

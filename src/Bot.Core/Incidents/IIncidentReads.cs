@@ -33,8 +33,8 @@ public interface IIncidentReads
 
     /// <summary>
     /// What alert senders did in a stretch of time: the first <paramref name="limit"/> entries written by a source
-    /// (<see cref="Actor.Source"/>) that the bot recorded in [<paramref name="from"/>, <paramref name="to"/>), in time
-    /// order, and how many there are in all.
+    /// (<see cref="Actor.Source"/>) that the bot recorded in [<paramref name="from"/>, <paramref name="to"/>) (first as
+    /// recorded), in time order, and how many there are in all. Bounded by the stretch, not by the incident's timeline.
     /// </summary>
     Task<TimelineExcerpt> GetSourceActivityAsync(long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default);
 

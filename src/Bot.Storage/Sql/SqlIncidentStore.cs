@@ -250,15 +250,22 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     public async Task<TimelineExcerpt> GetSourceActivityAsync(
         long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default)
     {
-        // Through ix_timeline_incident (incident, recorded_at): the stretch's entries only, however long the timeline.
-        const string Stretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
         (string, object)[] args = [("@n", incidentNumber), ("@from", Dialect.Time(from)), ("@to", Dialect.Time(to)), ("@limit", limit)];
-        var entries = await ReadAsync($"SELECT {TimelineColumns} FROM timeline WHERE {Stretch} ORDER BY at, id LIMIT @limit", Timeline, cancellationToken, args);
+        var entries = (await ReadAsync(SourceActivitySql, Timeline, cancellationToken, args)).OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
         var total = entries.Count < limit
             ? entries.Count
-            : (await ReadAsync($"SELECT COUNT(*) FROM timeline WHERE {Stretch}", r => Convert.ToInt32(r.GetValue(0)), cancellationToken, args))[0];
+            : (await ReadAsync($"SELECT COUNT(*) FROM timeline WHERE {SourceActivityStretch}", r => Convert.ToInt32(r.GetValue(0)), cancellationToken, args))[0];
         return new TimelineExcerpt(entries, total);
     }
+
+    private const string SourceActivityStretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
+
+    /// <summary>
+    /// The stretch's first entries as recorded, through ix_timeline_incident (incident, recorded_at): a few index entries,
+    /// however long the timeline. Ordered by time instead, PostgreSQL walked the incident's timeline by time from its
+    /// start (ix_timeline_at) until it met the stretch: 47 ms at a million entries, a storm's digest every 5 s.
+    /// </summary>
+    internal const string SourceActivitySql = $"SELECT {TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at, id LIMIT @limit";
 
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync(
