@@ -85,6 +85,17 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? IncidentTallyArrays => null;
 
+    /// <summary>
+    /// A digest's excerpt of a stretch (<c>@n @from @to @limit</c>): the first entries written by a source that the bot
+    /// recorded in [<c>@from</c>, <c>@to</c>), as recorded, columns <see cref="SqlRows.TimelineColumns"/>, read in the order
+    /// of the timeline's index by record time: the stretch's first index entries, however long the timeline.
+    /// </summary>
+    public virtual string SourceActivity =>
+        $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
+
+    /// <summary>The condition of a digest's stretch: the incident's entries written by a source, recorded in it.</summary>
+    public const string SourceActivityStretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
+
     /// <summary>The parameter value for a list of times, nulls among them, as <see cref="AlertArrays"/> reads it.</summary>
     public virtual object TimeList(IReadOnlyList<DateTimeOffset?> times) =>
         throw new NotSupportedException("A dialect without arrays writes alerts as rows of VALUES.");

@@ -251,24 +251,12 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         long incidentNumber, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default)
     {
         (string, object)[] args = [("@n", incidentNumber), ("@from", Dialect.Time(from)), ("@to", Dialect.Time(to)), ("@limit", limit)];
-        var entries = (await ReadAsync(SourceActivitySql, Timeline, cancellationToken, args)).OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
+        var entries = (await ReadAsync(Dialect.SourceActivity, Timeline, cancellationToken, args)).OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
         var total = entries.Count < limit
             ? entries.Count
-            : (await ReadAsync($"SELECT COUNT(*) FROM timeline WHERE {SourceActivityStretch}", r => Convert.ToInt32(r.GetValue(0)), cancellationToken, args))[0];
+            : (await ReadAsync($"SELECT COUNT(*) FROM timeline WHERE {SqlDialect.SourceActivityStretch}", r => Convert.ToInt32(r.GetValue(0)), cancellationToken, args))[0];
         return new TimelineExcerpt(entries, total);
     }
-
-    private const string SourceActivityStretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
-
-    /// <summary>
-    /// The stretch's first entries as recorded, in the order of ix_timeline_incident (incident, recorded_at): the first
-    /// index entries of the stretch, however long the timeline, whatever the statistics say. Ordered by time, PostgreSQL
-    /// walked the incident's timeline by time from its start (ix_timeline_at) until it met the stretch (47 ms at a million
-    /// entries, a storm's digest every 5 s); ordered by record time and id, which the index does not hold, it sorted the
-    /// whole stretch whenever the statistics were older than the stretch (25,000 entries, 45-60 ms in a storm's log).
-    /// Entries recorded together (a batch's) come in the index's order.
-    /// </summary>
-    internal const string SourceActivitySql = $"SELECT {TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync(
