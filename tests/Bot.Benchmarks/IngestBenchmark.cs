@@ -146,6 +146,13 @@ internal static partial class IngestBenchmark
                 await WrkAsync(restarted.Address, 50, warmup, script);
             }
 
+            // --alternate N: the replica and Alertmanager taking turns, N pairs (each pair's order swapped), so that the
+            // machine's drift within minutes falls on both: each pair's ratio and their median.
+            if (Option(args, "--alternate", 0) is > 0 and var pairs)
+            {
+                return await AlternateAsync(restarted ?? a, script, warmup, seconds, pairs, groups);
+            }
+
             var (code, alone) = (0, 0.0);
             foreach (var connections in OptionText(args, "--connections") is null ? [50] : connectionSets)
             {
@@ -184,6 +191,39 @@ internal static partial class IngestBenchmark
         var (result, one) = await OneReplicaAsync(a, seconds, server, statements, script, groups, 50);
         await PeerAsync(args, script, warmup, seconds, ("two replicas at 50 connections", at50), ("one replica", one));
         return result;
+    }
+
+    /// <summary>One replica (warmed up) and Alertmanager (warmed up here) taking turns at 50 connections, <paramref name="pairs"/> pairs.</summary>
+    private static async Task<int> AlternateAsync(BotProcess bot, string script, int warmup, int seconds, int pairs, int groups)
+    {
+        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
+        await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
+        var ratios = new List<double>();
+        for (var pair = 1; pair <= pairs; pair++)
+        {
+            async Task<(Result Run, double CpuMicroseconds)> RunAsync(bool isBot)
+            {
+                var cpu = isBot ? bot.CpuTime : alertmanager.CpuTime;
+                var run = isBot ? await WrkAsync(bot.Address, 50, seconds, script) : await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
+                return (run, ((isBot ? bot.CpuTime : alertmanager.CpuTime) - cpu).TotalMicroseconds / (run.Rate * seconds));
+            }
+
+            var botFirst = pair % 2 == 1;
+            var first = await RunAsync(botFirst);
+            var second = await RunAsync(!botFirst);
+            var (b, m) = botFirst ? (first, second) : (second, first);
+            ratios.Add(b.Run.Rate / m.Run.Rate);
+            Console.WriteLine(
+                $"pair {pair} ({(botFirst ? "the bot first" : "Alertmanager first")}): the bot {b.Run.Rate,6:0}/s p99 {b.Run.P99,6:0.0} ms {b.CpuMicroseconds,4:0} µs a webhook (its own CPU), " +
+                $"Alertmanager {m.Run.Rate,6:0}/s p99 {m.Run.P99,6:0.0} ms {m.CpuMicroseconds,4:0} µs: {ratios[^1]:0.00}x");
+        }
+
+        var sorted = ratios.Order().ToList();
+        Console.WriteLine($"the bot / Alertmanager over {pairs} pairs: median {sorted[sorted.Count / 2]:0.00}x, from {sorted[0]:0.00}x to {sorted[^1]:0.00}x");
+        using var http = new HttpClient { BaseAddress = bot.Address };
+        var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
+        Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
+        return incidents == groups ? 0 : 1;
     }
 
     /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
