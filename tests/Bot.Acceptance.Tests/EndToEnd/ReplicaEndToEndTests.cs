@@ -118,7 +118,16 @@ public sealed class ReplicaEndToEndTests
         string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={connectionString}", .. writers is null ? Array.Empty<string>() : [$"--Storage:Writers={writers}"]];
         await using (var bot = await BotProcess.StartWithEnvironmentAsync(new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = cpus }, "localhost", settings))
         {
-            Assert.Equal(expected, bot.ThreadNames.Count(n => n.StartsWith("postgres-writer", StringComparison.Ordinal)));
+            // Waits until the kernel shows the expected writers, for 10 s at most: once, under a loaded CI run, none showed
+            // yet when the replica was ready (a thread's name may reach the kernel after the thread started).
+            int Writers() => bot.ThreadNames.Count(n => n.StartsWith("postgres-writer", StringComparison.Ordinal));
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (Writers() < expected && DateTime.UtcNow < until)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(expected, Writers());
         }
 
         PostgresServer.Shared.DropSchema(connectionString);
