@@ -221,6 +221,15 @@ internal static partial class IngestBenchmark
         var sorted = ratios.Order().ToList();
         Console.WriteLine($"the bot / Alertmanager over {pairs} pairs: median {sorted[sorted.Count / 2]:0.00}x, from {sorted[0]:0.00}x to {sorted[^1]:0.00}x");
         using var http = new HttpClient { BaseAddress = bot.Address };
+        return await CheckIncidentsAsync(http, groups);
+    }
+
+    /// <summary>
+    /// Prints how many incidents the groups made: every webhook of a group, whichever replica took it, joined the group's
+    /// one incident. 0 when so, 1 for a duplicate.
+    /// </summary>
+    private static async Task<int> CheckIncidentsAsync(HttpClient http, int groups)
+    {
         var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
         Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
         return incidents == groups ? 0 : 1;
@@ -307,10 +316,7 @@ internal static partial class IngestBenchmark
             Console.WriteLine($"COMMIT statements {counts.GetValue(0)}, ROLLBACK statements {counts.GetValue(1)}; transactions committed {counts.GetInt64(2)}, rolled back {counts.GetInt64(3)}, deadlocks {counts.GetInt64(4)}");
         }
 
-        // Every webhook of a group, whichever replica took it, joined the group's one incident.
-        var incidents = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/incidents?limit=500")).RootElement.GetArrayLength();
-        Console.WriteLine($"incidents: {incidents} for {groups} alert group{(groups == 1 ? "" : "s")}{(incidents == groups ? "" : "  <-- DUPLICATES")}");
-        return (incidents == groups ? 0 : 1, one.Rate);
+        return (await CheckIncidentsAsync(http, groups), one.Rate);
     }
 
     public static Task<Result> WrkAsync(BotProcess bot, int connections, int seconds) => WrkAsync(bot.Address, connections, seconds, "ingest.lua");

@@ -331,12 +331,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         var alerts = rows.Alerts;
-        if (skipped is { Absent.Count: > 0 } && !HeldFingerprints.Confirms(skipped.Expected, rows.Open))
-        {
-            held?.Moved(groupKey, skipped.Expected.Number, Now); // its count moved: the alerts skipped are read after all
-            alerts.AddRange(ReadSkipped([.. skipped.Absent.Select(f => (groupKey, f))]).Select(a => (a.Fingerprint, a.Alert)));
-        }
-
+        alerts.AddRange(LookUpUnconfirmed([(groupKey, skipped, rows.Open)]).Select(a => (a.Fingerprint, a.Alert)));
         var heldAlerts = KeepGroup(groupKey, toRead, rows.Open, alerts, rows.Escalations);
         RebuildFilters([rows.Open]);
         foreach (var fingerprint in fingerprints)
@@ -421,17 +416,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             }
         }
 
-        var unconfirmed = skipped.Where(s => !HeldFingerprints.Confirms(s.Value.Expected, open.GetValueOrDefault(s.Key))).ToList();
-        foreach (var (group, skips) in unconfirmed)
-        {
-            held?.Moved(group, skips.Expected.Number, Now); // its count moved: the alerts skipped are read after all
-        }
-
-        if (unconfirmed.Count > 0)
-        {
-            Keep(ReadSkipped([.. unconfirmed.SelectMany(s => s.Value.Absent.Select(f => (s.Key, f)))]));
-        }
-
+        Keep(LookUpUnconfirmed(skipped.Select(s => (s.Key, (Skipped?)s.Value, open.GetValueOrDefault(s.Key)))));
         foreach (var (group, wanted) in groups)
         {
             var incident = open.GetValueOrDefault(group);
@@ -521,9 +506,30 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
     }
 
-    /// <summary>Looks up alerts after all (one statement, one round trip): those a filter skipped that the read did not confirm.</summary>
-    private List<(string Group, string Fingerprint, KnownAlert Alert)> ReadSkipped(List<(string Group, string Fingerprint)> pairs) =>
-        Ask(dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs), AlertsOfGroups);
+    /// <summary>
+    /// Of the groups just read, those whose read did not confirm the filter that let alerts be skipped (the incident's
+    /// count moved: another writer's alerts): each such filter goes, and the alerts it skipped are looked up after all, in
+    /// one more statement and round trip for all of them; none when every skip stands.
+    /// </summary>
+    private List<(string Group, string Fingerprint, KnownAlert Alert)> LookUpUnconfirmed(IEnumerable<(string Group, Skipped? Skipped, Incident? Open)> read)
+    {
+        var unconfirmed = read
+            .Where(r => r.Skipped is { Absent.Count: > 0 } skipped && !HeldFingerprints.Confirms(skipped.Expected, r.Open))
+            .Select(r => (r.Group, Skipped: r.Skipped!))
+            .ToList();
+        if (unconfirmed.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (var (group, skipped) in unconfirmed)
+        {
+            held?.Moved(group, skipped.Expected.Number, Now);
+        }
+
+        List<(string Group, string Fingerprint)> pairs = [.. unconfirmed.SelectMany(u => u.Skipped.Absent.Select(f => (u.Group, f)))];
+        return Ask(dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs), AlertsOfGroups);
+    }
 
     /// <summary>The arguments of <see cref="SqlDialect.OpenIncidentsAlerts"/>: each fingerprint with its group.</summary>
     private (string Name, object Value)[] AlertsOfGroupsArguments(List<(string Group, string Fingerprint)> pairs) =>
@@ -1238,21 +1244,27 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             tx.Commit();
         }
 
-        _commitSent = false;
         _outboxKeys.Committed(Now);
         foreach (var (number, (group, count)) in _heldCounts)
         {
             held?.Committed(group, number, count);
         }
 
-        _heldCounts.Clear();
-        _heldRelied.Clear();
-        _insertedAlerts = false;
         policiesRun.Committed(_policiesSeen);
-        _policiesSeen.Clear();
         // Escalations come with the groups' reads from a unit's question on, until a transaction that read them ahead
         // had no unit ask (each webhook's policy known to have run: PoliciesRun); other transactions (jobs) change nothing.
         _asksEscalations = _askedEscalations || (_asksEscalations && !_escalationsReadAhead);
+        EndTransaction();
+    }
+
+    /// <summary>Forgets what the transaction noted for its commit (the filters' counts and reliance, the policies seen run, the escalations asked for).</summary>
+    private void EndTransaction()
+    {
+        _commitSent = false;
+        _heldCounts.Clear();
+        _heldRelied.Clear();
+        _insertedAlerts = false;
+        _policiesSeen.Clear();
         _askedEscalations = false;
         _escalationsReadAhead = false;
     }
@@ -1260,19 +1272,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
     public void Discard()
     {
-        _commitSent = false;
         _outboxKeys.Undone();
         foreach (var (group, number) in _heldRelied)
         {
             held?.Forget(group, number); // should its word have been wrong, the unit runs again with every lookup made
         }
 
-        _heldRelied.Clear();
-        _heldCounts.Clear();
-        _insertedAlerts = false;
-        _policiesSeen.Clear();
-        _askedEscalations = false;
-        _escalationsReadAhead = false;
+        EndTransaction();
         _incidentRows.Clear();
         _readAhead?.Clear();
         _escalations?.Clear();

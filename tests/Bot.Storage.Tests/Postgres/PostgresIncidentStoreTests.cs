@@ -356,6 +356,32 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// A replica that did not start a policy learns that it ran from the escalations it reads, once committed: another
+    /// replica's webhooks joining the incident ask the database once, then the escalations come with the next group read
+    /// (the writer's last batch asked) and no more (that batch did not ask): two reads for five joining webhooks (five
+    /// when a run is learned only from the replica's own start, tried).
+    /// </summary>
+    [Fact]
+    public async Task AReplicaLearnsThatAPolicyRan_FromTheEscalationsItRead_AndAsksNoMore()
+    {
+        var sent = await CountStatementsAsync(writers: 1, async (store, openAnother, intake, countFromHere) =>
+        {
+            await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a0", T0)))); // opens the incident: network starts, here
+            await using var other = openAnother();
+            countFromHere();
+            for (var i = 1; i <= 5; i++)
+            {
+                var batch = Batch("g1", Firing($"a{i}", T0));
+                Assert.Equal(1, (await other.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!)).NewAlerts);
+            }
+
+            Assert.Equal([("network", 1)], (await other.WriteAsync(s => s.GetEscalations(1))).Select(e => (e.Policy, e.Run))); // not started again
+        });
+
+        Assert.Equal(3, sent.Calls(q => q.Contains("FROM escalations WHERE", StringComparison.Ordinal))); // the two, and the check above
+    }
+
+    /// <summary>
     /// Round trips, counted as Npgsql's command activities to the test's own server. A unit that reads after it wrote
     /// sends the writes waiting with the read, in one round trip, not two: its read of the incident, the escalations'
     /// read with the timeline entry before it, the last entry with COMMIT (four when the writes went alone first,
@@ -622,8 +648,7 @@ public sealed class PostgresIncidentStoreTests
         var connectionString = PostgresServer.Shared.CreateSchema();
         try
         {
-            await using (var store = PostgresIncidentStore.Open(
-                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            await using (var store = OpenStore(connectionString))
             {
                 var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
                 await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
@@ -669,8 +694,7 @@ public sealed class PostgresIncidentStoreTests
         var connectionString = PostgresServer.Shared.CreateSchema();
         try
         {
-            await using (var store = PostgresIncidentStore.Open(
-                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            await using (var store = OpenStore(connectionString))
             {
                 var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
                 await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
@@ -732,8 +756,7 @@ public sealed class PostgresIncidentStoreTests
         try
         {
             var start = T0.AddHours(1);
-            await using (var store = PostgresIncidentStore.Open(
-                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            await using (var store = OpenStore(connectionString))
             {
                 var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
                 await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
@@ -756,8 +779,7 @@ public sealed class PostgresIncidentStoreTests
 
             await AssertReadsFewBlocksAsync();
 
-            await using var reads = PostgresIncidentStore.Open(
-                new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance);
+            await using var reads = OpenStore(connectionString);
             var excerpt = await reads.GetSourceActivityAsync(1, from, to, 20);
             Assert.Equal(24_993, excerpt.Total);
             Assert.Equal(Enumerable.Range(75_008, 20).Select(g => $"Load firing on host-{g}"), excerpt.Entries.Select(e => e.Text));
@@ -799,6 +821,11 @@ public sealed class PostgresIncidentStoreTests
             PostgresServer.Shared.DropSchema(connectionString);
         }
     }
+
+    /// <summary>A store on the schema of <paramref name="connectionString"/>, its clock at <see cref="T0"/>.</summary>
+    private static PostgresIncidentStore OpenStore(string connectionString) =>
+        PostgresIncidentStore.Open(
+            new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance);
 
     /// <summary>
     /// Sends <paramref name="count"/> webhooks at once through an intake whose alerts route to policies, each to one of two
@@ -858,16 +885,22 @@ public sealed class PostgresIncidentStoreTests
     /// receives (<c>pg_stat_statements</c>; the work may start the count again with the action it is given), and
     /// returns what the store sent.
     /// </summary>
-    private static async Task<SentStatements> CountStatementsAsync(int writers, Func<PostgresIncidentStore, Core.Intake.AlertIntake, Action, Task> work)
+    private static Task<SentStatements> CountStatementsAsync(int writers, Func<PostgresIncidentStore, Core.Intake.AlertIntake, Action, Task> work) =>
+        CountStatementsAsync(writers, (store, _, intake, countFromHere) => work(store, intake, countFromHere));
+
+    /// <summary>The same, the work given a way to open another replica on the same schema (the work disposes of it).</summary>
+    private static async Task<SentStatements> CountStatementsAsync(
+        int writers, Func<PostgresIncidentStore, Func<PostgresIncidentStore>, Core.Intake.AlertIntake, Action, Task> work)
     {
         var server = PostgresServer.Start(durable: false, statements: true);
         try
         {
             server.Execute("CREATE EXTENSION pg_stat_statements");
             var options = new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = writers };
-            await using (var store = PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance))
+            PostgresIncidentStore Open() => PostgresIncidentStore.Open(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0), NullLogger.Instance);
+            await using (var store = Open())
             {
-                await work(store, Routing.Intake(), () => server.Execute("SELECT pg_stat_statements_reset()"));
+                await work(store, Open, Routing.Intake(), () => server.Execute("SELECT pg_stat_statements_reset()"));
             }
 
             await using var connection = new NpgsqlConnection(server.ConnectionString);
