@@ -567,6 +567,43 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Hands the units of a batch that committed to their callers. Where a commit is made durable after it (SQLite's log
+    /// flushed by a thread of its own: <see cref="Sqlite.LogFlusher"/>), the override holds them until it is.
+    /// </summary>
+    private protected virtual void Acknowledge(List<WorkItem> committed, bool enqueued) => Acknowledged(committed, enqueued);
+
+    /// <summary>The units' commit is durable: their callers resume (and the jobs they enqueued are signalled first).</summary>
+    private protected void Acknowledged(List<WorkItem> committed, bool enqueued)
+    {
+        if (enqueued)
+        {
+            JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
+        }
+
+        foreach (var item in committed)
+        {
+            item.Committed();
+        }
+    }
+
+    /// <summary>
+    /// The units committed, but their commit could not be made durable (the log's flush to disk failed): their callers
+    /// get the store's failure, as for a commit that failed (what they wrote may still be read, and is kept only if the
+    /// disk kept it: a caller that retries writes it again, as after any failed commit).
+    /// </summary>
+    private protected void NotDurable(List<WorkItem> committed, Exception e)
+    {
+        Log.LogError(e, "{Count} committed units could not be flushed to disk", committed.Count);
+        _lastFailedCommit = new FailedCommit(_time.GetUtcNow(), e.Message);
+        BotTelemetry.CommitFailed(cannotWrite: true);
+        var error = new StoreUnavailableException($"The store could not flush its commit to disk: {e.Message}", e);
+        foreach (var item in committed)
+        {
+            item.Abandoned(error);
+        }
+    }
+
     /// <summary>Runs the batch, or the start of it (see <see cref="RunBatchOnce"/>); returns how many of its units are done with.</summary>
     private int RunBatch(Writer writer, List<WorkItem> batch, bool yieldToPeople)
     {
@@ -578,15 +615,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 var (ran, enqueued) = RunBatchOnce(writer, batch, yieldToPeople);
                 BotTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 BotTelemetry.BatchSize.Record(ran);
-                if (enqueued)
-                {
-                    JobsEnqueued?.Invoke(); // before the callers resume: what they enqueued is already on its way
-                }
-
-                for (var i = 0; i < ran; i++)
-                {
-                    batch[i].Committed();
-                }
+                Acknowledge(batch.GetRange(0, ran), enqueued);
 
                 if (!_interactive.Reader.TryPeek(out _))
                 {

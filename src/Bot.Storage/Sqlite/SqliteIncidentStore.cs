@@ -29,7 +29,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private static readonly TimeSpan CatchUpInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly string _connectionString;
-    private readonly string _synchronous;
+    private readonly LogFlusher? _flusher; // Synchronous = Full: commits are acknowledged once flushed
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
     private readonly int _walResetFrames;
@@ -46,7 +46,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         : base(options, time, log)
     {
         _connectionString = connectionString;
-        _synchronous = options.Synchronous.ToUpperInvariant();
         _walResetFrames = options.SqliteWalResetFrames;
         var connection = (SqliteConnection)OpenWriterConnection();
         SqliteSchema.Migrate(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -55,7 +54,28 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
+        if (string.Equals(options.Synchronous, "Full", StringComparison.OrdinalIgnoreCase))
+        {
+            _flusher = new LogFlusher(DatabasePath + "-wal", Acknowledged, NotDurable, options.SqliteLogFlush, log);
+        }
+
         StartWriters(1, connection, "sqlite-writer");
+    }
+
+    /// <summary>The log's flushes so far (<see cref="LogFlusher"/>; none with <c>Synchronous = Normal</c>).</summary>
+    internal long LogFlushes => _flusher?.Flushes ?? 0;
+
+    /// <summary>With <c>Synchronous = Full</c>, a batch's callers wait for the log's next flush (<see cref="LogFlusher"/>).</summary>
+    private protected override void Acknowledge(List<WorkItem> committed, bool enqueued)
+    {
+        if (_flusher is { } flusher)
+        {
+            flusher.After(committed, enqueued);
+        }
+        else
+        {
+            Acknowledged(committed, enqueued);
+        }
     }
 
     /// <summary>The background loop's passes so far (not counting its catch-up passes).</summary>
@@ -105,6 +125,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private protected override async ValueTask DisposeCoreAsync()
     {
         await base.DisposeCoreAsync();
+        _flusher?.Dispose(); // after the writers: the last batches' callers are answered once flushed
         await _stopping.CancelAsync();
         await _checkpointer;
         _stopping.Dispose();
@@ -117,7 +138,8 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
 
-        // WAL: readers never wait for the writer; FULL: a commit is on disk before a webhook is acknowledged.
+        // WAL: readers never wait for the writer. NORMAL: a commit writes the log without flushing it to disk; with
+        // Synchronous = Full, a batch's callers wait for the flush that LogFlusher makes after it (off this thread).
         // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
         // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
         // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it
@@ -129,7 +151,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         // database's pages stay in the OS cache besides. Set here, so that a writer that reconnects keeps them.
         SqliteSchema.Exec(
             connection,
-            $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; " +
             "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;");
         return connection;
     }
@@ -167,7 +189,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        SqliteSchema.Exec(connection, $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = 5000;");
+        SqliteSchema.Exec(connection, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"); // a checkpoint flushes the log first, and the database after
         var wait = CheckpointInterval;
         while (!_stopping.IsCancellationRequested)
         {
