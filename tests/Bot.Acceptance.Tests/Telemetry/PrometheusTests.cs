@@ -53,6 +53,7 @@ public sealed partial class PrometheusTests
         await prometheus.WaitForAsync("""sum(incidentbot_calls_rate_limit_wait_seconds_count{service="slack",method="chat.postMessage"})""", 1);
         await prometheus.WaitForAsync("""sum(incidentbot_calls_total{service="slack",method="conversations.create",outcome="ok"})""", 1);
         await prometheus.WaitForAsync("""max(incidentbot_heartbeat_missed{heartbeat="nightly-backup"})""", 0);
+        await prometheus.WaitForAsync("""sum(incidentbot_store_log_flush_duration_seconds_count) >= bool 3""", 1); // SQLite's log flushed before each 200
         await prometheus.WaitForAsync("""up{job="incident-bot"}""", 1);
         // ASP.NET Core's and Kestrel's own: the webhooks' answer times by route and code (the bot's side of a sender's
         // latency), and the connections open (at least the scrape's own).
