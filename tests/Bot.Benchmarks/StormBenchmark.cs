@@ -41,16 +41,49 @@ internal static class StormBenchmark
 
         await IngestBenchmark.WrkAsync(bot.Address, 50, warmup, "storm.lua");
         await IngestBenchmark.WrkAsync(alertmanager.Address, 50, warmup, "storm.lua", "alertmanager");
+        // Each round's order is the last one's swapped (the bot first in odd rounds): the machine's speed drifts by the
+        // minute, and whoever runs second in every round takes the drift alone.
+        var ratios = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
-            var cpu = bot.CpuTime;
-            var allocated = await IngestBenchmark.AllocatedBytesAsync(http);
-            var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
-            Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds);
-            Console.WriteLine($"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook (the runtime's own count)");
-            cpu = alertmanager.CpuTime;
-            var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
-            Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds);
+            async Task<IngestBenchmark.Result> Bot()
+            {
+                var cpu = bot.CpuTime;
+                var allocated = await IngestBenchmark.AllocatedBytesAsync(http);
+                var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
+                Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds);
+                Console.WriteLine($"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook (the runtime's own count)");
+                return b;
+            }
+
+            async Task<IngestBenchmark.Result> Alertmanager()
+            {
+                var cpu = alertmanager.CpuTime;
+                var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
+                Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds);
+                return a;
+            }
+
+            IngestBenchmark.Result botRun, peerRun;
+            if (round % 2 == 1)
+            {
+                botRun = await Bot();
+                peerRun = await Alertmanager();
+            }
+            else
+            {
+                peerRun = await Alertmanager();
+                botRun = await Bot();
+            }
+
+            ratios.Add(botRun.Rate / peerRun.Rate);
+            Console.WriteLine($"round {round} ({(round % 2 == 1 ? "the bot first" : "Alertmanager first")}): the bot {ratios[^1]:0.00}x Alertmanager");
+        }
+
+        if (rounds > 1)
+        {
+            var sorted = ratios.Order().ToList();
+            Console.WriteLine($"the bot against Alertmanager over {rounds} rounds: median {P(sorted, 0.5):0.00}x ({sorted[0]:0.00}-{sorted[^1]:0.00}x)");
         }
 
         Console.WriteLine($"peak RSS: bot {bot.PeakMemoryMiB:0} MiB, Alertmanager {alertmanager.PeakMemoryMiB:0} MiB");
