@@ -22,8 +22,9 @@ public sealed class StorageOptions
     /// <summary>
     /// SQLite: when a commit is on disk. <c>Full</c> (the default): before its webhook is answered, so not even a power
     /// cut loses an acknowledged alert (the log is flushed by a thread of its own, once for all the batches committed
-    /// since the last flush). <c>Normal</c>: a commit survives a crash of the bot but may be lost if the machine loses
-    /// power (the log is flushed only as it is copied into the database).
+    /// since the last flush; should a flush fail, every write fails until the bot is restarted). <c>Normal</c>: a commit
+    /// survives a crash of the bot but may be lost if the machine loses power (the log is flushed only as it is copied
+    /// into the database).
     /// </summary>
     public string Synchronous { get; set; } = "Full";
 

@@ -32,6 +32,7 @@ internal sealed class LogFlusher : IDisposable
     private List<(List<WorkItem> Units, bool Enqueued)> _flushing = [];
     private bool _stopping;
     private long _flushes;
+    private Exception? _broken; // the first flush that failed: every later batch fails with it (see Loop)
 
     /// <param name="logPath">The database's write-ahead log (its path and <c>-wal</c>).</param>
     /// <param name="durable">Hands committed units to their callers, once flushed.</param>
@@ -89,17 +90,25 @@ internal sealed class LogFlusher : IDisposable
                 (_flushing, _waiting) = (_waiting, _flushing); // what commits from now on waits for the next flush
             }
 
-            Exception? failure = null;
+            // After a failed flush the log on disk is not known to hold what was written before it (Linux may drop the
+            // pages a failed fsync could not write and report the next fsync clean), and recovery stops at the first
+            // frame missing: a later commit flushed "successfully" could still be lost. So, as PostgreSQL stops, every
+            // later batch fails too until the bot is restarted, and SQLite recovers from what the disk holds.
+            var failure = _broken;
             var started = Stopwatch.GetTimestamp();
             try
             {
-                _flush(_logPath);
-                Interlocked.Increment(ref _flushes);
-                BotTelemetry.LogFlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                if (failure is null)
+                {
+                    _flush(_logPath);
+                    Interlocked.Increment(ref _flushes);
+                    BotTelemetry.LogFlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
             }
             catch (Exception e)
             {
-                failure = e;
+                _broken = failure = e;
+                _log.LogCritical(e, "The store's log could not be flushed to disk: every write fails from now on, until the bot is restarted");
             }
 
             foreach (var (units, enqueued) in _flushing)
