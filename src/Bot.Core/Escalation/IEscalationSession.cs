@@ -12,8 +12,11 @@ public interface IEscalationSession : IChatSession
     /// Whether the policy ever ran on the incident (running, acknowledged or over). Once true it stays true: an
     /// escalation is replaced by its next run, never removed, so a store may answer from what it saw committed.
     /// </summary>
-    bool HasRun(long incidentNumber, string policy) =>
-        GetEscalations(incidentNumber).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
+    bool HasRun(long incidentNumber, string policy) => AnyOf(GetEscalations(incidentNumber), policy);
+
+    /// <summary>Whether one of an incident's escalations is of the policy (policies compared without case).</summary>
+    static bool AnyOf(IEnumerable<EscalationState> escalations, string policy) =>
+        escalations.Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Creates or replaces the escalation of (incident, policy).</summary>
     void SaveEscalation(EscalationState escalation);

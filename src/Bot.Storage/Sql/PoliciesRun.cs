@@ -20,10 +20,10 @@ internal sealed class PoliciesRun
     /// <summary>Incidents times their policies kept at most (~100 bytes each).</summary>
     public const int MaxFacts = 100_000;
 
-    private readonly ConcurrentDictionary<(long Incident, string Policy), byte> _facts = new();
+    private readonly ConcurrentDictionary<(long Incident, string Policy), byte> _facts = new(WithoutCase.Instance);
 
     /// <summary>Whether the policy was seen committed as having run on the incident (policies compared without case).</summary>
-    public bool Ran(long incident, string policy) => _facts.ContainsKey((incident, policy.ToLowerInvariant()));
+    public bool Ran(long incident, string policy) => _facts.ContainsKey((incident, policy));
 
     /// <summary>Facts a transaction learned, now that it committed.</summary>
     public void Committed(IEnumerable<(long Incident, string Policy)> facts)
@@ -35,10 +35,22 @@ internal sealed class PoliciesRun
                 _facts.Clear();
             }
 
-            _facts.TryAdd((incident, policy.ToLowerInvariant()), 0);
+            _facts.TryAdd((incident, policy), 0);
         }
     }
 
     /// <summary>How many facts are kept (for tests).</summary>
     public int Count => _facts.Count;
+
+    /// <summary>Incident and policy, the policy without case: asked by every routed webhook, so no lower-cased copy each time.</summary>
+    private sealed class WithoutCase : IEqualityComparer<(long Incident, string Policy)>
+    {
+        public static readonly WithoutCase Instance = new();
+
+        public bool Equals((long Incident, string Policy) x, (long Incident, string Policy) y) =>
+            x.Incident == y.Incident && StringComparer.OrdinalIgnoreCase.Equals(x.Policy, y.Policy);
+
+        public int GetHashCode((long Incident, string Policy) fact) =>
+            HashCode.Combine(fact.Incident, StringComparer.OrdinalIgnoreCase.GetHashCode(fact.Policy));
+    }
 }

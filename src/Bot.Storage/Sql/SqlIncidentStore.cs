@@ -590,11 +590,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>
     /// The units committed, but their commit could not be made durable (the log's flush to disk failed, now or before):
     /// their callers get the store's failure, as for a commit that failed (what they wrote may still be read, and is kept
-    /// only if the disk kept it: a caller that retries writes it again, as after any failed commit).
+    /// only if the disk kept it: a caller that retries writes it again, as after any failed commit). Logged once, where
+    /// the flush failed: a broken log fails every batch after it.
     /// </summary>
     private protected void NotDurable(List<WorkItem> committed, Exception e)
     {
-        Log.LogError("{Count} committed units could not be flushed to disk: {Reason}", committed.Count, e.Message);
         _lastFailedCommit = new FailedCommit(_time.GetUtcNow(), e.Message);
         BotTelemetry.CommitFailed(cannotWrite: true);
         var error = new StoreUnavailableException($"The store could not flush its commit to disk: {e.Message}", e);

@@ -320,8 +320,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         // reader's first result is the incident's.
         var toRead = _readAhead.ToRead(groupKey, fingerprints);
         var (lookups, skipped) = Lookups(groupKey, toRead);
-        var withEscalations = _asksEscalations;
-        _escalationsReadAhead |= withEscalations;
+        var withEscalations = EscalationsWithRead();
         GroupRows rows;
         using (var batch = TakeWaitingWrites())
         {
@@ -360,8 +359,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             return;
         }
 
-        var withEscalations = _asksEscalations;
-        _escalationsReadAhead |= withEscalations;
+        var withEscalations = EscalationsWithRead();
         var keys = dialect.TextList([.. groups.Select(g => g.Group)]);
         var pairs = new List<(string Group, string Fingerprint)>();
         var skipped = new Dictionary<string, Skipped>(StringComparer.Ordinal);
@@ -433,6 +431,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
                 alerts[group].Add((fingerprint, alert));
             }
         }
+    }
+
+    /// <summary>Whether a group's read brings its incident's escalations (units ask for them); noted for the commit (see Commit).</summary>
+    private bool EscalationsWithRead()
+    {
+        _escalationsReadAhead |= _asksEscalations;
+        return _asksEscalations;
     }
 
     /// <summary>
@@ -892,7 +897,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             return true;
         }
 
-        var ran = GetEscalations(incidentNumber).Any(e => e.Policy.Equals(policy, StringComparison.OrdinalIgnoreCase));
+        var ran = Core.Escalation.IEscalationSession.AnyOf(GetEscalations(incidentNumber), policy);
         if (ran)
         {
             _policiesSeen.Add((incidentNumber, policy));

@@ -121,12 +121,7 @@ public sealed class ReplicaEndToEndTests
             // Waits until the kernel shows the expected writers, for 10 s at most: once, under a loaded CI run, none showed
             // yet when the replica was ready (a thread's name may reach the kernel after the thread started).
             int Writers() => bot.ThreadNames.Count(n => n.StartsWith("postgres-writer", StringComparison.Ordinal));
-            var until = DateTime.UtcNow.AddSeconds(10);
-            while (Writers() < expected && DateTime.UtcNow < until)
-            {
-                await Task.Delay(20);
-            }
-
+            await Eventually.HoldsAsync(() => Task.FromResult(Writers() >= expected), $"{expected} writer threads");
             Assert.Equal(expected, Writers());
         }
 

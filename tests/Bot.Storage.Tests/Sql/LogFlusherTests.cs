@@ -50,17 +50,21 @@ public sealed class LogFlusherTests
     {
         var flush = new HeldFlush();
         await using var t = TempStore.Create(SqlEngine.Sqlite, configure: o => o.SqliteLogFlush = flush.Flush);
+        var signalled = 0;
+        t.Sql.JobsEnqueued += () => Interlocked.Increment(ref signalled);
 
         var ingest = t.IngestAsync(Batch("db", Firing("a1", T0)));
         await flush.StartedAsync();
 
-        // Committed (another connection reads it) and being flushed: not answered yet (answered before the flush, this
-        // fails: tried).
+        // Committed (another connection reads it) and being flushed: not answered yet, nor its jobs (the new incident's
+        // channel, ...) handed to the outbox's runner (answered before the flush, this fails: tried).
         Assert.NotNull(await t.Store.GetIncidentAsync(1));
         Assert.False(ingest.IsCompleted, "the webhook was answered before its commit was flushed to disk");
+        Assert.Equal(0, Volatile.Read(ref signalled));
 
         flush.Release();
         Assert.Equal("INC-1", Assert.Single((await ingest.WaitAsync(Patience)).Opened));
+        Assert.Equal(1, Volatile.Read(ref signalled));
         Assert.Equal(Path.Combine(t.Folder, "bot.db-wal"), Assert.Single(flush.Paths.Distinct()));
         Assert.True(File.Exists(flush.Paths[0]), "the flush was of a file that is not there");
     }
