@@ -41,7 +41,7 @@ internal static class StormBenchmark
 
         await IngestBenchmark.WrkAsync(bot.Address, 50, warmup, "storm.lua");
         await IngestBenchmark.WrkAsync(alertmanager.Address, 50, warmup, "storm.lua", "alertmanager");
-        // Each round's order is the last one's swapped (the bot first in odd rounds): the machine's speed drifts by the
+        // Each round's order is the last one's swapped (IngestBenchmark.InTurnAsync): the machine's speed drifts by the
         // minute, and whoever runs second in every round takes the drift alone.
         var ratios = new List<double>();
         for (var round = 1; round <= rounds; round++)
@@ -64,26 +64,14 @@ internal static class StormBenchmark
                 return a;
             }
 
-            IngestBenchmark.Result botRun, peerRun;
-            if (round % 2 == 1)
-            {
-                botRun = await Bot();
-                peerRun = await Alertmanager();
-            }
-            else
-            {
-                peerRun = await Alertmanager();
-                botRun = await Bot();
-            }
-
+            var (botRun, peerRun) = await IngestBenchmark.InTurnAsync(round, Bot, Alertmanager);
             ratios.Add(botRun.Rate / peerRun.Rate);
-            Console.WriteLine($"round {round} ({(round % 2 == 1 ? "the bot first" : "Alertmanager first")}): the bot {ratios[^1]:0.00}x Alertmanager");
+            Console.WriteLine($"round {round} ({IngestBenchmark.TurnOrder(round)}): the bot {ratios[^1]:0.00}x Alertmanager");
         }
 
         if (rounds > 1)
         {
-            var sorted = ratios.Order().ToList();
-            Console.WriteLine($"the bot against Alertmanager over {rounds} rounds: median {P(sorted, 0.5):0.00}x ({sorted[0]:0.00}-{sorted[^1]:0.00}x)");
+            Console.WriteLine($"the bot against Alertmanager over {rounds} rounds: {IngestBenchmark.Median(ratios)}");
         }
 
         Console.WriteLine($"peak RSS: bot {bot.PeakMemoryMiB:0} MiB, Alertmanager {alertmanager.PeakMemoryMiB:0} MiB");
