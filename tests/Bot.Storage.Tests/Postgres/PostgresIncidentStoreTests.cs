@@ -643,45 +643,29 @@ public sealed class PostgresIncidentStoreTests
     /// alerts cannot be deleted.
     /// </summary>
     [Fact]
-    public async Task AnAlertOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey()
+    public Task AnAlertOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey() => OnIncidentAsync(async (store, connection) =>
     {
-        var connectionString = PostgresServer.Shared.CreateSchema();
-        try
+        foreach (var isNew in new[] { true, false })
         {
-            await using (var store = OpenStore(connectionString))
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
             {
-                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
-                foreach (var isNew in new[] { true, false })
-                {
-                    var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
-                    {
-                        s.UpsertAlert(1, "g1", Firing("good", T0), isNew);
-                        s.UpsertAlert(2, "g1", Firing("of-no-incident", T0), isNew);
-                        return 0;
-                    }));
-                    Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
-                }
-
-                Assert.Equal(["a1"], (await store.GetAlertsAsync(1)).Select(a => a.Alert.Fingerprint));
-            }
-
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using (var count = new NpgsqlCommand("SELECT count(*) FROM alerts", connection))
-            {
-                Assert.Equal(1L, await count.ExecuteScalarAsync());
-            }
-
-            // The timeline's own foreign key would refuse the delete too: without its entries, the alerts alone refuse it.
-            await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM timeline WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
-            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, (await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync())).SqlState);
+                s.UpsertAlert(1, "g1", Firing("good", T0), isNew);
+                s.UpsertAlert(2, "g1", Firing("of-no-incident", T0), isNew);
+                return 0;
+            }));
+            Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
         }
-        finally
+
+        Assert.Equal(["a1"], (await store.GetAlertsAsync(1)).Select(a => a.Alert.Fingerprint));
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM alerts", connection))
         {
-            PostgresServer.Shared.DropSchema(connectionString);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
         }
-    }
+
+        // The timeline's entries would refuse the delete too: without them, the alerts alone refuse it.
+        await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM timeline WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, (await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync())).SqlState);
+    });
 
     /// <summary>
     /// Nor has the timeline (schema 27): an entry of an incident that does not exist is refused, among a batch's entries
@@ -689,56 +673,40 @@ public sealed class PostgresIncidentStoreTests
     /// cannot be deleted.
     /// </summary>
     [Fact]
-    public async Task ATimelineEntryOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey()
+    public Task ATimelineEntryOfAnIncidentThatDoesNotExist_IsRefused_AsByAForeignKey() => OnIncidentAsync(async (store, connection) =>
     {
-        var connectionString = PostgresServer.Shared.CreateSchema();
-        try
+        static TimelineEntry Note(string text) => new(T0, TimelineKind.Note, Core.Incidents.Actor.Bot, text);
+        foreach (var once in new[] { false, true })
         {
-            await using (var store = OpenStore(connectionString))
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
             {
-                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
-                static TimelineEntry Note(string text) => new(T0, TimelineKind.Note, Core.Incidents.Actor.Bot, text);
-                foreach (var once in new[] { false, true })
+                s.AppendTimeline(1, Note("good"));
+                if (once)
                 {
-                    var refused = await Assert.ThrowsAsync<PostgresException>(() => store.WriteAsync(s =>
-                    {
-                        s.AppendTimeline(1, Note("good"));
-                        if (once)
-                        {
-                            s.AppendTimelineOnce(2, Note("of no incident"));
-                        }
-                        else
-                        {
-                            s.AppendTimeline(2, Note("of no incident"));
-                        }
-
-                        return 0;
-                    }));
-                    Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
+                    s.AppendTimelineOnce(2, Note("of no incident"));
+                }
+                else
+                {
+                    s.AppendTimeline(2, Note("of no incident"));
                 }
 
-                Assert.DoesNotContain(await store.GetTimelineAsync(1), e => e.Kind == TimelineKind.Note);
-            }
-
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using (var count = new NpgsqlCommand("SELECT count(*) FROM timeline WHERE incident_number <> 1", connection))
-            {
-                Assert.Equal(0L, await count.ExecuteScalarAsync());
-            }
-
-            // The alerts would refuse the delete too: without them, the timeline's entries alone refuse it.
-            await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM alerts WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
-            var refusedDelete = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
-            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, refusedDelete.SqlState);
-            Assert.Contains("timeline entries", refusedDelete.MessageText, StringComparison.Ordinal);
+                return 0;
+            }));
+            Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
         }
-        finally
+
+        Assert.DoesNotContain(await store.GetTimelineAsync(1), e => e.Kind == TimelineKind.Note);
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM timeline WHERE incident_number <> 1", connection))
         {
-            PostgresServer.Shared.DropSchema(connectionString);
+            Assert.Equal(0L, await count.ExecuteScalarAsync());
         }
-    }
+
+        // The alerts would refuse the delete too: without them, the timeline's entries alone refuse it.
+        await using var delete = new NpgsqlCommand("BEGIN; DELETE FROM alerts WHERE incident_number = 1; DELETE FROM incidents WHERE number = 1; COMMIT", connection);
+        var refusedDelete = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, refusedDelete.SqlState);
+        Assert.Contains("timeline entries", refusedDelete.MessageText, StringComparison.Ordinal);
+    });
 
     /// <summary>
     /// A storm's digest (every 5 s) reads the sources' first entries of its stretch and counts them: through the index
@@ -750,71 +718,76 @@ public sealed class PostgresIncidentStoreTests
     /// is the first recorded, in time order.
     /// </summary>
     [Fact]
-    public async Task ADigestsExcerptOfAStretch_ReadsTheStretch_NotTheTimelineBeforeIt()
+    public Task ADigestsExcerptOfAStretch_ReadsTheStretch_NotTheTimelineBeforeIt() => OnIncidentAsync(async (store, connection) =>
+    {
+        var start = T0.AddHours(1);
+        var (from, to) = (start.AddSeconds(15), start.AddSeconds(20)); // the last stretch: entries 75,008 (batch 1,172) to 100,000
+
+        // 100,000 entries, 64 a batch (one record time each, 12.8 ms apart), each sent 3 ms before it was recorded.
+        await FillAsync(1, 100_000);
+        await AssertReadsFewBlocksAsync();
+
+        // The planner's estimates as a storm's were (the stretch a few rows, the heap not in the index's order): it
+        // would scan the stretch's entries through a bitmap and sort them.
+        await using (var prefer = new NpgsqlCommand("SET enable_indexscan = off", connection))
+        {
+            await prefer.ExecuteNonQueryAsync();
+        }
+
+        await AssertReadsFewBlocksAsync();
+
+        var excerpt = await store.GetSourceActivityAsync(1, from, to, 20);
+        Assert.Equal(24_993, excerpt.Total);
+        Assert.Equal(Enumerable.Range(75_008, 20).Select(g => $"Load firing on host-{g}"), excerpt.Entries.Select(e => e.Text));
+
+        async Task FillAsync(int first, int last)
+        {
+            await using var fill = new NpgsqlCommand(
+                "INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at) " +
+                "SELECT 1, @start + (g * interval '200 microseconds') - interval '3 ms', 'alert_firing', 'source:alertmanager', 'Alertmanager', " +
+                "'Load firing on host-' || g, @start + ((g / 64) * 64 * interval '200 microseconds') FROM generate_series(@first, @last) g; " +
+                "ANALYZE timeline",
+                connection);
+            fill.Parameters.AddWithValue("start", start);
+            fill.Parameters.AddWithValue("first", first);
+            fill.Parameters.AddWithValue("last", last);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        async Task AssertReadsFewBlocksAsync()
+        {
+            var (blocks, plan) = (long.MaxValue, default(System.Text.Json.JsonElement));
+            for (var i = 0; i < 3 && blocks >= 40; i++) // the fewest of three (a read that plans again counts the catalog's blocks)
+            {
+                await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {PostgresDialect.Instance.SourceActivity}", connection);
+                explain.Parameters.AddWithValue("n", 1L);
+                explain.Parameters.AddWithValue("from", from);
+                explain.Parameters.AddWithValue("to", to);
+                explain.Parameters.AddWithValue("limit", 20);
+                plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+                Assert.Equal(20, plan.GetProperty("Actual Rows").GetInt64());
+                blocks = Math.Min(blocks, plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64());
+            }
+
+            Assert.True(blocks < 40, $"the excerpt touched {blocks} blocks: {plan}");
+        }
+    });
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on a schema of its own holding one incident (1, of group g1 and its alert a1, as a
+    /// webhook opened it), with a store and a connection of the test's own on it; the schema is dropped after.
+    /// </summary>
+    private static async Task OnIncidentAsync(Func<PostgresIncidentStore, NpgsqlConnection, Task> test)
     {
         var connectionString = PostgresServer.Shared.CreateSchema();
         try
         {
-            var start = T0.AddHours(1);
-            await using (var store = OpenStore(connectionString))
-            {
-                var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
-                await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
-            }
-
+            await using var store = OpenStore(connectionString);
+            var intake = new Core.Intake.AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
+            await store.WriteAsync(s => intake.Ingest(s, Batch("g1", Firing("a1", T0)))); // incident 1
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
-            var (from, to) = (start.AddSeconds(15), start.AddSeconds(20)); // the last stretch: entries 75,008 (batch 1,172) to 100,000
-
-            // 100,000 entries, 64 a batch (one record time each, 12.8 ms apart), each sent 3 ms before it was recorded.
-            await FillAsync(1, 100_000);
-            await AssertReadsFewBlocksAsync();
-
-            // The planner's estimates as a storm's were (the stretch a few rows, the heap not in the index's order): it
-            // would scan the stretch's entries through a bitmap and sort them.
-            await using (var prefer = new NpgsqlCommand("SET enable_indexscan = off", connection))
-            {
-                await prefer.ExecuteNonQueryAsync();
-            }
-
-            await AssertReadsFewBlocksAsync();
-
-            await using var reads = OpenStore(connectionString);
-            var excerpt = await reads.GetSourceActivityAsync(1, from, to, 20);
-            Assert.Equal(24_993, excerpt.Total);
-            Assert.Equal(Enumerable.Range(75_008, 20).Select(g => $"Load firing on host-{g}"), excerpt.Entries.Select(e => e.Text));
-
-            async Task FillAsync(int first, int last)
-            {
-                await using var fill = new NpgsqlCommand(
-                    "INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at) " +
-                    "SELECT 1, @start + (g * interval '200 microseconds') - interval '3 ms', 'alert_firing', 'source:alertmanager', 'Alertmanager', " +
-                    "'Load firing on host-' || g, @start + ((g / 64) * 64 * interval '200 microseconds') FROM generate_series(@first, @last) g; " +
-                    "ANALYZE timeline",
-                    connection);
-                fill.Parameters.AddWithValue("start", start);
-                fill.Parameters.AddWithValue("first", first);
-                fill.Parameters.AddWithValue("last", last);
-                await fill.ExecuteNonQueryAsync();
-            }
-
-            async Task AssertReadsFewBlocksAsync()
-            {
-                var (blocks, plan) = (long.MaxValue, default(System.Text.Json.JsonElement));
-                for (var i = 0; i < 3 && blocks >= 40; i++) // the fewest of three (a read that plans again counts the catalog's blocks)
-                {
-                    await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {PostgresDialect.Instance.SourceActivity}", connection);
-                    explain.Parameters.AddWithValue("n", 1L);
-                    explain.Parameters.AddWithValue("from", from);
-                    explain.Parameters.AddWithValue("to", to);
-                    explain.Parameters.AddWithValue("limit", 20);
-                    plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
-                    Assert.Equal(20, plan.GetProperty("Actual Rows").GetInt64());
-                    blocks = Math.Min(blocks, plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64());
-                }
-
-                Assert.True(blocks < 40, $"the excerpt touched {blocks} blocks: {plan}");
-            }
+            await test(store, connection);
         }
         finally
         {
