@@ -16,9 +16,26 @@ internal static class StoreBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // The database (a few GB for a storm of a million alerts) goes with the run.
+        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
+        try
+        {
+            return await RunInAsync(args, folder);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<int> RunInAsync(string[] args, string folder)
+    {
         var count = IngestBenchmark.Option(args, "--webhooks", 20_000);
         var storm = args.Contains("--storm"); // one alert group, as the storm benchmark: one incident takes every alert
-        var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         // --postgres: the PostgreSQL store on a durable server of its own (fsync on), with no HTTP or load generator
         // beside it: the store's and the database's CPU a webhook, less noisy than ingest-postgres for small changes.
         var server = args.Contains("--postgres") ? Bot.Tests.Shared.PostgresServer.Start(durable: true) : null; // stopped as the process exits
