@@ -41,6 +41,17 @@ public sealed class StorageOptions
     internal int SqliteWalResetFrames { get; set; } = 65536;
 
     /// <summary>
+    /// SQLite: the alerts' keys that gather in memory before they are merged into the key table, and how many one step
+    /// merges (<see cref="Sqlite.AlertKeys"/>). Not settings (internal): tests make them small to see merges happen.
+    /// </summary>
+    internal int SqliteKeyGeneration { get; set; } = Sqlite.AlertKeys.DefaultGeneration;
+
+    internal int SqliteKeySlice { get; set; } = Sqlite.AlertKeys.DefaultSlice;
+
+    /// <summary>SQLite: the fingerprints' hash for a new database's key table (tests give every fingerprint one hash); null: <see cref="Sqlite.AlertKeys.Hash"/>.</summary>
+    internal Func<string, long>? SqliteFingerprintHash { get; set; }
+
+    /// <summary>
     /// Most units of work committed in one transaction. Default 256 on SQLite, where a batch shares one fsync; 1 on
     /// PostgreSQL for units of no alert group (jobs, commands), where its <see cref="Writers"/> commit side by side
     /// instead: a long transaction holds its incidents' row locks. (A writer's webhooks commit together, up to 64, their

@@ -9,8 +9,11 @@ namespace Bot.Storage.Sql;
 /// </summary>
 internal interface IDirectStatements : IDisposable
 {
-    /// <summary>Runs <paramref name="sql"/> (one statement) with these values for its named parameters.</summary>
-    void Execute(string sql, (string Name, object Value)[] args);
+    /// <summary>Runs <paramref name="sql"/> (one statement) with these values for its named parameters; returns the rows it changed.</summary>
+    int Execute(string sql, (string Name, object Value)[] args);
+
+    /// <summary>The key of the last row an insert on this connection added (a multi-row insert numbers its rows in order, up to it).</summary>
+    long LastInsertedId { get; }
 
     /// <summary>Runs <paramref name="sql"/> and reads its first row with <paramref name="read"/>, or returns null when it has none.</summary>
     T? QueryOne<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)

@@ -358,10 +358,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>Every writer opens a new connection before its next batch.</summary>
     private protected void ReconnectWriters() => Interlocked.Increment(ref _generation);
 
-    /// <summary>Called by the writer between batches (SQLite rewinds its log here).</summary>
-    private protected virtual void AfterBatch(DbConnection connection)
+    /// <summary>Called by the writer between batches (SQLite merges its alerts' keys and rewinds its log here).</summary>
+    private protected virtual void AfterBatch(DbConnection connection, SqlSession session)
     {
     }
+
+    /// <summary>Where the engine keeps the alerts' key apart from their rows (SQLite), the keys written lately; null otherwise.</summary>
+    private protected virtual IAlertKeys? AlertKeys => null;
 
     /// <summary>
     /// Starts <paramref name="count"/> writer threads, the first on <paramref name="connection"/> when one is already
@@ -619,7 +622,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
                 if (!_interactive.Reader.TryPeek(out _))
                 {
-                    AfterBatch(writer.Connection!); // not while a person waits: SQLite's log rewind holds the writer up
+                    AfterBatch(writer.Connection!, writer.Session!); // not while a person waits: SQLite's log rewind holds the writer up
                 }
 
                 return ran;
@@ -667,7 +670,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
 
         var connection = writer.Connection ??= OpenWriterConnection();
-        var session = writer.Session ??= new SqlSession(connection, Dialect, HeldFingerprints, PoliciesRun);
+        var session = writer.Session ??= new SqlSession(connection, Dialect, HeldFingerprints, PoliciesRun, AlertKeys);
         session.Now = _time.GetUtcNow();
         session.EnqueuedJobs = false;
         return RunUnits(connection, session, batch, batch.Count, yieldToPeople); // a batch of one runs alone there

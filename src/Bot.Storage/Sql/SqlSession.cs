@@ -18,7 +18,7 @@ namespace Bot.Storage.Sql;
 /// batch sent before the next read or by <see cref="Flush"/> at the unit's end: a webhook is four round trips to
 /// PostgreSQL, not twenty.
 /// </summary>
-internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints? held, PoliciesRun policiesRun)
+internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, HeldFingerprints? held, PoliciesRun policiesRun, IAlertKeys? keys = null)
     : IStoreSession, IDisposable
 {
     private readonly Dictionary<string, (DbCommand Command, SqlStatement Statement)> _commands = new(StringComparer.Ordinal);
@@ -50,6 +50,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private bool _insertedAlerts; // the transaction inserted alerts: its reads of an incident's fingerprints would see them
 
     public DateTimeOffset Now { get; set; }
+
+    /// <summary>The writer's own statements on its connection, where the engine has them (SQLite), for its other work between batches.</summary>
+    internal IDirectStatements? Direct => _direct;
 
     public DbTransaction? Transaction { get; set; }
 
@@ -297,10 +300,10 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             var incident = Remember(QueryOne(_findOpenIncidentSql, Incident, ("@g", groupKey)));
             if (incident is not null)
             {
-                // In the process (SQLite), a lookup by primary key per alert costs less than reading a list parameter.
+                // In the process (SQLite), a lookup by key per alert costs less than reading a list parameter.
                 foreach (var fingerprint in fingerprints)
                 {
-                    if (QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident.Number), ("@f", fingerprint)) is { } one)
+                    if (FindAlert(incident.Number, fingerprint) is { } one)
                     {
                         found[fingerprint] = one.Known;
                     }
@@ -636,6 +639,33 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
     private static readonly string AlertByKeySql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
 
+    // Where the key is kept apart (IAlertKeys): an alert written lately by its id, the others through the key table; the
+    // row's incident and fingerprint checked (a candidate's: keys are held by the fingerprint's hash), never through an
+    // index (the unary +): the index by incident would read every alert of a storm's incident.
+    private static readonly string AlertByIdSql =
+        $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id = @id AND +incident_number = @n AND +fingerprint = @f";
+    private static readonly string AlertByKeyTableSql =
+        $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id IN (SELECT alert_id FROM alert_keys WHERE incident_number = @n AND fingerprint_hash = @h) AND +incident_number = @n AND +fingerprint = @f";
+
+    private KnownAlertBox? FindAlert(long incident, string fingerprint)
+    {
+        if (keys is null)
+        {
+            return QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident), ("@f", fingerprint));
+        }
+
+        var hash = keys.Hash(fingerprint);
+        for (var after = -1; keys.Find(incident, hash, ref after) is { } id;)
+        {
+            if (QueryOne(AlertByIdSql, KnownAlertRow, ("@id", id), ("@n", incident), ("@f", fingerprint)) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return QueryOne(AlertByKeyTableSql, KnownAlertRow, ("@n", incident), ("@h", hash), ("@f", fingerprint));
+    }
+
     /// <summary>A <see cref="KnownAlert"/> boxed, as <see cref="QueryOne"/> answers null for no row.</summary>
     private sealed record KnownAlertBox(KnownAlert Known);
 
@@ -643,9 +673,28 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
     // The group's incidents newest first, each probed by the alerts' primary key: an index of alerts by group and
     // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
-    // resolution arriving after its incident closed needs.
-    public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) =>
-        QueryOne(
+    // resolution arriving after its incident closed needs. Where the key is kept apart (SQLite), the newest of the alerts
+    // written lately with the fingerprint, and of the group's incidents newest first probed through the key table.
+    public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) => keys is not null
+        ? QueryOne(
+            $"""
+            SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id IN (
+                SELECT a.id FROM alerts a JOIN incidents i ON i.number = a.incident_number
+                WHERE a.id IN (SELECT value FROM json_each(@lately)) AND +a.fingerprint = @f AND i.group_key = @g
+                UNION ALL
+                SELECT id FROM (
+                    SELECT a.id FROM incidents i
+                    JOIN alert_keys k ON k.incident_number = i.number AND k.fingerprint_hash = @h
+                    JOIN alerts a ON a.id = k.alert_id AND +a.fingerprint = @f
+                    WHERE i.group_key = @g ORDER BY i.number DESC LIMIT 1))
+            ORDER BY incident_number DESC LIMIT 1
+            """,
+            KnownAlertRow,
+            ("@lately", keys.Lately(keys.Hash(fingerprint))),
+            ("@g", groupKey),
+            ("@h", keys.Hash(fingerprint)),
+            ("@f", fingerprint))?.Known
+        : QueryOne(
             $"""
             SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE fingerprint = @f AND incident_number = (
                 SELECT i.number FROM incidents i
@@ -753,6 +802,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         // A direct statement binds the labels' JSON as the writer wrote it, in UTF-8, from one arena of the session's.
         var arena = _direct is null ? null : _utf8Arena ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        if (upsert && keys is not null)
+        {
+            UpdateAlertRows(rows, arena!);
+            return;
+        }
+
         foreach (var chunk in rows.Chunk(MaxAlertRows))
         {
             var args = new (string, object)[chunk.Length * 9 + 1];
@@ -775,6 +830,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
             Write(upsert ? UpsertAlertsSql[chunk.Length - 1] : InsertAlertsSql[chunk.Length - 1], args);
             arena?.ResetWrittenCount(); // bound: the next chunk's values start again
+            if (keys is not null)
+            {
+                // The rows took the table's next ids, in the order of their VALUES.
+                var first = _direct!.LastInsertedId - chunk.Length + 1;
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    keys.Inserted(chunk[i].Incident, keys.Hash(chunk[i].Alert.Fingerprint), first + i);
+                }
+            }
         }
 
         if (arena is { Capacity: > MaxArenaBytes })
@@ -784,6 +848,65 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     }
 
     private const int MaxArenaBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Where the key is kept apart (<see cref="IAlertKeys"/>), the table has no key to meet on conflict: an alert the
+    /// lookup found is updated by its id, one statement an alert (a repeat or a resolution; a storm's alerts are new).
+    /// </summary>
+    private void UpdateAlertRows((long Incident, string GroupKey, Alert Alert, bool IsNew)[] rows, System.Buffers.ArrayBufferWriter<byte> arena)
+    {
+        foreach (var (incident, _, alert, _) in rows)
+        {
+            // A candidate written lately whose row is another's (a hash shared) changes nothing: the next is tried, then the key table.
+            var after = -1;
+            var hash = keys!.Hash(alert.Fingerprint);
+            while (true)
+            {
+                var id = keys.Find(incident, hash, ref after);
+                if (UpdateAlertRow(id, incident, hash, alert, arena) == 1)
+                {
+                    break;
+                }
+
+                if (id is null)
+                {
+                    throw new InvalidOperationException($"Alert {alert.Fingerprint} of incident {incident} was found, and then not there to update.");
+                }
+            }
+        }
+    }
+
+    private int UpdateAlertRow(long? id, long incident, long hash, Alert alert, System.Buffers.ArrayBufferWriter<byte> arena)
+    {
+        try
+        {
+            return _direct!.Execute(
+                UpdateAlertSql,
+                [
+                    ("@id", (object?)id ?? DBNull.Value),
+                    ("@n", incident),
+                    ("@h", hash),
+                    ("@f", alert.Fingerprint),
+                    ("@s", StatusText(alert.Status)),
+                    ("@l", LabelJson.WriteUtf8(alert.Labels, arena)),
+                    ("@a", LabelJson.WriteUtf8(alert.Annotations, arena)),
+                    ("@b", dialect.Time(alert.StartsAt)),
+                    ("@e", dialect.Time(alert.EndsAt)),
+                    ("@u", (object?)alert.SourceUrl ?? DBNull.Value),
+                    ("@now", dialect.Time(Now)),
+                ]);
+        }
+        finally
+        {
+            arena.ResetWrittenCount();
+        }
+    }
+
+    private const string UpdateAlertSql = """
+        UPDATE alerts SET status = @s, labels = @l, annotations = @a, starts_at = @b, ends_at = @e, source_url = @u, updated_at = @now
+        WHERE id IN (SELECT @id WHERE @id IS NOT NULL UNION ALL SELECT alert_id FROM alert_keys WHERE @id IS NULL AND incident_number = @n AND fingerprint_hash = @h)
+            AND +incident_number = @n AND +fingerprint = @f
+        """;
 
     private System.Buffers.ArrayBufferWriter<byte>? _utf8Arena;
 
@@ -1256,6 +1379,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         policiesRun.Committed(_policiesSeen);
+        keys?.Committed();
         // Escalations come with the groups' reads from a unit's question on, until a transaction that read them ahead
         // had no unit ask (each webhook's policy known to have run: PoliciesRun); other transactions (jobs) change nothing.
         _asksEscalations = _askedEscalations || (_asksEscalations && !_escalationsReadAhead);
@@ -1278,6 +1402,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     public void Discard()
     {
         _outboxKeys.Undone();
+        keys?.Undone();
         foreach (var (group, number) in _heldRelied)
         {
             held?.Forget(group, number); // should its word have been wrong, the unit runs again with every lookup made

@@ -20,7 +20,13 @@ internal sealed class SqliteDirectStatements(SqliteConnection connection) : IDir
     private const int MaxBufferedText = 16 * 1024;
     private byte[] _utf8 = new byte[1024];
 
-    public void Execute(string sql, (string Name, object Value)[] args) => raw.sqlite3_reset(Run(sql, args).Statement);
+    public int Execute(string sql, (string Name, object Value)[] args)
+    {
+        raw.sqlite3_reset(Run(sql, args).Statement);
+        return raw.sqlite3_changes(connection.Handle);
+    }
+
+    public long LastInsertedId => raw.sqlite3_last_insert_rowid(connection.Handle);
 
     public T? QueryOne<T>(string sql, (string Name, object Value)[] args, Func<DbDataReader, T> read)
         where T : class

@@ -30,6 +30,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private readonly string _connectionString;
     private readonly LogFlusher? _flusher; // Synchronous = Full: commits are acknowledged once flushed
+    private readonly AlertKeys _keys;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
     private readonly int _walResetFrames;
@@ -49,6 +50,8 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         _walResetFrames = options.SqliteWalResetFrames;
         var connection = (SqliteConnection)OpenWriterConnection();
         SqliteSchema.Migrate(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
+        _keys = new AlertKeys(options.SqliteKeyGeneration, options.SqliteKeySlice, options.SqliteFingerprintHash, log);
+        _keys.Load(connection);
 
         _checkpointer = Task.Run(CheckpointLoop);
 
@@ -163,8 +166,16 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         return ValueTask.FromResult<DbConnection>(connection);
     }
 
-    private protected override void AfterBatch(DbConnection connection)
+    /// <summary>The alerts' keys written lately, merged into the key table between batches (<see cref="Sqlite.AlertKeys"/>).</summary>
+    private protected override IAlertKeys AlertKeys => _keys;
+
+    /// <summary>Where the merge of the alerts' keys stands (for tests).</summary>
+    internal AlertKeys Keys => _keys;
+
+    private protected override void AfterBatch(DbConnection connection, SqlSession session)
     {
+        _keys.MergeStep((SqliteConnection)connection, session.Direct!);
+
         // The pages this connection wrote to the log since the last call (SQLite counts them; the flag starts it over).
         SQLitePCL.raw.sqlite3_db_status(((SqliteConnection)connection).Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);
         if (_walNeedsReset)

@@ -1,0 +1,214 @@
+using Bot.Core.Alerts;
+using Bot.Core.Intake;
+using Bot.Storage.Sqlite;
+using Bot.TestKit;
+using static Bot.TestKit.Alerts;
+
+namespace Bot.Storage.Tests.Sql;
+
+/// <summary>
+/// SQLite keeps the alerts' key apart from their rows: a new alert's key waits in the writer's memory and is merged into
+/// <c>alert_keys</c> a generation at a time, a slice between two batches (<see cref="AlertKeys"/>). Small generations and
+/// slices here (<see cref="StorageOptions.SqliteKeyGeneration"/>, <see cref="StorageOptions.SqliteKeySlice"/>), so that
+/// merges happen within a few webhooks.
+/// </summary>
+public sealed class AlertKeysTests
+{
+    private static readonly DateTimeOffset T0 = TestStore.Start;
+
+    private static TempStore NewStore(int generation, int slice, Func<string, long>? hash = null) =>
+        TempStore.Create(SqlEngine.Sqlite, configure: o =>
+        {
+            o.SqliteKeyGeneration = generation;
+            o.SqliteKeySlice = slice;
+            o.SqliteFingerprintHash = hash;
+        });
+
+    private static AlertKeys Keys(TempStore t) => ((SqliteIncidentStore)t.Sql).Keys;
+
+    private static Alert Numbered(int n) => Firing(HashedFingerprint(n), T0.AddSeconds(n), instance: $"edge-{n}");
+
+    /// <summary>Sends a webhook that changes nothing (a batch, and a merge step after it) until the keys up to <paramref name="id"/> are merged.</summary>
+    private static async Task MergedUpToAsync(TempStore t, long id)
+    {
+        for (var batches = 0; Keys(t).MergedUpTo < id; batches++)
+        {
+            Assert.True(batches < 500, $"the keys were merged up to {Keys(t).MergedUpTo} after {batches} batches, not up to {id}");
+            await t.IngestAsync(Batch("db", Numbered(1)));
+            await Task.Yield();
+        }
+    }
+
+    private static async Task<long> CountAsync(TempStore t, string sql)
+    {
+        await using var connection = await t.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task AssertEveryAlertStoredOnceAsync(TempStore t, int alerts)
+    {
+        Assert.Equal(alerts, await CountAsync(t, "SELECT COUNT(*) FROM alerts"));
+        Assert.Equal(alerts, await CountAsync(t, "SELECT COUNT(DISTINCT incident_number || ' ' || fingerprint) FROM alerts"));
+        Assert.Equal(0, await CountAsync(t, "SELECT COUNT(*) FROM (SELECT alert_id FROM alert_keys GROUP BY alert_id HAVING COUNT(*) > 1)"));
+        Assert.Equal(0, await CountAsync(t, "SELECT COUNT(*) FROM alert_keys k LEFT JOIN alerts a ON a.id = k.alert_id WHERE a.id IS NULL OR a.incident_number <> k.incident_number"));
+    }
+
+    [Fact]
+    public async Task MergedKeys_LeaveMemory_AndTheirAlertsAreStillFound_AsRepeatsAndResolutions()
+    {
+        await using var t = NewStore(generation: 8, slice: 3);
+        for (var n = 1; n <= 20; n++)
+        {
+            Assert.Equal(1, (await t.IngestAsync(Batch("db", Numbered(n)))).NewAlerts);
+        }
+
+        await MergedUpToAsync(t, 16); // two generations of 8
+
+        Assert.True(Keys(t).Held <= 4, $"{Keys(t).Held} keys held in memory after two generations of 8 were merged");
+        Assert.True(await CountAsync(t, "SELECT COUNT(*) FROM alert_keys") >= 16);
+
+        // Merged (alert 2), in memory (alert 19): both are repeats, then resolved; a new one is new.
+        var repeats = await t.IngestAsync(Batch("db", Numbered(2), Numbered(19), Numbered(21)));
+        Assert.Equal((1, 0, 2), (repeats.NewAlerts, repeats.ChangedAlerts, repeats.UnchangedAlerts));
+        var resolved = await t.IngestAsync(Batch("db", Numbered(2).Resolved(T0.AddMinutes(5)), Numbered(19).Resolved(T0.AddMinutes(5))));
+        Assert.Equal((0, 2), (resolved.NewAlerts, resolved.ChangedAlerts));
+
+        var incident = (await t.Store.GetIncidentAsync(1))!;
+        Assert.Equal((21, 19), (incident.AlertCount, incident.FiringCount));
+        Assert.Equal(2, await CountAsync(t, "SELECT COUNT(*) FROM alerts WHERE status = 'resolved'"));
+        await AssertEveryAlertStoredOnceAsync(t, 21);
+    }
+
+    [Fact]
+    public async Task AResolutionAfterItsIncidentClosed_FindsItsAlert_MergedOrNot()
+    {
+        await using var t = NewStore(generation: 4, slice: 2);
+        for (var n = 1; n <= 10; n++)
+        {
+            await t.IngestAsync(Batch("db", Numbered(n)));
+        }
+
+        await MergedUpToAsync(t, 8);
+        await t.Store.WriteAsync(s =>
+        {
+            var incident = s.GetIncident(1)!;
+            incident.Resolve(Bot.Core.Incidents.Actor.Bot, s.Now);
+            s.UpdateIncident(incident);
+            return 0;
+        });
+
+        // Alert 3's key is in the table, alert 10's in memory: each late resolution finds its alert in the closed incident.
+        var late = await t.IngestAsync(Batch("db", Numbered(3).Resolved(T0.AddMinutes(5)), Numbered(10).Resolved(T0.AddMinutes(5))));
+        Assert.Equal((0, 2, 0), (late.NewAlerts, late.ChangedAlerts, late.Opened.Count));
+        Assert.Equal(2, await CountAsync(t, "SELECT COUNT(*) FROM alerts WHERE status = 'resolved' AND incident_number = 1"));
+    }
+
+    [Fact]
+    public async Task AfterARestart_KeysNotYetMerged_AreReadBackFromTheirRows_AndAMergeCutShortIsDoneOnce()
+    {
+        await using var t = NewStore(generation: 6, slice: 1);
+        Assert.Equal(6, (await t.IngestAsync(Batch("db", [.. Enumerable.Range(1, 6).Select(Numbered)]))).NewAlerts);
+
+        // The step after that batch freezes the generation (ids 1-6, sorted off the thread); each step after a webhook
+        // that adds nothing merges one key. Stop when some of it is in the table and some is not, and restart.
+        for (var batches = 0; await CountAsync(t, "SELECT COUNT(*) FROM alert_keys") < 2; batches++)
+        {
+            Assert.True(batches < 500, "no slice of the first generation was merged");
+            await t.IngestAsync(Batch("db", Numbered(1)));
+            await Task.Yield();
+        }
+
+        Assert.Equal(0, Keys(t).MergedUpTo);
+        await t.ReopenAsync();
+
+        Assert.Equal((0, 6), (Keys(t).MergedUpTo, Keys(t).Held)); // every alert after the last whole generation, read back
+        var repeats = await t.IngestAsync(Batch("db", Numbered(1), Numbered(5), Numbered(6), Numbered(7)));
+        Assert.Equal((1, 3), (repeats.NewAlerts, repeats.UnchangedAlerts));
+
+        await MergedUpToAsync(t, 7); // the generation after the restart, ids 1-7: its keys merged before are skipped
+        Assert.Equal(7, await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"));
+        Assert.Equal(0, Keys(t).Held);
+        await AssertEveryAlertStoredOnceAsync(t, 7);
+        Assert.Equal(7, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+    }
+
+    [Fact]
+    public async Task FingerprintsSharingAHash_AreToldApartByTheirRows()
+    {
+        // Every fingerprint one hash: each key found by its hash is a candidate, and only its row says whose it is.
+        await using var t = NewStore(generation: 4, slice: 2, hash: _ => 42);
+        for (var n = 1; n <= 9; n++)
+        {
+            Assert.Equal(1, (await t.IngestAsync(Batch("db", Numbered(n)))).NewAlerts);
+        }
+
+        await MergedUpToAsync(t, 8);
+
+        var repeats = await t.IngestAsync(Batch("db", Numbered(2), Numbered(9), Numbered(11)));
+        Assert.Equal((1, 2), (repeats.NewAlerts, repeats.UnchangedAlerts));
+        var resolved = await t.IngestAsync(Batch("db", Numbered(2).Resolved(T0.AddMinutes(5)), Numbered(9).Resolved(T0.AddMinutes(5))));
+        Assert.Equal(2, resolved.ChangedAlerts);
+        Assert.Equal(
+            [HashedFingerprint(2), HashedFingerprint(9)],
+            await ResolvedAsync(t));
+        await AssertEveryAlertStoredOnceAsync(t, 10);
+    }
+
+    private static async Task<List<string>> ResolvedAsync(TempStore t)
+    {
+        await using var connection = await t.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT fingerprint FROM alerts WHERE status = 'resolved' ORDER BY id";
+        var fingerprints = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            fingerprints.Add(reader.GetString(0));
+        }
+
+        return fingerprints;
+    }
+
+    [Fact]
+    public async Task AnUndoneInsert_LeavesNoKeyBehind()
+    {
+        await using var t = NewStore(generation: 1000, slice: 10);
+        await t.IngestAsync(Batch("db", Numbered(1)));
+
+        // A unit that inserts an alert and then fails: its transaction is rolled back, and its key forgotten. The id it
+        // took is the next insert's; should the key stay, alert 3 would be found as alert 2's row.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.WriteAsync<int>(s =>
+        {
+            ((IIntakeSession)s).UpsertAlert(1, "db", Numbered(2), isNew: true);
+            Assert.NotNull(s.GetIncident(1)); // a read: the insert waiting goes first
+            Assert.Equal(2, Keys(t).Held);
+            throw new InvalidOperationException("the unit's own error");
+        }));
+        Assert.Equal(1, Keys(t).Held);
+
+        var next = await t.IngestAsync(Batch("db", Numbered(3), Numbered(2)));
+        Assert.Equal(2, next.NewAlerts);
+        await AssertEveryAlertStoredOnceAsync(t, 3);
+    }
+
+    [Fact]
+    public async Task TheMigration_KeysTheAlertsAlreadyStored()
+    {
+        await using var t = NewStore(generation: 1000, slice: 10);
+        for (var n = 1; n <= 5; n++)
+        {
+            await t.IngestAsync(Batch("db", Numbered(n)));
+        }
+
+        // The database as schema 28 left it, but for the rows' ids (the same rowids, named): no key table.
+        await t.ReopenAfterAsync("DROP TABLE alert_keys; DROP TABLE alert_keys_merged; DELETE FROM schema_migrations WHERE version >= 29");
+
+        Assert.Equal((5, 0), (Keys(t).MergedUpTo, Keys(t).Held));
+        Assert.Equal(5, await CountAsync(t, $"SELECT COUNT(*) FROM alert_keys k JOIN alerts a ON a.id = k.alert_id AND a.incident_number = k.incident_number"));
+        var repeats = await t.IngestAsync(Batch("db", Numbered(1), Numbered(4), Numbered(6)));
+        Assert.Equal((1, 2), (repeats.NewAlerts, repeats.UnchangedAlerts));
+        await AssertEveryAlertStoredOnceAsync(t, 6);
+    }
+}
