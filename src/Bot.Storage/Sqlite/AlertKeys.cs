@@ -38,7 +38,7 @@ namespace Bot.Storage.Sqlite;
 internal sealed class AlertKeys(int generation, int slice, Func<string, long>? hash, ILogger log) : IAlertKeys
 {
     /// <summary>The keys that gather before they are merged: more write fewer pages an alert, and hold more memory.</summary>
-    public const int DefaultGeneration = 65_536;
+    public const int DefaultGeneration = 32_768;
 
     /// <summary>The keys one step merges at least, between two batches (twice the keys committed since the last step at most, so that merges keep ahead of inserts).</summary>
     public const int DefaultSlice = 256;
@@ -67,7 +67,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         : a.Id.CompareTo(b.Id);
 
     private Entry[] _entries = new Entry[1024];
-    private int[] _buckets = NewBuckets(2048); // the first entry of each bucket, or -1
+    private int[] _buckets = NewBuckets(1024); // the first entry of each bucket, or -1
     private int _used; // entries ever used (those below it and not free are held)
     private int _free = -1;
     private readonly List<(long Hash, long Id)> _staged = []; // inserted by the open transaction
@@ -268,11 +268,12 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         // out of the entries (a scan of at most two generations') and sorted by a thread of the pool.
         var from = _frozenUpTo;
         _frozenUpTo = _lastId;
-        _fresh = 0;
-        if (_generation.Length < _used)
+        if (_generation.Length < _fresh)
         {
-            _generation = new Entry[_entries.Length];
+            _generation = new Entry[_fresh];
         }
+
+        _fresh = 0;
 
         _generationLength = 0;
         for (var at = 0; at < _used; at++)
@@ -352,7 +353,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
     private void Grow()
     {
         Array.Resize(ref _entries, _entries.Length * 2);
-        _buckets = NewBuckets(_entries.Length * 2);
+        _buckets = NewBuckets(_entries.Length);
         _free = -1;
         for (var at = _used - 1; at >= 0; at--)
         {
