@@ -355,6 +355,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     {
     }
 
+    /// <summary>Whether a person's unit of work is queued (it goes before any other).</summary>
+    private protected bool PersonWaits => _interactive.Reader.TryPeek(out _);
+
     /// <summary>Every writer opens a new connection before its next batch.</summary>
     private protected void ReconnectWriters() => Interlocked.Increment(ref _generation);
 
@@ -620,7 +623,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 BotTelemetry.BatchSize.Record(ran);
                 Acknowledge(batch.GetRange(0, ran), enqueued);
 
-                if (!_interactive.Reader.TryPeek(out _))
+                if (!PersonWaits)
                 {
                     AfterBatch(writer.Connection!, writer.Session!); // not while a person waits: SQLite's log rewind holds the writer up
                 }
@@ -723,7 +726,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                     session.BeginUnit(item.TraceParent);
                     item.Run(session, session.EndUnitLater);
                     ran++;
-                    if (yieldToPeople && _interactive.Reader.TryPeek(out _))
+                    if (yieldToPeople && PersonWaits)
                     {
                         break;
                     }

@@ -31,6 +31,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private readonly string _connectionString;
     private readonly LogFlusher? _flusher; // Synchronous = Full: commits are acknowledged once flushed
     private readonly AlertKeys _keys;
+    private readonly Func<bool> _personWaits;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
     private readonly int _walResetFrames;
@@ -52,6 +53,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Migrate(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
         _keys = new AlertKeys(options.SqliteKeyGeneration, options.SqliteKeySlice, options.SqliteFingerprintHash, log);
         _keys.Load(connection);
+        _personWaits = () => PersonWaits;
 
         _checkpointer = Task.Run(CheckpointLoop);
 
@@ -174,7 +176,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private protected override void AfterBatch(DbConnection connection, SqlSession session)
     {
-        _keys.MergeStep((SqliteConnection)connection, session.Direct!);
+        _keys.MergeStep((SqliteConnection)connection, session.Direct!, _personWaits);
 
         // The pages this connection wrote to the log since the last call (SQLite counts them; the flag starts it over).
         SQLitePCL.raw.sqlite3_db_status(((SqliteConnection)connection).Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);

@@ -172,6 +172,39 @@ public sealed class AlertKeysTests
     }
 
     [Fact]
+    public async Task AMergeStep_CommitsAfterOneStatement_WhenAPersonWaits()
+    {
+        string path;
+        await using (var t = NewStore(generation: 1000, slice: 10))
+        {
+            Assert.Equal(300, (await t.IngestAsync(Batch("db", [.. Enumerable.Range(1, 300).Select(Numbered)]))).NewAlerts);
+            path = Path.Combine(t.Folder, "bot.db");
+            await t.Sql.DisposeAsync();
+
+            // The keys of the 300 alerts, read back as after a restart, merged by hand: one generation of 300.
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false");
+            connection.Open();
+            using var direct = new SqliteDirectStatements(connection);
+            var keys = new AlertKeys(generation: 100, slice: 1000, hash: null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            keys.Load(connection);
+            Assert.Equal(300, keys.Held);
+
+            // A person waits: the step stops after its first statement (64 keys) and commits them.
+            for (var steps = 0; keys.Slices == 0; steps++)
+            {
+                Assert.True(steps < 10_000, "the frozen generation was never sorted");
+                keys.MergeStep(connection, direct, personWaits: () => true);
+                await Task.Yield();
+            }
+
+            Assert.Equal((64L, 236, 0L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
+
+            keys.MergeStep(connection, direct, personWaits: () => false);
+            Assert.Equal((300L, 0, 300L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
+        }
+    }
+
+    [Fact]
     public async Task AnUndoneInsert_LeavesNoKeyBehind()
     {
         await using var t = NewStore(generation: 1000, slice: 10);
