@@ -28,16 +28,17 @@ public sealed class AlertKeysTests
 
     private static Alert Numbered(int n) => Firing(HashedFingerprint(n), T0.AddSeconds(n), instance: $"edge-{n}");
 
-    /// <summary>Sends a webhook that changes nothing (a batch, and a merge step after it) until the keys up to <paramref name="id"/> are merged.</summary>
-    private static async Task MergedUpToAsync(TempStore t, long id)
-    {
-        for (var batches = 0; Keys(t).MergedUpTo < id; batches++)
+    /// <summary>
+    /// Sends webhooks that change nothing (a batch each, and a merge step after it) until the keys up to
+    /// <paramref name="id"/> are merged (a generation is sorted by a thread of the pool meanwhile).
+    /// </summary>
+    private static Task MergedUpToAsync(TempStore t, long id) => Eventually.HoldsAsync(
+        async () =>
         {
-            Assert.True(batches < 500, $"the keys were merged up to {Keys(t).MergedUpTo} after {batches} batches, not up to {id}");
             await t.IngestAsync(Batch("db", Numbered(1)));
-            await Task.Yield();
-        }
-    }
+            return Keys(t).MergedUpTo >= id;
+        },
+        $"the keys merged up to {id}");
 
     private static async Task<long> CountAsync(TempStore t, string sql)
     {
@@ -113,12 +114,13 @@ public sealed class AlertKeysTests
 
         // The step after that batch freezes the generation (ids 1-6, sorted off the thread); each step after a webhook
         // that adds nothing merges one key. Stop when some of it is in the table and some is not, and restart.
-        for (var batches = 0; await CountAsync(t, "SELECT COUNT(*) FROM alert_keys") < 2; batches++)
-        {
-            Assert.True(batches < 500, "no slice of the first generation was merged");
-            await t.IngestAsync(Batch("db", Numbered(1)));
-            await Task.Yield();
-        }
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await t.IngestAsync(Batch("db", Numbered(1)));
+                return await CountAsync(t, "SELECT COUNT(*) FROM alert_keys") >= 2;
+            },
+            "a slice of the first generation merged");
 
         Assert.Equal(0, Keys(t).MergedUpTo);
         await t.ReopenAsync();
@@ -190,12 +192,13 @@ public sealed class AlertKeysTests
             Assert.Equal(300, keys.Held);
 
             // A person waits: the step stops after its first statement (64 keys) and commits them.
-            for (var steps = 0; keys.Slices == 0; steps++)
-            {
-                Assert.True(steps < 10_000, "the frozen generation was never sorted");
-                keys.MergeStep(connection, direct, personWaits: () => true);
-                await Task.Yield();
-            }
+            await Eventually.HoldsAsync(
+                () =>
+                {
+                    keys.MergeStep(connection, direct, personWaits: () => true);
+                    return Task.FromResult(keys.Slices > 0);
+                },
+                "the frozen generation sorted and a slice of it merged");
 
             Assert.Equal((64L, 236, 0L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
 
