@@ -637,24 +637,21 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         return held;
     }
 
-    private static readonly string AlertByKeySql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE incident_number = @n AND fingerprint = @f";
+    // Where the key is kept apart (IAlertKeys, SQLite: the only engine that looks alerts up one by one), the incident's
+    // alert (@n) with a fingerprint (@f, its hash @h): a candidate written lately by its id (@id), or else through the key
+    // table. Either way the row's incident and fingerprint are checked (keys are held by the fingerprint's hash), never
+    // through an index (the unary +): the index by incident would read every alert of a storm's incident. Reads and
+    // updates alike.
+    private const string AlertLatelyWritten = "id = @id AND +incident_number = @n AND +fingerprint = @f";
+    private const string AlertThroughKeyTable =
+        "id IN (SELECT alert_id FROM alert_keys WHERE incident_number = @n AND fingerprint_hash = @h) AND +incident_number = @n AND +fingerprint = @f";
 
-    // Where the key is kept apart (IAlertKeys): an alert written lately by its id, the others through the key table; the
-    // row's incident and fingerprint checked (a candidate's: keys are held by the fingerprint's hash), never through an
-    // index (the unary +): the index by incident would read every alert of a storm's incident.
-    private static readonly string AlertByIdSql =
-        $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id = @id AND +incident_number = @n AND +fingerprint = @f";
-    private static readonly string AlertByKeyTableSql =
-        $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id IN (SELECT alert_id FROM alert_keys WHERE incident_number = @n AND fingerprint_hash = @h) AND +incident_number = @n AND +fingerprint = @f";
+    private static readonly string AlertByIdSql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE {AlertLatelyWritten}";
+    private static readonly string AlertByKeyTableSql = $"SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE {AlertThroughKeyTable}";
 
     private KnownAlertBox? FindAlert(long incident, string fingerprint)
     {
-        if (keys is null)
-        {
-            return QueryOne(AlertByKeySql, KnownAlertRow, ("@n", incident), ("@f", fingerprint));
-        }
-
-        var hash = keys.Hash(fingerprint);
+        var hash = keys!.Hash(fingerprint);
         for (var after = -1; keys.Find(incident, hash, ref after) is { } id;)
         {
             if (QueryOne(AlertByIdSql, KnownAlertRow, ("@id", id), ("@n", incident), ("@f", fingerprint)) is { } found)
@@ -675,7 +672,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     // fingerprint would cost every webhook writes at random places (fingerprints are random), for a lookup that only a
     // resolution arriving after its incident closed needs. Where the key is kept apart (SQLite), the newest of the alerts
     // written lately with the fingerprint, and of the group's incidents newest first probed through the key table.
-    public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) => keys is not null
+    public KnownAlert? FindLatestAlert(string groupKey, string fingerprint) => keys?.Hash(fingerprint) is { } hash
         ? QueryOne(
             $"""
             SELECT {SqlRows.KnownAlertColumns} FROM alerts WHERE id IN (
@@ -690,9 +687,9 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ORDER BY incident_number DESC LIMIT 1
             """,
             KnownAlertRow,
-            ("@lately", keys.Lately(keys.Hash(fingerprint))),
+            ("@lately", keys.Lately(hash)),
             ("@g", groupKey),
-            ("@h", keys.Hash(fingerprint)),
+            ("@h", hash),
             ("@f", fingerprint))?.Known
         : QueryOne(
             $"""
@@ -857,35 +854,32 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     {
         foreach (var (incident, _, alert, _) in rows)
         {
-            // A candidate written lately whose row is another's (a hash shared) changes nothing: the next is tried, then the key table.
-            var after = -1;
+            // As FindAlert: a candidate written lately whose row is another's (a hash shared) changes nothing, and the next
+            // is tried, then the key table.
             var hash = keys!.Hash(alert.Fingerprint);
-            while (true)
+            var changed = 0;
+            for (var after = -1; changed == 0 && keys.Find(incident, hash, ref after) is { } id;)
             {
-                var id = keys.Find(incident, hash, ref after);
-                if (UpdateAlertRow(id, incident, hash, alert, arena) == 1)
-                {
-                    break;
-                }
+                changed = UpdateAlertRow(("@id", id), incident, alert, arena);
+            }
 
-                if (id is null)
-                {
-                    throw new InvalidOperationException($"Alert {alert.Fingerprint} of incident {incident} was found, and then not there to update.");
-                }
+            if (changed == 0 && UpdateAlertRow(("@h", hash), incident, alert, arena) == 0)
+            {
+                throw new InvalidOperationException($"Alert {alert.Fingerprint} of incident {incident} was found, and then not there to update.");
             }
         }
     }
 
-    private int UpdateAlertRow(long? id, long incident, long hash, Alert alert, System.Buffers.ArrayBufferWriter<byte> arena)
+    /// <summary>Updates the alert's row found by <paramref name="by"/>: a candidate's id (@id), or the fingerprint's hash (@h) for the key table.</summary>
+    private int UpdateAlertRow((string Name, object Value) by, long incident, Alert alert, System.Buffers.ArrayBufferWriter<byte> arena)
     {
         try
         {
             return _direct!.Execute(
-                UpdateAlertSql,
+                by.Name == "@id" ? UpdateAlertByIdSql : UpdateAlertByKeyTableSql,
                 [
-                    ("@id", (object?)id ?? DBNull.Value),
+                    by,
                     ("@n", incident),
-                    ("@h", hash),
                     ("@f", alert.Fingerprint),
                     ("@s", StatusText(alert.Status)),
                     ("@l", LabelJson.WriteUtf8(alert.Labels, arena)),
@@ -902,11 +896,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
     }
 
-    private const string UpdateAlertSql = """
-        UPDATE alerts SET status = @s, labels = @l, annotations = @a, starts_at = @b, ends_at = @e, source_url = @u, updated_at = @now
-        WHERE id IN (SELECT @id WHERE @id IS NOT NULL UNION ALL SELECT alert_id FROM alert_keys WHERE @id IS NULL AND incident_number = @n AND fingerprint_hash = @h)
-            AND +incident_number = @n AND +fingerprint = @f
-        """;
+    private const string UpdateAlert =
+        "UPDATE alerts SET status = @s, labels = @l, annotations = @a, starts_at = @b, ends_at = @e, source_url = @u, updated_at = @now WHERE ";
+
+    private const string UpdateAlertByIdSql = UpdateAlert + AlertLatelyWritten;
+
+    private const string UpdateAlertByKeyTableSql = UpdateAlert + AlertThroughKeyTable;
 
     private System.Buffers.ArrayBufferWriter<byte>? _utf8Arena;
 

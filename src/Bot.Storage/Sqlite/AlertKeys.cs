@@ -151,9 +151,9 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
 
     public void Committed()
     {
-        foreach (var (_, id) in _staged)
+        if (_staged.Count > 0)
         {
-            _lastId = Math.Max(_lastId, id);
+            _lastId = _staged[^1].Id; // the table's next ids, in the order they were taken
         }
 
         _fresh += _staged.Count;
@@ -355,21 +355,16 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         }
     }
 
-    /// <summary>Twice the entries and buckets (never shrunk: the most a storm held), every held entry in its new bucket.</summary>
+    /// <summary>
+    /// Twice the entries and buckets (never shrunk: the most a storm held), every entry in its new bucket. Called only
+    /// when no entry is free (<see cref="Hold"/> takes a free one first), so every entry is held.
+    /// </summary>
     private void Grow()
     {
         Array.Resize(ref _entries, _entries.Length * 2);
         _buckets = NewBuckets(_entries.Length);
-        _free = -1;
-        for (var at = _used - 1; at >= 0; at--)
+        for (var at = 0; at < _used; at++)
         {
-            if (_entries[at].Id < 0)
-            {
-                _entries[at].Next = _free;
-                _free = at;
-                continue;
-            }
-
             var bucket = Bucket(_entries[at].Hash);
             _entries[at].Next = _buckets[bucket];
             _buckets[bucket] = at;
