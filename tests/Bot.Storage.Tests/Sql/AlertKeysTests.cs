@@ -28,6 +28,15 @@ public sealed class AlertKeysTests
 
     private static Alert Numbered(int n) => Firing(HashedFingerprint(n), T0.AddSeconds(n), instance: $"edge-{n}");
 
+    /// <summary>Alerts 1 to <paramref name="count"/>, a webhook each (a batch each, and a merge step after each), each new.</summary>
+    private static async Task IngestOneByOneAsync(TempStore t, int count)
+    {
+        for (var n = 1; n <= count; n++)
+        {
+            Assert.Equal(1, (await t.IngestAsync(Batch("db", Numbered(n)))).NewAlerts);
+        }
+    }
+
     /// <summary>
     /// Sends webhooks that change nothing (a batch each, and a merge step after it) until the keys up to
     /// <paramref name="id"/> are merged (a generation is sorted by a thread of the pool meanwhile).
@@ -60,10 +69,7 @@ public sealed class AlertKeysTests
     public async Task MergedKeys_LeaveMemory_AndTheirAlertsAreStillFound_AsRepeatsAndResolutions()
     {
         await using var t = NewStore(generation: 8, slice: 3);
-        for (var n = 1; n <= 20; n++)
-        {
-            Assert.Equal(1, (await t.IngestAsync(Batch("db", Numbered(n)))).NewAlerts);
-        }
+        await IngestOneByOneAsync(t, 20);
 
         await MergedUpToAsync(t, 16); // two generations of 8
 
@@ -86,10 +92,7 @@ public sealed class AlertKeysTests
     public async Task AResolutionAfterItsIncidentClosed_FindsItsAlert_MergedOrNot()
     {
         await using var t = NewStore(generation: 4, slice: 2);
-        for (var n = 1; n <= 10; n++)
-        {
-            await t.IngestAsync(Batch("db", Numbered(n)));
-        }
+        await IngestOneByOneAsync(t, 10);
 
         await MergedUpToAsync(t, 8);
         await t.Store.WriteAsync(s =>
@@ -141,10 +144,7 @@ public sealed class AlertKeysTests
     {
         // Every fingerprint one hash: each key found by its hash is a candidate, and only its row says whose it is.
         await using var t = NewStore(generation: 4, slice: 2, hash: _ => 42);
-        for (var n = 1; n <= 9; n++)
-        {
-            Assert.Equal(1, (await t.IngestAsync(Batch("db", Numbered(n)))).NewAlerts);
-        }
+        await IngestOneByOneAsync(t, 9);
 
         await MergedUpToAsync(t, 8);
 
@@ -173,34 +173,72 @@ public sealed class AlertKeysTests
         return fingerprints;
     }
 
+    /// <summary>
+    /// A store's database with alerts 1 to 300 (one webhook, their keys not merged), closed; then their keys read back by
+    /// an <see cref="AlertKeys"/> of the test's own, as after a restart, on a connection of the test's: one generation of
+    /// 300 to merge by hand.
+    /// </summary>
+    private static async Task<(TempStore Store, Microsoft.Data.Sqlite.SqliteConnection Connection, SqliteDirectStatements Direct, AlertKeys Keys)> ThreeHundredKeysReadBackAsync()
+    {
+        var t = NewStore(generation: 1000, slice: 10);
+        Assert.Equal(300, (await t.IngestAsync(Batch("db", [.. Enumerable.Range(1, 300).Select(Numbered)]))).NewAlerts);
+        await t.Sql.DisposeAsync();
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(t.Folder, "bot.db")};Pooling=false;Default Timeout=1");
+        connection.Open();
+        var keys = new AlertKeys(generation: 100, slice: 1000, hash: null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        keys.Load(connection);
+        Assert.Equal(300, keys.Held);
+        return (t, connection, new SqliteDirectStatements(connection), keys);
+    }
+
+    /// <summary>Merge steps (with a person waiting) until the generation is sorted and a slice of it merged.</summary>
+    private static Task FirstSliceMergedAsync(Microsoft.Data.Sqlite.SqliteConnection connection, SqliteDirectStatements direct, AlertKeys keys) =>
+        Eventually.HoldsAsync(
+            () =>
+            {
+                keys.MergeStep(connection, direct, personWaits: () => true);
+                return Task.FromResult(keys.Slices > 0);
+            },
+            "the frozen generation sorted and a slice of it merged");
+
     [Fact]
     public async Task AMergeStep_CommitsAfterOneStatement_WhenAPersonWaits()
     {
-        string path;
-        await using (var t = NewStore(generation: 1000, slice: 10))
+        var (t, connection, direct, keys) = await ThreeHundredKeysReadBackAsync();
+        await using (t)
+        using (connection)
+        using (direct)
         {
-            Assert.Equal(300, (await t.IngestAsync(Batch("db", [.. Enumerable.Range(1, 300).Select(Numbered)]))).NewAlerts);
-            path = Path.Combine(t.Folder, "bot.db");
-            await t.Sql.DisposeAsync();
-
-            // The keys of the 300 alerts, read back as after a restart, merged by hand: one generation of 300.
-            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false");
-            connection.Open();
-            using var direct = new SqliteDirectStatements(connection);
-            var keys = new AlertKeys(generation: 100, slice: 1000, hash: null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            keys.Load(connection);
-            Assert.Equal(300, keys.Held);
-
             // A person waits: the step stops after its first statement (64 keys) and commits them.
-            await Eventually.HoldsAsync(
-                () =>
-                {
-                    keys.MergeStep(connection, direct, personWaits: () => true);
-                    return Task.FromResult(keys.Slices > 0);
-                },
-                "the frozen generation sorted and a slice of it merged");
-
+            await FirstSliceMergedAsync(connection, direct, keys);
             Assert.Equal((64L, 236, 0L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
+
+            keys.MergeStep(connection, direct, personWaits: () => false);
+            Assert.Equal((300L, 0, 300L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
+        }
+    }
+
+    [Fact]
+    public async Task AMergeStepThatFails_KeepsItsKeysInMemory_AndTheNextStepMergesThem()
+    {
+        var (t, connection, direct, keys) = await ThreeHundredKeysReadBackAsync();
+        await using (t)
+        using (connection)
+        using (direct)
+        {
+            await FirstSliceMergedAsync(connection, direct, keys);
+
+            // Another connection holds the database's write lock: the step cannot write (SQLITE_BUSY, within a second
+            // here), logs, and keeps its keys for the next step.
+            using (var busy = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(t.Folder, "bot.db")};Pooling=false"))
+            {
+                busy.Open();
+                SqliteSchema.Exec(connection, "PRAGMA busy_timeout = 0");
+                SqliteSchema.Exec(busy, "BEGIN IMMEDIATE");
+                keys.MergeStep(connection, direct, personWaits: () => false);
+                Assert.Equal((1L, 236, 0L), (keys.Slices, keys.Held, keys.MergedUpTo));
+                SqliteSchema.Exec(busy, "ROLLBACK");
+            }
 
             keys.MergeStep(connection, direct, personWaits: () => false);
             Assert.Equal((300L, 0, 300L), (await CountAsync(t, "SELECT COUNT(*) FROM alert_keys"), keys.Held, keys.MergedUpTo));
@@ -233,10 +271,7 @@ public sealed class AlertKeysTests
     public async Task TheMigration_KeysTheAlertsAlreadyStored()
     {
         await using var t = NewStore(generation: 1000, slice: 10);
-        for (var n = 1; n <= 5; n++)
-        {
-            await t.IngestAsync(Batch("db", Numbered(n)));
-        }
+        await IngestOneByOneAsync(t, 5);
 
         // The database as schema 28 left it, but for the rows' ids (the same rowids, named): no key table.
         await t.ReopenAfterAsync("DROP TABLE alert_keys; DROP TABLE alert_keys_merged; DELETE FROM schema_migrations WHERE version >= 29");
