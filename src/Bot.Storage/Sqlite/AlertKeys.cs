@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Bot.Core.Telemetry;
 using Bot.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -80,6 +81,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
     private Task? _sorting;
     private int _merged = -1; // of the frozen generation; -1: none being merged
     private bool _failing;
+    private int _published; // the keys held as last counted in BotTelemetry.AlertKeysHeld
 
     /// <summary>The keys held in memory (for tests).</summary>
     internal int Held { get; private set; }
@@ -112,6 +114,8 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
             Hold(_hash(reader.GetString(2)), reader.GetInt64(1), _lastId);
             _fresh++;
         }
+
+        Publish();
     }
 
     public long? Find(long incident, long hash, ref int after)
@@ -159,6 +163,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         _fresh += _staged.Count;
         _sinceStep += _staged.Count;
         _staged.Clear();
+        Publish();
     }
 
     public void Undone()
@@ -169,6 +174,14 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         }
 
         _staged.Clear();
+        Publish();
+    }
+
+    /// <summary>Takes this writer's keys out of <see cref="BotTelemetry.AlertKeysHeld"/> (its store is closing).</summary>
+    public void Release()
+    {
+        BotTelemetry.AlertKeysChanged(-_published);
+        _published = 0;
     }
 
     /// <summary>
@@ -221,6 +234,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         }
         catch (Exception e) when (e is SqliteException or InvalidOperationException)
         {
+            BotTelemetry.AlertKeyMergeFailed();
             if (!_failing)
             {
                 log.LogWarning(e, "Merging {Count} alert keys into alert_keys failed (tried again after the next batch; they stay in memory meanwhile)", end - _merged);
@@ -242,6 +256,17 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         {
             MergedUpTo = _frozenUpTo;
             _merged = -1;
+        }
+
+        Publish();
+    }
+
+    private void Publish()
+    {
+        if (Held != _published)
+        {
+            BotTelemetry.AlertKeysChanged(Held - _published);
+            _published = Held;
         }
     }
 

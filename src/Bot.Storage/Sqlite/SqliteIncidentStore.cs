@@ -135,6 +135,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         await _checkpointer;
         _stopping.Dispose();
         _wakeCheckpointer.Dispose();
+        _keys.Release();
         SqliteConnection.ClearAllPools();
     }
 

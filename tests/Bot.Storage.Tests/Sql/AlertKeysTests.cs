@@ -1,5 +1,6 @@
 using Bot.Core.Alerts;
 using Bot.Core.Intake;
+using Bot.Core.Telemetry;
 using Bot.Storage.Sqlite;
 using Bot.TestKit;
 using static Bot.TestKit.Alerts;
@@ -235,8 +236,10 @@ public sealed class AlertKeysTests
                 busy.Open();
                 SqliteSchema.Exec(connection, "PRAGMA busy_timeout = 0");
                 SqliteSchema.Exec(busy, "BEGIN IMMEDIATE");
+                var failures = BotTelemetry.AlertKeyMergeFailuresSoFar;
                 keys.MergeStep(connection, direct, personWaits: () => false);
                 Assert.Equal((1L, 236, 0L), (keys.Slices, keys.Held, keys.MergedUpTo));
+                Assert.True(BotTelemetry.AlertKeyMergeFailuresSoFar > failures, "the failed merge is counted for the operators' metric");
                 SqliteSchema.Exec(busy, "ROLLBACK");
             }
 
