@@ -98,9 +98,6 @@ public static class BotTelemetry
     /// <summary>Counts a failed merge of alerts' keys, in <see cref="AlertKeyMergeFailures"/>.</summary>
     public static void AlertKeyMergeFailed() => Interlocked.Increment(ref _alertKeyMergeFailures);
 
-    /// <summary>Failed merges of alerts' keys counted so far (for tests).</summary>
-    public static long AlertKeyMergeFailuresSoFar => Interlocked.Read(ref _alertKeyMergeFailures);
-
     private static long _commitsCannotWrite;
     private static long _commitsUnavailable;
 
