@@ -75,29 +75,6 @@ public static class BotTelemetry
         "{commit}",
         "Store transactions that did not commit");
 
-    /// <summary>
-    /// SQLite's alerts' keys held in the writer's memory until they are merged into the key table (at most two
-    /// generations, ~65,000, while merges keep up; a restart reads them back from their rows). Observed, with
-    /// <see cref="AlertKeyMergeFailures"/>: a count that grows with the alerts while merges fail is memory that grows.
-    /// </summary>
-    public static readonly ObservableGauge<long> AlertKeysHeld = Meter.CreateObservableGauge(
-        "incidentbot.store.alert_keys.held", () => Interlocked.Read(ref _alertKeysHeld), "{key}",
-        "Alerts' keys held in memory until merged into the store's key table (SQLite)");
-
-    /// <summary>Merges of SQLite's alerts' keys into their table that failed (each tried again after the next batch).</summary>
-    public static readonly ObservableCounter<long> AlertKeyMergeFailures = Meter.CreateObservableCounter(
-        "incidentbot.store.alert_keys.merge_failures", () => Interlocked.Read(ref _alertKeyMergeFailures), "{merge}",
-        "Merges of alerts' keys into the store's key table that failed; the keys stay in memory meanwhile (SQLite)");
-
-    private static long _alertKeysHeld;
-    private static long _alertKeyMergeFailures;
-
-    /// <summary>Counts alerts' keys taken into (positive) or let go from (negative) memory, in <see cref="AlertKeysHeld"/>.</summary>
-    public static void AlertKeysChanged(long change) => Interlocked.Add(ref _alertKeysHeld, change);
-
-    /// <summary>Counts a failed merge of alerts' keys, in <see cref="AlertKeyMergeFailures"/>.</summary>
-    public static void AlertKeyMergeFailed() => Interlocked.Increment(ref _alertKeyMergeFailures);
-
     private static long _commitsCannotWrite;
     private static long _commitsUnavailable;
 

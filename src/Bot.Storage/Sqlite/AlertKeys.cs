@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using Bot.Core.Telemetry;
 using Bot.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -81,10 +80,14 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
     private Task? _sorting;
     private int _merged = -1; // of the frozen generation; -1: none being merged
     private bool _failing;
-    private int _published; // the keys held as last counted in BotTelemetry.AlertKeysHeld
 
-    /// <summary>The keys held in memory (for tests).</summary>
+    /// <summary>The keys held in memory (the store's gauge reads it from the scrape's thread: a moment's value).</summary>
     internal int Held { get; private set; }
+
+    /// <summary>Merge steps that failed so far (the store's counter).</summary>
+    internal long MergeFailures => Interlocked.Read(ref _mergeFailures);
+
+    private long _mergeFailures;
 
     /// <summary>Every alert up to this id has its key in <c>alert_keys</c>.</summary>
     internal long MergedUpTo { get; private set; }
@@ -114,8 +117,6 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
             Hold(_hash(reader.GetString(2)), reader.GetInt64(1), _lastId);
             _fresh++;
         }
-
-        Publish();
     }
 
     public long? Find(long incident, long hash, ref int after)
@@ -163,7 +164,6 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         _fresh += _staged.Count;
         _sinceStep += _staged.Count;
         _staged.Clear();
-        Publish();
     }
 
     public void Undone()
@@ -174,14 +174,6 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         }
 
         _staged.Clear();
-        Publish();
-    }
-
-    /// <summary>Takes this writer's keys out of <see cref="BotTelemetry.AlertKeysHeld"/> (its store is closing).</summary>
-    public void Release()
-    {
-        BotTelemetry.AlertKeysChanged(-_published);
-        _published = 0;
     }
 
     /// <summary>
@@ -234,7 +226,7 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         }
         catch (Exception e) when (e is SqliteException or InvalidOperationException)
         {
-            BotTelemetry.AlertKeyMergeFailed();
+            Interlocked.Increment(ref _mergeFailures);
             if (!_failing)
             {
                 log.LogWarning(e, "Merging {Count} alert keys into alert_keys failed (tried again after the next batch; they stay in memory meanwhile)", end - _merged);
@@ -256,17 +248,6 @@ internal sealed class AlertKeys(int generation, int slice, Func<string, long>? h
         {
             MergedUpTo = _frozenUpTo;
             _merged = -1;
-        }
-
-        Publish();
-    }
-
-    private void Publish()
-    {
-        if (Held != _published)
-        {
-            BotTelemetry.AlertKeysChanged(Held - _published);
-            _published = Held;
         }
     }
 

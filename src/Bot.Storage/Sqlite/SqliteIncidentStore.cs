@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
+using Bot.Core.Telemetry;
 using Bot.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private readonly LogFlusher? _flusher; // Synchronous = Full: commits are acknowledged once flushed
     private readonly AlertKeys _keys;
     private readonly Func<bool> _personWaits;
+    private readonly Meter _meter = new(BotTelemetry.Name); // this store's instruments: gone with it
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
     private readonly int _walResetFrames;
@@ -54,6 +57,14 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         _keys = new AlertKeys(options.SqliteKeyGeneration, options.SqliteKeySlice, options.SqliteFingerprintHash, log);
         _keys.Load(connection);
         _personWaits = () => PersonWaits;
+        // Read from the keys at each scrape (observed: both served from the start); a count of keys held that grows with
+        // the alerts while merges fail is memory that grows (the alert rule IncidentBotAlertKeysNotMerging).
+        _meter.CreateObservableGauge(
+            "incidentbot.store.alert_keys.held", () => (long)_keys.Held, "{key}",
+            "Alerts' keys held in memory until merged into the store's key table (SQLite)");
+        _meter.CreateObservableCounter(
+            "incidentbot.store.alert_keys.merge_failures", () => _keys.MergeFailures, "{merge}",
+            "Merges of alerts' keys into the store's key table that failed; the keys stay in memory meanwhile (SQLite)");
 
         _checkpointer = Task.Run(CheckpointLoop);
 
@@ -135,7 +146,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         await _checkpointer;
         _stopping.Dispose();
         _wakeCheckpointer.Dispose();
-        _keys.Release();
+        _meter.Dispose();
         SqliteConnection.ClearAllPools();
     }
 
@@ -174,6 +185,9 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     /// <summary>Where the merge of the alerts' keys stands (for tests).</summary>
     internal AlertKeys Keys => _keys;
+
+    /// <summary>This store's own instruments (for tests: several stores may live in one process).</summary>
+    internal Meter Meter => _meter;
 
     private protected override void AfterBatch(DbConnection connection, SqlSession session)
     {
