@@ -331,6 +331,19 @@ internal static partial class IngestBenchmark
                     $"{w.GetDecimal(2) / (decimal)webhooks:0} bytes");
             }
 
+            // Updates that had to write every index of their table (not HOT: no room on the row's page, or an indexed
+            // column changed), and the indexes' sizes: an index's every new entry is a descent and a write.
+            await using var tables = new Npgsql.NpgsqlCommand(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, (SELECT string_agg(i.indexrelid::regclass || ' ' || pg_size_pretty(pg_relation_size(i.indexrelid)), ', ') " +
+                "FROM pg_index i WHERE i.indrelid = t.relid) FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins + n_tup_upd DESC", connection);
+            await using (var t = await tables.ExecuteReaderAsync())
+            {
+                while (await t.ReadAsync())
+                {
+                    Console.WriteLine($"{t.GetString(0),-16} inserted {t.GetInt64(1),9}  updated {t.GetInt64(2),9} ({t.GetInt64(3)} HOT)  indexes: {(t.IsDBNull(4) ? "" : t.GetString(4))}");
+                }
+            }
+
             await using var ends = new Npgsql.NpgsqlCommand(
                 "SELECT (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'commit%'), (SELECT sum(calls) FROM pg_stat_statements WHERE query ILIKE 'rollback%'), " +
                 "xact_commit, xact_rollback, deadlocks FROM pg_stat_database WHERE datname = current_database()", connection);
