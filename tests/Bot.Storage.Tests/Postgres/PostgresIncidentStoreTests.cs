@@ -668,6 +668,62 @@ public sealed class PostgresIncidentStoreTests
     });
 
     /// <summary>
+    /// A batch's alerts and timeline entries read their incidents' rows once a statement, not once a row: with a hundred
+    /// incidents in the table (a young install), the planner made each row's lookup a scan of the whole table and kept
+    /// that plan for the connection. 55 alerts of 11 incidents, and 11 entries, each touch the incidents table in one
+    /// scan or probe of its key.
+    /// </summary>
+    [Fact]
+    public Task ABatchsAlertsAndEntries_ReadTheirIncidentsOnce_NotOnceARow() => OnIncidentAsync(async (_, connection) =>
+    {
+        await using (var fill = new NpgsqlCommand(
+            "INSERT INTO incidents (title, severity, status, source, group_key, open_group_key, created_at, updated_at) " +
+            "SELECT 'Load ' || g, 2, 'open', 'alertmanager', 'load' || g, 'load' || g, now(), now() FROM generate_series(1, 99) g; ANALYZE incidents",
+            connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        var numbers = Enumerable.Range(0, 55).Select(i => (long)(i % 11 * 9 + 1)).ToArray();
+        string[] Texts(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => prefix + i)];
+        var now = PostgresDialect.Instance.Time(T0);
+        var alerts = Explain(
+            "INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at) " +
+            PostgresDialect.Instance.AlertArrays,
+            ("n", numbers), ("f", Texts("fp", 55)), ("g", Texts("g", 55)), ("s", Texts("firing", 55)), ("l", Texts("{}", 55)), ("a", Texts("{}", 55)),
+            ("b", PostgresDialect.Instance.TimeList([.. numbers.Select(_ => (DateTimeOffset?)T0)])),
+            ("e", PostgresDialect.Instance.TimeList([.. numbers.Select(_ => (DateTimeOffset?)null)])),
+            ("u", Texts("u", 55)), ("now", now));
+        Assert.Equal((55, 1), await alerts);
+
+        var entries = numbers[..11]; // 11 incidents
+        var timeline = Explain(
+            "INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at) " + PostgresDialect.Instance.TimelineArrays,
+            ("n", entries), ("at", PostgresDialect.Instance.TimeList([.. entries.Select(_ => (DateTimeOffset?)T0)])), ("kind", Texts("note", 11)),
+            ("aid", Texts("U", 11)), ("aname", Texts("someone", 11)), ("text", Texts("text", 11)), ("now", now));
+        Assert.Equal((11, 1), await timeline);
+
+        // The rows the statement wrote (rolled back after) and how many times it read the incidents table.
+        async Task<(long Rows, long IncidentReads)> Explain(string sql, params (string Name, object Value)[] parameters)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, connection, tx);
+            foreach (var (name, value) in parameters)
+            {
+                explain.Parameters.AddWithValue(name, value);
+            }
+
+            var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+            await tx.RollbackAsync();
+            return (plan.GetProperty("Plans")[0].GetProperty("Actual Rows").GetInt64(), Reads(plan));
+        }
+
+        static long Reads(System.Text.Json.JsonElement node) =>
+            (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "incidents" ? node.GetProperty("Actual Loops").GetInt64() : 0)
+            + (node.TryGetProperty("Plans", out var children) ? children.EnumerateArray().Sum(Reads) : 0);
+    });
+
+    /// <summary>
     /// Nor has the timeline (schema 27): an entry of an incident that does not exist is refused, among a batch's entries
     /// or written once, and nothing of its unit is kept; an incident that still has entries (a declared one, no alerts)
     /// cannot be deleted.
