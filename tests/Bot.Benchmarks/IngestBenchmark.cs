@@ -334,8 +334,8 @@ internal static partial class IngestBenchmark
             // Updates that had to write every index of their table (not HOT: no room on the row's page, or an indexed
             // column changed), and the indexes' sizes: an index's every new entry is a descent and a write.
             await using var tables = new Npgsql.NpgsqlCommand(
-                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, (SELECT string_agg(i.indexrelid::regclass || ' ' || pg_size_pretty(pg_relation_size(i.indexrelid)), ', ') " +
-                "FROM pg_index i WHERE i.indrelid = t.relid) FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins + n_tup_upd DESC", connection);
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, (SELECT string_agg(c.relname || ' ' || pg_size_pretty(pg_relation_size(c.oid)), ', ') " +
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = t.relid) FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins + n_tup_upd DESC", connection);
             await using (var t = await tables.ExecuteReaderAsync())
             {
                 while (await t.ReadAsync())
