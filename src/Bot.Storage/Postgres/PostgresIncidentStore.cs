@@ -145,17 +145,20 @@ internal sealed class PostgresDialect : SqlDialect
     /// alerts of 11 incidents among 100 took 1.30-1.34 ms a statement, 1.14-1.17 read once (pgbench, alternating); with
     /// 20,000 incidents, where each row's lookup probes the key, 1.11 against 1.12.
     /// </summary>
-    public override string AlertArrays => """
-        WITH k AS MATERIALIZED (SELECT number FROM incidents WHERE number = ANY(@n::bigint[]))
+    public override string AlertArrays => $"""
+        {IncidentsOnce}
         SELECT k.number, f, g, s, l, a, b, e, u, @now, @now
         FROM unnest(@n::bigint[], @f::text[], @g::text[], @s::text[], @l::text[], @a::text[], @b::timestamptz[], @e::timestamptz[], @u::text[])
             AS r (n, f, g, s, l, a, b, e, u)
             LEFT JOIN k ON k.number = r.n
         """;
 
+    /// <summary>The incidents of a statement's rows (<c>@n</c>), read once: the rows join <c>k</c>.</summary>
+    private const string IncidentsOnce = "WITH k AS MATERIALIZED (SELECT number FROM incidents WHERE number = ANY(@n::bigint[]))";
+
     /// <summary>Each entry's incident number read from the incident's row, as an alert's (schema 27: no foreign key).</summary>
-    public override string TimelineArrays => """
-        WITH k AS MATERIALIZED (SELECT number FROM incidents WHERE number = ANY(@n::bigint[]))
+    public override string TimelineArrays => $"""
+        {IncidentsOnce}
         SELECT k.number, a, kd, i, m, t, @now
         FROM unnest(@n::bigint[], @at::timestamptz[], @kind::text[], @aid::text[], @aname::text[], @text::text[]) WITH ORDINALITY
             AS r (n, a, kd, i, m, t, o)

@@ -907,7 +907,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
     private const int MaxAlertRows = 64;
 
-    private const string InsertAlerts = """
+    internal const string InsertAlerts = """
         INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at,
             source_url, first_seen_at, updated_at)
 
@@ -952,7 +952,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         Write(InsertTimeline + "VALUES (@n, @at, @kind, @aid, @aname, @text, @now)", TimelineParameters(incidentNumber, entry));
     }
 
-    private const string InsertTimeline = """
+    internal const string InsertTimeline = """
         INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
 
         """;

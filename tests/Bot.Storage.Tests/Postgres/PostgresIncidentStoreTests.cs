@@ -688,8 +688,7 @@ public sealed class PostgresIncidentStoreTests
         string[] Texts(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => prefix + i)];
         var now = PostgresDialect.Instance.Time(T0);
         var alerts = Explain(
-            "INSERT INTO alerts (incident_number, fingerprint, group_key, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, updated_at) " +
-            PostgresDialect.Instance.AlertArrays,
+            SqlSession.InsertAlerts + PostgresDialect.Instance.AlertArrays,
             ("n", numbers), ("f", Texts("fp", 55)), ("g", Texts("g", 55)), ("s", Texts("firing", 55)), ("l", Texts("{}", 55)), ("a", Texts("{}", 55)),
             ("b", PostgresDialect.Instance.TimeList([.. numbers.Select(_ => (DateTimeOffset?)T0)])),
             ("e", PostgresDialect.Instance.TimeList([.. numbers.Select(_ => (DateTimeOffset?)null)])),
@@ -698,7 +697,7 @@ public sealed class PostgresIncidentStoreTests
 
         var entries = numbers[..11]; // 11 incidents
         var timeline = Explain(
-            "INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at) " + PostgresDialect.Instance.TimelineArrays,
+            SqlSession.InsertTimeline + PostgresDialect.Instance.TimelineArrays,
             ("n", entries), ("at", PostgresDialect.Instance.TimeList([.. entries.Select(_ => (DateTimeOffset?)T0)])), ("kind", Texts("note", 11)),
             ("aid", Texts("U", 11)), ("aname", Texts("someone", 11)), ("text", Texts("text", 11)), ("now", now));
         Assert.Equal((11, 1), await timeline);
