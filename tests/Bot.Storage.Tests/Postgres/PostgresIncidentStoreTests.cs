@@ -714,7 +714,9 @@ public sealed class PostgresIncidentStoreTests
 
             var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
             await tx.RollbackAsync();
-            return (plan.GetProperty("Plans")[0].GetProperty("Actual Rows").GetInt64(), Reads(plan));
+            // The insert's own node returns nothing; the rows it wrote are its outer child's (the CTE is a child too).
+            var written = plan.GetProperty("Plans").EnumerateArray().Single(p => p.GetProperty("Parent Relationship").GetString() == "Outer");
+            return (written.GetProperty("Actual Rows").GetInt64(), Reads(plan));
         }
 
         static long Reads(System.Text.Json.JsonElement node) =>
