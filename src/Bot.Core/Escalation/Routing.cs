@@ -92,14 +92,21 @@ public sealed class Routing
 
         var walk = new Walker(labels, severity.Display());
         walk.Visit(_root);
-        return walk.Policies is null && walk.Severity is null
-            ? Nothing
-            : new Decision(walk.Policies?.Distinct(StringComparer.OrdinalIgnoreCase).ToList() ?? [], walk.Severity);
+        return walk.Deciding switch
+        {
+            null => Nothing,
+            { } one when walk.Policies is null => one.Decision, // one route decided (most alerts): its answer, made once
+            _ => walk.Policies is null && walk.Severity is null
+                ? Nothing
+                : new Decision(walk.Policies?.Distinct(StringComparer.OrdinalIgnoreCase).ToList() ?? [], walk.Severity),
+        };
     }
 
     /// <summary>Alertmanager's walk: the deepest matching routes decide; among siblings the first match wins unless it continues.</summary>
     private struct Walker(IReadOnlyDictionary<string, string> labels, string severityText)
     {
+        /// <summary>The one route that decided, while only one did; then <see cref="Policies"/> and <see cref="Severity"/> gather.</summary>
+        public Node? Deciding;
         public List<string>? Policies;
         public Severity? Severity;
 
@@ -128,14 +135,23 @@ public sealed class Routing
                 }
             }
 
-            if (!childMatched)
+            if (!childMatched && (node.Policies.Count > 0 || node.Severity is not null))
             {
-                if (node.Policies.Count > 0)
+                if (Deciding is null)
                 {
-                    (Policies ??= []).AddRange(node.Policies);
+                    Deciding = node;
                 }
+                else
+                {
+                    if (Policies is null)
+                    {
+                        Policies = [.. Deciding.Policies]; // a second route decides too: their answers gather
+                        Severity = Deciding.Severity;
+                    }
 
-                Severity ??= node.Severity;
+                    Policies.AddRange(node.Policies);
+                    Severity ??= node.Severity;
+                }
             }
 
             return true;
@@ -151,5 +167,9 @@ public sealed class Routing
         o.Continue,
         o.Routes.Select(Build).ToList());
 
-    private sealed record Node(IReadOnlyList<LabelMatcher> Matchers, IReadOnlyList<string> Policies, Severity? Severity, bool Continue, IReadOnlyList<Node> Children);
+    private sealed record Node(IReadOnlyList<LabelMatcher> Matchers, IReadOnlyList<string> Policies, Severity? Severity, bool Continue, IReadOnlyList<Node> Children)
+    {
+        /// <summary>The answer when this route alone decides: its policies once each (case aside) and its severity.</summary>
+        public Decision Decision { get; } = new([.. Policies.Distinct(StringComparer.OrdinalIgnoreCase)], Severity);
+    }
 }

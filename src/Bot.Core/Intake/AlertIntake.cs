@@ -132,8 +132,14 @@ public sealed class AlertIntake(IncidentRules rules, Escalator? escalator = null
             var started = new HashSet<(long, string)>();
             foreach (var (incident, alert, policies, opened) in _escalations)
             {
-                foreach (var policy in policies.Where(p => started.Add((incident.Number, p.ToLowerInvariant()))))
+                for (var i = 0; i < policies.Count; i++) // most alerts route to one policy, or none: no enumerator for them
                 {
+                    var policy = policies[i];
+                    if (!started.Add((incident.Number, policy.ToLowerInvariant())))
+                    {
+                        continue;
+                    }
+
                     if (opened)
                     {
                         escalator!.Start(s, incident, policy, _source, $"alert {alert.Name} matched its route.");

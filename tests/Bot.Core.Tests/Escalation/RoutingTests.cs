@@ -64,6 +64,35 @@ public class RoutingTests
         Assert.Equal(Severity.Sev1, severityOnly.Route(labels, Severity.Sev3).Severity);
     }
 
+    /// <summary>
+    /// A policy named twice pages once, whether one route names it twice (in any case) or two routes that both decide
+    /// (the first continues) name it; the severity is the first deciding route's that has one. Asked again, the same.
+    /// </summary>
+    [Fact]
+    public void APolicyNamedTwice_IsDecidedOnce_ByOneRouteOrTwo()
+    {
+        var routing = new Routing(new RouteOptions
+        {
+            Routes =
+            [
+                new RouteOptions { Match = ["team=network"], Policies = ["network", "Network", "security"] },
+                new RouteOptions { Match = ["team=db"], Policies = ["database"], Continue = true },
+                new RouteOptions { Match = ["team=db"], Policies = ["Database", "platform"], Severity = "SEV2" },
+            ],
+        });
+
+        for (var asked = 0; asked < 2; asked++)
+        {
+            var one = routing.Route(new Dictionary<string, string> { ["team"] = "network" }, Severity.Sev3);
+            Assert.Equal(["network", "security"], one.Policies);
+            Assert.Null(one.Severity);
+
+            var two = routing.Route(new Dictionary<string, string> { ["team"] = "db" }, Severity.Sev3);
+            Assert.Equal(["database", "platform"], two.Policies);
+            Assert.Equal(Severity.Sev2, two.Severity);
+        }
+    }
+
     [Fact]
     public void Regex_IsAnchored() => Assert.False(LabelMatcher.Parse("service=~db").Matches(new Dictionary<string, string> { ["service"] = "db-orders" }));
 
