@@ -8,8 +8,9 @@ public sealed class HeldFingerprintsTests
 {
     /// <summary>
     /// Grown through six layers (1,024 fingerprints, then four times as many each), the filter never says "not held" of
-    /// a fingerprint it holds, and says "maybe" of under 1.5% of those it does not (a lookup made for nothing; 1.4%: the
-    /// fingerprints and the hash are fixed, so the count is too).
+    /// a fingerprint it holds, and says "maybe" of under 0.15% of those it does not (a lookup made for nothing; the
+    /// fingerprints and the hash are fixed, so the count is too: 137 of 100,000; with 10 bits a fingerprint first, as
+    /// before, 1,377, which fails here).
     /// </summary>
     [Fact]
     public void AGrowingFilter_NeverDeniesAFingerprintItHolds_AndRarelyClaimsOneItDoesNot()
@@ -24,7 +25,7 @@ public sealed class HeldFingerprintsTests
         Assert.Equal(Held, filter.Count);
         Assert.All(Enumerable.Range(0, Held).Where(i => i % 7 == 0), i => Assert.True(filter.MightHold(HashedFingerprint(i))));
         var claimed = Enumerable.Range(Held, 100_000).Count(i => filter.MightHold(HashedFingerprint(i)));
-        Assert.InRange(claimed, 0, 1_500);
+        Assert.InRange(claimed, 0, 150);
     }
 
     /// <summary>
