@@ -115,9 +115,29 @@ public sealed class LabelSet : IReadOnlyDictionary<string, string>, IEquatable<L
         return i >= 0;
     }
 
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)_pairs).GetEnumerator();
+    /// <summary>The pairs in name order; a <c>foreach</c> over the set itself allocates nothing (a storm writes every alert's labels).</summary>
+    public Enumerator GetEnumerator() => new(_pairs);
+
+    IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator(KeyValuePair<string, string>[] pairs) : IEnumerator<KeyValuePair<string, string>>
+    {
+        private int _index = -1;
+
+        public readonly KeyValuePair<string, string> Current => pairs[_index];
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext() => ++_index < pairs.Length;
+
+        public void Reset() => _index = -1;
+
+        public readonly void Dispose()
+        {
+        }
+    }
 
     public bool Equals(LabelSet? other) =>
         other is not null && other._pairs.AsSpan().SequenceEqual(_pairs);

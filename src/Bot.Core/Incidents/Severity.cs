@@ -11,7 +11,15 @@ public enum Severity
 
 public static class SeverityText
 {
-    public static string Display(this Severity severity) => $"SEV{(int)severity}";
+    /// <summary><c>SEV1</c>..<c>SEV4</c>, the same string each time (routing reads it for every alert).</summary>
+    public static string Display(this Severity severity) => severity switch
+    {
+        Severity.Sev1 => "SEV1",
+        Severity.Sev2 => "SEV2",
+        Severity.Sev3 => "SEV3",
+        Severity.Sev4 => "SEV4",
+        _ => $"SEV{(int)severity}",
+    };
 
     /// <summary>Reads <c>SEV1</c>, <c>sev1</c>, <c>1</c>; null when the text is none of these.</summary>
     public static Severity? Parse(string? text)
