@@ -201,18 +201,23 @@ internal static partial class IngestBenchmark
         var ratios = new List<double>();
         for (var pair = 1; pair <= pairs; pair++)
         {
-            async Task<(Result Run, double CpuMicroseconds)> RunAsync(bool isBot)
+            // Each turn starts on a quiet machine (what the last turn left behind, the other's included, done first), and
+            // what the other used during it is printed: a turn that shares its cores with the last one's leftovers is slower.
+            async Task<(Result Run, double CpuMicroseconds, double Settled, double OtherCores)> RunAsync(bool isBot)
             {
-                var cpu = isBot ? bot.CpuTime : alertmanager.CpuTime;
+                var settled = await SettleAsync();
+                var (cpu, other) = isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
                 var run = isBot ? await WrkAsync(bot.Address, 50, seconds, script) : await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
-                return (run, ((isBot ? bot.CpuTime : alertmanager.CpuTime) - cpu).TotalMicroseconds / (run.Rate * seconds));
+                var (cpuAfter, otherAfter) = isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
+                return (run, (cpuAfter - cpu).TotalMicroseconds / (run.Rate * seconds), settled, (otherAfter - other).TotalSeconds / seconds);
             }
 
             var (b, m) = await InTurnAsync(pair, () => RunAsync(isBot: true), () => RunAsync(isBot: false));
             ratios.Add(b.Run.Rate / m.Run.Rate);
             Console.WriteLine(
                 $"pair {pair} ({TurnOrder(pair)}): the bot {b.Run.Rate,6:0}/s p99 {b.Run.P99,6:0.0} ms {b.CpuMicroseconds,4:0} µs a webhook (its own CPU), " +
-                $"Alertmanager {m.Run.Rate,6:0}/s p99 {m.Run.P99,6:0.0} ms {m.CpuMicroseconds,4:0} µs: {ratios[^1]:0.00}x");
+                $"Alertmanager {m.Run.Rate,6:0}/s p99 {m.Run.P99,6:0.0} ms {m.CpuMicroseconds,4:0} µs: {ratios[^1]:0.00}x" +
+                $"  (quiet after {b.Settled:0} / {m.Settled:0} s; the other's CPU during the turn {b.OtherCores:0.00} / {m.OtherCores:0.00} cores)");
         }
 
         Console.WriteLine($"the bot against Alertmanager over {pairs} pairs: {Median(ratios)}");
@@ -397,6 +402,25 @@ internal static partial class IngestBenchmark
     /// The CPU time the whole machine has been busy (/proc/stat: all but idle and I/O wait): PostgreSQL's backends, the
     /// bots and wrk together. Per webhook it is steadier than the rate on a machine whose speed varies by the hour.
     /// </summary>
+    /// <summary>
+    /// Waits until the machine is quiet (under a fifth of a core busy over a second: what a turn left behind, its
+    /// outbox's jobs or Alertmanager's collections, done), at most 30 s; returns how long it waited.
+    /// </summary>
+    internal static async Task<double> SettleAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var before = MachineBusy();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var waited = Stopwatch.GetElapsedTime(started);
+            if ((MachineBusy() - before).TotalSeconds < 0.2 || waited > TimeSpan.FromSeconds(30))
+            {
+                return waited.TotalSeconds;
+            }
+        }
+    }
+
     public static TimeSpan MachineBusy()
     {
         var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
