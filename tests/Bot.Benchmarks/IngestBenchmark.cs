@@ -201,15 +201,14 @@ internal static partial class IngestBenchmark
         var ratios = new List<double>();
         for (var pair = 1; pair <= pairs; pair++)
         {
-            // Each turn starts on a quiet machine (what the last turn left behind, the other's included, done first), and
-            // what the other used during it is printed: a turn that shares its cores with the last one's leftovers is slower.
-            async Task<(Result Run, double CpuMicroseconds, double Settled, double OtherCores)> RunAsync(bool isBot)
+            // What the other process used during the turn: a turn that shares its cores with the last one's leftovers is slower.
+            async Task<(Result Run, double CpuMicroseconds, double OtherCores)> RunAsync(bool isBot)
             {
-                var settled = await SettleAsync();
-                var (cpu, other) = isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
+                (TimeSpan Own, TimeSpan Other) Cpu() => isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
+                var before = Cpu();
                 var run = isBot ? await WrkAsync(bot.Address, 50, seconds, script) : await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
-                var (cpuAfter, otherAfter) = isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
-                return (run, (cpuAfter - cpu).TotalMicroseconds / (run.Rate * seconds), settled, (otherAfter - other).TotalSeconds / seconds);
+                var after = Cpu();
+                return (run, (after.Own - before.Own).TotalMicroseconds / (run.Rate * seconds), (after.Other - before.Other).TotalSeconds / seconds);
             }
 
             var (b, m) = await InTurnAsync(pair, () => RunAsync(isBot: true), () => RunAsync(isBot: false));
@@ -217,7 +216,7 @@ internal static partial class IngestBenchmark
             Console.WriteLine(
                 $"pair {pair} ({TurnOrder(pair)}): the bot {b.Run.Rate,6:0}/s p99 {b.Run.P99,6:0.0} ms {b.CpuMicroseconds,4:0} µs a webhook (its own CPU), " +
                 $"Alertmanager {m.Run.Rate,6:0}/s p99 {m.Run.P99,6:0.0} ms {m.CpuMicroseconds,4:0} µs: {ratios[^1]:0.00}x" +
-                $"  (quiet after {b.Settled:0} / {m.Settled:0} s; the other's CPU during the turn {b.OtherCores:0.00} / {m.OtherCores:0.00} cores)");
+                $"  (the other's CPU during the turn {b.OtherCores:0.00} / {m.OtherCores:0.00} cores)");
         }
 
         Console.WriteLine($"the bot against Alertmanager over {pairs} pairs: {Median(ratios)}");
@@ -227,18 +226,25 @@ internal static partial class IngestBenchmark
 
     /// <summary>
     /// Runs the bot and Alertmanager in turn <paramref name="turn"/>: the bot first in odd turns, Alertmanager in even
-    /// ones, so that the machine's drift within minutes falls on both. Returns the bot's run first.
+    /// ones, so that the machine's drift within minutes falls on both; each on a quiet machine (<see cref="SettleAsync"/>).
+    /// Returns the bot's run first.
     /// </summary>
     internal static async Task<(T Bot, T Peer)> InTurnAsync<T>(int turn, Func<Task<T>> bot, Func<Task<T>> peer)
     {
-        if (turn % 2 == 1)
+        static async Task<T> Quietly(Func<Task<T>> run)
         {
-            var first = await bot();
-            return (first, await peer());
+            await SettleAsync();
+            return await run();
         }
 
-        var theirs = await peer();
-        return (await bot(), theirs);
+        if (turn % 2 == 1)
+        {
+            var first = await Quietly(bot);
+            return (first, await Quietly(peer));
+        }
+
+        var theirs = await Quietly(peer);
+        return (await Quietly(bot), theirs);
     }
 
     /// <summary>Who ran first in turn <paramref name="turn"/> (<see cref="InTurnAsync"/>).</summary>
@@ -399,28 +405,34 @@ internal static partial class IngestBenchmark
     }
 
     /// <summary>
-    /// The CPU time the whole machine has been busy (/proc/stat: all but idle and I/O wait): PostgreSQL's backends, the
-    /// bots and wrk together. Per webhook it is steadier than the rate on a machine whose speed varies by the hour.
+    /// Waits until the machine is quiet (under a fifth of a core busy over a second: what the last turn left behind, its
+    /// outbox's jobs or Alertmanager's collections, done), at most 30 s, and says so when it never was.
     /// </summary>
-    /// <summary>
-    /// Waits until the machine is quiet (under a fifth of a core busy over a second: what a turn left behind, its
-    /// outbox's jobs or Alertmanager's collections, done), at most 30 s; returns how long it waited.
-    /// </summary>
-    internal static async Task<double> SettleAsync()
+    private static async Task SettleAsync()
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
             var before = MachineBusy();
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var waited = Stopwatch.GetElapsedTime(started);
-            if ((MachineBusy() - before).TotalSeconds < 0.2 || waited > TimeSpan.FromSeconds(30))
+            var busy = (MachineBusy() - before).TotalSeconds;
+            if (busy < 0.2)
             {
-                return waited.TotalSeconds;
+                return;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30))
+            {
+                Console.WriteLine($"(the machine stayed busy for 30 s before this turn: {busy:0.00} cores in the last second)");
+                return;
             }
         }
     }
 
+    /// <summary>
+    /// The CPU time the whole machine has been busy (/proc/stat: all but idle and I/O wait): PostgreSQL's backends, the
+    /// bots and wrk together. Per webhook it is steadier than the rate on a machine whose speed varies by the hour.
+    /// </summary>
     public static TimeSpan MachineBusy()
     {
         var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();

@@ -92,13 +92,11 @@ public sealed class Routing
 
         var walk = new Walker(labels, severity.Display());
         walk.Visit(_root);
-        return walk.Deciding switch
+        return (walk.Deciding, walk.Policies) switch
         {
-            null => Nothing,
-            { } one when walk.Policies is null => one.Decision, // one route decided (most alerts): its answer, made once
-            _ => walk.Policies is null && walk.Severity is null
-                ? Nothing
-                : new Decision(walk.Policies?.Distinct(StringComparer.OrdinalIgnoreCase).ToList() ?? [], walk.Severity),
+            (null, _) => Nothing,
+            ({ } one, null) => one.Decision, // one route decided (most alerts): its answer, made once
+            (_, { } gathered) => new Decision([.. gathered.Distinct(StringComparer.OrdinalIgnoreCase)], walk.Severity),
         };
     }
 
