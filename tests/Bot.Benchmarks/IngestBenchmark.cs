@@ -150,7 +150,7 @@ internal static partial class IngestBenchmark
             // machine's drift within minutes falls on both: each pair's ratio and their median.
             if (Option(args, "--alternate", 0) is > 0 and var pairs)
             {
-                return await AlternateAsync(restarted ?? a, script, warmup, seconds, pairs, groups);
+                return await AlternateAsync(restarted ?? a, server, script, warmup, seconds, pairs, groups);
             }
 
             var (code, alone) = (0, 0.0);
@@ -194,7 +194,7 @@ internal static partial class IngestBenchmark
     }
 
     /// <summary>One replica (warmed up) and Alertmanager (warmed up here) taking turns at 50 connections, <paramref name="pairs"/> pairs.</summary>
-    private static async Task<int> AlternateAsync(BotProcess bot, string script, int warmup, int seconds, int pairs, int groups)
+    private static async Task<int> AlternateAsync(BotProcess bot, PostgresServer server, string script, int warmup, int seconds, int pairs, int groups)
     {
         await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
         await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
@@ -202,13 +202,14 @@ internal static partial class IngestBenchmark
         for (var pair = 1; pair <= pairs; pair++)
         {
             // What the other process used during the turn: a turn that shares its cores with the last one's leftovers is slower.
-            async Task<(Result Run, double CpuMicroseconds, double OtherCores)> RunAsync(bool isBot)
+            async Task<(Result Run, double CpuMicroseconds, double OtherCores, long Checkpoints)> RunAsync(bool isBot)
             {
                 (TimeSpan Own, TimeSpan Other) Cpu() => isBot ? (bot.CpuTime, alertmanager.CpuTime) : (alertmanager.CpuTime, bot.CpuTime);
-                var before = Cpu();
+                var (before, checkpoints) = (Cpu(), Checkpoints(server));
                 var run = isBot ? await WrkAsync(bot.Address, 50, seconds, script) : await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
                 var after = Cpu();
-                return (run, (after.Own - before.Own).TotalMicroseconds / (run.Rate * seconds), (after.Other - before.Other).TotalSeconds / seconds);
+                return (run, (after.Own - before.Own).TotalMicroseconds / (run.Rate * seconds), (after.Other - before.Other).TotalSeconds / seconds,
+                    Checkpoints(server) - checkpoints);
             }
 
             var (b, m) = await InTurnAsync(pair, () => RunAsync(isBot: true), () => RunAsync(isBot: false));
@@ -216,7 +217,7 @@ internal static partial class IngestBenchmark
             Console.WriteLine(
                 $"pair {pair} ({TurnOrder(pair)}): the bot {b.Run.Rate,6:0}/s p99 {b.Run.P99,6:0.0} ms {b.CpuMicroseconds,4:0} µs a webhook (its own CPU), " +
                 $"Alertmanager {m.Run.Rate,6:0}/s p99 {m.Run.P99,6:0.0} ms {m.CpuMicroseconds,4:0} µs: {ratios[^1]:0.00}x" +
-                $"  (the other's CPU during the turn {b.OtherCores:0.00} / {m.OtherCores:0.00} cores)");
+                $"  (the other's CPU during the turn {b.OtherCores:0.00} / {m.OtherCores:0.00} cores; checkpoints begun in the bot's {b.Checkpoints})");
         }
 
         Console.WriteLine($"the bot against Alertmanager over {pairs} pairs: {Median(ratios)}");
@@ -304,7 +305,9 @@ internal static partial class IngestBenchmark
         using var http = new HttpClient { BaseAddress = a.Address };
         var (before, botBefore, databaseBefore, allocated) = (MachineBusy(), a.CpuTime, PostgresCpu(server), await AllocatedBytesAsync(http));
         var (units, batches) = (await MetricAsync(http, "incidentbot_store_batch_size_sum"), await MetricAsync(http, "incidentbot_store_batch_size_count"));
+        var checkpoints = Checkpoints(server);
         var one = await WrkAsync(a.Address, connections, seconds, script);
+        checkpoints = Checkpoints(server) - checkpoints;
         allocated = await AllocatedBytesAsync(http) - allocated;
         (units, batches) = (await MetricAsync(http, "incidentbot_store_batch_size_sum") - units, await MetricAsync(http, "incidentbot_store_batch_size_count") - batches);
         var webhooks = one.Rate * seconds;
@@ -315,7 +318,7 @@ internal static partial class IngestBenchmark
             $"(the bot {(a.CpuTime - botBefore).TotalMicroseconds / webhooks:0}, PostgreSQL {(PostgresCpu(server) - databaseBefore).TotalMicroseconds / webhooks:0})");
         Console.WriteLine(
             $"peak RSS of this replica: {a.PeakMemoryMiB:0} MiB; {allocated / webhooks:0} bytes allocated a webhook (the runtime's own count); " +
-            $"{units / Math.Max(1, batches):0.0} units a write batch ({batches:0} batches)");
+            $"{units / Math.Max(1, batches):0.0} units a write batch ({batches:0} batches); checkpoints begun in the run: {checkpoints}");
 
         if (statements)
         {
@@ -438,6 +441,13 @@ internal static partial class IngestBenchmark
         var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         return TimeSpan.FromSeconds((ticks.Sum() - ticks[3] - ticks[4]) / 100.0);
     }
+
+    /// <summary>
+    /// The checkpoints the server has begun so far, timed or asked for (by the WAL's size). The webhooks' p99 is higher in
+    /// a run that one falls in (its writes share the disk with the WAL's flushes), so each run says how many did.
+    /// </summary>
+    public static long Checkpoints(PostgresServer server) =>
+        server.Scalar<long>("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter");
 
     /// <summary>
     /// The CPU time the benchmark's PostgreSQL (its postmaster and the postmaster's children: backends, writer, WAL) has
