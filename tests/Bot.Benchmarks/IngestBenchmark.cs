@@ -445,12 +445,20 @@ internal static partial class IngestBenchmark
     /// <summary>
     /// The checkpoints the server has begun so far, timed or asked for (by the WAL's size). A checkpoint's writes share
     /// the disk with the WAL's flushes, one cause of the webhooks' tail (not the only one: docs/benchmarks.md), so each
-    /// run says how many began in it. PostgreSQL 17 moved the counts to a view of their own.
+    /// run says how many began in it. PostgreSQL 17 moved the counts to a view of their own (the connection knows the
+    /// server's version: one query).
     /// </summary>
-    public static long Checkpoints(PostgresServer server) =>
-        server.Scalar<long>(server.Scalar<int>("SHOW server_version_num") >= 170000
-            ? "SELECT num_timed + num_requested FROM pg_stat_checkpointer"
-            : "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter");
+    public static long Checkpoints(PostgresServer server)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+        connection.Open();
+        using var count = new Npgsql.NpgsqlCommand(
+            connection.PostgreSqlVersion.Major >= 17
+                ? "SELECT num_timed + num_requested FROM pg_stat_checkpointer"
+                : "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter",
+            connection);
+        return Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// The CPU time the benchmark's PostgreSQL (its postmaster and the postmaster's children: backends, writer, WAL) has

@@ -52,15 +52,6 @@ public sealed class PostgresServer
         Execute($"DROP SCHEMA IF EXISTS {new NpgsqlConnectionStringBuilder(connectionString).SearchPath} CASCADE");
     }
 
-    /// <summary>The first column of the first row <paramref name="sql"/> returns.</summary>
-    public T Scalar<T>(string sql)
-    {
-        using var connection = new NpgsqlConnection(ConnectionString);
-        connection.Open();
-        using var command = new NpgsqlCommand(sql, connection);
-        return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     public void Execute(string sql)
     {
         using var connection = new NpgsqlConnection(ConnectionString);

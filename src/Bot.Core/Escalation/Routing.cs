@@ -96,7 +96,7 @@ public sealed class Routing
         {
             (null, _) => Nothing,
             ({ } one, null) => one.Decision, // one route decided (most alerts): its answer, made once
-            (_, { } gathered) => new Decision([.. gathered.Distinct(StringComparer.OrdinalIgnoreCase)], walk.Severity),
+            (_, { } gathered) => new Decision(Once(gathered), walk.Severity),
         };
     }
 
@@ -168,6 +168,9 @@ public sealed class Routing
     private sealed record Node(IReadOnlyList<LabelMatcher> Matchers, IReadOnlyList<string> Policies, Severity? Severity, bool Continue, IReadOnlyList<Node> Children)
     {
         /// <summary>The answer when this route alone decides: its policies once each (case aside) and its severity.</summary>
-        public Decision Decision { get; } = new([.. Policies.Distinct(StringComparer.OrdinalIgnoreCase)], Severity);
+        public Decision Decision { get; } = new(Once(Policies), Severity);
     }
+
+    /// <summary>Each policy once, the first spelling kept: names are compared case aside.</summary>
+    private static IReadOnlyList<string> Once(IEnumerable<string> policies) => [.. policies.Distinct(StringComparer.OrdinalIgnoreCase)];
 }

@@ -18,6 +18,31 @@ public class LabelSetTests
         Assert.Throws<KeyNotFoundException>(() => labels["missing"]);
     }
 
+    /// <summary>A <c>foreach</c> over the set (its own enumerator, no allocation) gives what the interface's does, and starts again after a reset.</summary>
+    [Fact]
+    public void Foreach_GivesThePairsInNameOrder_AsTheInterfaceDoes()
+    {
+        var labels = Of(("zone", "eu"), ("alertname", "A"), ("b", "1"));
+        var seen = new List<KeyValuePair<string, string>>();
+        foreach (var pair in labels)
+        {
+            seen.Add(pair);
+        }
+
+        Assert.Equal([KeyValuePair.Create("alertname", "A"), KeyValuePair.Create("b", "1"), KeyValuePair.Create("zone", "eu")], seen);
+        Assert.Equal(seen, ((IEnumerable<KeyValuePair<string, string>>)labels).ToList());
+
+        var enumerator = labels.GetEnumerator();
+        while (enumerator.MoveNext())
+        {
+        }
+
+        enumerator.Reset();
+        Assert.True(enumerator.MoveNext());
+        Assert.Equal("alertname", enumerator.Current.Key);
+        Assert.Empty(LabelSet.Empty.ToList());
+    }
+
     [Fact]
     public void Equality_IsByContent_WhateverTheOrderGiven()
     {

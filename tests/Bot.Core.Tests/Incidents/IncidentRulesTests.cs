@@ -23,6 +23,19 @@ public class IncidentRulesTests
     public void SeverityOf_DefaultMap(string value, Severity expected) =>
         Assert.Equal(expected, CreateSut().SeverityOf(AlertWith(("severity", value))));
 
+    /// <summary>Each severity's text is SEV and its number, the same string each time, and reads back as itself.</summary>
+    [Theory]
+    [InlineData(Severity.Sev1, "SEV1")]
+    [InlineData(Severity.Sev2, "SEV2")]
+    [InlineData(Severity.Sev3, "SEV3")]
+    [InlineData(Severity.Sev4, "SEV4")]
+    public void Display_IsSevAndItsNumber_AndReadsBack(Severity severity, string text)
+    {
+        Assert.Equal(text, severity.Display());
+        Assert.Same(severity.Display(), severity.Display());
+        Assert.Equal(severity, SeverityText.Parse(severity.Display()));
+    }
+
     [Fact]
     public void SeverityOf_ConfiguredLabelAndMap()
     {
