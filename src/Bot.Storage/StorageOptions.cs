@@ -35,6 +35,12 @@ public sealed class StorageOptions
     internal Action<string>? SqliteLogFlush { get; set; }
 
     /// <summary>
+    /// PostgreSQL, where the writers' commits are made durable after them: runs the flush it is given. Not a setting
+    /// (internal, so configuration never binds it): tests hold or fail the flush.
+    /// </summary>
+    internal Action<Action>? PostgresCommitFlush { get; set; }
+
+    /// <summary>
     /// SQLite: the size of the write-ahead log, in 4 KiB pages, past which it starts again from its beginning (256 MiB).
     /// Not a setting (internal, so configuration never binds it): tests make it small to see the log start over.
     /// </summary>

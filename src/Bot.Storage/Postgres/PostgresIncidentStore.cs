@@ -11,12 +11,30 @@ namespace Bot.Storage.Postgres;
 /// apart: a unique open group key (one open incident per group), row locks on the incidents a unit changes (no lost
 /// updates), <c>SKIP LOCKED</c> claims and leases on outbox jobs (one replica runs a job; a dead replica's jobs are
 /// taken over when their lease ends).
+/// <para>
+/// The writers do not wait for their commits to reach the disk: a thread of the store's own makes them durable together
+/// and only then answers their callers (<see cref="CommitFlusher"/>, <see cref="MakeCommitsDurable"/>), so a writer
+/// never holds an incident's row lock through a flush of the log. A server that refuses the way it is done (a function
+/// revoked) gets commits that wait for their own flush, as before.
+/// </para>
 /// </summary>
 public sealed class PostgresIncidentStore : SqlIncidentStore
 {
-    private readonly NpgsqlDataSource _dataSource;
+    /// <summary>
+    /// A transactional message in the log (ignored by anything that does not decode it): the transaction then has a record
+    /// of its own to commit, and with the server's <c>synchronous_commit</c> (<c>on</c> by default) its commit returns
+    /// once the log is flushed up to it, and so past every commit before it, whoever made it; with synchronous standbys,
+    /// once they have it too. A transaction that only took an id (<c>txid_current()</c>) writes nothing to flush for:
+    /// its commit does not wait (PostgresCommitFlushTests). One round trip, no table, no row lock between replicas.
+    /// </summary>
+    internal const string DurabilityBarrier = "SELECT pg_logical_emit_message(true, 'incident-bot', '')";
 
-    private PostgresIncidentStore(NpgsqlDataSource dataSource, StorageOptions options, TimeProvider time, ILogger log)
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource? _writerSource; // the writers' connections, committing without waiting for the flush
+    private NpgsqlConnection? _barrierConnection; // the flusher thread's
+    private int _barrierLost; // 1: connections were lost since the flusher's was opened (see ConnectionsLost)
+
+    private PostgresIncidentStore(NpgsqlDataSource dataSource, string connectionString, StorageOptions options, TimeProvider time, ILogger log)
         : base(options, time, log)
     {
         _dataSource = dataSource;
@@ -24,18 +42,32 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         try
         {
             PostgresSchema.Migrate(connection, time.GetUtcNow());
+            if (CanMakeCommitsDurable(connection, log))
+            {
+                _writerSource = new NpgsqlDataSourceBuilder(connectionString)
+                    .UsePhysicalConnectionInitializer(
+                        c => CommitWithoutWaiting(c).ExecuteNonQuery(),
+                        async c => await CommitWithoutWaiting(c).ExecuteNonQueryAsync())
+                    .Build();
+                Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
+                Flusher = new CommitFlusher("postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, log);
+                connection.Dispose(); // the writers connect through their own source
+                connection = null;
+            }
         }
         catch
         {
-            connection.Dispose();
+            connection?.Dispose();
+            _writerSource?.Dispose();
             throw;
         }
 
         // No claims are released here: other replicas may hold them. Those of a replica that died run out with their lease.
         log.LogInformation(
-            "PostgreSQL store: {Writers} writer connection(s){Why}",
+            "PostgreSQL store: {Writers} writer connection(s){Why}; commits {Durable}",
             options.EffectiveWriters,
-            options.Writers is null ? $" (Storage:Writers unset: {Environment.ProcessorCount} CPU(s) available)" : "");
+            options.Writers is null ? $" (Storage:Writers unset: {Environment.ProcessorCount} CPU(s) available)" : "",
+            Flusher is null ? "each flushed as it is made" : "made durable together, off the writers");
         StartWriters(options.EffectiveWriters, connection, "postgres-writer");
     }
 
@@ -67,7 +99,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         try
         {
-            return new PostgresIncidentStore(dataSource, options, time, log);
+            return new PostgresIncidentStore(dataSource, builder.ConnectionString, options, time, log);
         }
         catch
         {
@@ -78,20 +110,97 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
 
     private protected override async ValueTask DisposeCoreAsync()
     {
-        await base.DisposeCoreAsync();
+        await base.DisposeCoreAsync(); // the writers, then the flusher
+        _barrierConnection?.Dispose();
+        if (_writerSource is not null)
+        {
+            await _writerSource.DisposeAsync();
+        }
+
         await _dataSource.DisposeAsync();
     }
 
-    private protected override DbConnection OpenWriterConnection() => _dataSource.OpenConnection();
+    private protected override DbConnection OpenWriterConnection() => (_writerSource ?? _dataSource).OpenConnection();
 
     /// <summary>
     /// After a server restart or failover every connection is dead: the writers' (they reconnect) and the idle pooled
-    /// ones (Npgsql hands them out unchecked, so the pool is emptied).
+    /// ones (Npgsql hands them out unchecked, so the pools are emptied). What the writers' sessions learnt from commits
+    /// is forgotten too: where commits are made durable after them, the server may have lost the last ones, and with them
+    /// the numbers it gave (a lost incident's number goes to the next incident). A writer's own connection fails before
+    /// it writes again, so it never writes on a new server with what it knew of the old.
     /// </summary>
     private protected override void ConnectionsLost()
     {
         ReconnectWriters();
+        Volatile.Write(ref _barrierLost, 1); // and the flusher, before its next flush
+        HeldFingerprints?.ForgetAll();
+        PoliciesRun.ForgetAll();
         _dataSource.Clear();
+        _writerSource?.Clear();
+    }
+
+    /// <summary>Every writer connection commits without waiting for the log's flush: the flusher waits, for all of them.</summary>
+    private static NpgsqlCommand CommitWithoutWaiting(NpgsqlConnection connection) =>
+        new("SET synchronous_commit = off", connection);
+
+    /// <summary>
+    /// Whether this server lets the store make commits durable after them (<see cref="DurabilityBarrier"/>, tried once
+    /// here): a role refused the function (42501), or a server without it (42883), gets commits that flush themselves.
+    /// </summary>
+    private static bool CanMakeCommitsDurable(NpgsqlConnection connection, ILogger log)
+    {
+        try
+        {
+            using var barrier = new NpgsqlCommand(DurabilityBarrier, connection);
+            barrier.ExecuteNonQuery();
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.UndefinedFunction)
+        {
+            log.LogWarning(
+                "PostgreSQL store: pg_logical_emit_message is not allowed here ({Reason}): each writer waits for its own commits' flush, " +
+                "which holds a storm's incident locked through every flush (GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) to the bot's role to lift it)",
+                e.MessageText);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The flusher's: a transaction that waits, with the server's own <c>synchronous_commit</c>, for the log to be flushed
+    /// past every commit made before it (<see cref="DurabilityBarrier"/>). Throws where it could not; its connection is
+    /// then dropped, and the next flush connects again.
+    /// </summary>
+    private void MakeCommitsDurable()
+    {
+        try
+        {
+            if (Interlocked.Exchange(ref _barrierLost, 0) == 1)
+            {
+                _barrierConnection?.Dispose();
+                _barrierConnection = null;
+            }
+
+            _barrierConnection ??= _dataSource.OpenConnection();
+            using var barrier = new NpgsqlCommand(DurabilityBarrier, _barrierConnection);
+            barrier.ExecuteNonQuery();
+        }
+        catch
+        {
+            _barrierConnection?.Dispose();
+            _barrierConnection = null;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The flush failed: whether the commits before it lasted is the server's to say (it may have failed before making
+    /// them durable), so their callers get the store's failure, as for a commit whose answer was lost (a retry writes
+    /// them again, or finds them), and every connection and what the writers knew is dropped (<see cref="ConnectionsLost"/>).
+    /// </summary>
+    private void NotDurableOnLostServer(List<WorkItem> committed, Exception e)
+    {
+        ConnectionsLost();
+        NotDurable(committed, e);
     }
 
     private protected override async ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken) =>

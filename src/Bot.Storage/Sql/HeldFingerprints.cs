@@ -46,6 +46,9 @@ internal sealed class HeldFingerprints
     /// <summary>Lookups skipped so far: alerts taken for new on the filter's word (for tests).</summary>
     internal long Skipped => Interlocked.Read(ref _skipped);
 
+    /// <summary>The groups with a filter (for tests).</summary>
+    internal int Groups => _groups.Count;
+
     /// <summary>What a transaction relies on for a group, until its read confirms it (<see cref="Confirms"/>).</summary>
     public sealed class Expected
     {
@@ -207,6 +210,12 @@ internal sealed class HeldFingerprints
             entry.Count = count;
         }
     }
+
+    /// <summary>
+    /// Nothing known is trusted any more: commits this process saw may not have lasted (a PostgreSQL server that failed
+    /// before making them durable, <see cref="CommitFlusher"/>). Each group's filter is rebuilt or its alerts read again.
+    /// </summary>
+    public void ForgetAll() => _groups.Clear();
 
     /// <summary>The group's filter of the incident is not trusted any more (the incident closed, a transaction that relied on it rolled back, its count moved).</summary>
     public void Forget(string group, long number)

@@ -39,6 +39,12 @@ internal sealed class PoliciesRun
         }
     }
 
+    /// <summary>
+    /// Forgets every fact: commits this process saw may not have lasted (a PostgreSQL server that failed before making
+    /// them durable, <see cref="CommitFlusher"/>, may even give a lost incident's number to the next one). Each is read again.
+    /// </summary>
+    public void ForgetAll() => _facts.Clear();
+
     /// <summary>How many facts are kept (for tests).</summary>
     public int Count => _facts.Count;
 

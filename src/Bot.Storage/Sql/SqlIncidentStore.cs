@@ -338,6 +338,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
 
         await Task.WhenAll(_writers);
+        Flusher?.Dispose(); // after the writers: the last batches' callers are answered once flushed
     }
 
     /// <summary>A connection for the writer (set up for writing); called again after a failure dropped the last one.</summary>
@@ -574,10 +575,30 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// Hands the units of a batch that committed to their callers. Where a commit is made durable after it (SQLite's log
-    /// flushed by a thread of its own: <see cref="Sqlite.LogFlusher"/>), the override holds them until it is.
+    /// Where the writers' commits are made durable after them, off their threads (<see cref="CommitFlusher"/>): SQLite with
+    /// <c>Synchronous = Full</c>, PostgreSQL where the server lets it. Null where each commit is durable as it returns.
+    /// Set before the writers start; stopped after them.
     /// </summary>
-    private protected virtual void Acknowledge(List<WorkItem> committed, bool enqueued) => Acknowledged(committed, enqueued);
+    private protected CommitFlusher? Flusher { get; set; }
+
+    /// <summary>The flushes that made commits durable so far (<see cref="CommitFlusher"/>; none where commits flush themselves).</summary>
+    internal long Flushes => Flusher?.Flushes ?? 0;
+
+    /// <summary>
+    /// Hands the units of a batch that committed to their callers: at once, or, where a commit is made durable after it,
+    /// once the <see cref="Flusher"/> has.
+    /// </summary>
+    private void Acknowledge(List<WorkItem> committed, bool enqueued)
+    {
+        if (Flusher is { } flusher)
+        {
+            flusher.After(committed, enqueued);
+        }
+        else
+        {
+            Acknowledged(committed, enqueued);
+        }
+    }
 
     /// <summary>The units' commit is durable: their callers resume (and the jobs they enqueued are signalled first).</summary>
     private protected void Acknowledged(List<WorkItem> committed, bool enqueued)

@@ -31,7 +31,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private static readonly TimeSpan CatchUpInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly string _connectionString;
-    private readonly LogFlusher? _flusher; // Synchronous = Full: commits are acknowledged once flushed
     private readonly AlertKeys _keys;
     private readonly Func<bool> _personWaits;
     private readonly Meter _meter = new(BotTelemetry.Name); // this store's instruments: gone with it
@@ -72,25 +71,29 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
         if (string.Equals(options.Synchronous, "Full", StringComparison.OrdinalIgnoreCase))
         {
-            _flusher = new LogFlusher(DatabasePath + "-wal", Acknowledged, NotDurable, options.SqliteLogFlush, log);
+            var flush = options.SqliteLogFlush ?? FlushLogToDisk;
+            var logPath = DatabasePath + "-wal";
+            Flusher = new CommitFlusher("sqlite-log-flush", () => flush(logPath), Acknowledged, NotDurable, failureLasts: true, log);
         }
 
         StartWriters(1, connection, "sqlite-writer");
     }
 
-    /// <summary>The log's flushes so far (<see cref="LogFlusher"/>; none with <c>Synchronous = Normal</c>).</summary>
-    internal long LogFlushes => _flusher?.Flushes ?? 0;
-
-    /// <summary>With <c>Synchronous = Full</c>, a batch's callers wait for the log's next flush (<see cref="LogFlusher"/>).</summary>
-    private protected override void Acknowledge(List<WorkItem> committed, bool enqueued)
+    /// <summary>
+    /// Flushes the log file's data to disk (fsync): with <c>Synchronous = Full</c>, what makes the writer's commits durable
+    /// (<see cref="CommitFlusher"/>). SQLite holds no lock on its log file (its locks are on the database and its
+    /// shared-memory file), so opening and closing it here takes none of SQLite's locks away.
+    /// </summary>
+    internal static void FlushLogToDisk(string path)
     {
-        if (_flusher is { } flusher)
+        try
         {
-            flusher.After(committed, enqueued);
+            using var log = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.FlushToDisk(log);
         }
-        else
+        catch (FileNotFoundException)
         {
-            Acknowledged(committed, enqueued);
+            // no log: the last connection to close copied it into the database file, flushed that, and deleted it
         }
     }
 
@@ -141,7 +144,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private protected override async ValueTask DisposeCoreAsync()
     {
         await base.DisposeCoreAsync();
-        _flusher?.Dispose(); // after the writers: the last batches' callers are answered once flushed
         await _stopping.CancelAsync();
         await _checkpointer;
         _stopping.Dispose();
@@ -156,7 +158,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         connection.Open();
 
         // WAL: readers never wait for the writer. NORMAL: a commit writes the log without flushing it to disk; with
-        // Synchronous = Full, a batch's callers wait for the flush that LogFlusher makes after it (off this thread).
+        // Synchronous = Full, a batch's callers wait for the flush that the CommitFlusher makes after it (off this thread).
         // Checkpoints copy the WAL into the database file. Done by the writer (SQLite's default) they stall the commit
         // that triggers one, so a background loop does the copying (PASSIVE: never blocks writes). Under constant
         // writes a passive checkpoint never catches the very end of the log, so the WAL would grow for ever: when it

@@ -7,10 +7,10 @@ namespace Bot.Storage.Tests.Sql;
 
 /// <summary>
 /// SQLite with <c>Synchronous = Full</c> (the default): the writer commits without flushing its log, and a thread of its
-/// own flushes it before the batch's callers are answered (<see cref="LogFlusher"/>). The flush is held or failed here
+/// own flushes it before the batch's callers are answered (<see cref="CommitFlusher"/>). The flush is held or failed here
 /// (<see cref="StorageOptions.SqliteLogFlush"/>), and then done for real.
 /// </summary>
-public sealed class LogFlusherTests
+public sealed class SqliteLogFlushTests
 {
     private static readonly DateTimeOffset T0 = TestStore.Start;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
@@ -37,7 +37,7 @@ public sealed class LogFlusherTests
                 _released.Wait(Patience);
             }
 
-            LogFlusher.FlushToDisk(path);
+            SqliteIncidentStore.FlushLogToDisk(path);
         }
 
         public async Task StartedAsync() => Assert.True(await _started.WaitAsync(Patience), "the log's first flush never started");
@@ -84,7 +84,7 @@ public sealed class LogFlusherTests
 
         flush.Release();
         await Task.WhenAll([first, .. others]).WaitAsync(Patience);
-        Assert.Equal(2, store.LogFlushes); // the first batch's, then one for the three that committed meanwhile
+        Assert.Equal(2, store.Flushes); // the first batch's, then one for the three that committed meanwhile
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public sealed class LogFlusherTests
                 throw new IOException("Input/output error");
             }
 
-            LogFlusher.FlushToDisk(path);
+            SqliteIncidentStore.FlushLogToDisk(path);
         });
 
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => t.IngestAsync(Batch("db", Firing("a1", T0))));
@@ -151,7 +151,7 @@ public sealed class LogFlusherTests
         await using (var full = TempStore.Create(SqlEngine.Sqlite))
         {
             await full.IngestAsync(Batch("db", Firing("a1", T0)));
-            Assert.True(((SqliteIncidentStore)full.Sql).LogFlushes >= 1);
+            Assert.True(((SqliteIncidentStore)full.Sql).Flushes >= 1);
         }
 
         var flushes = 0;
@@ -161,13 +161,13 @@ public sealed class LogFlusherTests
             o.SqliteLogFlush = _ => Interlocked.Increment(ref flushes);
         });
         await normal.IngestAsync(Batch("db", Firing("a1", T0)));
-        Assert.Equal((0, 0L), (flushes, ((SqliteIncidentStore)normal.Sql).LogFlushes));
+        Assert.Equal((0, 0L), (flushes, ((SqliteIncidentStore)normal.Sql).Flushes));
     }
 
     [Fact]
     public void FlushingALogThatIsNotThere_IsNotAnError()
     {
         // The last connection to close copies the log into the database, flushes that, and deletes the log.
-        LogFlusher.FlushToDisk(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n") + "-wal"));
+        SqliteIncidentStore.FlushLogToDisk(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n") + "-wal"));
     }
 }

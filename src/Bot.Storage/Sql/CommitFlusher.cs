@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Bot.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Storage.Sql;
+
+/// <summary>
+/// Makes the writers' commits durable in groups, off their threads. A writer commits without waiting for the store's log
+/// to reach the disk and goes on with its next batch; this thread then makes the log durable (<see cref="_flush"/>) and
+/// hands to their callers the units of every batch that committed before that began. So a webhook is still answered
+/// only once its commit is on disk, one flush serves every batch that committed while the last one ran, and no writer
+/// sits idle through a flush, nor holds its locks through one.
+/// <list type="bullet">
+/// <item>SQLite (<c>Synchronous = Full</c>): the writer commits with <c>synchronous = NORMAL</c> (its log written, not
+/// flushed) and the flush is an fsync of the log file (<see cref="Sqlite.SqliteIncidentStore"/>). Waiting for each flush
+/// itself, the writer sat idle a quarter of a storm.</item>
+/// <item>PostgreSQL: the writers commit with <c>synchronous_commit = off</c> (the commit's record in the log, the log not
+/// yet flushed) and the flush is a transaction of its own, with the server's setting, that writes a record after theirs
+/// and so waits for the log to be flushed past them (<see cref="Postgres.PostgresIncidentStore"/>). Waiting for each flush
+/// itself, a writer held its incidents' row locks through it: one storm's batches ran one flush apart.</item>
+/// </list>
+/// <para>
+/// What a flush answers is decided before it starts: the batches handed over while it runs wait for the next one, since
+/// the log it makes durable may end before their commits.
+/// </para>
+/// </summary>
+internal sealed class CommitFlusher : IDisposable
+{
+    private readonly Action _flush;
+    private readonly Action<List<WorkItem>, bool> _durable;
+    private readonly Action<List<WorkItem>, Exception> _failed;
+    private readonly bool _failureLasts;
+    private readonly ILogger _log;
+    private readonly Thread _thread;
+    private readonly object _gate = new();
+    private List<(List<WorkItem> Units, bool Enqueued)> _waiting = [];
+    private List<(List<WorkItem> Units, bool Enqueued)> _flushing = [];
+    private bool _stopping;
+    private long _flushes;
+    private Exception? _broken; // where a failure lasts, the first flush that failed: every later batch fails with it
+
+    /// <param name="name">The thread's name.</param>
+    /// <param name="flush">Makes every commit before it durable; throws where it could not.</param>
+    /// <param name="durable">Hands committed units to their callers, once flushed.</param>
+    /// <param name="failed">Tells committed units' callers that their commit could not be made durable.</param>
+    /// <param name="failureLasts">
+    /// Whether one failed flush fails every later batch too (SQLite: see <see cref="Loop"/>); otherwise the next flush is
+    /// tried afresh (PostgreSQL: the server that failed it may be back, and decides for itself what it kept).
+    /// </param>
+    public CommitFlusher(
+        string name, Action flush, Action<List<WorkItem>, bool> durable, Action<List<WorkItem>, Exception> failed, bool failureLasts, ILogger log)
+    {
+        (_flush, _durable, _failed, _failureLasts, _log) = (flush, durable, failed, failureLasts, log);
+        _thread = new Thread(Loop) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>The flushes so far (each for one or more batches).</summary>
+    public long Flushes => Interlocked.Read(ref _flushes);
+
+    /// <summary>A batch committed (not yet durable): its units are handed over after the next flush.</summary>
+    public void After(List<WorkItem> units, bool enqueued)
+    {
+        lock (_gate)
+        {
+            _waiting.Add((units, enqueued));
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Flushes what is still waiting, hands it over, and stops (after the writers: nothing more comes).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _thread.Join();
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (_waiting.Count == 0 && !_stopping)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_waiting.Count == 0)
+                {
+                    return;
+                }
+
+                (_flushing, _waiting) = (_waiting, _flushing); // what commits from now on waits for the next flush
+            }
+
+            // After a failed flush of SQLite's log the file on disk is not known to hold what was written before it (Linux
+            // may drop the pages a failed fsync could not write and report the next fsync clean), and recovery stops at the
+            // first frame missing: a later commit flushed "successfully" could still be lost. So, as PostgreSQL stops, every
+            // later batch fails too until the bot is restarted, and SQLite recovers from what the disk holds.
+            var failure = _broken;
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                if (failure is null)
+                {
+                    _flush();
+                    Interlocked.Increment(ref _flushes);
+                    BotTelemetry.LogFlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                if (_failureLasts)
+                {
+                    _broken = e;
+                    _log.LogCritical(e, "The store's log could not be flushed to disk: every write fails from now on, until the bot is restarted");
+                }
+                else
+                {
+                    _log.LogError(e, "The store could not make {Count} committed batches durable: their callers are told it failed", _flushing.Count);
+                }
+            }
+
+            foreach (var (units, enqueued) in _flushing)
+            {
+                try
+                {
+                    if (failure is null)
+                    {
+                        _durable(units, enqueued);
+                    }
+                    else
+                    {
+                        _failed(units, failure);
+                    }
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "Handing {Count} committed units to their callers failed", units.Count); // the others still go
+                }
+            }
+
+            _flushing.Clear();
+        }
+    }
+}
