@@ -51,9 +51,12 @@ public static class BotTelemetry
         "incidentbot.store.commit.duration", "s", "Store transactions, from begin to committed",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
 
-    /// <summary>SQLite's log flushes (Synchronous = Full): how long each took; a flush answers every batch committed before it.</summary>
+    /// <summary>
+    /// The flushes that make the writers' commits durable (SQLite with Synchronous = Full; PostgreSQL where the server lets
+    /// it): how long each took; a flush answers every batch committed before it.
+    /// </summary>
     public static readonly Histogram<double> LogFlushDuration = Meter.CreateHistogram<double>(
-        "incidentbot.store.log_flush.duration", "s", "Flushes of the store's log to disk before its commits are answered (SQLite)",
+        "incidentbot.store.log_flush.duration", "s", "Flushes of the store's log to disk before its commits are answered",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
 
     public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(

@@ -25,13 +25,18 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     /// of its own to commit, and with the server's <c>synchronous_commit</c> (<c>on</c> by default) its commit returns
     /// once the log is flushed up to it, and so past every commit before it, whoever made it; with synchronous standbys,
     /// once they have it too. A transaction that only took an id (<c>txid_current()</c>) writes nothing to flush for:
-    /// its commit does not wait (PostgresCommitFlushTests). One round trip, no table, no row lock between replicas.
+    /// its commit does not wait (PostgresCommitFlushTests). The setting is the server's own (<c>TO DEFAULT</c>: its
+    /// configuration's, the role's, the database's), for this transaction, whatever a session set: behind a pooler that
+    /// hands one server connection to each transaction, a writer's <c>SET</c> may have reached this one. One round trip
+    /// (prepared on the flusher's connection), no table, no row lock between replicas.
     /// </summary>
-    internal const string DurabilityBarrier = "SELECT pg_logical_emit_message(true, 'incident-bot', '')";
+    internal static readonly string[] DurabilityBarrier =
+        ["BEGIN", "SET LOCAL synchronous_commit TO DEFAULT", "SELECT pg_logical_emit_message(true, 'incident-bot', '')", "COMMIT"];
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource? _writerSource; // the writers' connections, committing without waiting for the flush
     private NpgsqlConnection? _barrierConnection; // the flusher thread's
+    private NpgsqlBatch? _barrier; // on it, prepared
     private int _barrierLost; // 1: connections were lost since the flusher's was opened (see ConnectionsLost)
 
     private PostgresIncidentStore(NpgsqlDataSource dataSource, string connectionString, StorageOptions options, TimeProvider time, ILogger log)
@@ -51,6 +56,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
                     .Build();
                 Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
                 Flusher = new CommitFlusher("postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, log);
+                OneBatchFlushing = true;
                 connection.Dispose(); // the writers connect through their own source
                 connection = null;
             }
@@ -111,7 +117,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     private protected override async ValueTask DisposeCoreAsync()
     {
         await base.DisposeCoreAsync(); // the writers, then the flusher
-        _barrierConnection?.Dispose();
+        DropBarrier();
         if (_writerSource is not null)
         {
             await _writerSource.DisposeAsync();
@@ -151,12 +157,17 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     {
         try
         {
-            using var barrier = new NpgsqlCommand(DurabilityBarrier, connection);
+            using var barrier = Barrier(connection);
             barrier.ExecuteNonQuery();
             return true;
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.UndefinedFunction)
         {
+            using (var rollback = new NpgsqlCommand("ROLLBACK", connection))
+            {
+                rollback.ExecuteNonQuery(); // the flush's transaction failed: the connection goes to a writer
+            }
+
             log.LogWarning(
                 "PostgreSQL store: pg_logical_emit_message is not allowed here ({Reason}): each writer waits for its own commits' flush, " +
                 "which holds a storm's incident locked through every flush (GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) to the bot's role to lift it)",
@@ -176,20 +187,42 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         {
             if (Interlocked.Exchange(ref _barrierLost, 0) == 1)
             {
-                _barrierConnection?.Dispose();
-                _barrierConnection = null;
+                DropBarrier();
             }
 
-            _barrierConnection ??= _dataSource.OpenConnection();
-            using var barrier = new NpgsqlCommand(DurabilityBarrier, _barrierConnection);
-            barrier.ExecuteNonQuery();
+            if (_barrier is null)
+            {
+                _barrierConnection = _dataSource.OpenConnection();
+                _barrier = Barrier(_barrierConnection);
+                _barrier.Prepare(); // its four statements bound and run, each time, not parsed
+            }
+
+            _barrier.ExecuteNonQuery();
         }
         catch
         {
-            _barrierConnection?.Dispose();
-            _barrierConnection = null;
+            DropBarrier();
             throw;
         }
+    }
+
+    private static NpgsqlBatch Barrier(NpgsqlConnection connection)
+    {
+        var batch = new NpgsqlBatch(connection);
+        foreach (var statement in DurabilityBarrier)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        return batch;
+    }
+
+    private void DropBarrier()
+    {
+        _barrier?.Dispose();
+        _barrier = null;
+        _barrierConnection?.Dispose();
+        _barrierConnection = null;
     }
 
     /// <summary>

@@ -23,6 +23,13 @@ namespace Bot.Storage.Sql;
 /// What a flush answers is decided before it starts: the batches handed over while it runs wait for the next one, since
 /// the log it makes durable may end before their commits.
 /// </para>
+/// <para>
+/// A writer may wait for its batch before last to be answered before it takes its next one (<see cref="WaitFor"/>;
+/// PostgreSQL's do): it then runs one batch while the one before it is flushed, and what arrives meanwhile makes its next
+/// batch, as when it waited for each flush itself. Never waiting, a writer takes what has arrived as soon as it is free,
+/// in smaller batches, and a batch costs its statements and its commit whatever its size (two replicas on one machine
+/// took 2,652 webhooks/s against 3,608 in one run so; not measured further).
+/// </para>
 /// </summary>
 internal sealed class CommitFlusher : IDisposable
 {
@@ -36,6 +43,8 @@ internal sealed class CommitFlusher : IDisposable
     private List<(List<WorkItem> Units, bool Enqueued)> _waiting = [];
     private List<(List<WorkItem> Units, bool Enqueued)> _flushing = [];
     private bool _stopping;
+    private long _handed; // batches handed over so far: each one's ticket
+    private long _answered; // the batches up to this ticket are answered (durable, or failed)
     private long _flushes;
     private Exception? _broken; // where a failure lasts, the first flush that failed: every later batch fails with it
 
@@ -58,13 +67,29 @@ internal sealed class CommitFlusher : IDisposable
     /// <summary>The flushes so far (each for one or more batches).</summary>
     public long Flushes => Interlocked.Read(ref _flushes);
 
-    /// <summary>A batch committed (not yet durable): its units are handed over after the next flush.</summary>
-    public void After(List<WorkItem> units, bool enqueued)
+    /// <summary>
+    /// A batch committed (not yet durable): its units are handed over after the next flush. Returns its ticket (see
+    /// <see cref="WaitFor"/>).
+    /// </summary>
+    public long After(List<WorkItem> units, bool enqueued)
     {
         lock (_gate)
         {
             _waiting.Add((units, enqueued));
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate); // the flusher, and no writer (nothing they wait for changed)
+            return ++_handed;
+        }
+    }
+
+    /// <summary>Blocks until the batch of <paramref name="ticket"/> (and every one before it) was answered; 0: none.</summary>
+    public void WaitFor(long ticket)
+    {
+        lock (_gate)
+        {
+            while (_answered < ticket && !_stopping)
+            {
+                Monitor.Wait(_gate);
+            }
         }
     }
 
@@ -82,6 +107,7 @@ internal sealed class CommitFlusher : IDisposable
 
     private void Loop()
     {
+        long answering;
         while (true)
         {
             lock (_gate)
@@ -97,6 +123,7 @@ internal sealed class CommitFlusher : IDisposable
                 }
 
                 (_flushing, _waiting) = (_waiting, _flushing); // what commits from now on waits for the next flush
+                answering = _handed;
             }
 
             // After a failed flush of SQLite's log the file on disk is not known to hold what was written before it (Linux
@@ -148,6 +175,11 @@ internal sealed class CommitFlusher : IDisposable
             }
 
             _flushing.Clear();
+            lock (_gate)
+            {
+                _answered = answering;
+                Monitor.PulseAll(_gate); // the writers waiting for these batches
+            }
         }
     }
 }

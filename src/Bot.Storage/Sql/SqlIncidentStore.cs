@@ -460,6 +460,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (carried.Count > 0 || WaitForWork(writer))
             {
+                if (OneBatchFlushing)
+                {
+                    Flusher?.WaitFor(writer.TicketBefore); // and what comes meanwhile joins the batch
+                }
+
                 // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
                 // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a
                 // storm and a short commit of their own, not for the storm's batches.
@@ -581,6 +586,12 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// </summary>
     private protected CommitFlusher? Flusher { get; set; }
 
+    /// <summary>
+    /// Whether a writer takes its next batch only once its batch before last is durable (<see cref="CommitFlusher.WaitFor"/>):
+    /// at most one of its batches flushing while it runs the next. Otherwise (SQLite's one writer) it never waits.
+    /// </summary>
+    private protected bool OneBatchFlushing { get; init; }
+
     /// <summary>The flushes that made commits durable so far (<see cref="CommitFlusher"/>; none where commits flush themselves).</summary>
     internal long Flushes => Flusher?.Flushes ?? 0;
 
@@ -588,11 +599,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// Hands the units of a batch that committed to their callers: at once, or, where a commit is made durable after it,
     /// once the <see cref="Flusher"/> has.
     /// </summary>
-    private void Acknowledge(List<WorkItem> committed, bool enqueued)
+    private void Acknowledge(Writer writer, List<WorkItem> committed, bool enqueued)
     {
         if (Flusher is { } flusher)
         {
-            flusher.After(committed, enqueued);
+            (writer.TicketBefore, writer.Ticket) = (writer.Ticket, flusher.After(committed, enqueued));
         }
         else
         {
@@ -642,7 +653,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 var (ran, enqueued) = RunBatchOnce(writer, batch, yieldToPeople);
                 BotTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 BotTelemetry.BatchSize.Record(ran);
-                Acknowledge(batch.GetRange(0, ran), enqueued);
+                Acknowledge(writer, batch.GetRange(0, ran), enqueued);
 
                 if (!PersonWaits)
                 {
@@ -828,6 +839,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
 
         /// <summary>Whether the last batch came from <see cref="Affine"/>: the two queues take turns.</summary>
         public bool LastWasAffine { get; set; }
+
+        /// <summary>The flusher's tickets of this writer's last batch and the one before it (0: none).</summary>
+        public long Ticket { get; set; }
+
+        public long TicketBefore { get; set; }
 
         /// <summary>The store's connection generation when this writer last connected.</summary>
         public int Generation { get; set; }
