@@ -51,8 +51,16 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
             {
                 _writerSource = new NpgsqlDataSourceBuilder(connectionString)
                     .UsePhysicalConnectionInitializer(
-                        c => CommitWithoutWaiting(c).ExecuteNonQuery(),
-                        async c => await CommitWithoutWaiting(c).ExecuteNonQueryAsync())
+                        c =>
+                        {
+                            using var set = CommitWithoutWaiting(c);
+                            set.ExecuteNonQuery();
+                        },
+                        async c =>
+                        {
+                            await using var set = CommitWithoutWaiting(c);
+                            await set.ExecuteNonQueryAsync();
+                        })
                     .Build();
                 Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
                 Flusher = new CommitFlusher("postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, log);

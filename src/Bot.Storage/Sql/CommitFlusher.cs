@@ -45,6 +45,7 @@ internal sealed class CommitFlusher : IDisposable
     private bool _stopping;
     private long _handed; // batches handed over so far: each one's ticket
     private long _answered; // the batches up to this ticket are answered (durable, or failed)
+    private int _waiters;
     private long _flushes;
     private Exception? _broken; // where a failure lasts, the first flush that failed: every later batch fails with it
 
@@ -88,7 +89,21 @@ internal sealed class CommitFlusher : IDisposable
         {
             while (_answered < ticket && !_stopping)
             {
+                _waiters++;
                 Monitor.Wait(_gate);
+                _waiters--;
+            }
+        }
+    }
+
+    /// <summary>How many threads wait in <see cref="WaitFor"/> now (for tests).</summary>
+    internal int Waiters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters;
             }
         }
     }

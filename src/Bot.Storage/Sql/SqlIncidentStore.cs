@@ -595,6 +595,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>The flushes that made commits durable so far (<see cref="CommitFlusher"/>; none where commits flush themselves).</summary>
     internal long Flushes => Flusher?.Flushes ?? 0;
 
+    /// <summary>The writers waiting for a batch of theirs to be made durable before they take their next one (for tests).</summary>
+    internal int WritersWaitingForAFlush => Flusher?.Waiters ?? 0;
+
     /// <summary>
     /// Hands the units of a batch that committed to their callers: at once, or, where a commit is made durable after it,
     /// once the <see cref="Flusher"/> has.

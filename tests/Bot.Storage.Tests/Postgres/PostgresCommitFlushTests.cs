@@ -63,9 +63,9 @@ public sealed class PostgresCommitFlushTests
 
     /// <summary>
     /// A webhook is answered once the flush after its commit is done, not before; meanwhile the writer goes on: a webhook
-    /// of the same group (the storm's case: the incident's row lock) and one of another group commit while the first
-    /// one's flush is held. The flush that was under way answers the first; the next one answers both that committed
-    /// meanwhile.
+    /// of the same group (the storm's case: the incident's row lock) commits while the first one's flush is held. Then
+    /// the writer, one batch flushing and one committed, takes no more until the first is answered (taking it, this fails:
+    /// tried).
     /// </summary>
     [Fact]
     public async Task AWebhooksCaller_IsAnsweredOnlyAfterTheFlushThatFollowsItsCommit_AndTheWriterGoesOnMeanwhile()
@@ -82,17 +82,18 @@ public sealed class PostgresCommitFlushTests
         Assert.Equal(0, Volatile.Read(ref signalled));
 
         var sameGroup = t.IngestAsync(Batch("db", Firing("a2", T0)));
-        var otherGroup = t.IngestAsync(Batch("web", Firing("w1", T0)));
         await Eventually.HoldsAsync(
-            async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2 && await t.Store.GetIncidentAsync(2) is not null,
-            "the webhooks after the first committed while its flush was held");
+            async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2, "the webhook after the first committed while its flush was held");
+        var otherGroup = t.IngestAsync(Batch("web", Firing("w1", T0)));
+        await Eventually.HoldsAsync(() => Task.FromResult(t.Sql.WritersWaitingForAFlush == 1), "the writer waiting for the first batch's flush");
+        Assert.Null(await t.Store.GetIncidentAsync(2)); // not taken: one batch flushing, one committed, no more
         Assert.False(sameGroup.IsCompleted || otherGroup.IsCompleted, "answered before a flush after their commits");
 
         flush.Release();
         Assert.Equal("INC-1", Assert.Single((await first.WaitAsync(Patience)).Opened));
         Assert.Empty((await sameGroup.WaitAsync(Patience)).Opened);
         Assert.Equal("INC-2", Assert.Single((await otherGroup.WaitAsync(Patience)).Opened));
-        Assert.Equal(2, t.Sql.Flushes);
+        Assert.InRange(t.Sql.Flushes, 2, 3);
         Assert.True(Volatile.Read(ref signalled) >= 1);
     }
 
