@@ -63,8 +63,8 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
                         })
                     .Build();
                 Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
-                Flusher = new CommitFlusher("postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, log);
-                OneBatchFlushing = true;
+                Flusher = new CommitFlusher(
+                    "postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, oneBatchFlushing: true, log);
                 connection.Dispose(); // the writers connect through their own source
                 connection = null;
             }
@@ -135,6 +135,9 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     }
 
     private protected override DbConnection OpenWriterConnection() => (_writerSource ?? _dataSource).OpenConnection();
+
+    /// <summary>A connection as the writers get theirs (for tests: its settings).</summary>
+    internal DbConnection OpenWriterConnectionForTests() => OpenWriterConnection();
 
     /// <summary>
     /// After a server restart or failover every connection is dead: the writers' (they reconnect) and the idle pooled

@@ -24,7 +24,7 @@ namespace Bot.Storage.Sql;
 /// the log it makes durable may end before their commits.
 /// </para>
 /// <para>
-/// A writer may wait for its batch before last to be answered before it takes its next one (<see cref="WaitFor"/>;
+/// A writer may wait for its batch before last to be answered before it takes its next one (<see cref="BeforeNextBatch"/>;
 /// PostgreSQL's do): it then runs one batch while the one before it is flushed, and what arrives meanwhile makes its next
 /// batch, as when it waited for each flush itself. Never waiting, a writer takes what has arrived as soon as it is free,
 /// in smaller batches, and a batch costs its statements and its commit whatever its size (two replicas on one machine
@@ -37,6 +37,7 @@ internal sealed class CommitFlusher : IDisposable
     private readonly Action<List<WorkItem>, bool> _durable;
     private readonly Action<List<WorkItem>, Exception> _failed;
     private readonly bool _failureLasts;
+    private readonly bool _oneBatchFlushing;
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly object _gate = new();
@@ -57,10 +58,21 @@ internal sealed class CommitFlusher : IDisposable
     /// Whether one failed flush fails every later batch too (SQLite: see <see cref="Loop"/>); otherwise the next flush is
     /// tried afresh (PostgreSQL: the server that failed it may be back, and decides for itself what it kept).
     /// </param>
+    /// <param name="oneBatchFlushing">
+    /// Whether a writer takes its next batch only once its batch before last was answered (<see cref="BeforeNextBatch"/>):
+    /// at most one of its batches flushing while it runs the next (PostgreSQL's writers). Otherwise (SQLite's one writer)
+    /// it never waits.
+    /// </param>
     public CommitFlusher(
-        string name, Action flush, Action<List<WorkItem>, bool> durable, Action<List<WorkItem>, Exception> failed, bool failureLasts, ILogger log)
+        string name,
+        Action flush,
+        Action<List<WorkItem>, bool> durable,
+        Action<List<WorkItem>, Exception> failed,
+        bool failureLasts,
+        bool oneBatchFlushing,
+        ILogger log)
     {
-        (_flush, _durable, _failed, _failureLasts, _log) = (flush, durable, failed, failureLasts, log);
+        (_flush, _durable, _failed, _failureLasts, _oneBatchFlushing, _log) = (flush, durable, failed, failureLasts, oneBatchFlushing, log);
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -82,8 +94,21 @@ internal sealed class CommitFlusher : IDisposable
         }
     }
 
+    /// <summary>
+    /// A writer is about to take its next batch; <paramref name="ticketBeforeLast"/> is that of its batch before last (0:
+    /// none). Where one batch of a writer's flushes at a time, blocks until that one was answered; what arrives meanwhile
+    /// joins the batch.
+    /// </summary>
+    public void BeforeNextBatch(long ticketBeforeLast)
+    {
+        if (_oneBatchFlushing)
+        {
+            WaitFor(ticketBeforeLast);
+        }
+    }
+
     /// <summary>Blocks until the batch of <paramref name="ticket"/> (and every one before it) was answered; 0: none.</summary>
-    public void WaitFor(long ticket)
+    private void WaitFor(long ticket)
     {
         lock (_gate)
         {
@@ -96,7 +121,7 @@ internal sealed class CommitFlusher : IDisposable
         }
     }
 
-    /// <summary>How many threads wait in <see cref="WaitFor"/> now (for tests).</summary>
+    /// <summary>How many writers wait in <see cref="BeforeNextBatch"/> now (for tests).</summary>
     internal int Waiters
     {
         get

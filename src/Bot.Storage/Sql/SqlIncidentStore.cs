@@ -460,10 +460,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (carried.Count > 0 || WaitForWork(writer))
             {
-                if (OneBatchFlushing)
-                {
-                    Flusher?.WaitFor(writer.TicketBefore); // and what comes meanwhile joins the batch
-                }
+                Flusher?.BeforeNextBatch(writer.TicketBefore);
 
                 // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
                 // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a
@@ -585,12 +582,6 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// Set before the writers start; stopped after them.
     /// </summary>
     private protected CommitFlusher? Flusher { get; set; }
-
-    /// <summary>
-    /// Whether a writer takes its next batch only once its batch before last is durable (<see cref="CommitFlusher.WaitFor"/>):
-    /// at most one of its batches flushing while it runs the next. Otherwise (SQLite's one writer) it never waits.
-    /// </summary>
-    private protected bool OneBatchFlushing { get; init; }
 
     /// <summary>The flushes that made commits durable so far (<see cref="CommitFlusher"/>; none where commits flush themselves).</summary>
     internal long Flushes => Flusher?.Flushes ?? 0;

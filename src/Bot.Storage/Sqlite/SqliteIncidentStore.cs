@@ -73,7 +73,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         {
             var flush = options.SqliteLogFlush ?? FlushLogToDisk;
             var logPath = DatabasePath + "-wal";
-            Flusher = new CommitFlusher("sqlite-log-flush", () => flush(logPath), Acknowledged, NotDurable, failureLasts: true, log);
+            Flusher = new CommitFlusher("sqlite-log-flush", () => flush(logPath), Acknowledged, NotDurable, failureLasts: true, oneBatchFlushing: false, log);
         }
 
         StartWriters(1, connection, "sqlite-writer");

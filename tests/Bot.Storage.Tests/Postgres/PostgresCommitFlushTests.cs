@@ -2,9 +2,9 @@ using Bot.Core.Incidents;
 using Bot.Core.Intake;
 using Bot.Core.Ports;
 using Bot.Storage.Postgres;
+using Bot.Storage.Tests.Sql;
 using Bot.TestKit;
 using Bot.Tests.Shared;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -22,45 +22,6 @@ public sealed class PostgresCommitFlushTests
     private static readonly DateTimeOffset T0 = TestStore.Start;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    /// <summary>A flush that waits for the test's word the first time (and says it started), then flushes for real.</summary>
-    private sealed class HeldFlush
-    {
-        private readonly SemaphoreSlim _started = new(0);
-        private readonly ManualResetEventSlim _released = new();
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public void Flush(Action flush)
-        {
-            if (Interlocked.Increment(ref _calls) == 1)
-            {
-                _started.Release();
-                _released.Wait(Patience);
-            }
-
-            flush();
-        }
-
-        public async Task StartedAsync() => Assert.True(await _started.WaitAsync(Patience), "the first flush never started");
-
-        public void Release() => _released.Set();
-    }
-
-    /// <summary>What the store logged.</summary>
-    private sealed class ListLogger : ILogger
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Enqueue(formatter(state, exception));
-    }
-
     /// <summary>
     /// A webhook is answered once the flush after its commit is done, not before; meanwhile the writer goes on: a webhook
     /// of the same group (the storm's case: the incident's row lock) commits while the first one's flush is held. Then
@@ -71,7 +32,12 @@ public sealed class PostgresCommitFlushTests
     public async Task AWebhooksCaller_IsAnsweredOnlyAfterTheFlushThatFollowsItsCommit_AndTheWriterGoesOnMeanwhile()
     {
         var flush = new HeldFlush();
-        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => { o.PostgresCommitFlush = flush.Flush; o.Writers = 1; });
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o =>
+        {
+            (o.PostgresCommitFlush, o.Writers) = (flush.Flush, 1);
+            o.ConnectionString = AsServersAre(o.ConnectionString!);
+        });
+        Assert.Equal("off", await SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests())); // the writers' own (SET, tried: "on")
         var signalled = 0;
         t.Sql.JobsEnqueued += () => Interlocked.Increment(ref signalled);
 
@@ -143,11 +109,9 @@ public sealed class PostgresCommitFlushTests
         var connectionString = PostgresServer.Shared.CreateSchema();
         try
         {
-            // The test server's own setting is off (it needs no crash safety): this connection's is on, as servers' are;
-            // a session's SET is not (the flush takes the default, whatever a pooler's other clients set).
-            var asServersAre = new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=on" }.ConnectionString;
+            // A session's SET is not the server's setting: the flush takes the default, whatever a pooler's other clients set.
             await using var writer = new NpgsqlConnection(connectionString);
-            await using var flusher = new NpgsqlConnection(asServersAre);
+            await using var flusher = new NpgsqlConnection(AsServersAre(connectionString));
             await writer.OpenAsync();
             await flusher.OpenAsync();
             await Execute(writer, "SET synchronous_commit = off; CREATE TABLE written (n integer)");
@@ -267,21 +231,40 @@ public sealed class PostgresCommitFlushTests
                 await revoke.ExecuteNonQueryAsync();
             }
 
-            var log = new ListLogger();
-            var bot = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "refused", Username = "bot" };
+            var logs = new LogCapture();
+            var bot = new NpgsqlConnectionStringBuilder(AsServersAre(server.ConnectionString)) { Database = "refused", Username = "bot" };
             await using var store = PostgresIncidentStore.Open(
-                new StorageOptions { Provider = "Postgres", ConnectionString = bot.ConnectionString }, TimeProvider.System, log);
+                new StorageOptions { Provider = "Postgres", ConnectionString = bot.ConnectionString }, TimeProvider.System, logs.CreateLogger("store"));
             var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())));
             var result = await store.WriteAsync(s => intake.Ingest(s, Batch("db", Firing("a1", T0))));
 
             Assert.Equal("INC-1", Assert.Single(result.Opened));
             Assert.Equal(0, store.Flushes);
-            Assert.Contains(log.Messages, m => m.Contains("pg_logical_emit_message is not allowed here", StringComparison.Ordinal)
-                && m.Contains("GRANT EXECUTE", StringComparison.Ordinal));
+            Assert.Equal("on", await SettingAsync(store.OpenWriterConnectionForTests())); // the writers wait for their own flush
+            Assert.Contains(logs.Entries, e => e.Message.Contains("pg_logical_emit_message is not allowed here", StringComparison.Ordinal)
+                && e.Message.Contains("GRANT EXECUTE", StringComparison.Ordinal));
         }
         finally
         {
             server.Crash();
+        }
+    }
+
+    /// <summary>
+    /// The connection string with <c>synchronous_commit</c> on as its default, as servers have it (the test servers' own is
+    /// off: they need no crash safety).
+    /// </summary>
+    private static string AsServersAre(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=on" }.ConnectionString;
+
+    /// <summary>The connection's <c>synchronous_commit</c>; the connection is closed after.</summary>
+    private static async Task<string> SettingAsync(System.Data.Common.DbConnection connection)
+    {
+        await using (connection)
+        {
+            await using var show = connection.CreateCommand();
+            show.CommandText = "SHOW synchronous_commit";
+            return (string)(await show.ExecuteScalarAsync())!;
         }
     }
 }

@@ -37,9 +37,10 @@ public sealed class CommitFlusherTests
             },
             (_, _) => { },
             failureLasts: false,
+            oneBatchFlushing: true,
             NullLogger.Instance);
 
-        flusher.WaitFor(0); // no batch: at once
+        await Task.Run(() => flusher.BeforeNextBatch(0)).WaitAsync(Patience); // no batch before last: at once
         var first = flusher.After([], enqueued: false);
         Assert.True(await started.WaitAsync(Patience), "the first flush never started");
         var second = flusher.After([], enqueued: false); // during the first flush: the next one answers it
@@ -50,7 +51,7 @@ public sealed class CommitFlusherTests
         var waiter = Task.Run(() =>
         {
             waiting.Release();
-            flusher.WaitFor(first);
+            flusher.BeforeNextBatch(first);
             lock (answered)
             {
                 seen = answered.Count; // what was answered when the wait returned
@@ -61,7 +62,7 @@ public sealed class CommitFlusherTests
         await waiter.WaitAsync(Patience);
         Assert.True(seen >= 1, "the wait for the first batch returned before it was answered");
 
-        await Task.Run(() => flusher.WaitFor(second)).WaitAsync(Patience);
+        await Task.Run(() => flusher.BeforeNextBatch(second)).WaitAsync(Patience);
         lock (answered)
         {
             Assert.Equal(2, answered.Count);

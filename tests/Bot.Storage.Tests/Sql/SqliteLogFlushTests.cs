@@ -15,36 +15,6 @@ public sealed class SqliteLogFlushTests
     private static readonly DateTimeOffset T0 = TestStore.Start;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    /// <summary>A flush that waits for the test's word the first time (and says it started), then flushes for real.</summary>
-    private sealed class HeldFlush
-    {
-        private readonly SemaphoreSlim _started = new(0);
-        private readonly ManualResetEventSlim _released = new();
-        private int _calls;
-
-        public List<string> Paths { get; } = [];
-
-        public void Flush(string path)
-        {
-            lock (Paths)
-            {
-                Paths.Add(path);
-            }
-
-            if (Interlocked.Increment(ref _calls) == 1)
-            {
-                _started.Release();
-                _released.Wait(Patience);
-            }
-
-            SqliteIncidentStore.FlushLogToDisk(path);
-        }
-
-        public async Task StartedAsync() => Assert.True(await _started.WaitAsync(Patience), "the log's first flush never started");
-
-        public void Release() => _released.Set();
-    }
-
     [Fact]
     public async Task AWebhooksCaller_IsAnsweredOnlyOnceTheLogHoldingItsCommitIsFlushed()
     {

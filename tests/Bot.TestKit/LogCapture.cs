@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Bot.Acceptance.Tests;
+namespace Bot.TestKit;
 
-/// <summary>Every log entry of a bot under test (add with <see cref="AddTo"/>), to check what was and was not logged.</summary>
+/// <summary>
+/// Every log entry of a bot or a part under test (a logger of its own: <see cref="CreateLogger"/>; a host's:
+/// <c>LogCaptureHosting.AddTo</c> in the acceptance tests), to check what was and was not logged.
+/// </summary>
 public sealed class LogCapture : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
-
-    public void AddTo(WebApplicationBuilder builder) => builder.Logging.AddProvider(this).SetMinimumLevel(LogLevel.Debug);
 
     /// <summary>Everything logged, messages and exceptions, as one text.</summary>
     public string All => string.Join("\n", Entries.Select(e => $"{e.Level} {e.Category} {e.Message} {e.Exception}"));
