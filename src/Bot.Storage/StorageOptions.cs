@@ -78,13 +78,14 @@ public sealed class StorageOptions
     public int EffectiveWriters => Writers ?? DefaultWriters(Environment.ProcessorCount);
 
     /// <summary>
-    /// 2 with two CPUs or more (on 100 groups at 50 connections, with PostgreSQL on the same 2-core VM: 10-20% ahead of 4,
-    /// and of 8 and 16 before; with two replicas 20-35% ahead of 4); 1 with one (a CPU limit of one core or less, which
-    /// the runtime counts as one CPU; it rounds a larger limit up): with a third of a core one writer took 14-28% more
-    /// than two, with half a core as much or more, its batches fuller for the CPU each costs; two such replicas took
-    /// 1.2-1.8 times what they did with two writers each.
+    /// 1 with up to two CPUs. Since its commits are made durable off its thread, one writer runs its next batch while the
+    /// last is flushed, and its batches are twice as full as two writers' (a batch costs its statements and its commit
+    /// whatever its size): on the 2-core VM with PostgreSQL on it, 100 groups at 50 connections, one replica took more
+    /// with one writer in 6 pairs of 8 (up to 15%) at 20-30% less CPU a webhook, and two replicas 30-55% more in 3 pairs
+    /// of 3. With a CPU limit of a third of a core, one writer took 14-28% more than two. 2 with more CPUs, as before:
+    /// unmeasured here, where the CPUs are to spare the database runs two batches at once.
     /// </summary>
-    public static int DefaultWriters(int processors) => processors >= 2 ? 2 : 1;
+    public static int DefaultWriters(int processors) => processors > 2 ? 2 : 1;
 
     /// <summary><see cref="MaxBatch"/>, or the engine's default.</summary>
     public int EffectiveMaxBatch => MaxBatch ?? (IsPostgres ? 1 : 256);
