@@ -96,23 +96,36 @@ internal sealed class CommitFlusher : IDisposable
 
     /// <summary>
     /// A writer is about to take its next batch; <paramref name="ticketBeforeLast"/> is that of its batch before last (0:
-    /// none). Where one batch of a writer's flushes at a time, blocks until that one was answered; what arrives meanwhile
-    /// joins the batch.
+    /// none). Where one batch of a writer's flushes at a time, blocks until that one was answered, or until
+    /// <paramref name="goesFirst"/> holds (checked again on <see cref="Interrupt"/>): what arrives meanwhile joins the
+    /// batch, but a person's unit does not wait for fuller batches.
     /// </summary>
-    public void BeforeNextBatch(long ticketBeforeLast)
+    public void BeforeNextBatch(long ticketBeforeLast, Func<bool> goesFirst)
     {
         if (_oneBatchFlushing)
         {
-            WaitFor(ticketBeforeLast);
+            WaitFor(ticketBeforeLast, goesFirst);
+        }
+    }
+
+    /// <summary>Something a waiting writer takes before all else has arrived: it checks (<see cref="BeforeNextBatch"/>).</summary>
+    public void Interrupt()
+    {
+        lock (_gate)
+        {
+            if (_waiters > 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
     /// <summary>Blocks until the batch of <paramref name="ticket"/> (and every one before it) was answered; 0: none.</summary>
-    private void WaitFor(long ticket)
+    private void WaitFor(long ticket, Func<bool> goesFirst)
     {
         lock (_gate)
         {
-            while (_answered < ticket && !_stopping)
+            while (_answered < ticket && !_stopping && !goesFirst())
             {
                 _waiters++;
                 Monitor.Wait(_gate);

@@ -84,7 +84,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             : EnqueueAsync(_affine[(int)((uint)StringComparer.Ordinal.GetHashCode(affinity.Group) % (uint)_affine.Length)], work, cancellationToken, affinity);
 
     public Task<T> WriteInteractiveAsync<T>(Func<IStoreSession, T> work, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(_interactive, work, cancellationToken);
+        EnqueueAsync(_interactive, work, cancellationToken, queued: Flusher is { } flusher ? flusher.Interrupt : null);
 
     public Task<IReadOnlyList<Incident>> ListIncidentsAsync(IncidentQuery query, CancellationToken cancellationToken = default)
     {
@@ -407,7 +407,8 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         }
     }
 
-    private async Task<T> EnqueueAsync<T>(Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, Affinity? affinity = null)
+    private async Task<T> EnqueueAsync<T>(
+        Channel<WorkItem> queue, Func<IStoreSession, T> work, CancellationToken cancellationToken, Affinity? affinity = null, Action? queued = null)
     {
         ThrowIfWriterStopped();
         using var activity = BotTelemetry.Activities.StartActivity("store.write"); // waiting for the writer, and the commit
@@ -415,6 +416,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         try
         {
             await queue.Writer.WriteAsync(item, cancellationToken);
+            queued?.Invoke();
         }
         catch (ChannelClosedException e)
         {
@@ -460,7 +462,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (carried.Count > 0 || WaitForWork(writer))
             {
-                Flusher?.BeforeNextBatch(writer.TicketBefore);
+                Flusher?.BeforeNextBatch(writer.TicketBefore, () => PersonWaits);
 
                 // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
                 // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a

@@ -64,6 +64,40 @@ public sealed class PostgresCommitFlushTests
     }
 
     /// <summary>
+    /// A person's unit does not wait for the writer's batch before last to be flushed, as webhooks do (so that their
+    /// batches fill): with a flush held and the writer waiting for it, a person's unit commits at once, and is answered
+    /// after the next flush as every unit is. Without the writer's interrupt it waits for the held flush (tried).
+    /// </summary>
+    [Fact]
+    public async Task APersonsUnit_CommitsWhileTheWriterWaitsForAFlush_AndIsAnsweredAfterTheNext()
+    {
+        var flush = new HeldFlush();
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => (o.PostgresCommitFlush, o.Writers) = (flush.Flush, 1));
+        var first = t.IngestAsync(Batch("db", Firing("a1", T0)));
+        await flush.StartedAsync();
+        var second = t.IngestAsync(Batch("db", Firing("a2", T0)));
+        await Eventually.HoldsAsync(async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2, "the second webhook committed");
+        var third = t.IngestAsync(Batch("db", Firing("a3", T0)));
+        await Eventually.HoldsAsync(() => Task.FromResult(t.Sql.WritersWaitingForAFlush == 1), "the writer waiting for the first batch's flush");
+
+        var person = t.Store.WriteInteractiveAsync(s =>
+        {
+            var incident = s.GetIncident(1) ?? throw new InvalidOperationException("no INC-1");
+            incident.SetImpact("checkout down", new Actor("U1", "alice"), T0);
+            s.UpdateIncident(incident);
+            return 0;
+        });
+        await Eventually.HoldsAsync(
+            async () => (await t.Store.GetIncidentAsync(1))!.Impact == "checkout down", "the person's unit committed while the flush was held");
+        Assert.False(person.IsCompleted, "answered before a flush after its commit");
+        Assert.Equal(2, (await t.Store.GetIncidentAsync(1))!.AlertCount); // the third webhook still waits
+
+        flush.Release();
+        await Task.WhenAll(first, second, third, person).WaitAsync(Patience);
+        Assert.Equal(3, (await t.Store.GetIncidentAsync(1))!.AlertCount);
+    }
+
+    /// <summary>
     /// A flush that fails fails its callers as a failed commit would (whether the server kept their commits is its own to
     /// say), and what the writers knew from commits is forgotten: a server that died before flushing them lost them, and
     /// may give a lost incident's number to the next incident. The next flush is tried afresh: the server may be back.
