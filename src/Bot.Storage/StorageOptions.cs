@@ -81,7 +81,7 @@ public sealed class StorageOptions
     /// 1 with up to two CPUs. Since its commits are made durable off its thread, one writer runs its next batch while the
     /// last is flushed, and its batches are twice as full as two writers' (a batch costs its statements and its commit
     /// whatever its size): on the 2-core VM with PostgreSQL on it, 100 groups at 50 connections, one replica took more
-    /// with one writer in 6 pairs of 8 (up to 15%) at 20-30% less CPU a webhook, and two replicas 30-55% more in 3 pairs
+    /// with one writer in 7 pairs of 10 (up to 18%) at 6-31% less CPU a webhook, and two replicas 30-54% more in 3 pairs
     /// of 3. With a CPU limit of a third of a core, one writer took 14-28% more than two. 2 with more CPUs, as before:
     /// unmeasured here, where the CPUs are to spare the database runs two batches at once.
     /// </summary>
