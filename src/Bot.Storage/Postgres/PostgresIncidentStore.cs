@@ -34,7 +34,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         ["BEGIN", "SET LOCAL synchronous_commit TO DEFAULT", "SELECT pg_logical_emit_message(true, 'incident-bot', '')", "COMMIT"];
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource? _writerSource; // the writers' connections, committing without waiting for the flush
+    private readonly NpgsqlDataSource _writerSource; // the writers' connections: committing without waiting for the flush, where there is one
     private NpgsqlConnection? _barrierConnection; // the flusher thread's
     private NpgsqlBatch? _barrier; // on it, prepared
     private int _barrierLost; // 1: connections were lost since the flusher's was opened (see ConnectionsLost)
@@ -43,38 +43,33 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         : base(options, time, log)
     {
         _dataSource = dataSource;
-        var connection = dataSource.OpenConnection();
-        try
+        bool durableAfter;
+        using (var connection = dataSource.OpenConnection())
         {
             PostgresSchema.Migrate(connection, time.GetUtcNow());
-            if (CanMakeCommitsDurable(connection, log))
-            {
-                _writerSource = new NpgsqlDataSourceBuilder(connectionString)
-                    .UsePhysicalConnectionInitializer(
-                        c =>
-                        {
-                            using var set = CommitWithoutWaiting(c);
-                            set.ExecuteNonQuery();
-                        },
-                        async c =>
-                        {
-                            await using var set = CommitWithoutWaiting(c);
-                            await set.ExecuteNonQueryAsync();
-                        })
-                    .Build();
-                Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
-                Flusher = new CommitFlusher(
-                    "postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, oneBatchFlushing: true, log);
-                connection.Dispose(); // the writers connect through their own source
-                connection = null;
-            }
+            durableAfter = CanMakeCommitsDurable(connection, log);
         }
-        catch
+
+        var writers = new NpgsqlDataSourceBuilder(connectionString);
+        if (durableAfter)
         {
-            connection?.Dispose();
-            _writerSource?.Dispose();
-            throw;
+            writers.UsePhysicalConnectionInitializer(
+                c =>
+                {
+                    using var set = CommitWithoutWaiting(c);
+                    set.ExecuteNonQuery();
+                },
+                async c =>
+                {
+                    await using var set = CommitWithoutWaiting(c);
+                    await set.ExecuteNonQueryAsync();
+                });
+            Action flush = options.PostgresCommitFlush is { } around ? () => around(MakeCommitsDurable) : MakeCommitsDurable;
+            Flusher = new CommitFlusher(
+                "postgres-commit-flush", flush, Acknowledged, NotDurableOnLostServer, failureLasts: false, oneBatchFlushing: true, log);
         }
+
+        _writerSource = writers.Build();
 
         // No claims are released here: other replicas may hold them. Those of a replica that died run out with their lease.
         log.LogInformation(
@@ -82,7 +77,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
             options.EffectiveWriters,
             options.Writers is null ? $" (Storage:Writers unset: {Environment.ProcessorCount} CPU(s) available)" : "",
             Flusher is null ? "each flushed as it is made" : "made durable together, off the writers");
-        StartWriters(options.EffectiveWriters, connection, "postgres-writer");
+        StartWriters(options.EffectiveWriters, null, "postgres-writer");
     }
 
     private protected override SqlDialect Dialect => PostgresDialect.Instance;
@@ -126,15 +121,12 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     {
         await base.DisposeCoreAsync(); // the writers, then the flusher
         DropBarrier();
-        if (_writerSource is not null)
-        {
-            await _writerSource.DisposeAsync();
-        }
+        await _writerSource.DisposeAsync();
 
         await _dataSource.DisposeAsync();
     }
 
-    private protected override DbConnection OpenWriterConnection() => (_writerSource ?? _dataSource).OpenConnection();
+    private protected override DbConnection OpenWriterConnection() => _writerSource.OpenConnection();
 
     /// <summary>A connection as the writers get theirs (for tests: its settings).</summary>
     internal DbConnection OpenWriterConnectionForTests() => OpenWriterConnection();
@@ -153,7 +145,7 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         HeldFingerprints?.ForgetAll();
         PoliciesRun.ForgetAll();
         _dataSource.Clear();
-        _writerSource?.Clear();
+        _writerSource.Clear();
     }
 
     /// <summary>Every writer connection commits without waiting for the log's flush: the flusher waits, for all of them.</summary>
@@ -174,11 +166,6 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.UndefinedFunction)
         {
-            using (var rollback = new NpgsqlCommand("ROLLBACK", connection))
-            {
-                rollback.ExecuteNonQuery(); // the flush's transaction failed: the connection goes to a writer
-            }
-
             log.LogWarning(
                 "PostgreSQL store: pg_logical_emit_message is not allowed here ({Reason}): each writer waits for its own commits' flush, " +
                 "which holds a storm's incident locked through every flush (GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) to the bot's role to lift it)",

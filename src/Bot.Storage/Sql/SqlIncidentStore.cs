@@ -45,6 +45,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         _maxBatch = options.EffectiveMaxBatch;
         _queueCapacity = options.QueueCapacity;
         _failedCommitHold = options.FailedCommitHold;
+        PersonWaitsCheck = () => PersonWaits;
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -359,6 +360,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>Whether a person's unit of work is queued (it goes before any other).</summary>
     private protected bool PersonWaits => _interactive.Reader.TryPeek(out _);
 
+    /// <summary><see cref="PersonWaits"/> as a check to hand to what a writer waits on, made once.</summary>
+    private protected Func<bool> PersonWaitsCheck { get; }
+
     /// <summary>Every writer opens a new connection before its next batch.</summary>
     private protected void ReconnectWriters() => Interlocked.Increment(ref _generation);
 
@@ -462,7 +466,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         {
             while (carried.Count > 0 || WaitForWork(writer))
             {
-                Flusher?.BeforeNextBatch(writer.TicketBefore, () => PersonWaits);
+                Flusher?.BeforeNextBatch(writer.TicketBefore, PersonWaitsCheck);
 
                 // People first, and alone: a batch of interactive work (a slash command, a button) carries no webhooks,
                 // and it cuts a running batch of webhooks short (see RunBatchOnce), so a person waits for one unit of a

@@ -32,7 +32,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private readonly string _connectionString;
     private readonly AlertKeys _keys;
-    private readonly Func<bool> _personWaits;
     private readonly Meter _meter = new(BotTelemetry.Name); // this store's instruments: gone with it
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
@@ -55,7 +54,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Migrate(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
         _keys = new AlertKeys(options.SqliteKeyGeneration, options.SqliteKeySlice, options.SqliteFingerprintHash, log);
         _keys.Load(connection);
-        _personWaits = () => PersonWaits;
         // Read from the keys at each scrape (observed: both served from the start); a count of keys held that grows with
         // the alerts while merges fail is memory that grows (the alert rule IncidentBotAlertKeysNotMerging).
         _meter.CreateObservableGauge(
@@ -193,7 +191,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private protected override void AfterBatch(DbConnection connection, SqlSession session)
     {
-        _keys.MergeStep((SqliteConnection)connection, session.Direct!, _personWaits);
+        _keys.MergeStep((SqliteConnection)connection, session.Direct!, PersonWaitsCheck);
 
         // The pages this connection wrote to the log since the last call (SQLite counts them; the flag starts it over).
         SQLitePCL.raw.sqlite3_db_status(((SqliteConnection)connection).Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);

@@ -41,17 +41,10 @@ public sealed class PostgresCommitFlushTests
         var signalled = 0;
         t.Sql.JobsEnqueued += () => Interlocked.Increment(ref signalled);
 
-        var first = t.IngestAsync(Batch("db", Firing("a1", T0)));
-        await flush.StartedAsync();
+        var (first, sameGroup, otherGroup) = await WriterWaitingForAHeldFlushAsync(t, flush, thirdGroup: "web");
         Assert.NotNull(await t.Store.GetIncidentAsync(1)); // committed: another connection reads it
         Assert.False(first.IsCompleted, "the webhook was answered before the flush after its commit");
         Assert.Equal(0, Volatile.Read(ref signalled));
-
-        var sameGroup = t.IngestAsync(Batch("db", Firing("a2", T0)));
-        await Eventually.HoldsAsync(
-            async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2, "the webhook after the first committed while its flush was held");
-        var otherGroup = t.IngestAsync(Batch("web", Firing("w1", T0)));
-        await Eventually.HoldsAsync(() => Task.FromResult(t.Sql.WritersWaitingForAFlush == 1), "the writer waiting for the first batch's flush");
         Assert.Null(await t.Store.GetIncidentAsync(2)); // not taken: one batch flushing, one committed, no more
         Assert.False(sameGroup.IsCompleted || otherGroup.IsCompleted, "answered before a flush after their commits");
 
@@ -73,12 +66,7 @@ public sealed class PostgresCommitFlushTests
     {
         var flush = new HeldFlush();
         await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => (o.PostgresCommitFlush, o.Writers) = (flush.Flush, 1));
-        var first = t.IngestAsync(Batch("db", Firing("a1", T0)));
-        await flush.StartedAsync();
-        var second = t.IngestAsync(Batch("db", Firing("a2", T0)));
-        await Eventually.HoldsAsync(async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2, "the second webhook committed");
-        var third = t.IngestAsync(Batch("db", Firing("a3", T0)));
-        await Eventually.HoldsAsync(() => Task.FromResult(t.Sql.WritersWaitingForAFlush == 1), "the writer waiting for the first batch's flush");
+        var (first, second, third) = await WriterWaitingForAHeldFlushAsync(t, flush, thirdGroup: "db");
 
         var person = t.Store.WriteInteractiveAsync(s =>
         {
@@ -273,6 +261,7 @@ public sealed class PostgresCommitFlushTests
             var result = await store.WriteAsync(s => intake.Ingest(s, Batch("db", Firing("a1", T0))));
 
             Assert.Equal("INC-1", Assert.Single(result.Opened));
+            Assert.NotNull(await store.GetIncidentAsync(1)); // on the readers' pool, where the refused flush's connection went back (its transaction undone on close)
             Assert.Equal(0, store.Flushes);
             Assert.Equal("on", await SettingAsync(store.OpenWriterConnectionForTests())); // the writers wait for their own flush
             Assert.Contains(logs.Entries, e => e.Message.Contains("pg_logical_emit_message is not allowed here", StringComparison.Ordinal)
@@ -282,6 +271,24 @@ public sealed class PostgresCommitFlushTests
         {
             server.Crash();
         }
+    }
+
+    /// <summary>
+    /// One writer at its limit: the first webhook (group "db") committed and its flush held, the second (the same group)
+    /// committed meanwhile, and the writer waiting for the first one's flush before it takes the third (sent once the
+    /// second committed, so that the two do not make one batch).
+    /// </summary>
+    private static async Task<(Task<IngestReport> First, Task<IngestReport> Second, Task<IngestReport> Third)> WriterWaitingForAHeldFlushAsync(
+        TempStore t, HeldFlush flush, string thirdGroup)
+    {
+        var first = t.IngestAsync(Batch("db", Firing("a1", T0)));
+        await flush.StartedAsync();
+        var second = t.IngestAsync(Batch("db", Firing("a2", T0)));
+        await Eventually.HoldsAsync(
+            async () => (await t.Store.GetIncidentAsync(1))!.AlertCount == 2, "the webhook after the first committed while its flush was held");
+        var third = t.IngestAsync(Batch(thirdGroup, Firing("a3", T0)));
+        await Eventually.HoldsAsync(() => Task.FromResult(t.Sql.WritersWaitingForAFlush == 1), "the writer waiting for the first batch's flush");
+        return (first, second, third);
     }
 
     /// <summary>
