@@ -5,17 +5,23 @@ using Bot.Core.Effects;
 using Bot.Core.Escalation;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
+using Bot.Core.Intake;
 using Bot.Storage;
+using Bot.Storage.Postgres;
+using Bot.Storage.Sql;
 using Bot.Storage.Sqlite;
+using Bot.Tests.Shared;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Benchmarks;
 
 /// <summary>
-/// How late due escalation steps run with 10,000 open escalations in the store: the real SQLite store, dispatcher and
-/// step handler, run by the bot's own outbox worker on the wall clock.
-/// Lateness = when the step handler started minus the step's due time.
+/// How late due escalation steps run with 10,000 open escalations in the store: the real SQLite store (or PostgreSQL's,
+/// <c>--postgres</c>), dispatcher and step handler, run by the bot's own outbox worker on the wall clock; with
+/// <c>--webhooks</c>, while webhooks of 100 alert groups flood the same store's writer (the jobs' claims and completions
+/// then share it with their batches). Lateness = when the step handler started minus the step's due time.
 /// </summary>
 internal static class EscalationBenchmark
 {
@@ -24,7 +30,13 @@ internal static class EscalationBenchmark
         const int open = 10_000;
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
-        await using var store = SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance);
+        // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
+        var storage = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var server = args.Contains("--postgres") ? PostgresServer.Start(durable: true) : null; // stopped as the process exits
+        await using SqlIncidentStore store = server is null
+            ? SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance)
+            : PostgresIncidentStore.Open(
+                new StorageOptions { Provider = "Postgres", ConnectionString = server.CreateSchema(), Writers = storage.Writers }, TimeProvider.System, NullLogger.Instance);
         var config = new EscalationOptions
         {
             Teams = new() { ["t"] = new TeamOptions { Members = [new MemberOptions { Id = "U1" }, new MemberOptions { Id = "U2" }], Rotation = new RotationOptions { Members = ["U1", "U2"] } } },
@@ -38,8 +50,10 @@ internal static class EscalationBenchmark
         };
         var escalator = new Escalator(Options.Create(config));
 
-        // 10,000 open incidents, each with a running escalation whose first step falls due in the next minute.
-        var start = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        // 10,000 open incidents, each with a running escalation, then its first step made due within a minute from a few
+        // seconds after the seeding (which takes seconds on SQLite, ten or more on PostgreSQL).
+        var seeding = Stopwatch.StartNew();
+        var numbers = new long[open];
         for (var i = 0; i < open; i += 500)
         {
             var first = i;
@@ -50,13 +64,30 @@ internal static class EscalationBenchmark
                     var (incident, opened) = Incident.Open($"Incident {n}", Severity.Sev2, "bench", $"g{n}", Actor.Bot, "opened", s.Now);
                     s.InsertIncident(incident);
                     escalator.Start(s, incident, "p", Actor.Bot, "bench");
-                    s.RescheduleJob(Escalator.StepKey(incident.Number, "p", 1, 0, 0), start + spread * n / open);
+                    s.RescheduleJob(Escalator.StepKey(incident.Number, "p", 1, 0, 0), s.Now + TimeSpan.FromDays(1));
+                    numbers[n] = incident.Number;
                 }
 
                 return true;
             });
         }
 
+        var start = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        for (var i = 0; i < open; i += 1000)
+        {
+            var first = i;
+            await store.WriteAsync(s =>
+            {
+                for (var n = first; n < first + 1000; n++)
+                {
+                    s.RescheduleJob(Escalator.StepKey(numbers[n], "p", 1, 0, 0), start + spread * n / open);
+                }
+
+                return true;
+            });
+        }
+
+        Console.WriteLine($"seeded in {seeding.Elapsed.TotalSeconds:0.0} s; the first step due {(start - DateTimeOffset.UtcNow).TotalSeconds:0.0} s later");
         var lateness = new ConcurrentBag<double>();
         var notified = new ConcurrentBag<double>();
         var options = new OutboxOptions();
@@ -70,13 +101,23 @@ internal static class EscalationBenchmark
             Options.Create(options),
             NullLogger<OutboxDispatcher>.Instance);
 
-        Console.WriteLine($"{open} open escalations; first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms");
+        Console.WriteLine(
+            $"{(server is null ? "SQLite" : $"PostgreSQL ({storage.EffectiveWriters} writer{(storage.EffectiveWriters == 1 ? "" : "s")})")}: {open} open escalations; " +
+            $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms");
         var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
+        using var stopWebhooks = new CancellationTokenSource();
+        var webhooks = args.Contains("--webhooks") ? FloodAsync(store, start, stopWebhooks.Token) : Task.FromResult(0L);
         var watch = Stopwatch.StartNew();
         while ((lateness.Count < open || notified.Count < 2 * open) && watch.Elapsed < spread + TimeSpan.FromSeconds(100))
         {
             await Task.Delay(100);
+        }
+
+        await stopWebhooks.CancelAsync();
+        if (args.Contains("--webhooks"))
+        {
+            Console.WriteLine($"webhooks alongside (100 alert groups, {IngestBenchmark.AlertsPerWebhook} new alerts each, {Flooders} in flight) from the first step due: {await webhooks / (DateTimeOffset.UtcNow - start).TotalSeconds:0}/s");
         }
 
         await worker.StopAsync(CancellationToken.None);
@@ -87,6 +128,31 @@ internal static class EscalationBenchmark
         sorted = notified.Order().ToArray();
         Console.WriteLine($"personal rules run (SMS, e-mail): {sorted.Length} of {2 * open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         return 0;
+    }
+
+    /// <summary>Webhooks in flight at once in <see cref="FloodAsync"/>, as the ingest benchmark's 50 connections.</summary>
+    private const int Flooders = 50;
+
+    /// <summary>
+    /// From <paramref name="from"/> until stopped, webhooks of 100 alert groups through the intake and the store as the bot
+    /// sends them (each to its group's writer), <see cref="Flooders"/> at once; returns how many committed.
+    /// </summary>
+    private static async Task<long> FloodAsync(SqlIncidentStore store, DateTimeOffset from, CancellationToken stop)
+    {
+        var intake = new AlertIntake(new IncidentRules(Options.Create(new IncidentOptions())), new Escalator(Options.Create(new EscalationOptions())));
+        var parser = new AlertmanagerParser();
+        await Task.Delay(from - DateTimeOffset.UtcNow, CancellationToken.None);
+        long sent = 0, committed = 0;
+        await Task.WhenAll(Enumerable.Range(0, Flooders).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var batch = parser.Parse(IngestBenchmark.Payload(Interlocked.Increment(ref sent)), "alertmanager", DateTimeOffset.UtcNow);
+                await store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+                Interlocked.Increment(ref committed);
+            }
+        })));
+        return committed;
     }
 
     private sealed class Measured(IJobHandler<EscalationStepJob> inner, ConcurrentBag<double> lateness) : IJobHandler<EscalationStepJob>
