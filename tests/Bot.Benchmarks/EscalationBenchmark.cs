@@ -27,7 +27,7 @@ internal static class EscalationBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        const int open = 10_000;
+        var open = IngestBenchmark.Option(args, "--escalations", 10_000); // a multiple of 1,000
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.

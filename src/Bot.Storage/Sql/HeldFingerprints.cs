@@ -25,23 +25,36 @@ namespace Bot.Storage.Sql;
 /// rebuilt from the incident's stored fingerprints, read in the same transaction: while the lock is held no other writer
 /// can add an alert, so the fingerprints and the count agree (<see cref="MayRebuild"/>, <see cref="Rebuilt"/>). Not for
 /// an incident of more than <see cref="MaxRebuilt"/> alerts (the read holds the writer's batch), nor for a group whose
-/// count another writer moved in the last <see cref="SharedFor"/> (two replicas writing it would drop it again at once).
+/// count another writer moved in the last <see cref="NoRebuildFor"/> (two replicas writing it would drop it again at once),
+/// nor for one whose filter was pushed out in that time (below).
+/// </para>
+/// <para>
+/// At most <see cref="MaxGroups"/> groups have a filter; past that, the eighth used longest ago lose theirs (a group is
+/// used as a batch reads it). Pushed out at random, as before, a busy group's filter went with the idle ones' when more
+/// than that many incidents were open (10,000 open escalations, say), and was rebuilt from every alert its incident held
+/// at its next webhook, to go again: reads of millions of alerts, webhooks at a fifth of their rate and escalation steps
+/// minutes late. A group pushed out gets none rebuilt for <see cref="NoRebuildFor"/>, so that more busy groups than that
+/// bound cost each webhook its alerts' lookups (bounded by the change), never its incident's every alert.
 /// </para>
 /// </summary>
 internal sealed class HeldFingerprints
 {
-    /// <summary>The groups with a filter at most: a group's filter goes when its incident closes, or with the process, or for a newer one.</summary>
+    /// <summary>The groups with a filter at most: a group's filter goes when its incident closes, or with the process, or for newer ones.</summary>
     public const int MaxGroups = 4096;
 
     /// <summary>The most alerts an incident may hold for its filter to be rebuilt from its stored fingerprints.</summary>
     public const int MaxRebuilt = 100_000;
 
-    /// <summary>How long a group whose count another writer moved gets no filter rebuilt.</summary>
-    public static readonly TimeSpan SharedFor = TimeSpan.FromMinutes(10);
+    /// <summary>How long a group whose count another writer moved, or whose filter was pushed out, gets no filter rebuilt.</summary>
+    public static readonly TimeSpan NoRebuildFor = TimeSpan.FromMinutes(10);
+
+    /// <summary>The groups kept with no filter rebuilt until a time (<see cref="NoRebuildFor"/>), at most.</summary>
+    private const int MaxNotRebuilt = 4 * MaxGroups;
 
     private readonly ConcurrentDictionary<string, Entry> _groups = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _shared = new(StringComparer.Ordinal); // group -> until when no rebuild
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _notRebuilt = new(StringComparer.Ordinal); // group -> until when no rebuild
     private long _skipped;
+    private long _uses; // the stamp of the latest use of a filter
 
     /// <summary>Lookups skipped so far: alerts taken for new on the filter's word (for tests).</summary>
     internal long Skipped => Interlocked.Read(ref _skipped);
@@ -68,6 +81,8 @@ internal sealed class HeldFingerprints
         public long Count { get; set; } = -1; // the alert count committed with the filter up to date; -1: none yet
 
         public FingerprintFilter Filter { get; } = new();
+
+        public long Used; // the stamp of its latest use (HeldFingerprints._uses)
     }
 
     /// <summary>The group's filter, as the incident's alert count must be for it to hold; null: none.</summary>
@@ -78,6 +93,7 @@ internal sealed class HeldFingerprints
             return null;
         }
 
+        Volatile.Write(ref entry.Used, Interlocked.Increment(ref _uses));
         lock (entry)
         {
             return entry.Count < 0 ? null : new Expected(entry, entry.Number, entry.Count);
@@ -119,18 +135,52 @@ internal sealed class HeldFingerprints
 
     /// <summary>
     /// The group's incident was opened: a filter for it, empty (trusted once its opening commits). Past
-    /// <see cref="MaxGroups"/>, another group's filter goes (one whose incident another replica closed, say).
+    /// <see cref="MaxGroups"/>, the groups used longest ago lose theirs (<see cref="PushOut"/>).
     /// </summary>
-    public void Opened(string group, long number) => Put(group, number);
+    public void Opened(string group, long number, DateTimeOffset now) => Put(group, number, now);
 
-    private Entry Put(string group, long number)
+    private Entry Put(string group, long number, DateTimeOffset now)
     {
-        while (_groups.Count >= MaxGroups && !_groups.ContainsKey(group) && _groups.Keys.FirstOrDefault() is { } other)
+        if (_groups.Count >= MaxGroups && !_groups.ContainsKey(group))
         {
-            _groups.TryRemove(other, out _);
+            PushOut(now);
         }
 
-        return _groups[group] = new Entry(number);
+        var entry = new Entry(number) { Used = Interlocked.Increment(ref _uses) };
+        return _groups[group] = entry;
+    }
+
+    /// <summary>
+    /// The eighth of the filters used longest ago go (one sort for the next <see cref="MaxGroups"/> / 8 groups), and
+    /// their groups get none rebuilt for <see cref="NoRebuildFor"/>. Two writers pushing out at once push out a few more.
+    /// </summary>
+    private void PushOut(DateTimeOffset now)
+    {
+        var oldest = _groups.ToArray().OrderBy(g => Volatile.Read(ref g.Value.Used)).Take(_groups.Count - MaxGroups + MaxGroups / 8);
+        foreach (var pushed in oldest)
+        {
+            if (_groups.TryRemove(pushed))
+            {
+                RebuildNoneFor(pushed.Key, now);
+            }
+        }
+    }
+
+    /// <summary>No filter is rebuilt for the group until <see cref="NoRebuildFor"/> from now (while there is room to say so).</summary>
+    private void RebuildNoneFor(string group, DateTimeOffset now)
+    {
+        if (_notRebuilt.Count >= MaxNotRebuilt)
+        {
+            foreach (var (key, until) in _notRebuilt.Where(s => s.Value <= now).ToList())
+            {
+                _notRebuilt.TryRemove(KeyValuePair.Create(key, until));
+            }
+        }
+
+        if (_notRebuilt.Count < MaxNotRebuilt)
+        {
+            _notRebuilt[group] = now + NoRebuildFor;
+        }
     }
 
     /// <summary>The groups with a filter.</summary>
@@ -170,36 +220,25 @@ internal sealed class HeldFingerprints
 
     /// <summary>
     /// The group's incident's count moved under its filter (another writer added alerts): the filter goes, and none is
-    /// rebuilt for the group for <see cref="SharedFor"/>.
+    /// rebuilt for the group for <see cref="NoRebuildFor"/>.
     /// </summary>
     public void Moved(string group, long number, DateTimeOffset now)
     {
         Forget(group, number);
-        if (_shared.Count >= MaxGroups)
-        {
-            foreach (var (key, until) in _shared.Where(s => s.Value <= now).ToList())
-            {
-                _shared.TryRemove(KeyValuePair.Create(key, until));
-            }
-        }
-
-        if (_shared.Count < MaxGroups)
-        {
-            _shared[group] = now + SharedFor;
-        }
+        RebuildNoneFor(group, now);
     }
 
     /// <summary>Whether a filter should be rebuilt for the group's open incident, read with its lock, of <paramref name="count"/> alerts.</summary>
     public bool MayRebuild(string group, long count, DateTimeOffset now) =>
-        count <= MaxRebuilt && !_groups.ContainsKey(group) && !(_shared.TryGetValue(group, out var until) && until > now);
+        count <= MaxRebuilt && !_groups.ContainsKey(group) && !(_notRebuilt.TryGetValue(group, out var until) && until > now);
 
     /// <summary>
     /// A filter rebuilt from every fingerprint the incident holds, read with its lock held, as its count says; trusted at
     /// once (the transaction's own inserts are added as they are written, and its commit says the count).
     /// </summary>
-    public void Rebuilt(string group, long number, long count, IEnumerable<string> fingerprints)
+    public void Rebuilt(string group, long number, long count, IEnumerable<string> fingerprints, DateTimeOffset now)
     {
-        var entry = Put(group, number);
+        var entry = Put(group, number, now);
         lock (entry)
         {
             foreach (var fingerprint in fingerprints)

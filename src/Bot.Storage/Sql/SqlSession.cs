@@ -80,7 +80,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         if (incident.IsOpen)
         {
             _readAhead?.Opened(incident.GroupKey, number, values);
-            held?.Opened(incident.GroupKey, number);
+            held?.Opened(incident.GroupKey, number, Now);
             _heldCounts[number] = (incident.GroupKey, incident.AlertCount);
         }
     }
@@ -474,7 +474,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         foreach (var incident in rebuilt)
         {
-            held.Rebuilt(incident.GroupKey, incident.Number, incident.AlertCount, fingerprints[incident.Number]);
+            held.Rebuilt(incident.GroupKey, incident.Number, incident.AlertCount, fingerprints[incident.Number], Now);
         }
     }
 

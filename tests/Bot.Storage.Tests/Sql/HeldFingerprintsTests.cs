@@ -36,7 +36,7 @@ public sealed class HeldFingerprintsTests
     public void AGroupsFilter_IsTrustedFromItsCommit_ForItsOwnIncidentOnly()
     {
         var held = new HeldFingerprints();
-        held.Opened("g1", 7);
+        held.Opened("g1", 7, DateTimeOffset.UnixEpoch);
         held.Inserted("g1", 7, "a1");
         Assert.Null(held.Expect("g1")); // not committed yet
 
@@ -60,7 +60,7 @@ public sealed class HeldFingerprintsTests
     /// <summary>
     /// A filter is rebuilt for a group without one whose incident holds at most <see cref="HeldFingerprints.MaxRebuilt"/>
     /// alerts (the read holds the writer's batch), not while the group has one, and not for
-    /// <see cref="HeldFingerprints.SharedFor"/> after another writer moved its count; a rebuilt filter is trusted at once.
+    /// <see cref="HeldFingerprints.NoRebuildFor"/> after another writer moved its count; a rebuilt filter is trusted at once.
     /// </summary>
     [Fact]
     public void AFilterIsRebuilt_ForASmallEnoughIncident_NotForAWhileAfterAnotherWriterMovedItsCount()
@@ -70,15 +70,15 @@ public sealed class HeldFingerprintsTests
         Assert.True(held.MayRebuild("g1", HeldFingerprints.MaxRebuilt, now));
         Assert.False(held.MayRebuild("g1", HeldFingerprints.MaxRebuilt + 1, now));
 
-        held.Rebuilt("g1", 7, 2, ["a1", "a2"]);
+        held.Rebuilt("g1", 7, 2, ["a1", "a2"], now);
         var expected = Assert.IsType<HeldFingerprints.Expected>(held.Expect("g1"));
         Assert.Equal((7, 2), (expected.Number, expected.Count));
         Assert.False(held.MayRebuild("g1", 2, now));
 
         held.Moved("g1", 7, now);
         Assert.Null(held.Expect("g1"));
-        Assert.False(held.MayRebuild("g1", 3, now + HeldFingerprints.SharedFor - TimeSpan.FromSeconds(1)));
-        Assert.True(held.MayRebuild("g1", 3, now + HeldFingerprints.SharedFor));
+        Assert.False(held.MayRebuild("g1", 3, now + HeldFingerprints.NoRebuildFor - TimeSpan.FromSeconds(1)));
+        Assert.True(held.MayRebuild("g1", 3, now + HeldFingerprints.NoRebuildFor));
     }
 
     /// <summary>
@@ -91,11 +91,60 @@ public sealed class HeldFingerprintsTests
         var held = new HeldFingerprints();
         for (var i = 0; i < HeldFingerprints.MaxGroups + 10; i++)
         {
-            held.Opened($"g{i}", i + 1);
+            held.Opened($"g{i}", i + 1, DateTimeOffset.UnixEpoch);
             held.Committed($"g{i}", i + 1, 1);
         }
 
-        Assert.Equal(HeldFingerprints.MaxGroups, held.Count);
+        Assert.InRange(held.Count, HeldFingerprints.MaxGroups * 7 / 8, HeldFingerprints.MaxGroups);
         Assert.NotNull(held.Expect($"g{HeldFingerprints.MaxGroups + 9}"));
+    }
+
+    /// <summary>
+    /// Past <see cref="HeldFingerprints.MaxGroups"/>, the filters that go are those used longest ago: a busy group (read
+    /// by every batch) keeps its filter while three times as many incidents open in other groups. Pushed out at random,
+    /// it lost it (and was rebuilt from its every alert at its next webhook): this failed then.
+    /// </summary>
+    [Fact]
+    public void ABusyGroup_KeepsItsFilter_WhileManyMoreIncidentsOpen()
+    {
+        var held = new HeldFingerprints();
+        var now = DateTimeOffset.UnixEpoch;
+        held.Opened("busy", 1, now);
+        held.Committed("busy", 1, 5);
+        for (var i = 0; i < 3 * HeldFingerprints.MaxGroups; i++)
+        {
+            held.Opened($"g{i}", i + 2, now);
+            held.Committed($"g{i}", i + 2, 1);
+            if (i % 100 == 0)
+            {
+                Assert.NotNull(held.Expect("busy")); // a batch reads it
+            }
+        }
+
+        Assert.NotNull(held.Expect("busy"));
+        Assert.Null(held.Expect("g0"));
+        Assert.InRange(held.Count, HeldFingerprints.MaxGroups * 7 / 8, HeldFingerprints.MaxGroups);
+    }
+
+    /// <summary>
+    /// A group whose filter was pushed out gets none rebuilt for <see cref="HeldFingerprints.NoRebuildFor"/>: with more
+    /// busy groups than filters, each webhook looks its alerts up (work bounded by the webhook) rather than reading its
+    /// incident's every alert to rebuild a filter that goes again.
+    /// </summary>
+    [Fact]
+    public void AGroupPushedOut_GetsNoFilterRebuilt_ForAWhile()
+    {
+        var held = new HeldFingerprints();
+        var now = DateTimeOffset.UnixEpoch;
+        held.Rebuilt("first", 1, 2, ["a1", "a2"], now);
+        for (var i = 0; i < HeldFingerprints.MaxGroups; i++)
+        {
+            held.Opened($"g{i}", i + 2, now + TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Null(held.Expect("first"));
+        Assert.False(held.MayRebuild("first", 2, now + HeldFingerprints.NoRebuildFor));
+        Assert.True(held.MayRebuild("first", 2, now + TimeSpan.FromSeconds(1) + HeldFingerprints.NoRebuildFor));
+        Assert.True(held.MayRebuild($"never-held", 2, now));
     }
 }
