@@ -90,13 +90,15 @@ internal static class EscalationBenchmark
         Console.WriteLine($"seeded in {seeding.Elapsed.TotalSeconds:0.0} s; the first step due {(start - DateTimeOffset.UtcNow).TotalSeconds:0.0} s later");
         var lateness = new ConcurrentBag<double>();
         var notified = new ConcurrentBag<double>();
+        var paged = new ConcurrentBag<double>(); // the DMs the steps page with, each a job of its own
         var options = new OutboxOptions();
         var notify = new NotifyHandler(store, store, store, [new Sent("sms"), new Sent("email")], Options.Create(config));
         var dispatcher = new OutboxDispatcher(
             store,
-            [new JobRunner<EscalationStepJob>(new Measured(new EscalationStepHandler(store, escalator), lateness)), new JobRunner<PageJob>(new Nothing<PageJob>()),
+            [new JobRunner<EscalationStepJob>(new Measured<EscalationStepJob>(new EscalationStepHandler(store, escalator), lateness)),
+             new JobRunner<PageJob>(new Measured<PageJob>(new Nothing<PageJob>(), paged)),
              new JobRunner<InviteJob>(new Nothing<InviteJob>()), new JobRunner<PostTextJob>(new Nothing<PostTextJob>()),
-             new JobRunner<NotifyJob>(new MeasuredNotify(notify, notified))],
+             new JobRunner<NotifyJob>(new Measured<NotifyJob>(notify, notified))],
             TimeProvider.System,
             Options.Create(options),
             NullLogger<OutboxDispatcher>.Instance);
@@ -125,6 +127,8 @@ internal static class EscalationBenchmark
         var sorted = lateness.Order().ToArray();
         double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
         Console.WriteLine($"steps run: {sorted.Length} of {open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
+        sorted = paged.Order().ToArray();
+        Console.WriteLine($"pages (DMs) sent: {sorted.Length}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         sorted = notified.Order().ToArray();
         Console.WriteLine($"personal rules run (SMS, e-mail): {sorted.Length} of {2 * open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         return 0;
@@ -155,18 +159,10 @@ internal static class EscalationBenchmark
         return committed;
     }
 
-    private sealed class Measured(IJobHandler<EscalationStepJob> inner, ConcurrentBag<double> lateness) : IJobHandler<EscalationStepJob>
+    private sealed class Measured<TJob>(IJobHandler<TJob> inner, ConcurrentBag<double> lateness) : IJobHandler<TJob>
+        where TJob : class, IJob<TJob>
     {
-        public Task HandleAsync(EscalationStepJob job, EffectJob run, CancellationToken cancellationToken)
-        {
-            lateness.Add((DateTimeOffset.UtcNow - run.DueAt).TotalMilliseconds);
-            return inner.HandleAsync(job, run, cancellationToken);
-        }
-    }
-
-    private sealed class MeasuredNotify(IJobHandler<NotifyJob> inner, ConcurrentBag<double> lateness) : IJobHandler<NotifyJob>
-    {
-        public Task HandleAsync(NotifyJob job, EffectJob run, CancellationToken cancellationToken)
+        public Task HandleAsync(TJob job, EffectJob run, CancellationToken cancellationToken)
         {
             lateness.Add((DateTimeOffset.UtcNow - run.DueAt).TotalMilliseconds);
             return inner.HandleAsync(job, run, cancellationToken);

@@ -26,6 +26,17 @@ public sealed class HeldWriter : IDisposable
         return writer;
     }
 
+    /// <summary>Holds a writer on a unit of no group (as a job's); returns once its unit runs.</summary>
+    public static async Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store)
+        where TSession : ISession
+    {
+        var writer = new HeldWriter();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        writer._held = store.WriteAsync(_ => { holding.SetResult(); writer._hold.Wait(); return 0; });
+        await holding.Task;
+        return writer;
+    }
+
     /// <summary>Lets the writer go and waits for the held unit's commit.</summary>
     public async Task ReleaseAsync()
     {

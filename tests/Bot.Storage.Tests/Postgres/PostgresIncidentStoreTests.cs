@@ -260,6 +260,26 @@ public sealed class PostgresIncidentStoreTests
             node.TryGetProperty("Plans", out var children) ? children.EnumerateArray().SelectMany(Nodes).Prepend(node) : [node];
     }
 
+    /// <summary>
+    /// With one writer, the units of no alert group queued while it was busy (jobs' claims, their handlers' writes and
+    /// completions) commit in its next turn at them, each in a transaction of its own, before the batch of webhooks queued
+    /// meanwhile. One a turn, each waited behind a batch of webhooks: under a flood of them a page's DM waited 30 s (the
+    /// escalation benchmark); here the webhooks' batch went first.
+    /// </summary>
+    [Fact]
+    public async Task JobsUnitsQueuedBehindABusyWriter_CommitInItsNextTurn_BeforeTheWebhooksQueuedWithThem()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => o.Writers = 1);
+        var order = new ConcurrentQueue<string>();
+        using var held = await HeldWriter.HoldAsync(t.Store);
+        var webhooks = Enumerable.Range(0, 3).Select(i => t.Store.WriteAsync(_ => { order.Enqueue($"w{i}"); return i; }, new Affinity("g", []))).ToList();
+        var jobs = Enumerable.Range(0, 5).Select(i => t.Store.WriteAsync(_ => { order.Enqueue($"j{i}"); return i; })).ToList();
+        await held.ReleaseAsync();
+        await Task.WhenAll(webhooks.Concat(jobs));
+
+        Assert.Equal(["j0", "j1", "j2", "j3", "j4", "w0", "w1", "w2"], order);
+    }
+
     [Fact]
     public async Task AKeyThisReplicaInserted_IsNotInsertedAgainForMinutes_ThenIs_OnceAnotherReplicaDeletedItsDoneJob()
     {
