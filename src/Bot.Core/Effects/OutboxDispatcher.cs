@@ -8,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Bot.Core.Effects;
 
 /// <summary>
-/// One pass over the outbox: claim due jobs, run each through the handler of its kind, and record the outcome (done,
-/// retry later with backoff, or failed for good, which <see cref="IJobFailureReporter"/> tells people about).
+/// Runs the outbox's jobs: claims due jobs, runs each through the handler of its kind, and records the outcome (done,
+/// retry later with backoff, or failed for good, which <see cref="IJobFailureReporter"/> tells people about). The worker
+/// starts jobs as slots free up (<see cref="StartDueAsync"/>); <see cref="RunOnceAsync(CancellationToken)"/> is one pass.
 /// </summary>
 public sealed class OutboxDispatcher
 {
@@ -32,7 +33,31 @@ public sealed class OutboxDispatcher
         _log = log;
     }
 
-    /// <summary>Runs the jobs due now; returns how many were claimed.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="max"/> due jobs (at most <see cref="OutboxOptions.BatchSize"/>) and starts each, not
+    /// waiting for them: the outbox worker keeps <see cref="OutboxOptions.Concurrency"/> jobs running this way, so that a
+    /// slow one (a Slack or GitHub call that takes its whole timeout) holds back no job that falls due meanwhile, as a pass
+    /// that waited for all its jobs did. A job once started is finished even when the host stops (within its timeout);
+    /// a store failure recording its outcome is logged, and the job runs again once its lease ends.
+    /// </summary>
+    public async Task<IReadOnlyList<Task>> StartDueAsync(int max, CancellationToken cancellationToken)
+    {
+        var lease = _options.JobTimeout + _options.JobTimeout;
+        var jobs = await _store.WriteAsync(s => s.ClaimDueJobs(Math.Min(max, _options.BatchSize), lease), cancellationToken);
+        return [.. jobs.Select(job => Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(job, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("Effect {Key} ({Kind}): its outcome was not recorded, it runs again when its lease ends: {Reason}", job.Key, job.Kind, e.Message);
+            }
+        }, CancellationToken.None))];
+    }
+
+    /// <summary>One pass: runs the jobs due now, <see cref="OutboxOptions.Concurrency"/> at once, and returns how many were claimed once all are done.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var lease = _options.JobTimeout + _options.JobTimeout;

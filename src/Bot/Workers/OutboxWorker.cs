@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Bot.Workers;
 
 /// <summary>
-/// Runs the outbox: a pass whenever a commit adds jobs, and otherwise every <see cref="OutboxOptions.PollInterval"/>
-/// (for retries that come due). Store outages and failed passes are waited out, never fatal.
+/// Runs the outbox: keeps up to <see cref="OutboxOptions.Concurrency"/> jobs running, claiming more whenever a commit adds
+/// jobs, one falls due, or a running one ends, and otherwise every <see cref="OutboxOptions.PollInterval"/> (for retries
+/// that come due). A slow job holds back no other. Store outages and failed claims are waited out, never fatal.
 /// </summary>
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
@@ -38,38 +39,62 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.JobsEnqueued += Pulse;
+        var running = new List<Task>();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await CleanUpWhenDueAsync(stoppingToken);
+                running.RemoveAll(job => job.IsCompleted);
                 var pulse = Volatile.Read(ref _pulse);
-                int claimed;
-                try
+                var concurrency = Math.Max(1, options.Value.Concurrency);
+                var free = concurrency - running.Count;
+                var wanted = Math.Min(free, Math.Max(1, options.Value.BatchSize));
+                var started = 0;
+                if (free > 0)
                 {
-                    claimed = await dispatcher.RunOnceAsync(stoppingToken);
-                }
-                catch (StoreUnavailableException e)
-                {
-                    log.LogWarning("Outbox pass skipped: {Reason}", e.Message);
-                    claimed = 0;
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // A bug, or a timeout of its own, must not stop the bot: the jobs stay in the outbox and the next pass tries again.
-                    log.LogError(e, "Outbox pass failed");
-                    claimed = 0;
+                    try
+                    {
+                        var jobs = await dispatcher.StartDueAsync(wanted, stoppingToken);
+                        running.AddRange(jobs);
+                        started = jobs.Count;
+                    }
+                    catch (StoreUnavailableException e)
+                    {
+                        log.LogWarning("Outbox claim skipped: {Reason}", e.Message);
+                    }
+                    catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // A bug, or a timeout of its own, must not stop the bot: the jobs stay in the outbox and the next claim tries again.
+                        log.LogError(e, "Outbox claim failed");
+                    }
                 }
 
-                if (claimed == 0)
+                if (started > 0 && started == wanted && running.Count < concurrency)
                 {
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    await Task.WhenAny(pulse.Task, Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
-                    await wait.CancelAsync();
-                    if (pulse.Task.IsCompleted)
-                    {
-                        Interlocked.CompareExchange(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), pulse);
-                    }
+                    continue; // more may be due
+                }
+
+                // Until something may be claimed: a running job ending (a free slot, and the next job of its ordering key),
+                // and while a slot is free, a new job or one falling due.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var waits = new List<Task> { Task.Delay(Timeout.InfiniteTimeSpan, time, wait.Token) };
+                if (running.Count > 0)
+                {
+                    waits.Add(Task.WhenAny(running));
+                }
+
+                if (running.Count < concurrency)
+                {
+                    waits.Add(pulse.Task);
+                    waits.Add(Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
+                }
+
+                await Task.WhenAny(waits);
+                await wait.CancelAsync();
+                if (pulse.Task.IsCompleted)
+                {
+                    Interlocked.CompareExchange(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), pulse);
                 }
             }
         }
@@ -79,6 +104,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         finally
         {
             store.JobsEnqueued -= Pulse;
+            await Task.WhenAll(running); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
         }
     }
 

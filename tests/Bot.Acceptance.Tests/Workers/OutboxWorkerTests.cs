@@ -1,13 +1,61 @@
 using Bot.Core.Effects;
 using Bot.Core.Ports;
 using Bot.Core.Store;
+using Bot.Workers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bot.Acceptance.Tests.Workers;
 
-/// <summary>The running bot deletes outbox jobs done longer ago than Outbox:KeepDone, on its own.</summary>
+/// <summary>The outbox worker: jobs run as they fall due, none held back by another; done jobs are deleted in time.</summary>
 public class OutboxWorkerTests
 {
+    /// <summary>
+    /// A slow job (a Slack or GitHub call that takes its whole timeout) holds back no job enqueued while it runs: the
+    /// worker keeps <c>Outbox:Concurrency</c> jobs running and claims as jobs come. Its passes, each waiting for all its
+    /// jobs, held every page enqueued meanwhile until the slow one ended (this failed then).
+    /// </summary>
+    [Fact]
+    public async Task ASlowJob_HoldsBackNoJobEnqueuedWhileItRuns()
+    {
+        var store = new InMemoryIncidentStore(TimeProvider.System);
+        var (slowStarted, slowGoes, pageRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            if (job.Name == "slow")
+            {
+                slowStarted.TrySetResult();
+                await slowGoes.Task;
+            }
+            else
+            {
+                pageRan.TrySetResult();
+            }
+        });
+        var options = Options.Create(new OutboxOptions());
+        var dispatcher = new OutboxDispatcher(store, [runner], TimeProvider.System, options, NullLogger<OutboxDispatcher>.Instance);
+        var worker = new OutboxWorker(dispatcher, store, TimeProvider.System, options, NullLogger<OutboxWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("slow", s.Now)); return 0; });
+            await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("page", s.Now)); return 0; });
+
+            await pageRan.Task.WaitAsync(TimeSpan.FromSeconds(10)); // while the slow one still runs
+            Assert.False(slowGoes.Task.IsCompleted);
+        }
+        finally
+        {
+            slowGoes.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        // Stopping waited for the slow job's end, which is recorded: nothing is left to claim.
+        Assert.Empty(await store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+    }
+
     [Fact]
     public async Task DoneJobs_AreDeleted_OnceKeepDoneHasPassed_NotBefore()
     {
