@@ -10,7 +10,8 @@ namespace Bot.Core.Effects;
 /// <summary>
 /// Runs the outbox's jobs: claims due jobs, runs each through the handler of its kind, and records the outcome (done,
 /// retry later with backoff, or failed for good, which <see cref="IJobFailureReporter"/> tells people about). The worker
-/// starts jobs as slots free up (<see cref="StartDueAsync"/>); <see cref="RunOnceAsync(CancellationToken)"/> is one pass.
+/// claims them in batches and starts each as a slot frees up (<see cref="ClaimDueAsync"/>, <see cref="Start"/>);
+/// <see cref="RunOnceAsync(CancellationToken)"/> is one pass.
 /// </summary>
 public sealed class OutboxDispatcher
 {
@@ -33,18 +34,22 @@ public sealed class OutboxDispatcher
         _log = log;
     }
 
+    /// <summary>How long a claimed job is leased: its timeout twice, so that one started within its first timeout ends within it.</summary>
+    public TimeSpan Lease => _options.JobTimeout + _options.JobTimeout;
+
     /// <summary>
-    /// Claims up to <paramref name="max"/> due jobs (at most <see cref="OutboxOptions.BatchSize"/>) and starts each, not
-    /// waiting for them: the outbox worker keeps <see cref="OutboxOptions.Concurrency"/> jobs running this way, so that a
-    /// slow one (a Slack or GitHub call that takes its whole timeout) holds back no job that falls due meanwhile, as a pass
-    /// that waited for all its jobs did. A job once started is finished even when the host stops (within its timeout);
-    /// a store failure recording its outcome is logged, and the job runs again once its lease ends.
+    /// Claims up to <paramref name="max"/> due jobs, oldest first, leased for <see cref="Lease"/>: the outbox worker starts
+    /// them as its slots free up (<see cref="Start"/>), and hands back those it could not start in time (<see cref="ReleaseAsync"/>).
     /// </summary>
-    public async Task<IReadOnlyList<Task>> StartDueAsync(int max, CancellationToken cancellationToken)
-    {
-        var lease = _options.JobTimeout + _options.JobTimeout;
-        var jobs = await _store.WriteAsync(s => s.ClaimDueJobs(Math.Min(max, _options.BatchSize), lease), cancellationToken);
-        return [.. jobs.Select(job => Task.Run(async () =>
+    public Task<IReadOnlyList<EffectJob>> ClaimDueAsync(int max, CancellationToken cancellationToken) =>
+        _store.WriteAsync(s => s.ClaimDueJobs(max, Lease), cancellationToken);
+
+    /// <summary>
+    /// Starts a claimed job, not waiting for it. A job once started is finished even when the host stops (within its
+    /// timeout); a store failure recording its outcome is logged, and the job runs again once its lease ends.
+    /// </summary>
+    public Task Start(EffectJob job) => Task.Run(
+        async () =>
         {
             try
             {
@@ -54,14 +59,17 @@ public sealed class OutboxDispatcher
             {
                 _log.LogWarning("Effect {Key} ({Kind}): its outcome was not recorded, it runs again when its lease ends: {Reason}", job.Key, job.Kind, e.Message);
             }
-        }, CancellationToken.None))];
-    }
+        },
+        CancellationToken.None);
+
+    /// <summary>Hands claimed jobs that were not started back to the outbox, for any replica to claim at once.</summary>
+    public Task ReleaseAsync(IReadOnlyCollection<EffectJob> jobs) =>
+        jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job.Id); } return true; }, CancellationToken.None);
 
     /// <summary>One pass: runs the jobs due now, <see cref="OutboxOptions.Concurrency"/> at once, and returns how many were claimed once all are done.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var lease = _options.JobTimeout + _options.JobTimeout;
-        var jobs = await _store.WriteAsync(s => s.ClaimDueJobs(_options.BatchSize, lease), cancellationToken);
+        var jobs = await ClaimDueAsync(_options.BatchSize, cancellationToken);
         if (jobs.Count == 0)
         {
             return 0;
@@ -84,11 +92,11 @@ public sealed class OutboxDispatcher
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var unstarted = jobs.Where(j => !started.ContainsKey(j.Id)).Select(j => j.Id).ToList();
+            var unstarted = jobs.Where(j => !started.ContainsKey(j.Id)).ToList();
             if (unstarted.Count > 0)
             {
                 _log.LogInformation("Stopping: handing back {Count} claimed jobs not started", unstarted.Count);
-                await _store.WriteAsync(s => { unstarted.ForEach(s.ReleaseJob); return true; }, CancellationToken.None);
+                await ReleaseAsync(unstarted);
             }
 
             throw;

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Bot.Workers;
 
 /// <summary>
-/// Runs the outbox: keeps up to <see cref="OutboxOptions.Concurrency"/> jobs running, claiming more whenever a commit adds
-/// jobs, one falls due, or a running one ends, and otherwise every <see cref="OutboxOptions.PollInterval"/> (for retries
-/// that come due). A slow job holds back no other. Store outages and failed claims are waited out, never fatal.
+/// Runs the outbox: keeps up to <see cref="OutboxOptions.Concurrency"/> jobs running, each started as a slot frees up from
+/// the jobs claimed in batches of <see cref="OutboxOptions.BatchSize"/> (a batch claimed when fewer are waiting than
+/// there are slots: when a commit adds jobs, one falls due, a running one ends, or every
+/// <see cref="OutboxOptions.PollInterval"/>). A slow job holds back no other, as a pass that waited for all its jobs did.
+/// Store outages and failed claims are waited out, never fatal.
 /// </summary>
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
@@ -39,6 +41,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.JobsEnqueued += Pulse;
+        var claimed = new Queue<(EffectJob Job, DateTimeOffset At)>(); // claimed, waiting for a slot
         var running = new List<Task>();
         try
         {
@@ -48,16 +51,22 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                 running.RemoveAll(job => job.IsCompleted);
                 var pulse = Volatile.Read(ref _pulse);
                 var concurrency = Math.Max(1, options.Value.Concurrency);
-                var free = concurrency - running.Count;
-                var wanted = Math.Min(free, Math.Max(1, options.Value.BatchSize));
-                var started = 0;
-                if (free > 0)
+                var batch = Math.Max(concurrency, options.Value.BatchSize);
+                var claims = claimed.Count < concurrency; // too few waiting to fill the slots as they free: claim a batch
+                var more = false;
+                if (claims)
                 {
                     try
                     {
-                        var jobs = await dispatcher.StartDueAsync(wanted, stoppingToken);
-                        running.AddRange(jobs);
-                        started = jobs.Count;
+                        var wanted = batch - claimed.Count;
+                        var jobs = await dispatcher.ClaimDueAsync(wanted, stoppingToken);
+                        var at = time.GetUtcNow();
+                        foreach (var job in jobs)
+                        {
+                            claimed.Enqueue((job, at));
+                        }
+
+                        more = jobs.Count == wanted; // a full claim: more may be due
                     }
                     catch (StoreUnavailableException e)
                     {
@@ -70,13 +79,14 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                     }
                 }
 
-                if (started > 0 && started == wanted && running.Count < concurrency)
+                await StartWhatFitsAsync(claimed, running, concurrency);
+                if (more && claimed.Count < concurrency)
                 {
-                    continue; // more may be due
+                    continue;
                 }
 
-                // Until something may be claimed: a running job ending (a free slot, and the next job of its ordering key),
-                // and while a slot is free, a new job or one falling due.
+                // Until something may be started or claimed: a running job ending (a free slot, and the next job of its
+                // ordering key), and while too few are claimed, a new job or one falling due.
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var waits = new List<Task> { Task.Delay(Timeout.InfiniteTimeSpan, time, wait.Token) };
                 if (running.Count > 0)
@@ -84,7 +94,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                     waits.Add(Task.WhenAny(running));
                 }
 
-                if (running.Count < concurrency)
+                if (claimed.Count < concurrency)
                 {
                     waits.Add(pulse.Task);
                     waits.Add(Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
@@ -104,7 +114,47 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         finally
         {
             store.JobsEnqueued -= Pulse;
+            await HandBackAsync([.. claimed.Select(c => c.Job)], "Stopping: handing back {Count} claimed jobs not started");
             await Task.WhenAll(running); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
+        }
+    }
+
+    /// <summary>
+    /// Starts claimed jobs while a slot is free, oldest claim first. One claimed longer ago than its timeout is handed back
+    /// instead: started now, it could outlive its lease, and another replica run it too.
+    /// </summary>
+    private async Task StartWhatFitsAsync(Queue<(EffectJob Job, DateTimeOffset At)> claimed, List<Task> running, int concurrency)
+    {
+        var stale = new List<EffectJob>();
+        while (running.Count < concurrency && claimed.TryDequeue(out var next))
+        {
+            if (time.GetUtcNow() - next.At > options.Value.JobTimeout)
+            {
+                stale.Add(next.Job);
+                continue;
+            }
+
+            running.Add(dispatcher.Start(next.Job));
+        }
+
+        await HandBackAsync(stale, "Handing back {Count} claimed jobs that waited past their timeout for a slot");
+    }
+
+    private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string message)
+    {
+        if (jobs.Count == 0)
+        {
+            return;
+        }
+
+        log.LogInformation(message, jobs.Count);
+        try
+        {
+            await dispatcher.ReleaseAsync(jobs);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Claimed jobs not handed back (they run again when their lease ends): {Reason}", e.Message);
         }
     }
 

@@ -56,6 +56,45 @@ public class OutboxWorkerTests
         Assert.Empty(await store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
     }
 
+    /// <summary>
+    /// A job claimed in a batch that waited past its timeout for a slot is handed back and claimed again, not started on
+    /// a lease that ends before its timeout could: another replica claiming once the first lease ended finds it taken.
+    /// </summary>
+    [Fact]
+    public async Task AClaimedJobThatWaitedPastItsTimeout_IsClaimedAgain_NotRunOnItsOldLease()
+    {
+        var time = new FakeTimeProvider(TestStore.Start);
+        var store = new InMemoryIncidentStore(time);
+        var (slowStarted, slowGoes, secondStarted, secondGoes) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            var (started, goes) = job.Name == "slow" ? (slowStarted, slowGoes) : (secondStarted, secondGoes);
+            started.TrySetResult();
+            await goes.Task;
+        });
+        var options = Options.Create(new OutboxOptions { Concurrency = 1, BatchSize = 2, JobTimeout = TimeSpan.FromMinutes(1) });
+        var dispatcher = new OutboxDispatcher(store, [runner], time, options, NullLogger<OutboxDispatcher>.Instance);
+        var worker = new OutboxWorker(dispatcher, store, time, options, NullLogger<OutboxWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("slow", s.Now)); s.Enqueue(TestJob.Row("second", s.Now)); return 0; });
+            await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10)); // both claimed, "second" waiting for the one slot
+            time.Advance(TimeSpan.FromSeconds(90)); // past its timeout, within its lease (two timeouts)
+            slowGoes.SetResult();
+            await secondStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+            time.Advance(TimeSpan.FromSeconds(60)); // past the first claim's lease: another replica claims what is free
+            Assert.Empty(await store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(2))));
+        }
+        finally
+        {
+            slowGoes.TrySetResult();
+            secondGoes.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task DoneJobs_AreDeleted_OnceKeepDoneHasPassed_NotBefore()
     {
