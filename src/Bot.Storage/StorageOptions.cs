@@ -60,7 +60,7 @@ public sealed class StorageOptions
     /// <summary>
     /// Most units of work committed in one transaction. Default 256 on SQLite, where a batch shares one fsync; 1 on
     /// PostgreSQL for units of no alert group (jobs, the API's writes): a long transaction holds its incidents' row locks,
-    /// and could deadlock with another replica's. A writer's turn at them commits all that are queued, one by one. (A
+    /// and could deadlock with another replica's. A writer's turn at them commits all that are queued, this many a transaction. (A
     /// writer's webhooks commit together, up to 64, their groups locked in key order, so that two replicas' batches cannot
     /// deadlock.)
     /// </summary>

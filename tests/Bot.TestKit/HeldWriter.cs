@@ -16,23 +16,18 @@ public sealed class HeldWriter : IDisposable
     }
 
     /// <summary>Holds the writer of <paramref name="affinity"/>'s group; returns once its unit runs.</summary>
-    public static async Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store, Affinity affinity)
-        where TSession : ISession
-    {
-        var writer = new HeldWriter();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        writer._held = store.WriteAsync(_ => { holding.SetResult(); writer._hold.Wait(); return 0; }, affinity);
-        await holding.Task;
-        return writer;
-    }
+    public static Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store, Affinity affinity)
+        where TSession : ISession => HoldAsync<TSession>(work => store.WriteAsync(work, affinity));
 
     /// <summary>Holds a writer on a unit of no group (as a job's); returns once its unit runs.</summary>
-    public static async Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store)
-        where TSession : ISession
+    public static Task<HeldWriter> HoldAsync<TSession>(IUnitOfWork<TSession> store)
+        where TSession : ISession => HoldAsync<TSession>(work => store.WriteAsync(work));
+
+    private static async Task<HeldWriter> HoldAsync<TSession>(Func<Func<TSession, int>, Task<int>> write)
     {
         var writer = new HeldWriter();
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        writer._held = store.WriteAsync(_ => { holding.SetResult(); writer._hold.Wait(); return 0; });
+        writer._held = write(_ => { holding.SetResult(); writer._hold.Wait(); return 0; });
         await holding.Task;
         return writer;
     }

@@ -496,9 +496,9 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
                 carried.AddRange(batch.Skip(handled));
                 var sharedTurn = !forPeople && writer.Affine is not null && !writer.LastWasAffine;
                 batch.Clear();
-                if (sharedTurn && _maxBatch == 1)
+                if (sharedTurn)
                 {
-                    RunSharedAlone(writer, batch);
+                    RunSharedTurn(writer, batch);
                 }
             }
         }
@@ -560,19 +560,29 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// A writer's turn at the shared queue on PostgreSQL, where units of no alert group (jobs' claims, their handlers'
-    /// writes and completions, the API's writes) commit one a transaction (<see cref="StorageOptions.MaxBatch"/>): after
-    /// the first, the rest queued now, each alone, up to <see cref="MaxAffineBatch"/> of them, until a person's unit
-    /// arrives. One a turn, each waited behind a whole batch of webhooks: with one writer and a flood of them, the jobs'
-    /// units passed at ~140 a second, and an escalation's DM waited 30 s at 160 jobs a second (the escalation benchmark).
-    /// They are bounded by the outbox's concurrency, so the webhooks wait for a few of them at most.
+    /// The rest of a writer's turn at the shared queue on PostgreSQL, where units of no alert group (jobs' claims, their
+    /// handlers' writes and completions, the API's writes) commit at most <see cref="StorageOptions.MaxBatch"/> a
+    /// transaction (by default one): the units queued now, in as many transactions as they take, up to
+    /// <see cref="MaxAffineBatch"/> more, until a person's unit arrives. One transaction a turn, each unit waited behind a
+    /// whole batch of webhooks: with one writer and a flood of them, the jobs' units passed at ~140 a second, and an
+    /// escalation's DM waited 30 s at 160 jobs a second (the escalation benchmark). They are bounded by the outbox's
+    /// concurrency, so the webhooks wait for a few of them at most.
     /// </summary>
-    private void RunSharedAlone(Writer writer, List<WorkItem> batch)
+    private void RunSharedTurn(Writer writer, List<WorkItem> batch)
     {
-        for (var run = 1; run < MaxAffineBatch && !PersonWaits && _queue.Reader.TryRead(out var item); run++)
+        for (var run = 1; run < MaxAffineBatch && !PersonWaits; run++)
         {
-            batch.Add(item);
-            RunBatch(writer, batch, yieldToPeople: false); // a batch of one: its own transaction
+            while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            RunBatch(writer, batch, yieldToPeople: false);
             batch.Clear();
         }
     }

@@ -52,9 +52,8 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                 var pulse = Volatile.Read(ref _pulse);
                 var concurrency = Math.Max(1, options.Value.Concurrency);
                 var batch = Math.Max(concurrency, options.Value.BatchSize);
-                var claims = claimed.Count < concurrency; // too few waiting to fill the slots as they free: claim a batch
                 var more = false;
-                if (claims)
+                if (claimed.Count < concurrency) // too few waiting to fill the slots as they free: claim a batch
                 {
                     try
                     {
@@ -114,7 +113,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         finally
         {
             store.JobsEnqueued -= Pulse;
-            await HandBackAsync([.. claimed.Select(c => c.Job)], "Stopping: handing back {Count} claimed jobs not started");
+            await HandBackAsync([.. claimed.Select(c => c.Job)], "stopping, not started");
             await Task.WhenAll(running); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
         }
     }
@@ -137,17 +136,17 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
             running.Add(dispatcher.Start(next.Job));
         }
 
-        await HandBackAsync(stale, "Handing back {Count} claimed jobs that waited past their timeout for a slot");
+        await HandBackAsync(stale, "they waited past their timeout for a slot");
     }
 
-    private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string message)
+    private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string why)
     {
         if (jobs.Count == 0)
         {
             return;
         }
 
-        log.LogInformation(message, jobs.Count);
+        log.LogInformation("Handing back {Count} claimed jobs: {Why}", jobs.Count, why);
         try
         {
             await dispatcher.ReleaseAsync(jobs);

@@ -33,10 +33,7 @@ public class OutboxWorkerTests
                 pageRan.TrySetResult();
             }
         });
-        var options = Options.Create(new OutboxOptions());
-        var dispatcher = new OutboxDispatcher(store, [runner], TimeProvider.System, options, NullLogger<OutboxDispatcher>.Instance);
-        var worker = new OutboxWorker(dispatcher, store, TimeProvider.System, options, NullLogger<OutboxWorker>.Instance);
-        await worker.StartAsync(CancellationToken.None);
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions());
         try
         {
             await store.WriteAsync(s => { s.Enqueue(TestJob.Row("slow", s.Now)); return 0; });
@@ -72,10 +69,7 @@ public class OutboxWorkerTests
             started.TrySetResult();
             await goes.Task;
         });
-        var options = Options.Create(new OutboxOptions { Concurrency = 1, BatchSize = 2, JobTimeout = TimeSpan.FromMinutes(1) });
-        var dispatcher = new OutboxDispatcher(store, [runner], time, options, NullLogger<OutboxDispatcher>.Instance);
-        var worker = new OutboxWorker(dispatcher, store, time, options, NullLogger<OutboxWorker>.Instance);
-        await worker.StartAsync(CancellationToken.None);
+        var worker = await StartWorkerAsync(store, runner, time, new OutboxOptions { Concurrency = 1, BatchSize = 2, JobTimeout = TimeSpan.FromMinutes(1) });
         try
         {
             await store.WriteAsync(s => { s.Enqueue(TestJob.Row("slow", s.Now)); s.Enqueue(TestJob.Row("second", s.Now)); return 0; });
@@ -109,6 +103,16 @@ public class OutboxWorkerTests
 
         await BotServer.EventuallyAsync(() => EnqueueAgainAsync(store, time, "done-long-ago"), deleted => deleted, TimeSpan.FromSeconds(10), "the old job's deletion");
         Assert.False(await EnqueueAgainAsync(store, time, "done-just-now")); // kept: its key still refuses a second job
+    }
+
+    /// <summary>The bot's outbox worker over the store, running the test jobs through <paramref name="runner"/>.</summary>
+    private static async Task<OutboxWorker> StartWorkerAsync(IIncidentStore store, IJobRunner runner, TimeProvider time, OutboxOptions outbox)
+    {
+        var options = Options.Create(outbox);
+        var dispatcher = new OutboxDispatcher(store, [runner], time, options, NullLogger<OutboxDispatcher>.Instance);
+        var worker = new OutboxWorker(dispatcher, store, time, options, NullLogger<OutboxWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        return worker;
     }
 
     private static Task CompleteAsync(IIncidentStore store, string key) => store.WriteAsync(s =>

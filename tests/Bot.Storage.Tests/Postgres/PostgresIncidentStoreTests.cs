@@ -264,12 +264,14 @@ public sealed class PostgresIncidentStoreTests
     /// With one writer, the units of no alert group queued while it was busy (jobs' claims, their handlers' writes and
     /// completions) commit in its next turn at them, each in a transaction of its own, before the batch of webhooks queued
     /// meanwhile. One a turn, each waited behind a batch of webhooks: under a flood of them a page's DM waited 30 s (the
-    /// escalation benchmark); here the webhooks' batch went first.
+    /// escalation benchmark); here the webhooks' batch went first. Likewise with <c>Storage:MaxBatch</c> set (two a transaction).
     /// </summary>
-    [Fact]
-    public async Task JobsUnitsQueuedBehindABusyWriter_CommitInItsNextTurn_BeforeTheWebhooksQueuedWithThem()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2)]
+    public async Task JobsUnitsQueuedBehindABusyWriter_CommitInItsNextTurn_BeforeTheWebhooksQueuedWithThem(int? maxBatch)
     {
-        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => o.Writers = 1);
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => (o.Writers, o.MaxBatch) = (1, maxBatch));
         var order = new ConcurrentQueue<string>();
         using var held = await HeldWriter.HoldAsync(t.Store);
         var webhooks = Enumerable.Range(0, 3).Select(i => t.Store.WriteAsync(_ => { order.Enqueue($"w{i}"); return i; }, new Affinity("g", []))).ToList();
