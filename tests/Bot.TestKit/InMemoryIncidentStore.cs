@@ -433,22 +433,18 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             return due.Select(j => d.Jobs[j.Job.Id].Job).ToList();
         }
 
-        public void CompleteJob(long jobId) => Set(jobId, j => j with { State = JobState.Done, CompletedAt = now, LeaseUntil = null });
+        public void CompleteJob(EffectJob claimed) => _ = Set(claimed, j => j with { State = JobState.Done, CompletedAt = now, LeaseUntil = null });
 
-        public void ReleaseJob(long jobId)
+        public void ReleaseJob(EffectJob claimed)
         {
-            if (d.Jobs.TryGetValue(jobId, out var j) && j.State == JobState.Claimed)
-            {
-                d.Jobs[jobId] = j with { State = JobState.Waiting, LeaseUntil = null, Job = j.Job with { Claims = j.Job.Claims - 1 } };
-                EnqueuedJobs = true;
-            }
+            EnqueuedJobs |= Set(claimed, j => j with { State = JobState.Waiting, LeaseUntil = null, Job = j.Job with { Claims = j.Job.Claims - 1 } });
         }
 
-        public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
-            Set(jobId, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
+        public void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error) =>
+            _ = Set(claimed, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
 
-        public void FailJob(long jobId, string error) =>
-            Set(jobId, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });
+        public void FailJob(EffectJob claimed, string error) =>
+            _ = Set(claimed, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });
 
         public int DeleteDoneJobs(DateTimeOffset before, int max)
         {
@@ -458,12 +454,16 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             return old.Count;
         }
 
-        private void Set(long jobId, Func<JobRow, JobRow> change)
+        /// <summary>Changes the job while <paramref name="claimed"/> holds it (its claim count unchanged since), as the SQL stores do.</summary>
+        private bool Set(EffectJob claimed, Func<JobRow, JobRow> change)
         {
-            if (d.Jobs.TryGetValue(jobId, out var j))
+            if (!d.Jobs.TryGetValue(claimed.Id, out var j) || j.State != JobState.Claimed || j.Job.Claims != claimed.Claims)
             {
-                d.Jobs[jobId] = change(j);
+                return false;
             }
+
+            d.Jobs[claimed.Id] = change(j);
+            return true;
         }
     }
 }

@@ -21,14 +21,22 @@ public interface IOutboxSession : IOutbox
     /// <summary>Claims up to <paramref name="max"/> due jobs, oldest first, at most one per ordering key.</summary>
     IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease);
 
-    void CompleteJob(long jobId);
+    /// <summary>
+    /// The claimed job is done. This and the three below change the job only while <paramref name="claimed"/> (the job as
+    /// its claim returned it: its id and claim count) still holds it: once its lease ended and another run claimed the
+    /// job again, nothing changes, and that run's outcome stands (a stale run's retry could otherwise make a job another
+    /// replica completed due again, and run it a third time).
+    /// </summary>
+    void CompleteJob(EffectJob claimed);
 
     /// <summary>Hands back a claimed job that was not started (shutting down): it may be claimed again at once, by any replica.</summary>
-    void ReleaseJob(long jobId);
+    void ReleaseJob(EffectJob claimed);
 
-    void RetryJob(long jobId, DateTimeOffset dueAt, string error);
+    /// <summary>The claimed job failed for now: it waits again, due at <paramref name="dueAt"/>.</summary>
+    void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error);
 
-    void FailJob(long jobId, string error);
+    /// <summary>The claimed job failed for good.</summary>
+    void FailJob(EffectJob claimed, string error);
 
     /// <summary>
     /// Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>, but none done in the last

@@ -64,7 +64,7 @@ public sealed class OutboxDispatcher
 
     /// <summary>Hands claimed jobs that were not started back to the outbox, for any replica to claim at once.</summary>
     public Task ReleaseAsync(IReadOnlyCollection<EffectJob> jobs) =>
-        jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job.Id); } return true; }, CancellationToken.None);
+        jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job); } return true; }, CancellationToken.None);
 
     /// <summary>One pass: runs the jobs due now, <see cref="OutboxOptions.Concurrency"/> at once, and returns how many were claimed once all are done.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -196,7 +196,7 @@ public sealed class OutboxDispatcher
         try
         {
             await runner.RunAsync(job, row, timeout.Token);
-            await _store.WriteAsync(s => { s.CompleteJob(row.Id); return true; }, CancellationToken.None);
+            await _store.WriteAsync(s => { s.CompleteJob(row); return true; }, CancellationToken.None);
             return "done";
         }
         catch (PermanentEffectException e)
@@ -217,7 +217,7 @@ public sealed class OutboxDispatcher
             var after = e is RetryLaterException { After: { } wait } ? wait : Backoff(attempt);
             var reason = e is OperationCanceledException ? $"timed out after {_options.JobTimeout.TotalSeconds:0.#} s" : e.Message;
             _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", row.Key, row.Kind, attempt, after, reason);
-            await _store.WriteAsync(s => { s.RetryJob(row.Id, now + after, reason); return true; }, CancellationToken.None);
+            await _store.WriteAsync(s => { s.RetryJob(row, now + after, reason); return true; }, CancellationToken.None);
             return "retry";
         }
     }
@@ -228,7 +228,7 @@ public sealed class OutboxDispatcher
         await _store.WriteAsync(
             s =>
             {
-                s.FailJob(row.Id, message);
+                s.FailJob(row, message);
                 _failures?.Report(s, job, row, message);
                 return true;
             },

@@ -1261,26 +1261,38 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         return deleted;
     }
 
-    public void CompleteJob(long jobId) =>
-        Write("UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE id = @id", ("@id", jobId), ("@now", dialect.Time(Now)));
+    /// <summary>The claim's own row (<c>@id</c>, <c>@claims</c>): a claim whose lease ended and that another run took since holds none.</summary>
+    private const string Claimed = "id = @id AND state = 1 AND claims = @claims";
 
-    public void ReleaseJob(long jobId)
+    public void CompleteJob(EffectJob claimed) =>
+        Write(
+            $"UPDATE outbox SET state = 2, completed_at = @now, lease_until = NULL WHERE {Claimed}",
+            ("@id", claimed.Id),
+            ("@claims", claimed.Claims),
+            ("@now", dialect.Time(Now)));
+
+    public void ReleaseJob(EffectJob claimed)
     {
-        var released = Command("UPDATE outbox SET state = 0, lease_until = NULL, claims = claims - 1 WHERE id = @id AND state = 1", ("@id", jobId)).ExecuteNonQuery() == 1;
+        var released = Command(
+            $"UPDATE outbox SET state = 0, lease_until = NULL, claims = claims - 1 WHERE {Claimed}",
+            ("@id", claimed.Id),
+            ("@claims", claimed.Claims)).ExecuteNonQuery() == 1;
         EnqueuedJobs |= released;
     }
 
-    public void RetryJob(long jobId, DateTimeOffset dueAt, string error) =>
+    public void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error) =>
         Write(
-            "UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE id = @id",
-            ("@id", jobId),
+            $"UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE {Claimed}",
+            ("@id", claimed.Id),
+            ("@claims", claimed.Claims),
             ("@due", dialect.Time(dueAt)),
             ("@err", error));
 
-    public void FailJob(long jobId, string error) =>
+    public void FailJob(EffectJob claimed, string error) =>
         Write(
-            "UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = @now, last_error = @err, lease_until = NULL WHERE id = @id",
-            ("@id", jobId),
+            $"UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = @now, last_error = @err, lease_until = NULL WHERE {Claimed}",
+            ("@id", claimed.Id),
+            ("@claims", claimed.Claims),
             ("@now", dialect.Time(Now)),
             ("@err", error));
 

@@ -118,7 +118,7 @@ public class OutboxWorkerTests
     private static Task CompleteAsync(IIncidentStore store, string key) => store.WriteAsync(s =>
     {
         s.Enqueue(TestJob.Row(key, s.Now));
-        s.CompleteJob(s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)).Single(j => j.Key == key).Id);
+        s.CompleteJob(s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)).Single(j => j.Key == key));
         return 0;
     });
 

@@ -19,7 +19,7 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
         while (await t.Store.WriteAsync(s => s.ClaimDueJobs(100, TimeSpan.FromMinutes(1))) is { Count: > 0 } jobs)
         {
             all.AddRange(jobs);
-            await t.Store.WriteAsync(s => { jobs.ToList().ForEach(j => s.CompleteJob(j.Id)); return 0; });
+            await t.Store.WriteAsync(s => { jobs.ToList().ForEach(j => s.CompleteJob(j)); return 0; });
         }
 
         return all;

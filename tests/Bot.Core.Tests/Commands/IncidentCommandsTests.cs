@@ -121,7 +121,7 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
         while (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))) is { Count: > 0 } claimed)
         {
             jobs.AddRange(claimed);
-            await t.Store.WriteAsync(s => { claimed.ToList().ForEach(j => s.CompleteJob(j.Id)); return 0; });
+            await t.Store.WriteAsync(s => { claimed.ToList().ForEach(j => s.CompleteJob(j)); return 0; });
         }
 
         var posts = jobs.Where(j => j.Kind == PostTextJob.Kind).Select(j => System.Text.Json.JsonSerializer.Deserialize(j.Payload, PostTextJob.Json)!).ToList();
@@ -231,7 +231,7 @@ public abstract class IncidentCommandsTests(StoreEngine engine) : StoreContract(
         while (await t.Store.WriteAsync(s => s.ClaimDueJobs(100, TimeSpan.FromSeconds(1))) is { Count: > 0 } jobs)
         {
             drafts += jobs.Count(j => j.Kind == Bot.Core.Postmortems.PublishPostmortemJob.Kind);
-            await t.Store.WriteAsync(s => { jobs.ToList().ForEach(j => s.CompleteJob(j.Id)); return 0; });
+            await t.Store.WriteAsync(s => { jobs.ToList().ForEach(j => s.CompleteJob(j)); return 0; });
         }
 
         return drafts;

@@ -135,11 +135,11 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
                 {
                     if (job.Key == fail)
                     {
-                        s.FailJob(job.Id, "gave up");
+                        s.FailJob(job, "gave up");
                     }
                     else
                     {
-                        s.CompleteJob(job.Id);
+                        s.CompleteJob(job);
                     }
                 }
 
@@ -204,10 +204,10 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         var held = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, lease));
         await t.Store.WriteAsync(s =>
         {
-            s.ReleaseJob(held.Single(j => j.Key == "handed-back").Id);
+            s.ReleaseJob(held.Single(j => j.Key == "handed-back"));
             foreach (var other in held.Where(j => j.Key is "fresh" or "failed-once"))
             {
-                s.ReleaseJob(other.Id);
+                s.ReleaseJob(other);
             }
 
             return 0;

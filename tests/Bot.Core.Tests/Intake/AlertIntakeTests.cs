@@ -376,7 +376,7 @@ public abstract class AlertIntakeTests(StoreEngine engine) : StoreContract(engin
             {
                 foreach (var j in jobs)
                 {
-                    s.CompleteJob(j.Id);
+                    s.CompleteJob(j);
                 }
 
                 return 0;

@@ -985,7 +985,7 @@ public sealed class PostgresIncidentStoreTests
     private static async Task CompleteAsync(Core.Store.IIncidentStore store, string key)
     {
         var job = Assert.Single(await store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))), j => j.Key == key);
-        await store.WriteAsync(s => { s.CompleteJob(job.Id); return 0; });
+        await store.WriteAsync(s => { s.CompleteJob(job); return 0; });
     }
 
     /// <summary>

@@ -500,7 +500,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
 
         // Done: not deleted within the hour, whatever the caller asks; then kept past KeepDone and deleted: the same key is a new job.
         var claimed = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
-        await t.Store.WriteAsync(s => { s.CompleteJob(claimed.Id); return 0; });
+        await t.Store.WriteAsync(s => { s.CompleteJob(claimed); return 0; });
         Assert.Equal(0, await t.Store.WriteAsync(s => s.DeleteDoneJobs(T0.AddYears(10), 100)));
         t.Time.Advance(OutboxOptions.KeepDoneAtLeast + TimeSpan.FromMinutes(1));
         Assert.Equal(1, await t.Store.WriteAsync(s => s.DeleteDoneJobs(t.Time.GetUtcNow() - OutboxOptions.KeepDoneAtLeast, 100)));
@@ -509,19 +509,22 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     /// <summary>The keys of the jobs waiting in the outbox, claiming none.</summary>
-    private static async Task<List<string>> KeysAsync(TestStore t)
+    private static Task<List<string>> KeysAsync(TestStore t) => OutboxColumnAsync(t, "key", r => r.GetString(0), "WHERE state = 0");
+
+    /// <summary>One column of the outbox's rows, in id order, read beside the store.</summary>
+    private static async Task<List<T>> OutboxColumnAsync<T>(TestStore t, string column, Func<System.Data.Common.DbDataReader, T> read, string where = "")
     {
         await using var connection = await ((TempStore)t).OpenConnectionAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key FROM outbox WHERE state = 0 ORDER BY id";
+        command.CommandText = $"SELECT {column} FROM outbox {where} ORDER BY id";
         await using var reader = await command.ExecuteReaderAsync();
-        var keys = new List<string>();
+        var values = new List<T>();
         while (await reader.ReadAsync())
         {
-            keys.Add(reader.GetString(0));
+            values.Add(read(reader));
         }
 
-        return keys;
+        return values;
     }
 
     [Fact]
@@ -540,7 +543,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))); // a2 waits for a1
 
         // a1 fails and is due again in 30 s: a2 still waits behind it.
-        await t.Store.WriteAsync(s => { s.RetryJob(first[0].Id, s.Now.AddSeconds(30), "slack down"); s.CompleteJob(first[1].Id); return 0; });
+        await t.Store.WriteAsync(s => { s.RetryJob(first[0], s.Now.AddSeconds(30), "slack down"); s.CompleteJob(first[1]); return 0; });
         Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
 
         t.Time.Advance(TimeSpan.FromSeconds(30));
@@ -550,9 +553,34 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
 
         // A claim whose lease ran out (its runner died) is claimed again.
         t.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal("a1", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Key);
-        await t.Store.WriteAsync(s => { s.CompleteJob(retried.Id); return 0; });
+        var again = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        Assert.Equal("a1", again.Key);
+        await t.Store.WriteAsync(s => { s.CompleteJob(again); return 0; });
         Assert.Equal("a2", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Key);
+    }
+
+    [Fact]
+    public async Task AClaimWhoseLeaseEnded_AndThatAnotherRunTook_ChangesNothing_WhateverItsRunRecords()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s => { s.Enqueue(Job("a1", "A")); s.Enqueue(Job("a2", "A")); });
+        var stale = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        var taken = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        Assert.Equal((stale.Id, stale.Claims + 1), (taken.Id, taken.Claims));
+
+        // The stalled run wakes: its retry, release, failure and completion all find the job held by the other run.
+        await t.Store.WriteAsync(s => { s.RetryJob(stale, s.Now, "stalled"); return 0; });
+        await t.Store.WriteAsync(s => { s.ReleaseJob(stale); return 0; });
+        Assert.Empty(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))); // still held: not due again, a2 behind it
+        await t.Store.WriteAsync(s => { s.FailJob(stale, "stalled"); s.CompleteJob(stale); return 0; });
+
+        // The run that holds it completes it; a stale retry after that cannot make it due (and run) a third time.
+        await t.Store.WriteAsync(s => { s.CompleteJob(taken); return 0; });
+        await t.Store.WriteAsync(s => { s.RetryJob(stale, s.Now, "stalled"); s.RetryJob(taken, s.Now, "late"); return 0; });
+        var next = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1))));
+        Assert.Equal("a2", next.Key);
+        Assert.Equal([2, 1], await OutboxColumnAsync(t, "state", r => r.GetInt32(0))); // a1 done, a2 claimed
     }
 
     [Fact]
