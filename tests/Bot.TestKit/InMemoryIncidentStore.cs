@@ -443,8 +443,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         public void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error) =>
             _ = Set(claimed, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
 
-        public void FailJob(EffectJob claimed, string error) =>
-            _ = Set(claimed, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });
+        public bool FailJob(EffectJob claimed, string error) =>
+            Set(claimed, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });
 
         public int DeleteDoneJobs(DateTimeOffset before, int max)
         {

@@ -35,8 +35,8 @@ public interface IOutboxSession : IOutbox
     /// <summary>The claimed job failed for now: it waits again, due at <paramref name="dueAt"/>.</summary>
     void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error);
 
-    /// <summary>The claimed job failed for good.</summary>
-    void FailJob(EffectJob claimed, string error);
+    /// <summary>The claimed job failed for good; false when the claim no longer held it (nothing changed).</summary>
+    bool FailJob(EffectJob claimed, string error);
 
     /// <summary>
     /// Deletes up to <paramref name="max"/> done jobs completed before <paramref name="before"/>, but none done in the last

@@ -224,14 +224,25 @@ public sealed class OutboxDispatcher
 
     private async Task FailAsync(EffectJob row, IJob? job, string message, CancellationToken stopping)
     {
-        _log.LogError("Effect {Key} ({Kind}) failed for good: {Reason}", row.Key, row.Kind, message);
-        await _store.WriteAsync(
+        var recorded = await _store.WriteAsync(
             s =>
             {
-                s.FailJob(row, message);
+                if (!s.FailJob(row, message))
+                {
+                    return false; // its lease ended and another run holds the job: that run reports what becomes of it
+                }
+
                 _failures?.Report(s, job, row, message);
                 return true;
             },
             CancellationToken.None);
+        if (recorded)
+        {
+            _log.LogError("Effect {Key} ({Kind}) failed for good: {Reason}", row.Key, row.Kind, message);
+        }
+        else
+        {
+            _log.LogWarning("Effect {Key} ({Kind}) failed on a claim whose lease had ended; another run holds the job, so this failure is not recorded: {Reason}", row.Key, row.Kind, message);
+        }
     }
 }

@@ -1288,13 +1288,13 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@due", dialect.Time(dueAt)),
             ("@err", error));
 
-    public void FailJob(EffectJob claimed, string error) =>
-        Write(
+    public bool FailJob(EffectJob claimed, string error) =>
+        Command(
             $"UPDATE outbox SET state = 3, attempts = attempts + 1, completed_at = @now, last_error = @err, lease_until = NULL WHERE {Claimed}",
             ("@id", claimed.Id),
             ("@claims", claimed.Claims),
             ("@now", dialect.Time(Now)),
-            ("@err", error));
+            ("@err", error)).ExecuteNonQuery() == 1;
 
     /// <summary>Writes what waits (alerts; the batch, if any): before a read, and at the end of each unit of work.</summary>
     public void Flush()

@@ -298,6 +298,36 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     [Fact]
+    public async Task AFailureOnAClaimWhoseLeaseEnded_IsNeitherRecordedNorReported_TheRunHoldingTheJobDecides()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var lease = new OutboxOptions().JobTimeout * 2;
+        IReadOnlyList<EffectJob> taken = [];
+        var handler = Handler<OpenChannelJob>();
+        handler.Setup(h => h.HandleAsync(It.IsAny<OpenChannelJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                // This run stalls past its lease; another replica claims the job meanwhile. Then this run fails for good.
+                t.Time.Advance(lease);
+                taken = await t.Store.WriteAsync(s => s.ClaimDueJobs(10, lease));
+                throw new PermanentEffectException("invalid_auth");
+            });
+        var sut = CreateSut(t, Runner(handler), Runner(Handler<PostSummaryJob>()), Runner(Handler<AnnounceJob>()), new JobRunner<JobFailedJob>(new JobFailedHandler(t.Store)));
+
+        await sut.RunOnceAsync(CancellationToken.None);
+        var job = Assert.Single(taken, j => j.Kind == OpenChannelJob.Kind);
+        await t.Store.WriteAsync(s => { s.CompleteJob(job); return 0; }); // the holder's outcome stands
+        t.Time.Advance(lease);
+        while (await sut.RunOnceAsync(CancellationToken.None) > 0)
+        {
+        }
+
+        handler.Verify(h => h.HandleAsync(It.IsAny<OpenChannelJob>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()), Times.Once);
+        Assert.DoesNotContain(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed);
+    }
+
+    [Fact]
     public async Task RunOnce_FailingPastGiveUp_IsReportedOnce()
     {
         await using var t = NewStore();
