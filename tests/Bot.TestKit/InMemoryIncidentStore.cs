@@ -424,7 +424,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             var due = d.Jobs.Values
                 .Where(j => (j.State == JobState.Waiting && j.Job.DueAt <= now) || (j.State == JobState.Claimed && j.LeaseUntil <= now))
                 .Where(j => !Blocked(d, j))
-                .OrderBy(j => j.Job.Id).Take(max).ToList();
+                .OrderBy(j => j.Job.DueAt).ThenBy(j => j.Job.Id).Take(max).ToList();
             foreach (var j in due)
             {
                 d.Jobs[j.Job.Id] = j with { Job = j.Job with { Claims = j.Job.Claims + 1 }, State = JobState.Claimed, LeaseUntil = now + lease };

@@ -18,7 +18,10 @@ public interface IOutbox : ISession
 /// <summary>The dispatcher's unit of work: claim due jobs and record how they went.</summary>
 public interface IOutboxSession : IOutbox
 {
-    /// <summary>Claims up to <paramref name="max"/> due jobs, oldest first, at most one per ordering key.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="max"/> due jobs, earliest due first (then in the order they were enqueued), at most one
+    /// per ordering key; a job whose claim's lease ended is due again.
+    /// </summary>
     IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease);
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed class OutboxDispatcher
     public TimeSpan Lease => _options.JobTimeout + _options.JobTimeout;
 
     /// <summary>
-    /// Claims up to <paramref name="max"/> due jobs, oldest first, leased for <see cref="Lease"/>: the outbox worker starts
+    /// Claims up to <paramref name="max"/> due jobs, earliest due first, leased for <see cref="Lease"/>: the outbox worker starts
     /// them as its slots free up (<see cref="Start"/>), and hands back those it could not start in time (<see cref="ReleaseAsync"/>).
     /// </summary>
     public Task<IReadOnlyList<EffectJob>> ClaimDueAsync(int max, CancellationToken cancellationToken) =>

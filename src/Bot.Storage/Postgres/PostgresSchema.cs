@@ -410,6 +410,17 @@ internal static class PostgresSchema
         """
         SELECT 1;
         """,
+
+        // 30: the claim reads the waiting jobs earliest due first, from the start of this index in its order, and stops
+        // once it has what it asked for or at the first not due, whatever the statistics say (taken in a burst, when
+        // thousands waited, they made ix_outbox_due's plan a scan of the table). Read in id order through
+        // ix_outbox_open (dropped: nothing else reads it), a claim that found fewer due jobs than it asked for (most of
+        // them) read every job waiting for a later time: 2.3 ms a claim with 10,000 escalation steps, reminders and
+        // hand-offs waiting, on the writer, between webhooks' batches.
+        """
+        CREATE INDEX ix_outbox_waiting ON outbox (due_at, id) WHERE state = 0;
+        DROP INDEX IF EXISTS ix_outbox_open;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

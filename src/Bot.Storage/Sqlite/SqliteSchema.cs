@@ -334,6 +334,12 @@ internal static class SqliteSchema
         CREATE TABLE alert_keys_merged (upto INTEGER NOT NULL);
         INSERT INTO alert_keys_merged (upto) SELECT COALESCE(MAX(id), 0) FROM alerts;
         """,
+
+        // 30: PostgreSQL's claim reads the waiting jobs by due time, through an index of its own. SQLite's claim reads
+        // ix_outbox_due, in (state, due_at, id) order: nothing changes.
+        """
+        SELECT 1;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

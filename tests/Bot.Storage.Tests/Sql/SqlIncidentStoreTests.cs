@@ -560,6 +560,25 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     }
 
     [Fact]
+    public async Task ClaimDueJobs_TakesTheEarliestDueFirst_ThenTheFirstEnqueued_AnExpiredClaimAmongThem()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(Job("step", "S") with { DueAt = T0.AddMinutes(5) }); // enqueued first, due last
+            s.Enqueue(Job("dm", "D") with { DueAt = T0.AddMinutes(1) });
+            s.Enqueue(Job("chat", "C") with { DueAt = T0.AddMinutes(1) });
+            s.Enqueue(Job("retry", "R") with { DueAt = T0.AddMinutes(4) });
+            s.Enqueue(Job("held", "H")); // due now, claimed by a runner that dies
+        });
+        Assert.Equal("held", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Key);
+
+        t.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(["held", "dm"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(2, TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        Assert.Equal(["chat", "retry", "step"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+    }
+
+    [Fact]
     public async Task AClaimWhoseLeaseEnded_AndThatAnotherRunTook_ChangesNothing_WhateverItsRunRecords()
     {
         await using var t = NewStore();
@@ -746,7 +765,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
-            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; " +
+            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; " +
             "DROP TABLE IF EXISTS alert_keys; DROP TABLE IF EXISTS alert_keys_merged; " +
             "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
