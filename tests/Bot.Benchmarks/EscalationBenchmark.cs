@@ -33,6 +33,11 @@ internal static class EscalationBenchmark
         // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
         var storage = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         var server = args.Contains("--postgres") ? PostgresServer.Start(durable: true) : null; // stopped as the process exits
+        var statements = server is not null && Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1";
+        if (statements)
+        {
+            server!.Execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
         await using SqlIncidentStore store = server is null
             ? SqliteIncidentStore.Open(new StorageOptions { SqlitePath = Path.Combine(folder, "bot.db") }, TimeProvider.System, NullLogger.Instance)
             : PostgresIncidentStore.Open(
@@ -135,6 +140,11 @@ internal static class EscalationBenchmark
         Console.WriteLine($"pages (DMs) from their step's due time: p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         sorted = notified.Order().ToArray();
         Console.WriteLine($"personal rules run (SMS, e-mail): {sorted.Length} of {2 * open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
+        if (statements)
+        {
+            await (await IngestBenchmark.PrintStatementsAsync(server!.ConnectionString)).DisposeAsync();
+        }
+
         return 0;
     }
 

@@ -260,6 +260,26 @@ internal static partial class IngestBenchmark
     }
 
     /// <summary>
+    /// Where the database's time went, statement by statement (<c>PG_STATEMENTS=1</c>: the server loaded
+    /// <c>pg_stat_statements</c>, and the database has the extension); returns the connection it read them on.
+    /// </summary>
+    internal static async Task<Npgsql.NpgsqlConnection> PrintStatementsAsync(string connectionString)
+    {
+        var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var top = new Npgsql.NpgsqlCommand(
+            "SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3), plans, round(total_plan_time)::bigint, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) " +
+            "FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 15", connection);
+        await using var rows = await top.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
+        {
+            Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call {rows.GetInt64(3),7} plans {rows.GetInt64(4),6} ms  {rows.GetString(5)}");
+        }
+
+        return connection;
+    }
+
+    /// <summary>
     /// Prints how many incidents the groups made: every webhook of a group, whichever replica took it, joined the group's
     /// one incident. 0 when so, 1 for a duplicate.
     /// </summary>
@@ -322,19 +342,7 @@ internal static partial class IngestBenchmark
 
         if (statements)
         {
-            // Where the database's time went, statement by statement (PG_STATEMENTS=1).
-            await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
-            await connection.OpenAsync();
-            await using var top = new Npgsql.NpgsqlCommand(
-                "SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3), plans, round(total_plan_time)::bigint, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) " +
-                "FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 15", connection);
-            await using var rows = await top.ExecuteReaderAsync();
-            while (await rows.ReadAsync())
-            {
-                Console.WriteLine($"{rows.GetInt64(0),9} calls {rows.GetInt64(1),7} ms {rows.GetDecimal(2),8} ms/call {rows.GetInt64(3),7} plans {rows.GetInt64(4),6} ms  {rows.GetString(5)}");
-            }
-
-            await rows.CloseAsync();
+            await using var connection = await PrintStatementsAsync(server.ConnectionString);
             await using var wal = new Npgsql.NpgsqlCommand("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal", connection);
             await using (var w = await wal.ExecuteReaderAsync())
             {
