@@ -93,6 +93,12 @@ internal abstract class SqlDialect
     public virtual string SourceActivity =>
         $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
+    /// <summary>
+    /// The outbox's claim (<c>@now @lease @max</c>; columns <see cref="SqlRows.JobColumns"/>): see
+    /// <see cref="SqlSession.ClaimSql"/>.
+    /// </summary>
+    public virtual string ClaimDueJobs => SqlSession.ClaimSql(this);
+
     /// <summary>The condition of a digest's stretch: the incident's entries written by a source, recorded in it.</summary>
     public const string SourceActivityStretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
 

@@ -1218,6 +1218,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     /// index in the claim's order and stops once it has <c>@max</c>: the jobs waiting for a later time (escalation steps,
     /// reminders, hand-offs, retries) are never read, however many wait (PostgreSQL's <c>ix_outbox_waiting</c>, SQLite's
     /// <c>ix_outbox_due</c>). Read in id order, a claim with fewer due jobs than it asked for read every job not done.
+    /// PostgreSQL runs it in the schema's function <c>claim_due_jobs</c> (migration 31: this text, as of then).
     /// </summary>
     internal static string ClaimSql(SqlDialect dialect) =>
         $"""
@@ -1237,7 +1238,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
     {
         using var reader = Command(
-            ClaimSql(dialect),
+            dialect.ClaimDueJobs,
             ("@lease", dialect.Time(Now + lease)),
             ("@now", dialect.Time(Now)),
             ("@max", max)).ExecuteReader();
