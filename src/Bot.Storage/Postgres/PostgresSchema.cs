@@ -422,7 +422,7 @@ internal static class PostgresSchema
         DROP INDEX IF EXISTS ix_outbox_open;
         """,
 
-        // 31: the outbox's claim (SqlSession.ClaimSql, the text of migration 30, its parameters the function's), planned
+        // 31: the outbox's claim (SqlDialect.ClaimDueJobs as of migration 30, with FOR UPDATE SKIP LOCKED), planned
         // once a connection: inline, PostgreSQL costed its generic plan (the time and the limit unknown) above its custom
         // plans and planned a quarter of the claims anew, 0.63 ms each, more than the claim's run, on the writer. The
         // columns are SqlRows.JobColumns, in its order.

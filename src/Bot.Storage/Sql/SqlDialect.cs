@@ -94,10 +94,27 @@ internal abstract class SqlDialect
         $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
     /// <summary>
-    /// The outbox's claim (<c>@now @lease @max</c>; columns <see cref="SqlRows.JobColumns"/>): see
-    /// <see cref="SqlSession.ClaimSql"/>.
+    /// The outbox's claim of up to <c>@max</c> jobs, leased until <c>@lease</c> (columns <see cref="SqlRows.JobColumns"/>):
+    /// the due jobs not waiting behind an earlier one of their ordering key, earliest due first (then in id order), with
+    /// those whose claim's lease ended (their runner died) among them. Each arm reads from the start of an index in the
+    /// claim's order and stops once it has enough: the jobs waiting for a later time (escalation steps, reminders,
+    /// hand-offs, retries) are never read, however many wait (SQLite's <c>ix_outbox_due</c>; PostgreSQL's
+    /// <c>ix_outbox_waiting</c>, in its schema function). Read in id order, a claim with fewer due jobs than it asked for
+    /// read every job not done.
     /// </summary>
-    public virtual string ClaimDueJobs => SqlSession.ClaimSql(this);
+    public virtual string ClaimDueJobs => $"""
+        WITH expired AS (
+            SELECT o.id, o.due_at FROM outbox o
+            WHERE o.state = 1 AND o.lease_until <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT @max),
+        waiting AS (
+            SELECT o.id, o.due_at FROM outbox o
+            WHERE o.state = 0 AND o.due_at <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT @max)
+        UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
+        WHERE id IN (SELECT c.id FROM (SELECT id, due_at FROM expired UNION ALL SELECT id, due_at FROM waiting) c ORDER BY c.due_at, c.id LIMIT @max)
+        RETURNING {SqlRows.JobColumns}
+        """;
 
     /// <summary>The condition of a digest's stretch: the incident's entries written by a source, recorded in it.</summary>
     public const string SourceActivityStretch = "incident_number = @n AND recorded_at >= @from AND recorded_at < @to AND author_id LIKE 'source:%'";
@@ -124,9 +141,6 @@ internal abstract class SqlDialect
     /// change waits for this one's commit instead of being overwritten. Empty where there is one writer.
     /// </summary>
     public virtual string ForUpdate => "";
-
-    /// <summary>Appended to the claim's inner select: jobs another writer is claiming right now are passed over.</summary>
-    public virtual string SkipLocked => "";
 
     /// <summary>
     /// The unit of work broke a rule of the data (a constraint, a bad value): it is undone and the caller gets the error;

@@ -1212,29 +1212,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
     }
 
-    /// <summary>
-    /// The claim: the due jobs not waiting behind an earlier one of their ordering key, earliest due first (then in id
-    /// order), with those whose claim's lease ended (their runner died) among them. Each arm reads from the start of an
-    /// index in the claim's order and stops once it has <c>@max</c>: the jobs waiting for a later time (escalation steps,
-    /// reminders, hand-offs, retries) are never read, however many wait (PostgreSQL's <c>ix_outbox_waiting</c>, SQLite's
-    /// <c>ix_outbox_due</c>). Read in id order, a claim with fewer due jobs than it asked for read every job not done.
-    /// PostgreSQL runs it in the schema's function <c>claim_due_jobs</c> (migration 31: this text, as of then).
-    /// </summary>
-    internal static string ClaimSql(SqlDialect dialect) =>
-        $"""
-        WITH expired AS (
-            SELECT o.id, o.due_at FROM outbox o
-            WHERE o.state = 1 AND o.lease_until <= @now AND {NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max{dialect.SkipLocked}),
-        waiting AS (
-            SELECT o.id, o.due_at FROM outbox o
-            WHERE o.state = 0 AND o.due_at <= @now AND {NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max{dialect.SkipLocked})
-        UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
-        WHERE id IN (SELECT c.id FROM (SELECT id, due_at FROM expired UNION ALL SELECT id, due_at FROM waiting) c ORDER BY c.due_at, c.id LIMIT @max)
-        RETURNING {JobColumns}
-        """;
-
     public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
     {
         using var reader = Command(
