@@ -419,18 +419,21 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             EnqueuedJobs = true;
         }
 
-        public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
+        public IReadOnlyList<EffectJob> ClaimDueJobs(JobsWanted wanted, TimeSpan lease)
         {
             var due = d.Jobs.Values
                 .Where(j => (j.State == JobState.Waiting && j.Job.DueAt <= now) || (j.State == JobState.Claimed && j.LeaseUntil <= now))
                 .Where(j => !Blocked(d, j))
-                .OrderBy(j => j.Job.DueAt).ThenBy(j => j.Job.Id).Take(max).ToList();
+                .OrderBy(j => j.Job.DueAt).ThenBy(j => j.Job.Id)
+                .GroupBy(j => j.Job.Lane).SelectMany(lane => lane.Take(wanted.Of(lane.Key))).ToList();
             foreach (var j in due)
             {
                 d.Jobs[j.Job.Id] = j with { Job = j.Job with { Claims = j.Job.Claims + 1 }, State = JobState.Claimed, LeaseUntil = now + lease };
             }
 
-            return due.Select(j => d.Jobs[j.Job.Id].Job).ToList();
+            var claimed = due.Select(j => d.Jobs[j.Job.Id].Job).ToList();
+            claimed.Sort(EffectJob.ClaimOrder);
+            return claimed;
         }
 
         public void CompleteJob(EffectJob claimed) => _ = Set(claimed, j => j with { State = JobState.Done, CompletedAt = now, LeaseUntil = null });

@@ -19,8 +19,9 @@ public sealed record TestJob(string Name, string Ordering) : IJob<TestJob>
     [JsonIgnore]
     public string OrderingKey => Ordering;
 
-    /// <summary>Its outbox row, due at <paramref name="dueAt"/>.</summary>
-    public static EffectJob Row(string name, DateTimeOffset dueAt, string? ordering = null) => EffectJob.Of(new TestJob(name, ordering ?? name), dueAt);
+    /// <summary>Its outbox row, due at <paramref name="dueAt"/>, run in <paramref name="lane"/> (a kind's own, for tests of the lanes).</summary>
+    public static EffectJob Row(string name, DateTimeOffset dueAt, string? ordering = null, JobLane lane = JobLane.Default) =>
+        EffectJob.Of(new TestJob(name, ordering ?? name), dueAt) with { Lane = lane };
 }
 
 /// <summary>Runs the test jobs through a function (or does nothing).</summary>

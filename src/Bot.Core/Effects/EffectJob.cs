@@ -32,8 +32,15 @@ public sealed record EffectJob(
     /// <summary>The trace (W3C <c>traceparent</c>) of the work that enqueued it: running it continues that trace.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>The worker's lane that runs it (its kind's: <see cref="IJob{TSelf}.Lane"/>).</summary>
+    public JobLane Lane { get; init; }
+
+    /// <summary>The order of a claim's jobs: the paging lane's first, then earliest due, then first enqueued.</summary>
+    public static int ClaimOrder(EffectJob a, EffectJob b) =>
+        a.Lane != b.Lane ? b.Lane.CompareTo(a.Lane) : a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id);
+
     /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
     public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)
         where TJob : class, IJob<TJob> =>
-        new(job.Key, TJob.Kind, job.OrderingKey, System.Text.Json.JsonSerializer.Serialize(job, TJob.Json), dueAt);
+        new(job.Key, TJob.Kind, job.OrderingKey, System.Text.Json.JsonSerializer.Serialize(job, TJob.Json), dueAt) { Lane = TJob.Lane };
 }

@@ -34,6 +34,26 @@ public interface IJob<TSelf> : IJob
 
     /// <summary>The job's JSON form (source-generated), as the outbox stores it.</summary>
     static abstract JsonTypeInfo<TSelf> Json { get; }
+
+    /// <summary>
+    /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): <see cref="JobLane.Paging"/> for what wakes
+    /// people, which then never waits behind messages and issues. Stored with each row as it is enqueued.
+    /// </summary>
+    static virtual JobLane Lane => JobLane.Default;
+}
+
+/// <summary>
+/// The outbox worker's lanes: each claims its own due jobs and runs them in slots of its own
+/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/>), so a backlog in one (a
+/// storm's channel messages, a slow or failing chat service) never holds back the other.
+/// </summary>
+public enum JobLane
+{
+    /// <summary>Channels, messages, summaries, digests, invitations, postmortems, issues, hand-offs.</summary>
+    Default = 0,
+
+    /// <summary>What pages people: escalation steps, their pages, notifications and webhooks, heartbeat checks.</summary>
+    Paging = 1,
 }
 
 /// <summary>

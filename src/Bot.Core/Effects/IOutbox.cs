@@ -19,10 +19,11 @@ public interface IOutbox : ISession
 public interface IOutboxSession : IOutbox
 {
     /// <summary>
-    /// Claims up to <paramref name="max"/> due jobs, earliest due first (then in the order they were enqueued), at most one
-    /// per ordering key; a job whose claim's lease ended is due again.
+    /// Claims due jobs, up to <paramref name="wanted"/>'s number in each lane (<see cref="JobLane"/>): in each, earliest due
+    /// first (then in the order they were enqueued), at most one per ordering key; a job whose claim's lease ended is due
+    /// again. The paging lane's come first in the list.
     /// </summary>
-    IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease);
+    IReadOnlyList<EffectJob> ClaimDueJobs(JobsWanted wanted, TimeSpan lease);
 
     /// <summary>
     /// The claimed job is done. This and the three below change the job only while <paramref name="claimed"/> (the job as
@@ -59,8 +60,21 @@ public interface IOutboxSignals
     event Action? JobsEnqueued;
 }
 
+/// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
+public readonly record struct JobsWanted(int Default, int Paging)
+{
+    /// <summary>Up to <paramref name="max"/> of each lane.</summary>
+    public static JobsWanted Each(int max) => new(max, max);
+
+    public int Of(JobLane lane) => lane == JobLane.Paging ? Paging : Default;
+}
+
 public static class OutboxExtensions
 {
+    /// <summary>Claims up to <paramref name="max"/> due jobs of each lane (see <see cref="IOutboxSession.ClaimDueJobs(JobsWanted, TimeSpan)"/>).</summary>
+    public static IReadOnlyList<EffectJob> ClaimDueJobs(this IOutboxSession session, int max, TimeSpan lease) =>
+        session.ClaimDueJobs(JobsWanted.Each(max), lease);
+
     /// <summary>
     /// Asks for a job, due when it says (<see cref="IDelayedJob.DueAt"/>) or now (the unit's time); nothing changes when
     /// one with its key exists.

@@ -38,11 +38,12 @@ public sealed class OutboxDispatcher
     public TimeSpan Lease => _options.JobTimeout + _options.JobTimeout;
 
     /// <summary>
-    /// Claims up to <paramref name="max"/> due jobs, earliest due first, leased for <see cref="Lease"/>: the outbox worker starts
-    /// them as its slots free up (<see cref="Start"/>), and hands back those it could not start in time (<see cref="ReleaseAsync"/>).
+    /// Claims due jobs, up to <paramref name="wanted"/> of each lane, earliest due first, leased for <see cref="Lease"/>: the
+    /// outbox worker starts them as its lanes' slots free up (<see cref="Start"/>), and hands back those it could not start
+    /// in time (<see cref="ReleaseAsync"/>).
     /// </summary>
-    public Task<IReadOnlyList<EffectJob>> ClaimDueAsync(int max, CancellationToken cancellationToken) =>
-        _store.WriteAsync(s => s.ClaimDueJobs(max, Lease), cancellationToken);
+    public Task<IReadOnlyList<EffectJob>> ClaimDueAsync(JobsWanted wanted, CancellationToken cancellationToken) =>
+        _store.WriteAsync(s => s.ClaimDueJobs(wanted, Lease), cancellationToken);
 
     /// <summary>
     /// Starts a claimed job, not waiting for it. A job once started is finished even when the host stops (within its
@@ -66,10 +67,14 @@ public sealed class OutboxDispatcher
     public Task ReleaseAsync(IReadOnlyCollection<EffectJob> jobs) =>
         jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job); } return true; }, CancellationToken.None);
 
-    /// <summary>One pass: runs the jobs due now, <see cref="OutboxOptions.Concurrency"/> at once, and returns how many were claimed once all are done.</summary>
+    /// <summary>
+    /// One pass: runs the jobs due now, up to <see cref="OutboxOptions.BatchSize"/> of each lane, each lane's as many at once
+    /// as it has slots (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/>), and returns
+    /// how many were claimed once all are done.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var jobs = await ClaimDueAsync(_options.BatchSize, cancellationToken);
+        var jobs = await ClaimDueAsync(JobsWanted.Each(_options.BatchSize), cancellationToken);
         if (jobs.Count == 0)
         {
             return 0;
@@ -81,14 +86,9 @@ public sealed class OutboxDispatcher
         var started = new ConcurrentDictionary<long, bool>();
         try
         {
-            await Parallel.ForEachAsync(
-                jobs,
-                new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                async (job, _) =>
-                {
-                    started[job.Id] = true;
-                    await RunAsync(job, CancellationToken.None);
-                });
+            await Task.WhenAll(
+                RunLaneAsync(JobLane.Paging, _options.PagingConcurrency),
+                RunLaneAsync(JobLane.Default, _options.Concurrency));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +103,15 @@ public sealed class OutboxDispatcher
         }
 
         return jobs.Count;
+
+        Task RunLaneAsync(JobLane lane, int slots) => Parallel.ForEachAsync(
+            jobs.Where(j => j.Lane == lane),
+            new ParallelOptions { MaxDegreeOfParallelism = slots, CancellationToken = cancellationToken },
+            async (job, _) =>
+            {
+                started[job.Id] = true;
+                await RunAsync(job, CancellationToken.None);
+            });
     }
 
     /// <summary>

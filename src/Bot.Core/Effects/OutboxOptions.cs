@@ -11,8 +11,14 @@ public sealed class OutboxOptions
     /// <summary>Jobs claimed per pass. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Jobs run at once (each for a different incident). Default 8.</summary>
+    /// <summary>Jobs run at once (each for a different incident), apart from the paging lane's. Default 8.</summary>
     public int Concurrency { get; set; } = 8;
+
+    /// <summary>
+    /// Paging jobs run at once (<see cref="JobLane.Paging"/>: escalation steps, pages, notifications, outgoing webhooks,
+    /// heartbeat checks), in slots of their own: they never wait for a channel message's slot. Default 8.
+    /// </summary>
+    public int PagingConcurrency { get; set; } = 8;
 
     /// <summary>Time one try may take before it is abandoned and retried. Default 30 seconds.</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromSeconds(30);

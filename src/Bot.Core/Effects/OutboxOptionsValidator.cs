@@ -11,6 +11,7 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         Check(errors, nameof(options.PollInterval), options.PollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
         Check(errors, nameof(options.BatchSize), options.BatchSize, 1, 1000);
         Check(errors, nameof(options.Concurrency), options.Concurrency, 1, 64);
+        Check(errors, nameof(options.PagingConcurrency), options.PagingConcurrency, 1, 64);
         Check(errors, nameof(options.JobTimeout), options.JobTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         Check(errors, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
         Check(errors, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));

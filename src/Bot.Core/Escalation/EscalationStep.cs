@@ -17,6 +17,8 @@ public sealed record EscalationStepJob(long Incident, string Policy, int Run, in
 
     public static string Description => "run the escalation step";
 
+    public static JobLane Lane => JobLane.Paging;
+
     public static JsonTypeInfo<EscalationStepJob> Json => EscalationJsonContext.Default.EscalationStepJob;
 
     [JsonIgnore]

@@ -120,6 +120,8 @@ public sealed record NotifyJob(long Incident, string User, string Channel, int R
 
     public static string Description => "page a responder";
 
+    public static JobLane Lane => JobLane.Paging;
+
     public static JsonTypeInfo<NotifyJob> Json => EscalationJsonContext.Default.NotifyJob;
 
     [JsonIgnore]

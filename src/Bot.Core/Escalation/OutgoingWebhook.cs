@@ -34,6 +34,8 @@ public sealed record OutgoingWebhookJob(long Incident, string Name, string Step)
 
     public static string Description => "call the outgoing webhook";
 
+    public static JobLane Lane => JobLane.Paging;
+
     public static JsonTypeInfo<OutgoingWebhookJob> Json => EscalationJsonContext.Default.OutgoingWebhookJob;
 
     [JsonIgnore]

@@ -13,6 +13,8 @@ public sealed record PageJob(long Incident, string User, string Text, string Ste
 
     public static string Description => "page a responder";
 
+    public static JobLane Lane => JobLane.Paging;
+
     public static JsonTypeInfo<PageJob> Json => EscalationJsonContext.Default.PageJob;
 
     [JsonIgnore]

@@ -454,6 +454,53 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 32: the outbox's lanes (JobLane): each job's, from its kind as it is enqueued (the jobs waiting now from the
+        // kinds that page people, as of this version); the waiting jobs indexed by lane, then due time; the claim takes
+        // up to so many of each (SqlDialect.ClaimDueJobs as of this version, FOR UPDATE SKIP LOCKED), so a backlog of
+        // channel messages never holds back a page. The columns are SqlRows.JobColumns, in its order.
+        """
+        ALTER TABLE outbox ADD COLUMN lane smallint NOT NULL DEFAULT 0;
+        UPDATE outbox SET lane = 1 WHERE state IN (0, 1)
+            AND kind IN ('escalation.step', 'escalation.page', 'escalation.notify', 'escalation.page_group', 'escalation.webhook', 'heartbeat.check');
+        DROP INDEX IF EXISTS ix_outbox_waiting;
+        CREATE INDEX ix_outbox_waiting ON outbox (lane, due_at, id) WHERE state = 0;
+        DROP FUNCTION IF EXISTS claim_due_jobs(timestamptz, timestamptz, integer);
+        CREATE OR REPLACE FUNCTION claim_due_jobs(now_at timestamptz, lease_to timestamptz, most integer, most_paging integer)
+        RETURNS TABLE (id bigint, key text, kind text, ordering_key text, payload text, attempts integer, due_at timestamptz,
+                       created_at timestamptz, claims integer, trace_parent text, lane smallint)
+        LANGUAGE plpgsql
+        SET plan_cache_mode = force_generic_plan
+        SET search_path FROM CURRENT
+        AS $body$
+        #variable_conflict use_column
+        BEGIN
+            RETURN QUERY
+            WITH expired AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 1 AND o.lease_until <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most + most_paging FOR UPDATE OF o SKIP LOCKED),
+            waiting AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most FOR UPDATE OF o SKIP LOCKED),
+            paging AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 1 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_paging FOR UPDATE OF o SKIP LOCKED),
+            due AS (SELECT e.id, e.due_at, e.lane FROM expired e UNION ALL SELECT w.id, w.due_at, w.lane FROM waiting w
+                    UNION ALL SELECT g.id, g.due_at, g.lane FROM paging g)
+            UPDATE outbox u SET state = 1, lease_until = lease_to, claims = u.claims + 1
+            WHERE u.id IN (
+                SELECT d.id FROM (SELECT d0.id FROM due d0 WHERE d0.lane = 0 ORDER BY d0.due_at, d0.id LIMIT most) d
+                UNION ALL SELECT d.id FROM (SELECT d1.id FROM due d1 WHERE d1.lane = 1 ORDER BY d1.due_at, d1.id LIMIT most_paging) d)
+            RETURNING u.id, u.key, u.kind, u.ordering_key, u.payload, u.attempts, u.due_at, u.created_at, u.claims, u.trace_parent, u.lane;
+        END
+        $body$;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -94,25 +94,33 @@ internal abstract class SqlDialect
         $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
     /// <summary>
-    /// The outbox's claim of up to <c>@max</c> jobs, leased until <c>@lease</c> (columns <see cref="SqlRows.JobColumns"/>):
-    /// the due jobs not waiting behind an earlier one of their ordering key, earliest due first (then in id order), with
-    /// those whose claim's lease ended (their runner died) among them. Each arm reads from the start of an index in the
-    /// claim's order and stops once it has enough: the jobs waiting for a later time (escalation steps, reminders,
-    /// hand-offs, retries) are never read, however many wait (SQLite's <c>ix_outbox_due</c>; PostgreSQL's
-    /// <c>ix_outbox_waiting</c>, in its schema function). Read in id order, a claim with fewer due jobs than it asked for
-    /// read every job not done.
+    /// The outbox's claim of up to <c>@max</c> jobs of the default lane and <c>@paging</c> of the paging lane
+    /// (<see cref="JobLane"/>), leased until <c>@lease</c> (columns <see cref="SqlRows.JobColumns"/>): in each lane the due
+    /// jobs not waiting behind an earlier one of their ordering key, earliest due first (then in id order), with those
+    /// whose claim's lease ended (their runner died) among them. Each lane's arm reads from the start of its range of
+    /// <c>ix_outbox_waiting</c> (lane, due time, id) and stops once it has enough: the jobs waiting for a later time
+    /// (escalation steps, reminders, hand-offs, retries) are never read, however many wait, nor the other lane's backlog.
+    /// Read in id order, a claim with fewer due jobs than it asked for read every job not done. PostgreSQL runs it in its
+    /// schema function, its rows locked.
     /// </summary>
     public virtual string ClaimDueJobs => $"""
         WITH expired AS (
-            SELECT o.id, o.due_at FROM outbox o
+            SELECT o.id, o.due_at, o.lane FROM outbox o
             WHERE o.state = 1 AND o.lease_until <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max),
+            ORDER BY o.due_at, o.id LIMIT @max + @paging),
         waiting AS (
-            SELECT o.id, o.due_at FROM outbox o
-            WHERE o.state = 0 AND o.due_at <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max)
+            SELECT o.id, o.due_at, o.lane FROM outbox o
+            WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT @max),
+        paging AS (
+            SELECT o.id, o.due_at, o.lane FROM outbox o
+            WHERE o.state = 0 AND o.lane = 1 AND o.due_at <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT @paging),
+        due AS (SELECT id, due_at, lane FROM expired UNION ALL SELECT id, due_at, lane FROM waiting UNION ALL SELECT id, due_at, lane FROM paging)
         UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
-        WHERE id IN (SELECT c.id FROM (SELECT id, due_at FROM expired UNION ALL SELECT id, due_at FROM waiting) c ORDER BY c.due_at, c.id LIMIT @max)
+        WHERE id IN (
+            SELECT id FROM (SELECT id FROM due WHERE lane = 0 ORDER BY due_at, id LIMIT @max)
+            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 1 ORDER BY due_at, id LIMIT @paging))
         RETURNING {SqlRows.JobColumns}
         """;
 

@@ -21,7 +21,7 @@ internal static class SqlRows
 
     public const string TimelineColumns = "at, kind, author_id, author_name, text, recorded_at, id";
 
-    public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at, claims, trace_parent";
+    public const string JobColumns = "id, key, kind, ordering_key, payload, attempts, due_at, created_at, claims, trace_parent, lane";
 
     /// <summary>Outbox row <c>o</c> waits behind no earlier job of its ordering key: it may be claimed when due.</summary>
     public const string NotBlocked = "NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))";
@@ -115,6 +115,7 @@ internal static class SqlRows
         CreatedAt = Time(r, 7),
         Claims = r.GetInt32(8),
         TraceParent = TextOrNull(r, 9),
+        Lane = r.GetInt32(10) == (int)JobLane.Paging ? JobLane.Paging : JobLane.Default,
     };
 
     public static string StatusText(AlertStatus status) => status == AlertStatus.Firing ? "firing" : "resolved";

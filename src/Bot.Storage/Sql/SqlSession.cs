@@ -1190,8 +1190,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         var added = Write(
             """
-            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, trace_parent)
-            VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now, @trace)
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, trace_parent, lane)
+            VALUES (@key, @kind, @order, @payload, 0, 0, @due, @now, @trace, @lane)
             ON CONFLICT (key) DO NOTHING
             """,
             ("@key", job.Key),
@@ -1200,7 +1200,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@payload", job.Payload),
             ("@due", dialect.Time(job.DueAt)),
             ("@now", dialect.Time(Now)),
-            ("@trace", (object?)TraceParent ?? DBNull.Value));
+            ("@trace", (object?)TraceParent ?? DBNull.Value),
+            ("@lane", (int)job.Lane));
         if (added is { } batched)
         {
             _pendingJobs.Add((batched, job.Key)); // whether it added a job is known once the batch ran
@@ -1212,20 +1213,21 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
     }
 
-    public IReadOnlyList<EffectJob> ClaimDueJobs(int max, TimeSpan lease)
+    public IReadOnlyList<EffectJob> ClaimDueJobs(JobsWanted wanted, TimeSpan lease)
     {
         using var reader = Command(
             dialect.ClaimDueJobs,
             ("@lease", dialect.Time(Now + lease)),
             ("@now", dialect.Time(Now)),
-            ("@max", max)).ExecuteReader();
+            ("@max", wanted.Default),
+            ("@paging", wanted.Paging)).ExecuteReader();
         var jobs = new List<EffectJob>();
         while (reader.Read())
         {
             jobs.Add(Job(reader));
         }
 
-        jobs.Sort((a, b) => a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id)); // RETURNING keeps no order
+        jobs.Sort(EffectJob.ClaimOrder); // RETURNING keeps no order
         return jobs;
     }
 

@@ -345,6 +345,15 @@ internal static class SqliteSchema
         """
         SELECT 1;
         """,
+
+        // 32: the outbox's lanes (JobLane): each job's, from its kind as it is enqueued (the jobs waiting now from the
+        // kinds that page people, as of this version); the claim reads each lane's due jobs from its range of this index.
+        """
+        ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+        UPDATE outbox SET lane = 1 WHERE state IN (0, 1)
+            AND kind IN ('escalation.step', 'escalation.page', 'escalation.notify', 'escalation.page_group', 'escalation.webhook', 'heartbeat.check');
+        CREATE INDEX ix_outbox_waiting ON outbox (lane, due_at, id) WHERE state = 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

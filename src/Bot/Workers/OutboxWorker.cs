@@ -5,11 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Bot.Workers;
 
 /// <summary>
-/// Runs the outbox: keeps up to <see cref="OutboxOptions.Concurrency"/> jobs running, each started as a slot frees up from
-/// the jobs claimed in batches of <see cref="OutboxOptions.BatchSize"/> (a batch claimed when fewer are waiting than
-/// there are slots: when a commit adds jobs, one falls due, a running one ends, or every
-/// <see cref="OutboxOptions.PollInterval"/>). A slow job holds back no other, as a pass that waited for all its jobs did.
-/// Store outages and failed claims are waited out, never fatal.
+/// Runs the outbox in two lanes (<see cref="JobLane"/>): keeps up to <see cref="OutboxOptions.Concurrency"/> jobs of the
+/// default lane and <see cref="OutboxOptions.PagingConcurrency"/> of the paging lane running, each started as a slot of
+/// its lane frees up from the jobs claimed in batches of <see cref="OutboxOptions.BatchSize"/> (a lane's batch claimed
+/// when fewer of its jobs are waiting than it has slots: when a commit adds jobs, one falls due, a running one ends, or
+/// every <see cref="OutboxOptions.PollInterval"/>; both lanes' in one claim). A slow job holds back no other, as a pass
+/// that waited for all its jobs did, and a backlog of messages (a storm's channels, a chat service that hangs) never holds
+/// back a page: the paging lane's slots and claims are its own. Store outages and failed claims are waited out, never fatal.
 /// </summary>
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
@@ -41,31 +43,31 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.JobsEnqueued += Pulse;
-        var claimed = new Queue<(EffectJob Job, DateTimeOffset At)>(); // claimed, waiting for a slot
-        var running = new List<Task>();
+        var lanes = new Lanes(options.Value);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await CleanUpWhenDueAsync(stoppingToken);
-                running.RemoveAll(job => job.IsCompleted);
+                lanes.Default.Running.RemoveAll(job => job.IsCompleted);
+                lanes.Paging.Running.RemoveAll(job => job.IsCompleted);
                 var pulse = Volatile.Read(ref _pulse);
-                var concurrency = Math.Max(1, options.Value.Concurrency);
-                var batch = Math.Max(concurrency, options.Value.BatchSize);
                 var more = false;
-                if (claimed.Count < concurrency) // too few waiting to fill the slots as they free: claim a batch
+                var wanted = new JobsWanted(lanes.Default.Wanted, lanes.Paging.Wanted);
+                if (wanted.Default + wanted.Paging > 0) // too few waiting in a lane to fill its slots as they free: claim a batch
                 {
                     try
                     {
-                        var wanted = batch - claimed.Count;
                         var jobs = await dispatcher.ClaimDueAsync(wanted, stoppingToken);
                         var at = time.GetUtcNow();
                         foreach (var job in jobs)
                         {
-                            claimed.Enqueue((job, at));
+                            lanes.Of(job.Lane).Claimed.Enqueue((job, at));
                         }
 
-                        more = jobs.Count == wanted; // a full claim: more may be due
+                        // a lane's full claim: more may be due
+                        more = (wanted.Default > 0 && jobs.Count(j => j.Lane == JobLane.Default) == wanted.Default)
+                            || (wanted.Paging > 0 && jobs.Count(j => j.Lane == JobLane.Paging) == wanted.Paging);
                     }
                     catch (StoreUnavailableException e)
                     {
@@ -78,22 +80,24 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                     }
                 }
 
-                await StartWhatFitsAsync(claimed, running, concurrency);
-                if (more && claimed.Count < concurrency)
+                await StartWhatFitsAsync(lanes.Paging);
+                await StartWhatFitsAsync(lanes.Default);
+                if (more && lanes.WantMore)
                 {
                     continue;
                 }
 
                 // Until something may be started or claimed: a running job ending (a free slot, and the next job of its
-                // ordering key), and while too few are claimed, a new job or one falling due.
+                // ordering key), and while a lane has too few claimed, a new job or one falling due.
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var waits = new List<Task> { Task.Delay(Timeout.InfiniteTimeSpan, time, wait.Token) };
+                var running = lanes.Default.Running.Concat(lanes.Paging.Running).ToList();
                 if (running.Count > 0)
                 {
                     waits.Add(Task.WhenAny(running));
                 }
 
-                if (claimed.Count < concurrency)
+                if (lanes.WantMore)
                 {
                     waits.Add(pulse.Task);
                     waits.Add(Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
@@ -113,19 +117,19 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         finally
         {
             store.JobsEnqueued -= Pulse;
-            await HandBackAsync([.. claimed.Select(c => c.Job)], "stopping, not started");
-            await Task.WhenAll(running); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
+            await HandBackAsync([.. lanes.Paging.Claimed.Concat(lanes.Default.Claimed).Select(c => c.Job)], "stopping, not started");
+            await Task.WhenAll(lanes.Paging.Running.Concat(lanes.Default.Running)); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
         }
     }
 
     /// <summary>
-    /// Starts claimed jobs while a slot is free, oldest claim first. One claimed longer ago than its timeout is handed back
-    /// instead: started now, it could outlive its lease, and another replica run it too.
+    /// Starts a lane's claimed jobs while it has a free slot, oldest claim first. One claimed longer ago than its timeout is
+    /// handed back instead: started now, it could outlive its lease, and another replica run it too.
     /// </summary>
-    private async Task StartWhatFitsAsync(Queue<(EffectJob Job, DateTimeOffset At)> claimed, List<Task> running, int concurrency)
+    private async Task StartWhatFitsAsync(Lane lane)
     {
         var stale = new List<EffectJob>();
-        while (running.Count < concurrency && claimed.TryDequeue(out var next))
+        while (lane.Running.Count < lane.Slots && lane.Claimed.TryDequeue(out var next))
         {
             if (time.GetUtcNow() - next.At > options.Value.JobTimeout)
             {
@@ -133,10 +137,36 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                 continue;
             }
 
-            running.Add(dispatcher.Start(next.Job));
+            lane.Running.Add(dispatcher.Start(next.Job));
         }
 
         await HandBackAsync(stale, "they waited past their timeout for a slot");
+    }
+
+    /// <summary>
+    /// One of the worker's lanes (<see cref="JobLane"/>): its slots, the jobs claimed for them and those running. A batch is
+    /// claimed for a lane when fewer wait than it has slots.
+    /// </summary>
+    private sealed class Lane(int slots, int batchSize)
+    {
+        public int Slots { get; } = Math.Max(1, slots);
+
+        public Queue<(EffectJob Job, DateTimeOffset At)> Claimed { get; } = new(); // claimed, waiting for a slot
+
+        public List<Task> Running { get; } = [];
+
+        public int Wanted => Claimed.Count < Slots ? Math.Max(Slots, batchSize) - Claimed.Count : 0;
+    }
+
+    private sealed class Lanes(OutboxOptions options)
+    {
+        public Lane Default { get; } = new(options.Concurrency, options.BatchSize);
+
+        public Lane Paging { get; } = new(options.PagingConcurrency, options.BatchSize);
+
+        public bool WantMore => Default.Wanted > 0 || Paging.Wanted > 0;
+
+        public Lane Of(JobLane lane) => lane == JobLane.Paging ? Paging : Default;
     }
 
     private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string why)

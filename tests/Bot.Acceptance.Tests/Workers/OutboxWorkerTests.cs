@@ -89,6 +89,54 @@ public class OutboxWorkerTests
         }
     }
 
+    /// <summary>
+    /// A backlog of channel messages never holds back a page: with the default lane's one slot held by a message that
+    /// hangs (a chat service that does not answer) and ten more messages due before it, a page enqueued after them runs at
+    /// once, in the paging lane's slots. In one lane it waited for the hung message and then every message before it.
+    /// </summary>
+    [Fact]
+    public async Task APage_RunsAtOnce_WhileAMessageHangsInEverySlotAndMoreWaitBeforeIt()
+    {
+        var store = new InMemoryIncidentStore(TimeProvider.System);
+        var (hung, messagesGo, pageRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            started.Enqueue(job.Name);
+            if (job.Name == "page")
+            {
+                pageRan.TrySetResult();
+                return;
+            }
+
+            hung.TrySetResult();
+            await messagesGo.Task;
+        });
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { Concurrency = 1, BatchSize = 4 });
+        try
+        {
+            await store.WriteAsync(s =>
+            {
+                for (var i = 0; i <= 10; i++)
+                {
+                    s.Enqueue(TestJob.Row($"message-{i}", s.Now));
+                }
+
+                return 0;
+            });
+            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("page", s.Now, lane: JobLane.Paging)); return 0; });
+
+            await pageRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["message-0", "page"], started); // the messages still wait for their one slot
+        }
+        finally
+        {
+            messagesGo.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task DoneJobs_AreDeleted_OnceKeepDoneHasPassed_NotBefore()
     {

@@ -225,11 +225,15 @@ public sealed class PostgresIncidentStoreTests
             FROM generate_series(1, 5000) n;
             ANALYZE outbox;
             UPDATE outbox SET state = 2, attempts = 1, completed_at = now();
-            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
-            SELECT 'later-' || n, 'escalation.step', 'step-' || n, '{}', 0, 0, now() + interval '1 hour', now()
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
+            SELECT 'later-' || n, 'escalation.step', 'step-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 1
             FROM generate_series(1, 5000) n;
-            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at)
-            VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now());
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
+            SELECT 'reminder-' || n, 'incident.update_reminder', 'INC-' || n || ':reminders', '{}', 0, 0, now() + interval '1 hour', now(), 0
+            FROM generate_series(1, 5000) n;
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
+            VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now(), 0),
+                   ('page', 'escalation.page', 'page', '{}', 0, 0, now() - interval '1 minute', now(), 1);
             """,
             connection))
         {
@@ -237,8 +241,9 @@ public sealed class PostgresIncidentStoreTests
         }
 
         // The statistics were taken during a burst, when those jobs waited (as autovacuum's often are: a storm's jobs are
-        // done faster than it analyzes). Enqueued before the due job, 5,000 escalation steps wait for a later time. The
-        // plan is the one the store runs: the claim's statement inside the schema's function, as auto_explain reports it.
+        // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the paging lane) and 5,000
+        // reminders (the default lane) wait for a later time. The plan is the one the store runs: the claim's statement
+        // inside the schema's function, as auto_explain reports it.
         var plans = new List<string>();
         connection.Notice += (_, e) => plans.Add(e.Notice.MessageText);
         await using (var explain = new NpgsqlCommand(
@@ -255,12 +260,17 @@ public sealed class PostgresIncidentStoreTests
             claim.Parameters.AddWithValue("@lease", DateTimeOffset.UtcNow.AddMinutes(5));
             claim.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow);
             claim.Parameters.AddWithValue("@max", 16);
+            claim.Parameters.AddWithValue("@paging", 16);
+            var claimed = new List<string>();
             await using (var reader = await claim.ExecuteReaderAsync())
             {
-                Assert.True(await reader.ReadAsync()); // the due job claimed
-                Assert.Equal("due", reader.GetString(1));
-                Assert.False(await reader.ReadAsync());
+                while (await reader.ReadAsync())
+                {
+                    claimed.Add(reader.GetString(1));
+                }
             }
+
+            Assert.Equal(["due", "page"], claimed.Order()); // the due job of each lane
 
             await tx.RollbackAsync();
         }

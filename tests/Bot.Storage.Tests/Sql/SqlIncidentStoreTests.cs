@@ -578,6 +578,75 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(["chat", "retry", "step"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(10, TimeSpan.FromMinutes(1)))).Select(j => j.Key));
     }
 
+    /// <summary>
+    /// Each lane's claim takes its own number of its own due jobs: a page due after a backlog of channel messages is
+    /// claimed with the first of them, not after them all (in one lane it waited for every message due before it), and an
+    /// expired claim counts in its lane. The lane is the row's, written as it was enqueued.
+    /// </summary>
+    [Fact]
+    public async Task ClaimDueJobs_TakesEachLanesOwnDueJobs_APageDueAfterABacklogOfMessages_WithTheFirstOfThem()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                s.Enqueue(Job($"message-{i}", $"INC-{i}") with { DueAt = T0.AddSeconds(i) });
+            }
+
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0.AddSeconds(10)));
+            s.Enqueue(TestJob.Row("held-page", T0, "P2", JobLane.Paging)); // claimed by a runner that dies
+        });
+        Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1), TimeSpan.FromMinutes(1)))).Key);
+
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1), TimeSpan.FromMinutes(1)));
+        Assert.Equal(["held-page", "message-1", "message-2"], claimed.Select(j => j.Key)); // the paging lane's first
+        Assert.Equal([JobLane.Paging, JobLane.Default, JobLane.Default], claimed.Select(j => j.Lane));
+
+        claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4), TimeSpan.FromMinutes(1)));
+        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message-3"], claimed.Select(j => j.Key));
+        Assert.Equal(JobLane.Paging, claimed[0].Lane);
+        Assert.Equal(["message-4", "message-5"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(4, 4), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+    }
+
+    /// <summary>
+    /// An upgrade puts the jobs already waiting in their kind's lane: migration 32 names the kinds of the paging lane as
+    /// they were then, and each kind of job that pages people today must be among them (a kind added to the lane later
+    /// needs no migration: it has no rows written before lanes).
+    /// </summary>
+    [Fact]
+    public async Task Migration32_PutsTheJobsWaitingInThePagingKinds_InThePagingLane()
+    {
+        var kinds = typeof(IJob).Assembly.GetTypes()
+            .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
+            .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)
+            .ToList();
+        var paging = kinds.Where(k => k.Lane == JobLane.Paging).Select(k => k.Kind).Order().ToList();
+        Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
+
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            foreach (var (kind, _) in kinds)
+            {
+                s.Enqueue(new EffectJob($"waiting-{kind}", kind, kind, "{}", T0));
+            }
+        });
+        await t.ReopenAfterAsync("DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; DELETE FROM schema_migrations WHERE version >= 32");
+
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100), TimeSpan.FromMinutes(1)));
+        Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
+        Assert.All(claimed, j => Assert.Equal(JobLane.Paging, j.Lane));
+        Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0), TimeSpan.FromMinutes(1)))).Count);
+    }
+
+    private sealed record JobKindAndLane(string Kind, JobLane Lane)
+    {
+        public static JobKindAndLane Of<TJob>()
+            where TJob : class, IJob<TJob> => new(TJob.Kind, TJob.Lane);
+    }
+
     [Fact]
     public async Task AClaimWhoseLeaseEnded_AndThatAnotherRunTook_ChangesNothing_WhateverItsRunRecords()
     {
@@ -765,7 +834,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
-            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; " +
+            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; " +
             "DROP TABLE IF EXISTS alert_keys; DROP TABLE IF EXISTS alert_keys_merged; " +
             "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
