@@ -28,6 +28,9 @@ internal static class EscalationBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var open = IngestBenchmark.Option(args, "--escalations", 10_000); // a multiple of 1,000
+        // Each channel message (a step's invitations and its mention in the channel) takes this long, as with a chat
+        // service that answers slowly; the DMs, SMS and e-mails are sent at once.
+        var slowChat = TimeSpan.FromMilliseconds(IngestBenchmark.Option(args, "--slow-chat", 0));
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
@@ -104,7 +107,7 @@ internal static class EscalationBenchmark
             store,
             [new JobRunner<EscalationStepJob>(new Measured<EscalationStepJob>(new EscalationStepHandler(store, escalator), lateness)),
              new JobRunner<PageJob>(new Measured<PageJob>(new SinceStep(stepDue, pagedFromStep), paged)),
-             new JobRunner<InviteJob>(new Nothing<InviteJob>()), new JobRunner<PostTextJob>(new Nothing<PostTextJob>()),
+             new JobRunner<InviteJob>(new Slow<InviteJob>(slowChat)), new JobRunner<PostTextJob>(new Slow<PostTextJob>(slowChat)),
              new JobRunner<NotifyJob>(new Measured<NotifyJob>(notify, notified))],
             TimeProvider.System,
             Options.Create(options),
@@ -112,7 +115,8 @@ internal static class EscalationBenchmark
 
         Console.WriteLine(
             $"{(server is null ? "SQLite" : $"PostgreSQL ({storage.EffectiveWriters} writer{(storage.EffectiveWriters == 1 ? "" : "s")})")}: {open} open escalations; " +
-            $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms");
+            $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms" +
+            (slowChat > TimeSpan.Zero ? $"; each channel message takes {slowChat.TotalMilliseconds} ms" : ""));
         var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         using var stopWebhooks = new CancellationTokenSource();
@@ -173,6 +177,14 @@ internal static class EscalationBenchmark
         return committed;
     }
 
+    /// <summary>A channel message that takes <paramref name="takes"/> (none: done at once).</summary>
+    private sealed class Slow<TJob>(TimeSpan takes) : IJobHandler<TJob>
+        where TJob : class, IJob<TJob>
+    {
+        public Task HandleAsync(TJob job, EffectJob run, CancellationToken cancellationToken) =>
+            takes > TimeSpan.Zero ? Task.Delay(takes, cancellationToken) : Task.CompletedTask;
+    }
+
     private sealed class Measured<TJob>(IJobHandler<TJob> inner, ConcurrentBag<double> lateness) : IJobHandler<TJob>
         where TJob : class, IJob<TJob>
     {
@@ -199,11 +211,5 @@ internal static class EscalationBenchmark
         public string Channel => channel;
 
         public Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class Nothing<TJob> : IJobHandler<TJob>
-        where TJob : class, IJob<TJob>
-    {
-        public Task HandleAsync(TJob job, EffectJob run, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

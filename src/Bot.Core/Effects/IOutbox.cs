@@ -53,8 +53,11 @@ public interface IOutboxSession : IOutbox
 /// <summary>What the outbox worker watches: when the next job falls due, and commits that added jobs.</summary>
 public interface IOutboxSignals
 {
-    /// <summary>When the earliest outbox job that could be claimed falls due (past when it already has); null when none waits.</summary>
-    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// When the earliest outbox job that could be claimed falls due (past when it already has), of <paramref name="lane"/>
+    /// (null: of either); null when none waits.
+    /// </summary>
+    Task<DateTimeOffset?> NextDueAtAsync(JobLane? lane = null, CancellationToken cancellationToken = default);
 
     /// <summary>Raised after a commit that added outbox jobs.</summary>
     event Action? JobsEnqueued;

@@ -266,12 +266,13 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             cancellationToken,
             ("@n", incidentNumber));
 
-    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken = default) =>
+    public async Task<DateTimeOffset?> NextDueAtAsync(Core.Effects.JobLane? lane = null, CancellationToken cancellationToken = default) =>
         (await ReadAsync(
             // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next.
-            $"SELECT o.due_at FROM outbox o WHERE o.state = 0 AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
+            $"SELECT o.due_at FROM outbox o WHERE o.state = 0{(lane is null ? "" : " AND o.lane = @lane")} AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
             r => TimeOrNull(r, 0),
-            cancellationToken)).FirstOrDefault();
+            cancellationToken,
+            ("@lane", (int)(lane ?? Core.Effects.JobLane.Default)))).FirstOrDefault();
 
     public async Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {

@@ -23,15 +23,17 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     private DateTimeOffset? _nextCleanUp;
 
     /// <summary>
-    /// Until the next pass when idle: the poll interval, or less when a waiting job (an escalation step, a retry) falls
-    /// due sooner, so timers fire on time rather than on the next poll.
+    /// Until the next pass when idle: the poll interval, or less when a waiting job (an escalation step, a retry) of a
+    /// lane that wants more falls due sooner, so timers fire on time rather than on the next poll. Only such a lane's: the
+    /// other's backlog, due already while its slots are full, would wake the worker at once to claim nothing, again and again.
     /// </summary>
-    private async Task<TimeSpan> IdleWaitAsync(CancellationToken stoppingToken)
+    private async Task<TimeSpan> IdleWaitAsync(Lanes lanes, CancellationToken stoppingToken)
     {
         var poll = options.Value.PollInterval;
         try
         {
-            var until = await store.NextDueAtAsync(stoppingToken) - time.GetUtcNow();
+            JobLane? lane = lanes.Default.Wanted == 0 ? JobLane.Paging : lanes.Paging.Wanted == 0 ? JobLane.Default : null;
+            var until = await store.NextDueAtAsync(lane, stoppingToken) - time.GetUtcNow();
             return until is { } soon && soon < poll ? (soon > TimeSpan.Zero ? soon : TimeSpan.Zero) : poll;
         }
         catch (StoreUnavailableException)
@@ -100,7 +102,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                 if (lanes.WantMore)
                 {
                     waits.Add(pulse.Task);
-                    waits.Add(Task.Delay(await IdleWaitAsync(stoppingToken), time, wait.Token));
+                    waits.Add(Task.Delay(await IdleWaitAsync(lanes, stoppingToken), time, wait.Token));
                 }
 
                 await Task.WhenAny(waits);

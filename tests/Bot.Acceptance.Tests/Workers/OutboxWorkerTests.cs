@@ -137,6 +137,72 @@ public class OutboxWorkerTests
         }
     }
 
+    /// <summary>
+    /// While the messages' lane has its slot and its claimed queue full and more messages are due, the worker waits for
+    /// the paging lane's next job (none: the poll interval), not for that backlog: asked for the earliest job of either
+    /// lane, it found one due already, woke at once to claim no page, and did so again and again, as fast as the store
+    /// answered. On a frozen clock it now asks once, and again only once the clock moves.
+    /// </summary>
+    [Fact]
+    public async Task WhileMessagesFillTheirLaneAndMoreAreDue_TheWorkerWaitsForThePagingLanesNextJob_NotForThem()
+    {
+        var time = new FakeTimeProvider(TestStore.Start);
+        var store = new InMemoryIncidentStore(time);
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<JobLane?>();
+        var hung = new TaskCompletionSource();
+        var messagesGo = new TaskCompletionSource();
+        var runner = TestJobHandler.Runner(async (_, _) =>
+        {
+            hung.TrySetResult();
+            await messagesGo.Task;
+        });
+        await store.WriteAsync(s =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                s.Enqueue(TestJob.Row($"message-{i}", s.Now));
+            }
+
+            return 0;
+        });
+        var options = Options.Create(new OutboxOptions { Concurrency = 1, BatchSize = 1 });
+        var dispatcher = new OutboxDispatcher(store, [runner], time, options, NullLogger<OutboxDispatcher>.Instance);
+        var worker = new OutboxWorker(dispatcher, new AskedLanes(store, asked), time, options, NullLogger<OutboxWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10)); // message-0 in the one slot, message-1 claimed behind it
+            await BotServer.EventuallyAsync(() => Task.FromResult(asked.Count), n => n > 0, TimeSpan.FromSeconds(10), "the worker's wait");
+            var before = asked.Count;
+
+            time.Advance(new OutboxOptions().PollInterval);
+            await BotServer.EventuallyAsync(() => Task.FromResult(asked.Count), n => n > before, TimeSpan.FromSeconds(10), "the worker's next wait");
+            Assert.True(asked.Count <= 4, $"the worker asked {asked.Count} times on a clock that moved once");
+            Assert.All(asked, lane => Assert.Equal(JobLane.Paging, lane));
+        }
+        finally
+        {
+            messagesGo.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The store's signals, noting the lane of each question for the next job's due time.</summary>
+    private sealed class AskedLanes(IOutboxSignals store, System.Collections.Concurrent.ConcurrentQueue<JobLane?> asked) : IOutboxSignals
+    {
+        public event Action? JobsEnqueued
+        {
+            add => store.JobsEnqueued += value;
+            remove => store.JobsEnqueued -= value;
+        }
+
+        public Task<DateTimeOffset?> NextDueAtAsync(JobLane? lane = null, CancellationToken cancellationToken = default)
+        {
+            asked.Enqueue(lane);
+            return store.NextDueAtAsync(lane, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task DoneJobs_AreDeleted_OnceKeepDoneHasPassed_NotBefore()
     {

@@ -941,6 +941,25 @@ public abstract class NextDueTests(SqlEngine engine) : SqlStoreContract(engine)
         await t.Store.WriteAsync(s => s.Enqueue(new EffectJob("c", "k", "Y", "{}", now.AddMinutes(5))));
         Assert.Equal(now.AddMinutes(5), await t.Store.NextDueAtAsync());
     }
+
+    /// <summary>Asked for a lane, the earliest claimable job of that lane: the worker waits for the lane that has free slots.</summary>
+    [Fact]
+    public async Task NextDue_OfALane_IsThatLanesEarliestClaimableJob()
+    {
+        await using var t = NewStore();
+        var now = t.Time.GetUtcNow();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(new EffectJob("message", "k", "X", "{}", now));
+            s.Enqueue(new EffectJob("page-later", "k", "P", "{}", now.AddHours(1)) { Lane = JobLane.Paging });
+            s.Enqueue(new EffectJob("page-behind", "k", "P", "{}", now) { Lane = JobLane.Paging }); // behind the one waiting an hour
+            return true;
+        });
+
+        Assert.Equal(now, await t.Store.NextDueAtAsync());
+        Assert.Equal(now, await t.Store.NextDueAtAsync(JobLane.Default));
+        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync(JobLane.Paging));
+    }
 }
 
 public sealed class NextDueTestsOnSqlite() : NextDueTests(SqlEngine.Sqlite);
