@@ -123,6 +123,7 @@ public static class ReplayRunner
         "--Twilio:AccountSid=", "--Twilio:AuthToken=", "--Twilio:From=", "--Email:Host=",
         $"--Paging:LocalDirectory={Path.Combine(folder, "pages")}",
         "--Outbox:Concurrency=1",
+        "--Outbox:PagingConcurrency=1",
         "--Logging:LogLevel:Default=Warning",
     ];
 

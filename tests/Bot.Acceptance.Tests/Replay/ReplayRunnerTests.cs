@@ -119,8 +119,11 @@ public sealed class ReplayRunnerTests : IDisposable
     }
 
     [Fact]
-    public void TheReplay_RunsOneJobAtATime_SoJobsDueTogetherCommitInOneOrder() =>
+    public void TheReplay_RunsOneJobAtATime_SoJobsDueTogetherCommitInOneOrder()
+    {
         Assert.Contains("--Outbox:Concurrency=1", ReplayRunner.HostSettings("/tmp/x"));
+        Assert.Contains("--Outbox:PagingConcurrency=1", ReplayRunner.HostSettings("/tmp/x")); // a pass runs the lanes one after the other
+    }
 
     [Theory]
     [InlineData("start: 2023-08-05T10:00:00Z\nsteps: []\n", "'steps' must be a list of at least one step")]

@@ -148,6 +148,51 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         }
     }
 
+    /// <summary>
+    /// A pass runs the paging lane's due jobs first, then the others', each lane as many at once as it has slots: with one
+    /// slot each (a replay's settings), one job at a time, a page before a message due before it, in the same order every time.
+    /// </summary>
+    [Fact]
+    public async Task RunOnce_RunsThePagingLaneFirst_ThenTheOthers_OneAtATimeWithOneSlotEach()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row("message-1", T0.AddMinutes(-2), "INC-1"));
+            s.Enqueue(TestJob.Row("message-2", T0.AddMinutes(-2), "INC-2"));
+            s.Enqueue(TestJob.Row("page-1", T0.AddMinutes(-1), "P1", JobLane.Paging));
+            s.Enqueue(TestJob.Row("page-2", T0, "P2", JobLane.Paging));
+        });
+        var ran = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var (running, most) = (0, 0);
+        var sut = new OutboxDispatcher(
+            t.Store,
+            [TestJobHandler.Runner(async (job, _) =>
+            {
+                var now = Interlocked.Increment(ref running);
+                InterlockedMax(ref most, now);
+                await Task.Yield();
+                ran.Enqueue(job.Name);
+                Interlocked.Decrement(ref running);
+            })],
+            t.Time,
+            Options.Create(new OutboxOptions { Concurrency = 1, PagingConcurrency = 1 }),
+            NullLogger<OutboxDispatcher>.Instance);
+
+        Assert.Equal(4, await sut.RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal(["page-1", "page-2", "message-1", "message-2"], ran);
+        Assert.Equal(1, most);
+
+        static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
+
     [Fact]
     public async Task RunOnce_Stopping_FinishesTheStartedJob_AndHandsBackTheOthersAtOnce()
     {
