@@ -501,6 +501,34 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 33: each incident's row version, raised by every write of the row and of its escalations (SqlSession); a writer
+        // that knows a batch's groups as its last commit left them checks their versions instead of reading them
+        // (KnownGroups): this function locks them in the order of their keys, as the read does, and fails the transaction
+        // as a serialization failure (the batch runs again, reading) when one is not at the version the writer knew.
+        """
+        ALTER TABLE incidents ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
+        CREATE OR REPLACE FUNCTION check_incident_versions(wanted bigint[], versions bigint[])
+        RETURNS integer
+        LANGUAGE plpgsql
+        SET search_path FROM CURRENT
+        AS $body$
+        DECLARE
+            found integer;
+        BEGIN
+            SELECT count(*) INTO found FROM (
+                SELECT i.number FROM incidents i JOIN unnest(wanted, versions) AS k (n, v) ON i.number = k.n
+                WHERE i.version = k.v AND i.open_group_key IS NOT NULL
+                ORDER BY i.open_group_key
+                FOR UPDATE OF i) checked;
+            IF found <> cardinality(wanted) THEN
+                RAISE EXCEPTION 'an incident this writer knew was changed by another writer since'
+                    USING ERRCODE = 'serialization_failure';
+            END IF;
+            RETURN found;
+        END
+        $body$;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

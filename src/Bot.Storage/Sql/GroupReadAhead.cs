@@ -151,6 +151,10 @@ internal sealed class GroupReadAhead
         }
     }
 
+    /// <summary>The group's open incident's values as the transaction now knows them, if it is still <paramref name="number"/>.</summary>
+    public object[]? ValuesOf(string group, long number) =>
+        _groups.TryGetValue(group, out var known) && known.Number == number ? known.Values : null;
+
     /// <summary>The transaction wrote the alert: read again when next looked up.</summary>
     public void Wrote(string group, long number, string fingerprint)
     {

@@ -29,13 +29,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private readonly OutboxKeys _outboxKeys = new(dialect.KnowsItsOutbox);
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
     private readonly GroupReadAhead? _readAhead = dialect.BatchesWrites ? new() : null; // consulted by the batched read only
+    private readonly KnownGroups? _knownGroups = dialect.BatchesWrites ? new() : null; // the groups' incidents as the last commits left them
+    private readonly HashSet<long>? _waitingBumps = dialect.BatchesWrites ? [] : null; // incidents whose escalations the transaction wrote: their version to raise
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
     // A group's open incident (@g) and its escalations; a batch's groups' (@gs), locked in the order of their keys.
     private readonly string _findOpenIncidentSql = FindOpenIncidents("open_group_key = @g", dialect);
     private readonly string _openIncidentEscalationsSql = SqlRows.EscalationsOfOpenIncidents("open_group_key = @g") + dialect.ForUpdate;
-    private readonly string _findOpenIncidentsSql = FindOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"), dialect);
+    private readonly string _findOpenIncidentsSql = FindOpenIncidents(dialect.IsOneOf("open_group_key", "@gs"), dialect, withVersion: true);
     private readonly string _openIncidentsEscalationsSql = SqlRows.EscalationsOfOpenIncidents(dialect.IsOneOf("open_group_key", "@gs")) + dialect.ForUpdate;
     private readonly Dictionary<long, Core.Escalation.EscalationState[]>? _escalations = dialect.OnlyWriter ? [] : null; // as the transaction read them
     private bool _asksEscalations; // units ask for their incidents' escalations: a group's read brings them (see Commit)
@@ -141,6 +143,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number));
+        _knownGroups?.Bumped(incident.Number);
     }
 
     private readonly string? _tallyArraysSql = dialect.IncidentTallyArrays;
@@ -150,6 +153,12 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     {
         var rows = _waitingTallies.OrderBy(t => t.Key).ToList();
         _waitingTallies.Clear();
+        foreach (var (number, _) in rows)
+        {
+            _knownGroups?.Bumped(number);
+            _waitingBumps?.Remove(number); // the tally's write raises its version
+        }
+
         Write(
             _tallyArraysSql!,
             ("@n", rows.Select(r => r.Key).ToArray()),
@@ -269,8 +278,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private static readonly int RunbooksField = Field("runbooks");
     private static readonly int FirstAlertField = Field("first_alert_at");
 
-    private static string FindOpenIncidents(string groupsAre, SqlDialect dialect) =>
-        $"SELECT {IncidentColumns} FROM incidents WHERE {groupsAre} ORDER BY open_group_key{dialect.ForUpdate}";
+    private static string FindOpenIncidents(string groupsAre, SqlDialect dialect, bool withVersion = false) =>
+        $"SELECT {IncidentColumns}{(withVersion ? ", version" : "")} FROM incidents WHERE {groupsAre} ORDER BY open_group_key{dialect.ForUpdate}";
+
+    /// <summary>Where the batched read has the row's version (<see cref="KnownGroups"/>): after the incident's columns.</summary>
+    private static readonly int VersionField = IncidentColumns.Split(',').Length;
+
+    /// <summary>The check of a batch's known incidents, first among its writes (<see cref="KnownGroups"/>; schema 33).</summary>
+    private const string CheckIncidentVersionsSql = "SELECT check_incident_versions(@ns, @vs)";
 
     private static readonly string InsertIncidentSql =
         $"""
@@ -283,7 +298,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private static readonly ConcurrentDictionary<int, string> UpdateIncidentSql = new();
 
     private static string UpdateIncidentText(int columns) =>
-        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
+        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))}, version = version + 1 WHERE number = @n";
 
     /// <summary>
     /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.
@@ -379,6 +394,22 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         var open = new Dictionary<string, Incident>(groups.Count, StringComparer.Ordinal);
         var escalations = new Dictionary<long, List<(long Incident, Core.Escalation.EscalationState State)>>();
         var alerts = groups.ToDictionary(g => g.Group, _ => new List<(string, KnownAlert)>(), StringComparer.Ordinal);
+        if (pairs.Count == 0 && _knownGroups?.AllOf([.. groups.Select(g => g.Group)], withEscalations, Now) is { } known)
+        {
+            // Each group's incident as this writer's last commit left it: checked, not read (KnownGroups), first of the writes.
+            foreach (var (group, incident) in known)
+            {
+                open[group] = Remember(IncidentFrom(incident.Number, incident.Values))!;
+                _knownGroups.Checked(group, incident.Number, incident.Version);
+                if (withEscalations)
+                {
+                    escalations[incident.Number] = [.. incident.Escalations!.Select(e => (incident.Number, e))];
+                }
+            }
+
+            Write(CheckIncidentVersionsSql, ("@ns", known.Select(k => k.Known.Number).ToArray()), ("@vs", known.Select(k => k.Known.Version).ToArray()));
+        }
+        else
         using (var batch = TakeWaitingWrites())
         {
             Add(batch, _findOpenIncidentsSql, ("@gs", keys));
@@ -398,6 +429,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
                 var incident = Incident(reader);
                 Remember(incident);
                 open[incident.GroupKey] = incident;
+                _knownGroups?.Checked(incident.GroupKey, incident.Number, reader.GetInt64(VersionField));
             }
 
             // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
@@ -743,6 +775,18 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             WriteWaitingTallies();
         }
 
+        if (_waitingBumps is { Count: > 0 })
+        {
+            // Incidents whose escalations changed and whose tally did not (its write raises the version too): PostgreSQL's only.
+            Write("UPDATE incidents SET version = version + 1 WHERE number = ANY(@ns)", ("@ns", _waitingBumps.ToArray()));
+            foreach (var number in _waitingBumps)
+            {
+                _knownGroups?.Bumped(number);
+            }
+
+            _waitingBumps.Clear();
+        }
+
         if (_pendingAlerts.Count == 0)
         {
             return;
@@ -1071,6 +1115,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@step", e.Step),
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
+        _waitingBumps?.Add(e.Incident); // its row's version goes up with the writes' rows: a writer that knew its escalations reads them again
     }
 
     public Core.Escalation.StoredRules? GetNotificationRules(string user) =>
@@ -1373,6 +1418,11 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         policiesRun.Committed(_policiesSeen);
         keys?.Committed();
+        if (_readAhead is not null)
+        {
+            _knownGroups?.Committed(_readAhead);
+        }
+
         // Escalations come with the groups' reads from a unit's question on, until a transaction that read them ahead
         // had no unit ask (each webhook's policy known to have run: PoliciesRun); other transactions (jobs) change nothing.
         _asksEscalations = _askedEscalations || (_asksEscalations && !_escalationsReadAhead);
@@ -1394,6 +1444,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     /// <summary>Drops the writes waiting in the batch: their unit of work (or the transaction) is undone.</summary>
     public void Discard()
     {
+        _knownGroups?.Ended(Now);
         _outboxKeys.Undone();
         keys?.Undone();
         foreach (var (group, number) in _heldRelied)
@@ -1406,6 +1457,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _readAhead?.Clear();
         _escalations?.Clear();
         _waitingTallies.Clear();
+        _waitingBumps?.Clear();
         _pendingAlerts.Clear();
         _pendingTimeline.Clear();
         _pendingJobs.Clear();

@@ -354,6 +354,12 @@ internal static class SqliteSchema
             AND kind IN ('escalation.step', 'escalation.page', 'escalation.notify', 'escalation.page_group', 'escalation.webhook', 'heartbeat.check');
         CREATE INDEX ix_outbox_waiting ON outbox (lane, due_at, id) WHERE state = 0;
         """,
+
+        // 33: each incident's row version, raised by every write of the row and of its escalations; PostgreSQL's writers
+        // check it for the groups they know (KnownGroups). SQLite's one writer reads in the process: it is only kept.
+        """
+        ALTER TABLE incidents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

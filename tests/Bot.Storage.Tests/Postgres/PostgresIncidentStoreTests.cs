@@ -633,6 +633,120 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// A writer's batch across groups it knows as its last commit left them sends no read of them: its first write checks
+    /// their versions (and takes their locks), in the one round trip of its writes and COMMIT (KnownGroups). The batch
+    /// before it, whose groups the writer did not know, read them.
+    /// </summary>
+    [Fact]
+    public async Task AWritersBatchAcrossGroupsItKnows_ChecksTheirIncidentsInsteadOfReadingThem()
+    {
+        var groups = Enumerable.Range(0, 5).Select(i => $"g{i}").ToList();
+        var sent = await CountStatementsAsync(writers: 1, async (store, intake, countFromHere) =>
+        {
+            async Task<int[]> BatchAsync(string alert)
+            {
+                using var held = await HeldWriter.HoldAsync(store, intake.AffinityOf(Batch("held", Firing("x", T0)))!);
+                var reports = groups.Select(group =>
+                {
+                    var batch = Batch(group, Firing(alert, T0));
+                    return store.WriteAsync(s => intake.Ingest(s, batch), intake.AffinityOf(batch)!);
+                }).ToList();
+                await held.ReleaseAsync();
+                return [.. (await Task.WhenAll(reports)).Select(r => r.NewAlerts)];
+            }
+
+            int[] one = [1, 1, 1, 1, 1];
+            Assert.Equal(one, await BatchAsync("a0")); // opens the incidents
+            Assert.Equal(one, await BatchAsync("a1")); // read: opened by the batch before, not read by it
+            countFromHere();
+            Assert.Equal(one, await BatchAsync("a2")); // known
+            Assert.Equal(one, await BatchAsync("a3"));
+            for (var number = 1; number <= groups.Count; number++)
+            {
+                var incident = (await store.GetIncidentAsync(number))!;
+                Assert.Equal((4, 4), (incident.AlertCount, incident.FiringCount));
+            }
+        });
+
+        Assert.Equal(0, sent.Calls(q => q.StartsWith("SELECT number, title", StringComparison.Ordinal) && q.Contains("FROM incidents WHERE open_group_key", StringComparison.Ordinal)));
+        Assert.Equal(2, sent.Calls(q => q.Contains("check_incident_versions", StringComparison.Ordinal)));
+        Assert.Equal(2, sent.Calls(q => q.StartsWith("INSERT INTO alerts", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// An incident another replica changed after this writer's last commit fails the check of its next batch that knew it:
+    /// nothing of that batch is kept, and it runs again on what the other replica wrote. Here the other resolved the first
+    /// incident, so the batch's alert of that group opens a new incident instead of joining a resolved one; the other
+    /// group's joins its incident, once.
+    /// </summary>
+    [Fact]
+    public async Task AnIncidentAnotherReplicaChanged_FailsTheCheck_AndTheBatchRunsAgainOnWhatThatReplicaWrote()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres, configure: o => o.Writers = 1);
+        await using var other = t.OpenReplica();
+        async Task<Core.Intake.IngestReport[]> BatchAsync(string alert)
+        {
+            using var held = await HeldWriter.HoldAsync(t.Store, t.Intake.AffinityOf(Batch("held", Firing("x", T0)))!);
+            var reports = new[] { t.IngestAsync(Batch("g1", Firing(alert, T0))), t.IngestAsync(Batch("g2", Firing(alert, T0))) };
+            await held.ReleaseAsync();
+            return await Task.WhenAll(reports);
+        }
+
+        await BatchAsync("a0"); // opens INC-1 and INC-2
+        await BatchAsync("a1"); // reads them: this writer now knows both
+        await other.WriteAsync(s =>
+        {
+            var incident = s.GetIncident(1)!;
+            s.AppendTimeline(1, incident.Resolve(new Actor("U1", "alice"), s.Now));
+            s.UpdateIncident(incident);
+            return 0;
+        });
+
+        var reports = await BatchAsync("a2");
+
+        Assert.Equal(["INC-3"], reports[0].Opened);
+        Assert.Empty(reports[1].Opened);
+        Assert.Equal((IncidentStatus.Resolved, 2), ((await t.Store.GetIncidentAsync(1))!.Status, (await t.Store.GetIncidentAsync(1))!.AlertCount));
+        Assert.Equal(3, (await t.Store.GetIncidentAsync(2))!.AlertCount);
+        Assert.Equal(["a2"], (await t.Store.GetAlertsAsync(3)).Select(a => a.Alert.Fingerprint));
+        Assert.Equal(3, (await t.Store.GetAlertsAsync(2)).Count);
+    }
+
+    /// <summary>
+    /// Every write of an incident's row (its tally, an acknowledgment) and of its escalations raises its version, so a
+    /// writer that knew the incident or its escalations checks in vain and reads them again.
+    /// </summary>
+    [Fact]
+    public async Task EveryWriteOfAnIncidentOrOfItsEscalations_RaisesItsVersion()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await t.IngestAsync(Batch("g1", Firing("a0", T0)));
+        await using var connection = await t.OpenConnectionAsync();
+        async Task<long> VersionAsync()
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT version FROM incidents WHERE number = 1";
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        var versions = new List<long> { await VersionAsync() };
+        await t.IngestAsync(Batch("g1", Firing("a1", T0))); // the tally
+        versions.Add(await VersionAsync());
+        await t.Store.WriteAsync(s => { s.SaveEscalation(new Core.Escalation.EscalationState(1, "db", 1, Core.Escalation.EscalationState.Active, 0, 0, [], s.Now)); return 0; });
+        versions.Add(await VersionAsync());
+        await t.Store.WriteAsync(s =>
+        {
+            var incident = s.GetIncident(1)!;
+            s.AppendTimeline(1, incident.Acknowledge(new Actor("U1", "alice"), s.Now));
+            s.UpdateIncident(incident);
+            return 0;
+        });
+        versions.Add(await VersionAsync());
+
+        Assert.Equal(versions.Order().Distinct(), versions); // each higher than the one before
+    }
+
+    /// <summary>
     /// What PostgreSQL receives from a writer's batch across groups, counted by <c>pg_stat_statements</c>: the groups'
     /// incidents read (and locked) by one statement, their escalations by one (once a unit of the writer's last batch
     /// asked for escalations: here each webhook asks whether security ran on its incident, which never ran there), their

@@ -633,7 +633,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
                 s.Enqueue(new EffectJob($"waiting-{kind}", kind, kind, "{}", T0));
             }
         });
-        await t.ReopenAfterAsync("DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; DELETE FROM schema_migrations WHERE version >= 32");
+        await t.ReopenAfterAsync("DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
         var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
@@ -834,7 +834,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.ReopenAfterAsync(
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
-            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; " +
+            "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; " +
             "DROP TABLE IF EXISTS alert_keys; DROP TABLE IF EXISTS alert_keys_merged; " +
             "CREATE INDEX ix_alerts_group ON alerts (group_key, fingerprint, incident_number); DELETE FROM schema_migrations WHERE version >= 8");
 
