@@ -511,16 +511,19 @@ internal static class PostgresSchema
         CREATE OR REPLACE FUNCTION check_incident_versions(wanted bigint[], versions bigint[])
         RETURNS integer
         LANGUAGE plpgsql
+        SET plan_cache_mode = force_generic_plan
+        SET enable_seqscan = off
         SET search_path FROM CURRENT
         AS $body$
         DECLARE
             found integer;
         BEGIN
-            SELECT count(*) INTO found FROM (
-                SELECT i.number FROM incidents i JOIN unnest(wanted, versions) AS k (n, v) ON i.number = k.n
-                WHERE i.version = k.v AND i.open_group_key IS NOT NULL
-                ORDER BY i.open_group_key
-                FOR UPDATE OF i) checked;
+            SELECT count(*) INTO found
+            FROM (SELECT i.number, i.version FROM incidents i
+                  WHERE i.number = ANY(wanted) AND i.open_group_key IS NOT NULL
+                  ORDER BY i.open_group_key
+                  FOR UPDATE) locked
+            JOIN unnest(wanted, versions) AS k (n, v) ON locked.number = k.n AND locked.version = k.v;
             IF found <> cardinality(wanted) THEN
                 RAISE EXCEPTION 'an incident this writer knew was changed by another writer since'
                     USING ERRCODE = 'serialization_failure';
