@@ -410,42 +410,45 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             Write(CheckIncidentVersionsSql, ("@ns", known.Select(k => k.Known.Number).ToArray()), ("@vs", known.Select(k => k.Known.Version).ToArray()));
         }
         else
-        using (var batch = TakeWaitingWrites())
         {
-            Add(batch, _findOpenIncidentsSql, ("@gs", keys));
-            if (withEscalations)
+            // Read, locked in the order of their keys: one round trip of three statements whatever the number of groups.
+            using (var batch = TakeWaitingWrites())
             {
-                Add(batch, _openIncidentsEscalationsSql, ("@gs", keys));
-            }
-
-            if (pairs.Count > 0)
-            {
-                Add(batch, dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs));
-            }
-
-            using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
-            while (reader.Read())
-            {
-                var incident = Incident(reader);
-                Remember(incident);
-                open[incident.GroupKey] = incident;
-                _knownGroups?.Checked(incident.GroupKey, incident.Number, reader.GetInt64(VersionField));
-            }
-
-            // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
-            if (withEscalations)
-            {
-                reader.NextResult();
-                foreach (var row in EscalationRows(reader))
+                Add(batch, _findOpenIncidentsSql, ("@gs", keys));
+                if (withEscalations)
                 {
-                    (escalations.TryGetValue(row.Incident, out var of) ? of : escalations[row.Incident] = []).Add(row);
+                    Add(batch, _openIncidentsEscalationsSql, ("@gs", keys));
                 }
-            }
 
-            if (pairs.Count > 0)
-            {
-                reader.NextResult();
-                Keep(AlertsOfGroups(reader));
+                if (pairs.Count > 0)
+                {
+                    Add(batch, dialect.OpenIncidentsAlerts, AlertsOfGroupsArguments(pairs));
+                }
+
+                using var reader = RunWaitingWrites(batch, static b => b.ExecuteReader());
+                while (reader.Read())
+                {
+                    var incident = Incident(reader);
+                    Remember(incident);
+                    open[incident.GroupKey] = incident;
+                    _knownGroups?.Checked(incident.GroupKey, incident.Number, reader.GetInt64(VersionField));
+                }
+
+                // Each incident's escalations: the incidents are locked, so the groups' keys name the same ones again here.
+                if (withEscalations)
+                {
+                    reader.NextResult();
+                    foreach (var row in EscalationRows(reader))
+                    {
+                        (escalations.TryGetValue(row.Incident, out var of) ? of : escalations[row.Incident] = []).Add(row);
+                    }
+                }
+
+                if (pairs.Count > 0)
+                {
+                    reader.NextResult();
+                    Keep(AlertsOfGroups(reader));
+                }
             }
         }
 
