@@ -315,8 +315,7 @@ internal sealed class PostgresDialect : SqlDialect
         """;
 
     public override string IncidentTallyArrays => """
-        UPDATE incidents SET updated_at = r.u, alert_count = r.a, firing_count = r.f, runbooks = r.b, first_alert_at = r.s,
-            version = version + 1
+        UPDATE incidents SET updated_at = r.u, alert_count = r.a, firing_count = r.f, runbooks = r.b, first_alert_at = r.s
         FROM unnest(@n::bigint[], @u::timestamptz[], @a::integer[], @f::integer[], @b::text[], @s::timestamptz[]) AS r (n, u, a, f, b, s)
         WHERE number = r.n
         """;

@@ -458,14 +458,14 @@ internal static class PostgresSchema
         // 32: the outbox's lanes (JobLane): each job's, from its kind as it is enqueued (the jobs waiting now from the
         // kinds that page people, as of this version); the waiting jobs indexed by lane, then due time; the claim takes
         // up to so many of each (SqlDialect.ClaimDueJobs as of this version, FOR UPDATE SKIP LOCKED), so a backlog of
-        // channel messages never holds back a page. The columns are SqlRows.JobColumns, in its order.
+        // channel messages never holds back a page. The columns are SqlRows.JobColumns, in its order. The function of
+        // three arguments stays: replicas of the version before, still running through a rolling upgrade, claim with it.
         """
         ALTER TABLE outbox ADD COLUMN lane smallint NOT NULL DEFAULT 0;
         UPDATE outbox SET lane = 1 WHERE state IN (0, 1)
             AND kind IN ('escalation.step', 'escalation.page', 'escalation.notify', 'escalation.page_group', 'escalation.webhook', 'heartbeat.check');
         DROP INDEX IF EXISTS ix_outbox_waiting;
         CREATE INDEX ix_outbox_waiting ON outbox (lane, due_at, id) WHERE state = 0;
-        DROP FUNCTION IF EXISTS claim_due_jobs(timestamptz, timestamptz, integer);
         CREATE OR REPLACE FUNCTION claim_due_jobs(now_at timestamptz, lease_to timestamptz, most integer, most_paging integer)
         RETURNS TABLE (id bigint, key text, kind text, ordering_key text, payload text, attempts integer, due_at timestamptz,
                        created_at timestamptz, claims integer, trace_parent text, lane smallint)
@@ -502,12 +502,34 @@ internal static class PostgresSchema
         $body$;
         """,
 
-        // 33: each incident's row version, raised by every write of the row and of its escalations (SqlSession); a writer
-        // that knows a batch's groups as its last commit left them checks their versions instead of reading them
-        // (KnownGroups): this function locks them in the order of their keys, as the read does, and fails the transaction
-        // as a serialization failure (the batch runs again, reading) when one is not at the version the writer knew.
+        // 33: each incident's row version, raised by triggers at every write of the row and of its escalations, whatever
+        // wrote it (a replica of the version before, through a rolling upgrade, or a person's SQL); a writer that knows a
+        // batch's groups as its last commit left them checks their versions instead of reading them (KnownGroups): the
+        // check locks them in the order of their keys, as the read does, and fails the transaction as a serialization
+        // failure (the batch runs again, reading) when one is not at the version the writer knew.
         """
         ALTER TABLE incidents ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
+        CREATE OR REPLACE FUNCTION raise_incident_version() RETURNS trigger
+        LANGUAGE plpgsql
+        AS $body$
+        BEGIN
+            NEW.version := OLD.version + 1;
+            RETURN NEW;
+        END
+        $body$;
+        CREATE OR REPLACE TRIGGER incidents_version BEFORE UPDATE ON incidents
+            FOR EACH ROW EXECUTE FUNCTION raise_incident_version();
+        CREATE OR REPLACE FUNCTION raise_escalated_incident_version() RETURNS trigger
+        LANGUAGE plpgsql
+        SET search_path FROM CURRENT
+        AS $body$
+        BEGIN
+            UPDATE incidents SET version = version + 1 WHERE number = NEW.incident_number;
+            RETURN NULL;
+        END
+        $body$;
+        CREATE OR REPLACE TRIGGER escalations_version AFTER INSERT OR UPDATE ON escalations
+            FOR EACH ROW EXECUTE FUNCTION raise_escalated_incident_version();
         CREATE OR REPLACE FUNCTION check_incident_versions(wanted bigint[], versions bigint[])
         RETURNS integer
         LANGUAGE plpgsql

@@ -30,7 +30,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private readonly IDirectStatements? _direct = dialect.DirectStatements(connection);
     private readonly GroupReadAhead? _readAhead = dialect.BatchesWrites ? new() : null; // consulted by the batched read only
     private readonly KnownGroups? _knownGroups = dialect.BatchesWrites ? new() : null; // the groups' incidents as the last commits left them
-    private readonly HashSet<long>? _waitingBumps = dialect.BatchesWrites ? [] : null; // incidents whose escalations the transaction wrote: their version to raise
 
     // The incident reads of every webhook, their texts made once.
     private readonly string _getIncidentSql = $"SELECT {IncidentColumns} FROM incidents WHERE number = @n{dialect.ForUpdate}";
@@ -143,7 +142,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number));
-        _knownGroups?.Bumped(incident.Number);
+        _knownGroups?.Bumped(incident.Number); // PostgreSQL's trigger raises its version
     }
 
     private readonly string? _tallyArraysSql = dialect.IncidentTallyArrays;
@@ -155,8 +154,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _waitingTallies.Clear();
         foreach (var (number, _) in rows)
         {
-            _knownGroups?.Bumped(number);
-            _waitingBumps?.Remove(number); // the tally's write raises its version
+            _knownGroups?.Bumped(number); // PostgreSQL's trigger raises its version
         }
 
         Write(
@@ -298,7 +296,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private static readonly ConcurrentDictionary<int, string> UpdateIncidentSql = new();
 
     private static string UpdateIncidentText(int columns) =>
-        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))}, version = version + 1 WHERE number = @n";
+        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
 
     /// <summary>
     /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.
@@ -778,18 +776,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             WriteWaitingTallies();
         }
 
-        if (_waitingBumps is { Count: > 0 })
-        {
-            // Incidents whose escalations changed and whose tally did not (its write raises the version too): PostgreSQL's only.
-            Write("UPDATE incidents SET version = version + 1 WHERE number = ANY(@ns)", ("@ns", _waitingBumps.ToArray()));
-            foreach (var number in _waitingBumps)
-            {
-                _knownGroups?.Bumped(number);
-            }
-
-            _waitingBumps.Clear();
-        }
-
         if (_pendingAlerts.Count == 0)
         {
             return;
@@ -1118,7 +1104,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@step", e.Step),
             ("@paged", string.Join(' ', e.Paged)),
             ("@now", dialect.Time(Now)));
-        _waitingBumps?.Add(e.Incident); // its row's version goes up with the writes' rows: a writer that knew its escalations reads them again
+        _knownGroups?.Bumped(e.Incident); // PostgreSQL's trigger raises the incident's version: a writer that knew its escalations reads them again
     }
 
     public Core.Escalation.StoredRules? GetNotificationRules(string user) =>
@@ -1460,7 +1446,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _readAhead?.Clear();
         _escalations?.Clear();
         _waitingTallies.Clear();
-        _waitingBumps?.Clear();
         _pendingAlerts.Clear();
         _pendingTimeline.Clear();
         _pendingJobs.Clear();

@@ -713,8 +713,37 @@ public sealed class PostgresIncidentStoreTests
     }
 
     /// <summary>
+    /// A replica of the version before lanes, still running through a rolling upgrade, claims with the function of three
+    /// arguments: it stays, and claims what is due of either lane.
+    /// </summary>
+    [Fact]
+    public async Task TheClaimOfTheVersionBeforeLanes_StillClaims_ForReplicasNotYetUpgraded()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row("message", s.Now, "M"));
+            s.Enqueue(TestJob.Row("page", s.Now, "P", JobLane.Paging));
+        });
+        await using var connection = await t.OpenConnectionAsync();
+        await using var claim = connection.CreateCommand();
+        claim.CommandText = $"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', 10)";
+        var keys = new List<string>();
+        await using (var reader = await claim.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                keys.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(["message", "page"], keys.Order());
+    }
+
+    /// <summary>
     /// Every write of an incident's row (its tally, an acknowledgment) and of its escalations raises its version, so a
-    /// writer that knew the incident or its escalations checks in vain and reads them again.
+    /// writer that knew the incident or its escalations checks in vain and reads them again: the schema's triggers raise
+    /// it, so writes that do not name it (a replica of the version before, during a rolling upgrade; a person's SQL) do too.
     /// </summary>
     [Fact]
     public async Task EveryWriteOfAnIncidentOrOfItsEscalations_RaisesItsVersion()
@@ -742,8 +771,16 @@ public sealed class PostgresIncidentStoreTests
             return 0;
         });
         versions.Add(await VersionAsync());
+        await using (var older = connection.CreateCommand())
+        {
+            older.CommandText = "UPDATE incidents SET title = 'Renamed' WHERE number = 1; UPDATE escalations SET step = 1 WHERE incident_number = 1";
+            await older.ExecuteNonQueryAsync();
+        }
+
+        versions.Add(await VersionAsync());
 
         Assert.Equal(versions.Order().Distinct(), versions); // each higher than the one before
+        Assert.Equal(versions[0] + 5, versions[^1]); // one a write: the tally, the escalation, the acknowledgment, the two above
     }
 
     /// <summary>

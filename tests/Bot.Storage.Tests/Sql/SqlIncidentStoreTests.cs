@@ -832,6 +832,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         // The database as version 7 left it: no tally, the alerts' old indexes, the timeline's one index; then the bot
         // starts and migrates it (8 to the latest).
         await t.ReopenAfterAsync(
+            (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; DROP TRIGGER escalations_version ON escalations; " : "") +
             "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
             "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; " +
