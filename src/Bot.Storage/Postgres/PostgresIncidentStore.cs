@@ -315,7 +315,8 @@ internal sealed class PostgresDialect : SqlDialect
         """;
 
     public override string IncidentTallyArrays => """
-        UPDATE incidents SET updated_at = r.u, alert_count = r.a, firing_count = r.f, runbooks = r.b, first_alert_at = r.s
+        UPDATE incidents SET updated_at = r.u, alert_count = r.a, firing_count = r.f, runbooks = r.b, first_alert_at = r.s,
+            version = version + 1
         FROM unnest(@n::bigint[], @u::timestamptz[], @a::integer[], @f::integer[], @b::text[], @s::timestamptz[]) AS r (n, u, a, f, b, s)
         WHERE number = r.n
         """;

@@ -502,8 +502,10 @@ internal static class PostgresSchema
         $body$;
         """,
 
-        // 33: each incident's row version, raised by triggers at every write of the row and of its escalations, whatever
-        // wrote it (a replica of the version before, through a rolling upgrade, or a person's SQL); a writer that knows a
+        // 33: each incident's row version, raised at every write of the row and of its escalations, whatever wrote it: the
+        // bot's statements raise it themselves (the trigger's condition, evaluated without calling it, then passes them
+        // by), and a trigger raises it for any other (a replica of the version before, through a rolling upgrade, or a
+        // person's SQL) and for each write of an escalation; a writer that knows a
         // batch's groups as its last commit left them checks their versions instead of reading them (KnownGroups): the
         // check locks them in the order of their keys, as the read does, and fails the transaction as a serialization
         // failure (the batch runs again, reading) when one is not at the version the writer knew.
@@ -518,7 +520,7 @@ internal static class PostgresSchema
         END
         $body$;
         CREATE OR REPLACE TRIGGER incidents_version BEFORE UPDATE ON incidents
-            FOR EACH ROW EXECUTE FUNCTION raise_incident_version();
+            FOR EACH ROW WHEN (NEW.version = OLD.version) EXECUTE FUNCTION raise_incident_version();
         CREATE OR REPLACE FUNCTION raise_escalated_incident_version() RETURNS trigger
         LANGUAGE plpgsql
         SET search_path FROM CURRENT

@@ -142,7 +142,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         }
 
         Write(UpdateIncidentSql.GetOrAdd(changed, UpdateIncidentText), UpdateArguments(changed, values, incident.Number));
-        _knownGroups?.Bumped(incident.Number); // PostgreSQL's trigger raises its version
+        _knownGroups?.Bumped(incident.Number); // the statement raises its version
     }
 
     private readonly string? _tallyArraysSql = dialect.IncidentTallyArrays;
@@ -154,7 +154,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _waitingTallies.Clear();
         foreach (var (number, _) in rows)
         {
-            _knownGroups?.Bumped(number); // PostgreSQL's trigger raises its version
+            _knownGroups?.Bumped(number); // the statement raises its version
         }
 
         Write(
@@ -296,7 +296,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     private static readonly ConcurrentDictionary<int, string> UpdateIncidentSql = new();
 
     private static string UpdateIncidentText(int columns) =>
-        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))} WHERE number = @n";
+        $"UPDATE incidents SET {string.Join(", ", IncidentFields.Where((_, i) => (columns & (1 << i)) != 0).Select(f => $"{f.Column} = {f.Parameter}"))}, version = version + 1 WHERE number = @n";
 
     /// <summary>
     /// The group's open incident (locked for the unit where the engine locks rows) with those of these alerts it holds.

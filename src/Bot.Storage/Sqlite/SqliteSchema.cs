@@ -355,8 +355,8 @@ internal static class SqliteSchema
         CREATE INDEX ix_outbox_waiting ON outbox (lane, due_at, id) WHERE state = 0;
         """,
 
-        // 33: each incident's row version, which PostgreSQL's triggers raise and its writers check for the groups they know
-        // (KnownGroups). SQLite's one writer reads in the process and checks nothing: the column stays 0, for one schema.
+        // 33: each incident's row version, which PostgreSQL's writers check for the groups they know (KnownGroups). SQLite's
+        // one writer reads in the process and checks nothing: the incidents' updates raise it, as on PostgreSQL, unread.
         """
         ALTER TABLE incidents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
         """,
