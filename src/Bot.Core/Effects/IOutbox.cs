@@ -74,10 +74,6 @@ public readonly record struct JobsWanted(int Default, int Paging)
 
 public static class OutboxExtensions
 {
-    /// <summary>Claims up to <paramref name="max"/> due jobs of each lane (see <see cref="IOutboxSession.ClaimDueJobs(JobsWanted, TimeSpan)"/>).</summary>
-    public static IReadOnlyList<EffectJob> ClaimDueJobs(this IOutboxSession session, int max, TimeSpan lease) =>
-        session.ClaimDueJobs(JobsWanted.Each(max), lease);
-
     /// <summary>
     /// Asks for a job, due when it says (<see cref="IDelayedJob.DueAt"/>) or now (the unit's time); nothing changes when
     /// one with its key exists.

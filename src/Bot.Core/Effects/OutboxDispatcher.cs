@@ -185,7 +185,7 @@ public sealed class OutboxDispatcher
 
         if (!_runners.TryGetValue(row.Kind, out var runner))
         {
-            await FailAsync(row, null, $"Could not run '{row.Kind}': no handler for that kind of job", stopping);
+            await FailAsync(row, null, $"Could not run '{row.Kind}': no handler for that kind of job");
             return "failed";
         }
 
@@ -196,7 +196,7 @@ public sealed class OutboxDispatcher
         }
         catch (PermanentEffectException e)
         {
-            await FailAsync(row, null, $"Could not {runner.Description}: {e.Message}", stopping);
+            await FailAsync(row, null, $"Could not {runner.Description}: {e.Message}");
             return "failed";
         }
 
@@ -210,7 +210,7 @@ public sealed class OutboxDispatcher
         }
         catch (PermanentEffectException e)
         {
-            await FailAsync(row, job, $"Could not {runner.Description}: {e.Message}", stopping);
+            await FailAsync(row, job, $"Could not {runner.Description}: {e.Message}");
             return "failed";
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
@@ -219,7 +219,7 @@ public sealed class OutboxDispatcher
             var now = _time.GetUtcNow();
             if (now - row.CreatedAt >= _options.GiveUpAfter)
             {
-                await FailAsync(row, job, $"Could not {runner.Description}: still failing after {attempt} tries: {e.Message}", stopping);
+                await FailAsync(row, job, $"Could not {runner.Description}: still failing after {attempt} tries: {e.Message}");
                 return "failed";
             }
 
@@ -231,7 +231,7 @@ public sealed class OutboxDispatcher
         }
     }
 
-    private async Task FailAsync(EffectJob row, IJob? job, string message, CancellationToken stopping)
+    private async Task FailAsync(EffectJob row, IJob? job, string message)
     {
         var recorded = await _store.WriteAsync(
             s =>

@@ -274,10 +274,10 @@ internal sealed class PostgresDialect : SqlDialect
     public override string SourceActivity => $"SELECT {SqlRows.TimelineColumns} FROM source_activity(@n, @from, @to, @limit)";
 
     /// <summary>
-    /// Through the schema's function (migration 32, by lane; 31 before; the claim as SQLite runs it, its rows locked, jobs another writer is
-    /// claiming right now passed over), planned once a connection: inline, PostgreSQL costed its generic plan
-    /// (the time and the limit unknown) above the custom ones and planned a quarter of the claims anew, 0.63 ms each, more
-    /// than the claim's run (the escalation benchmark beside a flood: 1,639 plans in 5,985 claims, on the writer).
+    /// Through the schema's function (migration 32, by lane; 31 before), the claim as SQLite runs it with its rows locked
+    /// and jobs another writer is claiming right now passed over, planned once a connection: inline, PostgreSQL costed its
+    /// generic plan (the time and the limit unknown) above the custom ones and planned a quarter of the claims anew, 0.63 ms
+    /// each, more than the claim's run (the escalation benchmark beside a flood: 1,639 plans in 5,985 claims, on the writer).
     /// </summary>
     public override string ClaimDueJobs => $"SELECT {SqlRows.JobColumns} FROM claim_due_jobs(@now, @lease, @max, @paging)";
 

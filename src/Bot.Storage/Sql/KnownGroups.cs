@@ -84,11 +84,15 @@ internal sealed class KnownGroups
             }
         }
 
-        foreach (var number in _bumps.Keys.Where(n => !_checked.ContainsKey(n)))
+        var writtenUnread = _bumps.Keys.Where(n => !_checked.ContainsKey(n)).ToHashSet();
+        if (writtenUnread.Count > 0)
         {
-            foreach (var group in _known.Where(k => k.Value.Number == number).Select(k => k.Key).ToList())
+            foreach (var (group, known) in _known) // one pass, whatever the number of incidents written (a dictionary may lose entries as it is walked)
             {
-                _known.Remove(group);
+                if (writtenUnread.Contains(known.Number))
+                {
+                    _known.Remove(group);
+                }
             }
         }
 

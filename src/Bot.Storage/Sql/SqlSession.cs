@@ -1407,10 +1407,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
         policiesRun.Committed(_policiesSeen);
         keys?.Committed();
-        if (_readAhead is not null)
-        {
-            _knownGroups?.Committed(_readAhead);
-        }
+        _knownGroups?.Committed(_readAhead!); // both where the dialect batches
 
         // Escalations come with the groups' reads from a unit's question on, until a transaction that read them ahead
         // had no unit ask (each webhook's policy known to have run: PoliciesRun); other transactions (jobs) change nothing.

@@ -32,8 +32,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         var poll = options.Value.PollInterval;
         try
         {
-            JobLane? lane = lanes.Default.Wanted == 0 ? JobLane.Paging : lanes.Paging.Wanted == 0 ? JobLane.Default : null;
-            var until = await store.NextDueAtAsync(lane, stoppingToken) - time.GetUtcNow();
+            var until = await store.NextDueAtAsync(lanes.Wanting, stoppingToken) - time.GetUtcNow();
             return until is { } soon && soon < poll ? (soon > TimeSpan.Zero ? soon : TimeSpan.Zero) : poll;
         }
         catch (StoreUnavailableException)
@@ -51,13 +50,16 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
             while (!stoppingToken.IsCancellationRequested)
             {
                 await CleanUpWhenDueAsync(stoppingToken);
-                lanes.Default.Running.RemoveAll(job => job.IsCompleted);
-                lanes.Paging.Running.RemoveAll(job => job.IsCompleted);
+                foreach (var lane in lanes.All)
+                {
+                    lane.Running.RemoveAll(job => job.IsCompleted);
+                }
+
                 var pulse = Volatile.Read(ref _pulse);
                 var more = false;
-                var wanted = new JobsWanted(lanes.Default.Wanted, lanes.Paging.Wanted);
-                if (wanted.Default + wanted.Paging > 0) // too few waiting in a lane to fill its slots as they free: claim a batch
+                if (lanes.WantMore) // too few waiting in a lane to fill its slots as they free: claim a batch
                 {
+                    var wanted = lanes.Wanted;
                     try
                     {
                         var jobs = await dispatcher.ClaimDueAsync(wanted, stoppingToken);
@@ -68,8 +70,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                         }
 
                         // a lane's full claim: more may be due
-                        more = (wanted.Default > 0 && jobs.Count(j => j.Lane == JobLane.Default) == wanted.Default)
-                            || (wanted.Paging > 0 && jobs.Count(j => j.Lane == JobLane.Paging) == wanted.Paging);
+                        more = lanes.All.Any(l => wanted.Of(l.Name) > 0 && jobs.Count(j => j.Lane == l.Name) == wanted.Of(l.Name));
                     }
                     catch (StoreUnavailableException e)
                     {
@@ -82,8 +83,11 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                     }
                 }
 
-                await StartWhatFitsAsync(lanes.Paging);
-                await StartWhatFitsAsync(lanes.Default);
+                foreach (var lane in lanes.All)
+                {
+                    await StartWhatFitsAsync(lane);
+                }
+
                 if (more && lanes.WantMore)
                 {
                     continue;
@@ -93,7 +97,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
                 // ordering key), and while a lane has too few claimed, a new job or one falling due.
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var waits = new List<Task> { Task.Delay(Timeout.InfiniteTimeSpan, time, wait.Token) };
-                var running = lanes.Default.Running.Concat(lanes.Paging.Running).ToList();
+                var running = lanes.All.SelectMany(l => l.Running).ToList();
                 if (running.Count > 0)
                 {
                     waits.Add(Task.WhenAny(running));
@@ -119,8 +123,8 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
         finally
         {
             store.JobsEnqueued -= Pulse;
-            await HandBackAsync([.. lanes.Paging.Claimed.Concat(lanes.Default.Claimed).Select(c => c.Job)], "stopping, not started");
-            await Task.WhenAll(lanes.Paging.Running.Concat(lanes.Default.Running)); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
+            await HandBackAsync([.. lanes.All.SelectMany(l => l.Claimed).Select(c => c.Job)], "stopping, not started");
+            await Task.WhenAll(lanes.All.SelectMany(l => l.Running)); // a job once started is finished (within its timeout): cut in half, it is the one most likely done twice
         }
     }
 
@@ -149,8 +153,10 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     /// One of the worker's lanes (<see cref="JobLane"/>): its slots, the jobs claimed for them and those running. A batch is
     /// claimed for a lane when fewer wait than it has slots.
     /// </summary>
-    private sealed class Lane(int slots, int batchSize)
+    private sealed class Lane(JobLane name, int slots, int batchSize)
     {
+        public JobLane Name { get; } = name;
+
         public int Slots { get; } = Math.Max(1, slots);
 
         public Queue<(EffectJob Job, DateTimeOffset At)> Claimed { get; } = new(); // claimed, waiting for a slot
@@ -162,13 +168,21 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
 
     private sealed class Lanes(OutboxOptions options)
     {
-        public Lane Default { get; } = new(options.Concurrency, options.BatchSize);
+        private readonly Lane _default = new(JobLane.Default, options.Concurrency, options.BatchSize);
+        private readonly Lane _paging = new(JobLane.Paging, options.PagingConcurrency, options.BatchSize);
 
-        public Lane Paging { get; } = new(options.PagingConcurrency, options.BatchSize);
+        /// <summary>Both, the paging lane's first: its jobs are started and handed back first.</summary>
+        public Lane[] All => [_paging, _default];
 
-        public bool WantMore => Default.Wanted > 0 || Paging.Wanted > 0;
+        /// <summary>What a claim asks for now: what each lane wants to fill its slots.</summary>
+        public JobsWanted Wanted => new(_default.Wanted, _paging.Wanted);
 
-        public Lane Of(JobLane lane) => lane == JobLane.Paging ? Paging : Default;
+        public bool WantMore => _default.Wanted > 0 || _paging.Wanted > 0;
+
+        /// <summary>The lane whose next due job ends an idle wait: the one that wants more, or either (null) when both do.</summary>
+        public JobLane? Wanting => _default.Wanted == 0 ? JobLane.Paging : _paging.Wanted == 0 ? JobLane.Default : null;
+
+        public Lane Of(JobLane lane) => lane == JobLane.Paging ? _paging : _default;
     }
 
     private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string why)
