@@ -31,6 +31,8 @@ internal static class EscalationBenchmark
         // Each channel message (a step's invitations and its mention in the channel) takes this long, as with a chat
         // service that answers slowly; the DMs, SMS and e-mails are sent at once.
         var slowChat = TimeSpan.FromMilliseconds(IngestBenchmark.Option(args, "--slow-chat", 0));
+        // With --slow-dms, each DM takes as long too (a chat service slow at everything): the SMS and e-mails must not wait for them.
+        var slowDms = args.Contains("--slow-dms") ? slowChat : TimeSpan.Zero;
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
@@ -106,7 +108,7 @@ internal static class EscalationBenchmark
         var dispatcher = new OutboxDispatcher(
             store,
             [new JobRunner<EscalationStepJob>(new Measured<EscalationStepJob>(new EscalationStepHandler(store, escalator), lateness)),
-             new JobRunner<PageJob>(new Measured<PageJob>(new SinceStep(stepDue, pagedFromStep), paged)),
+             new JobRunner<PageJob>(new Measured<PageJob>(new SinceStep(stepDue, pagedFromStep, slowDms), paged)),
              new JobRunner<InviteJob>(new Slow<InviteJob>(slowChat)), new JobRunner<PostTextJob>(new Slow<PostTextJob>(slowChat)),
              new JobRunner<NotifyJob>(new Measured<NotifyJob>(notify, notified))],
             TimeProvider.System,
@@ -116,7 +118,7 @@ internal static class EscalationBenchmark
         Console.WriteLine(
             $"{(server is null ? "SQLite" : $"PostgreSQL ({storage.EffectiveWriters} writer{(storage.EffectiveWriters == 1 ? "" : "s")})")}: {open} open escalations; " +
             $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms" +
-            (slowChat > TimeSpan.Zero ? $"; each channel message takes {slowChat.TotalMilliseconds} ms" : ""));
+            (slowChat > TimeSpan.Zero ? $"; each channel message{(slowDms > TimeSpan.Zero ? " and DM" : "")} takes {slowChat.TotalMilliseconds} ms" : ""));
         var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         using var stopWebhooks = new CancellationTokenSource();
@@ -195,13 +197,13 @@ internal static class EscalationBenchmark
         }
     }
 
-    /// <summary>Sends a first step's DM at once, noting how long after the step fell due: its lateness and the DM's own.</summary>
-    private sealed class SinceStep(IReadOnlyDictionary<long, DateTimeOffset> stepDue, ConcurrentBag<double> since) : IJobHandler<PageJob>
+    /// <summary>Sends a first step's DM (at once, or taking <paramref name="takes"/>), noting how long after the step fell due it started.</summary>
+    private sealed class SinceStep(IReadOnlyDictionary<long, DateTimeOffset> stepDue, ConcurrentBag<double> since, TimeSpan takes) : IJobHandler<PageJob>
     {
         public Task HandleAsync(PageJob job, EffectJob run, CancellationToken cancellationToken)
         {
             since.Add((DateTimeOffset.UtcNow - stepDue[job.Incident]).TotalMilliseconds);
-            return Task.CompletedTask;
+            return takes > TimeSpan.Zero ? Task.Delay(takes, cancellationToken) : Task.CompletedTask;
         }
     }
 
