@@ -108,8 +108,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<IncidentTask>)d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task).OrderBy(t => t.Number).ToList());
 
-    public Task<DateTimeOffset?> NextDueAtAsync(JobLane? lane = null, CancellationToken cancellationToken = default) =>
-        Read(d => d.Jobs.Values.Where(j => j.State == JobState.Waiting && (lane is null || j.Job.Lane == lane) && !Blocked(d, j)).Select(j => (DateTimeOffset?)j.Job.DueAt).Min());
+    public Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<JobLane>? lanes = null, CancellationToken cancellationToken = default) =>
+        Read(d => d.Jobs.Values.Where(j => j.State == JobState.Waiting && (lanes is null || lanes.Contains(j.Job.Lane)) && !Blocked(d, j)).Select(j => (DateTimeOffset?)j.Job.DueAt).Min());
 
     public Task<Core.Incidents.StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => Read(d => new Core.Incidents.StoreStats(
         d.Incidents.Values.GroupBy(i => (i.Severity, i.Status)).Select(g => new Core.Incidents.IncidentCount(g.Key.Severity, g.Key.Status, g.Count())).ToList(),

@@ -35,9 +35,19 @@ public sealed record EffectJob(
     /// <summary>The worker's lane that runs it (its kind's: <see cref="IJob{TSelf}.Lane"/>).</summary>
     public JobLane Lane { get; init; }
 
-    /// <summary>The order of a claim's jobs: the paging lane's first, then earliest due, then first enqueued.</summary>
+    /// <summary>
+    /// The order of a claim's jobs: by lane as a pass runs them (<see cref="JobsWanted.Lanes"/>: the paging lanes' first),
+    /// then earliest due, then first enqueued.
+    /// </summary>
     public static int ClaimOrder(EffectJob a, EffectJob b) =>
-        a.Lane != b.Lane ? b.Lane.CompareTo(a.Lane) : a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id);
+        a.Lane != b.Lane ? LaneOrder(a.Lane).CompareTo(LaneOrder(b.Lane)) : a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id);
+
+    private static int LaneOrder(JobLane lane) => lane switch
+    {
+        JobLane.Paging => 0,
+        JobLane.ChatPaging => 1,
+        _ => 2,
+    };
 
     /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
     public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)

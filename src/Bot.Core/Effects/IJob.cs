@@ -37,23 +37,33 @@ public interface IJob<TSelf> : IJob
 
     /// <summary>
     /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): <see cref="JobLane.Paging"/> for what wakes
-    /// people, which then never waits behind messages and issues. Stored with each row as it is enqueued.
+    /// people, which then never waits behind messages and issues, and <see cref="JobLane.ChatPaging"/> for the pages
+    /// the chat service delivers. Stored with each row as it is enqueued.
     /// </summary>
     static virtual JobLane Lane => JobLane.Default;
 }
 
 /// <summary>
 /// The outbox worker's lanes: each claims its own due jobs and runs them in slots of its own
-/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/>), so a backlog in one (a
-/// storm's channel messages, a slow or failing chat service) never holds back the other.
+/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/> each of the two paging
+/// lanes), so a backlog in one (a storm's channel messages, a slow or failing chat service) never holds back another.
 /// </summary>
 public enum JobLane
 {
     /// <summary>Channels, messages, summaries, digests, invitations, postmortems, issues, hand-offs.</summary>
     Default = 0,
 
-    /// <summary>What pages people: escalation steps, their pages, notifications and webhooks, heartbeat checks.</summary>
+    /// <summary>
+    /// What pages people but through the chat service: escalation steps, notifications (SMS, calls, e-mails), outgoing
+    /// webhooks, heartbeat checks.
+    /// </summary>
     Paging = 1,
+
+    /// <summary>
+    /// The pages the chat service delivers (direct messages, user groups' mentions): apart from the other pages, so that a
+    /// chat service that hangs holds only these slots, each until its try times out, while the SMS and calls go out.
+    /// </summary>
+    ChatPaging = 2,
 }
 
 /// <summary>

@@ -54,22 +54,30 @@ public interface IOutboxSession : IOutbox
 public interface IOutboxSignals
 {
     /// <summary>
-    /// When the earliest outbox job that could be claimed falls due (past when it already has), of <paramref name="lane"/>
-    /// (null: of either); null when none waits.
+    /// When the earliest outbox job that could be claimed falls due (past when it already has), of <paramref name="lanes"/>
+    /// (null: of any); null when none waits.
     /// </summary>
-    Task<DateTimeOffset?> NextDueAtAsync(JobLane? lane = null, CancellationToken cancellationToken = default);
+    Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<JobLane>? lanes = null, CancellationToken cancellationToken = default);
 
     /// <summary>Raised after a commit that added outbox jobs.</summary>
     event Action? JobsEnqueued;
 }
 
 /// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
-public readonly record struct JobsWanted(int Default, int Paging)
+public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging)
 {
-    /// <summary>Up to <paramref name="max"/> of each lane.</summary>
-    public static JobsWanted Each(int max) => new(max, max);
+    /// <summary>Every lane, in the order a pass runs them (<see cref="OutboxDispatcher.RunOnceAsync"/>).</summary>
+    public static readonly IReadOnlyList<JobLane> Lanes = [JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
 
-    public int Of(JobLane lane) => lane == JobLane.Paging ? Paging : Default;
+    /// <summary>Up to <paramref name="max"/> of each lane.</summary>
+    public static JobsWanted Each(int max) => new(max, max, max);
+
+    public int Of(JobLane lane) => lane switch
+    {
+        JobLane.Paging => Paging,
+        JobLane.ChatPaging => ChatPaging,
+        _ => Default,
+    };
 }
 
 public static class OutboxExtensions

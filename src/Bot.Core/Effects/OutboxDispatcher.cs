@@ -68,8 +68,8 @@ public sealed class OutboxDispatcher
         jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job); } return true; }, CancellationToken.None);
 
     /// <summary>
-    /// One pass: runs the jobs due now, up to <see cref="OutboxOptions.BatchSize"/> of each lane, the paging lane's first,
-    /// then the others, each lane's as many at once as it has slots (<see cref="OutboxOptions.PagingConcurrency"/>,
+    /// One pass: runs the jobs due now, up to <see cref="OutboxOptions.BatchSize"/> of each lane, the paging lanes' first
+    /// (<see cref="JobsWanted.Lanes"/>), then the others, each lane's as many at once as it has slots (<see cref="OutboxOptions.PagingConcurrency"/>,
     /// <see cref="OutboxOptions.Concurrency"/>: with one each, one job at a time, in a set order, as a replay runs them),
     /// and returns how many were claimed once all are done.
     /// </summary>
@@ -87,8 +87,10 @@ public sealed class OutboxDispatcher
         var started = new ConcurrentDictionary<long, bool>();
         try
         {
-            await RunLaneAsync(JobLane.Paging, _options.PagingConcurrency);
-            await RunLaneAsync(JobLane.Default, _options.Concurrency);
+            foreach (var lane in JobsWanted.Lanes)
+            {
+                await RunLaneAsync(lane, lane == JobLane.Default ? _options.Concurrency : _options.PagingConcurrency);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

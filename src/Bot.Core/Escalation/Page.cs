@@ -13,7 +13,7 @@ public sealed record PageJob(long Incident, string User, string Text, string Ste
 
     public static string Description => "page a responder";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.ChatPaging;
 
     public static JsonTypeInfo<PageJob> Json => EscalationJsonContext.Default.PageJob;
 

@@ -13,7 +13,7 @@ public sealed record PageGroupJob(long Incident, string Policy, int Run, int Cyc
 
     public static string Description => "page the members of a user group";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.ChatPaging;
 
     public static JsonTypeInfo<PageGroupJob> Json => EscalationJsonContext.Default.PageGroupJob;
 

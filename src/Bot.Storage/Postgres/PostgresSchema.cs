@@ -556,6 +556,55 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 34: the pages the chat service delivers (direct messages, user groups' mentions) get a lane of their own
+        // (JobLane.ChatPaging, 2), apart from SMS, calls, e-mails and steps: a chat service that hangs holds only its slots.
+        // The jobs waiting of those kinds (as of this version) move to it; the claim takes up to so many of each of the three
+        // lanes. The function of four arguments stays for replicas of the version before, through a rolling upgrade: they
+        // claim the first two lanes, and enqueue their pages in the second.
+        """
+        UPDATE outbox SET lane = 2 WHERE state IN (0, 1) AND kind IN ('escalation.page', 'escalation.page_group');
+        CREATE OR REPLACE FUNCTION claim_due_jobs(now_at timestamptz, lease_to timestamptz, most integer, most_paging integer, most_chat integer)
+        RETURNS TABLE (id bigint, key text, kind text, ordering_key text, payload text, attempts integer, due_at timestamptz,
+                       created_at timestamptz, claims integer, trace_parent text, lane smallint)
+        LANGUAGE plpgsql
+        SET plan_cache_mode = force_generic_plan
+        SET search_path FROM CURRENT
+        AS $body$
+        #variable_conflict use_column
+        BEGIN
+            RETURN QUERY
+            WITH expired AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 1 AND o.lease_until <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most + most_paging + most_chat FOR UPDATE OF o SKIP LOCKED),
+            waiting AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most FOR UPDATE OF o SKIP LOCKED),
+            paging AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 1 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_paging FOR UPDATE OF o SKIP LOCKED),
+            chat AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 2 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_chat FOR UPDATE OF o SKIP LOCKED),
+            due AS (SELECT e.id, e.due_at, e.lane FROM expired e UNION ALL SELECT w.id, w.due_at, w.lane FROM waiting w
+                    UNION ALL SELECT g.id, g.due_at, g.lane FROM paging g UNION ALL SELECT c.id, c.due_at, c.lane FROM chat c)
+            UPDATE outbox u SET state = 1, lease_until = lease_to, claims = u.claims + 1
+            WHERE u.id IN (
+                SELECT d.id FROM (SELECT d0.id FROM due d0 WHERE d0.lane = 0 ORDER BY d0.due_at, d0.id LIMIT most) d
+                UNION ALL SELECT d.id FROM (SELECT d1.id FROM due d1 WHERE d1.lane = 1 ORDER BY d1.due_at, d1.id LIMIT most_paging) d
+                UNION ALL SELECT d.id FROM (SELECT d2.id FROM due d2 WHERE d2.lane = 2 ORDER BY d2.due_at, d2.id LIMIT most_chat) d)
+            RETURNING u.id, u.key, u.kind, u.ordering_key, u.payload, u.attempts, u.due_at, u.created_at, u.claims, u.trace_parent, u.lane;
+        END
+        $body$;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -266,13 +266,20 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             cancellationToken,
             ("@n", incidentNumber));
 
-    public async Task<DateTimeOffset?> NextDueAtAsync(Core.Effects.JobLane? lane = null, CancellationToken cancellationToken = default) =>
-        (await ReadAsync(
-            // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next.
-            $"SELECT o.due_at FROM outbox o WHERE o.state = 0{(lane is null ? "" : " AND o.lane = @lane")} AND {NotBlocked} ORDER BY o.due_at LIMIT 1",
-            r => TimeOrNull(r, 0),
-            cancellationToken,
-            ("@lane", (int)(lane ?? Core.Effects.JobLane.Default)))).FirstOrDefault();
+    public async Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<Core.Effects.JobLane>? lanes = null, CancellationToken cancellationToken = default)
+    {
+        var wanted = lanes ?? Core.Effects.JobsWanted.Lanes;
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next. Each lane's earliest
+        // from its own range of ix_outbox_waiting, in one statement; the earliest of them here.
+        var sql = string.Join(" UNION ALL ", wanted.Distinct().Select(lane =>
+            $"SELECT * FROM (SELECT o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {(int)lane} AND {NotBlocked} ORDER BY o.due_at LIMIT 1) l{(int)lane}"));
+        return (await ReadAsync(sql, r => TimeOrNull(r, 0), cancellationToken)).Min();
+    }
 
     public async Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {

@@ -115,7 +115,7 @@ internal static class SqlRows
         CreatedAt = Time(r, 7),
         Claims = r.GetInt32(8),
         TraceParent = TextOrNull(r, 9),
-        Lane = r.GetInt32(10) == (int)JobLane.Paging ? JobLane.Paging : JobLane.Default,
+        Lane = r.GetInt32(10) is var lane && Enum.IsDefined((JobLane)lane) ? (JobLane)lane : JobLane.Default,
     };
 
     public static string StatusText(AlertStatus status) => status == AlertStatus.Firing ? "firing" : "resolved";

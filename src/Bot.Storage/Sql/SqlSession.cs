@@ -1254,7 +1254,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@lease", dialect.Time(Now + lease)),
             ("@now", dialect.Time(Now)),
             ("@max", wanted.Default),
-            ("@paging", wanted.Paging)).ExecuteReader();
+            ("@paging", wanted.Paging),
+            ("@chat", wanted.ChatPaging)).ExecuteReader();
         var jobs = new List<EffectJob>();
         while (reader.Read())
         {

@@ -360,6 +360,12 @@ internal static class SqliteSchema
         """
         ALTER TABLE incidents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 34: the pages the chat service delivers (direct messages, user groups' mentions) get a lane of their own
+        // (JobLane.ChatPaging, 2), apart from SMS, calls, e-mails and steps; the jobs waiting of those kinds move to it.
+        """
+        UPDATE outbox SET lane = 2 WHERE state IN (0, 1) AND kind IN ('escalation.page', 'escalation.page_group');
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -168,21 +168,19 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
 
     private sealed class Lanes(OutboxOptions options)
     {
-        private readonly Lane _default = new(JobLane.Default, options.Concurrency, options.BatchSize);
-        private readonly Lane _paging = new(JobLane.Paging, options.PagingConcurrency, options.BatchSize);
-
-        /// <summary>Both, the paging lane's first: its jobs are started and handed back first.</summary>
-        public Lane[] All => [_paging, _default];
+        /// <summary>Every lane, the paging lanes' first (<see cref="JobsWanted.Lanes"/>): their jobs are started and handed back first.</summary>
+        public Lane[] All { get; } = [.. JobsWanted.Lanes.Select(lane =>
+            new Lane(lane, lane == JobLane.Default ? options.Concurrency : options.PagingConcurrency, options.BatchSize))];
 
         /// <summary>What a claim asks for now: what each lane wants to fill its slots.</summary>
-        public JobsWanted Wanted => new(_default.Wanted, _paging.Wanted);
+        public JobsWanted Wanted => new(Of(JobLane.Default).Wanted, Of(JobLane.Paging).Wanted, Of(JobLane.ChatPaging).Wanted);
 
-        public bool WantMore => _default.Wanted > 0 || _paging.Wanted > 0;
+        public bool WantMore => All.Any(l => l.Wanted > 0);
 
-        /// <summary>The lane whose next due job ends an idle wait: the one that wants more, or either (null) when both do.</summary>
-        public JobLane? Wanting => _default.Wanted == 0 ? JobLane.Paging : _paging.Wanted == 0 ? JobLane.Default : null;
+        /// <summary>The lanes whose next due job ends an idle wait: those that want more.</summary>
+        public IReadOnlyCollection<JobLane> Wanting => [.. All.Where(l => l.Wanted > 0).Select(l => l.Name)];
 
-        public Lane Of(JobLane lane) => lane == JobLane.Paging ? _paging : _default;
+        public Lane Of(JobLane lane) => All.First(l => l.Name == lane);
     }
 
     private async Task HandBackAsync(IReadOnlyCollection<EffectJob> jobs, string why)

@@ -138,8 +138,56 @@ public class OutboxWorkerTests
     }
 
     /// <summary>
+    /// A chat service that hangs holds only the chat's pages: with the direct messages' one slot held by a DM that does
+    /// not answer and more DMs due before it, an SMS enqueued after them runs at once, in the other paging lane's slot.
+    /// In one paging lane it waited for the hung DM (until its try timed out) and then every DM before it.
+    /// </summary>
+    [Fact]
+    public async Task AnSms_RunsAtOnce_WhileADirectMessageHangsInEveryChatPagingSlotAndMoreWaitBeforeIt()
+    {
+        var store = new InMemoryIncidentStore(TimeProvider.System);
+        var (hung, dmsGo, smsRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            started.Enqueue(job.Name);
+            if (job.Name == "sms")
+            {
+                smsRan.TrySetResult();
+                return;
+            }
+
+            hung.TrySetResult();
+            await dmsGo.Task;
+        });
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { PagingConcurrency = 1, BatchSize = 4 });
+        try
+        {
+            await store.WriteAsync(s =>
+            {
+                for (var i = 0; i <= 10; i++)
+                {
+                    s.Enqueue(TestJob.Row($"dm-{i}", s.Now, lane: JobLane.ChatPaging));
+                }
+
+                return 0;
+            });
+            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("sms", s.Now, lane: JobLane.Paging)); return 0; });
+
+            await smsRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["dm-0", "sms"], started); // the DMs still wait for their one slot
+        }
+        finally
+        {
+            dmsGo.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// While the messages' lane has its slot and its claimed queue full and more messages are due, the worker waits for
-    /// the paging lane's next job (none: the poll interval), not for that backlog: asked for the earliest job of either
+    /// the paging lanes' next job (none: the poll interval), not for that backlog: asked for the earliest job of either
     /// lane, it found one due already, woke at once to claim no page, and did so again and again, as fast as the store
     /// answered. On a frozen clock it now asks once, and again only as the clock moves.
     /// </summary>
@@ -148,7 +196,7 @@ public class OutboxWorkerTests
     {
         var time = new FakeTimeProvider(TestStore.Start);
         var store = new InMemoryIncidentStore(time);
-        var asked = new System.Collections.Concurrent.ConcurrentQueue<JobLane?>();
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<IReadOnlyCollection<JobLane>?>();
         var hung = new TaskCompletionSource();
         var messagesGo = new TaskCompletionSource();
         var runner = TestJobHandler.Runner(async (_, _) =>
@@ -189,7 +237,7 @@ public class OutboxWorkerTests
                 TimeSpan.FromSeconds(10),
                 "the worker's next wait");
             Assert.True(asked.Count <= before + (2 * moves) + 2, $"the worker asked {asked.Count} times on a clock that moved {moves} times");
-            Assert.All(asked, lane => Assert.Equal(JobLane.Paging, lane));
+            Assert.All(asked, lanes => Assert.Equal([JobLane.Paging, JobLane.ChatPaging], lanes));
         }
         finally
         {
@@ -199,7 +247,7 @@ public class OutboxWorkerTests
     }
 
     /// <summary>The store's signals, noting the lane of each question for the next job's due time.</summary>
-    private sealed class AskedLanes(IOutboxSignals store, System.Collections.Concurrent.ConcurrentQueue<JobLane?> asked) : IOutboxSignals
+    private sealed class AskedLanes(IOutboxSignals store, System.Collections.Concurrent.ConcurrentQueue<IReadOnlyCollection<JobLane>?> asked) : IOutboxSignals
     {
         public event Action? JobsEnqueued
         {
@@ -207,10 +255,10 @@ public class OutboxWorkerTests
             remove => store.JobsEnqueued -= value;
         }
 
-        public Task<DateTimeOffset?> NextDueAtAsync(JobLane? lane = null, CancellationToken cancellationToken = default)
+        public Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<JobLane>? lanes = null, CancellationToken cancellationToken = default)
         {
-            asked.Enqueue(lane);
-            return store.NextDueAtAsync(lane, cancellationToken);
+            asked.Enqueue(lanes);
+            return store.NextDueAtAsync(lanes, cancellationToken);
         }
     }
 

@@ -232,8 +232,12 @@ public sealed class PostgresIncidentStoreTests
             SELECT 'reminder-' || n, 'incident.update_reminder', 'INC-' || n || ':reminders', '{}', 0, 0, now() + interval '1 hour', now(), 0
             FROM generate_series(1, 5000) n;
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
+            SELECT 'dm-later-' || n, 'escalation.page', 'dm-later-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 2
+            FROM generate_series(1, 5000) n;
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
             VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now(), 0),
-                   ('page', 'escalation.page', 'page', '{}', 0, 0, now() - interval '1 minute', now(), 1);
+                   ('sms', 'escalation.notify', 'sms', '{}', 0, 0, now() - interval '1 minute', now(), 1),
+                   ('dm', 'escalation.page', 'dm', '{}', 0, 0, now() - interval '1 minute', now(), 2);
             """,
             connection))
         {
@@ -241,8 +245,8 @@ public sealed class PostgresIncidentStoreTests
         }
 
         // The statistics were taken during a burst, when those jobs waited (as autovacuum's often are: a storm's jobs are
-        // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the paging lane) and 5,000
-        // reminders (the default lane) wait for a later time. The plan is the one the store runs: the claim's statement
+        // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the paging lane), 5,000
+        // reminders (the default lane) and 5,000 DMs (the chat's pages) wait for a later time. The plan is the one the store runs: the claim's statement
         // inside the schema's function, as auto_explain reports it.
         var plans = new List<string>();
         connection.Notice += (_, e) => plans.Add(e.Notice.MessageText);
@@ -261,6 +265,7 @@ public sealed class PostgresIncidentStoreTests
             claim.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow);
             claim.Parameters.AddWithValue("@max", 16);
             claim.Parameters.AddWithValue("@paging", 16);
+            claim.Parameters.AddWithValue("@chat", 16);
             var claimed = new List<string>();
             await using (var reader = await claim.ExecuteReaderAsync())
             {
@@ -270,7 +275,7 @@ public sealed class PostgresIncidentStoreTests
                 }
             }
 
-            Assert.Equal(["due", "page"], claimed.Order()); // the due job of each lane
+            Assert.Equal(["dm", "due", "sms"], claimed.Order()); // the due job of each lane
 
             await tx.RollbackAsync();
         }
@@ -738,6 +743,36 @@ public sealed class PostgresIncidentStoreTests
         }
 
         Assert.Equal(["message", "page"], keys.Order());
+    }
+
+    /// <summary>
+    /// A replica of the version before the chat's pages had a lane of their own claims with the function of four
+    /// arguments: it stays, and claims the first two lanes' jobs, never a page the chat delivers (the upgraded replicas
+    /// run those in their own lane).
+    /// </summary>
+    [Fact]
+    public async Task TheClaimOfTheVersionBeforeTheChatsPagesLane_StillClaimsTheFirstTwoLanes_ForReplicasNotYetUpgraded()
+    {
+        await using var t = TempStore.Create(SqlEngine.Postgres);
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row("message", s.Now, "M"));
+            s.Enqueue(TestJob.Row("sms", s.Now, "S", JobLane.Paging));
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), s.Now));
+        });
+        await using var connection = await t.OpenConnectionAsync();
+        await using var claim = connection.CreateCommand();
+        claim.CommandText = $"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', 10, 10)";
+        var keys = new List<string>();
+        await using (var reader = await claim.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                keys.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(["message", "sms"], keys.Order());
     }
 
     /// <summary>

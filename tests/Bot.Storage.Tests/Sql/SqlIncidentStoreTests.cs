@@ -597,33 +597,32 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0.AddSeconds(10)));
             s.Enqueue(TestJob.Row("held-page", T0, "P2", JobLane.Paging)); // claimed by a runner that dies
         });
-        Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1), TimeSpan.FromMinutes(1)))).Key);
+        Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1, 0), TimeSpan.FromMinutes(1)))).Key);
 
         t.Time.Advance(TimeSpan.FromMinutes(1));
-        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1), TimeSpan.FromMinutes(1)));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1, 0), TimeSpan.FromMinutes(1)));
         Assert.Equal(["held-page", "message-1", "message-2"], claimed.Select(j => j.Key)); // the paging lane's first
         Assert.Equal([JobLane.Paging, JobLane.Default, JobLane.Default], claimed.Select(j => j.Lane));
 
-        claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4), TimeSpan.FromMinutes(1)));
-        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message-3"], claimed.Select(j => j.Key));
-        Assert.Equal(JobLane.Paging, claimed[0].Lane);
-        Assert.Equal(["message-4", "message-5"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(4, 4), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        Assert.Equal(["message-3"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 4), TimeSpan.FromMinutes(1)));
+        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message-4"], claimed.Select(j => j.Key)); // the chat's pages in a lane of their own
+        Assert.Equal(JobLane.ChatPaging, claimed[0].Lane);
+        Assert.Equal(["message-5"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(4), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
     }
 
     /// <summary>
     /// An upgrade puts the jobs already waiting in their kind's lane: migration 32 names the kinds of the paging lane as
-    /// they were then, and each kind of job that pages people today must be among them (a kind added to the lane later
-    /// needs no migration: it has no rows written before lanes).
+    /// they were then, and 34 those of the chat's pages; each kind of job that pages people today must be among them (a
+    /// kind added to a lane later needs no migration: it has no rows written before lanes).
     /// </summary>
     [Fact]
-    public async Task Migration32_PutsTheJobsWaitingInThePagingKinds_InThePagingLane()
+    public async Task Migrations32And34_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
     {
-        var kinds = typeof(IJob).Assembly.GetTypes()
-            .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
-            .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)
-            .ToList();
-        var paging = kinds.Where(k => k.Lane == JobLane.Paging).Select(k => k.Kind).Order().ToList();
+        var kinds = JobKinds();
+        var paging = kinds.Where(k => k.Lane != JobLane.Default).Select(k => k.Kind).Order().ToList();
         Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
+        Assert.Equal(["escalation.page", "escalation.page_group"], kinds.Where(k => k.Lane == JobLane.ChatPaging).Select(k => k.Kind).Order());
 
         await using var t = NewStore();
         await t.Store.WriteAsync(s =>
@@ -637,11 +636,32 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; " : "") +
             "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
-        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100), TimeSpan.FromMinutes(1)));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
-        Assert.All(claimed, j => Assert.Equal(JobLane.Paging, j.Lane));
-        Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0), TimeSpan.FromMinutes(1)))).Count);
+        Assert.All(claimed, j => Assert.Equal(kinds.Single(k => k.Kind == j.Kind).Lane, j.Lane));
+        Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0, 0), TimeSpan.FromMinutes(1)))).Count);
     }
+
+    /// <summary>An upgrade from the version with two lanes moves the chat's pages waiting (then in the paging lane) to their own.</summary>
+    [Fact]
+    public async Task Migration34_MovesTheChatsPagesWaitingInThePagingLane_ToTheirOwn()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0));
+            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Paging));
+        });
+        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
+
+        Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        var page = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 100), TimeSpan.FromMinutes(1))));
+        Assert.Equal((Bot.Core.Escalation.PageJob.Kind, JobLane.ChatPaging), (page.Kind, page.Lane));
+    }
+
+    private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
+        .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
+        .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)];
 
     private sealed record JobKindAndLane(string Kind, JobLane Lane)
     {
@@ -945,9 +965,9 @@ public abstract class NextDueTests(SqlEngine engine) : SqlStoreContract(engine)
         Assert.Equal(now.AddMinutes(5), await t.Store.NextDueAtAsync());
     }
 
-    /// <summary>Asked for a lane, the earliest claimable job of that lane: the worker waits for the lane that has free slots.</summary>
+    /// <summary>Asked for lanes, the earliest claimable job of those lanes: the worker waits for the lanes that have free slots.</summary>
     [Fact]
-    public async Task NextDue_OfALane_IsThatLanesEarliestClaimableJob()
+    public async Task NextDue_OfLanes_IsTheirEarliestClaimableJob()
     {
         await using var t = NewStore();
         var now = t.Time.GetUtcNow();
@@ -955,13 +975,16 @@ public abstract class NextDueTests(SqlEngine engine) : SqlStoreContract(engine)
         {
             s.Enqueue(new EffectJob("message", "k", "X", "{}", now));
             s.Enqueue(new EffectJob("page-later", "k", "P", "{}", now.AddHours(1)) { Lane = JobLane.Paging });
+            s.Enqueue(new EffectJob("dm-later", "k", "D", "{}", now.AddMinutes(30)) { Lane = JobLane.ChatPaging });
             s.Enqueue(new EffectJob("page-behind", "k", "P", "{}", now) { Lane = JobLane.Paging }); // behind the one waiting an hour
             return true;
         });
 
         Assert.Equal(now, await t.Store.NextDueAtAsync());
-        Assert.Equal(now, await t.Store.NextDueAtAsync(JobLane.Default));
-        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync(JobLane.Paging));
+        Assert.Equal(now, await t.Store.NextDueAtAsync([JobLane.Default]));
+        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync([JobLane.Paging]));
+        Assert.Equal(now.AddMinutes(30), await t.Store.NextDueAtAsync([JobLane.Paging, JobLane.ChatPaging]));
+        Assert.Null(await t.Store.NextDueAtAsync([]));
     }
 }
 
