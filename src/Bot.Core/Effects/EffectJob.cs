@@ -40,14 +40,7 @@ public sealed record EffectJob(
     /// then earliest due, then first enqueued.
     /// </summary>
     public static int ClaimOrder(EffectJob a, EffectJob b) =>
-        a.Lane != b.Lane ? LaneOrder(a.Lane).CompareTo(LaneOrder(b.Lane)) : a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id);
-
-    private static int LaneOrder(JobLane lane) => lane switch
-    {
-        JobLane.Paging => 0,
-        JobLane.ChatPaging => 1,
-        _ => 2,
-    };
+        a.Lane != b.Lane ? JobsWanted.RunOrder(a.Lane).CompareTo(JobsWanted.RunOrder(b.Lane)) : a.DueAt != b.DueAt ? a.DueAt.CompareTo(b.DueAt) : a.Id.CompareTo(b.Id);
 
     /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
     public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)

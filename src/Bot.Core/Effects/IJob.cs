@@ -54,7 +54,7 @@ public enum JobLane
     Default = 0,
 
     /// <summary>
-    /// What pages people but through the chat service: escalation steps, notifications (SMS, calls, e-mails), outgoing
+    /// What pages people other than through the chat service: escalation steps, notifications (SMS, calls, e-mails), outgoing
     /// webhooks, heartbeat checks.
     /// </summary>
     Paging = 1,

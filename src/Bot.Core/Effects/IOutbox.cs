@@ -66,8 +66,13 @@ public interface IOutboxSignals
 /// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
 public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging)
 {
+    private static readonly JobLane[] InRunOrder = [JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
+
     /// <summary>Every lane, in the order a pass runs them (<see cref="OutboxDispatcher.RunOnceAsync"/>).</summary>
-    public static readonly IReadOnlyList<JobLane> Lanes = [JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
+    public static IReadOnlyList<JobLane> Lanes => InRunOrder;
+
+    /// <summary>A lane's place in <see cref="Lanes"/>.</summary>
+    public static int RunOrder(JobLane lane) => Array.IndexOf(InRunOrder, lane);
 
     /// <summary>Up to <paramref name="max"/> of each lane.</summary>
     public static JobsWanted Each(int max) => new(max, max, max);
