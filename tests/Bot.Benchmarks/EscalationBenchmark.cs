@@ -33,6 +33,8 @@ internal static class EscalationBenchmark
         var slowChat = TimeSpan.FromMilliseconds(IngestBenchmark.Option(args, "--slow-chat", 0));
         // With --slow-dms, each DM takes as long too (a chat service slow at everything): the SMS and e-mails must not wait for them.
         var slowDms = args.Contains("--slow-dms") ? slowChat : TimeSpan.Zero;
+        // Each SMS takes this long (an SMS provider that answers slowly or hangs): the steps and e-mails beside them measured.
+        var slowSms = TimeSpan.FromMilliseconds(IngestBenchmark.Option(args, "--slow-sms", 0));
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
         // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
@@ -104,7 +106,7 @@ internal static class EscalationBenchmark
         var paged = new ConcurrentBag<double>(); // the DMs the steps page with, each a job of its own
         var pagedFromStep = new ConcurrentBag<double>(); // the same, from their step's due time: what the person waits
         var options = new OutboxOptions();
-        var notify = new NotifyHandler(store, store, store, [new Sent("sms"), new Sent("email")], Options.Create(config));
+        var notify = new NotifyHandler(store, store, store, [new Sent("sms", slowSms), new Sent("email", TimeSpan.Zero)], Options.Create(config));
         var dispatcher = new OutboxDispatcher(
             store,
             [new JobRunner<EscalationStepJob>(new Measured<EscalationStepJob>(new EscalationStepHandler(store, escalator), lateness)),
@@ -118,7 +120,8 @@ internal static class EscalationBenchmark
         Console.WriteLine(
             $"{(server is null ? "SQLite" : $"PostgreSQL ({storage.EffectiveWriters} writer{(storage.EffectiveWriters == 1 ? "" : "s")})")}: {open} open escalations; " +
             $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms" +
-            (slowChat > TimeSpan.Zero ? $"; each channel message{(slowDms > TimeSpan.Zero ? " and DM" : "")} takes {slowChat.TotalMilliseconds} ms" : ""));
+            (slowChat > TimeSpan.Zero ? $"; each channel message{(slowDms > TimeSpan.Zero ? " and DM" : "")} takes {slowChat.TotalMilliseconds} ms" : "") +
+            (slowSms > TimeSpan.Zero ? $"; each SMS takes {slowSms.TotalMilliseconds} ms" : ""));
         var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         using var stopWebhooks = new CancellationTokenSource();
@@ -207,11 +210,12 @@ internal static class EscalationBenchmark
         }
     }
 
-    /// <summary>A channel that sends at once (the provider's own time is not the bot's lateness).</summary>
-    private sealed class Sent(string channel) : INotifier
+    /// <summary>A channel that sends at once, or taking <paramref name="takes"/> (the provider's own time is not the bot's lateness).</summary>
+    private sealed class Sent(string channel, TimeSpan takes) : INotifier
     {
         public string Channel => channel;
 
-        public Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken) =>
+            takes > TimeSpan.Zero ? Task.Delay(takes, cancellationToken) : Task.CompletedTask;
     }
 }
