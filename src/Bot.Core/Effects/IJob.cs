@@ -37,26 +37,22 @@ public interface IJob<TSelf> : IJob
 
     /// <summary>
     /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): <see cref="JobLane.Paging"/> for what wakes
-    /// people, which then never waits behind messages and issues, and <see cref="JobLane.ChatPaging"/> for the pages
-    /// the chat service delivers. Stored with each row as it is enqueued.
+    /// people, which then never waits behind messages and issues, <see cref="JobLane.ChatPaging"/> for the pages the chat
+    /// service delivers, <see cref="JobLane.Timers"/> for the bot's own timers. Stored with each row as it is enqueued.
     /// </summary>
     static virtual JobLane Lane => JobLane.Default;
 }
 
 /// <summary>
 /// The outbox worker's lanes: each claims its own due jobs and runs them in slots of its own
-/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/> each of the two paging
-/// lanes), so a backlog in one (a storm's channel messages, a slow or failing chat service) never holds back another.
+/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/> each of the others), so a backlog in one (a storm's channel messages, a slow or failing chat service) never holds back another.
 /// </summary>
 public enum JobLane
 {
     /// <summary>Channels, messages, summaries, digests, invitations, postmortems, issues, hand-offs.</summary>
     Default = 0,
 
-    /// <summary>
-    /// What pages people other than through the chat service: escalation steps, notifications (SMS, calls, e-mails), outgoing
-    /// webhooks, heartbeat checks.
-    /// </summary>
+    /// <summary>What pages people other than through the chat service: notifications (SMS, calls, e-mails), outgoing webhooks.</summary>
     Paging = 1,
 
     /// <summary>
@@ -64,6 +60,12 @@ public enum JobLane
     /// chat service that hangs holds only these slots, each until its try times out, while the SMS and calls go out.
     /// </summary>
     ChatPaging = 2,
+
+    /// <summary>
+    /// The bot's own timers, which call nothing outside its store: escalation steps, heartbeat checks. Apart from the pages,
+    /// so that no provider that hangs (chat, SMS, mail, a webhook's endpoint) holds back the next step of an escalation.
+    /// </summary>
+    Timers = 3,
 }
 
 /// <summary>

@@ -64,9 +64,9 @@ public interface IOutboxSignals
 }
 
 /// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
-public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging)
+public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging, int Timers)
 {
-    private static readonly JobLane[] InRunOrder = [JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
+    private static readonly JobLane[] InRunOrder = [JobLane.Timers, JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
 
     /// <summary>Every lane, in the order a pass runs them (<see cref="OutboxDispatcher.RunOnceAsync"/>).</summary>
     public static IReadOnlyList<JobLane> Lanes => InRunOrder;
@@ -75,12 +75,13 @@ public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging
     public static int RunOrder(JobLane lane) => Array.IndexOf(InRunOrder, lane);
 
     /// <summary>Up to <paramref name="max"/> of each lane.</summary>
-    public static JobsWanted Each(int max) => new(max, max, max);
+    public static JobsWanted Each(int max) => new(max, max, max, max);
 
     public int Of(JobLane lane) => lane switch
     {
         JobLane.Paging => Paging,
         JobLane.ChatPaging => ChatPaging,
+        JobLane.Timers => Timers,
         _ => Default,
     };
 }

@@ -15,10 +15,10 @@ public sealed class OutboxOptions
     public int Concurrency { get; set; } = 8;
 
     /// <summary>
-    /// Paging jobs run at once in each of the two paging lanes (<see cref="JobLane.Paging"/>: escalation steps,
-    /// notifications, outgoing webhooks, heartbeat checks; <see cref="JobLane.ChatPaging"/>: the pages the chat service
-    /// delivers), in slots of their own: they never wait for a channel message's slot, nor an SMS for a direct message's.
-    /// Default 8.
+    /// Jobs run at once in each of the lanes apart from the default one (<see cref="JobLane.Timers"/>: escalation steps,
+    /// heartbeat checks; <see cref="JobLane.Paging"/>: notifications, outgoing webhooks; <see cref="JobLane.ChatPaging"/>:
+    /// the pages the chat service delivers), in slots of their own: a page never waits for a channel message's slot, an
+    /// SMS for a direct message's, nor the next escalation step for a provider's. Default 8.
     /// </summary>
     public int PagingConcurrency { get; set; } = 8;
 

@@ -17,7 +17,7 @@ public sealed record EscalationStepJob(long Incident, string Policy, int Run, in
 
     public static string Description => "run the escalation step";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.Timers;
 
     public static JsonTypeInfo<EscalationStepJob> Json => EscalationJsonContext.Default.EscalationStepJob;
 

@@ -16,7 +16,7 @@ public sealed record HeartbeatCheckJob(string Name, long Due) : IDelayedJob, IJo
 
     public static string Description => "check the heartbeat";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.Timers;
 
     public static JsonTypeInfo<HeartbeatCheckJob> Json => HeartbeatJsonContext.Default.HeartbeatCheckJob;
 

@@ -605,6 +605,62 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 35: the bot's own timers (escalation steps, heartbeat checks: JobLane.Timers, 3), which call nothing outside the
+        // store, get a lane of their own, apart from the pages: a provider that hangs (SMS, mail, a webhook's endpoint)
+        // holds back no escalation's next step. The jobs waiting of those kinds (as of this version) move to it; the claim
+        // takes up to so many of each of the four lanes. The functions of four and five arguments stay for replicas of the
+        // versions before, through a rolling upgrade: they claim the lanes they know, and enqueue their steps in the second.
+        """
+        UPDATE outbox SET lane = 3 WHERE state IN (0, 1) AND kind IN ('escalation.step', 'heartbeat.check');
+        CREATE OR REPLACE FUNCTION claim_due_jobs(now_at timestamptz, lease_to timestamptz, most integer, most_paging integer, most_chat integer, most_timers integer)
+        RETURNS TABLE (id bigint, key text, kind text, ordering_key text, payload text, attempts integer, due_at timestamptz,
+                       created_at timestamptz, claims integer, trace_parent text, lane smallint)
+        LANGUAGE plpgsql
+        SET plan_cache_mode = force_generic_plan
+        SET search_path FROM CURRENT
+        AS $body$
+        #variable_conflict use_column
+        BEGIN
+            RETURN QUERY
+            WITH expired AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 1 AND o.lease_until <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most + most_paging + most_chat + most_timers FOR UPDATE OF o SKIP LOCKED),
+            waiting AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most FOR UPDATE OF o SKIP LOCKED),
+            paging AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 1 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_paging FOR UPDATE OF o SKIP LOCKED),
+            chat AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 2 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_chat FOR UPDATE OF o SKIP LOCKED),
+            timers AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 0 AND o.lane = 3 AND o.due_at <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT most_timers FOR UPDATE OF o SKIP LOCKED),
+            due AS (SELECT e.id, e.due_at, e.lane FROM expired e UNION ALL SELECT w.id, w.due_at, w.lane FROM waiting w
+                    UNION ALL SELECT g.id, g.due_at, g.lane FROM paging g UNION ALL SELECT c.id, c.due_at, c.lane FROM chat c
+                    UNION ALL SELECT t.id, t.due_at, t.lane FROM timers t)
+            UPDATE outbox u SET state = 1, lease_until = lease_to, claims = u.claims + 1
+            WHERE u.id IN (
+                SELECT d.id FROM (SELECT d0.id FROM due d0 WHERE d0.lane = 0 ORDER BY d0.due_at, d0.id LIMIT most) d
+                UNION ALL SELECT d.id FROM (SELECT d1.id FROM due d1 WHERE d1.lane = 1 ORDER BY d1.due_at, d1.id LIMIT most_paging) d
+                UNION ALL SELECT d.id FROM (SELECT d2.id FROM due d2 WHERE d2.lane = 2 ORDER BY d2.due_at, d2.id LIMIT most_chat) d
+                UNION ALL SELECT d.id FROM (SELECT d3.id FROM due d3 WHERE d3.lane = 3 ORDER BY d3.due_at, d3.id LIMIT most_timers) d)
+            RETURNING u.id, u.key, u.kind, u.ordering_key, u.payload, u.attempts, u.due_at, u.created_at, u.claims, u.trace_parent, u.lane;
+        END
+        $body$;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -107,7 +107,7 @@ internal abstract class SqlDialect
         WITH expired AS (
             SELECT o.id, o.due_at, o.lane FROM outbox o
             WHERE o.state = 1 AND o.lease_until <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max + @paging + @chat),
+            ORDER BY o.due_at, o.id LIMIT @max + @paging + @chat + @timers),
         waiting AS (
             SELECT o.id, o.due_at, o.lane FROM outbox o
             WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= @now AND {SqlRows.NotBlocked}
@@ -120,13 +120,18 @@ internal abstract class SqlDialect
             SELECT o.id, o.due_at, o.lane FROM outbox o
             WHERE o.state = 0 AND o.lane = 2 AND o.due_at <= @now AND {SqlRows.NotBlocked}
             ORDER BY o.due_at, o.id LIMIT @chat),
+        timers AS (
+            SELECT o.id, o.due_at, o.lane FROM outbox o
+            WHERE o.state = 0 AND o.lane = 3 AND o.due_at <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT @timers),
         due AS (SELECT id, due_at, lane FROM expired UNION ALL SELECT id, due_at, lane FROM waiting UNION ALL SELECT id, due_at, lane FROM paging
-                UNION ALL SELECT id, due_at, lane FROM chat)
+                UNION ALL SELECT id, due_at, lane FROM chat UNION ALL SELECT id, due_at, lane FROM timers)
         UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
         WHERE id IN (
             SELECT id FROM (SELECT id FROM due WHERE lane = 0 ORDER BY due_at, id LIMIT @max)
             UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 1 ORDER BY due_at, id LIMIT @paging)
-            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 2 ORDER BY due_at, id LIMIT @chat))
+            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 2 ORDER BY due_at, id LIMIT @chat)
+            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 3 ORDER BY due_at, id LIMIT @timers))
         RETURNING {SqlRows.JobColumns}
         """;
 

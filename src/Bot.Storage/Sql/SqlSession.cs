@@ -1255,7 +1255,8 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             ("@now", dialect.Time(Now)),
             ("@max", wanted.Default),
             ("@paging", wanted.Paging),
-            ("@chat", wanted.ChatPaging)).ExecuteReader();
+            ("@chat", wanted.ChatPaging),
+            ("@timers", wanted.Timers)).ExecuteReader();
         var jobs = new List<EffectJob>();
         while (reader.Read())
         {

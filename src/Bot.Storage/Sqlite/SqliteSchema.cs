@@ -366,6 +366,12 @@ internal static class SqliteSchema
         """
         UPDATE outbox SET lane = 2 WHERE state IN (0, 1) AND kind IN ('escalation.page', 'escalation.page_group');
         """,
+
+        // 35: the bot's own timers (escalation steps, heartbeat checks: JobLane.Timers, 3) get a lane of their own, apart
+        // from the pages; the jobs waiting of those kinds move to it.
+        """
+        UPDATE outbox SET lane = 3 WHERE state IN (0, 1) AND kind IN ('escalation.step', 'heartbeat.check');
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -173,7 +173,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
             new Lane(lane, lane == JobLane.Default ? options.Concurrency : options.PagingConcurrency, options.BatchSize))];
 
         /// <summary>What a claim asks for now: what each lane wants to fill its slots.</summary>
-        public JobsWanted Wanted => new(Of(JobLane.Default).Wanted, Of(JobLane.Paging).Wanted, Of(JobLane.ChatPaging).Wanted);
+        public JobsWanted Wanted => new(Of(JobLane.Default).Wanted, Of(JobLane.Paging).Wanted, Of(JobLane.ChatPaging).Wanted, Of(JobLane.Timers).Wanted);
 
         public bool WantMore => All.Any(l => l.Wanted > 0);
 

@@ -186,6 +186,54 @@ public class OutboxWorkerTests
     }
 
     /// <summary>
+    /// A provider that hangs holds back no escalation's next step: with the paging lane's one slot held by an SMS that does
+    /// not answer and more SMS due before it, a step enqueued after them runs at once, in the timers' lane. With the
+    /// pages, it waited for the hung SMS (until its try timed out) and then every SMS before it.
+    /// </summary>
+    [Fact]
+    public async Task AStep_RunsAtOnce_WhileAnSmsHangsInEveryPagingSlotAndMoreWaitBeforeIt()
+    {
+        var store = new InMemoryIncidentStore(TimeProvider.System);
+        var (hung, smsGo, stepRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            started.Enqueue(job.Name);
+            if (job.Name == "step")
+            {
+                stepRan.TrySetResult();
+                return;
+            }
+
+            hung.TrySetResult();
+            await smsGo.Task;
+        });
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { PagingConcurrency = 1, BatchSize = 4 });
+        try
+        {
+            await store.WriteAsync(s =>
+            {
+                for (var i = 0; i <= 10; i++)
+                {
+                    s.Enqueue(TestJob.Row($"sms-{i}", s.Now, lane: JobLane.Paging));
+                }
+
+                return 0;
+            });
+            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("step", s.Now, lane: JobLane.Timers)); return 0; });
+
+            await stepRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["sms-0", "step"], started); // the SMS still wait for their one slot
+        }
+        finally
+        {
+            smsGo.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// While the messages' lane has its slot and its claimed queue full and more messages are due, the worker waits for
     /// the paging lanes' next job (none: the poll interval), not for that backlog: asked for the earliest job of either
     /// lane, it found one due already, woke at once to claim no page, and did so again and again, as fast as the store
@@ -237,7 +285,7 @@ public class OutboxWorkerTests
                 TimeSpan.FromSeconds(10),
                 "the worker's next wait");
             Assert.True(asked.Count <= before + (2 * moves) + 2, $"the worker asked {asked.Count} times on a clock that moved {moves} times");
-            Assert.All(asked, lanes => Assert.Equal([JobLane.Paging, JobLane.ChatPaging], lanes));
+            Assert.All(asked, lanes => Assert.Equal([JobLane.Timers, JobLane.Paging, JobLane.ChatPaging], lanes));
         }
         finally
         {

@@ -226,7 +226,7 @@ public sealed class PostgresIncidentStoreTests
             ANALYZE outbox;
             UPDATE outbox SET state = 2, attempts = 1, completed_at = now();
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
-            SELECT 'later-' || n, 'escalation.step', 'step-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 1
+            SELECT 'later-' || n, 'escalation.step', 'step-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 3
             FROM generate_series(1, 5000) n;
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
             SELECT 'reminder-' || n, 'incident.update_reminder', 'INC-' || n || ':reminders', '{}', 0, 0, now() + interval '1 hour', now(), 0
@@ -237,7 +237,8 @@ public sealed class PostgresIncidentStoreTests
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
             VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now(), 0),
                    ('sms', 'escalation.notify', 'sms', '{}', 0, 0, now() - interval '1 minute', now(), 1),
-                   ('dm', 'escalation.page', 'dm', '{}', 0, 0, now() - interval '1 minute', now(), 2);
+                   ('dm', 'escalation.page', 'dm', '{}', 0, 0, now() - interval '1 minute', now(), 2),
+                   ('step', 'escalation.step', 'step', '{}', 0, 0, now() - interval '1 minute', now(), 3);
             """,
             connection))
         {
@@ -245,7 +246,7 @@ public sealed class PostgresIncidentStoreTests
         }
 
         // The statistics were taken during a burst, when those jobs waited (as autovacuum's often are: a storm's jobs are
-        // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the paging lane), 5,000
+        // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the timers' lane), 5,000
         // reminders (the default lane) and 5,000 DMs (the chat's pages) wait for a later time. The plan is the one the store runs: the claim's statement
         // inside the schema's function, as auto_explain reports it.
         var plans = new List<string>();
@@ -266,6 +267,7 @@ public sealed class PostgresIncidentStoreTests
             claim.Parameters.AddWithValue("@max", 16);
             claim.Parameters.AddWithValue("@paging", 16);
             claim.Parameters.AddWithValue("@chat", 16);
+            claim.Parameters.AddWithValue("@timers", 16);
             var claimed = new List<string>();
             await using (var reader = await claim.ExecuteReaderAsync())
             {
@@ -275,7 +277,7 @@ public sealed class PostgresIncidentStoreTests
                 }
             }
 
-            Assert.Equal(["dm", "due", "sms"], claimed.Order()); // the due job of each lane
+            Assert.Equal(["dm", "due", "sms", "step"], claimed.Order()); // the due job of each lane
 
             await tx.RollbackAsync();
         }
@@ -751,7 +753,16 @@ public sealed class PostgresIncidentStoreTests
     /// run those in their own lane).
     /// </summary>
     [Fact]
-    public async Task TheClaimOfTheVersionBeforeTheChatsPagesLane_StillClaimsTheFirstTwoLanes_ForReplicasNotYetUpgraded()
+    public async Task TheClaimOfTheVersionBeforeTheChatsPagesLane_StillClaimsTheFirstTwoLanes_ForReplicasNotYetUpgraded() =>
+        Assert.Equal(["message", "sms"], await ClaimAsOfOldAsync("10, 10"));
+
+    /// <summary>Likewise the claim of the version before the timers' lane (five arguments): the first three lanes.</summary>
+    [Fact]
+    public async Task TheClaimOfTheVersionBeforeTheTimersLane_StillClaimsTheFirstThreeLanes_ForReplicasNotYetUpgraded() =>
+        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message", "sms"], await ClaimAsOfOldAsync("10, 10, 10"));
+
+    /// <summary>What a claim with the given counts (after the time and the lease) of an older version's function takes of a message, an SMS, a DM and a step, due.</summary>
+    private static async Task<List<string>> ClaimAsOfOldAsync(string counts)
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         await t.Store.WriteAsync(s =>
@@ -759,10 +770,11 @@ public sealed class PostgresIncidentStoreTests
             s.Enqueue(TestJob.Row("message", s.Now, "M"));
             s.Enqueue(TestJob.Row("sms", s.Now, "S", JobLane.Paging));
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), s.Now));
+            s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", s.Now) { Lane = JobLane.Timers });
         });
         await using var connection = await t.OpenConnectionAsync();
         await using var claim = connection.CreateCommand();
-        claim.CommandText = $"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', 10, 10)";
+        claim.CommandText = $"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', {counts})";
         var keys = new List<string>();
         await using (var reader = await claim.ExecuteReaderAsync())
         {
@@ -772,7 +784,7 @@ public sealed class PostgresIncidentStoreTests
             }
         }
 
-        Assert.Equal(["message", "sms"], keys.Order());
+        return [.. keys.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>

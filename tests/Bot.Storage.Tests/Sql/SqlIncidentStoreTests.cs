@@ -597,15 +597,15 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0.AddSeconds(10)));
             s.Enqueue(TestJob.Row("held-page", T0, "P2", JobLane.Paging)); // claimed by a runner that dies
         });
-        Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1, 0), TimeSpan.FromMinutes(1)))).Key);
+        Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1, 0, 0), TimeSpan.FromMinutes(1)))).Key);
 
         t.Time.Advance(TimeSpan.FromMinutes(1));
-        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1, 0), TimeSpan.FromMinutes(1)));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1, 0, 0), TimeSpan.FromMinutes(1)));
         Assert.Equal(["held-page", "message-1", "message-2"], claimed.Select(j => j.Key)); // the paging lane's first
         Assert.Equal([JobLane.Paging, JobLane.Default, JobLane.Default], claimed.Select(j => j.Lane));
 
-        Assert.Equal(["message-3"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
-        claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 4), TimeSpan.FromMinutes(1)));
+        Assert.Equal(["message-3"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 4, 0), TimeSpan.FromMinutes(1)));
         Assert.Equal(["INC-1:db:1:0:0:page:U1", "message-4"], claimed.Select(j => j.Key)); // the chat's pages in a lane of their own
         Assert.Equal(JobLane.ChatPaging, claimed[0].Lane);
         Assert.Equal(["message-5"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(4), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
@@ -617,12 +617,13 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     /// kind added to a lane later needs no migration: it has no rows written before lanes).
     /// </summary>
     [Fact]
-    public async Task Migrations32And34_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
+    public async Task Migrations32To35_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
     {
         var kinds = JobKinds();
         var paging = kinds.Where(k => k.Lane != JobLane.Default).Select(k => k.Kind).Order().ToList();
         Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
         Assert.Equal(["escalation.page", "escalation.page_group"], kinds.Where(k => k.Lane == JobLane.ChatPaging).Select(k => k.Kind).Order());
+        Assert.Equal(["escalation.step", "heartbeat.check"], kinds.Where(k => k.Lane == JobLane.Timers).Select(k => k.Kind).Order());
 
         await using var t = NewStore();
         await t.Store.WriteAsync(s =>
@@ -636,10 +637,10 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; " : "") +
             "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
-        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 100), TimeSpan.FromMinutes(1)));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 100, 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
         Assert.All(claimed, j => Assert.Equal(kinds.Single(k => k.Kind == j.Kind).Lane, j.Lane));
-        Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0, 0), TimeSpan.FromMinutes(1)))).Count);
+        Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0, 0, 0), TimeSpan.FromMinutes(1)))).Count);
     }
 
     /// <summary>An upgrade from the version with two lanes moves the chat's pages waiting (then in the paging lane) to their own.</summary>
@@ -654,9 +655,26 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
 
-        Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
-        var page = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 100), TimeSpan.FromMinutes(1))));
+        Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        var page = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 100, 0), TimeSpan.FromMinutes(1))));
         Assert.Equal((Bot.Core.Escalation.PageJob.Kind, JobLane.ChatPaging), (page.Kind, page.Lane));
+    }
+
+    /// <summary>An upgrade from the version with three lanes moves the steps and heartbeat checks waiting (then in the paging lane) to their own.</summary>
+    [Fact]
+    public async Task Migration35_MovesTheStepsWaitingInThePagingLane_ToTheirOwn()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", T0) { Lane = JobLane.Timers });
+            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Paging));
+        });
+        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
+
+        Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        var step = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 0, 100), TimeSpan.FromMinutes(1))));
+        Assert.Equal(("step", JobLane.Timers), (step.Key, step.Lane));
     }
 
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
