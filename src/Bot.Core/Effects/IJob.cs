@@ -45,7 +45,8 @@ public interface IJob<TSelf> : IJob
 
 /// <summary>
 /// The outbox worker's lanes: each claims its own due jobs and runs them in slots of its own
-/// (<see cref="OutboxOptions.Concurrency"/>, <see cref="OutboxOptions.PagingConcurrency"/> each of the others), so a backlog in one (a storm's channel messages, a slow or failing chat service) never holds back another.
+/// (<see cref="OutboxOptions.SlotsOf"/>), so a backlog in one (a storm's channel messages, a slow or failing chat
+/// service) never holds back another.
 /// </summary>
 public enum JobLane
 {

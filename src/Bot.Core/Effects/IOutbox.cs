@@ -74,8 +74,11 @@ public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging
     /// <summary>A lane's place in <see cref="Lanes"/>.</summary>
     public static int RunOrder(JobLane lane) => Array.IndexOf(InRunOrder, lane);
 
+    /// <summary>Each lane's count as <paramref name="of"/> gives it.</summary>
+    public static JobsWanted From(Func<JobLane, int> of) => new(of(JobLane.Default), of(JobLane.Paging), of(JobLane.ChatPaging), of(JobLane.Timers));
+
     /// <summary>Up to <paramref name="max"/> of each lane.</summary>
-    public static JobsWanted Each(int max) => new(max, max, max, max);
+    public static JobsWanted Each(int max) => From(_ => max);
 
     public int Of(JobLane lane) => lane switch
     {

@@ -89,7 +89,7 @@ public sealed class OutboxDispatcher
         {
             foreach (var lane in JobsWanted.Lanes)
             {
-                await RunLaneAsync(lane, lane == JobLane.Default ? _options.Concurrency : _options.PagingConcurrency);
+                await RunLaneAsync(lane, _options.SlotsOf(lane));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -22,6 +22,9 @@ public sealed class OutboxOptions
     /// </summary>
     public int PagingConcurrency { get; set; } = 8;
 
+    /// <summary>A lane's slots: <see cref="Concurrency"/> for the default lane, <see cref="PagingConcurrency"/> for each other.</summary>
+    public int SlotsOf(JobLane lane) => lane == JobLane.Default ? Concurrency : PagingConcurrency;
+
     /// <summary>Time one try may take before it is abandoned and retried. Default 30 seconds.</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

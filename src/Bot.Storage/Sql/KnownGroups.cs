@@ -6,8 +6,8 @@ namespace Bot.Storage.Sql;
 /// What a PostgreSQL writer knows of its groups' open incidents as its last commits left them: each incident's values,
 /// its escalations where a read brought them, and its row's version (<c>incidents.version</c>, raised by one at every write
 /// of the row and of each of its escalations, whoever writes it: the bot's statements raise it, the schema's triggers for
-/// any other write, a replica of the version before or a person's SQL; <see cref="Bumped"/> counts this transaction's). A batch across groups that all are known sends no read of
-/// them: its first write checks their versions instead and takes their locks in the order of their keys, as the read does
+/// any other write, a replica of the version before or a person's SQL; <see cref="Bumped"/> counts this transaction's).
+/// A batch across groups that all are known sends no read of them: its first write checks their versions instead and takes their locks in the order of their keys, as the read does
 /// (<c>check_incident_versions</c>, schema 33), in the same round trip as the batch's other writes and its COMMIT. Should
 /// another writer have changed one meanwhile (another replica, a person's command on this one), the check fails the
 /// transaction as a serialization failure, nothing of it is kept, and the batch runs again, reading; nothing is trusted for

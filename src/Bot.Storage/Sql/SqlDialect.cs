@@ -1,3 +1,4 @@
+using Bot.Core.Effects;
 using System.Data.Common;
 
 namespace Bot.Storage.Sql;
@@ -94,44 +95,39 @@ internal abstract class SqlDialect
         $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
     /// <summary>
-    /// The outbox's claim of up to <c>@max</c> jobs of the default lane and <c>@paging</c> of the paging lane
-    /// (<see cref="JobLane"/>), leased until <c>@lease</c> (columns <see cref="SqlRows.JobColumns"/>): in each lane the due
-    /// jobs not waiting behind an earlier one of their ordering key, earliest due first (then in id order), with those
-    /// whose claim's lease ended (their runner died) among them. Each lane's arm reads from the start of its range of
-    /// <c>ix_outbox_waiting</c> (lane, due time, id) and stops once it has enough: the jobs waiting for a later time
-    /// (escalation steps, reminders, hand-offs, retries) are never read, however many wait, nor the other lane's backlog.
-    /// Read in id order, a claim with fewer due jobs than it asked for read every job not done. PostgreSQL runs it in its
-    /// schema function, its rows locked.
+    /// The outbox's claim of up to <c>@lane0</c> jobs of the default lane, <c>@lane1</c> of the paging lane and so on
+    /// (<see cref="WantedOf"/>, one for each <see cref="JobLane"/>), leased until <c>@lease</c> (columns
+    /// <see cref="SqlRows.JobColumns"/>): in each lane the due jobs not waiting behind an earlier one of their ordering
+    /// key, earliest due first (then in id order), with those whose claim's lease ended (their runner died) among them.
+    /// Each lane's arm reads from the start of its range of <c>ix_outbox_waiting</c> (lane, due time, id) and stops once
+    /// it has enough: the jobs waiting for a later time (escalation steps, reminders, hand-offs, retries) are never read,
+    /// however many wait, nor another lane's backlog. Read in id order, a claim with fewer due jobs than it asked for read
+    /// every job not done. Written from the lanes (<see cref="JobsWanted.Lanes"/>): a lane added is claimed here with no
+    /// other change. PostgreSQL runs it in its schema function, its rows locked.
     /// </summary>
-    public virtual string ClaimDueJobs => $"""
+    public virtual string ClaimDueJobs => ClaimOfLanes;
+
+    /// <summary>The parameter of a claim's count of a lane's jobs: <c>@lane</c> and the lane's number.</summary>
+    public static string WantedOf(JobLane lane) => $"@lane{(int)lane}";
+
+    /// <summary>The lanes by their number, as the claim's arms and PostgreSQL's function's arguments take them.</summary>
+    protected static readonly JobLane[] LanesByNumber = [.. JobsWanted.Lanes.OrderBy(lane => (int)lane)];
+
+    private static readonly string ClaimOfLanes = $"""
         WITH expired AS (
             SELECT o.id, o.due_at, o.lane FROM outbox o
             WHERE o.state = 1 AND o.lease_until <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max + @paging + @chat + @timers),
-        waiting AS (
+            ORDER BY o.due_at, o.id LIMIT {string.Join(" + ", LanesByNumber.Select(WantedOf))}),
+        {string.Join(",\n", LanesByNumber.Select(lane => $"""
+        waiting{(int)lane} AS (
             SELECT o.id, o.due_at, o.lane FROM outbox o
-            WHERE o.state = 0 AND o.lane = 0 AND o.due_at <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @max),
-        paging AS (
-            SELECT o.id, o.due_at, o.lane FROM outbox o
-            WHERE o.state = 0 AND o.lane = 1 AND o.due_at <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @paging),
-        chat AS (
-            SELECT o.id, o.due_at, o.lane FROM outbox o
-            WHERE o.state = 0 AND o.lane = 2 AND o.due_at <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @chat),
-        timers AS (
-            SELECT o.id, o.due_at, o.lane FROM outbox o
-            WHERE o.state = 0 AND o.lane = 3 AND o.due_at <= @now AND {SqlRows.NotBlocked}
-            ORDER BY o.due_at, o.id LIMIT @timers),
-        due AS (SELECT id, due_at, lane FROM expired UNION ALL SELECT id, due_at, lane FROM waiting UNION ALL SELECT id, due_at, lane FROM paging
-                UNION ALL SELECT id, due_at, lane FROM chat UNION ALL SELECT id, due_at, lane FROM timers)
+            WHERE o.state = 0 AND o.lane = {(int)lane} AND o.due_at <= @now AND {SqlRows.NotBlocked}
+            ORDER BY o.due_at, o.id LIMIT {WantedOf(lane)})
+        """))},
+        due AS (SELECT id, due_at, lane FROM expired{string.Concat(LanesByNumber.Select(lane => $" UNION ALL SELECT id, due_at, lane FROM waiting{(int)lane}"))})
         UPDATE outbox SET state = 1, lease_until = @lease, claims = claims + 1
         WHERE id IN (
-            SELECT id FROM (SELECT id FROM due WHERE lane = 0 ORDER BY due_at, id LIMIT @max)
-            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 1 ORDER BY due_at, id LIMIT @paging)
-            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 2 ORDER BY due_at, id LIMIT @chat)
-            UNION ALL SELECT id FROM (SELECT id FROM due WHERE lane = 3 ORDER BY due_at, id LIMIT @timers))
+            {string.Join("\n            UNION ALL ", LanesByNumber.Select(lane => $"SELECT id FROM (SELECT id FROM due WHERE lane = {(int)lane} ORDER BY due_at, id LIMIT {WantedOf(lane)})"))})
         RETURNING {SqlRows.JobColumns}
         """;
 

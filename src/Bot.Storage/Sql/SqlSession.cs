@@ -1251,12 +1251,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     {
         using var reader = Command(
             dialect.ClaimDueJobs,
-            ("@lease", dialect.Time(Now + lease)),
-            ("@now", dialect.Time(Now)),
-            ("@max", wanted.Default),
-            ("@paging", wanted.Paging),
-            ("@chat", wanted.ChatPaging),
-            ("@timers", wanted.Timers)).ExecuteReader();
+            [("@lease", dialect.Time(Now + lease)), ("@now", dialect.Time(Now)), .. JobsWanted.Lanes.Select(lane => (SqlDialect.WantedOf(lane), (object)wanted.Of(lane)))]).ExecuteReader();
         var jobs = new List<EffectJob>();
         while (reader.Read())
         {

@@ -169,11 +169,10 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
     private sealed class Lanes(OutboxOptions options)
     {
         /// <summary>Every lane, the paging lanes' first (<see cref="JobsWanted.Lanes"/>): their jobs are started and handed back first.</summary>
-        public Lane[] All { get; } = [.. JobsWanted.Lanes.Select(lane =>
-            new Lane(lane, lane == JobLane.Default ? options.Concurrency : options.PagingConcurrency, options.BatchSize))];
+        public Lane[] All { get; } = [.. JobsWanted.Lanes.Select(lane => new Lane(lane, options.SlotsOf(lane), options.BatchSize))];
 
         /// <summary>What a claim asks for now: what each lane wants to fill its slots.</summary>
-        public JobsWanted Wanted => new(Of(JobLane.Default).Wanted, Of(JobLane.Paging).Wanted, Of(JobLane.ChatPaging).Wanted, Of(JobLane.Timers).Wanted);
+        public JobsWanted Wanted => JobsWanted.From(lane => Of(lane).Wanted);
 
         public bool WantMore => All.Any(l => l.Wanted > 0);
 

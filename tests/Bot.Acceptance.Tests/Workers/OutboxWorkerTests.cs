@@ -90,145 +90,54 @@ public class OutboxWorkerTests
     }
 
     /// <summary>
-    /// A backlog of channel messages never holds back a page: with the default lane's one slot held by a message that
-    /// hangs (a chat service that does not answer) and ten more messages due before it, a page enqueued after them runs at
-    /// once, in the paging lane's slots. In one lane it waited for the hung message and then every message before it.
+    /// A lane's backlog never holds back another lane's job: with the one slot of <paramref name="hung"/>'s lane held by a
+    /// job that hangs and ten more of its jobs due before it, a job of <paramref name="free"/>'s lane enqueued after them
+    /// runs at once, in its own slots. A page behind channel messages held by a chat service that does not answer; an SMS
+    /// behind direct messages (Slack hanging); the next escalation step behind SMS (an SMS provider hanging). In one lane
+    /// each waited for the hung job (until its try timed out) and then every job before it.
     /// </summary>
-    [Fact]
-    public async Task APage_RunsAtOnce_WhileAMessageHangsInEverySlotAndMoreWaitBeforeIt()
+    [Theory]
+    [InlineData(JobLane.Default, JobLane.Paging)]
+    [InlineData(JobLane.ChatPaging, JobLane.Paging)]
+    [InlineData(JobLane.Paging, JobLane.Timers)]
+    public async Task AJobOfALane_RunsAtOnce_WhileAnotherLanesJobHangsInEverySlotAndMoreWaitBeforeIt(JobLane hung, JobLane free)
     {
         var store = new InMemoryIncidentStore(TimeProvider.System);
-        var (hung, messagesGo, pageRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
+        var (hanging, hungGo, freeRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
         var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var runner = TestJobHandler.Runner(async (job, _) =>
         {
             started.Enqueue(job.Name);
-            if (job.Name == "page")
+            if (job.Name == "free")
             {
-                pageRan.TrySetResult();
+                freeRan.TrySetResult();
                 return;
             }
 
-            hung.TrySetResult();
-            await messagesGo.Task;
+            hanging.TrySetResult();
+            await hungGo.Task;
         });
-        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { Concurrency = 1, BatchSize = 4 });
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { Concurrency = 1, PagingConcurrency = 1, BatchSize = 4 });
         try
         {
             await store.WriteAsync(s =>
             {
                 for (var i = 0; i <= 10; i++)
                 {
-                    s.Enqueue(TestJob.Row($"message-{i}", s.Now));
+                    s.Enqueue(TestJob.Row($"hung-{i}", s.Now, lane: hung));
                 }
 
                 return 0;
             });
-            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("page", s.Now, lane: JobLane.Paging)); return 0; });
+            await hanging.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("free", s.Now, lane: free)); return 0; });
 
-            await pageRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(["message-0", "page"], started); // the messages still wait for their one slot
+            await freeRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["hung-0", "free"], started); // the hung lane's others still wait for its one slot
         }
         finally
         {
-            messagesGo.TrySetResult();
-            await worker.StopAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>
-    /// A chat service that hangs holds only the chat's pages: with the direct messages' one slot held by a DM that does
-    /// not answer and more DMs due before it, an SMS enqueued after them runs at once, in the other paging lane's slot.
-    /// In one paging lane it waited for the hung DM (until its try timed out) and then every DM before it.
-    /// </summary>
-    [Fact]
-    public async Task AnSms_RunsAtOnce_WhileADirectMessageHangsInEveryChatPagingSlotAndMoreWaitBeforeIt()
-    {
-        var store = new InMemoryIncidentStore(TimeProvider.System);
-        var (hung, dmsGo, smsRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
-        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var runner = TestJobHandler.Runner(async (job, _) =>
-        {
-            started.Enqueue(job.Name);
-            if (job.Name == "sms")
-            {
-                smsRan.TrySetResult();
-                return;
-            }
-
-            hung.TrySetResult();
-            await dmsGo.Task;
-        });
-        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { PagingConcurrency = 1, BatchSize = 4 });
-        try
-        {
-            await store.WriteAsync(s =>
-            {
-                for (var i = 0; i <= 10; i++)
-                {
-                    s.Enqueue(TestJob.Row($"dm-{i}", s.Now, lane: JobLane.ChatPaging));
-                }
-
-                return 0;
-            });
-            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("sms", s.Now, lane: JobLane.Paging)); return 0; });
-
-            await smsRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(["dm-0", "sms"], started); // the DMs still wait for their one slot
-        }
-        finally
-        {
-            dmsGo.TrySetResult();
-            await worker.StopAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>
-    /// A provider that hangs holds back no escalation's next step: with the paging lane's one slot held by an SMS that does
-    /// not answer and more SMS due before it, a step enqueued after them runs at once, in the timers' lane. With the
-    /// pages, it waited for the hung SMS (until its try timed out) and then every SMS before it.
-    /// </summary>
-    [Fact]
-    public async Task AStep_RunsAtOnce_WhileAnSmsHangsInEveryPagingSlotAndMoreWaitBeforeIt()
-    {
-        var store = new InMemoryIncidentStore(TimeProvider.System);
-        var (hung, smsGo, stepRan) = (new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource());
-        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var runner = TestJobHandler.Runner(async (job, _) =>
-        {
-            started.Enqueue(job.Name);
-            if (job.Name == "step")
-            {
-                stepRan.TrySetResult();
-                return;
-            }
-
-            hung.TrySetResult();
-            await smsGo.Task;
-        });
-        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { PagingConcurrency = 1, BatchSize = 4 });
-        try
-        {
-            await store.WriteAsync(s =>
-            {
-                for (var i = 0; i <= 10; i++)
-                {
-                    s.Enqueue(TestJob.Row($"sms-{i}", s.Now, lane: JobLane.Paging));
-                }
-
-                return 0;
-            });
-            await hung.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("step", s.Now, lane: JobLane.Timers)); return 0; });
-
-            await stepRan.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(["sms-0", "step"], started); // the SMS still wait for their one slot
-        }
-        finally
-        {
-            smsGo.TrySetResult();
+            hungGo.TrySetResult();
             await worker.StopAsync(CancellationToken.None);
         }
     }

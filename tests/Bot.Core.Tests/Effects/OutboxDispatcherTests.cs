@@ -149,11 +149,12 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
     }
 
     /// <summary>
-    /// A pass runs the paging lane's due jobs first, then the others', each lane as many at once as it has slots: with one
-    /// slot each (a replay's settings), one job at a time, a page before a message due before it, in the same order every time.
+    /// A pass runs the lanes' due jobs lane after lane (the timers', the paging lanes', then the default one), each lane as
+    /// many at once as it has slots: with one slot each (a replay's settings), one job at a time, a step before a page and a
+    /// page before a message due before them, in the same order every time.
     /// </summary>
     [Fact]
-    public async Task RunOnce_RunsThePagingLaneFirst_ThenTheOthers_OneAtATimeWithOneSlotEach()
+    public async Task RunOnce_RunsThePagingLanesFirst_ThenTheOthers_OneAtATimeWithOneSlotEach()
     {
         await using var t = NewStore();
         await t.Store.WriteAsync(s =>
@@ -162,6 +163,8 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
             s.Enqueue(TestJob.Row("message-2", T0.AddMinutes(-2), "INC-2"));
             s.Enqueue(TestJob.Row("page-1", T0.AddMinutes(-1), "P1", JobLane.Paging));
             s.Enqueue(TestJob.Row("page-2", T0, "P2", JobLane.Paging));
+            s.Enqueue(TestJob.Row("dm", T0.AddMinutes(-3), "D", JobLane.ChatPaging));
+            s.Enqueue(TestJob.Row("step", T0, "S", JobLane.Timers));
         });
         var ran = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var (running, most) = (0, 0);
@@ -179,9 +182,9 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
             Options.Create(new OutboxOptions { Concurrency = 1, PagingConcurrency = 1 }),
             NullLogger<OutboxDispatcher>.Instance);
 
-        Assert.Equal(4, await sut.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(6, await sut.RunOnceAsync(CancellationToken.None));
 
-        Assert.Equal(["page-1", "page-2", "message-1", "message-2"], ran);
+        Assert.Equal(["step", "page-1", "page-2", "dm", "message-1", "message-2"], ran); // JobsWanted.Lanes' order, whatever the due times
         Assert.Equal(1, most);
 
         static void InterlockedMax(ref int target, int value)
