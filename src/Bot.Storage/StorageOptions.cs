@@ -35,6 +35,12 @@ public sealed class StorageOptions
     internal Action<string>? SqliteLogFlush { get; set; }
 
     /// <summary>
+    /// SQLite: writes back the pages a checkpoint copies while it copies them (<see cref="Sqlite.CheckpointWriteback"/>),
+    /// in place of <c>sync_file_range</c> on the database file. Not a setting: tests count or fail it.
+    /// </summary>
+    internal Func<bool>? SqliteCheckpointWriteback { get; set; }
+
+    /// <summary>
     /// PostgreSQL, where the writers' commits are made durable after them: runs the flush it is given. Not a setting
     /// (internal, so configuration never binds it): tests hold or fail the flush.
     /// </summary>

@@ -35,6 +35,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     private readonly Meter _meter = new(BotTelemetry.Name); // this store's instruments: gone with it
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _checkpointer;
+    private readonly CheckpointWriteback _writeback;
     private readonly int _walResetFrames;
     private readonly SemaphoreSlim _wakeCheckpointer = new(0, 1);
     // The log's size in pages as the background loop last saw it, and what the writer wrote to it since: together never
@@ -63,6 +64,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
             "incidentbot.store.alert_keys.merge_failures", () => _keys.MergeFailures, "{merge}",
             "Merges of alerts' keys into the store's key table that failed; the keys stay in memory meanwhile (SQLite)");
 
+        _writeback = new CheckpointWriteback(DatabasePath, log, options.SqliteCheckpointWriteback);
         _checkpointer = Task.Run(CheckpointLoop);
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
@@ -148,6 +150,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         _wakeCheckpointer.Dispose();
         _meter.Dispose();
         SqliteConnection.ClearAllPools();
+        _writeback.Dispose(); // its file last: closing it releases the process's locks on the database (see the class)
     }
 
     private protected override DbConnection OpenWriterConnection()
@@ -271,14 +274,17 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         }
     }
 
-    /// <summary>A passive checkpoint; returns the WAL's size in frames.</summary>
-    private static long Checkpoint(SqliteConnection connection)
+    /// <summary>A passive checkpoint, its pages written back as it copies them; returns the WAL's size in frames.</summary>
+    private long Checkpoint(SqliteConnection connection) => _writeback.During(() =>
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var reader = command.ExecuteReader();
         return reader.Read() ? reader.GetInt64(1) : 0;
-    }
+    });
+
+    /// <summary>How the checkpoints' pages are written back (for tests).</summary>
+    internal CheckpointWriteback Writeback => _writeback;
 }
 
 /// <summary>SQLite: times as Unix milliseconds; one writer, so no locks to take; a broken constraint is the unit's own error.</summary>
