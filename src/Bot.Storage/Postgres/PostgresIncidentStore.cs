@@ -164,9 +164,9 @@ public sealed class PostgresIncidentStore : SqlIncidentStore
     /// of the server's buffers are written back to disk every 256 kB (PostgreSQL's own default for its checkpointer), as
     /// the server's checkpointer and background writer already do theirs. Writing a storm's new pages out to make room, the
     /// writers left them in the OS's cache, and the checkpoint's sync then put them all in the disk's queue at once, ahead
-    /// of the log's flush that answers webhooks: a storm's continuation to 1.5 million alerts ran a p99 of 100-163 ms, and
-    /// a person's note 92-97 ms, against 14-44 and 20-21 ms with the pages written back as they go (docs/benchmarks.md).
-    /// A value the server or the bot's role is given is kept.
+    /// of the log's flush that answers webhooks: during a storm to 1.5 million alerts a person's note ran a p99 of 92-113
+    /// ms, 35-57 ms with the writers' pages written back as they go, and 20-26 ms with every backend's (the server's own
+    /// setting, which docs/deploy.md asks for). A value the server, database, role or connection string gives is kept.
     /// </item>
     /// </list>
     /// </summary>
