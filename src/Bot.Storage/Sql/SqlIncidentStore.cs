@@ -274,12 +274,23 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             return null;
         }
 
-        // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next. Each lane's earliest
-        // from its own range of ix_outbox_waiting, in one statement; the earliest of them here.
-        var sql = string.Join(" UNION ALL ", wanted.Distinct().Select(lane =>
-            $"SELECT * FROM (SELECT o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {(int)lane} AND {NotBlocked} ORDER BY o.due_at LIMIT 1) l{(int)lane}"));
-        return (await ReadAsync(sql, r => TimeOrNull(r, 0), cancellationToken)).Min();
+        var set = 0;
+        foreach (var lane in wanted)
+        {
+            set |= 1 << (int)lane;
+        }
+
+        return (await ReadAsync(NextDueOf[set] ??= NextDueStatement(set), r => TimeOrNull(r, 0), cancellationToken)).Min();
     }
+
+    /// <summary>The statement of <see cref="NextDueAtAsync"/> for each set of lanes (a bit a lane), written once each.</summary>
+    private static readonly string?[] NextDueOf = new string?[1 << Core.Effects.JobsWanted.Lanes.Count];
+
+    // The claim's own rule: a job waiting behind an earlier one of its ordering key is not next. Each lane's earliest from
+    // its own range of ix_outbox_waiting, in one statement; the earliest of them is the caller's.
+    private static string NextDueStatement(int lanes) => string.Join(" UNION ALL ", Enumerable.Range(0, Core.Effects.JobsWanted.Lanes.Count)
+        .Where(lane => (lanes & (1 << lane)) != 0)
+        .Select(lane => $"SELECT * FROM (SELECT o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {lane} AND {NotBlocked} ORDER BY o.due_at LIMIT 1) l{lane}"));
 
     public async Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {

@@ -37,7 +37,7 @@ public sealed class PostgresCommitFlushTests
             (o.PostgresCommitFlush, o.Writers) = (flush.Flush, 1);
             o.ConnectionString = AsServersAre(o.ConnectionString!);
         });
-        Assert.Equal("off", await SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests())); // the writers' own (SET, tried: "on")
+        Assert.Equal("off", await SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "synchronous_commit")); // the writers' own (SET, tried: "on")
         var signalled = 0;
         t.Sql.JobsEnqueued += () => Interlocked.Increment(ref signalled);
 
@@ -263,7 +263,8 @@ public sealed class PostgresCommitFlushTests
             Assert.Equal("INC-1", Assert.Single(result.Opened));
             Assert.NotNull(await store.GetIncidentAsync(1)); // on the readers' pool, where the refused flush's connection went back (its transaction undone on close)
             Assert.Equal(0, store.Flushes);
-            Assert.Equal("on", await SettingAsync(store.OpenWriterConnectionForTests())); // the writers wait for their own flush
+            Assert.Equal("on", await SettingAsync(store.OpenWriterConnectionForTests(), "synchronous_commit")); // the writers wait for their own flush
+            Assert.Equal("256kB", await SettingAsync(store.OpenWriterConnectionForTests(), "backend_flush_after")); // and still write back their pages
             Assert.Contains(logs.Entries, e => e.Message.Contains("pg_logical_emit_message is not allowed here", StringComparison.Ordinal)
                 && e.Message.Contains("GRANT EXECUTE", StringComparison.Ordinal));
         }
@@ -298,13 +299,18 @@ public sealed class PostgresCommitFlushTests
     private static string AsServersAre(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=on" }.ConnectionString;
 
-    /// <summary>The connection's <c>synchronous_commit</c>; the connection is closed after.</summary>
-    private static async Task<string> SettingAsync(System.Data.Common.DbConnection connection)
+    /// <summary>A session's setting, as <c>SHOW</c> says it, on <paramref name="connection"/> (open or not; closed after).</summary>
+    internal static async Task<string> SettingAsync(System.Data.Common.DbConnection connection, string setting)
     {
         await using (connection)
         {
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                await connection.OpenAsync();
+            }
+
             await using var show = connection.CreateCommand();
-            show.CommandText = "SHOW synchronous_commit";
+            show.CommandText = $"SHOW {setting}";
             return (string)(await show.ExecuteScalarAsync())!;
         }
     }

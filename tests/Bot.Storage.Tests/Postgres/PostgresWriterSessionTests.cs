@@ -16,9 +16,9 @@ public sealed class PostgresWriterSessionTests
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
 
-        Assert.Equal("256kB", await ShowAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "backend_flush_after"));
-        Assert.Equal("off", await ShowAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "synchronous_commit"));
-        Assert.Equal("0", await ShowAsync(await t.OpenConnectionAsync(), "backend_flush_after")); // the server's, as the readers see it
+        Assert.Equal("256kB", await PostgresCommitFlushTests.SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "backend_flush_after"));
+        Assert.Equal("off", await PostgresCommitFlushTests.SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "synchronous_commit"));
+        Assert.Equal("0", await PostgresCommitFlushTests.SettingAsync(await t.OpenConnectionAsync(), "backend_flush_after")); // the server's own: left as it is
     }
 
     [Fact]
@@ -27,21 +27,6 @@ public sealed class PostgresWriterSessionTests
         await using var t = TempStore.Create(SqlEngine.Postgres, configure: o =>
             o.ConnectionString = new NpgsqlConnectionStringBuilder(o.ConnectionString) { Options = "-c backend_flush_after=64kB" }.ConnectionString);
 
-        Assert.Equal("64kB", await ShowAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "backend_flush_after"));
-    }
-
-    private static async Task<string> ShowAsync(System.Data.Common.DbConnection connection, string setting)
-    {
-        await using (connection)
-        {
-            if (connection.State != System.Data.ConnectionState.Open)
-            {
-                await connection.OpenAsync();
-            }
-
-            await using var show = connection.CreateCommand();
-            show.CommandText = $"SHOW {setting}";
-            return (string)(await show.ExecuteScalarAsync())!;
-        }
+        Assert.Equal("64kB", await PostgresCommitFlushTests.SettingAsync(((PostgresIncidentStore)t.Sql).OpenWriterConnectionForTests(), "backend_flush_after"));
     }
 }

@@ -33,6 +33,37 @@ public sealed class SqliteCheckpointWritebackTests
         await AssertEveryAlertKeptAsync(t, storm);
     }
 
+    /// <summary>
+    /// Only while a checkpoint runs: between two, however long, nothing is written back (the thread waits for the next
+    /// checkpoint; writing back all the time, it would call ~1,000 times a second).
+    /// </summary>
+    [Fact]
+    public async Task BetweenCheckpoints_NothingIsWrittenBack()
+    {
+        var calls = 0;
+        await using var t = TempStore.Create(SqlEngine.Sqlite, configure: o =>
+        {
+            o.SqliteWalResetFrames = 64;
+            o.SqliteCheckpointWriteback = () =>
+            {
+                Interlocked.Increment(ref calls);
+                return true;
+            };
+        });
+        var store = (SqliteIncidentStore)t.Sql;
+        var storm = new Storm(t);
+        await using (storm)
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(Volatile.Read(ref calls) > 0), "a write-back during a checkpoint", Patience);
+        }
+
+        // The writes over, the loop's passes come a second apart, each a checkpoint of next to nothing.
+        var (passes, before) = (store.CheckpointPasses, Volatile.Read(ref calls));
+        await Eventually.HoldsAsync(() => Task.FromResult(store.CheckpointPasses >= passes + 3), "three passes of the loop", Patience);
+        Assert.True(Volatile.Read(ref calls) - before <= 3 * 20, $"{Volatile.Read(ref calls) - before} write-backs over three passes of an idle store");
+        await AssertEveryAlertKeptAsync(t, storm);
+    }
+
     [Fact]
     public async Task AWritebackThatHangs_HoldsNoCheckpointUp_NorAnyWrite_NorTheStoresDisposal()
     {
