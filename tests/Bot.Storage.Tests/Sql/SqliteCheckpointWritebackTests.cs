@@ -16,7 +16,7 @@ public sealed class SqliteCheckpointWritebackTests
     [Fact]
     public async Task ACheckpointsPages_AreWrittenBackAsItCopiesThem_ByLinuxsOwnCall()
     {
-        await using var t = TempStore.Create(SqlEngine.Sqlite, configure: o => o.SqliteWalResetFrames = 64);
+        await using var t = Storing(writeBack: null);
         var store = (SqliteIncidentStore)t.Sql;
         Assert.True(OperatingSystem.IsLinux(), "the bot's SQLite store writes checkpoints back on Linux; this test runs there");
         Assert.True(store.Writeback.Active, "no write-back for a database in a file");
@@ -41,14 +41,10 @@ public sealed class SqliteCheckpointWritebackTests
     public async Task BetweenCheckpoints_NothingIsWrittenBack()
     {
         var calls = 0;
-        await using var t = TempStore.Create(SqlEngine.Sqlite, configure: o =>
+        await using var t = Storing(() =>
         {
-            o.SqliteWalResetFrames = 64;
-            o.SqliteCheckpointWriteback = () =>
-            {
-                Interlocked.Increment(ref calls);
-                return true;
-            };
+            Interlocked.Increment(ref calls);
+            return true;
         });
         var store = (SqliteIncidentStore)t.Sql;
         var storm = new Storm(t);
@@ -69,15 +65,11 @@ public sealed class SqliteCheckpointWritebackTests
     {
         using var held = new ManualResetEventSlim(false);
         var calls = 0;
-        var t = TempStore.Create(SqlEngine.Sqlite, configure: o =>
+        var t = Storing(() =>
         {
-            o.SqliteWalResetFrames = 64;
-            o.SqliteCheckpointWriteback = () =>
-            {
-                Interlocked.Increment(ref calls);
-                held.Wait(); // a disk that never answers this thread
-                return true;
-            };
+            Interlocked.Increment(ref calls);
+            held.Wait(); // a disk that never answers this thread
+            return true;
         });
         var disposing = false;
         try
@@ -114,14 +106,10 @@ public sealed class SqliteCheckpointWritebackTests
     public async Task AWritebackThatFails_StopsForGood_AndCheckpointsGoOnAsSQLiteRunsThem()
     {
         var calls = 0;
-        await using var t = TempStore.Create(SqlEngine.Sqlite, configure: o =>
+        await using var t = Storing(() =>
         {
-            o.SqliteWalResetFrames = 64;
-            o.SqliteCheckpointWriteback = () =>
-            {
-                Interlocked.Increment(ref calls);
-                return false; // EIO, say
-            };
+            Interlocked.Increment(ref calls);
+            return false; // EIO, say
         });
         var store = (SqliteIncidentStore)t.Sql;
 
@@ -137,6 +125,13 @@ public sealed class SqliteCheckpointWritebackTests
         Assert.Equal(1, Volatile.Read(ref calls)); // tried once, never again: nothing to spin on
         await AssertEveryAlertKeptAsync(t, storm);
     }
+
+    /// <summary>A SQLite store whose log starts over past 256 KiB (checkpoints often), its write-back <paramref name="writeBack"/> (null: the real one).</summary>
+    private static TempStore Storing(Func<bool>? writeBack) => TempStore.Create(SqlEngine.Sqlite, configure: o =>
+    {
+        o.SqliteWalResetFrames = 64;
+        o.SqliteCheckpointWriteback = writeBack;
+    });
 
     private static async Task AssertEveryAlertKeptAsync(TempStore t, Storm storm)
     {
