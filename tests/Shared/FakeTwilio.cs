@@ -33,6 +33,11 @@ public sealed partial class FakeTwilio : IAsyncDisposable
     /// <summary>The next message is accepted (sent) but answered only after <paramref name="delay"/>: a client that gave up first does not know.</summary>
     public void AnswerNextLate(TimeSpan delay) => Interlocked.Exchange(ref _answerLateTicks, delay.Ticks);
 
+    /// <summary>A message held by <see cref="AnswerNextLate"/> is answered now.</summary>
+    public void AnswerNow() => _answerNow.TrySetResult();
+
+    private readonly TaskCompletionSource _answerNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private FakeTwilio(WebApplication app) => _app = app;
 
     public Uri ApiBaseUrl { get; private set; } = null!;
@@ -166,7 +171,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         Messages.Enqueue(message);
         if (Interlocked.Exchange(ref _answerLateTicks, 0) is > 0 and var late)
         {
-            await Task.Delay(TimeSpan.FromTicks(late));
+            await Task.WhenAny(Task.Delay(TimeSpan.FromTicks(late)), _answerNow.Task);
         }
 
         return Results.Json(Resource(message), statusCode: 201);

@@ -32,11 +32,11 @@ public sealed record EffectJob(
     /// <summary>The trace (W3C <c>traceparent</c>) of the work that enqueued it: running it continues that trace.</summary>
     public string? TraceParent { get; init; }
 
-    /// <summary>The worker's lane that runs it (its kind's: <see cref="IJob{TSelf}.Lane"/>).</summary>
+    /// <summary>The worker's lane that runs it (its kind's, or its own: <see cref="IJob{TSelf}.LaneOf"/>).</summary>
     public JobLane Lane { get; init; }
 
     /// <summary>
-    /// The order of a claim's jobs: by lane as a pass runs them (<see cref="JobsWanted.Lanes"/>: the paging lanes' first),
+    /// The order of a claim's jobs: by lane as a pass runs them (<see cref="JobsWanted.Lanes"/>: the timers' and the pages' first),
     /// then earliest due, then first enqueued.
     /// </summary>
     public static int ClaimOrder(EffectJob a, EffectJob b) =>
@@ -45,5 +45,5 @@ public sealed record EffectJob(
     /// <summary>The row of a job, due at <paramref name="dueAt"/>.</summary>
     public static EffectJob Of<TJob>(TJob job, DateTimeOffset dueAt)
         where TJob : class, IJob<TJob> =>
-        new(job.Key, TJob.Kind, job.OrderingKey, System.Text.Json.JsonSerializer.Serialize(job, TJob.Json), dueAt) { Lane = TJob.Lane };
+        new(job.Key, TJob.Kind, job.OrderingKey, System.Text.Json.JsonSerializer.Serialize(job, TJob.Json), dueAt) { Lane = TJob.LaneOf(job) };
 }

@@ -36,25 +36,33 @@ public interface IJob<TSelf> : IJob
     static abstract JsonTypeInfo<TSelf> Json { get; }
 
     /// <summary>
-    /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): <see cref="JobLane.Paging"/> for what wakes
-    /// people, which then never waits behind messages and issues, <see cref="JobLane.ChatPaging"/> for the pages the chat
-    /// service delivers, <see cref="JobLane.Timers"/> for the bot's own timers. Stored with each row as it is enqueued.
+    /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): one for each provider that pages people
+    /// (<see cref="JobLane.Phone"/>, <see cref="JobLane.Email"/>, <see cref="JobLane.Webhooks"/>,
+    /// <see cref="JobLane.ChatPaging"/>), which then never wait behind messages and issues nor behind each other,
+    /// <see cref="JobLane.Timers"/> for the bot's own timers. Stored with each row as it is enqueued.
     /// </summary>
     static virtual JobLane Lane => JobLane.Default;
+
+    /// <summary>
+    /// The lane of one job of the kind: its kind's (<see cref="Lane"/>), unless the kind's jobs reach different providers
+    /// (a notification's channel says whether an SMS or an e-mail goes out).
+    /// </summary>
+    static virtual JobLane LaneOf(TSelf job) => TSelf.Lane;
 }
 
 /// <summary>
 /// The outbox worker's lanes: each claims its own due jobs and runs them in slots of its own
 /// (<see cref="OutboxOptions.SlotsOf"/>), so a backlog in one (a storm's channel messages, a slow or failing chat
-/// service) never holds back another.
+/// service, an SMS provider that hangs) never holds back another. Numbered from 0 without a gap: the number is stored
+/// with each row, and the claim takes a count for each.
 /// </summary>
 public enum JobLane
 {
     /// <summary>Channels, messages, summaries, digests, invitations, postmortems, issues, hand-offs.</summary>
     Default = 0,
 
-    /// <summary>What pages people other than through the chat service: notifications (SMS, calls, e-mails), outgoing webhooks.</summary>
-    Paging = 1,
+    /// <summary>What pages people by phone (SMS, voice calls: the phone provider), and a notification of any other channel.</summary>
+    Phone = 1,
 
     /// <summary>
     /// The pages the chat service delivers (direct messages, user groups' mentions): apart from the other pages, so that a
@@ -67,6 +75,12 @@ public enum JobLane
     /// so that no provider that hangs (chat, SMS, mail, a webhook's endpoint) holds back the next step of an escalation.
     /// </summary>
     Timers = 3,
+
+    /// <summary>The pages sent by e-mail (the mail server): apart from the phone's, so a slow SMS provider holds back no e-mail, the usual fallback.</summary>
+    Email = 4,
+
+    /// <summary>Outgoing webhooks (each escalation's own endpoint, which may answer slowly or hang): apart from the pages of people.</summary>
+    Webhooks = 5,
 }
 
 /// <summary>

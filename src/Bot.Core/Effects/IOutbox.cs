@@ -21,7 +21,7 @@ public interface IOutboxSession : IOutbox
     /// <summary>
     /// Claims due jobs, up to <paramref name="wanted"/>'s number in each lane (<see cref="JobLane"/>): in each, earliest due
     /// first (then in the order they were enqueued), at most one per ordering key; a job whose claim's lease ended is due
-    /// again. The paging lane's come first in the list.
+    /// again. The timers' and the pages' come first in the list (<see cref="JobsWanted.Lanes"/>).
     /// </summary>
     IReadOnlyList<EffectJob> ClaimDueJobs(JobsWanted wanted, TimeSpan lease);
 
@@ -64,29 +64,59 @@ public interface IOutboxSignals
 }
 
 /// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
-public readonly record struct JobsWanted(int Default, int Paging, int ChatPaging, int Timers)
+public readonly struct JobsWanted
 {
-    private static readonly JobLane[] InRunOrder = [JobLane.Timers, JobLane.Paging, JobLane.ChatPaging, JobLane.Default];
+    private static readonly JobLane[] InRunOrder = [JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging, JobLane.Default];
 
-    /// <summary>Every lane, in the order a pass runs them (<see cref="OutboxDispatcher.RunOnceAsync"/>).</summary>
+    /// <summary>Each lane's count, by the lane's number (null: none of any).</summary>
+    private readonly int[]? _byNumber;
+
+    /// <summary>
+    /// <paramref name="byNumber"/>: each lane's count in the order of the lanes' numbers (<see cref="JobLane.Default"/>,
+    /// <see cref="JobLane.Phone"/>, <see cref="JobLane.ChatPaging"/>, ...); none of the lanes after them.
+    /// </summary>
+    public JobsWanted(params ReadOnlySpan<int> byNumber)
+    {
+        if (byNumber.Length > InRunOrder.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byNumber), $"There are {InRunOrder.Length} lanes.");
+        }
+
+        _byNumber = new int[InRunOrder.Length];
+        byNumber.CopyTo(_byNumber);
+    }
+
+    /// <summary>Every lane, in the order a pass runs them (<see cref="OutboxDispatcher.RunOnceAsync"/>): the bot's timers, then the pages.</summary>
     public static IReadOnlyList<JobLane> Lanes => InRunOrder;
 
     /// <summary>A lane's place in <see cref="Lanes"/>.</summary>
     public static int RunOrder(JobLane lane) => Array.IndexOf(InRunOrder, lane);
 
     /// <summary>Each lane's count as <paramref name="of"/> gives it.</summary>
-    public static JobsWanted From(Func<JobLane, int> of) => new(of(JobLane.Default), of(JobLane.Paging), of(JobLane.ChatPaging), of(JobLane.Timers));
+    public static JobsWanted From(Func<JobLane, int> of)
+    {
+        Span<int> byNumber = stackalloc int[InRunOrder.Length];
+        foreach (var lane in InRunOrder)
+        {
+            byNumber[(int)lane] = of(lane);
+        }
+
+        return new JobsWanted(byNumber);
+    }
 
     /// <summary>Up to <paramref name="max"/> of each lane.</summary>
     public static JobsWanted Each(int max) => From(_ => max);
 
-    public int Of(JobLane lane) => lane switch
+    public int Of(JobLane lane) => _byNumber?[(int)lane] ?? 0;
+
+    /// <summary>Each lane's count by the lane's number, as PostgreSQL's claim takes them.</summary>
+    public int[] ByNumber() => _byNumber is null ? new int[InRunOrder.Length] : (int[])_byNumber.Clone();
+
+    public override string ToString()
     {
-        JobLane.Paging => Paging,
-        JobLane.ChatPaging => ChatPaging,
-        JobLane.Timers => Timers,
-        _ => Default,
-    };
+        var wanted = this;
+        return string.Join(", ", InRunOrder.Select(lane => $"{lane} {wanted.Of(lane)}"));
+    }
 }
 
 public static class OutboxExtensions

@@ -68,7 +68,7 @@ public sealed class OutboxDispatcher
         jobs.Count == 0 ? Task.CompletedTask : _store.WriteAsync(s => { foreach (var job in jobs) { s.ReleaseJob(job); } return true; }, CancellationToken.None);
 
     /// <summary>
-    /// One pass: runs the jobs due now, up to <see cref="OutboxOptions.BatchSize"/> of each lane, the paging lanes' first
+    /// One pass: runs the jobs due now, up to <see cref="OutboxOptions.BatchSize"/> of each lane, the timers' and the pages' first
     /// (<see cref="JobsWanted.Lanes"/>), then the others, each lane's as many at once as it has slots (<see cref="OutboxOptions.PagingConcurrency"/>,
     /// <see cref="OutboxOptions.Concurrency"/>: with one each, one job at a time, in a set order, as a replay runs them),
     /// and returns how many were claimed once all are done.

@@ -11,14 +11,15 @@ public sealed class OutboxOptions
     /// <summary>Jobs claimed per pass. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Jobs run at once (each for a different incident), apart from the paging lane's. Default 8.</summary>
+    /// <summary>Jobs run at once (each for a different incident) in the default lane, apart from the others'. Default 8.</summary>
     public int Concurrency { get; set; } = 8;
 
     /// <summary>
     /// Jobs run at once in each of the lanes apart from the default one (<see cref="JobLane.Timers"/>: escalation steps,
-    /// heartbeat checks; <see cref="JobLane.Paging"/>: notifications, outgoing webhooks; <see cref="JobLane.ChatPaging"/>:
-    /// the pages the chat service delivers), in slots of their own: a page never waits for a channel message's slot, an
-    /// SMS for a direct message's, nor the next escalation step for a provider's. Default 8.
+    /// heartbeat checks; <see cref="JobLane.Phone"/>: SMS and calls; <see cref="JobLane.Email"/>: e-mails;
+    /// <see cref="JobLane.Webhooks"/>: outgoing webhooks; <see cref="JobLane.ChatPaging"/>: the pages the chat service
+    /// delivers), in slots of their own: a page never waits for a channel message's slot, an SMS for a direct message's,
+    /// an e-mail for an SMS's, nor the next escalation step for a provider's. Default 8.
     /// </summary>
     public int PagingConcurrency { get; set; } = 8;
 

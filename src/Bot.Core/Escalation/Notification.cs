@@ -120,7 +120,10 @@ public sealed record NotifyJob(long Incident, string User, string Channel, int R
 
     public static string Description => "page a responder";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.Phone;
+
+    /// <summary>An e-mail in the mail server's lane, an SMS or a call in the phone provider's: neither holds back the other.</summary>
+    public static JobLane LaneOf(NotifyJob job) => job.Channel == NotificationRule.Email ? JobLane.Email : JobLane.Phone;
 
     public static JsonTypeInfo<NotifyJob> Json => EscalationJsonContext.Default.NotifyJob;
 

@@ -34,7 +34,7 @@ public sealed record OutgoingWebhookJob(long Incident, string Name, string Step)
 
     public static string Description => "call the outgoing webhook";
 
-    public static JobLane Lane => JobLane.Paging;
+    public static JobLane Lane => JobLane.Webhooks;
 
     public static JsonTypeInfo<OutgoingWebhookJob> Json => EscalationJsonContext.Default.OutgoingWebhookJob;
 

@@ -661,6 +661,51 @@ internal static class PostgresSchema
         END
         $body$;
         """,
+
+        // 36: a lane for each provider that pages: e-mails (JobLane.Email, 4) apart from SMS and calls, so a slow SMS
+        // provider holds back no e-mail, and outgoing webhooks (JobLane.Webhooks, 5) apart from both; the jobs waiting of
+        // those (as of this version) move to them. The claim now takes the lanes' counts in an array, by the lanes'
+        // numbers, and claims from each lane it is given a count for: one function whatever the lanes, so a lane added
+        // later needs no new one. The functions of three to six arguments stay for replicas of the versions before,
+        // through a rolling upgrade: they claim the lanes they know (the new lanes' jobs wait for an upgraded replica).
+        """
+        UPDATE outbox SET lane = 4 WHERE state IN (0, 1) AND kind = 'escalation.notify'
+            AND (CASE WHEN kind = 'escalation.notify' THEN payload::jsonb ->> 'channel' END) = 'email';
+        UPDATE outbox SET lane = 5 WHERE state IN (0, 1) AND kind = 'escalation.webhook';
+        CREATE OR REPLACE FUNCTION claim_due_jobs(now_at timestamptz, lease_to timestamptz, wanted integer[])
+        RETURNS TABLE (id bigint, key text, kind text, ordering_key text, payload text, attempts integer, due_at timestamptz,
+                       created_at timestamptz, claims integer, trace_parent text, lane smallint)
+        LANGUAGE plpgsql
+        SET plan_cache_mode = force_generic_plan
+        SET search_path FROM CURRENT
+        AS $body$
+        #variable_conflict use_column
+        DECLARE
+            total integer := (SELECT COALESCE(SUM(w), 0) FROM unnest(wanted) w WHERE w > 0);
+        BEGIN
+            RETURN QUERY
+            WITH expired AS (
+                SELECT o.id, o.due_at, o.lane FROM outbox o
+                WHERE o.state = 1 AND o.lease_until <= now_at
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                ORDER BY o.due_at, o.id LIMIT total FOR UPDATE OF o SKIP LOCKED),
+            lanes AS (
+                SELECT (n - 1)::smallint AS lane, wanted[n] AS most FROM generate_subscripts(wanted, 1) n WHERE wanted[n] > 0),
+            waiting AS (
+                SELECT w.id, w.due_at, w.lane FROM lanes l CROSS JOIN LATERAL (
+                    SELECT o.id, o.due_at, o.lane FROM outbox o
+                    WHERE o.state = 0 AND o.lane = l.lane AND o.due_at <= now_at
+                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id AND p.state IN (0, 1))
+                    ORDER BY o.due_at, o.id LIMIT l.most FOR UPDATE OF o SKIP LOCKED) w),
+            due AS (SELECT e.id, e.due_at, e.lane FROM expired e UNION ALL SELECT w.id, w.due_at, w.lane FROM waiting w)
+            UPDATE outbox u SET state = 1, lease_until = lease_to, claims = u.claims + 1
+            WHERE u.id IN (
+                SELECT d.id FROM lanes l CROSS JOIN LATERAL (
+                    SELECT d0.id FROM due d0 WHERE d0.lane = l.lane ORDER BY d0.due_at, d0.id LIMIT l.most) d)
+            RETURNING u.id, u.key, u.kind, u.ordering_key, u.payload, u.attempts, u.due_at, u.created_at, u.claims, u.trace_parent, u.lane;
+        END
+        $body$;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -95,7 +95,7 @@ internal abstract class SqlDialect
         $"SELECT {SqlRows.TimelineColumns} FROM timeline WHERE {SourceActivityStretch} ORDER BY recorded_at LIMIT @limit";
 
     /// <summary>
-    /// The outbox's claim of up to <c>@lane0</c> jobs of the default lane, <c>@lane1</c> of the paging lane and so on
+    /// The outbox's claim of up to <c>@lane0</c> jobs of the default lane, <c>@lane1</c> of the phone's lane and so on
     /// (<see cref="WantedOf"/>, one for each <see cref="JobLane"/>), leased until <c>@lease</c> (columns
     /// <see cref="SqlRows.JobColumns"/>): in each lane the due jobs not waiting behind an earlier one of their ordering
     /// key, earliest due first (then in id order), with those whose claim's lease ended (their runner died) among them.
@@ -109,6 +109,10 @@ internal abstract class SqlDialect
 
     /// <summary>The parameter of a claim's count of a lane's jobs: <c>@lane</c> and the lane's number.</summary>
     public static string WantedOf(JobLane lane) => $"@lane{(int)lane}";
+
+    /// <summary>The parameters of <see cref="ClaimDueJobs"/>'s counts: one for each lane (<see cref="WantedOf"/>).</summary>
+    public virtual IEnumerable<(string Name, object Value)> ClaimCounts(JobsWanted wanted) =>
+        LanesByNumber.Select(lane => (WantedOf(lane), (object)wanted.Of(lane)));
 
     /// <summary>The lanes by their number, as the claim's arms and PostgreSQL's function's arguments take them.</summary>
     protected static readonly JobLane[] LanesByNumber = [.. JobsWanted.Lanes.OrderBy(lane => (int)lane)];

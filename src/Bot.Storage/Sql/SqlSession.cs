@@ -1251,7 +1251,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
     {
         using var reader = Command(
             dialect.ClaimDueJobs,
-            [("@lease", dialect.Time(Now + lease)), ("@now", dialect.Time(Now)), .. JobsWanted.Lanes.Select(lane => (SqlDialect.WantedOf(lane), (object)wanted.Of(lane)))]).ExecuteReader();
+            [("@lease", dialect.Time(Now + lease)), ("@now", dialect.Time(Now)), .. dialect.ClaimCounts(wanted)]).ExecuteReader();
         var jobs = new List<EffectJob>();
         while (reader.Read())
         {

@@ -372,6 +372,15 @@ internal static class SqliteSchema
         """
         UPDATE outbox SET lane = 3 WHERE state IN (0, 1) AND kind IN ('escalation.step', 'heartbeat.check');
         """,
+
+        // 36: a lane for each provider that pages: e-mails (JobLane.Email, 4) apart from SMS and calls, outgoing webhooks
+        // (JobLane.Webhooks, 5) apart from both; the jobs waiting of those move to them. The claim's arms are written from
+        // the lanes: nothing else changes.
+        """
+        UPDATE outbox SET lane = 4 WHERE state IN (0, 1) AND kind = 'escalation.notify'
+            AND (CASE WHEN kind = 'escalation.notify' AND json_valid(payload) THEN json_extract(payload, '$.channel') END) = 'email';
+        UPDATE outbox SET lane = 5 WHERE state IN (0, 1) AND kind = 'escalation.webhook';
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Bot.Workers;
 
 /// <summary>
-/// Runs the outbox in two lanes (<see cref="JobLane"/>): keeps up to <see cref="OutboxOptions.Concurrency"/> jobs of the
-/// default lane and <see cref="OutboxOptions.PagingConcurrency"/> of the paging lane running, each started as a slot of
+/// Runs the outbox in lanes (<see cref="JobLane"/>): keeps up to <see cref="OutboxOptions.Concurrency"/> jobs of the
+/// default lane and <see cref="OutboxOptions.PagingConcurrency"/> of each other lane running, each started as a slot of
 /// its lane frees up from the jobs claimed in batches of <see cref="OutboxOptions.BatchSize"/> (a lane's batch claimed
 /// when fewer of its jobs are waiting than it has slots: when a commit adds jobs, one falls due, a running one ends, or
-/// every <see cref="OutboxOptions.PollInterval"/>; both lanes' in one claim). A slow job holds back no other, as a pass
-/// that waited for all its jobs did, and a backlog of messages (a storm's channels, a chat service that hangs) never holds
-/// back a page: the paging lane's slots and claims are its own. Store outages and failed claims are waited out, never fatal.
+/// every <see cref="OutboxOptions.PollInterval"/>; every lane's in one claim). A slow job holds back no other, as a pass
+/// that waited for all its jobs did, and a backlog in one lane (a storm's channels, a chat service or an SMS provider that
+/// hangs) never holds back another's: each lane's slots and claims are its own. Store outages and failed claims are waited out, never fatal.
 /// </summary>
 internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals store, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxWorker> log)
     : BackgroundService
@@ -168,7 +168,7 @@ internal sealed class OutboxWorker(OutboxDispatcher dispatcher, IOutboxSignals s
 
     private sealed class Lanes(OutboxOptions options)
     {
-        /// <summary>Every lane, the paging lanes' first (<see cref="JobsWanted.Lanes"/>): their jobs are started and handed back first.</summary>
+        /// <summary>Every lane, the timers' and the pages' first (<see cref="JobsWanted.Lanes"/>): their jobs are started and handed back first.</summary>
         public Lane[] All { get; } = [.. JobsWanted.Lanes.Select(lane => new Lane(lane, options.SlotsOf(lane), options.BatchSize))];
 
         /// <summary>What a claim asks for now: what each lane wants to fill its slots.</summary>

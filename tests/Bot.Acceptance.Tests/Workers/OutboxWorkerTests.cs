@@ -93,13 +93,16 @@ public class OutboxWorkerTests
     /// A lane's backlog never holds back another lane's job: with the one slot of <paramref name="hung"/>'s lane held by a
     /// job that hangs and ten more of its jobs due before it, a job of <paramref name="free"/>'s lane enqueued after them
     /// runs at once, in its own slots. A page behind channel messages held by a chat service that does not answer; an SMS
-    /// behind direct messages (Slack hanging); the next escalation step behind SMS (an SMS provider hanging). In one lane
+    /// behind direct messages (Slack hanging); the next escalation step, or an e-mail, behind SMS (an SMS provider hanging); an SMS behind e-mails (a mail server hanging) or outgoing webhooks (their endpoint). In one lane
     /// each waited for the hung job (until its try timed out) and then every job before it.
     /// </summary>
     [Theory]
-    [InlineData(JobLane.Default, JobLane.Paging)]
-    [InlineData(JobLane.ChatPaging, JobLane.Paging)]
-    [InlineData(JobLane.Paging, JobLane.Timers)]
+    [InlineData(JobLane.Default, JobLane.Phone)]
+    [InlineData(JobLane.ChatPaging, JobLane.Phone)]
+    [InlineData(JobLane.Phone, JobLane.Timers)]
+    [InlineData(JobLane.Phone, JobLane.Email)]
+    [InlineData(JobLane.Email, JobLane.Phone)]
+    [InlineData(JobLane.Webhooks, JobLane.Phone)]
     public async Task AJobOfALane_RunsAtOnce_WhileAnotherLanesJobHangsInEverySlotAndMoreWaitBeforeIt(JobLane hung, JobLane free)
     {
         var store = new InMemoryIncidentStore(TimeProvider.System);
@@ -194,7 +197,7 @@ public class OutboxWorkerTests
                 TimeSpan.FromSeconds(10),
                 "the worker's next wait");
             Assert.True(asked.Count <= before + (2 * moves) + 2, $"the worker asked {asked.Count} times on a clock that moved {moves} times");
-            Assert.All(asked, lanes => Assert.Equal([JobLane.Timers, JobLane.Paging, JobLane.ChatPaging], lanes));
+            Assert.All(asked, lanes => Assert.Equal([JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging], lanes));
         }
         finally
         {

@@ -161,10 +161,12 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         {
             s.Enqueue(TestJob.Row("message-1", T0.AddMinutes(-2), "INC-1"));
             s.Enqueue(TestJob.Row("message-2", T0.AddMinutes(-2), "INC-2"));
-            s.Enqueue(TestJob.Row("page-1", T0.AddMinutes(-1), "P1", JobLane.Paging));
-            s.Enqueue(TestJob.Row("page-2", T0, "P2", JobLane.Paging));
+            s.Enqueue(TestJob.Row("page-1", T0.AddMinutes(-1), "P1", JobLane.Phone));
+            s.Enqueue(TestJob.Row("page-2", T0, "P2", JobLane.Phone));
             s.Enqueue(TestJob.Row("dm", T0.AddMinutes(-3), "D", JobLane.ChatPaging));
             s.Enqueue(TestJob.Row("step", T0, "S", JobLane.Timers));
+            s.Enqueue(TestJob.Row("email", T0.AddMinutes(-4), "E", JobLane.Email));
+            s.Enqueue(TestJob.Row("hook", T0.AddMinutes(-5), "W", JobLane.Webhooks));
         });
         var ran = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var (running, most) = (0, 0);
@@ -182,9 +184,9 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
             Options.Create(new OutboxOptions { Concurrency = 1, PagingConcurrency = 1 }),
             NullLogger<OutboxDispatcher>.Instance);
 
-        Assert.Equal(6, await sut.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(8, await sut.RunOnceAsync(CancellationToken.None));
 
-        Assert.Equal(["step", "page-1", "page-2", "dm", "message-1", "message-2"], ran); // JobsWanted.Lanes' order, whatever the due times
+        Assert.Equal(["step", "page-1", "page-2", "email", "hook", "dm", "message-1", "message-2"], ran); // JobsWanted.Lanes' order, whatever the due times
         Assert.Equal(1, most);
 
         static void InterlockedMax(ref int target, int value)

@@ -199,6 +199,17 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
         Assert.Contains(timeline, e => e.Kind == TimelineKind.EffectFailed && e.Text.Contains("21211") && e.Text.Contains("page a responder"));
     }
 
+    /// <summary>
+    /// Each rule's job runs in its provider's lane: an e-mail in the mail server's, an SMS or a call in the phone's, so
+    /// neither provider, slow or hanging, holds back the other's pages.
+    /// </summary>
+    [Theory]
+    [InlineData(NotificationRule.Sms, JobLane.Phone)]
+    [InlineData(NotificationRule.Voice, JobLane.Phone)]
+    [InlineData(NotificationRule.Email, JobLane.Email)]
+    public void ARulesJob_IsInItsProvidersLane(string channel, JobLane lane) =>
+        Assert.Equal(lane, EffectJob.Of(new NotifyJob(1, "U-DAVE", channel, 1, "INC-1:database:1:0:0", 0), T0).Lane);
+
     [Theory]
     [InlineData("pigeon 5m", "People:U-X:Notify:0: 'pigeon 5m' is not a rule")]
     [InlineData("sms soon", "People:U-X:Notify:0: 'sms soon': 'soon' is not a duration")]

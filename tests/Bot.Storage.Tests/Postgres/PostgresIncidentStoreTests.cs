@@ -235,10 +235,15 @@ public sealed class PostgresIncidentStoreTests
             SELECT 'dm-later-' || n, 'escalation.page', 'dm-later-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 2
             FROM generate_series(1, 5000) n;
             INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
+            SELECT 'email-later-' || n, 'escalation.notify', 'email-later-' || n, '{}', 0, 0, now() + interval '1 hour', now(), 4
+            FROM generate_series(1, 5000) n;
+            INSERT INTO outbox (key, kind, ordering_key, payload, state, attempts, due_at, created_at, lane)
             VALUES ('due', 'chat.post', 'INC-9', '{}', 0, 0, now() - interval '1 minute', now(), 0),
                    ('sms', 'escalation.notify', 'sms', '{}', 0, 0, now() - interval '1 minute', now(), 1),
                    ('dm', 'escalation.page', 'dm', '{}', 0, 0, now() - interval '1 minute', now(), 2),
-                   ('step', 'escalation.step', 'step', '{}', 0, 0, now() - interval '1 minute', now(), 3);
+                   ('step', 'escalation.step', 'step', '{}', 0, 0, now() - interval '1 minute', now(), 3),
+                   ('email', 'escalation.notify', 'email', '{}', 0, 0, now() - interval '1 minute', now(), 4),
+                   ('hook', 'escalation.webhook', 'hook', '{}', 0, 0, now() - interval '1 minute', now(), 5);
             """,
             connection))
         {
@@ -247,7 +252,7 @@ public sealed class PostgresIncidentStoreTests
 
         // The statistics were taken during a burst, when those jobs waited (as autovacuum's often are: a storm's jobs are
         // done faster than it analyzes). Enqueued before the due jobs, 5,000 escalation steps (the timers' lane), 5,000
-        // reminders (the default lane) and 5,000 DMs (the chat's pages) wait for a later time. The plan is the one the store runs: the claim's statement
+        // reminders (the default lane), 5,000 DMs (the chat's pages) and 5,000 e-mails wait for a later time. The plan is the one the store runs: the claim's statement
         // inside the schema's function, as auto_explain reports it.
         var plans = new List<string>();
         connection.Notice += (_, e) => plans.Add(e.Notice.MessageText);
@@ -264,9 +269,9 @@ public sealed class PostgresIncidentStoreTests
             await using var claim = new NpgsqlCommand(PostgresDialect.Instance.ClaimDueJobs, connection, tx);
             claim.Parameters.AddWithValue("@lease", DateTimeOffset.UtcNow.AddMinutes(5));
             claim.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow);
-            foreach (var lane in JobsWanted.Lanes)
+            foreach (var (name, value) in PostgresDialect.Instance.ClaimCounts(JobsWanted.Each(16)))
             {
-                claim.Parameters.AddWithValue(SqlDialect.WantedOf(lane), 16);
+                claim.Parameters.AddWithValue(name, value);
             }
             var claimed = new List<string>();
             await using (var reader = await claim.ExecuteReaderAsync())
@@ -277,7 +282,7 @@ public sealed class PostgresIncidentStoreTests
                 }
             }
 
-            Assert.Equal(["dm", "due", "sms", "step"], claimed.Order()); // the due job of each lane
+            Assert.Equal(["dm", "due", "email", "hook", "sms", "step"], claimed.Order()); // the due job of each lane
 
             await tx.RollbackAsync();
         }
@@ -725,7 +730,7 @@ public sealed class PostgresIncidentStoreTests
     /// </summary>
     [Fact]
     public async Task TheClaimOfTheVersionBeforeLanes_StillClaims_ForReplicasNotYetUpgraded() =>
-        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message", "sms", "step"], await ClaimAsOfOldAsync("10"));
+        Assert.Equal(["INC-1:db:1:0:0:page:U1", "email", "message", "sms", "step", "webhook"], await ClaimAsOfOldAsync("10"));
 
     /// <summary>
     /// A replica of the version before the chat's pages had a lane of their own claims with the function of four
@@ -741,16 +746,23 @@ public sealed class PostgresIncidentStoreTests
     public async Task TheClaimOfTheVersionBeforeTheTimersLane_StillClaimsTheFirstThreeLanes_ForReplicasNotYetUpgraded() =>
         Assert.Equal(["INC-1:db:1:0:0:page:U1", "message", "sms"], await ClaimAsOfOldAsync("10, 10, 10"));
 
-    /// <summary>What a claim with the given counts (after the time and the lease) of an older version's function takes of a message, an SMS, a DM and a step, due.</summary>
+    /// <summary>Likewise the claim of the version before the providers' lanes (six arguments): the first four lanes, never an e-mail nor a webhook.</summary>
+    [Fact]
+    public async Task TheClaimOfTheVersionBeforeTheProvidersLanes_StillClaimsTheFirstFourLanes_ForReplicasNotYetUpgraded() =>
+        Assert.Equal(["INC-1:db:1:0:0:page:U1", "message", "sms", "step"], await ClaimAsOfOldAsync("10, 10, 10, 10"));
+
+    /// <summary>What a claim with the given counts (after the time and the lease) of an older version's function takes of a message, an SMS, a DM, a step, an e-mail and a webhook, due.</summary>
     private static async Task<List<string>> ClaimAsOfOldAsync(string counts)
     {
         await using var t = TempStore.Create(SqlEngine.Postgres);
         await t.Store.WriteAsync(s =>
         {
             s.Enqueue(TestJob.Row("message", s.Now, "M"));
-            s.Enqueue(TestJob.Row("sms", s.Now, "S", JobLane.Paging));
+            s.Enqueue(TestJob.Row("sms", s.Now, "S", JobLane.Phone));
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), s.Now));
             s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", s.Now) { Lane = JobLane.Timers });
+            s.Enqueue(TestJob.Row("email", s.Now, "E", JobLane.Email));
+            s.Enqueue(TestJob.Row("webhook", s.Now, "W", JobLane.Webhooks));
         });
         await using var connection = await t.OpenConnectionAsync();
         await using var claim = connection.CreateCommand();

@@ -595,14 +595,14 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             }
 
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0.AddSeconds(10)));
-            s.Enqueue(TestJob.Row("held-page", T0, "P2", JobLane.Paging)); // claimed by a runner that dies
+            s.Enqueue(TestJob.Row("held-page", T0, "P2", JobLane.Phone)); // claimed by a runner that dies
         });
         Assert.Equal("held-page", Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 1, 0, 0), TimeSpan.FromMinutes(1)))).Key);
 
         t.Time.Advance(TimeSpan.FromMinutes(1));
         var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(2, 1, 0, 0), TimeSpan.FromMinutes(1)));
         Assert.Equal(["held-page", "message-1", "message-2"], claimed.Select(j => j.Key)); // the paging lane's first
-        Assert.Equal([JobLane.Paging, JobLane.Default, JobLane.Default], claimed.Select(j => j.Lane));
+        Assert.Equal([JobLane.Phone, JobLane.Default, JobLane.Default], claimed.Select(j => j.Lane));
 
         Assert.Equal(["message-3"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(1, 4, 4, 0), TimeSpan.FromMinutes(1)));
@@ -613,17 +613,18 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
 
     /// <summary>
     /// An upgrade puts the jobs already waiting in their kind's lane: migration 32 names the kinds of the paging lane as
-    /// they were then, and 34 those of the chat's pages; each kind of job that pages people today must be among them (a
+    /// they were then, 34 those of the chat's pages, 35 the timers', 36 the e-mails' and webhooks'; each kind of job that pages people today must be among them (a
     /// kind added to a lane later needs no migration: it has no rows written before lanes).
     /// </summary>
     [Fact]
-    public async Task Migrations32To35_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
+    public async Task Migrations32To36_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
     {
         var kinds = JobKinds();
         var paging = kinds.Where(k => k.Lane != JobLane.Default).Select(k => k.Kind).Order().ToList();
         Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
         Assert.Equal(["escalation.page", "escalation.page_group"], kinds.Where(k => k.Lane == JobLane.ChatPaging).Select(k => k.Kind).Order());
         Assert.Equal(["escalation.step", "heartbeat.check"], kinds.Where(k => k.Lane == JobLane.Timers).Select(k => k.Kind).Order());
+        Assert.Equal(["escalation.webhook"], kinds.Where(k => k.Lane == JobLane.Webhooks).Select(k => k.Kind));
 
         await using var t = NewStore();
         await t.Store.WriteAsync(s =>
@@ -637,7 +638,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; " : "") +
             "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
-        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 100, 100), TimeSpan.FromMinutes(1)));
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(lane => lane == JobLane.Default ? 0 : 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
         Assert.All(claimed, j => Assert.Equal(kinds.Single(k => k.Kind == j.Kind).Lane, j.Lane));
         Assert.Equal(kinds.Count - paging.Count, (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100, 0, 0, 0), TimeSpan.FromMinutes(1)))).Count);
@@ -651,7 +652,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.Store.WriteAsync(s =>
         {
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0));
-            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Paging));
+            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
         await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
 
@@ -668,13 +669,58 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.Store.WriteAsync(s =>
         {
             s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", T0) { Lane = JobLane.Timers });
-            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Paging));
+            s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
         await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
 
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var step = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 0, 100), TimeSpan.FromMinutes(1))));
         Assert.Equal(("step", JobLane.Timers), (step.Key, step.Lane));
+    }
+
+    /// <summary>
+    /// An upgrade from the version with four lanes moves the e-mails and outgoing webhooks waiting (then in the phone's
+    /// lane) to lanes of their own; the SMS and calls stay. A job enqueued now takes its lane from itself: an e-mail's
+    /// notification the mail server's, an SMS's the phone's.
+    /// </summary>
+    [Fact]
+    public async Task Migration36_MovesTheEmailsAndWebhooksWaitingInThePhonesLane_ToTheirOwn()
+    {
+        const string step = "INC-1:db:1:0:0";
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Sms, 0, step, 0), T0));
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Email, 1, step, 0), T0));
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Voice, 2, step, 0), T0));
+            s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.OutgoingWebhookJob(1, "ops", step), T0));
+        });
+        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks], await LanesAsync());
+
+        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
+        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks], await LanesAsync());
+
+        Assert.Equal([$"{step}:notify:U1:0", $"{step}:notify:U1:2"], await ClaimAsync(JobLane.Phone));
+        Assert.Equal([$"{step}:notify:U1:1"], await ClaimAsync(JobLane.Email));
+        Assert.Equal([$"{step}:webhook:ops"], await ClaimAsync(JobLane.Webhooks));
+
+        async Task<List<JobLane>> LanesAsync()
+        {
+            await using var connection = await t.OpenConnectionAsync();
+            await using var read = connection.CreateCommand();
+            read.CommandText = "SELECT lane FROM outbox ORDER BY id";
+            var lanes = new List<JobLane>();
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lanes.Add((JobLane)Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return lanes;
+        }
+
+        async Task<List<string>> ClaimAsync(JobLane lane) =>
+            [.. (await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(l => l == lane ? 100 : 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key)];
     }
 
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
@@ -992,16 +1038,16 @@ public abstract class NextDueTests(SqlEngine engine) : SqlStoreContract(engine)
         await t.Store.WriteAsync(s =>
         {
             s.Enqueue(new EffectJob("message", "k", "X", "{}", now));
-            s.Enqueue(new EffectJob("page-later", "k", "P", "{}", now.AddHours(1)) { Lane = JobLane.Paging });
+            s.Enqueue(new EffectJob("page-later", "k", "P", "{}", now.AddHours(1)) { Lane = JobLane.Phone });
             s.Enqueue(new EffectJob("dm-later", "k", "D", "{}", now.AddMinutes(30)) { Lane = JobLane.ChatPaging });
-            s.Enqueue(new EffectJob("page-behind", "k", "P", "{}", now) { Lane = JobLane.Paging }); // behind the one waiting an hour
+            s.Enqueue(new EffectJob("page-behind", "k", "P", "{}", now) { Lane = JobLane.Phone }); // behind the one waiting an hour
             return true;
         });
 
         Assert.Equal(now, await t.Store.NextDueAtAsync());
         Assert.Equal(now, await t.Store.NextDueAtAsync([JobLane.Default]));
-        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync([JobLane.Paging]));
-        Assert.Equal(now.AddMinutes(30), await t.Store.NextDueAtAsync([JobLane.Paging, JobLane.ChatPaging]));
+        Assert.Equal(now.AddHours(1), await t.Store.NextDueAtAsync([JobLane.Phone]));
+        Assert.Equal(now.AddMinutes(30), await t.Store.NextDueAtAsync([JobLane.Phone, JobLane.ChatPaging]));
         Assert.Null(await t.Store.NextDueAtAsync([]));
     }
 }
