@@ -17,6 +17,9 @@ internal static class StormBenchmark
 {
     private const string Secret = "bench-signing-secret";
 
+    /// <summary>The time the bot's runtime paused its threads for collections, as its <c>/metrics</c> says.</summary>
+    private const string GcPauses = "dotnet_gc_pause_time_seconds_total";
+
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = IngestBenchmark.Option(args, "--seconds", 10);
@@ -48,19 +51,21 @@ internal static class StormBenchmark
         {
             async Task<IngestBenchmark.Result> Bot()
             {
-                var cpu = bot.CpuTime;
-                var allocated = await IngestBenchmark.AllocatedBytesAsync(http);
+                var (cpu, peer) = (bot.CpuTime, alertmanager.CpuTime);
+                var (allocated, paused) = (await IngestBenchmark.AllocatedBytesAsync(http), await IngestBenchmark.MetricAsync(http, GcPauses));
                 var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
-                Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds);
-                Console.WriteLine($"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook (the runtime's own count)");
+                Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds, alertmanager.CpuTime - peer);
+                Console.WriteLine(
+                    $"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook, " +
+                    $"{(await IngestBenchmark.MetricAsync(http, GcPauses) - paused) * 1000:0} ms paused for collections (the runtime's own counts)");
                 return b;
             }
 
             async Task<IngestBenchmark.Result> Alertmanager()
             {
-                var cpu = alertmanager.CpuTime;
+                var (cpu, peer) = (alertmanager.CpuTime, bot.CpuTime);
                 var a = await IngestBenchmark.WrkAsync(alertmanager.Address, 50, seconds, "storm.lua", "alertmanager");
-                Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds);
+                Print($"Alertmanager round {round}", a, alertmanager.CpuTime - cpu, seconds, bot.CpuTime - peer);
                 return a;
             }
 
@@ -127,10 +132,14 @@ internal static class StormBenchmark
         return 0;
     }
 
-    /// <summary>Prints a run, with the CPU time the server used per webhook: steadier than the rate on a machine whose speed varies.</summary>
-    private static void Print(string what, IngestBenchmark.Result r, TimeSpan cpu, int seconds) => Console.WriteLine(
+    /// <summary>
+    /// Prints a run, with the CPU time the server used per webhook (steadier than the rate on a machine whose speed
+    /// varies) and the other server's meanwhile (<paramref name="peer"/>: idle, it should use none; what it uses the
+    /// run's server cannot).
+    /// </summary>
+    private static void Print(string what, IngestBenchmark.Result r, TimeSpan cpu, int seconds, TimeSpan peer) => Console.WriteLine(
         $"{what}: webhooks/s={r.Rate,7:0}  alerts/s={r.Rate * IngestBenchmark.AlertsPerWebhook,7:0}  p50={r.P50,6:0.00} ms  p90={r.P90,6:0.00} ms  p99={r.P99,6:0.00} ms  " +
-        $"non-2xx={r.Errors}  CPU/webhook={cpu.TotalMicroseconds / (r.Rate * seconds),4:0} µs ({cpu.TotalSeconds / seconds:0.00} cores)");
+        $"non-2xx={r.Errors}  CPU/webhook={cpu.TotalMicroseconds / (r.Rate * seconds),4:0} µs ({cpu.TotalSeconds / seconds:0.00} cores; the other server meanwhile {peer.TotalSeconds / seconds:0.00})");
 
     private static double P(List<double> sorted, double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 
