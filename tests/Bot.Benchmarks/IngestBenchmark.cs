@@ -293,10 +293,10 @@ internal static partial class IngestBenchmark
     /// <summary>The bytes the bot's runtime allocated so far, as its <c>/metrics</c> tell: the CPU's figure steadier still.</summary>
     public static Task<double> AllocatedBytesAsync(HttpClient http) => MetricAsync(http, "dotnet_gc_heap_total_allocated_bytes_total");
 
-    /// <summary>A metric of the bot's <c>/metrics</c>, summed over its series.</summary>
-    public static async Task<double> MetricAsync(HttpClient http, string name) =>
+    /// <summary>A metric of the bot's <c>/metrics</c>, summed over its series (those whose labels hold <paramref name="label"/>: all).</summary>
+    public static async Task<double> MetricAsync(HttpClient http, string name, string label = "") =>
         (await http.GetStringAsync("metrics")).Split('\n')
-            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Where(l => (l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal)) || (label.Length == 0 && l.StartsWith(name + " ", StringComparison.Ordinal)))
             .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)); // name{labels} value [time]
 
     private static async Task<BotProcess> RestartAsync(BotProcess replica, CpuCap? cap, string[] settings)

@@ -20,6 +20,8 @@ internal static class StormBenchmark
     /// <summary>The time the bot's runtime paused its threads for collections, as its <c>/metrics</c> says.</summary>
     private const string GcPauses = "dotnet_gc_pause_time_seconds_total";
 
+    private static Task<double> FullCollectionsAsync(HttpClient http) => IngestBenchmark.MetricAsync(http, "dotnet_gc_collections_total", "gen2");
+
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = IngestBenchmark.Option(args, "--seconds", 10);
@@ -52,12 +54,12 @@ internal static class StormBenchmark
             async Task<IngestBenchmark.Result> Bot()
             {
                 var (cpu, peer) = (bot.CpuTime, alertmanager.CpuTime);
-                var (allocated, paused) = (await IngestBenchmark.AllocatedBytesAsync(http), await IngestBenchmark.MetricAsync(http, GcPauses));
+                var (allocated, paused, full) = (await IngestBenchmark.AllocatedBytesAsync(http), await IngestBenchmark.MetricAsync(http, GcPauses), await FullCollectionsAsync(http));
                 var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
                 Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds, alertmanager.CpuTime - peer);
                 Console.WriteLine(
                     $"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook, " +
-                    $"{(await IngestBenchmark.MetricAsync(http, GcPauses) - paused) * 1000:0} ms paused for collections (the runtime's own counts)");
+                    $"{(await IngestBenchmark.MetricAsync(http, GcPauses) - paused) * 1000:0} ms paused for collections, {await FullCollectionsAsync(http) - full:0} of them full (the runtime's own counts)");
                 return b;
             }
 
