@@ -114,10 +114,12 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<Core.Incidents.StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => Read(d => new Core.Incidents.StoreStats(
         d.Incidents.Values.GroupBy(i => (i.Severity, i.Status)).Select(g => new Core.Incidents.IncidentCount(g.Key.Severity, g.Key.Status, g.Count())).ToList(),
         d.Jobs.Values.Where(j => j.State != JobState.Done)
-            .GroupBy(j => (j.Job.Kind, State: j.State switch { JobState.Waiting => "pending", JobState.Claimed => "running", _ => "failed" }))
-            .Select(g => new Core.Incidents.JobCount(g.Key.Kind, g.Key.State, g.Count())).ToList(),
+            .GroupBy(j => (j.Job.Kind, State: j.State switch { JobState.Waiting => "pending", JobState.Claimed => "running", _ => "failed" }, j.Job.Lane))
+            .Select(g => new Core.Incidents.JobCount(g.Key.Kind, g.Key.State, g.Count(), g.Key.Lane.Name())).ToList(),
         d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()).Select(j => (DateTimeOffset?)j.Job.DueAt).Min())
     {
+        OldestDueByLane = [.. d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow())
+            .GroupBy(j => j.Job.Lane).OrderBy(g => (int)g.Key).Select(g => new Core.Incidents.LaneDue(g.Key.Name(), g.Min(j => j.Job.DueAt)))],
         Heartbeats = d.Heartbeats.Values.Select(h => new Core.Incidents.HeartbeatStatus(h.Name, h.LastBeatAt, h.Missed)).ToList(),
     });
 

@@ -83,6 +83,12 @@ public enum JobLane
     Webhooks = 5,
 }
 
+public static class JobLanes
+{
+    /// <summary>A lane's name where people read it (the metrics' <c>lane</c>): <c>default</c>, <c>phone</c>, <c>chat_paging</c>...</summary>
+    public static string Name(this JobLane lane) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(lane.ToString());
+}
+
 /// <summary>
 /// Does one kind of job. Throw <see cref="PermanentEffectException"/> for failures that will not heal; any other
 /// exception retries the job later. Must be safe to run again with the same job: <paramref name="run"/> says whether an

@@ -3,14 +3,20 @@ namespace Bot.Core.Incidents;
 
 /// <summary>
 /// What the store holds, counted for the bot's gauges: incidents by severity and status (resolved ones included, so
-/// their sum is how many were ever opened), outbox jobs not done by kind and state, and when the job due longest ago
-/// was due.
+/// their sum is how many were ever opened), outbox jobs not done by kind, state and lane, and when the job due longest
+/// ago was due (of all, and of each lane).
 /// </summary>
 public sealed record StoreStats(
     IReadOnlyList<IncidentCount> Incidents,
     IReadOnlyList<JobCount> Jobs,
     DateTimeOffset? OldestDueAt)
 {
+    /// <summary>
+    /// Each lane's job due longest ago and not started, by the lane's name (the lanes with none due are not listed): a
+    /// provider that hangs holds its own lane's jobs, while the others' flow.
+    /// </summary>
+    public IReadOnlyList<LaneDue> OldestDueByLane { get; init; } = [];
+
     /// <summary>Each watched heartbeat: when it last beat, and whether it is missed now.</summary>
     public IReadOnlyList<HeartbeatStatus> Heartbeats { get; init; } = [];
 }
@@ -20,4 +26,8 @@ public sealed record HeartbeatStatus(string Name, DateTimeOffset LastBeatAt, boo
 public sealed record IncidentCount(Severity Severity, IncidentStatus Status, long Count);
 
 /// <param name="State"><c>pending</c> (waiting, due or not), <c>running</c> (claimed) or <c>failed</c> (for good).</param>
-public sealed record JobCount(string Kind, string State, long Count);
+/// <param name="Lane">The worker's lane that runs them, by its name (<c>phone</c>, <c>email</c>, <c>default</c>...).</param>
+public sealed record JobCount(string Kind, string State, long Count, string Lane);
+
+/// <summary>The job of a lane (by its name) due longest ago and not started: due at <paramref name="DueAt"/>.</summary>
+public sealed record LaneDue(string Lane, DateTimeOffset DueAt);

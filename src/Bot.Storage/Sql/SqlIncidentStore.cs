@@ -299,20 +299,22 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             r => new IncidentCount((Severity)r.GetInt32(0), IncidentStatusText.Parse(r.GetString(1)) ?? IncidentStatus.Triggered, r.GetInt64(2)),
             cancellationToken);
         var jobs = await ReadAsync(
-            "SELECT kind, state, COUNT(*) FROM outbox WHERE state IN (0, 1, 3) GROUP BY kind, state",
-            r => new JobCount(r.GetString(0), r.GetInt32(1) switch { 0 => "pending", 1 => "running", _ => "failed" }, r.GetInt64(2)),
+            "SELECT kind, state, lane, COUNT(*) FROM outbox WHERE state IN (0, 1, 3) GROUP BY kind, state, lane",
+            r => new JobCount(r.GetString(0), r.GetInt32(1) switch { 0 => "pending", 1 => "running", _ => "failed" }, r.GetInt64(3), LaneName(r.GetInt32(2))),
             cancellationToken);
-        var oldest = (await ReadAsync(
-            "SELECT MIN(due_at) FROM outbox WHERE state = 0 AND due_at <= @now",
-            r => TimeOrNull(r, 0),
-            cancellationToken,
-            ("@now", Dialect.Time(_time.GetUtcNow())))).FirstOrDefault();
+        var oldest = await ReadAsync(OldestDueOfEachLane, r => new LaneDue(LaneName(r.GetInt32(0)), Time(r, 1)), cancellationToken, ("@now", Dialect.Time(_time.GetUtcNow())));
         var heartbeats = await ReadAsync(
             "SELECT name, last_beat_at, missed FROM heartbeats",
             r => new HeartbeatStatus(r.GetString(0), Time(r, 1), r.GetInt32(2) != 0),
             cancellationToken);
-        return new StoreStats(incidents, jobs, oldest) { Heartbeats = heartbeats };
+        return new StoreStats(incidents, jobs, oldest.Count == 0 ? null : oldest.Min(l => l.DueAt)) { OldestDueByLane = oldest, Heartbeats = heartbeats };
     }
+
+    private static string LaneName(int lane) => Enum.IsDefined((Core.Effects.JobLane)lane) ? Core.Effects.JobLanes.Name((Core.Effects.JobLane)lane) : lane.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Each lane's job due longest ago, from the start of its range of ix_outbox_waiting: a probe a lane, however many wait.</summary>
+    private static readonly string OldestDueOfEachLane = string.Join(" UNION ALL ", Core.Effects.JobsWanted.Lanes.Select(lane => (int)lane).Order()
+        .Select(lane => $"SELECT * FROM (SELECT o.lane, o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {lane} AND o.due_at <= @now ORDER BY o.due_at LIMIT 1) l{lane}"));
 
     /// <summary>
     /// Reads, then commits a write through the writer, as a person's unit (ahead of a storm's queue): a store that reads

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Bot.Core.Telemetry;
@@ -6,8 +7,8 @@ using Bot.Core.Telemetry;
 namespace Bot.Telemetry;
 
 /// <summary>
-/// The gauges read from the store: incidents by severity and status, outbox jobs not done by kind and state, and the
-/// age of the oldest due job. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
+/// The gauges read from the store: incidents by severity and status, outbox jobs not done by kind, state and lane, and
+/// the age of each lane's oldest due job. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
 /// indexes), not at each scrape; every replica reports the same database, so aggregate them with <c>max</c>.
 /// </summary>
 internal sealed class StoreGauges : BackgroundService
@@ -32,14 +33,14 @@ internal sealed class StoreGauges : BackgroundService
             "Incidents in the store by severity and status (resolved included: their sum is how many were opened)");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.jobs",
-            () => (_last?.Jobs ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("kind", c.Kind), BotTelemetry.Tag("state", c.State))),
+            () => (_last?.Jobs ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("kind", c.Kind), BotTelemetry.Tag("state", c.State), BotTelemetry.Tag("lane", c.Lane))),
             "{job}",
-            "Outbox jobs not done, by kind and state (pending, running, failed)");
+            "Outbox jobs not done, by kind, state (pending, running, failed) and the worker's lane that runs them");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.oldest_due_age",
-            () => _last is { } stats ? Math.Max(0, (stats.OldestDueAt is { } due ? _time.GetUtcNow() - due : TimeSpan.Zero).TotalSeconds) : 0,
+            () => Lanes.Select(lane => new Measurement<double>(DueAge(lane), BotTelemetry.Tag("lane", lane))),
             "s",
-            "How long the job due longest ago has waited (0: none is due)");
+            "How long the job due longest ago and not started has waited, in each of the worker's lanes (0: none is due): a provider that hangs holds its own lane's");
         _meter.CreateObservableGauge(
             "incidentbot.heartbeat.missed",
             () => (_last?.Heartbeats ?? []).Select(h => new Measurement<int>(h.Missed ? 1 : 0, BotTelemetry.Tag("heartbeat", h.Name))),
@@ -58,6 +59,12 @@ internal sealed class StoreGauges : BackgroundService
     }
 
     private DateTimeOffset _readAt;
+
+    /// <summary>Every lane's name: each lane's age is served, 0 while none of its jobs is due, so its series never ends.</summary>
+    private static readonly string[] Lanes = [.. JobsWanted.Lanes.Select(lane => lane.Name())];
+
+    private double DueAge(string lane) =>
+        _last?.OldestDueByLane.FirstOrDefault(l => l.Lane == lane) is { } due ? Math.Max(0, (_time.GetUtcNow() - due.DueAt).TotalSeconds) : 0;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
