@@ -22,6 +22,21 @@ internal static class StormBenchmark
 
     private static Task<double> FullCollectionsAsync(HttpClient http) => IngestBenchmark.MetricAsync(http, "dotnet_gc_collections_total", "gen2");
 
+    /// <summary>The store's log flushes so far (the fsyncs each webhook's 200 waits for): how many, their time, how many took longer than each bound.</summary>
+    private sealed record Flushes(double Count, double Seconds, double Over25, double Over100, double Over250)
+    {
+        public Flushes Since(Flushes before) =>
+            new(Count - before.Count, Seconds - before.Seconds, Over25 - before.Over25, Over100 - before.Over100, Over250 - before.Over250);
+    }
+
+    private static async Task<Flushes> FlushesAsync(HttpClient http)
+    {
+        const string name = "incidentbot_store_log_flush_duration_seconds";
+        var count = await IngestBenchmark.MetricAsync(http, name + "_count");
+        async Task<double> Over(string bound) => count - await IngestBenchmark.MetricAsync(http, name + "_bucket", $"le=\"{bound}\"");
+        return new(count, await IngestBenchmark.MetricAsync(http, name + "_sum"), await Over("0.025"), await Over("0.1"), await Over("0.25"));
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = IngestBenchmark.Option(args, "--seconds", 10);
@@ -55,11 +70,15 @@ internal static class StormBenchmark
             {
                 var (cpu, peer) = (bot.CpuTime, alertmanager.CpuTime);
                 var (allocated, paused, full) = (await IngestBenchmark.AllocatedBytesAsync(http), await IngestBenchmark.MetricAsync(http, GcPauses), await FullCollectionsAsync(http));
+                var flushes = await FlushesAsync(http);
                 var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
                 Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds, alertmanager.CpuTime - peer);
                 Console.WriteLine(
                     $"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook, " +
                     $"{(await IngestBenchmark.MetricAsync(http, GcPauses) - paused) * 1000:0} ms paused for collections, {await FullCollectionsAsync(http) - full:0} of them full (the runtime's own counts)");
+                var flushed = (await FlushesAsync(http)).Since(flushes);
+                Console.WriteLine(
+                    $"bot          round {round}: the log flushed {flushed.Count:0} times, {flushed.Seconds * 1000:0} ms in all; over 25 ms {flushed.Over25:0}, over 100 ms {flushed.Over100:0}, over 250 ms {flushed.Over250:0}");
                 return b;
             }
 
