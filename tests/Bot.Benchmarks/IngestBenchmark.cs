@@ -446,9 +446,14 @@ internal static partial class IngestBenchmark
     /// </summary>
     public static TimeSpan MachineBusy()
     {
-        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        var ticks = MachineTicks();
         return TimeSpan.FromSeconds((ticks.Sum() - ticks[3] - ticks[4]) / 100.0);
     }
+
+    /// <summary>The time the hypervisor ran others on this machine's CPUs while they had work (steal), so far.</summary>
+    public static TimeSpan MachineStolen() => TimeSpan.FromSeconds(MachineTicks()[7] / 100.0);
+
+    private static long[] MachineTicks() => File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
 
     /// <summary>
     /// The checkpoints the server has begun so far, timed or asked for (by the WAL's size). A checkpoint's writes share

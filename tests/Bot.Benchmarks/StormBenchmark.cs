@@ -22,20 +22,30 @@ internal static class StormBenchmark
 
     private static Task<double> FullCollectionsAsync(HttpClient http) => IngestBenchmark.MetricAsync(http, "dotnet_gc_collections_total", "gen2");
 
-    /// <summary>The store's log flushes so far (the fsyncs each webhook's 200 waits for): how many, their time, how many took longer than each bound.</summary>
-    private sealed record Flushes(double Count, double Seconds, double Over25, double Over100, double Over250)
+    /// <summary>A histogram of the bot's so far (of the series whose labels hold a text): how many, their time, how many took longer than each bound.</summary>
+    private sealed record Timings(double Count, double Seconds, double Over25, double Over100, double Over250)
     {
-        public Flushes Since(Flushes before) =>
+        public Timings Since(Timings before) =>
             new(Count - before.Count, Seconds - before.Seconds, Over25 - before.Over25, Over100 - before.Over100, Over250 - before.Over250);
+
+        public override string ToString() => $"{Count:0} times, {Seconds * 1000:0} ms in all; over 25 ms {Over25:0}, over 100 ms {Over100:0}, over 250 ms {Over250:0}";
     }
 
-    private static async Task<Flushes> FlushesAsync(HttpClient http)
+    private static async Task<Timings> TimingsAsync(HttpClient http, string name, string label = "")
     {
-        const string name = "incidentbot_store_log_flush_duration_seconds";
-        var count = await IngestBenchmark.MetricAsync(http, name + "_count");
-        async Task<double> Over(string bound) => count - await IngestBenchmark.MetricAsync(http, name + "_bucket", $"le=\"{bound}\"");
-        return new(count, await IngestBenchmark.MetricAsync(http, name + "_sum"), await Over("0.025"), await Over("0.1"), await Over("0.25"));
+        var count = await IngestBenchmark.MetricAsync(http, name + "_count", label);
+        async Task<double> Over(string bound) => count - await IngestBenchmark.MetricAsync(http, name + "_bucket", $"{label}{(label.Length > 0 ? "," : "")}le=\"{bound}\"");
+        return new(count, await IngestBenchmark.MetricAsync(http, name + "_sum", label), await Over("0.025"), await Over("0.1"), await Over("0.25"));
     }
+
+    /// <summary>
+    /// The store's log flushes (the fsyncs each webhook's 200 waits for), the writer's own checkpoints (every write waits
+    /// for them) and the background loop's (beside the writes; their syncs share the disk with the flushes).
+    /// </summary>
+    private static async Task<(Timings Flushes, Timings WriterCheckpoints, Timings Checkpoints)> StoreTimingsAsync(HttpClient http) =>
+        (await TimingsAsync(http, "incidentbot_store_log_flush_duration_seconds"),
+         await TimingsAsync(http, "incidentbot_store_checkpoint_duration_seconds", "by=\"writer\""),
+         await TimingsAsync(http, "incidentbot_store_checkpoint_duration_seconds", "by=\"background\""));
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -70,15 +80,17 @@ internal static class StormBenchmark
             {
                 var (cpu, peer) = (bot.CpuTime, alertmanager.CpuTime);
                 var (allocated, paused, full) = (await IngestBenchmark.AllocatedBytesAsync(http), await IngestBenchmark.MetricAsync(http, GcPauses), await FullCollectionsAsync(http));
-                var flushes = await FlushesAsync(http);
+                var (store, stolen) = (await StoreTimingsAsync(http), IngestBenchmark.MachineStolen());
                 var b = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
                 Print($"bot          round {round}", b, bot.CpuTime - cpu, seconds, alertmanager.CpuTime - peer);
                 Console.WriteLine(
                     $"bot          round {round}: {(await IngestBenchmark.AllocatedBytesAsync(http) - allocated) / (b.Rate * seconds):0} bytes allocated a webhook, " +
                     $"{(await IngestBenchmark.MetricAsync(http, GcPauses) - paused) * 1000:0} ms paused for collections, {await FullCollectionsAsync(http) - full:0} of them full (the runtime's own counts)");
-                var flushed = (await FlushesAsync(http)).Since(flushes);
+                var after = await StoreTimingsAsync(http);
                 Console.WriteLine(
-                    $"bot          round {round}: the log flushed {flushed.Count:0} times, {flushed.Seconds * 1000:0} ms in all; over 25 ms {flushed.Over25:0}, over 100 ms {flushed.Over100:0}, over 250 ms {flushed.Over250:0}");
+                    $"bot          round {round}: the log flushed {after.Flushes.Since(store.Flushes)}; the writer checkpointed {after.WriterCheckpoints.Since(store.WriterCheckpoints)}; " +
+                    $"the background loop {after.Checkpoints.Since(store.Checkpoints)}; " +
+                    $"the hypervisor took {(IngestBenchmark.MachineStolen() - stolen).TotalMilliseconds:0} ms of the CPUs");
                 return b;
             }
 

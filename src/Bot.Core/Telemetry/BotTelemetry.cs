@@ -59,6 +59,15 @@ public static class BotTelemetry
         "incidentbot.store.log_flush.duration", "s", "Flushes of the store's log to disk before its commits are answered",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
 
+    /// <summary>
+    /// SQLite's checkpoints (copying its log into the database file), by who ran them: <c>background</c>, beside the
+    /// writes, or <c>writer</c>, the writer's own between two batches as the log starts over, which holds every write
+    /// meanwhile.
+    /// </summary>
+    public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
+        "incidentbot.store.checkpoint.duration", "s", "SQLite's checkpoints, by who ran them (background; writer: every write waits)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+
     public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         "incidentbot.store.batch.size", "{unit}", "Units of work per store transaction",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });

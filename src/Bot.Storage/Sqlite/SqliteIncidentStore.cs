@@ -201,7 +201,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         if (_walNeedsReset)
         {
             _walNeedsReset = false;
-            Checkpoint((SqliteConnection)connection);
+            Checkpoint((SqliteConnection)connection, "writer");
             Volatile.Write(ref _framesAtPass, 0);
             Interlocked.Exchange(ref _writtenSincePass, 0);
             return;
@@ -236,7 +236,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
             try
             {
                 Interlocked.Exchange(ref _writtenSincePass, 0); // what the writer writes from now on, the pass may count too: the sum errs high
-                var frames = Checkpoint(connection);
+                var frames = Checkpoint(connection, "background");
                 Volatile.Write(ref _framesAtPass, frames);
                 Interlocked.Increment(ref _passes);
                 wait = frames > _walResetFrames / 2 ? CatchUpInterval : CheckpointInterval;
@@ -247,7 +247,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
                     // while it copies and syncs the database file) finds little left.
                     for (var pass = 0; pass < CatchUpPasses; pass++)
                     {
-                        var next = Checkpoint(connection);
+                        var next = Checkpoint(connection, "background");
                         var appended = next - frames;
                         frames = next;
                         if (appended < RewindFrames)
@@ -274,14 +274,28 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         }
     }
 
-    /// <summary>A passive checkpoint, its pages written back as it copies them; returns the WAL's size in frames.</summary>
-    private long Checkpoint(SqliteConnection connection) => _writeback.During(() =>
+    /// <summary>
+    /// A passive checkpoint, its pages written back as it copies them, timed (<see cref="BotTelemetry.CheckpointDuration"/>,
+    /// <paramref name="by"/> the writer or the background loop); returns the WAL's size in frames.
+    /// </summary>
+    private long Checkpoint(SqliteConnection connection, string by)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? reader.GetInt64(1) : 0;
-    });
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return _writeback.During(() =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                using var reader = command.ExecuteReader();
+                return reader.Read() ? reader.GetInt64(1) : 0;
+            });
+        }
+        finally
+        {
+            BotTelemetry.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, BotTelemetry.Tag("by", by));
+        }
+    }
 
     /// <summary>How the checkpoints' pages are written back (for tests).</summary>
     internal CheckpointWriteback Writeback => _writeback;

@@ -56,6 +56,7 @@ public sealed partial class PrometheusTests
         await prometheus.WaitForAsync("""count(incidentbot_outbox_oldest_due_age_seconds{lane=~"default|phone|chat_paging|timers|email|webhooks"})""", 6); // each lane's, 0 with none due
         await prometheus.WaitForAsync("""sum(incidentbot_outbox_jobs{kind="escalation.step",lane="timers"})""", 1); // the escalation's next step, waiting
         await prometheus.WaitForAsync("""sum(incidentbot_store_log_flush_duration_seconds_count) >= bool 3""", 1); // SQLite's log flushed before each 200
+        await prometheus.WaitForAsync("""sum(incidentbot_store_checkpoint_duration_seconds_count{by="background"}) >= bool 1""", 1); // SQLite's checkpoints, timed
         await prometheus.WaitForAsync("""max(incidentbot_store_alert_keys_held)""", 2); // the two alerts' keys, not yet merged (a generation is 32,768)
         await prometheus.WaitForAsync("""sum(incidentbot_store_alert_keys_merge_failures_total)""", 0); // served at 0 from the start
         await prometheus.WaitForAsync("""up{job="incident-bot"}""", 1);
