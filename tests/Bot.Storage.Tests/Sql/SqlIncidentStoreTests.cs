@@ -681,7 +681,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     /// <summary>
     /// An upgrade from the version with four lanes moves the e-mails and outgoing webhooks waiting (then in the phone's
     /// lane) to lanes of their own; the SMS and calls stay. A job enqueued now takes its lane from itself: an e-mail's
-    /// notification the mail server's, an SMS's the phone's.
+    /// notification the mail server's, an SMS's the phone's. A notification whose payload is not JSON stays, and stops no upgrade.
     /// </summary>
     [Fact]
     public async Task Migration36_MovesTheEmailsAndWebhooksWaitingInThePhonesLane_ToTheirOwn()
@@ -694,13 +694,14 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Email, 1, step, 0), T0));
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Voice, 2, step, 0), T0));
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.OutgoingWebhookJob(1, "ops", step), T0));
+            s.Enqueue(new EffectJob("garbled", Bot.Core.Escalation.NotifyJob.Kind, "garbled", "{not json", T0) { Lane = JobLane.Phone });
         });
-        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks], await LanesAsync());
+        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync());
 
         await t.ReopenAfterAsync("UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
-        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks], await LanesAsync());
+        Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync()); // a payload not JSON stops no upgrade
 
-        Assert.Equal([$"{step}:notify:U1:0", $"{step}:notify:U1:2"], await ClaimAsync(JobLane.Phone));
+        Assert.Equal([$"{step}:notify:U1:0", $"{step}:notify:U1:2", "garbled"], await ClaimAsync(JobLane.Phone));
         Assert.Equal([$"{step}:notify:U1:1"], await ClaimAsync(JobLane.Email));
         Assert.Equal([$"{step}:webhook:ops"], await ClaimAsync(JobLane.Webhooks));
 
