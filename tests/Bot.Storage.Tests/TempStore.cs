@@ -88,6 +88,22 @@ public sealed class TempStore : TestStore
         return connection;
     }
 
+    /// <summary>The first column of <paramref name="sql"/>'s rows, read beside the store on a connection of its own.</summary>
+    public async Task<List<T>> ColumnAsync<T>(string sql, Func<System.Data.Common.DbDataReader, T> read)
+    {
+        await using var connection = await OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(read(reader));
+        }
+
+        return values;
+    }
+
     /// <summary>Closes the store, runs <paramref name="sql"/> on its database, and opens it again (for migration tests).</summary>
     public async Task ReopenAfterAsync(string sql)
     {

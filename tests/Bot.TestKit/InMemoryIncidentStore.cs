@@ -116,10 +116,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         d.Jobs.Values.Where(j => j.State != JobState.Done)
             .GroupBy(j => (j.Job.Kind, State: j.State switch { JobState.Waiting => "pending", JobState.Claimed => "running", _ => "failed" }, j.Job.Lane))
             .Select(g => new Core.Incidents.JobCount(g.Key.Kind, g.Key.State, g.Count(), g.Key.Lane.Name())).ToList(),
-        d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()).Select(j => (DateTimeOffset?)j.Job.DueAt).Min())
+        [.. d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow())
+            .GroupBy(j => j.Job.Lane).OrderBy(g => (int)g.Key).Select(g => new Core.Incidents.LaneDue(g.Key.Name(), g.Min(j => j.Job.DueAt)))])
     {
-        OldestDueByLane = [.. d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow())
-            .GroupBy(j => j.Job.Lane).OrderBy(g => (int)g.Key).Select(g => new Core.Incidents.LaneDue(g.Key.Name(), g.Min(j => j.Job.DueAt)))],
         Heartbeats = d.Heartbeats.Values.Select(h => new Core.Incidents.HeartbeatStatus(h.Name, h.LastBeatAt, h.Missed)).ToList(),
     });
 

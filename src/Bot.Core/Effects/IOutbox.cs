@@ -111,12 +111,6 @@ public readonly struct JobsWanted
 
     /// <summary>Each lane's count by the lane's number, as PostgreSQL's claim takes them.</summary>
     public int[] ByNumber() => _byNumber is null ? new int[InRunOrder.Length] : (int[])_byNumber.Clone();
-
-    public override string ToString()
-    {
-        var wanted = this;
-        return string.Join(", ", InRunOrder.Select(lane => $"{lane} {wanted.Of(lane)}"));
-    }
 }
 
 public static class OutboxExtensions

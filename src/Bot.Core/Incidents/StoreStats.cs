@@ -3,19 +3,17 @@ namespace Bot.Core.Incidents;
 
 /// <summary>
 /// What the store holds, counted for the bot's gauges: incidents by severity and status (resolved ones included, so
-/// their sum is how many were ever opened), outbox jobs not done by kind, state and lane, and when the job due longest
-/// ago was due (of all, and of each lane).
+/// their sum is how many were ever opened), outbox jobs not done by kind, state and lane, and each lane's job due
+/// longest ago and not started, by the lane's name (the lanes with none due are not listed): a provider that hangs holds
+/// its own lane's jobs, while the others' flow.
 /// </summary>
 public sealed record StoreStats(
     IReadOnlyList<IncidentCount> Incidents,
     IReadOnlyList<JobCount> Jobs,
-    DateTimeOffset? OldestDueAt)
+    IReadOnlyList<LaneDue> OldestDueByLane)
 {
-    /// <summary>
-    /// Each lane's job due longest ago and not started, by the lane's name (the lanes with none due are not listed): a
-    /// provider that hangs holds its own lane's jobs, while the others' flow.
-    /// </summary>
-    public IReadOnlyList<LaneDue> OldestDueByLane { get; init; } = [];
+    /// <summary>When the job due longest ago and not started, of any lane, was due; null when none is due.</summary>
+    public DateTimeOffset? OldestDueAt => OldestDueByLane.Count == 0 ? null : OldestDueByLane.Min(l => l.DueAt);
 
     /// <summary>Each watched heartbeat: when it last beat, and whether it is missed now.</summary>
     public IReadOnlyList<HeartbeatStatus> Heartbeats { get; init; } = [];

@@ -307,10 +307,11 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             "SELECT name, last_beat_at, missed FROM heartbeats",
             r => new HeartbeatStatus(r.GetString(0), Time(r, 1), r.GetInt32(2) != 0),
             cancellationToken);
-        return new StoreStats(incidents, jobs, oldest.Count == 0 ? null : oldest.Min(l => l.DueAt)) { OldestDueByLane = oldest, Heartbeats = heartbeats };
+        return new StoreStats(incidents, jobs, oldest) { Heartbeats = heartbeats };
     }
 
-    private static string LaneName(int lane) => Enum.IsDefined((Core.Effects.JobLane)lane) ? Core.Effects.JobLanes.Name((Core.Effects.JobLane)lane) : lane.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A stored lane's name (a newer version's lane by its number).</summary>
+    private static string LaneName(int lane) => Core.Effects.JobLanes.Name((Core.Effects.JobLane)lane);
 
     /// <summary>Each lane's job due longest ago, from the start of its range of ix_outbox_waiting: a probe a lane, however many wait.</summary>
     private static readonly string OldestDueOfEachLane = string.Join(" UNION ALL ", Core.Effects.JobsWanted.Lanes.Select(lane => (int)lane).Order()

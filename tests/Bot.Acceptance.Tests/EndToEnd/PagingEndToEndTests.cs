@@ -32,6 +32,26 @@ public sealed partial class PagingEndToEndTests
         return settings;
     }
 
+    /// <summary>Twilio's settings, its API the stand-in's.</summary>
+    private static void UseTwilio(Dictionary<string, string?> settings, FakeTwilio twilio)
+    {
+        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
+        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
+        settings["Twilio:From"] = FakeTwilio.From;
+        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+    }
+
+    /// <summary>The mail settings, through the test's SMTP server, the links' address the bot's public one.</summary>
+    private static void UseEmail(Dictionary<string, string?> settings, SmtpServer smtp)
+    {
+        settings["Email:Host"] = "127.0.0.1";
+        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Email:Security"] = "none";
+        settings["Email:From"] = "Incident bot <incidents@example.com>";
+        settings["Email:PublicUrl"] = "https://bot.example.com/";
+        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+    }
+
     private static async Task<string> StatusAsync(BotServer bot) =>
         (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("status").GetString()!;
 
@@ -40,10 +60,7 @@ public sealed partial class PagingEndToEndTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         var settings = Paging("chat", "sms", "email 3s");
-        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
-        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
-        settings["Twilio:From"] = FakeTwilio.From;
-        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        UseTwilio(settings, twilio);
         await using var bot = await BotServer.StartAsync(settings);
 
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
@@ -79,10 +96,7 @@ public sealed partial class PagingEndToEndTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         var settings = Paging("voice");
-        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
-        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
-        settings["Twilio:From"] = FakeTwilio.From;
-        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        UseTwilio(settings, twilio);
         settings["Twilio:PublicUrl"] = "https://bot.example.com/"; // Twilio calls this; a proxy forwards to the bot
         await using var bot = await BotServer.StartAsync(settings);
 
@@ -116,10 +130,7 @@ public sealed partial class PagingEndToEndTests
         await using var twilio = await FakeTwilio.StartAsync();
         twilio.AnswerNextLate(TimeSpan.FromSeconds(3)); // Twilio sends it, but the bot's try times out first
         var settings = Paging("sms");
-        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
-        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
-        settings["Twilio:From"] = FakeTwilio.From;
-        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
+        UseTwilio(settings, twilio);
         settings["Outbox:JobTimeout"] = "00:00:01";
         settings["Outbox:RetryBaseDelay"] = "00:00:00.200";
         await using var bot = await BotServer.StartAsync(settings);
@@ -138,12 +149,7 @@ public sealed partial class PagingEndToEndTests
     {
         await using var smtp = await SmtpServer.StartAsync();
         var settings = Paging("chat", "email");
-        settings["Email:Host"] = "127.0.0.1";
-        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Email:Security"] = "none";
-        settings["Email:From"] = "Incident bot <incidents@example.com>";
-        settings["Email:PublicUrl"] = "https://bot.example.com/";
-        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+        UseEmail(settings, smtp);
         await using var bot = await BotServer.StartAsync(settings);
 
         await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
@@ -183,16 +189,8 @@ public sealed partial class PagingEndToEndTests
         await using var smtp = await SmtpServer.StartAsync();
         twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
         var settings = Paging("sms", "email");
-        settings["Twilio:AccountSid"] = FakeTwilio.AccountSid;
-        settings["Twilio:AuthToken"] = FakeTwilio.AuthToken;
-        settings["Twilio:From"] = FakeTwilio.From;
-        settings["Twilio:ApiBaseUrl"] = twilio.ApiBaseUrl.ToString();
-        settings["Email:Host"] = "127.0.0.1";
-        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Email:Security"] = "none";
-        settings["Email:From"] = "Incident bot <incidents@example.com>";
-        settings["Email:PublicUrl"] = "https://bot.example.com/";
-        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+        UseTwilio(settings, twilio);
+        UseEmail(settings, smtp);
         settings["Outbox:PagingConcurrency"] = "1";
         await using var bot = await BotServer.StartAsync(settings);
 
@@ -217,12 +215,7 @@ public sealed partial class PagingEndToEndTests
     {
         await using var smtp = await SmtpServer.StartAsync();
         var settings = Paging("email");
-        settings["Email:Host"] = "127.0.0.1";
-        settings["Email:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Email:Security"] = "none";
-        settings["Email:From"] = "incidents@example.com";
-        settings["Email:PublicUrl"] = "https://bot.example.com/";
-        settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
+        UseEmail(settings, smtp);
         settings["Email:LinkLifetime"] = "00:00:01";
         await using var bot = await BotServer.StartAsync(settings);
 

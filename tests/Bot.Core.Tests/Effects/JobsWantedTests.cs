@@ -13,6 +13,14 @@ public sealed class JobsWantedTests
         Assert.Equal(Enum.GetValues<JobLane>().Order(), JobsWanted.Lanes.Order());
     }
 
+    /// <summary>The lanes' names as the metrics' <c>lane</c> label, the alert rules and the dashboard read them; a newer version's lane by its number.</summary>
+    [Fact]
+    public void ALanesName_IsItsMetricsLabel()
+    {
+        Assert.Equal(["timers", "phone", "email", "webhooks", "chat_paging", "default"], JobsWanted.Lanes.Select(lane => lane.Name()));
+        Assert.Equal("7", ((JobLane)7).Name());
+    }
+
     [Fact]
     public void Counts_ReadBackByLane_AndInTheLanesNumberOrder()
     {

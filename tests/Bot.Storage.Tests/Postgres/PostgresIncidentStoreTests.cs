@@ -764,18 +764,7 @@ public sealed class PostgresIncidentStoreTests
             s.Enqueue(TestJob.Row("email", s.Now, "E", JobLane.Email));
             s.Enqueue(TestJob.Row("webhook", s.Now, "W", JobLane.Webhooks));
         });
-        await using var connection = await t.OpenConnectionAsync();
-        await using var claim = connection.CreateCommand();
-        claim.CommandText = $"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', {counts})";
-        var keys = new List<string>();
-        await using (var reader = await claim.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                keys.Add(reader.GetString(0));
-            }
-        }
-
+        var keys = await t.ColumnAsync($"SELECT key FROM claim_due_jobs(now() + interval '1 day', now() + interval '1 day 1 minute', {counts})", r => r.GetString(0));
         return [.. keys.Order(StringComparer.Ordinal)];
     }
 

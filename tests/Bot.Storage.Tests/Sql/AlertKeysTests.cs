@@ -158,20 +158,8 @@ public sealed class AlertKeysTests
         await AssertEveryAlertStoredOnceAsync(t, 10);
     }
 
-    private static async Task<List<string>> ResolvedAsync(TempStore t)
-    {
-        await using var connection = await t.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT fingerprint FROM alerts WHERE status = 'resolved' ORDER BY id";
-        var fingerprints = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            fingerprints.Add(reader.GetString(0));
-        }
-
-        return fingerprints;
-    }
+    private static Task<List<string>> ResolvedAsync(TempStore t) =>
+        t.ColumnAsync("SELECT fingerprint FROM alerts WHERE status = 'resolved' ORDER BY id", r => r.GetString(0));
 
     /// <summary>
     /// A store's database with alerts 1 to 300 (one webhook, their keys not merged), closed; then their keys read back by

@@ -512,20 +512,8 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     private static Task<List<string>> KeysAsync(TestStore t) => OutboxColumnAsync(t, "key", r => r.GetString(0), "WHERE state = 0");
 
     /// <summary>One column of the outbox's rows, in id order, read beside the store.</summary>
-    private static async Task<List<T>> OutboxColumnAsync<T>(TestStore t, string column, Func<System.Data.Common.DbDataReader, T> read, string where = "")
-    {
-        await using var connection = await ((TempStore)t).OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {column} FROM outbox {where} ORDER BY id";
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(read(reader));
-        }
-
-        return values;
-    }
+    private static Task<List<T>> OutboxColumnAsync<T>(TestStore t, string column, Func<System.Data.Common.DbDataReader, T> read, string where = "") =>
+        ((TempStore)t).ColumnAsync($"SELECT {column} FROM outbox {where} ORDER BY id", read);
 
     [Fact]
     public async Task ClaimDueJobs_OnePerOrderingKey_InOrder_AndHonoursDueTimeAndLease()
@@ -705,20 +693,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal([$"{step}:notify:U1:1"], await ClaimAsync(JobLane.Email));
         Assert.Equal([$"{step}:webhook:ops"], await ClaimAsync(JobLane.Webhooks));
 
-        async Task<List<JobLane>> LanesAsync()
-        {
-            await using var connection = await t.OpenConnectionAsync();
-            await using var read = connection.CreateCommand();
-            read.CommandText = "SELECT lane FROM outbox ORDER BY id";
-            var lanes = new List<JobLane>();
-            await using var reader = await read.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                lanes.Add((JobLane)Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return lanes;
-        }
+        Task<List<JobLane>> LanesAsync() => OutboxColumnAsync(t, "lane", r => (JobLane)Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
 
         async Task<List<string>> ClaimAsync(JobLane lane) =>
             [.. (await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(l => l == lane ? 100 : 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key)];
