@@ -137,11 +137,12 @@ internal static class StormBenchmark
         // past the target already (they take it past a million on a fast day).
         for (var run = 0; alerts < target || run < 2; run++)
         {
+            var flushes = (await StoreTimingsAsync(http)).Flushes;
             var r = await IngestBenchmark.WrkAsync(bot.Address, 50, seconds, "storm.lua");
             alerts = await AlertCountAsync(http);
             Console.WriteLine(
                 $"alerts in INC-1={alerts,9:N0}  webhooks/s={r.Rate,7:0}  p99={r.P99,7:0.00} ms  non-2xx={r.Errors}  RSS={bot.MemoryMiB:0} MiB (peak {bot.PeakMemoryMiB:0})  " +
-                $"page: last {(pages.Count > 0 ? pages[^1] : 0):0.0} ms");
+                $"page: last {(pages.Count > 0 ? pages[^1] : 0):0.0} ms; the log flushed {(await StoreTimingsAsync(http)).Flushes.Since(flushes)}");
         }
 
         await stop.CancelAsync();

@@ -8,8 +8,11 @@ stand-in for the second, in a scratch folder:
   python3 tests/Bot.Benchmarks/disk-sync.py                          # the log's syncs alone
   python3 tests/Bot.Benchmarks/disk-sync.py --burst 48               # beside 48 MiB written then synced each second
   python3 tests/Bot.Benchmarks/disk-sync.py --burst 48 --writeback   # the same, written back as it is written
+  python3 tests/Bot.Benchmarks/disk-sync.py --burst 48 --writeback --grow [--datasync]
 
---writeback runs a thread that, while the burst is being written, writes back what was written so far and waits for it
+--grow: the other file grows by each burst, as a storm's database does, instead of being rewritten in place; --datasync:
+the log synced with fdatasync (as the store does on Linux) instead of fsync. Each sync over 20 ms is listed with when it
+came. --writeback runs a thread that, while the burst is being written, writes back what was written so far and waits for it
 (Linux's sync_file_range), as the store does during a checkpoint (src/Bot.Storage/Sqlite/CheckpointWriteback.cs).
 Figures: docs/benchmarks.md.
 """
@@ -28,6 +31,8 @@ parser.add_argument("--period", type=float, default=1.0, help="seconds between b
 parser.add_argument("--seconds", type=float, default=15.0)
 parser.add_argument("--writeback", action="store_true", help="write the burst back as it is written")
 parser.add_argument("--folder", default=None, help="where to write (default: a temporary folder)")
+parser.add_argument("--grow", action="store_true", help="the other file grows for ever, as a storm's database does (default: rewritten within 512 MiB)")
+parser.add_argument("--datasync", action="store_true", help="sync the log with fdatasync (its data, not its times) instead of fsync")
 args = parser.parse_args()
 
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -53,7 +58,7 @@ def bursts():
         if helper:
             helper.start()
         for _ in range(args.burst):  # about 1 ms a MiB, as a checkpoint copies pages
-            os.pwrite(fd, piece, offset % (512 << 20))
+            os.pwrite(fd, piece, offset if args.grow else offset % (512 << 20))
             offset += 1 << 20
             time.sleep(0.001)
         writing[0] = False
@@ -70,24 +75,32 @@ other = threading.Thread(target=bursts) if args.burst else None
 if other:
     other.start()
 fd = os.open(os.path.join(folder, "log"), os.O_CREAT | os.O_RDWR)
+sync = os.fdatasync if args.datasync else os.fsync
 block = os.urandom(64 << 10)
 waits = []
+slow = []  # (seconds into the run, ms) of each sync over 20 ms
+begun = time.perf_counter()
 offset = 0
 while time.time() < stop:
     os.pwrite(fd, block, offset % (64 << 20))
     offset += 64 << 10
     started = time.perf_counter()
-    os.fsync(fd)
+    sync(fd)
     waits.append((time.perf_counter() - started) * 1000)
+    if waits[-1] > 20:
+        slow.append((started - begun, waits[-1]))
     time.sleep(0.002)
 os.close(fd)
 if other:
     other.join()
 waits.sort()
 n = len(waits)
-print(f"burst={args.burst} MiB every {args.period} s writeback={args.writeback}: {n} syncs of 64 KB, "
+print(f"burst={args.burst} MiB every {args.period} s writeback={args.writeback} grow={args.grow} "
+      f"{'fdatasync' if args.datasync else 'fsync'}: {n} syncs of 64 KB, "
       f"p50={waits[n // 2]:.2f} p99={waits[int(n * .99)]:.2f} p99.9={waits[int(n * .999)]:.2f} max={waits[-1]:.2f} ms, "
       f"{sum(1 for w in waits if w > 20)} over 20 ms")
+if slow:
+    print("syncs over 20 ms (s into the run: ms):", " ".join(f"{at:.1f}:{ms:.0f}" for at, ms in slow))
 if burst_syncs:
     print("the bursts' own fsyncs (ms):", " ".join(f"{s:.0f}" for s in burst_syncs))
 for name in ("database", "log"):
