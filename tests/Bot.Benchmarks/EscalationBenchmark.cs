@@ -104,16 +104,18 @@ internal static class EscalationBenchmark
         var lateness = new ConcurrentBag<double>();
         var notified = new ConcurrentBag<double>();
         var emailed = new ConcurrentBag<double>(); // the e-mails among them: a slow SMS provider must not hold them back
+        var texted = new ConcurrentBag<double>(); // the SMS among them: a slow provider's go out as fast as the phone lane's slots
         var paged = new ConcurrentBag<double>(); // the DMs the steps page with, each a job of its own
         var pagedFromStep = new ConcurrentBag<double>(); // the same, from their step's due time: what the person waits
-        var options = new OutboxOptions();
+        // The outbox's settings as the bot's command line gives them (--Outbox:LaneConcurrency:phone=32)
+        var options = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
         var notify = new NotifyHandler(store, store, store, [new Sent("sms", slowSms), new Sent("email", TimeSpan.Zero)], Options.Create(config));
         var dispatcher = new OutboxDispatcher(
             store,
             [new JobRunner<EscalationStepJob>(new Measured<EscalationStepJob>(new EscalationStepHandler(store, escalator), lateness)),
              new JobRunner<PageJob>(new Measured<PageJob>(new SinceStep(stepDue, pagedFromStep, slowDms), paged)),
              new JobRunner<InviteJob>(new Slow<InviteJob>(slowChat)), new JobRunner<PostTextJob>(new Slow<PostTextJob>(slowChat)),
-             new JobRunner<NotifyJob>(new Measured<NotifyJob>(new Measured<NotifyJob>(notify, emailed, job => job.Channel == NotificationRule.Email), notified))],
+             new JobRunner<NotifyJob>(new Measured<NotifyJob>(new Measured<NotifyJob>(new Measured<NotifyJob>(notify, emailed, job => job.Channel == NotificationRule.Email), texted, job => job.Channel == NotificationRule.Sms), notified))],
             TimeProvider.System,
             Options.Create(options),
             NullLogger<OutboxDispatcher>.Instance);
@@ -122,7 +124,7 @@ internal static class EscalationBenchmark
             $"{(server is null ? "SQLite" : $"PostgreSQL ({storage.EffectiveWriters} writer{(storage.EffectiveWriters == 1 ? "" : "s")})")}: {open} open escalations; " +
             $"first steps due from {start:HH:mm:ss} over {spread.TotalSeconds} s; poll interval {options.PollInterval.TotalMilliseconds} ms" +
             (slowChat > TimeSpan.Zero ? $"; each channel message{(slowDms > TimeSpan.Zero ? " and DM" : "")} takes {slowChat.TotalMilliseconds} ms" : "") +
-            (slowSms > TimeSpan.Zero ? $"; each SMS takes {slowSms.TotalMilliseconds} ms" : ""));
+            (slowSms > TimeSpan.Zero ? $"; each SMS takes {slowSms.TotalMilliseconds} ms, {options.SlotsOf(JobLane.Phone)} at once" : ""));
         var worker = new Bot.Workers.OutboxWorker(dispatcher, store, TimeProvider.System, Options.Create(options), NullLogger<Bot.Workers.OutboxWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         using var stopWebhooks = new CancellationTokenSource();
@@ -152,6 +154,8 @@ internal static class EscalationBenchmark
         Console.WriteLine($"personal rules run (SMS, e-mail): {sorted.Length} of {2 * open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         sorted = emailed.Order().ToArray();
         Console.WriteLine($"e-mails among them: {sorted.Length} of {open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
+        sorted = texted.Order().ToArray();
+        Console.WriteLine($"SMS among them: {sorted.Length} of {open}; lateness p50 {P(0.50):0} ms, p90 {P(0.90):0} ms, p99 {P(0.99):0} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0} ms");
         if (statements)
         {
             await (await IngestBenchmark.PrintStatementsAsync(server!.ConnectionString)).DisposeAsync();

@@ -23,8 +23,27 @@ public sealed class OutboxOptions
     /// </summary>
     public int PagingConcurrency { get; set; } = 8;
 
-    /// <summary>A lane's slots: <see cref="Concurrency"/> for the default lane, <see cref="PagingConcurrency"/> for each other.</summary>
-    public int SlotsOf(JobLane lane) => lane == JobLane.Default ? Concurrency : PagingConcurrency;
+    /// <summary>
+    /// Slots for a lane named here, in place of <see cref="Concurrency"/> or <see cref="PagingConcurrency"/>: keyed by the
+    /// lane's name as the metrics' <c>lane</c> label says it (<c>phone</c>, <c>email</c>, <c>webhooks</c>, <c>chat_paging</c>,
+    /// <c>timers</c>, <c>default</c>; case ignored), e.g. <c>Outbox:LaneConcurrency:phone = 32</c> for an SMS provider that
+    /// takes a second a message. A name that is no lane stops the start (<see cref="OutboxOptionsValidator"/>). Empty by default.
+    /// </summary>
+    public Dictionary<string, int> LaneConcurrency { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A lane's slots: its own in <see cref="LaneConcurrency"/>, else <see cref="Concurrency"/> for the default lane and <see cref="PagingConcurrency"/> for each other.</summary>
+    public int SlotsOf(JobLane lane)
+    {
+        foreach (var (name, slots) in LaneConcurrency) // case ignored however the settings' binder made the dictionary
+        {
+            if (string.Equals(name, lane.Name(), StringComparison.OrdinalIgnoreCase))
+            {
+                return slots;
+            }
+        }
+
+        return lane == JobLane.Default ? Concurrency : PagingConcurrency;
+    }
 
     /// <summary>Time one try may take before it is abandoned and retried. Default 30 seconds.</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -17,6 +17,18 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         Check(errors, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
         Check(errors, nameof(options.GiveUpAfter), options.GiveUpAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
         Check(errors, nameof(options.KeepDone), options.KeepDone, OutboxOptions.KeepDoneAtLeast, TimeSpan.FromDays(365));
+        foreach (var (lane, slots) in options.LaneConcurrency)
+        {
+            if (!JobsWanted.Lanes.Any(known => string.Equals(known.Name(), lane, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"{OutboxOptions.SectionName}:{nameof(options.LaneConcurrency)}:{lane} names no lane; the lanes are {string.Join(", ", JobsWanted.Lanes.Select(known => known.Name()))}.");
+            }
+            else
+            {
+                Check(errors, $"{nameof(options.LaneConcurrency)}:{lane}", slots, 1, 64);
+            }
+        }
+
         if (options.RetryMaxDelay < options.RetryBaseDelay)
         {
             errors.Add($"{OutboxOptions.SectionName}:RetryMaxDelay is {options.RetryMaxDelay}; it must not be shorter than Outbox:RetryBaseDelay ({options.RetryBaseDelay}).");

@@ -146,6 +146,52 @@ public class OutboxWorkerTests
     }
 
     /// <summary>
+    /// A lane given slots of its own (<c>Outbox:LaneConcurrency:phone</c>: an SMS provider that takes a second a message)
+    /// runs that many of its jobs at once, while the other page lanes keep <c>Outbox:PagingConcurrency</c>'s: with every
+    /// job hanging, three SMS start and one e-mail of three.
+    /// </summary>
+    [Fact]
+    public async Task ALaneWithSlotsOfItsOwn_RunsThatManyAtOnce_AndTheOthersTheirs()
+    {
+        var store = new InMemoryIncidentStore(TimeProvider.System);
+        var go = new TaskCompletionSource();
+        var started = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var runner = TestJobHandler.Runner(async (job, _) =>
+        {
+            started.Enqueue(job.Name);
+            await go.Task;
+        });
+        var options = new OutboxOptions { Concurrency = 1, PagingConcurrency = 1, BatchSize = 8, LaneConcurrency = { ["Phone"] = 3 } };
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, options);
+        try
+        {
+            await store.WriteAsync(s =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    s.Enqueue(TestJob.Row($"sms-{i}", s.Now, lane: JobLane.Phone));
+                    s.Enqueue(TestJob.Row($"email-{i}", s.Now, lane: JobLane.Email));
+                }
+
+                return 0;
+            });
+
+            int Started(string kind) => started.Count(name => name.StartsWith(kind, StringComparison.Ordinal));
+            await BotServer.EventuallyAsync(() => Task.FromResult((Sms: Started("sms"), Email: Started("email"))), n => n is (3, 1), TimeSpan.FromSeconds(10), "three SMS and an e-mail");
+
+            // A job of a third lane enqueued after them has run, so the worker has been round its lanes again since
+            await store.WriteAsync(s => { s.Enqueue(TestJob.Row("hook", s.Now, lane: JobLane.Webhooks)); return 0; });
+            await BotServer.EventuallyAsync(() => Task.FromResult(Started("hook")), n => n == 1, TimeSpan.FromSeconds(10), "the webhook");
+            Assert.Equal((3, 1), (Started("sms"), Started("email"))); // no fourth SMS, no second e-mail
+        }
+        finally
+        {
+            go.TrySetResult();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// While the messages' lane has its slot and its claimed queue full and more messages are due, the worker waits for
     /// the paging lanes' next job (none: the poll interval), not for that backlog: asked for the earliest job of either
     /// lane, it found one due already, woke at once to claim no page, and did so again and again, as fast as the store
