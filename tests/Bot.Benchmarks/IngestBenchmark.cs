@@ -419,7 +419,7 @@ internal static partial class IngestBenchmark
     /// Waits until the machine is quiet (under a fifth of a core busy over a second: what the last turn left behind, its
     /// outbox's jobs or Alertmanager's collections, done), at most 30 s, and says so when it never was.
     /// </summary>
-    private static async Task SettleAsync()
+    internal static async Task SettleAsync()
     {
         var started = Stopwatch.GetTimestamp();
         while (true)

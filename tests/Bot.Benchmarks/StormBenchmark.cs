@@ -118,6 +118,7 @@ internal static class StormBenchmark
         // 2.5-3 GB (and whatever its runtime does with it after a storm) while the notes and pages are timed.
         await alertmanager.DisposeAsync();
         var channel = await ChannelAsync(http);
+        await IngestBenchmark.SettleAsync(); // the continued runs on a quiet machine too, not in what Alertmanager's end leaves
 
         Console.WriteLine($"The storm goes on to {target:N0} alerts in INC-1 (two runs at least); /incident note 10 a second, the incident's page every 2 s");
         using var stop = new CancellationTokenSource();

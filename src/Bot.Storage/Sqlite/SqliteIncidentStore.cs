@@ -98,11 +98,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         try
         {
             using var log = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            if (OperatingSystem.IsLinux())
-            {
-                DataSync(log, path);
-            }
-            else
+            if (!OperatingSystem.IsLinux() || !DataSync(log, path))
             {
                 RandomAccess.FlushToDisk(log);
             }
@@ -113,19 +109,39 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         }
     }
 
-    /// <summary><c>fdatasync</c>, retried when a signal interrupts it; a failure is an <see cref="IOException"/>, as <see cref="RandomAccess.FlushToDisk"/>'s.</summary>
-    private static void DataSync(SafeFileHandle file, string path)
+    /// <summary>
+    /// <c>fdatasync</c>, retried when a signal interrupts it; a failure is an <see cref="IOException"/>, as
+    /// <see cref="RandomAccess.FlushToDisk"/>'s. False, and never tried again, where the C library has none to call.
+    /// </summary>
+    private static bool DataSync(SafeFileHandle file, string path)
     {
-        const int Interrupted = 4; // EINTR
-        while (FDataSync((int)file.DangerousGetHandle()) != 0)
+        if (_noDataSync)
         {
-            var error = Marshal.GetLastPInvokeError();
-            if (error != Interrupted)
+            return false;
+        }
+
+        const int Interrupted = 4; // EINTR
+        try
+        {
+            while (FDataSync((int)file.DangerousGetHandle()) != 0)
             {
-                throw new IOException($"fdatasync of {path} failed: {Marshal.GetPInvokeErrorMessage(error)}");
+                var error = Marshal.GetLastPInvokeError();
+                if (error != Interrupted)
+                {
+                    throw new IOException($"fdatasync of {path} failed: {Marshal.GetPInvokeErrorMessage(error)}");
+                }
             }
+
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _noDataSync = true;
+            return false;
         }
     }
+
+    private static volatile bool _noDataSync;
 
     [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static extern int FDataSync(int fd);
