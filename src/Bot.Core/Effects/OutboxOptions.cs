@@ -19,7 +19,8 @@ public sealed class OutboxOptions
     /// heartbeat checks; <see cref="JobLane.Phone"/>: SMS and calls; <see cref="JobLane.Email"/>: e-mails;
     /// <see cref="JobLane.Webhooks"/>: outgoing webhooks; <see cref="JobLane.ChatPaging"/>: the pages the chat service
     /// delivers), in slots of their own: a page never waits for a channel message's slot, an SMS for a direct message's,
-    /// an e-mail for an SMS's, nor the next escalation step for a provider's. Default 8.
+    /// an e-mail for an SMS's, nor the next escalation step for a provider's. Default 8; a lane named in
+    /// <see cref="LaneConcurrency"/> has its own.
     /// </summary>
     public int PagingConcurrency { get; set; } = 8;
 
