@@ -86,7 +86,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
     /// (<see cref="CommitFlusher"/>). SQLite holds no lock on its log file (its locks are on the database and its
     /// shared-memory file), so opening and closing it here takes none of SQLite's locks away.
     /// <para>
-    /// On Linux with <c>fdatasync</c>, as SQLite syncs its own log: the data and the file's size, not its times. An
+    /// On Linux with <c>fdatasync</c>, as PostgreSQL syncs its log there: the data and the file's size, not its times. An
     /// <c>fsync</c> also writes the time each append changed, so every flush waited for a commit of the file system's
     /// journal, and ext4's journal commits wait in turn for the blocks newly given to any file to be written (the
     /// database file, which a storm's checkpoints grow): beside a file growing 48 MiB a second, 31 syncs of a 64 KB log
