@@ -55,6 +55,27 @@ public class BotAppTests
         Assert.Contains(expected, message);
     }
 
+    /// <summary>
+    /// <c>Outbox:LaneConcurrency</c> as the settings' binder gives it (an environment variable's upper case among them)
+    /// reaches the lanes it names, and only those.
+    /// </summary>
+    [Fact]
+    public void ALanesOwnSlots_AsTheSettingsNameIt_AreThatLanesOnly()
+    {
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Outbox:LaneConcurrency:phone"] = "32",
+            ["Outbox:LaneConcurrency:CHAT_PAGING"] = "2",
+        }).Build();
+        var options = settings.GetSection(Bot.Core.Effects.OutboxOptions.SectionName).Get<Bot.Core.Effects.OutboxOptions>()!;
+
+        Assert.True(new Bot.Core.Effects.OutboxOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal(32, options.SlotsOf(Bot.Core.Effects.JobLane.Phone));
+        Assert.Equal(2, options.SlotsOf(Bot.Core.Effects.JobLane.ChatPaging));
+        Assert.Equal(8, options.SlotsOf(Bot.Core.Effects.JobLane.Email)); // Outbox:PagingConcurrency's
+        Assert.Equal(8, options.SlotsOf(Bot.Core.Effects.JobLane.Default)); // Outbox:Concurrency's
+    }
+
     [Theory]
     [InlineData("--Storage:Writers=0", "Storage:Writers is 0; expected 1 to 64.")]
     [InlineData("--LocalChat:Directory=/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: Could not find file '/proc/no-such-folder'.")]

@@ -37,8 +37,10 @@ internal static class EscalationBenchmark
         var slowSms = TimeSpan.FromMilliseconds(IngestBenchmark.Option(args, "--slow-sms", 0));
         var spread = TimeSpan.FromSeconds(60);
         var folder = Path.Combine(Path.GetTempPath(), "bot-bench", Guid.NewGuid().ToString("n"));
-        // The store's settings as the bot's command line gives them (--Storage:Writers=N), bound as the bot binds them.
-        var storage = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        // The store's and the outbox's settings as the bot's command line gives them (--Storage:Writers=N,
+        // --Outbox:LaneConcurrency:phone=32), bound as the bot binds them.
+        var settings = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build();
+        var storage = settings.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         var server = args.Contains("--postgres") ? PostgresServer.Start(durable: true) : null; // stopped as the process exits
         var statements = server is not null && Environment.GetEnvironmentVariable("PG_STATEMENTS") == "1";
         if (statements)
@@ -107,8 +109,7 @@ internal static class EscalationBenchmark
         var texted = new ConcurrentBag<double>(); // the SMS among them: a slow provider's go out as fast as the phone lane's slots
         var paged = new ConcurrentBag<double>(); // the DMs the steps page with, each a job of its own
         var pagedFromStep = new ConcurrentBag<double>(); // the same, from their step's due time: what the person waits
-        // The outbox's settings as the bot's command line gives them (--Outbox:LaneConcurrency:phone=32)
-        var options = new ConfigurationBuilder().AddCommandLine(IngestBenchmark.BotSettings(args)).Build().GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
+        var options = settings.GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
         var notify = new NotifyHandler(store, store, store, [new Sent("sms", slowSms), new Sent("email", TimeSpan.Zero)], Options.Create(config));
         var dispatcher = new OutboxDispatcher(
             store,

@@ -87,6 +87,20 @@ public static class JobLanes
 {
     /// <summary>A lane's name where people read it (the metrics' <c>lane</c>): <c>default</c>, <c>phone</c>, <c>chat_paging</c>...</summary>
     public static string Name(this JobLane lane) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(lane.ToString());
+
+    /// <summary>The lane whose <see cref="Name"/> is <paramref name="name"/> (case ignored), as settings name it; null for none.</summary>
+    public static JobLane? Named(string name)
+    {
+        foreach (var lane in JobsWanted.Lanes)
+        {
+            if (string.Equals(lane.Name(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return lane;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>

@@ -37,7 +37,7 @@ public sealed class OutboxOptions
     {
         foreach (var (name, slots) in LaneConcurrency) // case ignored however the settings' binder made the dictionary
         {
-            if (string.Equals(name, lane.Name(), StringComparison.OrdinalIgnoreCase))
+            if (JobLanes.Named(name) == lane)
             {
                 return slots;
             }

@@ -19,7 +19,7 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         Check(errors, nameof(options.KeepDone), options.KeepDone, OutboxOptions.KeepDoneAtLeast, TimeSpan.FromDays(365));
         foreach (var (lane, slots) in options.LaneConcurrency)
         {
-            if (!JobsWanted.Lanes.Any(known => string.Equals(known.Name(), lane, StringComparison.OrdinalIgnoreCase)))
+            if (JobLanes.Named(lane) is null)
             {
                 errors.Add($"{OutboxOptions.SectionName}:{nameof(options.LaneConcurrency)}:{lane} names no lane; the lanes are {string.Join(", ", JobsWanted.Lanes.Select(known => known.Name()))}.");
             }

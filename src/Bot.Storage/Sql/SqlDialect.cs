@@ -114,8 +114,8 @@ internal abstract class SqlDialect
     public virtual IEnumerable<(string Name, object Value)> ClaimCounts(JobsWanted wanted) =>
         LanesByNumber.Select(lane => (WantedOf(lane), (object)wanted.Of(lane)));
 
-    /// <summary>The lanes by their number, as the claim's arms and PostgreSQL's function's arguments take them.</summary>
-    protected static readonly JobLane[] LanesByNumber = [.. JobsWanted.Lanes.OrderBy(lane => (int)lane)];
+    /// <summary>The lanes by their number, as the claim's arms, PostgreSQL's function's arguments and the stats' probes take them.</summary>
+    internal static readonly JobLane[] LanesByNumber = [.. JobsWanted.Lanes.OrderBy(lane => (int)lane)];
 
     private static readonly string ClaimOfLanes = $"""
         WITH expired AS (

@@ -314,7 +314,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     private static string LaneName(int lane) => Core.Effects.JobLanes.Name((Core.Effects.JobLane)lane);
 
     /// <summary>Each lane's job due longest ago, from the start of its range of ix_outbox_waiting: a probe a lane, however many wait.</summary>
-    private static readonly string OldestDueOfEachLane = string.Join(" UNION ALL ", Core.Effects.JobsWanted.Lanes.Select(lane => (int)lane).Order()
+    private static readonly string OldestDueOfEachLane = string.Join(" UNION ALL ", SqlDialect.LanesByNumber.Select(lane => (int)lane)
         .Select(lane => $"SELECT * FROM (SELECT o.lane, o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {lane} AND o.due_at <= @now ORDER BY o.due_at LIMIT 1) l{lane}"));
 
     /// <summary>

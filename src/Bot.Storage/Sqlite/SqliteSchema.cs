@@ -378,7 +378,7 @@ internal static class SqliteSchema
         // the lanes: nothing else changes.
         """
         UPDATE outbox SET lane = 4 WHERE state IN (0, 1) AND kind = 'escalation.notify'
-            AND (CASE WHEN kind = 'escalation.notify' AND json_valid(payload) THEN json_extract(payload, '$.channel') END) = 'email';
+            AND (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.channel') END) = 'email';
         UPDATE outbox SET lane = 5 WHERE state IN (0, 1) AND kind = 'escalation.webhook';
         """,
     ];
