@@ -89,8 +89,10 @@ public sealed class StorageOptions
     /// last is flushed, and its batches are twice as full as two writers' (a batch costs its statements and its commit
     /// whatever its size): on the 2-core VM with PostgreSQL on it, 100 groups at 50 connections, one replica took more
     /// with one writer in 7 pairs of 10 (up to 18%) at 6-31% less CPU a webhook, and two replicas 30-54% more in 3 pairs
-    /// of 3. With a CPU limit of a third of a core, one writer took 14-28% more than two. 2 with more CPUs, as before:
-    /// unmeasured here, where the CPUs are to spare the database runs two batches at once.
+    /// of 3. With a CPU limit of a third of a core, one writer took 14-28% more than two, and of half a core 7-54% more;
+    /// with one core of its own (the database on other cores) two writers were not told apart from one (eight pairs,
+    /// median +10%, -25% to +65%). 2 with more CPUs, as before: unmeasured here, where the CPUs are to spare the
+    /// database runs two batches at once.
     /// </summary>
     public static int DefaultWriters(int processors) => processors > 2 ? 2 : 1;
 

@@ -71,7 +71,8 @@ internal static partial class IngestBenchmark
             return;
         }
 
-        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
+        using var cap = PeerCap(args);
+        await using var alertmanager = await StartPeerAsync(cap, args);
         await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
         var cpu = alertmanager.CpuTime;
         var r = await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
@@ -84,6 +85,29 @@ internal static partial class IngestBenchmark
             Console.WriteLine($"{what} / Alertmanager: {rate / r.Rate:0.00}x");
         }
     }
+
+    /// <summary>
+    /// <c>--replica-cpus N</c>: Alertmanager in a control group of its own with the same quota as each replica (and Go's
+    /// scheduler given as many threads, rounded up), so that the two are compared on the same CPU, PostgreSQL and wrk
+    /// having the rest: as a replica and Alertmanager would each run on a node of their own, the database on another.
+    /// </summary>
+    private static CpuCap? PeerCap(string[] args) =>
+        ReplicaCores(args) is { } cores ? CpuCap.Create($"bot-bench-{Environment.ProcessId}-alertmanager", cores) : null;
+
+    private static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap, string[] args)
+    {
+        if (cap is null)
+        {
+            return await AlertmanagerProcess.StartSilentAsync();
+        }
+
+        var cores = ReplicaCores(args)!.Value;
+        Console.WriteLine($"Alertmanager capped at {cores} cores as each replica is (GOMAXPROCS={(int)Math.Ceiling(cores)})");
+        return await AlertmanagerProcess.StartSilentAsync(cap.Procs, (int)Math.Ceiling(cores));
+    }
+
+    private static double? ReplicaCores(string[] args) =>
+        OptionText(args, "--replica-cpus") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// The same load on two replicas sharing one PostgreSQL (durable: fsync on), as a load balancer would spread it:
@@ -123,7 +147,7 @@ internal static partial class IngestBenchmark
         // --replica-cpus N: each replica in a control group of its own with N cores' quota, as on a node of its own (a
         // Kubernetes CPU limit): the machine's two cores otherwise go to whichever process asks, so a second replica
         // can only take CPU from the first and from PostgreSQL.
-        var cores = OptionText(args, "--replica-cpus") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : (double?)null;
+        var cores = ReplicaCores(args);
         if (cores is not null)
         {
             Console.WriteLine($"each replica capped at {cores} cores (a CPU quota of its own)");
@@ -150,7 +174,7 @@ internal static partial class IngestBenchmark
             // machine's drift within minutes falls on both: each pair's ratio and their median.
             if (Option(args, "--alternate", 0) is > 0 and var pairs)
             {
-                return await AlternateAsync(restarted ?? a, server, script, warmup, seconds, pairs, groups);
+                return await AlternateAsync(restarted ?? a, server, script, warmup, seconds, pairs, groups, args);
             }
 
             var (code, alone) = (0, 0.0);
@@ -194,9 +218,10 @@ internal static partial class IngestBenchmark
     }
 
     /// <summary>One replica (warmed up) and Alertmanager (warmed up here) taking turns at 50 connections, <paramref name="pairs"/> pairs.</summary>
-    private static async Task<int> AlternateAsync(BotProcess bot, PostgresServer server, string script, int warmup, int seconds, int pairs, int groups)
+    private static async Task<int> AlternateAsync(BotProcess bot, PostgresServer server, string script, int warmup, int seconds, int pairs, int groups, string[] args)
     {
-        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
+        using var cap = PeerCap(args);
+        await using var alertmanager = await StartPeerAsync(cap, args);
         await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
         var ratios = new List<double>();
         for (var pair = 1; pair <= pairs; pair++)

@@ -72,34 +72,51 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
                         credentials: {bearerToken}
             """);
 
-    /// <summary>An Alertmanager that groups as the bot's storm does and notifies nobody: the peer of the benchmarks.</summary>
-    public static Task<AlertmanagerProcess> StartSilentAsync() => StartWithConfigAsync("""
+    /// <summary>
+    /// An Alertmanager that groups as the bot's storm does and notifies nobody: the peer of the benchmarks. With
+    /// <paramref name="cgroupProcs"/>, it runs in that control group (a CPU quota of its own, as the bot's replica has),
+    /// with Go's scheduler given <paramref name="maxProcs"/> threads, as a container's quota is usually matched
+    /// (Alertmanager 0.25's Go does not read the quota itself; .NET does).
+    /// </summary>
+    public static Task<AlertmanagerProcess> StartSilentAsync(string? cgroupProcs = null, int? maxProcs = null) => StartWithConfigAsync("""
             route:
               receiver: nobody
               group_by: ['alertname', 'service']
             receivers:
               - name: nobody
-            """);
+            """, cgroupProcs, maxProcs);
 
-    private static async Task<AlertmanagerProcess> StartWithConfigAsync(string yaml)
+    private static async Task<AlertmanagerProcess> StartWithConfigAsync(string yaml, string? cgroupProcs = null, int? maxProcs = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-alertmanager", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var config = Path.Combine(folder, "alertmanager.yml");
         await File.WriteAllTextAsync(config, yaml);
         var port = FreePort();
-        var start = new ProcessStartInfo(Binary)
+        var start = new ProcessStartInfo(cgroupProcs is null ? Binary : "/bin/sh")
         {
-            ArgumentList =
-            {
-                $"--config.file={config}",
-                $"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
-                $"--storage.path={Path.Combine(folder, "data")}",
-            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (cgroupProcs is not null)
+        {
+            // The shell joins the group and becomes Alertmanager (exec keeps its process id).
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("echo $$ > \"$0\" && exec \"$@\"");
+            start.ArgumentList.Add(cgroupProcs);
+            start.ArgumentList.Add(Binary);
+        }
+
+        if (maxProcs is not null)
+        {
+            start.Environment["GOMAXPROCS"] = maxProcs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var argument in new[] { $"--config.file={config}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", $"--storage.path={Path.Combine(folder, "data")}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var process = Process.Start(start)!;
         var am = new AlertmanagerProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
         process.OutputDataReceived += (_, e) => am.Append(e.Data);
