@@ -32,6 +32,12 @@ internal static partial class IngestBenchmark
         var warmup = Option(args, "--warmup", 20);
         var connectionSets = (OptionText(args, "--connections") ?? "50,4").Split(',').Select(int.Parse).ToArray();
         var settings = BotSettings(args);
+        if (ReplicaCores(args) is not null)
+        {
+            Console.Error.WriteLine("--replica-cpus caps PostgreSQL's replicas (and Alertmanager with them): use it with ingest-postgres");
+            return 2;
+        }
+
         if (!File.Exists("/usr/bin/wrk"))
         {
             Console.Error.WriteLine("wrk is needed: apt-get install wrk");
