@@ -93,20 +93,9 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
         var config = Path.Combine(folder, "alertmanager.yml");
         await File.WriteAllTextAsync(config, yaml);
         var port = FreePort();
-        var start = new ProcessStartInfo(cgroupProcs is null ? Binary : "/bin/sh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (cgroupProcs is not null)
-        {
-            // The shell joins the group and becomes Alertmanager (exec keeps its process id).
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("echo $$ > \"$0\" && exec \"$@\"");
-            start.ArgumentList.Add(cgroupProcs);
-            start.ArgumentList.Add(Binary);
-        }
-
+        var start = ProcessStat.StartInfo(Binary, cgroupProcs);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         if (maxProcs is not null)
         {
             start.Environment["GOMAXPROCS"] = maxProcs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);

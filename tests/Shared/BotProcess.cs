@@ -77,23 +77,13 @@ public sealed class BotProcess : IAsyncDisposable
     {
         Directory.CreateDirectory(folder);
         var port = FreePort();
-        var start = new ProcessStartInfo(cgroupProcs is null ? "dotnet" : "/bin/sh")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = ProcessStat.StartInfo("dotnet", cgroupProcs);
+        start.WorkingDirectory = folder;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
-        }
-
-        if (cgroupProcs is not null)
-        {
-            // The shell joins the group and becomes dotnet (exec keeps its process id).
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("echo $$ > \"$0\" && exec dotnet \"$@\"");
-            start.ArgumentList.Add(cgroupProcs);
         }
 
         start.ArgumentList.Add(botDll);

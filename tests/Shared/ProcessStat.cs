@@ -15,4 +15,25 @@ public static class ProcessStat
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return (int.Parse(fields[1], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(ticks / 100.0)); // clock ticks: 100 a second on Linux
     }
+
+    /// <summary>
+    /// How to start <paramref name="program"/> (its arguments added after), in the control group whose
+    /// <c>cgroup.procs</c> is <paramref name="cgroupProcs"/> when one is given: a shell joins the group and becomes the
+    /// program (exec keeps its process id, which the caller then measures).
+    /// </summary>
+    public static System.Diagnostics.ProcessStartInfo StartInfo(string program, string? cgroupProcs)
+    {
+        if (cgroupProcs is null)
+        {
+            return new System.Diagnostics.ProcessStartInfo(program);
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh");
+        foreach (var argument in new[] { "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroupProcs, program })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
 }
