@@ -34,7 +34,7 @@ internal static partial class IngestBenchmark
         var settings = BotSettings(args);
         if (ReplicaCores(args) is not null)
         {
-            Console.Error.WriteLine("--replica-cpus caps PostgreSQL's replicas (and Alertmanager with them): use it with ingest-postgres");
+            Console.Error.WriteLine("--replica-cpus caps PostgreSQL's replicas (and Alertmanager with them): use it with ingest-postgres or storm");
             return 2;
         }
 
@@ -97,10 +97,10 @@ internal static partial class IngestBenchmark
     /// scheduler given as many threads, rounded up), so that the two are compared on the same CPU, PostgreSQL and wrk
     /// having the rest: as a replica and Alertmanager would each run on a node of their own, the database on another.
     /// </summary>
-    private static CpuCap? PeerCap(string[] args) =>
+    internal static CpuCap? PeerCap(string[] args) =>
         ReplicaCores(args) is { } cores ? CpuCap.Create($"bot-bench-{Environment.ProcessId}-alertmanager", cores) : null;
 
-    private static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap, string[] args)
+    internal static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap, string[] args)
     {
         if (cap is null)
         {
@@ -112,7 +112,7 @@ internal static partial class IngestBenchmark
         return await AlertmanagerProcess.StartSilentAsync(cap.Procs, (int)Math.Ceiling(cores));
     }
 
-    private static double? ReplicaCores(string[] args) =>
+    internal static double? ReplicaCores(string[] args) =>
         OptionText(args, "--replica-cpus") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : null;
 
     /// <summary>

@@ -6,7 +6,7 @@ using Bot.Benchmarks;
 // dotnet run -c Release --project tests/Bot.Benchmarks -- startup [--runs 11] [--built]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- store [--storm] [--webhooks 20000] [--routes] [--hashed-fingerprints] [--notes]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- parse [--webhooks 200000]
-// dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2] [--routes]
+// dotnet run -c Release --project tests/Bot.Benchmarks -- storm [--alerts 1000000] [--rounds 2] [--routes] [--replica-cpus 1]
 // dotnet run -c Release --project tests/Bot.Benchmarks -- slash
 // dotnet run -c Release --project tests/Bot.Benchmarks -- escalation
 // dotnet run -c Release --project tests/Bot.Benchmarks -- console [--incidents 10000] [--rounds 200]

@@ -67,8 +67,18 @@ internal static class StormBenchmark
 
         Console.WriteLine($"Alert storm: 1 alert group, {IngestBenchmark.AlertsPerWebhook} new alerts per webhook, 50 connections; {warmup} s warm-up each, {seconds} s per run");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(1).DefaultIfEmpty("defaults"))}");
-        await using var alertmanager = await AlertmanagerProcess.StartSilentAsync();
-        await using var bot = await BotProcess.StartAsync(settings);
+        // --replica-cpus N: the bot and Alertmanager each in a control group of its own with N cores' quota (the same CPU
+        // for both, as on nodes of their own), wrk (and PostgreSQL) having the rest
+        var cores = IngestBenchmark.ReplicaCores(args);
+        using var botCap = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-storm", cores.Value);
+        using var peerCap = IngestBenchmark.PeerCap(args);
+        await using var alertmanager = await IngestBenchmark.StartPeerAsync(peerCap, args);
+        await using var bot = botCap is null ? await BotProcess.StartAsync(settings) : await BotProcess.StartInControlGroupAsync(botCap.Procs, settings);
+        if (cores is not null)
+        {
+            Console.WriteLine($"the bot capped at {cores} cores (a CPU quota of its own)");
+        }
+
         using var http = new HttpClient { BaseAddress = bot.Address, Timeout = TimeSpan.FromSeconds(60) };
 
         await IngestBenchmark.WrkAsync(bot.Address, 50, warmup, "storm.lua");
