@@ -13,10 +13,16 @@ internal sealed class CpuCap : IDisposable
 
     private readonly string _folder;
 
-    private CpuCap(string folder) => _folder = folder;
+    private CpuCap(string folder, double cores) => (_folder, Cores) = (folder, cores);
+
+    /// <summary>The quota, in cores.</summary>
+    public double Cores { get; }
 
     /// <summary>The file a process writes its id to, to join the group.</summary>
     public string Procs => Path.Combine(_folder, "cgroup.procs");
+
+    /// <summary>A group named <paramref name="name"/> with <paramref name="cores"/> cores' quota; none without a quota.</summary>
+    public static CpuCap? For(string name, double? cores) => cores is { } c ? Create(name, c) : null;
 
     public static CpuCap Create(string name, double cores)
     {
@@ -27,7 +33,7 @@ internal sealed class CpuCap : IDisposable
             File.WriteAllText("/sys/fs/cgroup/cgroup.subtree_control", "+cpu");
             var folder = Directory.CreateDirectory(Path.Combine("/sys/fs/cgroup", name)).FullName;
             File.WriteAllText(Path.Combine(folder, "cpu.max"), $"{quota} {PeriodMicroseconds}");
-            return new CpuCap(folder);
+            return new CpuCap(folder, cores);
         }
 
         if (Directory.Exists("/sys/fs/cgroup/cpu"))
@@ -35,7 +41,7 @@ internal sealed class CpuCap : IDisposable
             var folder = Directory.CreateDirectory(Path.Combine("/sys/fs/cgroup/cpu", name)).FullName;
             File.WriteAllText(Path.Combine(folder, "cpu.cfs_period_us"), PeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Combine(folder, "cpu.cfs_quota_us"), quota);
-            return new CpuCap(folder);
+            return new CpuCap(folder, cores);
         }
 
         throw new InvalidOperationException("No cgroup CPU controller under /sys/fs/cgroup: --replica-cpus cannot be used here.");

@@ -78,7 +78,7 @@ internal static partial class IngestBenchmark
         }
 
         using var cap = PeerCap(args);
-        await using var alertmanager = await StartPeerAsync(cap, args);
+        await using var alertmanager = await StartPeerAsync(cap);
         await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
         var cpu = alertmanager.CpuTime;
         var r = await WrkAsync(alertmanager.Address, 50, seconds, script, "alertmanager");
@@ -97,19 +97,17 @@ internal static partial class IngestBenchmark
     /// scheduler given as many threads, rounded up), so that the two are compared on the same CPU, PostgreSQL and wrk
     /// having the rest: as a replica and Alertmanager would each run on a node of their own, the database on another.
     /// </summary>
-    internal static CpuCap? PeerCap(string[] args) =>
-        ReplicaCores(args) is { } cores ? CpuCap.Create($"bot-bench-{Environment.ProcessId}-alertmanager", cores) : null;
+    internal static CpuCap? PeerCap(string[] args) => CpuCap.For($"bot-bench-{Environment.ProcessId}-alertmanager", ReplicaCores(args));
 
-    internal static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap, string[] args)
+    internal static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap)
     {
         if (cap is null)
         {
             return await AlertmanagerProcess.StartSilentAsync();
         }
 
-        var cores = ReplicaCores(args)!.Value;
-        Console.WriteLine($"Alertmanager capped at {cores} cores as each replica is (GOMAXPROCS={(int)Math.Ceiling(cores)})");
-        return await AlertmanagerProcess.StartSilentAsync(cap.Procs, (int)Math.Ceiling(cores));
+        Console.WriteLine($"Alertmanager capped at {cap.Cores} cores as each replica is (GOMAXPROCS={(int)Math.Ceiling(cap.Cores)})");
+        return await AlertmanagerProcess.StartSilentAsync(cap.Procs, (int)Math.Ceiling(cap.Cores));
     }
 
     internal static double? ReplicaCores(string[] args) =>
@@ -159,7 +157,7 @@ internal static partial class IngestBenchmark
             Console.WriteLine($"each replica capped at {cores} cores (a CPU quota of its own)");
         }
 
-        using var capA = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-a", cores.Value);
+        using var capA = CpuCap.For($"bot-bench-{Environment.ProcessId}-a", cores);
         await using var a = await StartReplicaAsync(capA, settings);
         if (args.Contains("--one-replica"))
         {
@@ -194,7 +192,7 @@ internal static partial class IngestBenchmark
             return code;
         }
 
-        using var capB = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-b", cores.Value);
+        using var capB = CpuCap.For($"bot-bench-{Environment.ProcessId}-b", cores);
         await using var b = await StartReplicaAsync(capB, settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
@@ -227,7 +225,7 @@ internal static partial class IngestBenchmark
     private static async Task<int> AlternateAsync(BotProcess bot, PostgresServer server, string script, int warmup, int seconds, int pairs, int groups, string[] args)
     {
         using var cap = PeerCap(args);
-        await using var alertmanager = await StartPeerAsync(cap, args);
+        await using var alertmanager = await StartPeerAsync(cap);
         await WrkAsync(alertmanager.Address, 50, Math.Min(warmup, 20), script, "alertmanager");
         var ratios = new List<double>();
         for (var pair = 1; pair <= pairs; pair++)
@@ -338,7 +336,7 @@ internal static partial class IngestBenchmark
         return again;
     }
 
-    private static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
+    internal static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
         cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
 
     /// <summary>

@@ -69,14 +69,13 @@ internal static class StormBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(1).DefaultIfEmpty("defaults"))}");
         // --replica-cpus N: the bot and Alertmanager each in a control group of its own with N cores' quota (the same CPU
         // for both, as on nodes of their own), wrk (and PostgreSQL) having the rest
-        var cores = IngestBenchmark.ReplicaCores(args);
-        using var botCap = cores is null ? null : CpuCap.Create($"bot-bench-{Environment.ProcessId}-storm", cores.Value);
+        using var botCap = CpuCap.For($"bot-bench-{Environment.ProcessId}-storm", IngestBenchmark.ReplicaCores(args));
         using var peerCap = IngestBenchmark.PeerCap(args);
-        await using var alertmanager = await IngestBenchmark.StartPeerAsync(peerCap, args);
-        await using var bot = botCap is null ? await BotProcess.StartAsync(settings) : await BotProcess.StartInControlGroupAsync(botCap.Procs, settings);
-        if (cores is not null)
+        await using var alertmanager = await IngestBenchmark.StartPeerAsync(peerCap);
+        await using var bot = await IngestBenchmark.StartReplicaAsync(botCap, settings);
+        if (botCap is not null)
         {
-            Console.WriteLine($"the bot capped at {cores} cores (a CPU quota of its own)");
+            Console.WriteLine($"the bot capped at {botCap.Cores} cores (a CPU quota of its own)");
         }
 
         using var http = new HttpClient { BaseAddress = bot.Address, Timeout = TimeSpan.FromSeconds(60) };

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Bot.Tests.Shared;
 
-/// <summary>A Linux process's <c>/proc/PID/stat</c>: its parent and the CPU time it has used (user and system).</summary>
+/// <summary>
+/// A Linux process's <c>/proc/PID/stat</c>: its parent and the CPU time it has used (user and system); and how to start a
+/// process the tests measure, in a control group of its own when asked.
+/// </summary>
 public static class ProcessStat
 {
     public static TimeSpan CpuTime(int pid) => Read(pid).Cpu;

@@ -86,14 +86,16 @@ public enum JobLane
 public static class JobLanes
 {
     /// <summary>A lane's name where people read it (the metrics' <c>lane</c>): <c>default</c>, <c>phone</c>, <c>chat_paging</c>...</summary>
-    public static string Name(this JobLane lane) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(lane.ToString());
+    public static string Name(this JobLane lane) => Names.TryGetValue(lane, out var name) ? name : NameOf(lane); // a newer version's lane (a rolling upgrade's): its number
+
+    private static string NameOf(JobLane lane) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(lane.ToString());
 
     /// <summary>The lane whose <see cref="Name"/> is <paramref name="name"/> (case ignored), as settings name it; null for none.</summary>
     public static JobLane? Named(string name)
     {
-        foreach (var lane in JobsWanted.Lanes)
+        foreach (var (lane, known) in Names)
         {
-            if (string.Equals(lane.Name(), name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
             {
                 return lane;
             }
@@ -101,6 +103,10 @@ public static class JobLanes
 
         return null;
     }
+
+    /// <summary>Each lane's name, made once (the dispatcher asks for a lane's slots at each pass).</summary>
+    private static readonly Dictionary<JobLane, string> Names =
+        Enum.GetValues<JobLane>().ToDictionary(lane => lane, NameOf);
 }
 
 /// <summary>
