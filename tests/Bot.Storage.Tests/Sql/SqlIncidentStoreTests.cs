@@ -1186,4 +1186,45 @@ public sealed class SqliteWriteAheadLogTests
         await Webhooks(6);
         Assert.True(store.CheckpointPasses - before <= 1, $"{store.CheckpointPasses - before} passes of the loop for 6 webhooks one after another");
     }
+
+    /// <summary>
+    /// A pass of the loop blocks for as long as it copies the log and syncs the database (past 250 ms a pass in a storm
+    /// on one core): it runs on a thread of its own, as the writer does, never on one of the thread pool's, on which the
+    /// webhooks' answers wait (a replica whose runtime counts one CPU starts with one such thread).
+    /// </summary>
+    [Fact]
+    public async Task TheCheckpointLoop_RunsOnAThreadOfItsOwn()
+    {
+        var passesSeen = new System.Collections.Concurrent.ConcurrentQueue<(bool OnThePool, string? Thread)>();
+        var checkpoints = Bot.Core.Telemetry.BotTelemetry.CheckpointDuration; // made before the listener is told of it
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument == checkpoints)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        // Called on the thread that timed the pass (the stores of tests beside this one included: all have the loop).
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "by", Value: "background" })
+                {
+                    passesSeen.Enqueue((Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
+                }
+            }
+        });
+        listener.Start();
+
+        await using var t = TempStore.Create(SqlEngine.Sqlite);
+        var store = (Bot.Storage.Sqlite.SqliteIncidentStore)t.Sql;
+        await t.IngestAsync(Batch("db", Firing(HashedFingerprint(1), TestStore.Start)));
+        var passes = store.CheckpointPasses;
+        await Eventually.HoldsAsync(() => Task.FromResult(store.CheckpointPasses > passes), "a pass of the checkpoint loop");
+
+        Assert.NotEmpty(passesSeen);
+        Assert.All(passesSeen, pass => Assert.Equal((false, "sqlite-checkpoint"), pass));
+    }
 }
