@@ -24,7 +24,7 @@ internal sealed class CpuCap : IDisposable
     /// <summary>A group named <paramref name="name"/> with <paramref name="cores"/> cores' quota; none without a quota.</summary>
     public static CpuCap? For(string name, double? cores) => cores is { } c ? Create(name, c) : null;
 
-    public static CpuCap Create(string name, double cores)
+    private static CpuCap Create(string name, double cores)
     {
         var quota = ((int)(cores * PeriodMicroseconds)).ToString(CultureInfo.InvariantCulture);
         if (File.Exists("/sys/fs/cgroup/cgroup.controllers"))

@@ -418,10 +418,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var writer = new Writer { Connection = i == 0 ? connection : null, Affine = byGroup ? _affine[i] : null };
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _writers.Add(done.Task);
-            var thread = new Thread(() => WriteLoop(writer, done)) { IsBackground = true, Name = count == 1 ? name : $"{name}-{i + 1}" };
-            thread.Start();
+            _writers.Add(OwnThread.Start(count == 1 ? name : $"{name}-{i + 1}", () => WriteLoop(writer)));
         }
     }
 
@@ -480,7 +477,7 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     }
 
     /// <summary>The writer: a thread of its own, so that it never queues behind request handlers for a pool thread.</summary>
-    private void WriteLoop(Writer writer, TaskCompletionSource done)
+    private void WriteLoop(Writer writer)
     {
         var batch = new List<WorkItem>(_maxBatch);
         var carried = new List<WorkItem>(); // queued work taken but not run: a person's work cut its batch short
@@ -543,7 +540,6 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
         finally
         {
             writer.Drop();
-            done.TrySetResult();
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         _writeback = new CheckpointWriteback(DatabasePath, log, options.SqliteCheckpointWriteback);
         // A thread of its own, as the writer's: a pass blocks for as long as it copies and syncs (past 250 ms in a storm
         // on one core), and on the thread pool it held a thread the webhooks' answers wait for.
-        _checkpointer = Task.Factory.StartNew(CheckpointLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _checkpointer = OwnThread.Start("sqlite-checkpoint", CheckpointLoop);
 
         // One process owns a SQLite file: claims left by a previous run of it are void.
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
@@ -269,7 +269,6 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
 
     private void CheckpointLoop()
     {
-        Thread.CurrentThread.Name = "sqlite-checkpoint";
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         SqliteSchema.Exec(connection, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"); // a checkpoint flushes the log first, and the database after
