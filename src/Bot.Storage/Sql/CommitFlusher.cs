@@ -40,7 +40,7 @@ internal sealed class CommitFlusher : IDisposable
     private readonly bool _failureLasts;
     private readonly bool _oneBatchFlushing;
     private readonly ILogger _log;
-    private readonly Thread _thread;
+    private readonly Task _loop;
     private readonly object _gate = new();
     private List<(List<WorkItem> Units, bool Enqueued)> _waiting = [];
     private List<(List<WorkItem> Units, bool Enqueued)> _flushing = [];
@@ -74,8 +74,7 @@ internal sealed class CommitFlusher : IDisposable
         ILogger log)
     {
         (_flush, _durable, _failed, _failureLasts, _oneBatchFlushing, _log) = (flush, durable, failed, failureLasts, oneBatchFlushing, log);
-        _thread = new Thread(Loop) { IsBackground = true, Name = name };
-        _thread.Start();
+        _loop = OwnThread.Start(name, Loop);
     }
 
     /// <summary>The flushes so far (each for one or more batches).</summary>
@@ -156,7 +155,7 @@ internal sealed class CommitFlusher : IDisposable
             Monitor.Pulse(_gate);
         }
 
-        _thread.Join();
+        _loop.GetAwaiter().GetResult();
     }
 
     private void Loop()

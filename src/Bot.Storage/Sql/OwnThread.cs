@@ -1,9 +1,9 @@
 namespace Bot.Storage.Sql;
 
 /// <summary>
-/// A store's loop that blocks for long (a writer's batches, a checkpoint's copy and sync) on a named background thread of
-/// its own, never on one of the thread pool's: a runtime that counts one CPU starts its pool with one thread, and the
-/// webhooks' answers wait for the pool.
+/// A store's loop that blocks for long (a writer's batches, a checkpoint's copy and sync, the log's flushes, their
+/// write-back) on a named background thread of its own, never on one of the thread pool's: a runtime that counts one CPU
+/// starts its pool with one thread, and the webhooks' answers wait for the pool.
 /// </summary>
 internal static class OwnThread
 {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Bot.Storage.Sql;
 using Microsoft.Win32.SafeHandles;
 
 namespace Bot.Storage.Sqlite;
@@ -29,7 +30,7 @@ internal sealed class CheckpointWriteback : IDisposable
     private readonly Func<bool> _writeBack;
     private readonly SafeFileHandle? _file;
     private readonly ILogger _log;
-    private readonly Thread? _thread;
+    private readonly Task? _loop;
     private readonly SemaphoreSlim _checkpointStarted = new(0);
     private readonly ManualResetEventSlim _stopping = new(false);
     private int _running; // checkpoints running now (the background loop's, and the writer's as the log starts over)
@@ -65,12 +66,11 @@ internal sealed class CheckpointWriteback : IDisposable
         }
 
         _writeBack = writeBack;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "sqlite-checkpoint-writeback" };
-        _thread.Start();
+        _loop = OwnThread.Start("sqlite-checkpoint-writeback", Loop);
     }
 
     /// <summary>Whether checkpoints are written back as they copy (Linux, a database file, no write-back failed).</summary>
-    public bool Active => _thread is not null && !_failed;
+    public bool Active => _loop is not null && !_failed;
 
     /// <summary>Write-backs so far (for tests).</summary>
     public long Writebacks => Interlocked.Read(ref _writebacks);
@@ -182,7 +182,7 @@ internal sealed class CheckpointWriteback : IDisposable
     {
         _stopping.Set();
         _checkpointStarted.Release();
-        var ended = _thread is null || _thread.Join(StopWait);
+        var ended = _loop is null || _loop.Wait(StopWait);
         _file?.Dispose();
         if (ended)
         {
