@@ -1,11 +1,9 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using System.Runtime.InteropServices;
 using Bot.Core.Telemetry;
 using Bot.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace Bot.Storage.Sqlite;
 
@@ -83,70 +81,8 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         StartWriters(1, connection, "sqlite-writer");
     }
 
-    /// <summary>
-    /// Flushes the log file's data to disk: with <c>Synchronous = Full</c>, what makes the writer's commits durable
-    /// (<see cref="CommitFlusher"/>). SQLite holds no lock on its log file (its locks are on the database and its
-    /// shared-memory file), so opening and closing it here takes none of SQLite's locks away.
-    /// <para>
-    /// On Linux with <c>fdatasync</c>, as PostgreSQL syncs its log there: the data and the file's size, not its times. An
-    /// <c>fsync</c> also writes the time each append changed, so every flush waited for a commit of the file system's
-    /// journal, and ext4's journal commits wait in turn for the blocks newly given to any file to be written (the
-    /// database file, which a storm's checkpoints grow): beside a file growing 48 MiB a second, 31 syncs of a 64 KB log
-    /// over 20 ms in five minutes with <c>fsync</c>, 7 with <c>fdatasync</c> (<c>tests/Bot.Benchmarks/disk-sync.py</c>).
-    /// </para>
-    /// </summary>
-    internal static void FlushLogToDisk(string path)
-    {
-        try
-        {
-            using var log = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            if (!OperatingSystem.IsLinux() || !DataSync(log, path))
-            {
-                RandomAccess.FlushToDisk(log);
-            }
-        }
-        catch (FileNotFoundException)
-        {
-            // no log: the last connection to close copied it into the database file, flushed that, and deleted it
-        }
-    }
-
-    /// <summary>
-    /// <c>fdatasync</c>, retried when a signal interrupts it; a failure is an <see cref="IOException"/>, as
-    /// <see cref="RandomAccess.FlushToDisk"/>'s. False, and never tried again, where the C library has none to call.
-    /// </summary>
-    private static bool DataSync(SafeFileHandle file, string path)
-    {
-        if (_noDataSync)
-        {
-            return false;
-        }
-
-        const int Interrupted = 4; // EINTR
-        try
-        {
-            while (FDataSync((int)file.DangerousGetHandle()) != 0)
-            {
-                var error = Marshal.GetLastPInvokeError();
-                if (error != Interrupted)
-                {
-                    throw new IOException($"fdatasync of {path} failed: {Marshal.GetPInvokeErrorMessage(error)}");
-                }
-            }
-
-            return true;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            _noDataSync = true;
-            return false;
-        }
-    }
-
-    private static volatile bool _noDataSync;
-
-    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static extern int FDataSync(int fd);
+    /// <summary>Flushes the log file's data to disk (<see cref="LogFileSync"/>): the default <c>SqliteLogFlush</c>.</summary>
+    internal static void FlushLogToDisk(string path) => LogFileSync.Default.Flush(path);
 
     /// <summary>The background loop's passes so far (not counting its catch-up passes).</summary>
     internal long CheckpointPasses => Interlocked.Read(ref _passes);
