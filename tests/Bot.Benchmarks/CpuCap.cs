@@ -1,11 +1,14 @@
 using System.Globalization;
+using Bot.Tests.Shared;
 
 namespace Bot.Benchmarks;
 
 /// <summary>
 /// A control group with a CPU quota, for a replica that should have its own share of the machine as it would on a node
 /// of its own (a Kubernetes CPU limit is the same quota): cgroup v2's <c>cpu.max</c>, or v1's <c>cpu.cfs_quota_us</c>.
-/// Needs root. Removed on dispose, once the processes in it have ended.
+/// Its processes may also be kept on whole CPUs of their own, as many as the quota rounded up (Kubernetes' static CPU
+/// manager policy, <c>docker run --cpuset-cpus</c>): the quota then never throttles threads that would otherwise spend it
+/// on two CPUs in half a period. Needs root. Removed on dispose, once the processes in it have ended.
 /// </summary>
 internal sealed class CpuCap : IDisposable
 {
@@ -13,19 +16,37 @@ internal sealed class CpuCap : IDisposable
 
     private readonly string _folder;
 
-    private CpuCap(string folder, double cores) => (_folder, Cores) = (folder, cores);
+    private CpuCap(string folder, double cores, string? cpus) => (_folder, Cores, Cpus) = (folder, cores, cpus);
 
     /// <summary>The quota, in cores.</summary>
     public double Cores { get; }
 
-    /// <summary>The file a process writes its id to, to join the group.</summary>
-    public string Procs => Path.Combine(_folder, "cgroup.procs");
+    /// <summary>The CPUs its processes are kept on (<c>taskset</c>'s list), or null for any.</summary>
+    public string? Cpus { get; }
 
-    /// <summary>A group named <paramref name="name"/> with <paramref name="cores"/> cores' quota; none without a quota.</summary>
-    public static CpuCap? For(string name, double? cores) => cores is { } c ? Create(name, c) : null;
+    /// <summary>How a process joins the group (and its CPUs) as it starts.</summary>
+    public ControlGroup Group => new(Path.Combine(_folder, "cgroup.procs"), Cpus);
 
-    private static CpuCap Create(string name, double cores)
+    /// <summary>
+    /// A group named <paramref name="name"/> with <paramref name="cores"/> cores' quota, its processes kept on the CPUs from
+    /// <paramref name="firstCpu"/> on (as many as the quota, rounded up) when one is given; none without a quota.
+    /// </summary>
+    public static CpuCap? For(string name, double? cores, int? firstCpu = null) => cores is { } c ? Create(name, c, firstCpu) : null;
+
+    private static CpuCap Create(string name, double cores, int? firstCpu)
     {
+        string? cpus = null;
+        if (firstCpu is { } first)
+        {
+            var last = first + (int)Math.Ceiling(cores) - 1;
+            if (last >= Environment.ProcessorCount)
+            {
+                throw new ArgumentException($"CPUs {first}-{last} asked for, but this machine has {Environment.ProcessorCount} (0-{Environment.ProcessorCount - 1})");
+            }
+
+            cpus = first == last ? $"{first}" : $"{first}-{last}";
+        }
+
         var quota = ((int)(cores * PeriodMicroseconds)).ToString(CultureInfo.InvariantCulture);
         if (File.Exists("/sys/fs/cgroup/cgroup.controllers"))
         {
@@ -33,7 +54,7 @@ internal sealed class CpuCap : IDisposable
             File.WriteAllText("/sys/fs/cgroup/cgroup.subtree_control", "+cpu");
             var folder = Directory.CreateDirectory(Path.Combine("/sys/fs/cgroup", name)).FullName;
             File.WriteAllText(Path.Combine(folder, "cpu.max"), $"{quota} {PeriodMicroseconds}");
-            return new CpuCap(folder, cores);
+            return new CpuCap(folder, cores, cpus);
         }
 
         if (Directory.Exists("/sys/fs/cgroup/cpu"))
@@ -41,7 +62,7 @@ internal sealed class CpuCap : IDisposable
             var folder = Directory.CreateDirectory(Path.Combine("/sys/fs/cgroup/cpu", name)).FullName;
             File.WriteAllText(Path.Combine(folder, "cpu.cfs_period_us"), PeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Combine(folder, "cpu.cfs_quota_us"), quota);
-            return new CpuCap(folder, cores);
+            return new CpuCap(folder, cores, cpus);
         }
 
         throw new InvalidOperationException("No cgroup CPU controller under /sys/fs/cgroup: --replica-cpus cannot be used here.");

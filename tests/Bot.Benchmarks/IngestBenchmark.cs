@@ -32,9 +32,9 @@ internal static partial class IngestBenchmark
         var warmup = Option(args, "--warmup", 20);
         var connectionSets = (OptionText(args, "--connections") ?? "50,4").Split(',').Select(int.Parse).ToArray();
         var settings = BotSettings(args);
-        if (ReplicaCores(args) is not null)
+        if (ReplicaCores(args) is not null || args.Contains("--replica-pinned"))
         {
-            Console.Error.WriteLine("--replica-cpus caps PostgreSQL's replicas (and Alertmanager with them): use it with ingest-postgres or storm");
+            Console.Error.WriteLine("--replica-cpus and --replica-pinned cap PostgreSQL's replicas (and Alertmanager with them): use them with ingest-postgres or storm");
             return 2;
         }
 
@@ -97,7 +97,8 @@ internal static partial class IngestBenchmark
     /// scheduler given as many threads, rounded up), so that the two are compared on the same CPU, PostgreSQL and wrk
     /// having the rest: as a replica and Alertmanager would each run on a node of their own, the database on another.
     /// </summary>
-    internal static CpuCap? PeerCap(string[] args) => CpuCap.For($"bot-bench-{Environment.ProcessId}-alertmanager", ReplicaCores(args));
+    internal static CpuCap? PeerCap(string[] args) =>
+        CpuCap.For($"bot-bench-{Environment.ProcessId}-alertmanager", ReplicaCores(args), FirstCpu(args, 0));
 
     internal static async Task<AlertmanagerProcess> StartPeerAsync(CpuCap? cap)
     {
@@ -106,12 +107,30 @@ internal static partial class IngestBenchmark
             return await AlertmanagerProcess.StartSilentAsync();
         }
 
-        Console.WriteLine($"Alertmanager capped at {cap.Cores} cores as each replica is (GOMAXPROCS={(int)Math.Ceiling(cap.Cores)})");
-        return await AlertmanagerProcess.StartSilentAsync(cap.Procs, (int)Math.Ceiling(cap.Cores));
+        Console.WriteLine($"Alertmanager capped at {cap.Cores} cores as each replica is (GOMAXPROCS={(int)Math.Ceiling(cap.Cores)}){OnCpus(cap)}");
+        return await AlertmanagerProcess.StartSilentAsync(cap.Group, (int)Math.Ceiling(cap.Cores));
     }
 
     internal static double? ReplicaCores(string[] args) =>
         OptionText(args, "--replica-cpus") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>
+    /// <c>--replica-pinned</c> (with <c>--replica-cpus N</c>): each capped process also kept on whole CPUs of its own, as
+    /// many as its quota rounded up, as a container given a cpuset is: the first replica (and Alertmanager, which takes its
+    /// turns apart from the bot's) from CPU 0, the second on the next ones; PostgreSQL and wrk on any. Null when not asked.
+    /// </summary>
+    internal static int? FirstCpu(string[] args, int replica)
+    {
+        if (!args.Contains("--replica-pinned"))
+        {
+            return null;
+        }
+
+        var cores = ReplicaCores(args) ?? throw new ArgumentException("--replica-pinned keeps each replica on whole CPUs of its quota: give --replica-cpus N too");
+        return replica * (int)Math.Ceiling(cores);
+    }
+
+    internal static string OnCpus(CpuCap cap) => cap.Cpus is null ? "" : $", kept on CPU {cap.Cpus}";
 
     /// <summary>
     /// The same load on two replicas sharing one PostgreSQL (durable: fsync on), as a load balancer would spread it:
@@ -154,10 +173,10 @@ internal static partial class IngestBenchmark
         var cores = ReplicaCores(args);
         if (cores is not null)
         {
-            Console.WriteLine($"each replica capped at {cores} cores (a CPU quota of its own)");
+            Console.WriteLine($"each replica capped at {cores} cores (a CPU quota of its own{(args.Contains("--replica-pinned") ? ", on CPUs of its own" : "")})");
         }
 
-        using var capA = CpuCap.For($"bot-bench-{Environment.ProcessId}-a", cores);
+        using var capA = CpuCap.For($"bot-bench-{Environment.ProcessId}-a", cores, FirstCpu(args, 0));
         await using var a = await StartReplicaAsync(capA, settings);
         if (args.Contains("--one-replica"))
         {
@@ -192,7 +211,7 @@ internal static partial class IngestBenchmark
             return code;
         }
 
-        using var capB = CpuCap.For($"bot-bench-{Environment.ProcessId}-b", cores);
+        using var capB = CpuCap.For($"bot-bench-{Environment.ProcessId}-b", cores, FirstCpu(args, 1));
         await using var b = await StartReplicaAsync(capB, settings);
         Console.WriteLine($"start to /readyz: {a.StartToReady.TotalMilliseconds:0} ms and {b.StartToReady.TotalMilliseconds:0} ms");
         await Task.WhenAll(WrkAsync(a.Address, 25, warmup, script), WrkAsync(b.Address, 25, warmup, script));
@@ -337,7 +356,7 @@ internal static partial class IngestBenchmark
     }
 
     internal static Task<BotProcess> StartReplicaAsync(CpuCap? cap, string[] settings) =>
-        cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Procs, settings);
+        cap is null ? BotProcess.StartAsync(settings) : BotProcess.StartInControlGroupAsync(cap.Group, settings);
 
     /// <summary>
     /// 50 connections on one replica, with its own and PostgreSQL's CPU; then the statements' figures and the incidents'

@@ -69,13 +69,14 @@ internal static class StormBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot settings: {string.Join(" ", settings.Skip(1).DefaultIfEmpty("defaults"))}");
         // --replica-cpus N: the bot and Alertmanager each in a control group of its own with N cores' quota (the same CPU
         // for both, as on nodes of their own), wrk (and PostgreSQL) having the rest
-        using var botCap = CpuCap.For($"bot-bench-{Environment.ProcessId}-storm", IngestBenchmark.ReplicaCores(args));
+        // (--replica-pinned: each also kept on CPU 0, or 0-N, as a container given a cpuset is; they take turns)
+        using var botCap = CpuCap.For($"bot-bench-{Environment.ProcessId}-storm", IngestBenchmark.ReplicaCores(args), IngestBenchmark.FirstCpu(args, 0));
         using var peerCap = IngestBenchmark.PeerCap(args);
         await using var alertmanager = await IngestBenchmark.StartPeerAsync(peerCap);
         await using var bot = await IngestBenchmark.StartReplicaAsync(botCap, settings);
         if (botCap is not null)
         {
-            Console.WriteLine($"the bot capped at {botCap.Cores} cores (a CPU quota of its own)");
+            Console.WriteLine($"the bot capped at {botCap.Cores} cores (a CPU quota of its own){IngestBenchmark.OnCpus(botCap)}");
         }
 
         using var http = new HttpClient { BaseAddress = bot.Address, Timeout = TimeSpan.FromSeconds(60) };

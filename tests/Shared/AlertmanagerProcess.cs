@@ -74,26 +74,26 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
 
     /// <summary>
     /// An Alertmanager that groups as the bot's storm does and notifies nobody: the peer of the benchmarks. With
-    /// <paramref name="cgroupProcs"/>, it runs in that control group (a CPU quota of its own, as the bot's replica has),
+    /// <paramref name="group"/>, it runs in that control group (a CPU quota of its own, as the bot's replica has),
     /// with Go's scheduler given <paramref name="maxProcs"/> threads, as a container's quota is usually matched
     /// (Alertmanager 0.25's Go does not read the quota itself; .NET does).
     /// </summary>
-    public static Task<AlertmanagerProcess> StartSilentAsync(string? cgroupProcs = null, int? maxProcs = null) => StartWithConfigAsync("""
+    public static Task<AlertmanagerProcess> StartSilentAsync(ControlGroup? group = null, int? maxProcs = null) => StartWithConfigAsync("""
             route:
               receiver: nobody
               group_by: ['alertname', 'service']
             receivers:
               - name: nobody
-            """, cgroupProcs, maxProcs);
+            """, group, maxProcs);
 
-    private static async Task<AlertmanagerProcess> StartWithConfigAsync(string yaml, string? cgroupProcs = null, int? maxProcs = null)
+    private static async Task<AlertmanagerProcess> StartWithConfigAsync(string yaml, ControlGroup? group = null, int? maxProcs = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "bot-alertmanager", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var config = Path.Combine(folder, "alertmanager.yml");
         await File.WriteAllTextAsync(config, yaml);
         var port = FreePort();
-        var start = ProcessStat.StartInfo(Binary, cgroupProcs);
+        var start = ProcessStat.StartInfo(Binary, group);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         if (maxProcs is not null)

@@ -64,20 +64,20 @@ public sealed class BotProcess : IAsyncDisposable
         StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, environment, host);
 
     /// <summary>
-    /// Starts the bot inside a control group (its <c>cgroup.procs</c> file, which the caller made, with a CPU quota say):
-    /// the process is in it from its first instruction, so the runtime sizes itself to the group's CPUs as it would in a
-    /// container with a CPU limit.
+    /// Starts the bot inside a control group (which the caller made, with a CPU quota say, and on the CPUs it names): the
+    /// process is in it from its first instruction, so the runtime sizes itself to the group's CPUs as it would in a
+    /// container with a CPU limit (or a cpuset).
     /// </summary>
-    public static Task<BotProcess> StartInControlGroupAsync(string cgroupProcs, params string[] settings) =>
-        StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, cgroupProcs: cgroupProcs);
+    public static Task<BotProcess> StartInControlGroupAsync(ControlGroup group, params string[] settings) =>
+        StartCoreAsync(BuiltBot, Path.Combine(Path.GetTempPath(), "bot-process", Guid.NewGuid().ToString("n")), settings, group: group);
 
     private static async Task<BotProcess> StartCoreAsync(
         string botDll, string folder, string[] settings, IReadOnlyDictionary<string, string>? environment = null, string? host = null,
-        string? cgroupProcs = null)
+        ControlGroup? group = null)
     {
         Directory.CreateDirectory(folder);
         var port = FreePort();
-        var start = ProcessStat.StartInfo("dotnet", cgroupProcs);
+        var start = ProcessStat.StartInfo("dotnet", group);
         start.WorkingDirectory = folder;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;

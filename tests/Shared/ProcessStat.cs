@@ -20,19 +20,23 @@ public static class ProcessStat
     }
 
     /// <summary>
-    /// How to start <paramref name="program"/> (its arguments added after), in the control group whose
-    /// <c>cgroup.procs</c> is <paramref name="cgroupProcs"/> when one is given: a shell joins the group and becomes the
-    /// program (exec keeps its process id, which the caller then measures).
+    /// How to start <paramref name="program"/> (its arguments added after), in <paramref name="group"/> when one is given:
+    /// a shell joins the group, keeps itself on the group's CPUs if it names them (<c>taskset</c>), and becomes the program
+    /// (exec keeps its process id, which the caller then measures; the CPUs are the program's from its first instruction,
+    /// as a container's cpuset is).
     /// </summary>
-    public static System.Diagnostics.ProcessStartInfo StartInfo(string program, string? cgroupProcs)
+    public static System.Diagnostics.ProcessStartInfo StartInfo(string program, ControlGroup? group)
     {
-        if (cgroupProcs is null)
+        if (group is null)
         {
             return new System.Diagnostics.ProcessStartInfo(program);
         }
 
         var start = new System.Diagnostics.ProcessStartInfo("/bin/sh");
-        foreach (var argument in new[] { "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroupProcs, program })
+        string[] arguments = group.Cpus is null
+            ? ["-c", "echo $$ > \"$0\" && exec \"$@\"", group.Procs, program]
+            : ["-c", "echo $$ > \"$0\" && cpus=\"$1\" && shift && exec taskset -c \"$cpus\" \"$@\"", group.Procs, group.Cpus, program];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -40,3 +44,9 @@ public static class ProcessStat
         return start;
     }
 }
+
+/// <summary>
+/// A control group a measured process runs in: its <c>cgroup.procs</c> file (the group, with a CPU quota say, made by the
+/// caller), and the CPUs the process is kept on (a <c>taskset</c> list such as <c>0</c> or <c>0-1</c>), if any.
+/// </summary>
+public sealed record ControlGroup(string Procs, string? Cpus = null);
