@@ -41,7 +41,7 @@ internal sealed class CpuCap : IDisposable
             var last = first + (int)Math.Ceiling(cores) - 1;
             if (last >= Environment.ProcessorCount)
             {
-                throw new ArgumentException($"CPUs {first}-{last} asked for, but this machine has {Environment.ProcessorCount} (0-{Environment.ProcessorCount - 1})");
+                throw new BadOptionsException($"CPUs {first}-{last} asked for, but this machine has {Environment.ProcessorCount} (0-{Environment.ProcessorCount - 1})");
             }
 
             cpus = first == last ? $"{first}" : $"{first}-{last}";
@@ -65,7 +65,7 @@ internal sealed class CpuCap : IDisposable
             return new CpuCap(folder, cores, cpus);
         }
 
-        throw new InvalidOperationException("No cgroup CPU controller under /sys/fs/cgroup: --replica-cpus cannot be used here.");
+        throw new BadOptionsException("No cgroup CPU controller under /sys/fs/cgroup: --replica-cpus cannot be used here.");
     }
 
     public void Dispose()
@@ -80,3 +80,6 @@ internal sealed class CpuCap : IDisposable
         }
     }
 }
+
+/// <summary>Options that do not go together, or ask for what the machine has not: said, with no stack trace.</summary>
+internal sealed class BadOptionsException(string message) : Exception(message);

@@ -126,7 +126,7 @@ internal static partial class IngestBenchmark
             return null;
         }
 
-        var cores = ReplicaCores(args) ?? throw new ArgumentException("--replica-pinned keeps each replica on whole CPUs of its quota: give --replica-cpus N too");
+        var cores = ReplicaCores(args) ?? throw new BadOptionsException("--replica-pinned keeps each replica on whole CPUs of its quota: give --replica-cpus N too");
         return replica * (int)Math.Ceiling(cores);
     }
 

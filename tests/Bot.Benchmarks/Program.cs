@@ -28,8 +28,8 @@ try
         _ => await IngestBenchmark.RunAsync(args),
     };
 }
-catch (ArgumentException e)
+catch (BadOptionsException e)
 {
-    Console.Error.WriteLine(e.Message); // options that do not go together, or ask for what the machine has not
+    Console.Error.WriteLine(e.Message);
     return 2;
 }

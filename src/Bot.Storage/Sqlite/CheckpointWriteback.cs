@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
 using Bot.Storage.Sql;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace Bot.Storage.Sqlite;
