@@ -119,6 +119,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         [.. d.Jobs.Values.Where(j => j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow())
             .GroupBy(j => j.Job.Lane).OrderBy(g => (int)g.Key).Select(g => new Core.Incidents.LaneDue(g.Key.Name(), g.Min(j => j.Job.DueAt)))])
     {
+        OldestUndoneByLane = [.. d.Jobs.Values
+            .Where(j => j.State is JobState.Waiting or JobState.Claimed && (j.FirstDueAt is not null || j.Job.DueAt <= time.GetUtcNow()))
+            .GroupBy(j => j.Job.Lane).OrderBy(g => (int)g.Key).Select(g => new Core.Incidents.LaneDue(g.Key.Name(), g.Min(j => j.FirstDueAt ?? j.Job.DueAt)))],
         Heartbeats = d.Heartbeats.Values.Select(h => new Core.Incidents.HeartbeatStatus(h.Name, h.LastBeatAt, h.Missed)).ToList(),
     });
 
@@ -202,7 +205,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
     public sealed record TaskRow(long Incident, IncidentTask Task);
 
-    public sealed record JobRow(EffectJob Job, JobState State, DateTimeOffset? LeaseUntil, DateTimeOffset? CompletedAt, string? Error);
+    /// <param name="FirstDueAt">When a job tried again first fell due (set by its first retry).</param>
+    public sealed record JobRow(EffectJob Job, JobState State, DateTimeOffset? LeaseUntil, DateTimeOffset? CompletedAt, string? Error, DateTimeOffset? FirstDueAt = null);
 
     /// <summary>The store's tables. Rows are immutable records, and incidents are copied in and out, so a clone is cheap and safe.</summary>
     public sealed class Data
@@ -445,7 +449,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         }
 
         public void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error) =>
-            _ = Set(claimed, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
+            _ = Set(claimed, j => j with { State = JobState.Waiting, LeaseUntil = null, Error = error, FirstDueAt = j.FirstDueAt ?? j.Job.DueAt, Job = j.Job with { Attempts = j.Job.Attempts + 1, DueAt = dueAt } });
 
         public bool FailJob(EffectJob claimed, string error) =>
             Set(claimed, j => j with { State = JobState.Failed, CompletedAt = now, LeaseUntil = null, Error = error, Job = j.Job with { Attempts = j.Job.Attempts + 1 } });

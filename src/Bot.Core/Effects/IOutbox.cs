@@ -36,7 +36,10 @@ public interface IOutboxSession : IOutbox
     /// <summary>Hands back a claimed job that was not started (shutting down): it may be claimed again at once, by any replica.</summary>
     void ReleaseJob(EffectJob claimed);
 
-    /// <summary>The claimed job failed for now: it waits again, due at <paramref name="dueAt"/>.</summary>
+    /// <summary>
+    /// The claimed job failed for now: it waits again, due at <paramref name="dueAt"/>; when it first fell due is kept
+    /// (<see cref="Incidents.StoreStats.OldestUndoneByLane"/>).
+    /// </summary>
     void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error);
 
     /// <summary>The claimed job failed for good; false when the claim no longer held it (nothing changed).</summary>

@@ -15,6 +15,14 @@ public sealed record StoreStats(
     /// <summary>When the job due longest ago and not started, of any lane, was due; null when none is due.</summary>
     public DateTimeOffset? OldestDueAt => OldestDueByLane.Count == 0 ? null : OldestDueByLane.Min(l => l.DueAt);
 
+    /// <summary>
+    /// Each lane's job not done that fell due longest ago, by the lane's name (the lanes with none are not listed): waiting
+    /// for a slot, claimed, running, or between tries; a job tried before counts from when it first fell due. Unlike
+    /// <see cref="OldestDueByLane"/>, a provider that fails or hangs on each try shows here however few its pages are:
+    /// they wait between tries, or claimed behind the one it holds, never long in the store's queue.
+    /// </summary>
+    public IReadOnlyList<LaneDue> OldestUndoneByLane { get; init; } = [];
+
     /// <summary>Each watched heartbeat: when it last beat, and whether it is missed now.</summary>
     public IReadOnlyList<HeartbeatStatus> Heartbeats { get; init; } = [];
 }

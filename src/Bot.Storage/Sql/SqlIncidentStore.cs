@@ -302,12 +302,18 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             "SELECT kind, state, lane, COUNT(*) FROM outbox WHERE state IN (0, 1, 3) GROUP BY kind, state, lane",
             r => new JobCount(r.GetString(0), r.GetInt32(1) switch { 0 => "pending", 1 => "running", _ => "failed" }, r.GetInt64(3), LaneName(r.GetInt32(2))),
             cancellationToken);
-        var oldest = await ReadAsync(OldestDueOfEachLane, r => new LaneDue(LaneName(r.GetInt32(0)), Time(r, 1)), cancellationToken, ("@now", Dialect.Time(_time.GetUtcNow())));
+        var now = ("@now", Dialect.Time(_time.GetUtcNow()));
+        var oldest = await ReadAsync(OldestDueOfEachLane, r => new LaneDue(LaneName(r.GetInt32(0)), Time(r, 1)), cancellationToken, now);
+        var underWay = await ReadAsync(OldestUnderWayOfEachLane, r => new LaneDue(LaneName(r.GetInt32(0)), Time(r, 1)), cancellationToken, now);
         var heartbeats = await ReadAsync(
             "SELECT name, last_beat_at, missed FROM heartbeats",
             r => new HeartbeatStatus(r.GetString(0), Time(r, 1), r.GetInt32(2) != 0),
             cancellationToken);
-        return new StoreStats(incidents, jobs, oldest) { Heartbeats = heartbeats };
+        return new StoreStats(incidents, jobs, oldest)
+        {
+            OldestUndoneByLane = [.. oldest.Concat(underWay).GroupBy(l => l.Lane).Select(g => new LaneDue(g.Key, g.Min(l => l.DueAt)))],
+            Heartbeats = heartbeats,
+        };
     }
 
     /// <summary>A stored lane's name (a newer version's lane by its number).</summary>
@@ -316,6 +322,16 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     /// <summary>Each lane's job due longest ago, from the start of its range of ix_outbox_waiting: a probe a lane, however many wait.</summary>
     private static readonly string OldestDueOfEachLane = string.Join(" UNION ALL ", SqlDialect.LanesByNumber.Select(lane => (int)lane)
         .Select(lane => $"SELECT * FROM (SELECT o.lane, o.due_at FROM outbox o WHERE o.state = 0 AND o.lane = {lane} AND o.due_at <= @now ORDER BY o.due_at LIMIT 1) l{lane}"));
+
+    /// <summary>
+    /// Each lane's job tried before and not done, by when it first fell due (ix_outbox_retried, of those few), and its job
+    /// claimed or running that fell due longest ago (the claimed are few: a batch a lane a replica); with
+    /// <see cref="OldestDueOfEachLane"/>, the oldest job not done of each lane.
+    /// </summary>
+    private static readonly string OldestUnderWayOfEachLane = string.Join(" UNION ALL ", SqlDialect.LanesByNumber.Select(lane => (int)lane)
+        .Select(lane =>
+            $"SELECT * FROM (SELECT o.lane, o.first_due_at FROM outbox o WHERE o.state IN (0, 1) AND o.first_due_at IS NOT NULL AND o.lane = {lane} ORDER BY o.first_due_at LIMIT 1) r{lane} " +
+            $"UNION ALL SELECT * FROM (SELECT o.lane, o.due_at FROM outbox o WHERE o.state = 1 AND o.lane = {lane} AND o.due_at <= @now ORDER BY o.due_at LIMIT 1) c{lane}"));
 
     /// <summary>
     /// Reads, then commits a write through the writer, as a person's unit (ahead of a storm's queue): a store that reads

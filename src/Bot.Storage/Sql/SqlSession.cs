@@ -1299,7 +1299,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
 
     public void RetryJob(EffectJob claimed, DateTimeOffset dueAt, string error) =>
         Write(
-            $"UPDATE outbox SET state = 0, attempts = attempts + 1, due_at = @due, last_error = @err, lease_until = NULL WHERE {Claimed}",
+            $"UPDATE outbox SET state = 0, attempts = attempts + 1, first_due_at = COALESCE(first_due_at, due_at), due_at = @due, last_error = @err, lease_until = NULL WHERE {Claimed}",
             ("@id", claimed.Id),
             ("@claims", claimed.Claims),
             ("@due", dialect.Time(dueAt)),

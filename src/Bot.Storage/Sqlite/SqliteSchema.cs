@@ -381,6 +381,14 @@ internal static class SqliteSchema
             AND (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.channel') END) = 'email';
         UPDATE outbox SET lane = 5 WHERE state IN (0, 1) AND kind = 'escalation.webhook';
         """,
+
+        // 37: when a job that was tried and is tried again first fell due (a retry moves its due time on), so that a page
+        // a provider fails or hangs on, try after try, is seen waiting from its first due time (the gauges' oldest undone
+        // job of each lane); set by the retry, never on the webhook's path. Read through a partial index of the few.
+        """
+        ALTER TABLE outbox ADD COLUMN first_due_at INTEGER;
+        CREATE INDEX ix_outbox_retried ON outbox (lane, first_due_at) WHERE state IN (0, 1) AND first_due_at IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -8,7 +8,7 @@ namespace Bot.Telemetry;
 
 /// <summary>
 /// The gauges read from the store: incidents by severity and status, outbox jobs not done by kind, state and lane, and
-/// the age of each lane's oldest due job. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
+/// the age of each lane's oldest due job and of its oldest job not done. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
 /// indexes), not at each scrape; every replica reports the same database, so aggregate them with <c>max</c>.
 /// </summary>
 internal sealed class StoreGauges : BackgroundService
@@ -38,9 +38,14 @@ internal sealed class StoreGauges : BackgroundService
             "Outbox jobs not done, by kind, state (pending, running, failed) and the worker's lane that runs them");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.oldest_due_age",
-            () => Lanes.Select(lane => new Measurement<double>(DueAge(lane), BotTelemetry.Tag("lane", lane))),
+            () => Lanes.Select(lane => new Measurement<double>(Age(_last?.OldestDueByLane, lane), BotTelemetry.Tag("lane", lane))),
             "s",
             "How long the job due longest ago and not started has waited, in each of the worker's lanes (0: none is due): a provider that hangs holds its own lane's");
+        _meter.CreateObservableGauge(
+            "incidentbot.outbox.oldest_undone_age",
+            () => Lanes.Select(lane => new Measurement<double>(Age(_last?.OldestUndoneByLane, lane), BotTelemetry.Tag("lane", lane))),
+            "s",
+            "How long the job not done that fell due longest ago has been due, in each of the worker's lanes (0: none): waiting, claimed, running, or between tries (from its first due time): a provider that fails or hangs on every page shows here, however few they are");
         _meter.CreateObservableGauge(
             "incidentbot.heartbeat.missed",
             () => (_last?.Heartbeats ?? []).Select(h => new Measurement<int>(h.Missed ? 1 : 0, BotTelemetry.Tag("heartbeat", h.Name))),
@@ -63,8 +68,8 @@ internal sealed class StoreGauges : BackgroundService
     /// <summary>Every lane's name: each lane's age is served, 0 while none of its jobs is due, so its series never ends.</summary>
     private static readonly string[] Lanes = [.. JobsWanted.Lanes.Select(lane => lane.Name())];
 
-    private double DueAge(string lane) =>
-        _last?.OldestDueByLane.FirstOrDefault(l => l.Lane == lane) is { } due ? Math.Max(0, (_time.GetUtcNow() - due.DueAt).TotalSeconds) : 0;
+    private double Age(IReadOnlyList<LaneDue>? byLane, string lane) =>
+        byLane?.FirstOrDefault(l => l.Lane == lane) is { } due ? Math.Max(0, (_time.GetUtcNow() - due.DueAt).TotalSeconds) : 0;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -210,6 +210,50 @@ public sealed partial class PagingEndToEndTests
         Assert.Single(smtp.Messages);
     }
 
+    /// <summary>
+    /// What the bot's alert rule <c>IncidentBotPagesHeld</c> reads when a provider hangs: Twilio holds the SMS past its
+    /// try's timeout, so it waits for its next try (30 s on), not due and in no queue. The phone lane's oldest job not
+    /// done (<c>incidentbot_outbox_oldest_undone_age_seconds</c> on <c>/metrics</c>) counts from when it first fell due and
+    /// climbs past the try; the lane's oldest due job's age stays 0 (that gauge, which the rule read before, never saw a
+    /// provider failing a few pages); the e-mail lane's stays 0 (its page went out). The rule's thresholds are pinned by
+    /// promtool's tests of its file.
+    /// </summary>
+    [Fact]
+    public async Task AnSmsProviderThatHangs_ShowsInThePhoneLanesOldestUndoneAge_BetweenTries_NotInTheEmailLanes()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var smtp = await SmtpServer.StartAsync();
+        twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
+        var settings = Paging("sms", "email");
+        UseTwilio(settings, twilio);
+        UseEmail(settings, smtp);
+        settings["Outbox:JobTimeout"] = "00:00:01";
+        settings["Outbox:RetryBaseDelay"] = "00:00:30";
+        settings["OpenTelemetry:StatsInterval"] = "00:00:00.250";
+        await using var bot = await BotServer.StartAsync(settings);
+
+        await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
+        await BotServer.EventuallyAsync(() => Task.FromResult(twilio.Messages.Count), n => n == 1, TimeSpan.FromSeconds(15), "the SMS, held by Twilio");
+        await BotServer.EventuallyAsync(() => Task.FromResult(smtp.Messages.Count), n => n == 1, TimeSpan.FromSeconds(15), "the e-mail, while the SMS is held");
+
+        var held = await BotServer.EventuallyAsync(() => AgesAsync(bot), a => a.PhoneUndone >= 3, TimeSpan.FromSeconds(20), "the phone lane's oldest job not done, past its try");
+        Assert.Equal((0, 0), (held.PhoneDue, held.EmailUndone));
+        Assert.Single(twilio.Messages); // not tried again yet: it waits between tries
+    }
+
+    /// <summary>The phone lane's oldest due and oldest undone ages and the e-mail lane's oldest undone, as Prometheus scrapes them.</summary>
+    private static async Task<(double PhoneUndone, double PhoneDue, double EmailUndone)> AgesAsync(BotServer bot)
+    {
+        var text = await bot.Client.GetStringAsync("/metrics");
+        double Age(string gauge, string lane) => double.Parse(
+            LaneAge().Matches(text).Single(m => m.Groups["gauge"].Value == gauge && m.Groups["lane"].Value == lane).Groups["age"].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        return (Age("undone", "phone"), Age("due", "phone"), Age("undone", "email"));
+    }
+
+    [GeneratedRegex("""^incidentbot_outbox_oldest_(?<gauge>due|undone)_age_seconds\{[^}]*lane="(?<lane>[a-z_]+)"[^}]*\} (?<age>\S+)""", RegexOptions.Multiline)]
+    private static partial Regex LaneAge();
+
     [Fact]
     public async Task AnExpiredLink_AcknowledgesNothing()
     {

@@ -54,6 +54,7 @@ public sealed partial class PrometheusTests
         await prometheus.WaitForAsync("""sum(incidentbot_calls_total{service="slack",method="conversations.create",outcome="ok"})""", 1);
         await prometheus.WaitForAsync("""max(incidentbot_heartbeat_missed{heartbeat="nightly-backup"})""", 0);
         await prometheus.WaitForAsync("""count(incidentbot_outbox_oldest_due_age_seconds{lane=~"default|phone|chat_paging|timers|email|webhooks"})""", 6); // each lane's, 0 with none due
+        await prometheus.WaitForAsync("""count(incidentbot_outbox_oldest_undone_age_seconds{lane=~"default|phone|chat_paging|timers|email|webhooks"})""", 6);
         await prometheus.WaitForAsync("""sum(incidentbot_outbox_jobs{kind="escalation.step",lane="timers"})""", 1); // the escalation's next step, waiting
         await prometheus.WaitForAsync("""sum(incidentbot_store_log_flush_duration_seconds_count) >= bool 3""", 1); // SQLite's log flushed before each 200
         await prometheus.WaitForAsync("""sum(incidentbot_store_checkpoint_duration_seconds_count{by="background"}) >= bool 1""", 1); // SQLite's checkpoints, timed
@@ -93,7 +94,7 @@ public sealed partial class PrometheusTests
 
         // The rules name only series the bot serves (their histograms' and counters' own suffixes included).
         var rules = File.ReadAllText(Path.Combine(folder, "incident-bot-rules.yml"));
-        var known = new[] { "incidentbot_webhooks_total", "incidentbot_outbox_oldest_due_age_seconds", "incidentbot_outbox_job_duration_seconds_count",
+        var known = new[] { "incidentbot_webhooks_total", "incidentbot_outbox_oldest_due_age_seconds", "incidentbot_outbox_oldest_undone_age_seconds", "incidentbot_outbox_job_duration_seconds_count",
             "incidentbot_calls_total", "incidentbot_outbox_job_lateness_seconds_bucket", "incidentbot_store_commit_failures_total", "incidentbot_store_alert_keys_merge_failures_total", "incidentbot_store_alert_keys_held", "incidentbot_incidents", "incidentbot_outbox_jobs", "incidentbot_heartbeat_missed",
             "http_server_request_duration_seconds_bucket" };
         foreach (var name in SeriesName().Matches(rules).Select(m => m.Value).Where(n => n is not "up").Distinct())

@@ -723,6 +723,57 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.All(stats.Jobs, j => Assert.Equal("pending", j.State));
     }
 
+    /// <summary>
+    /// Each lane's oldest job not done, for the gauge the paging alert reads: due and waiting, claimed or running, or
+    /// between tries, counted from when it first fell due (which a retry keeps); a job not yet due, or done, is none.
+    /// A provider that hangs on a few pages keeps them running or between tries, and the queue's own figure
+    /// (<see cref="StoreStats.OldestDueByLane"/>) sees none of them.
+    /// </summary>
+    [Fact]
+    public async Task Stats_SayEachLanesOldestJobNotDone_RunningOrBetweenTriesToo_FromWhenItFirstFellDue()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row("sms", T0.AddMinutes(-5), "S", JobLane.Phone));
+            s.Enqueue(TestJob.Row("email", T0.AddMinutes(-2), "E", JobLane.Email));
+            s.Enqueue(TestJob.Row("hook", T0.AddMinutes(-1), "W", JobLane.Webhooks));
+            s.Enqueue(TestJob.Row("later", T0.AddHours(1), "L"));
+        });
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10)));
+        Assert.Equal(["email", "hook", "sms"], claimed.Select(j => j.Key).Order());
+
+        // The SMS timed out: its next try is a minute on. The e-mail went out; the webhook's call is still running.
+        await t.Store.WriteAsync(s =>
+        {
+            s.RetryJob(claimed.Single(j => j.Key == "sms"), T0.AddMinutes(1), "timed out after 30 s");
+            s.CompleteJob(claimed.Single(j => j.Key == "email"));
+        });
+
+        var stats = await t.Store.GetStatsAsync();
+        Assert.Empty(stats.OldestDueByLane);
+        Assert.Equal([("phone", T0.AddMinutes(-5)), ("webhooks", T0.AddMinutes(-1))], Undone(stats));
+
+        // Its next try fails too: still counted from its first due time, claimed, then between tries again.
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        var sms = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(l => l == JobLane.Phone ? 10 : 0), TimeSpan.FromMinutes(1))));
+        Assert.Equal([("phone", T0.AddMinutes(-5)), ("webhooks", T0.AddMinutes(-1))], Undone(await t.Store.GetStatsAsync()));
+        await t.Store.WriteAsync(s => s.RetryJob(sms, T0.AddMinutes(3), "timed out after 30 s"));
+        Assert.Equal([("phone", T0.AddMinutes(-5)), ("webhooks", T0.AddMinutes(-1))], Undone(await t.Store.GetStatsAsync()));
+
+        // Both done at last: none.
+        t.Time.Advance(TimeSpan.FromMinutes(2));
+        sms = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(l => l == JobLane.Phone ? 10 : 0), TimeSpan.FromMinutes(1))));
+        await t.Store.WriteAsync(s =>
+        {
+            s.CompleteJob(sms);
+            s.CompleteJob(claimed.Single(j => j.Key == "hook"));
+        });
+        Assert.Empty(Undone(await t.Store.GetStatsAsync()));
+
+        static List<(string Lane, DateTimeOffset DueAt)> Undone(StoreStats stats) => [.. stats.OldestUndoneByLane.Select(l => (l.Lane, l.DueAt)).OrderBy(l => l.Lane)];
+    }
+
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
         .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
         .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)];
