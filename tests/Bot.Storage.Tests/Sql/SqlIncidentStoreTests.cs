@@ -624,7 +624,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         await t.ReopenAfterAsync(
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; " : "") +
-            "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
+            TempStore.UndoFirstDueAt + "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
         var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(lane => lane == JobLane.Default ? 0 : 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
@@ -642,7 +642,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0));
             s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
-        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
+        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
 
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var page = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 100, 0), TimeSpan.FromMinutes(1))));
@@ -659,7 +659,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", T0) { Lane = JobLane.Timers });
             s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
-        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
+        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
 
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var step = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 0, 100), TimeSpan.FromMinutes(1))));
@@ -686,7 +686,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync());
 
-        await t.ReopenAfterAsync("UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
+        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
         Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync()); // a payload not JSON stops no upgrade
 
         Assert.Equal([$"{step}:notify:U1:0", $"{step}:notify:U1:2", "garbled"], await ClaimAsync(JobLane.Phone));
@@ -970,7 +970,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         // starts and migrates it (8 to the latest).
         await t.ReopenAfterAsync(
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; DROP TRIGGER escalations_version ON escalations; " : "") +
-            "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
+            TempStore.UndoFirstDueAt + "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
             "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; " +
             "DROP TABLE IF EXISTS alert_keys; DROP TABLE IF EXISTS alert_keys_merged; " +
