@@ -8,8 +8,9 @@ namespace Bot.Telemetry;
 
 /// <summary>
 /// The gauges read from the store: incidents by severity and status, outbox jobs not done by kind, state and lane, and
-/// the age of each lane's oldest due job and of its oldest job not done. Counted every <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through
-/// indexes), not at each scrape; every replica reports the same database, so aggregate them with <c>max</c>.
+/// the age of each lane's oldest due job and of its oldest job not done. Counted every
+/// <see cref="TelemetryOptions.StatsInterval"/> (a few grouped counts through indexes), not at each scrape; every replica
+/// reports the same database, so aggregate them with <c>max</c>.
 /// </summary>
 internal sealed class StoreGauges : BackgroundService
 {
