@@ -36,9 +36,17 @@ namespace Bot.Storage.Sql;
 /// minutes late. A group pushed out gets none rebuilt for <see cref="NoRebuildFor"/>, so that more busy groups than that
 /// bound cost each webhook its alerts' lookups (bounded by the change), never its incident's every alert.
 /// </para>
+/// <para>
+/// The filters together hold at most <see cref="MaxHeld"/> fingerprints (~35 MB), so that many large open incidents do
+/// not grow the replica's memory with their alerts: past it, the groups used longest ago lose theirs, and get none
+/// rebuilt for <see cref="NoRebuildFor"/>, as past <see cref="MaxGroups"/>.
+/// </para>
 /// </summary>
-internal sealed class HeldFingerprints
+internal sealed class HeldFingerprints(long maxHeld = HeldFingerprints.MaxHeld)
 {
+    /// <summary>The fingerprints all the filters hold together at most (~4.4 MB a million).</summary>
+    public const long MaxHeld = 8 << 20;
+
     /// <summary>The groups with a filter at most: a group's filter goes when its incident closes, or with the process, or for newer ones.</summary>
     public const int MaxGroups = 4096;
 
@@ -55,12 +63,16 @@ internal sealed class HeldFingerprints
     private readonly ConcurrentDictionary<string, DateTimeOffset> _notRebuilt = new(StringComparer.Ordinal); // group -> until when no rebuild
     private long _skipped;
     private long _uses; // the stamp of the latest use of a filter
+    private long _held; // the fingerprints in the filters of _groups' entries
 
     /// <summary>Lookups skipped so far: alerts taken for new on the filter's word (for tests).</summary>
     internal long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>The groups with a filter (for tests).</summary>
     internal int Groups => _groups.Count;
+
+    /// <summary>The fingerprints the filters hold together (for tests).</summary>
+    internal long Held => Interlocked.Read(ref _held);
 
     /// <summary>What a transaction relies on for a group, until its read confirms it (<see cref="Confirms"/>).</summary>
     public sealed class Expected
@@ -83,6 +95,8 @@ internal sealed class HeldFingerprints
         public FingerprintFilter Filter { get; } = new();
 
         public long Used; // the stamp of its latest use (HeldFingerprints._uses)
+
+        public bool Gone; // taken out of the groups (under its lock): nothing more is added to it, nor counted
     }
 
     /// <summary>The group's filter, as the incident's alert count must be for it to hold; null: none.</summary>
@@ -146,8 +160,30 @@ internal sealed class HeldFingerprints
             PushOut(now);
         }
 
+        if (_groups.TryGetValue(group, out var old))
+        {
+            Remove(KeyValuePair.Create(group, old));
+        }
+
         var entry = new Entry(number) { Used = Interlocked.Increment(ref _uses) };
         return _groups[group] = entry;
+    }
+
+    /// <summary>Takes the group's entry out, and its fingerprints out of the count; false when it was out already.</summary>
+    private bool Remove(KeyValuePair<string, Entry> item)
+    {
+        if (!_groups.TryRemove(item))
+        {
+            return false;
+        }
+
+        lock (item.Value)
+        {
+            item.Value.Gone = true;
+            Interlocked.Add(ref _held, -item.Value.Filter.Count);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -159,7 +195,28 @@ internal sealed class HeldFingerprints
         var oldest = _groups.ToArray().OrderBy(g => Volatile.Read(ref g.Value.Used)).Take(_groups.Count - MaxGroups + MaxGroups / 8);
         foreach (var pushed in oldest)
         {
-            if (_groups.TryRemove(pushed))
+            if (Remove(pushed))
+            {
+                RebuildNoneFor(pushed.Key, now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Past <see cref="MaxHeld"/> together, the filters used longest ago go until an eighth of it is free again (one sort
+    /// for that eighth's inserts), and their groups get none rebuilt for <see cref="NoRebuildFor"/>; the group just added
+    /// to, the latest used, goes last.
+    /// </summary>
+    private void Trim(DateTimeOffset now)
+    {
+        foreach (var pushed in _groups.ToArray().OrderBy(g => Volatile.Read(ref g.Value.Used)))
+        {
+            if (Held <= maxHeld - maxHeld / 8)
+            {
+                return;
+            }
+
+            if (Remove(pushed))
             {
                 RebuildNoneFor(pushed.Key, now);
             }
@@ -186,8 +243,11 @@ internal sealed class HeldFingerprints
     /// <summary>The groups with a filter.</summary>
     internal int Count => _groups.Count;
 
-    /// <summary>An alert's insert was written: its fingerprint is added to the group's filter, if it is of that incident.</summary>
-    public void Inserted(string group, long number, string fingerprint)
+    /// <summary>
+    /// An alert's insert was written: its fingerprint is added to the group's filter, if it is of that incident (past
+    /// <see cref="MaxHeld"/> together, the filters used longest ago go: <see cref="Trim"/>).
+    /// </summary>
+    public void Inserted(string group, long number, string fingerprint, DateTimeOffset now)
     {
         if (!_groups.TryGetValue(group, out var entry) || entry.Number != number)
         {
@@ -196,13 +256,23 @@ internal sealed class HeldFingerprints
 
         lock (entry)
         {
+            if (entry.Gone)
+            {
+                return;
+            }
+
             if (entry.Filter.Count >= FingerprintFilter.MaxFingerprints)
             {
-                _groups.TryRemove(KeyValuePair.Create(group, entry)); // beyond its bound: the lookups come back
+                Remove(KeyValuePair.Create(group, entry)); // beyond its bound: the lookups come back
                 return;
             }
 
             entry.Filter.Add(fingerprint);
+        }
+
+        if (Interlocked.Increment(ref _held) > maxHeld)
+        {
+            Trim(now);
         }
     }
 
@@ -247,6 +317,15 @@ internal sealed class HeldFingerprints
             }
 
             entry.Count = count;
+            if (!entry.Gone)
+            {
+                Interlocked.Add(ref _held, entry.Filter.Count);
+            }
+        }
+
+        if (Held > maxHeld)
+        {
+            Trim(now);
         }
     }
 
@@ -254,14 +333,20 @@ internal sealed class HeldFingerprints
     /// Nothing known is trusted any more: commits this process saw may not have lasted (a PostgreSQL server that failed
     /// before making them durable, <see cref="CommitFlusher"/>). Each group's filter is rebuilt or its alerts read again.
     /// </summary>
-    public void ForgetAll() => _groups.Clear();
+    public void ForgetAll()
+    {
+        foreach (var item in _groups.ToArray())
+        {
+            Remove(item);
+        }
+    }
 
     /// <summary>The group's filter of the incident is not trusted any more (the incident closed, a transaction that relied on it rolled back, its count moved).</summary>
     public void Forget(string group, long number)
     {
         if (_groups.TryGetValue(group, out var entry) && entry.Number == number)
         {
-            _groups.TryRemove(KeyValuePair.Create(group, entry));
+            Remove(KeyValuePair.Create(group, entry));
         }
     }
 }

@@ -742,7 +742,7 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         _readAhead?.Wrote(groupKey, incidentNumber, alert.Fingerprint);
         if (isNew)
         {
-            held?.Inserted(groupKey, incidentNumber, alert.Fingerprint);
+            held?.Inserted(groupKey, incidentNumber, alert.Fingerprint, Now);
             _insertedAlerts = true;
         }
     }

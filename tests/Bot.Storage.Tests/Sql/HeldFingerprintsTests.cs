@@ -37,11 +37,11 @@ public sealed class HeldFingerprintsTests
     {
         var held = new HeldFingerprints();
         held.Opened("g1", 7, DateTimeOffset.UnixEpoch);
-        held.Inserted("g1", 7, "a1");
+        held.Inserted("g1", 7, "a1", DateTimeOffset.UnixEpoch);
         Assert.Null(held.Expect("g1")); // not committed yet
 
         held.Committed("g1", 7, 1);
-        held.Inserted("g1", 6, "old"); // an alert of an earlier incident of the group
+        held.Inserted("g1", 6, "old", DateTimeOffset.UnixEpoch); // an alert of an earlier incident of the group
         held.Committed("g1", 6, 40);
         var expected = Assert.IsType<HeldFingerprints.Expected>(held.Expect("g1"));
         Assert.Equal((7, 1), (expected.Number, expected.Count));
@@ -146,5 +146,53 @@ public sealed class HeldFingerprintsTests
         Assert.False(held.MayRebuild("first", 2, now + HeldFingerprints.NoRebuildFor));
         Assert.True(held.MayRebuild("first", 2, now + TimeSpan.FromSeconds(1) + HeldFingerprints.NoRebuildFor));
         Assert.True(held.MayRebuild($"never-held", 2, now));
+    }
+
+    /// <summary>
+    /// The filters hold a bounded number of fingerprints together: past it, those of the groups used longest ago go (their
+    /// alerts looked up again, and no filter rebuilt for a while), never the group being written; the count follows the
+    /// filters as they go, are rebuilt or replaced, and are forgotten.
+    /// </summary>
+    [Fact]
+    public void TheFilters_HoldABoundedNumberOfFingerprintsTogether_TheGroupsUsedLongestAgoGoFirst()
+    {
+        var now = DateTimeOffset.UnixEpoch;
+        var held = new HeldFingerprints(maxHeld: 1000);
+        for (var g = 0; g < 4; g++)
+        {
+            held.Opened($"g{g}", g, now);
+            held.Committed($"g{g}", g, 0);
+        }
+
+        for (var g = 0; g < 3; g++)
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                held.Inserted($"g{g}", g, $"g{g}-{i}", now);
+            }
+        }
+
+        Assert.Equal(900, held.Held);
+        Assert.NotNull(held.Expect("g0")); // a batch read g0: g1 is now the group used longest ago
+
+        for (var i = 0; i < 200; i++)
+        {
+            held.Inserted("g3", 3, $"g3-{i}", now); // its 101st passes 1,000: g1's 300 go, which leaves 701 (under 875)
+        }
+
+        Assert.Equal((800L, 3), (held.Held, held.Groups));
+        Assert.Null(held.Expect("g1"));
+        Assert.All(["g0", "g2", "g3"], g => Assert.NotNull(held.Expect(g)));
+        Assert.False(held.MayRebuild("g1", 10, now)); // not rebuilt for a while
+        Assert.True(held.MayRebuild("g1", 10, now + HeldFingerprints.NoRebuildFor));
+
+        held.Forget("g3", 3);
+        Assert.Equal(600, held.Held);
+        held.Rebuilt("g5", 5, 3, ["x", "y", "z"], now);
+        Assert.Equal(603, held.Held);
+        held.Rebuilt("g5", 5, 2, ["x", "y"], now); // replaces its filter
+        Assert.Equal(602, held.Held);
+        held.ForgetAll();
+        Assert.Equal((0L, 0), (held.Held, held.Groups));
     }
 }
