@@ -268,9 +268,10 @@ internal sealed class HeldFingerprints(long maxHeld = HeldFingerprints.MaxHeld)
             }
 
             entry.Filter.Add(fingerprint);
+            Interlocked.Increment(ref _held); // under the lock, as Remove takes the filter's count out
         }
 
-        if (Interlocked.Increment(ref _held) > maxHeld)
+        if (Held > maxHeld)
         {
             Trim(now);
         }
