@@ -26,6 +26,9 @@ public sealed class BotServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Settings as the command line's arguments (<c>--Key=Value</c>), for this bot or one started as a process.</summary>
+    public static string[] Arguments(IDictionary<string, string?> settings) => [.. settings.Select(kv => $"--{kv.Key}={kv.Value}")];
+
     public static async Task<BotServer> StartAsync(
         IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? folder = null)
     {
@@ -41,7 +44,7 @@ public sealed class BotServer : IAsyncDisposable
             "--Outbox:PollInterval=00:00:00.100",
             "--Logging:LogLevel:Default=Warning",
         };
-        args.AddRange((settings ?? new Dictionary<string, string?>()).Select(kv => $"--{kv.Key}={kv.Value}"));
+        args.AddRange(Arguments(settings ?? new Dictionary<string, string?>()));
         var app = BotApp.Build([.. args], configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

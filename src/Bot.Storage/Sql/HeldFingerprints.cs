@@ -187,31 +187,23 @@ internal sealed class HeldFingerprints(long maxHeld = HeldFingerprints.MaxHeld)
     }
 
     /// <summary>
-    /// The eighth of the filters used longest ago go (one sort for the next <see cref="MaxGroups"/> / 8 groups), and
-    /// their groups get none rebuilt for <see cref="NoRebuildFor"/>. Two writers pushing out at once push out a few more.
+    /// At <see cref="MaxGroups"/>, the eighth of the filters used longest ago go (one sort for the next eighth's groups),
+    /// and their groups get none rebuilt for <see cref="NoRebuildFor"/>. Two writers pushing out at once push out a few more.
     /// </summary>
-    private void PushOut(DateTimeOffset now)
-    {
-        var oldest = _groups.ToArray().OrderBy(g => Volatile.Read(ref g.Value.Used)).Take(_groups.Count - MaxGroups + MaxGroups / 8);
-        foreach (var pushed in oldest)
-        {
-            if (Remove(pushed))
-            {
-                RebuildNoneFor(pushed.Key, now);
-            }
-        }
-    }
+    private void PushOut(DateTimeOffset now) => PushOutUntil(() => _groups.Count <= MaxGroups - MaxGroups / 8, now);
 
     /// <summary>
     /// Past <see cref="MaxHeld"/> together, the filters used longest ago go until an eighth of it is free again (one sort
-    /// for that eighth's inserts), and their groups get none rebuilt for <see cref="NoRebuildFor"/>; the group just added
-    /// to, the latest used, goes last.
+    /// for that eighth's inserts), as at <see cref="MaxGroups"/>; the group just added to, the latest used, goes last.
     /// </summary>
-    private void Trim(DateTimeOffset now)
+    private void Trim(DateTimeOffset now) => PushOutUntil(() => Held <= maxHeld - maxHeld / 8, now);
+
+    /// <summary>The filters used longest ago go, oldest first, until there is <paramref name="room"/>; their groups get none rebuilt for a while.</summary>
+    private void PushOutUntil(Func<bool> room, DateTimeOffset now)
     {
         foreach (var pushed in _groups.ToArray().OrderBy(g => Volatile.Read(ref g.Value.Used)))
         {
-            if (Held <= maxHeld - maxHeld / 8)
+            if (room())
             {
                 return;
             }

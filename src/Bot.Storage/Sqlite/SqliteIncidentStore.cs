@@ -73,16 +73,13 @@ public sealed class SqliteIncidentStore : SqlIncidentStore
         SqliteSchema.Exec(connection, "UPDATE outbox SET state = 0, lease_until = NULL WHERE state = 1");
         if (string.Equals(options.Synchronous, "Full", StringComparison.OrdinalIgnoreCase))
         {
-            var flush = options.SqliteLogFlush ?? FlushLogToDisk;
+            var flush = options.SqliteLogFlush ?? LogFileSync.Default.Flush;
             var logPath = DatabasePath + "-wal";
             Flusher = new CommitFlusher("sqlite-log-flush", () => flush(logPath), Acknowledged, NotDurable, failureLasts: true, oneBatchFlushing: false, log);
         }
 
         StartWriters(1, connection, "sqlite-writer");
     }
-
-    /// <summary>Flushes the log file's data to disk (<see cref="LogFileSync"/>): the default <c>SqliteLogFlush</c>.</summary>
-    internal static void FlushLogToDisk(string path) => LogFileSync.Default.Flush(path);
 
     /// <summary>The background loop's passes so far (not counting its catch-up passes).</summary>
     internal long CheckpointPasses => Interlocked.Read(ref _passes);

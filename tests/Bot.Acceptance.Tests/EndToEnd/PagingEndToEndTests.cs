@@ -52,6 +52,16 @@ public sealed partial class PagingEndToEndTests
         settings["Email:LinkSecret"] = "a-secret-of-at-least-32-characters-long";
     }
 
+    /// <summary>Dave paged by SMS and e-mail, through Twilio's stand-in, which holds the first SMS a minute, and the SMTP server.</summary>
+    private static Dictionary<string, string?> SmsHeldByTwilio(FakeTwilio twilio, SmtpServer smtp)
+    {
+        twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
+        var settings = Paging("sms", "email");
+        UseTwilio(settings, twilio);
+        UseEmail(settings, smtp);
+        return settings;
+    }
+
     private static async Task<string> StatusAsync(BotServer bot) =>
         (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("status").GetString()!;
 
@@ -187,10 +197,7 @@ public sealed partial class PagingEndToEndTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         await using var smtp = await SmtpServer.StartAsync();
-        twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
-        var settings = Paging("sms", "email");
-        UseTwilio(settings, twilio);
-        UseEmail(settings, smtp);
+        var settings = SmsHeldByTwilio(twilio, smtp);
         settings["Outbox:PagingConcurrency"] = "1";
         await using var bot = await BotServer.StartAsync(settings);
 
@@ -224,14 +231,11 @@ public sealed partial class PagingEndToEndTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         await using var smtp = await SmtpServer.StartAsync();
-        twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
-        var settings = Paging("sms", "email");
-        UseTwilio(settings, twilio);
-        UseEmail(settings, smtp);
+        var settings = SmsHeldByTwilio(twilio, smtp);
         settings["Outbox:JobTimeout"] = "00:00:01";
         settings["Outbox:RetryBaseDelay"] = "00:00:30";
         settings["OpenTelemetry:StatsInterval"] = "00:00:00.250";
-        await using var bot = await BotProcess.StartAsync([.. settings.Select(s => $"--{s.Key}={s.Value}")]);
+        await using var bot = await BotProcess.StartAsync(BotServer.Arguments(settings));
         using var http = new HttpClient { BaseAddress = bot.Address };
 
         var posted = await http.PostAsync("/webhooks/generic", new StringContent("""{"title":"Primary database down","severity":"critical"}""", System.Text.Encoding.UTF8, "application/json"));

@@ -24,7 +24,7 @@ internal sealed class HeldFlush
         }
 
         HoldTheFirst();
-        SqliteIncidentStore.FlushLogToDisk(path);
+        LogFileSync.Default.Flush(path);
     }
 
     public void Flush(Action flush)

@@ -754,6 +754,13 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Empty(stats.OldestDueByLane);
         Assert.Equal([("phone", T0.AddMinutes(-5)), ("webhooks", T0.AddMinutes(-1))], Undone(stats));
 
+        // A DM due and waiting for a slot is one too, as in the queue's figure.
+        await t.Store.WriteAsync(s => s.Enqueue(TestJob.Row("dm", T0.AddSeconds(-30), "D", JobLane.ChatPaging)));
+        stats = await t.Store.GetStatsAsync();
+        Assert.Equal([("chat_paging", T0.AddSeconds(-30))], stats.OldestDueByLane.Select(l => (l.Lane, l.DueAt)));
+        Assert.Equal([("chat_paging", T0.AddSeconds(-30)), ("phone", T0.AddMinutes(-5)), ("webhooks", T0.AddMinutes(-1))], Undone(stats));
+        await t.Store.WriteAsync(s => s.CompleteJob(Assert.Single(s.ClaimDueJobs(JobsWanted.From(l => l == JobLane.ChatPaging ? 10 : 0), TimeSpan.FromMinutes(1)))));
+
         // Its next try fails too: still counted from its first due time, claimed, then between tries again.
         t.Time.Advance(TimeSpan.FromMinutes(1));
         var sms = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(l => l == JobLane.Phone ? 10 : 0), TimeSpan.FromMinutes(1))));

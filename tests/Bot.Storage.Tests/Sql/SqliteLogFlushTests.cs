@@ -75,7 +75,7 @@ public sealed class SqliteLogFlushTests
                 throw new IOException("Input/output error");
             }
 
-            SqliteIncidentStore.FlushLogToDisk(path);
+            LogFileSync.Default.Flush(path);
         });
 
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => t.IngestAsync(Batch("db", Firing("a1", T0))));
@@ -138,6 +138,6 @@ public sealed class SqliteLogFlushTests
     public void FlushingALogThatIsNotThere_IsNotAnError()
     {
         // The last connection to close copies the log into the database, flushes that, and deletes the log.
-        SqliteIncidentStore.FlushLogToDisk(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n") + "-wal"));
+        LogFileSync.Default.Flush(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n") + "-wal"));
     }
 }
