@@ -35,6 +35,8 @@ public class BotAppTests
     [InlineData("Incidents:UpdateEvery", "ten minutes", "Failed to convert configuration value 'ten minutes' at 'Incidents:UpdateEvery' to type 'System.TimeSpan'.")]
     [InlineData("urls", "127.0.0.1:8080", "Invalid url: '127.0.0.1:8080' (from --urls or ASPNETCORE_URLS); expected addresses such as http://127.0.0.1:8080")]
     [InlineData("GitHub:LocalDirectory", "/proc/no-such-folder", "GitHub:LocalDirectory '/proc/no-such-folder' cannot be used: ")]
+    [InlineData("Console:HeldPagesAfter", "00:00:00", "Console:HeldPagesAfter is 00:00:00: it must be a positive time")]
+    [InlineData("Console:HeldWorkAfter", "-00:01:00", "Console:HeldWorkAfter is -00:01:00: it must be a positive time")]
     public async Task BadSetting_StopsStartWithMessageNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

@@ -19,52 +19,53 @@ internal sealed class StoreGauges : BackgroundService
     private readonly TelemetryOptions _options;
     private readonly ILogger<StoreGauges> _log;
     private readonly Meter _meter = new(BotTelemetry.Name); // this host's: disposed with it
-    private volatile StoreStats? _last;
+    private readonly LatestStoreStats _latest;
 
-    public StoreGauges(IIncidentReads store, TimeProvider time, Microsoft.Extensions.Options.IOptions<TelemetryOptions> options, ILogger<StoreGauges> log)
+    public StoreGauges(IIncidentReads store, LatestStoreStats latest, TimeProvider time, Microsoft.Extensions.Options.IOptions<TelemetryOptions> options, ILogger<StoreGauges> log)
     {
         _store = store;
+        _latest = latest;
         _time = time;
         _options = options.Value;
         _log = log;
         _meter.CreateObservableGauge(
             "incidentbot.incidents",
-            () => (_last?.Incidents ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("severity", c.Severity.ToString().ToLowerInvariant()), BotTelemetry.Tag("status", c.Status.Name()))),
+            () => (Stats?.Incidents ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("severity", c.Severity.ToString().ToLowerInvariant()), BotTelemetry.Tag("status", c.Status.Name()))),
             "{incident}",
             "Incidents in the store by severity and status (resolved included: their sum is how many were opened)");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.jobs",
-            () => (_last?.Jobs ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("kind", c.Kind), BotTelemetry.Tag("state", c.State), BotTelemetry.Tag("lane", c.Lane))),
+            () => (Stats?.Jobs ?? []).Select(c => new Measurement<long>(c.Count, BotTelemetry.Tag("kind", c.Kind), BotTelemetry.Tag("state", c.State), BotTelemetry.Tag("lane", c.Lane))),
             "{job}",
             "Outbox jobs not done, by kind, state (pending, running, failed) and the worker's lane that runs them");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.oldest_due_age",
-            () => Lanes.Select(lane => new Measurement<double>(Age(_last?.OldestDueByLane, lane), BotTelemetry.Tag("lane", lane))),
+            () => Lanes.Select(lane => new Measurement<double>(Age(Stats?.OldestDueByLane, lane), BotTelemetry.Tag("lane", lane))),
             "s",
             "How long the job due longest ago and not started has waited, in each of the worker's lanes (0: none is due): a provider that hangs holds its own lane's");
         _meter.CreateObservableGauge(
             "incidentbot.outbox.oldest_undone_age",
-            () => Lanes.Select(lane => new Measurement<double>(Age(_last?.OldestUndoneByLane, lane), BotTelemetry.Tag("lane", lane))),
+            () => Lanes.Select(lane => new Measurement<double>(Age(Stats?.OldestUndoneByLane, lane), BotTelemetry.Tag("lane", lane))),
             "s",
             "How long the job not done that fell due longest ago has been due, in each of the worker's lanes (0: none): waiting, claimed, running, or between tries (from its first due time): a provider that fails or hangs on every page shows here, however few they are");
         _meter.CreateObservableGauge(
             "incidentbot.heartbeat.missed",
-            () => (_last?.Heartbeats ?? []).Select(h => new Measurement<int>(h.Missed ? 1 : 0, BotTelemetry.Tag("heartbeat", h.Name))),
+            () => (Stats?.Heartbeats ?? []).Select(h => new Measurement<int>(h.Missed ? 1 : 0, BotTelemetry.Tag("heartbeat", h.Name))),
             "{heartbeat}",
             "1 while a heartbeat is missed (its incident is open), else 0");
         _meter.CreateObservableGauge(
             "incidentbot.heartbeat.last_beat_age",
-            () => (_last?.Heartbeats ?? []).Select(h => new Measurement<double>(Math.Max(0, (_time.GetUtcNow() - h.LastBeatAt).TotalSeconds), BotTelemetry.Tag("heartbeat", h.Name))),
+            () => (Stats?.Heartbeats ?? []).Select(h => new Measurement<double>(Math.Max(0, (_time.GetUtcNow() - h.LastBeatAt).TotalSeconds), BotTelemetry.Tag("heartbeat", h.Name))),
             "s",
             "How long ago each heartbeat last beat");
         _meter.CreateObservableGauge(
             "incidentbot.store.stats_age",
-            () => _last is null ? double.NaN : (_time.GetUtcNow() - _readAt).TotalSeconds,
+            () => _latest.Last is { } last ? (_time.GetUtcNow() - last.At).TotalSeconds : double.NaN,
             "s",
             "How old the store's counts above are (they fail to refresh while the store cannot be read)");
     }
 
-    private DateTimeOffset _readAt;
+    private StoreStats? Stats => _latest.Last?.Stats;
 
     /// <summary>Every lane's name: each lane's age is served, 0 while none of its jobs is due, so its series never ends.</summary>
     private static readonly string[] Lanes = [.. JobsWanted.Lanes.Select(lane => lane.Name())];
@@ -78,8 +79,7 @@ internal sealed class StoreGauges : BackgroundService
         {
             try
             {
-                _last = await _store.GetStatsAsync(stoppingToken);
-                _readAt = _time.GetUtcNow();
+                _latest.Set(await _store.GetStatsAsync(stoppingToken), _time.GetUtcNow());
             }
             catch (StoreUnavailableException e)
             {

@@ -19,6 +19,7 @@ public static class TelemetryServices
     {
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName);
+        services.AddSingleton<LatestStoreStats>();
         services.AddHostedService<StoreGauges>();
         var settings = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var otlp = settings.Otlp;

@@ -414,6 +414,7 @@ internal static class ConsoleEndpoints
         .sev1 { color: #a00; } .sev2 { color: #a50; }
         .filters { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: center; } .filters a[aria-current] { font-weight: bold; text-decoration: none; }
         .message { border-left: 4px solid #06c; padding: .25rem .75rem; background: #eef5ff; }
+        .held { border-left: 4px solid #a00; padding: .25rem .75rem; background: #fff0f0; }
         dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         input, textarea { min-width: 16rem; max-width: 100%; }
@@ -443,6 +444,15 @@ public sealed class ConsoleOptions
 
     /// <summary>How many incident pages may be followed live at once (each reads the store every interval). Default 200.</summary>
     public int LiveStreams { get; set; } = 200;
+
+    /// <summary>
+    /// How long a page (SMS, call, e-mail, chat, an outgoing webhook) or the bot's timer may wait undone before every
+    /// console page says so (<see cref="HeldWork"/>). Default 1 min, as the alert rule <c>IncidentBotPagesHeld</c>.
+    /// </summary>
+    public TimeSpan HeldPagesAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Likewise for channels, messages and GitHub work. Default 15 min, as <c>IncidentBotEffectsHeld</c>.</summary>
+    public TimeSpan HeldWorkAfter { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The reports' time zone (IANA) for working hours. Default UTC.</summary>
     public string? ReportTimeZone { get; set; }

@@ -238,6 +238,14 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
             errors.Add($"{ConsoleOptions.SectionName}:WorkingHours / ReportTimeZone: {hours}");
         }
 
+        foreach (var (key, held) in new[] { ("HeldPagesAfter", options.HeldPagesAfter), ("HeldWorkAfter", options.HeldWorkAfter) })
+        {
+            if (held <= TimeSpan.Zero)
+            {
+                errors.Add($"{ConsoleOptions.SectionName}:{key} is {held}: it must be a positive time (e.g. 00:01:00).");
+            }
+        }
+
         if (!options.SignInConfigured)
         {
             if (oidc.ClientId is { Length: > 0 } || oidc.ClientSecret is { Length: > 0 })

@@ -53,7 +53,7 @@ public sealed partial class PagingEndToEndTests
     }
 
     /// <summary>Dave paged by SMS and e-mail, through Twilio's stand-in, which holds the first SMS a minute, and the SMTP server.</summary>
-    private static Dictionary<string, string?> SmsHeldByTwilio(FakeTwilio twilio, SmtpServer smtp)
+    internal static Dictionary<string, string?> SmsHeldByTwilio(FakeTwilio twilio, SmtpServer smtp)
     {
         twilio.AnswerNextLate(TimeSpan.FromMinutes(1));
         var settings = Paging("sms", "email");

@@ -40,6 +40,49 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Equal("acknowledged", incident.GetProperty("incident").GetProperty("status").GetString());
     }
 
+    /// <summary>
+    /// A phone provider that hangs, seen by people outside the channel: Twilio's stand-in holds the SMS past its try (1 s),
+    /// so the page waits between tries (30 s on) while the e-mail goes out. Every console page then says at its top that
+    /// pages by SMS are held and responders may not have been reached; nothing was said before, nor of the e-mail.
+    /// </summary>
+    [Fact]
+    public async Task AnSmsProviderThatHangs_IsSaidAtTheTopOfEveryPage_NotTheEmailThatWentOut()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = EndToEnd.PagingEndToEndTests.SmsHeldByTwilio(twilio, smtp);
+        settings["Outbox:JobTimeout"] = "00:00:01";
+        settings["Outbox:RetryBaseDelay"] = "00:00:30";
+        settings["OpenTelemetry:StatsInterval"] = "00:00:00.250";
+        settings["Console:HeldPagesAfter"] = "00:00:03";
+        await using var bot = await BotServer.StartAsync(settings);
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console").ToString());
+        Assert.Equal(0, await page.GetByRole(AriaRole.Alert).CountAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
+        await BotServer.EventuallyAsync(() => Task.FromResult(twilio.Messages.Count), n => n == 1, TimeSpan.FromSeconds(15), "the SMS, held by Twilio");
+        await BotServer.EventuallyAsync(() => Task.FromResult(smtp.Messages.Count), n => n == 1, TimeSpan.FromSeconds(15), "the e-mail, while the SMS is held");
+        var said = await BotServer.EventuallyAsync(
+            async () =>
+            {
+                await page.ReloadAsync();
+                return await page.GetByRole(AriaRole.Alert).AllInnerTextsAsync();
+            },
+            a => a.Count > 0,
+            TimeSpan.FromSeconds(20),
+            "the console's notice of the held SMS");
+
+        var notice = Assert.Single(said);
+        Assert.Matches("^Pages by SMS and phone call have waited [0-9]+ s to go out: the phone provider answers slowly, not at all or with errors. Responders may not have been reached", notice);
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+        Assert.StartsWith("Pages by SMS and phone call have waited", Assert.Single(await page.GetByRole(AriaRole.Alert).AllInnerTextsAsync()));
+        Assert.Equal("phone", await page.GetByRole(AriaRole.Alert).GetAttributeAsync("data-lane"));
+        await ConsoleBrowser.ShotAsync(page, "console-pages-held.png");
+        Assert.Single(twilio.Messages); // not tried again yet: it waits between tries
+        twilio.AnswerNow(); // the held request ends with the test
+    }
+
     [Fact]
     public async Task ProgressAndSeverity_AreSetFromThePage_AndAResolvedIncidentIsReopened()
     {
