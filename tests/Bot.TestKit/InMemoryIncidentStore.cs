@@ -46,6 +46,17 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<IReadOnlyList<EscalationState>> ListEscalationsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<EscalationState>)d.Escalations.Values.Where(e => e.Incident == incidentNumber).OrderBy(e => e.Policy, StringComparer.Ordinal).ToList());
 
+    public Task<IReadOnlyList<Core.Escalation.PageUnderWay>> ListPagesUnderWayAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default)
+    {
+        var (from, to) = Core.Escalation.PageUnderWay.KeyRange(incidentNumber);
+        return Read(d => (IReadOnlyList<Core.Escalation.PageUnderWay>)d.Jobs.Values
+            .Where(j => j.State is JobState.Waiting or JobState.Claimed && Core.Escalation.PageUnderWay.Kinds.Contains(j.Job.Kind)
+                && string.CompareOrdinal(j.Job.Key, from) >= 0 && string.CompareOrdinal(j.Job.Key, to) < 0)
+            .OrderBy(j => j.FirstDueAt ?? j.Job.DueAt).ThenBy(j => j.Job.Id).Take(limit)
+            .Select(j => new Core.Escalation.PageUnderWay(j.Job.Kind, j.Job.Payload, j.Job.Attempts, j.Job.DueAt, j.FirstDueAt, j.State == JobState.Claimed, j.Error))
+            .ToList());
+    }
+
     public Task<IReadOnlyList<Core.Escalation.OverrideOptions>> ListOverridesAsync(string team, DateTimeOffset after, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<Core.Escalation.OverrideOptions>)d.Overrides
             .Where(o => string.Equals(o.Team, team, StringComparison.OrdinalIgnoreCase) && o.Override.To > after).Select(o => o.Override).ToList());

@@ -8,6 +8,12 @@ public interface IEscalationReads
 {
     Task<IReadOnlyList<EscalationState>> ListEscalationsAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The incident's pages not done (<see cref="PageUnderWay"/>: scheduled, waiting, being sent, or between tries), the
+    /// one due longest ago first, at most <paramref name="limit"/>; those done or failed for good are on the timeline.
+    /// </summary>
+    Task<IReadOnlyList<PageUnderWay>> ListPagesUnderWayAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The team's overrides taken from chat that end after <paramref name="after"/>, in the order taken.</summary>
     Task<IReadOnlyList<OverrideOptions>> ListOverridesAsync(string team, DateTimeOffset after, CancellationToken cancellationToken = default);
 }

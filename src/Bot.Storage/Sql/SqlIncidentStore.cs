@@ -158,6 +158,23 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
     public Task<IReadOnlyList<Core.Escalation.EscalationState>> ListEscalationsAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         ReadAsync(SqlRows.EscalationsOf, r => SqlRows.Escalation(r, incidentNumber), cancellationToken, ("@n", incidentNumber));
 
+    public Task<IReadOnlyList<Core.Escalation.PageUnderWay>> ListPagesUnderWayAsync(long incidentNumber, int limit, CancellationToken cancellationToken = default)
+    {
+        var (from, to) = Core.Escalation.PageUnderWay.KeyRange(incidentNumber);
+        return ReadAsync(
+            PagesUnderWay,
+            r => new Core.Escalation.PageUnderWay(r.GetString(0), r.GetString(1), r.GetInt32(2), SqlRows.Time(r, 3), SqlRows.TimeOrNull(r, 4), r.GetInt32(5) == 1, SqlRows.TextOrNull(r, 6)),
+            cancellationToken,
+            ("@from", from),
+            ("@to", to),
+            ("@limit", limit));
+    }
+
+    /// <summary>An incident's paging jobs not done, through the outbox's unique index of keys (its escalation jobs' range).</summary>
+    private static readonly string PagesUnderWay =
+        "SELECT kind, payload, attempts, due_at, first_due_at, state, last_error FROM outbox WHERE key >= @from AND key < @to AND state IN (0, 1) " +
+        $"AND kind IN ({string.Join(", ", Core.Escalation.PageUnderWay.Kinds.Select(k => $"'{k}'"))}) ORDER BY COALESCE(first_due_at, due_at), id LIMIT @limit";
+
     public Task<IReadOnlyList<Core.Escalation.OverrideOptions>> ListOverridesAsync(string team, DateTimeOffset after, CancellationToken cancellationToken = default) =>
         ReadAsync(SqlRows.OverridesOf, SqlRows.Override, cancellationToken, ("@team", team.ToLowerInvariant()), ("@after", Dialect.Time(after)));
 

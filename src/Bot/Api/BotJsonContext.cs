@@ -11,6 +11,7 @@ namespace Bot.Api;
 [JsonSerializable(typeof(IncidentDetailsDto))]
 [JsonSerializable(typeof(IReadOnlyList<AlertDto>))]
 [JsonSerializable(typeof(IReadOnlyList<TimelineEntryDto>))]
+[JsonSerializable(typeof(List<PendingPageDto>))]
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(CommandRequest))]

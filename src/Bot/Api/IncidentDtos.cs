@@ -56,6 +56,16 @@ public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string Aut
     public static TimelineEntryDto From(TimelineEntry e) => new(e.At, e.Kind.Name(), e.Author.Id, e.Author.Name, e.Text, e.RecordedAt);
 }
 
+/// <summary>A page not out yet (<see cref="Core.Escalation.PageUnderWay"/>): what, where it stands in a word and in words, since when, its next time.</summary>
+/// <param name="Stage"><c>scheduled</c>, <c>waiting</c>, <c>sending</c> or <c>failing</c>.</param>
+/// <param name="Since">When it fell due first (for a scheduled page: when it will).</param>
+/// <param name="DueAt">When it is due next (its next try, when failing).</param>
+public sealed record PendingPageDto(string What, string Stage, string State, DateTimeOffset Since, DateTimeOffset DueAt, int Attempts, string? LastError)
+{
+    public static PendingPageDto From(Core.Escalation.PageUnderWay p, DateTimeOffset now, Func<string, string> nameOf) =>
+        new(p.What(nameOf), p.Stage(now), p.State(now), p.Since, p.DueAt, p.Attempts, p.LastError);
+}
+
 /// <summary>An incident's page: the incident and its tally, its first and latest alerts, the start of its timeline, and where the rest is.</summary>
 public sealed record IncidentDetailsDto(
     IncidentDto Incident, IReadOnlyList<AlertDto> Alerts, IReadOnlyList<AlertDto> LatestAlerts, IReadOnlyList<TimelineEntryDto> Timeline, IncidentLinksDto Links);

@@ -25,6 +25,31 @@ internal static class IncidentEndpoints
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/alerts", AlertsAsync);
         api.MapGet("/{id}/timeline", TimelineAsync);
+        api.MapGet("/{id}/pending-pages", PendingPagesAsync);
+    }
+
+    /// <summary>
+    /// The incident's pages not out yet (SMS, calls, e-mails, chat messages, user groups' mentions, outgoing webhooks):
+    /// scheduled, waiting, being sent or failing try after try, the one due longest ago first. Those out or failed for
+    /// good are on its timeline.
+    /// </summary>
+    /// <param name="limit">1 to 500; default 100.</param>
+    private static async Task<IResult> PendingPagesAsync(
+        IIncidentReads store, IEscalationReads escalations, IOptions<EscalationOptions> escalation, TimeProvider time, string id, string? limit, CancellationToken ct)
+    {
+        if (Limit(limit, 100) is not { } n)
+        {
+            return BadLimit("limit", limit, 1, MaxLimit);
+        }
+
+        if (await FindAsync(store, id, ct) is not { } incident)
+        {
+            return NoSuchIncident(id);
+        }
+
+        var now = time.GetUtcNow();
+        var pages = await escalations.ListPagesUnderWayAsync(incident.Number, n, ct);
+        return Results.Ok(pages.Select(p => PendingPageDto.From(p, now, escalation.Value.NameOf)).ToList());
     }
 
     /// <param name="status">triggered, acknowledged, mitigated, resolved, open (all but resolved), or all (the default).</param>

@@ -123,7 +123,9 @@ internal static class ConsoleEndpoints
         });
     }
 
-    private static async Task<IResult> IncidentAsync(string id, string? done, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
+    private static async Task<IResult> IncidentAsync(
+        string id, string? done, HttpContext http, IIncidentReads store, IEscalationReads escalations, IOptions<EscalationOptions> escalation, TimeProvider time,
+        IOptions<ConsoleOptions> options, CancellationToken ct)
     {
         if (await FindAsync(id, store, ct) is not { } incident)
         {
@@ -139,8 +141,12 @@ internal static class ConsoleEndpoints
         var timeline = newest.Take(EntriesShown).Reverse().ToList();
         var tasks = await store.GetTasksAsync(number, ct);
         var pages = await store.ListTimelineAsync(number, new TimelineQuery(100, Kinds: Paging), ct);
+        var underWay = await escalations.ListPagesUnderWayAsync(number, PagesUnderWayShown + 1, ct);
+        var now = time.GetUtcNow();
         return new RazorComponentResult<IncidentPage>(new
         {
+            UnderWay = (IReadOnlyList<IncidentPage.PageShown>)[.. underWay.Take(PagesUnderWayShown).Select(p => new IncidentPage.PageShown(p.What(escalation.Value.NameOf), p.State(now), p.Stage(now)))],
+            MoreUnderWay = underWay.Count > PagesUnderWayShown,
             Incident = incident,
             First = first,
             Latest = latest,
@@ -155,6 +161,9 @@ internal static class ConsoleEndpoints
 
     /// <summary>An incident's page shows its first and its latest few alerts, and its latest entries (the rest are paged).</summary>
     private const int AlertsShown = 10, EntriesShown = 200;
+
+    /// <summary>An incident's page lists its pages not out yet, the one due longest ago first, up to this many.</summary>
+    private const int PagesUnderWayShown = 20;
 
     /// <summary>An incident's alerts, 50 a page, first seen first or (<c>order=latest</c>) latest first.</summary>
     private static async Task<IResult> AlertsAsync(string id, string? order, string? cursor, HttpContext http, IIncidentReads store, IOptions<ConsoleOptions> options, CancellationToken ct)
@@ -415,6 +424,7 @@ internal static class ConsoleEndpoints
         .filters { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: center; } .filters a[aria-current] { font-weight: bold; text-decoration: none; }
         .message { border-left: 4px solid #06c; padding: .25rem .75rem; background: #eef5ff; }
         .held { border-left: 4px solid #a00; padding: .25rem .75rem; background: #fff0f0; }
+        ul.underway [data-stage=failing] { color: #a00; }
         dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         form { margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         input, textarea { min-width: 16rem; max-width: 100%; }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Bot.Acceptance.Tests.EndToEnd;
@@ -215,6 +216,37 @@ public sealed partial class PagingEndToEndTests
         await bot.WaitForQuietOutboxAsync();
         Assert.Single(twilio.Messages);
         Assert.Single(smtp.Messages);
+    }
+
+    /// <summary>
+    /// An incident's pages not out yet, on the read API for those outside the channel: the later rule's e-mail is
+    /// scheduled (the chat page went out at once), and once it went out nothing is pending. A bad limit and an unknown
+    /// incident are clear errors.
+    /// </summary>
+    [Fact]
+    public async Task AnIncidentsPendingPages_ShowTheLaterRulesEmail_Scheduled_UntilItGoesOut()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = Paging("chat", "email 3s");
+        UseEmail(settings, smtp);
+        await using var bot = await BotServer.StartAsync(settings);
+
+        var opened = DateTimeOffset.UtcNow;
+        await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""");
+        var pending = await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1/pending-pages"), p => p.GetArrayLength() == 1, TimeSpan.FromSeconds(10), "the e-mail's page, scheduled");
+        var email = pending[0];
+        Assert.Equal(("E-mail to dave", "scheduled", 0), (email.GetProperty("what").GetString(), email.GetProperty("stage").GetString(), email.GetProperty("attempts").GetInt32()));
+        Assert.InRange(email.GetProperty("dueAt").GetDateTimeOffset(), opened.AddSeconds(2), opened.AddSeconds(15));
+        Assert.StartsWith("scheduled for ", email.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, email.GetProperty("lastError").ValueKind);
+
+        await BotServer.EventuallyAsync(() => Task.FromResult(smtp.Messages.Count), n => n == 1, TimeSpan.FromSeconds(15), "the e-mail");
+        await BotServer.EventuallyAsync(
+            () => bot.GetJsonAsync("/api/incidents/INC-1/pending-pages"), p => p.GetArrayLength() == 0, TimeSpan.FromSeconds(10), "nothing pending once it went out");
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.GetAsync("/api/incidents/INC-1/pending-pages?limit=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bot.Client.GetAsync("/api/incidents/INC-9/pending-pages")).StatusCode);
     }
 
     /// <summary>

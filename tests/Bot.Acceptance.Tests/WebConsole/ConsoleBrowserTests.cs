@@ -43,7 +43,8 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     /// <summary>
     /// A phone provider that hangs, seen by people outside the channel: Twilio's stand-in holds the SMS past its try (1 s),
     /// so the page waits between tries (30 s on) while the e-mail goes out. Every console page then says at its top that
-    /// pages by SMS are held and responders may not have been reached; nothing was said before, nor of the e-mail.
+    /// pages by SMS are held and responders may not have been reached; nothing was said before, nor of the e-mail. The
+    /// incident's page lists the SMS among its pages not out yet, with its last error and next try.
     /// </summary>
     [Fact]
     public async Task AnSmsProviderThatHangs_IsSaidAtTheTopOfEveryPage_NotTheEmailThatWentOut()
@@ -78,6 +79,9 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
         Assert.StartsWith("Pages by SMS and phone call have waited", Assert.Single(await page.GetByRole(AriaRole.Alert).AllInnerTextsAsync()));
         Assert.Equal("phone", await page.GetByRole(AriaRole.Alert).GetAttributeAsync("data-lane"));
+        var underWay = page.Locator("ul.underway li"); // the incident's own: the held SMS, between tries; the e-mail is out
+        Assert.Equal("failing", await underWay.GetAttributeAsync("data-stage"));
+        Assert.Matches("^SMS to dave: not out after 1 try since [0-9:]{8} UTC; last error: .+; next try [0-9:]{8} UTC$", await underWay.InnerTextAsync());
         await ConsoleBrowser.ShotAsync(page, "console-pages-held.png");
         Assert.Single(twilio.Messages); // not tried again yet: it waits between tries
         twilio.AnswerNow(); // the held request ends with the test

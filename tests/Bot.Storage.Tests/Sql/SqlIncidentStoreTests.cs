@@ -4,6 +4,13 @@ using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using System.Data.Common;
+using EscalationStepJob = Bot.Core.Escalation.EscalationStepJob;
+using Escalator = Bot.Core.Escalation.Escalator;
+using NotificationRule = Bot.Core.Escalation.NotificationRule;
+using NotifyJob = Bot.Core.Escalation.NotifyJob;
+using OutgoingWebhookJob = Bot.Core.Escalation.OutgoingWebhookJob;
+using PageGroupJob = Bot.Core.Escalation.PageGroupJob;
+using PageJob = Bot.Core.Escalation.PageJob;
 using static Bot.TestKit.Alerts;
 
 namespace Bot.Storage.Tests.Sql;
@@ -779,6 +786,53 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Empty(Undone(await t.Store.GetStatsAsync()));
 
         static List<(string Lane, DateTimeOffset DueAt)> Undone(StoreStats stats) => [.. stats.OldestUndoneByLane.Select(l => (l.Lane, l.DueAt)).OrderBy(l => l.Lane)];
+    }
+
+    /// <summary>
+    /// An incident's pages not out yet, for its console page: between tries (with their last error, from when they first
+    /// fell due), being sent, waiting, or scheduled for later, the one due longest ago first; never another incident's
+    /// (INC-10's keys begin as INC-1's do), a step's own timer, a page done, nor one failed for good (the timeline says those).
+    /// </summary>
+    [Fact]
+    public async Task PagesUnderWay_AreTheIncidentsPagesNotDone_DueLongestAgoFirst_WithTheirLastError()
+    {
+        var step = Escalator.StepKey(1, "db", 1, 0, 0);
+        var later = T0.AddMinutes(3);
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(EffectJob.Of(new NotifyJob(1, "U1", NotificationRule.Sms, 0, step, 0), T0.AddMinutes(-5)));
+            s.Enqueue(EffectJob.Of(new NotifyJob(1, "U1", NotificationRule.Email, 1, step, later.ToUnixTimeMilliseconds()), later));
+            s.Enqueue(EffectJob.Of(new NotifyJob(1, "U3", NotificationRule.Voice, 0, step, 0), T0.AddMinutes(-3)));
+            s.Enqueue(EffectJob.Of(new OutgoingWebhookJob(1, "ops", step), T0.AddMinutes(-2)));
+            s.Enqueue(EffectJob.Of(new PageJob(1, "U2", "Paged", step), T0.AddMinutes(-1)));
+            s.Enqueue(EffectJob.Of(new EscalationStepJob(1, "db", 1, 0, 1, 0), T0.AddMinutes(-4)));
+            s.Enqueue(EffectJob.Of(new NotifyJob(10, "U1", NotificationRule.Sms, 0, Escalator.StepKey(10, "db", 1, 0, 0), 0), T0.AddMinutes(-6)));
+        });
+        var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10)));
+        EffectJob Claimed(string kind, string user) => claimed.Single(j => j.Kind == kind && j.Key.StartsWith("INC-1:", StringComparison.Ordinal) && j.Key.Contains(user, StringComparison.Ordinal));
+        await t.Store.WriteAsync(s =>
+        {
+            s.RetryJob(Claimed(NotifyJob.Kind, ":U1:"), T0.AddMinutes(1), "Twilio answered 503");
+            s.FailJob(Claimed(NotifyJob.Kind, ":U3:"), "People:U3 has no Phone");
+            s.CompleteJob(Claimed(OutgoingWebhookJob.Kind, ":ops"));
+            s.Enqueue(EffectJob.Of(new PageGroupJob(1, "db", 1, 0, 0, "S0DBA", "#inc-1"), T0.AddSeconds(-30)));
+        });
+
+        var pages = await t.Store.ListPagesUnderWayAsync(1, 10);
+
+        string Name(string user) => user == "U1" ? "Dave" : user;
+        Assert.Equal(
+            [
+                ("SMS to Dave", "failing", $"not out after 1 try since 09:55:00 UTC; last error: Twilio answered 503; next try 10:01:00 UTC"),
+                ("Chat message to U2", "sending", "being sent, due since 09:59:00 UTC"),
+                ("Mention of the user group S0DBA", "waiting", "waiting for its turn since 09:59:30 UTC"),
+                ("E-mail to Dave", "scheduled", "scheduled for 10:03:00 UTC (a later rule's); not sent if the incident is acknowledged by then"),
+            ],
+            pages.Select(p => (p.What(Name), p.Stage(T0), p.State(T0))));
+        Assert.Equal(["SMS to Dave", "Chat message to U2"], (await t.Store.ListPagesUnderWayAsync(1, 2)).Select(p => p.What(Name)));
+        Assert.Equal(["SMS to Dave"], (await t.Store.ListPagesUnderWayAsync(10, 10)).Select(p => p.What(Name)));
+        Assert.Empty(await t.Store.ListPagesUnderWayAsync(2, 10));
     }
 
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
