@@ -53,7 +53,7 @@ public sealed record PageUnderWay(string Kind, string Payload, int Attempts, Dat
         return Kind == OutgoingWebhookJob.Kind && Read(OutgoingWebhookJob.Json) is { } webhook ? $"Webhook {webhook.Name}" : Kind;
     }
 
-    /// <summary>Where it stands, in UTC: "scheduled for 03:14:00 UTC", "failing: tried 3 times since 03:11:35 UTC...".</summary>
+    /// <summary>Where it stands, times in UTC: "scheduled for 03:14:00 UTC (a later rule's)...", "not out after 3 tries since 03:11:35 UTC; last error: ...; next try 03:15:05 UTC".</summary>
     public string State(DateTimeOffset now)
     {
         if (IsScheduled(now))
