@@ -352,6 +352,22 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             return true;
         }
 
+        public bool AppendPageEntryOnce(long incidentNumber, TimelineEntry entry)
+        {
+            if (entry.Kind != TimelineKind.Page)
+            {
+                throw new ArgumentException($"A {entry.Kind} entry is not a page's.", nameof(entry));
+            }
+
+            if (d.Timeline.Any(e => e.Incident == incidentNumber && e.Entry.Kind == TimelineKind.Page && e.Entry.Author.Id == entry.Author.Id && e.Entry.Text == entry.Text))
+            {
+                return false;
+            }
+
+            AppendTimeline(incidentNumber, entry);
+            return true;
+        }
+
         public IncidentTask AddTask(long incidentNumber, IncidentTask task)
         {
             var number = d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task.Number).DefaultIfEmpty(0).Max() + 1;

@@ -18,7 +18,9 @@ namespace Bot.Tests.Shared;
 /// otherwise), form fields To, From and Body (400, error 21604/21603/21602), To in E.164 (400, error 21211), Body at most
 /// 1,600 characters (400, error 21617); answers 201 with the message resource, and lists messages by To. It also sends
 /// the person's SMS replies to the bot, signed as Twilio signs its webhooks; and the Calls API (To, From, and Twiml that
-/// must parse, with absolute Gather actions), whose callee's key press it posts to the call's Gather action, signed.
+/// must parse, with absolute Gather actions), whose callee's key press it posts to the call's Gather action, signed. A
+/// message's or call's StatusCallback must be an absolute http(s) URL (400, error 21609), a call's StatusCallbackEvent
+/// Twilio's words (400, error 21626); the test posts their statuses there, signed.
 /// </summary>
 public sealed partial class FakeTwilio : IAsyncDisposable
 {
@@ -48,12 +50,14 @@ public sealed partial class FakeTwilio : IAsyncDisposable
     /// <summary>Requests refused, with Twilio's error code.</summary>
     public ConcurrentQueue<string> Refused { get; } = new();
 
-    public sealed record Message(string Sid, string To, string From, string Body, DateTimeOffset At);
+    /// <param name="StatusCallback">Where Twilio posts the message's status as it changes (none without it).</param>
+    public sealed record Message(string Sid, string To, string From, string Body, DateTimeOffset At, Uri? StatusCallback = null);
 
     /// <summary>Calls placed, in order, with the TwiML they run.</summary>
     public ConcurrentQueue<Call> Calls { get; } = new();
 
-    public sealed record Call(string Sid, string To, string From, System.Xml.Linq.XElement Twiml, DateTimeOffset At)
+    /// <param name="StatusCallback">Where Twilio posts how the call ended (<c>StatusCallbackEvent</c> completed, the default).</param>
+    public sealed record Call(string Sid, string To, string From, System.Xml.Linq.XElement Twiml, DateTimeOffset At, Uri? StatusCallback = null)
     {
         /// <summary>Where the call's Gather posts the key pressed.</summary>
         public Uri GatherAction => new(Twiml.Descendants("Gather").Single().Attribute("action")!.Value);
@@ -116,6 +120,67 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         return await client.SendAsync(request);
     }
 
+    /// <summary>A status callback's address: none, or an absolute http(s) URL whose host has no underscore (Twilio refuses anything else).</summary>
+    private static bool ValidCallback(string value, out Uri? url)
+    {
+        url = null;
+        return value.Length == 0 || Uri.TryCreate(value, UriKind.Absolute, out url) && url.Scheme is "http" or "https" && !url.Host.Contains('_', StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// How the message ended, as Twilio posts it to the message's <c>StatusCallback</c>, signed over that URL: its
+    /// <c>MessageStatus</c> (<c>delivered</c>, <c>undelivered</c>, <c>failed</c>, or one on the way: <c>sent</c>) and, when it
+    /// failed, an <c>ErrorCode</c>. <paramref name="via"/>: the address that URL's host reaches.
+    /// </summary>
+    public Task<HttpResponseMessage> MessageStatusAsync(Message message, string status, Uri via, string? errorCode = null, string? signWith = null)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = AccountSid,
+            ["ApiVersion"] = "2010-04-01",
+            ["From"] = message.From,
+            ["MessageSid"] = message.Sid,
+            ["MessageStatus"] = status,
+            ["SmsSid"] = message.Sid,
+            ["SmsStatus"] = status,
+            ["To"] = message.To,
+        };
+        if (errorCode is not null)
+        {
+            form["ErrorCode"] = errorCode;
+        }
+
+        return PostSignedAsync(message.StatusCallback ?? throw new InvalidOperationException($"Message {message.Sid} was sent without a StatusCallback."), form, via, signWith);
+    }
+
+    /// <summary>How the call ended, as Twilio posts it to the call's <c>StatusCallback</c>: <c>completed</c> (answered, with its duration), <c>busy</c>, <c>no-answer</c>, <c>failed</c>, <c>canceled</c>.</summary>
+    public Task<HttpResponseMessage> CallStatusAsync(Call call, string status, Uri via, int duration = 0)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["AccountSid"] = AccountSid,
+            ["ApiVersion"] = "2010-04-01",
+            ["CallDuration"] = duration.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CallSid"] = call.Sid,
+            ["CallStatus"] = status,
+            ["CallbackSource"] = "call-progress-events",
+            ["Direction"] = "outbound-api",
+            ["From"] = call.From,
+            ["SequenceNumber"] = "0",
+            ["Timestamp"] = DateTimeOffset.UtcNow.ToString("R"),
+            ["To"] = call.To,
+        };
+        return PostSignedAsync(call.StatusCallback ?? throw new InvalidOperationException($"Call {call.Sid} was placed without a StatusCallback."), form, via, null);
+    }
+
+    private static async Task<HttpResponseMessage> PostSignedAsync(Uri url, Dictionary<string, string> form, Uri via, string? signWith)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(via, url.PathAndQuery)) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Signature(signWith ?? AuthToken, url.ToString(), form));
+        using var client = new HttpClient();
+        return await client.SendAsync(request);
+    }
+
     /// <summary>Twilio's documented algorithm: HMAC-SHA1 over the URL and the sorted parameters' names and values, base64.</summary>
     public static string Signature(string authToken, string url, IReadOnlyDictionary<string, string> form)
     {
@@ -167,7 +232,12 @@ public sealed partial class FakeTwilio : IAsyncDisposable
             return Error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
         }
 
-        var message = new Message($"SM{Interlocked.Increment(ref _next):x32}", to, from, body, DateTimeOffset.UtcNow);
+        if (!ValidCallback(form["StatusCallback"].ToString(), out var callback))
+        {
+            return Error(400, 21609, $"Invalid StatusCallback: {form["StatusCallback"]}");
+        }
+
+        var message = new Message($"SM{Interlocked.Increment(ref _next):x32}", to, from, body, DateTimeOffset.UtcNow, callback);
         Messages.Enqueue(message);
         if (Interlocked.Exchange(ref _answerLateTicks, 0) is > 0 and var late)
         {
@@ -216,7 +286,18 @@ public sealed partial class FakeTwilio : IAsyncDisposable
             return Error(400, 21220, "Invalid TwiML: the root is not Response, or a Gather's action is not an absolute URL.");
         }
 
-        var call = new Call($"CA{Interlocked.Increment(ref _next):x32}", to, from, document, DateTimeOffset.UtcNow);
+        if (!ValidCallback(form["StatusCallback"].ToString(), out var callback))
+        {
+            return Error(400, 21609, $"Invalid StatusCallback: {form["StatusCallback"]}");
+        }
+
+        var events = form["StatusCallbackEvent"].ToString();
+        if (events.Length > 0 && events.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(e => e is not ("initiated" or "ringing" or "answered" or "completed")))
+        {
+            return Error(400, 21626, $"Invalid StatusCallbackEvent: {events}");
+        }
+
+        var call = new Call($"CA{Interlocked.Increment(ref _next):x32}", to, from, document, DateTimeOffset.UtcNow, callback);
         Calls.Enqueue(call);
         return Results.Json(new { sid = call.Sid, account_sid = AccountSid, to, from, status = "queued", api_version = "2010-04-01" }, statusCode: 201);
     }

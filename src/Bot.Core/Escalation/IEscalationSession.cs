@@ -27,6 +27,12 @@ public interface IEscalationSession : IChatSession
     /// <summary>Stores an override taken from chat.</summary>
     void AddOverride(string team, OverrideOptions over);
 
+    /// <summary>
+    /// Appends a page's entry (<see cref="Incidents.TimelineKind.Page"/>) unless one by the same author with the same text
+    /// is there, whenever written; false when it was. For what a provider may say twice (a page's delivery).
+    /// </summary>
+    bool AppendPageEntryOnce(long incidentNumber, Incidents.TimelineEntry entry);
+
     /// <summary>Records that <paramref name="user"/> was paged at a step (once per step and person, however often asked).</summary>
     void RecordPage(string stepKey, string user, long incidentNumber, string policy, DateTimeOffset at);
 

@@ -1,5 +1,6 @@
 using System.Security;
 using Bot.Core.Commands;
+using Bot.Core.Escalation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
@@ -12,7 +13,8 @@ namespace Bot.Paging.Twilio;
 /// <summary>
 /// <c>POST /twilio/sms</c>: Twilio's messaging webhook for the pages' number. A reply of <c>1</c> (or <c>ack</c>) from a
 /// person's phone acknowledges the newest incident that paged them. The request must carry Twilio's signature over
-/// it, made with the account's auth token: a forged or altered one gets 403 and changes nothing.
+/// it, made with the account's auth token: a forged or altered one gets 403 and changes nothing. <c>POST /twilio/voice</c>:
+/// the key pressed in a page's call; <c>POST /twilio/status</c>: how a page's SMS or call ended.
 /// </summary>
 public static class TwilioEndpoints
 {
@@ -20,7 +22,38 @@ public static class TwilioEndpoints
     {
         app.MapPost("/twilio/sms", SmsAsync).DisableAntiforgery();
         app.MapPost("/twilio/voice", VoiceAsync).DisableAntiforgery();
+        app.MapPost("/twilio/status", StatusAsync).DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>Where Twilio tells how a page's SMS or call ended: the incident, the person and the channel in the (signed) address.</summary>
+    public static string StatusCallback(Uri publicUrl, NotifyMessage message, string channel) =>
+        new Uri(publicUrl, $"twilio/status?incident={message.Incident.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}&user={Uri.EscapeDataString(message.User)}&channel={channel}").ToString();
+
+    /// <summary>
+    /// A page's SMS or call status, as Twilio posts it to the page's <c>StatusCallback</c> (signed): its end (delivered,
+    /// undelivered, failed; completed, busy, no-answer, canceled) is noted on the incident's timeline, once; the statuses
+    /// on the way are answered and not noted.
+    /// </summary>
+    private static async Task<IResult> StatusAsync(HttpContext http, long incident, string user, string channel, IOptions<TwilioOptions> options, DeliveryReports reports, ILoggerFactory logs)
+    {
+        if (await VerifiedFormAsync(http, options.Value, logs) is not { } form)
+        {
+            return Refused(options.Value);
+        }
+
+        var sms = channel == NotificationRule.Sms;
+        if (!sms && channel != NotificationRule.Voice)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad channel", detail: $"channel '{channel}' is neither sms nor voice.");
+        }
+
+        var id = form[sms ? "MessageSid" : "CallSid"].ToString();
+        var status = form[sms ? "MessageStatus" : "CallStatus"].ToString();
+        var code = form["ErrorCode"].ToString();
+        var seconds = int.TryParse(form["CallDuration"].ToString(), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+        await reports.NoteAsync(new DeliveryReport(incident, user, "Twilio", channel, id, status, code.Length == 0 ? null : TwilioErrors.Describe(code), seconds), http.RequestAborted);
+        return Results.NoContent();
     }
 
     /// <summary>The key pressed in a page's call: 1 acknowledges the incident named in the (signed) address, as the callee.</summary>

@@ -9,7 +9,8 @@ namespace Bot.Paging.Twilio;
 /// <summary>
 /// SMS pages through Twilio's Messages API: one segment (160 GSM characters: the text is cut, and anything outside
 /// plain ASCII replaced), ending "Reply 1 to acknowledge" and a short reference. Twilio has no idempotency key, so a
-/// try that may have sent already first looks for its reference among the day's messages to that number.
+/// try that may have sent already first looks for its reference among the day's messages to that number. With
+/// <c>Twilio:PublicUrl</c> set, Twilio tells the bot whether each SMS was delivered (<c>/twilio/status</c>).
 /// </summary>
 public sealed class TwilioSms(TwilioApi api, IOptions<TwilioOptions> options, TimeProvider time) : INotifier
 {
@@ -30,7 +31,13 @@ public sealed class TwilioSms(TwilioApi api, IOptions<TwilioOptions> options, Ti
             }
         }
 
-        await api.CreateAsync("Messages", [new("To", message.Address), new("From", options.Value.From!), new("Body", Body(message.Text, reference))], cancellationToken);
+        List<KeyValuePair<string, string>> form = [new("To", message.Address), new("From", options.Value.From!), new("Body", Body(message.Text, reference))];
+        if (options.Value.PublicUrl is { } publicUrl)
+        {
+            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(publicUrl, message, Channel)));
+        }
+
+        await api.CreateAsync("Messages", form, cancellationToken);
     }
 
     /// <summary>The page's text cut to one segment with the reply hint and the reference.</summary>

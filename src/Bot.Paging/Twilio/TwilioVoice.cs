@@ -10,7 +10,8 @@ namespace Bot.Paging.Twilio;
 /// <summary>
 /// Phone-call pages through Twilio's Calls API: the call reads the incident twice and waits for a key; 1 acknowledges
 /// (Twilio posts the key, signed, to <c>/twilio/voice</c>). A try that may have called already first looks for a call
-/// to that number since the rule fell due.
+/// to that number since the rule fell due. Twilio tells the bot how the call ended (answered, busy, no answer:
+/// <c>/twilio/status</c>).
 /// </summary>
 public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) : INotifier
 {
@@ -33,7 +34,13 @@ public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) 
             }
         }
 
-        await api.CreateAsync("Calls", [new("To", message.Address), new("From", o.From!), new("Twiml", Twiml(message.Incident, message.Text, o.PublicUrl))], cancellationToken);
+        await api.CreateAsync(
+            "Calls",
+            [
+                new("To", message.Address), new("From", o.From!), new("Twiml", Twiml(message.Incident, message.Text, o.PublicUrl)),
+                new("StatusCallback", TwilioEndpoints.StatusCallback(o.PublicUrl, message, Channel)), new("StatusCallbackEvent", "completed"),
+            ],
+            cancellationToken);
     }
 
     /// <summary>What the call says, and where the key goes (the incident in the signed address).</summary>

@@ -1001,6 +1001,17 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             """,
             TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
 
+    /// <summary>Through ix_timeline_kind: the incident's page entries (the kind written in the text, so the index's condition is seen to hold).</summary>
+    public bool AppendPageEntryOnce(long incidentNumber, TimelineEntry entry) =>
+        entry.Kind != TimelineKind.Page ? throw new ArgumentException($"A {entry.Kind} entry is not a page's.", nameof(entry)) :
+        Command(
+            $"""
+            INSERT INTO timeline (incident_number, at, kind, author_id, author_name, text, recorded_at)
+            SELECT (SELECT number FROM incidents WHERE number = @n), @at, @kind, @aid, @aname, @text, @now
+            WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE incident_number = @n AND kind = '{TimelineKind.Page.Name()}' AND author_id = @aid AND text = @text)
+            """,
+            TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
+
     private (string Name, object Value)[] TimelineParameters(long incidentNumber, TimelineEntry entry) =>
     [
         ("@n", incidentNumber),

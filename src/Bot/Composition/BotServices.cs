@@ -82,6 +82,7 @@ internal static class BotServices
         services.AddSingleton<CommandPermissions>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<PageReplies>();
+        services.AddSingleton<DeliveryReports>();
         Bot.Paging.PagingServices.AddPaging(services, builder.Configuration, local: !SlackServices.UsesSlack(builder.Configuration));
 
         services.AddBotSlack(builder.Configuration);

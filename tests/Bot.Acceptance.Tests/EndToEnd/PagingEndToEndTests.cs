@@ -135,6 +135,71 @@ public sealed partial class PagingEndToEndTests
         Assert.Contains(timeline, t => t.Contains("dave (by phone call)", StringComparison.Ordinal));
     }
 
+    /// <summary>Dave paged by <paramref name="rules"/> through Twilio's stand-in, which reaches the bot at a public address behind a proxy: the incident opened.</summary>
+    private static async Task<BotServer> PagedThroughTwilioAsync(FakeTwilio twilio, params string[] rules)
+    {
+        var settings = Paging(rules);
+        UseTwilio(settings, twilio);
+        settings["Twilio:PublicUrl"] = "https://bot.example.com/";
+        var bot = await BotServer.StartAsync(settings);
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
+        return bot;
+    }
+
+    /// <summary>The incident's page entries' texts, as the read API gives them.</summary>
+    private static async Task<List<string>> PageEntriesAsync(BotServer bot) =>
+        [.. (await bot.GetJsonAsync("/api/incidents/INC-1/timeline?kind=page")).EnumerateArray().Select(e => $"{e.GetProperty("author").GetString()}: {e.GetProperty("text").GetString()}")];
+
+    /// <summary>
+    /// Twilio tells the bot what became of an SMS it accepted: the page's SMS carries a signed status callback (the public
+    /// address), a status on the way is not noted, "undelivered" with Twilio's error is noted once however often it is
+    /// told (and whatever came before), and a forged report changes nothing. A second SMS's delivery is its own entry.
+    /// </summary>
+    [Fact]
+    public async Task AnSmsTwilioCouldNotDeliver_IsNotedOnTheTimeline_OnceWithTheReason_AndAForgedReportIsRefused()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var bot = await PagedThroughTwilioAsync(twilio, "sms", "sms 1s");
+        var sms = await BotServer.EventuallyAsync(
+            () => Task.FromResult(twilio.Messages.ToList()), m => m.Count == 2, TimeSpan.FromSeconds(15), "both rules' SMS; Twilio refused: " + string.Join("; ", twilio.Refused));
+        Assert.Equal($"https://bot.example.com/twilio/status?incident=1&user={Dave}&channel=sms", sms[0].StatusCallback!.ToString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await twilio.MessageStatusAsync(sms[0], "sent", via: bot.Address)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await twilio.MessageStatusAsync(sms[0], "delivered", via: bot.Address, signWith: "not-the-auth-token-0123456789abcd")).StatusCode);
+        for (var told = 0; told < 2; told++)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await twilio.MessageStatusAsync(sms[0], "undelivered", via: bot.Address, errorCode: "30003")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await twilio.MessageStatusAsync(sms[1], "delivered", via: bot.Address)).StatusCode);
+
+        var entries = (await PageEntriesAsync(bot)).Where(e => e.StartsWith("Twilio: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [
+                $"Twilio: SMS to dave not delivered (undelivered, Twilio error 30003: the phone is off or out of reach): it did not reach them ({sms[0].Sid}).",
+                $"Twilio: SMS to dave delivered ({sms[1].Sid}).",
+            ],
+            entries);
+        Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.PostAsync("/twilio/status?incident=1", new FormUrlEncodedContent([]))).StatusCode); // no person nor channel
+    }
+
+    /// <summary>A page's call carries a signed status callback for its end; a call nobody answered is noted, and one answered with how long it lasted.</summary>
+    [Fact]
+    public async Task APhoneCallNobodyAnswered_IsNotedOnTheTimeline_AndOneAnswered_WithItsLength()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var bot = await PagedThroughTwilioAsync(twilio, "voice", "voice 1s");
+        var calls = await BotServer.EventuallyAsync(
+            () => Task.FromResult(twilio.Calls.ToList()), c => c.Count == 2, TimeSpan.FromSeconds(15), "both rules' calls; Twilio refused: " + string.Join("; ", twilio.Refused));
+        Assert.Equal($"https://bot.example.com/twilio/status?incident=1&user={Dave}&channel=voice", calls[0].StatusCallback!.ToString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await twilio.CallStatusAsync(calls[0], "no-answer", via: bot.Address)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await twilio.CallStatusAsync(calls[1], "completed", via: bot.Address, duration: 23)).StatusCode);
+
+        var entries = (await PageEntriesAsync(bot)).Where(e => e.StartsWith("Twilio: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"Twilio: Call to dave not answered (no answer) ({calls[0].Sid}).", $"Twilio: Call to dave answered, 23 s ({calls[1].Sid})."], entries);
+    }
+
     [Fact]
     public async Task AnSmsWhoseAnswerWasLost_IsNotSentAgain_ByTheRetry()
     {

@@ -835,6 +835,33 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Empty(await t.Store.ListPagesUnderWayAsync(2, 10));
     }
 
+    /// <summary>
+    /// A provider's word on a page (an SMS delivered) is noted once however often it is told, whenever: the same author's
+    /// same text is the same entry, another's is its own; an entry of another kind is refused (it would not be found again).
+    /// </summary>
+    [Fact]
+    public async Task APageEntryOnce_IsNotedOnce_ByItsAuthorAndText_WhateverItsTime()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        var twilio = new Actor("twilio", "Twilio");
+        TimelineEntry Entry(DateTimeOffset at, Actor author, string text) => new(at, TimelineKind.Page, author, text);
+
+        var noted = await t.Store.WriteAsync(s => new[]
+        {
+            s.AppendPageEntryOnce(1, Entry(T0, twilio, "SMS to dave delivered (SM1).")),
+            s.AppendPageEntryOnce(1, Entry(T0.AddMinutes(3), twilio, "SMS to dave delivered (SM1).")),
+            s.AppendPageEntryOnce(1, Entry(T0, twilio, "SMS to dave delivered (SM2).")),
+            s.AppendPageEntryOnce(1, Entry(T0, Actor.Bot, "SMS to dave delivered (SM1).")),
+        });
+        var again = await t.Store.WriteAsync(s => s.AppendPageEntryOnce(1, Entry(T0.AddHours(1), twilio, "SMS to dave delivered (SM2).")));
+
+        Assert.Equal([true, false, true, true], noted);
+        Assert.False(again);
+        Assert.Equal(3, (await t.Store.GetTimelineAsync(1)).Count(e => e.Text.StartsWith("SMS to dave", StringComparison.Ordinal)));
+        await Assert.ThrowsAsync<ArgumentException>(() => t.Store.WriteAsync(s => s.AppendPageEntryOnce(1, new TimelineEntry(T0, TimelineKind.Note, twilio, "x"))));
+    }
+
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
         .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
         .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)];
