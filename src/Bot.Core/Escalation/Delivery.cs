@@ -1,3 +1,5 @@
+using Bot.Core.Chat;
+using Bot.Core.Effects;
 using Bot.Core.Incidents;
 using Bot.Core.Ports;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,12 @@ namespace Bot.Core.Escalation;
 /// <param name="Seconds">How long an answered call lasted.</param>
 public sealed record DeliveryReport(long Incident, string User, string Provider, string Channel, string Id, string Status, string? Error = null, int? Seconds = null)
 {
+    /// <summary>
+    /// The page could not reach the person: an SMS not delivered, a call that could not be placed (a number out of
+    /// service). Not a call unanswered or refused: the person's next rule and the policy's next step are for that.
+    /// </summary>
+    public bool IsFailure => (Channel, Status) is (NotificationRule.Sms, "undelivered" or "failed") or (NotificationRule.Voice, "failed");
+
     /// <summary>The timeline's words for it, or null for a status on the way.</summary>
     public string? Text(string name)
     {
@@ -34,7 +42,11 @@ public sealed record DeliveryReport(long Incident, string User, string Provider,
     }
 }
 
-/// <summary>Notes what providers say of the pages they took (<see cref="DeliveryReport"/>), each once however often, and in whatever order, they say it.</summary>
+/// <summary>
+/// Notes what providers say of the pages they took (<see cref="DeliveryReport"/>), each once however often, and in
+/// whatever order, they say it; a page that could not reach the person (<see cref="DeliveryReport.IsFailure"/>) is also
+/// said in the open incident's channel, once, so that responders can reach them another way.
+/// </summary>
 public sealed class DeliveryReports(IUnitOfWork<IEscalationSession> store, IOptions<EscalationOptions> options)
 {
     /// <summary>True when it was noted now; false for a status on the way, an incident not there, or one noted before.</summary>
@@ -47,7 +59,21 @@ public sealed class DeliveryReports(IUnitOfWork<IEscalationSession> store, IOpti
 
         var author = new Actor(report.Provider.ToLowerInvariant(), report.Provider);
         return store.WriteAsync(
-            s => s.GetIncident(report.Incident) is not null && s.AppendPageEntryOnce(report.Incident, new TimelineEntry(s.Now, TimelineKind.Page, author, text)),
+            s =>
+            {
+                if (s.GetIncident(report.Incident) is not { } incident || !s.AppendPageEntryOnce(report.Incident, new TimelineEntry(s.Now, TimelineKind.Page, author, text)))
+                {
+                    return false;
+                }
+
+                if (report.IsFailure && incident.IsOpen)
+                {
+                    s.Enqueue(PostTextJob.InChannel(
+                        incident.Number, $"delivery:{report.Id}", $":warning: {report.Provider}: {text} Reach them another way, or page someone else."));
+                }
+
+                return true;
+            },
             cancellationToken);
     }
 }

@@ -181,6 +181,12 @@ public sealed partial class PagingEndToEndTests
             ],
             entries);
         Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.PostAsync("/twilio/status?incident=1", new FormUrlEncodedContent([]))).StatusCode); // no person nor channel
+
+        // The SMS that did not reach dave is said in the incident's channel too, once; the one delivered is not.
+        await bot.WaitForQuietOutboxAsync();
+        var channel = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("channel").GetString()!;
+        var posted = File.ReadAllLines(Path.Combine(bot.Folder, "chat", channel + ".jsonl")).Where(l => l.Contains(":warning: Twilio", StringComparison.Ordinal)).ToList();
+        Assert.Contains($"SMS to dave not delivered (undelivered, Twilio error 30003: the phone is off or out of reach): it did not reach them ({sms[0].Sid}). Reach them another way", Assert.Single(posted));
     }
 
     /// <summary>A page's call carries a signed status callback for its end; a call nobody answered is noted, and one answered with how long it lasted.</summary>

@@ -59,4 +59,28 @@ public sealed class DeliveryTests
         var entry = Assert.Single(await store.GetTimelineAsync(1), e => e.Kind == TimelineKind.Page);
         Assert.Equal(("Twilio", "SMS to dave delivered (SM1)."), (entry.Author.Name, entry.Text));
     }
+
+    [Fact]
+    public async Task APageThatCouldNotReachThePerson_IsSaidInTheOpenIncidentsChannel_Once_AndNothingElseIs()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestStore.Start);
+        var store = new InMemoryIncidentStore(time);
+        await store.WriteAsync(s =>
+        {
+            s.InsertIncident(Incident.Open("DB down", Severity.Sev1, "generic", "generic:1", Actor.Bot, "x", s.Now).Incident);
+            return 0;
+        });
+        var reports = new DeliveryReports(store, Options.Create(new EscalationOptions()));
+        List<string> Posts() => [.. store.State.Jobs.Values.Where(j => j.Job.Kind == Bot.Core.Chat.PostTextJob.Kind).Select(j => j.Job.Key)];
+
+        await reports.NoteAsync(Sms("delivered"));
+        await reports.NoteAsync(Call("no-answer"));
+        await reports.NoteAsync(Call("busy") with { Id = "CA2" });
+        Assert.Empty(Posts());
+
+        await reports.NoteAsync(Sms("undelivered", "Twilio error 30003") with { Id = "SM2" });
+        await reports.NoteAsync(Sms("undelivered", "Twilio error 30003") with { Id = "SM2" });
+        await reports.NoteAsync(Call("failed") with { Id = "CA3" });
+        Assert.Equal(["INC-1:delivery:SM2", "INC-1:delivery:CA3"], Posts());
+    }
 }
