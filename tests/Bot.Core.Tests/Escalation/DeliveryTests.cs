@@ -12,6 +12,19 @@ public sealed class DeliveryTests
 
     private static DeliveryReport Call(string status, int? seconds = null) => new(1, "U1", "Twilio", NotificationRule.Voice, "CA1", status, Seconds: seconds);
 
+    /// <summary>A store holding INC-1, open, on a fake clock.</summary>
+    private static async Task<(Microsoft.Extensions.Time.Testing.FakeTimeProvider Time, InMemoryIncidentStore Store)> StoreWithAnIncidentAsync()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestStore.Start);
+        var store = new InMemoryIncidentStore(time);
+        await store.WriteAsync(s =>
+        {
+            s.InsertIncident(Incident.Open("DB down", Severity.Sev1, "generic", "generic:1", Actor.Bot, "x", s.Now).Incident);
+            return 0;
+        });
+        return (time, store);
+    }
+
     [Theory]
     [InlineData("queued")]
     [InlineData("sending")]
@@ -40,13 +53,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task AReport_IsNotedByTheProvider_ByThePersonsName_OnceOnly_AndNotForAnIncidentNotThere()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestStore.Start);
-        var store = new InMemoryIncidentStore(time);
-        await store.WriteAsync(s =>
-        {
-            s.InsertIncident(Incident.Open("DB down", Severity.Sev1, "generic", "generic:1", Actor.Bot, "x", s.Now).Incident);
-            return 0;
-        });
+        var (time, store) = await StoreWithAnIncidentAsync();
         var options = Options.Create(new EscalationOptions { People = { ["U1"] = new PersonOptions { Name = "dave" } } });
         var reports = new DeliveryReports(store, options);
 
@@ -63,13 +70,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task APageThatCouldNotReachThePerson_IsSaidInTheOpenIncidentsChannel_Once_AndNothingElseIs()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestStore.Start);
-        var store = new InMemoryIncidentStore(time);
-        await store.WriteAsync(s =>
-        {
-            s.InsertIncident(Incident.Open("DB down", Severity.Sev1, "generic", "generic:1", Actor.Bot, "x", s.Now).Incident);
-            return 0;
-        });
+        var (_, store) = await StoreWithAnIncidentAsync();
         var reports = new DeliveryReports(store, Options.Create(new EscalationOptions()));
         List<string> Posts() => [.. store.State.Jobs.Values.Where(j => j.Job.Kind == Bot.Core.Chat.PostTextJob.Kind).Select(j => j.Job.Key)];
 
