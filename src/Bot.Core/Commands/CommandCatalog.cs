@@ -15,7 +15,7 @@ public static class CommandCatalog
         new("list", "", "open incidents with status, severity, lead and age", "list", false),
         new("help", "", "this list", "help", false),
         new("oncall", "[team] | override @user <4h> [team]", "who is on call now, and until when; override: someone takes the shift from now for that long", "oncall override @bob 4h network", false),
-        new("notify", "[important] [<channel> [after], ...] | reset", "how you are paged: your rules, or set them (chat, sms 2m, email 5m); important: for SEV1-2", "notify important chat, sms 2m, email 5m", false),
+        new("notify", "[important] [<channel> [after], ...] | reset | test", "how you are paged: your rules, or set them (chat, sms 2m, email 5m); important: for SEV1-2; test: a test page on each of your channels now", "notify important chat, sms 2m, email 5m", false),
         new("ack", "", "acknowledge: you are on it (stops your team's escalation)", "ack", true),
         new("page", "<team> [reason]", "page a team now through its escalation policy", "page security DDoS confirmed, need traffic filtering", true),
         new("escalate", "", "fire the next escalation step now", "escalate", true),

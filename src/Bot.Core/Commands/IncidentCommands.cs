@@ -224,6 +224,11 @@ public sealed class IncidentCommands(
             return new CommandReply(CommandOutcome.Done, DescribeRules(options, stored, who.Id));
         }
 
+        if (words.Equals("test", StringComparison.OrdinalIgnoreCase))
+        {
+            return TestPages(s, options, stored, who);
+        }
+
         var important = words.StartsWith("important", StringComparison.OrdinalIgnoreCase) && (words.Length == 9 || char.IsWhiteSpace(words[9]));
         var list = important ? words[9..] : words;
         var chosen = new List<NotificationRule>();
@@ -256,6 +261,34 @@ public sealed class IncidentCommands(
         var current = stored ?? new StoredRules(null, null);
         s.SaveNotificationRules(who.Id, important ? current with { Important = texts } : current with { Notify = texts });
         return new CommandReply(CommandOutcome.Done, $"Saved.\n{DescribeRules(options, s.GetNotificationRules(who.Id), who.Id)}");
+    }
+
+    /// <summary>
+    /// <c>/incident notify test</c>: a test page on each channel of the person's rules (everyday and SEV1-2), now, with no
+    /// incident; a channel they have no address for is said at once, a provider's refusal by direct message.
+    /// </summary>
+    private static CommandReply TestPages(ICommandSession s, EscalationOptions options, StoredRules? stored, Actor who)
+    {
+        var person = options.People.GetValueOrDefault(who.Id);
+        var channels = NotificationRule.For(options, stored, who.Id, Severity.Sev3).Concat(NotificationRule.For(options, stored, who.Id, Severity.Sev1))
+            .Select(r => r.Channel).Distinct(StringComparer.Ordinal).ToList();
+        var asked = s.Now.ToUnixTimeMilliseconds();
+        var sent = new List<string>();
+        var missing = new List<string>();
+        foreach (var channel in channels)
+        {
+            if (PersonOptions.AddressSetting(channel) is { } key && person?.AddressOn(channel) is null)
+            {
+                missing.Add($"{channel}: the bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it");
+                continue;
+            }
+
+            s.Enqueue(new TestPageJob(who.Id, channel, asked));
+            sent.Add(channel);
+        }
+
+        var text = sent.Count == 0 ? "No test page sent." : $"Sending you a test page by {string.Join(", ", sent)}: each should reach you within a minute; one its provider refuses is told to you by direct message.";
+        return new CommandReply(sent.Count > 0 ? CommandOutcome.Done : CommandOutcome.Invalid, missing.Count == 0 ? text : $"{text} Not by {string.Join("; ", missing)}.");
     }
 
     private static string DescribeRules(EscalationOptions options, StoredRules? stored, string user)

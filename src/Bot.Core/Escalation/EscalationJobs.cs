@@ -15,7 +15,8 @@ public static class EscalationJobs
         .AddJob<NotifyJob, NotifyHandler>()
         .AddJob<HandoffJob, HandoffHandler>()
         .AddJob<SyncJob, SyncHandler>()
-        .AddJob<OutgoingWebhookJob, OutgoingWebhookHandler>();
+        .AddJob<OutgoingWebhookJob, OutgoingWebhookHandler>()
+        .AddJob<TestPageJob, TestPageHandler>();
 }
 
 /// <summary>Escalation's jobs as the outbox stores them.</summary>
@@ -29,4 +30,5 @@ public static class EscalationJobs
 [JsonSerializable(typeof(SyncJob))]
 [JsonSerializable(typeof(OutgoingWebhookJob))]
 [JsonSerializable(typeof(OutgoingWebhookPayload))]
+[JsonSerializable(typeof(TestPageJob))]
 public sealed partial class EscalationJsonContext : JsonSerializerContext;

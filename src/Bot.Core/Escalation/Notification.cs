@@ -94,7 +94,8 @@ public sealed record NotificationRule(string Channel, TimeSpan After)
 public sealed record StoredRules(IReadOnlyList<string>? Notify, IReadOnlyList<string>? Important);
 
 /// <summary>What a notifier sends: the incident, the person and their address on its channel.</summary>
-public sealed record NotifyMessage(Incident Incident, string User, string Address, string Text);
+/// <param name="Incident">The incident it pages for; null for a test page (<see cref="TestPageJob"/>), which needs no answer.</param>
+public sealed record NotifyMessage(Incident? Incident, string User, string Address, string Text);
 
 /// <summary>
 /// A channel that pages a person outside chat (SMS, e-mail), implemented by an adapter. Throw

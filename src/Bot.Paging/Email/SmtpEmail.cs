@@ -13,7 +13,8 @@ using MimeKit;
 namespace Bot.Paging.Email;
 
 /// <summary>
-/// E-mail pages over SMTP (MailKit): the incident, and a link that acknowledges it once, until it expires. SMTP has no
+/// E-mail pages over SMTP (MailKit): the incident, and a link that acknowledges it once, until it expires (a test page:
+/// its text alone). SMTP has no
 /// idempotency key; the Message-ID is the job's, so a message sent again by a retry is the same message to the mail
 /// systems that de-duplicate by it.
 /// </summary>
@@ -25,13 +26,16 @@ public sealed class SmtpEmail(IOptions<EmailOptions> options, TimeProvider time)
 
     public async Task SendAsync(NotifyMessage message, EffectJob run, CancellationToken cancellationToken)
     {
-        var expires = time.GetUtcNow() + O.LinkLifetime;
-        var link = new Uri(O.PublicUrl!, $"ack/{AckLinks.Create(O.LinkSecret!, message.Incident.Number, message.User, expires)}");
         var mail = new MimeMessage
         {
-            Subject = $"[{message.Incident.Key} {message.Incident.Severity.Display()}] {message.Incident.Title}",
             MessageId = $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Key)))[..32]}@incident-bot",
-            Body = new TextPart("plain")
+        };
+        if (message.Incident is { } incident)
+        {
+            var expires = time.GetUtcNow() + O.LinkLifetime;
+            var link = new Uri(O.PublicUrl!, $"ack/{AckLinks.Create(O.LinkSecret!, incident.Number, message.User, expires)}");
+            mail.Subject = $"[{incident.Key} {incident.Severity.Display()}] {incident.Title}";
+            mail.Body = new TextPart("plain")
             {
                 Text = $"""
                     You are paged for {message.Text}.
@@ -39,8 +43,14 @@ public sealed class SmtpEmail(IOptions<EmailOptions> options, TimeProvider time)
                     Acknowledge: {link}
                     (the link works once, until {expires:yyyy-MM-dd HH:mm} UTC; or /incident ack in the incident's channel)
                     """,
-            },
-        };
+            };
+        }
+        else
+        {
+            mail.Subject = "[Test page] How the incident bot pages you";
+            mail.Body = new TextPart("plain") { Text = message.Text };
+        }
+
         mail.From.Add(MailboxAddress.Parse(O.From!));
         mail.To.Add(MailboxAddress.Parse(message.Address));
 

@@ -28,7 +28,7 @@ public static class TwilioEndpoints
 
     /// <summary>Where Twilio tells how a page's SMS or call ended: the incident, the person and the channel in the (signed) address.</summary>
     public static string StatusCallback(Uri publicUrl, NotifyMessage message, string channel) =>
-        new Uri(publicUrl, $"twilio/status?incident={message.Incident.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}&user={Uri.EscapeDataString(message.User)}&channel={channel}").ToString();
+        new Uri(publicUrl, $"twilio/status?incident={(message.Incident ?? throw new ArgumentException("A test page has no incident to tell.", nameof(message))).Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}&user={Uri.EscapeDataString(message.User)}&channel={channel}").ToString();
 
     /// <summary>
     /// A page's SMS or call status, as Twilio posts it to the page's <c>StatusCallback</c> (signed): its end (delivered,

@@ -31,8 +31,9 @@ public sealed class TwilioSms(TwilioApi api, IOptions<TwilioOptions> options, Ti
             }
         }
 
-        List<KeyValuePair<string, string>> form = [new("To", message.Address), new("From", options.Value.From!), new("Body", Body(message.Text, reference))];
-        if (options.Value.PublicUrl is { } publicUrl)
+        var body = message.Incident is null ? TestBody(message.Text, reference) : Body(message.Text, reference);
+        List<KeyValuePair<string, string>> form = [new("To", message.Address), new("From", options.Value.From!), new("Body", body)];
+        if (options.Value.PublicUrl is { } publicUrl && message.Incident is not null)
         {
             form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(publicUrl, message, Channel)));
         }
@@ -41,9 +42,14 @@ public sealed class TwilioSms(TwilioApi api, IOptions<TwilioOptions> options, Ti
     }
 
     /// <summary>The page's text cut to one segment with the reply hint and the reference.</summary>
-    public static string Body(string text, string reference)
+    public static string Body(string text, string reference) => Segment(text, $" Reply 1 to acknowledge. ({reference})");
+
+    /// <summary>A test page's SMS: its text and the reference, nothing to reply.</summary>
+    public static string TestBody(string text, string reference) => Segment(text, $" ({reference})");
+
+    /// <summary>The text cut to one segment before its tail, anything outside plain ASCII replaced.</summary>
+    private static string Segment(string text, string tail)
     {
-        var tail = $" Reply 1 to acknowledge. ({reference})";
         var ascii = new string(text.Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
         var room = SegmentLength - tail.Length;
         return (ascii.Length <= room ? ascii : ascii[..(room - 3)] + "...") + tail;

@@ -34,13 +34,26 @@ public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) 
             }
         }
 
-        await api.CreateAsync(
-            "Calls",
-            [
-                new("To", message.Address), new("From", o.From!), new("Twiml", Twiml(message.Incident, message.Text, o.PublicUrl)),
-                new("StatusCallback", TwilioEndpoints.StatusCallback(o.PublicUrl, message, Channel)), new("StatusCallbackEvent", "completed"),
-            ],
-            cancellationToken);
+        List<KeyValuePair<string, string>> form = [new("To", message.Address), new("From", o.From!)];
+        if (message.Incident is { } incident)
+        {
+            form.Add(new("Twiml", Twiml(incident, message.Text, o.PublicUrl)));
+            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(o.PublicUrl, message, Channel)));
+            form.Add(new("StatusCallbackEvent", "completed"));
+        }
+        else
+        {
+            form.Add(new("Twiml", TestTwiml(message.Text)));
+        }
+
+        await api.CreateAsync("Calls", form, cancellationToken);
+    }
+
+    /// <summary>What a test page's call says: its text, twice, and no key to press.</summary>
+    public static string TestTwiml(string text)
+    {
+        var said = SecurityElement.Escape(text);
+        return $"<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>";
     }
 
     /// <summary>What the call says, and where the key goes (the incident in the signed address).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -144,6 +145,44 @@ public sealed partial class PagingEndToEndTests
         var bot = await BotServer.StartAsync(settings);
         Assert.Equal(HttpStatusCode.OK, (await bot.PostWebhookAsync("generic", """{"title":"Primary database down","severity":"critical"}""")).StatusCode);
         return bot;
+    }
+
+    /// <summary>
+    /// <c>/incident notify test</c> over real HTTP and SMTP: one test page on each of dave's channels, through Twilio and the
+    /// mail server as real pages go, each saying it is a test and asking for nothing (no reply hint, no key to press, no
+    /// link to acknowledge, no status to report), and no incident opened.
+    /// </summary>
+    [Fact]
+    public async Task ATestPage_ReachesThePersonOnEachChannel_AskingForNothing()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = Paging("chat", "sms", "voice 1m", "email 2m");
+        UseTwilio(settings, twilio);
+        UseEmail(settings, smtp);
+        settings["Twilio:PublicUrl"] = "https://bot.example.com/";
+        await using var bot = await BotServer.StartAsync(settings);
+
+        var reply = await bot.Client.PostAsJsonAsync("/api/commands", new { user = Dave, userName = "dave", text = "notify test" });
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        Assert.Contains("Sending you a test page by chat, sms, voice, email", await reply.Content.ReadAsStringAsync());
+        await BotServer.EventuallyAsync(
+            () => Task.FromResult((twilio.Messages.Count, twilio.Calls.Count, smtp.Messages.Count)), n => n == (1, 1, 1), TimeSpan.FromSeconds(15),
+            "the SMS, the call and the e-mail; Twilio refused: " + string.Join("; ", twilio.Refused));
+        await bot.WaitForQuietOutboxAsync();
+
+        var sms = Assert.Single(twilio.Messages);
+        Assert.Matches(@"^Test page from the incident bot: this is how you are paged by sms\. Nothing to do\. \(ref [0-9a-f]{6}\)$", sms.Body);
+        Assert.Null(sms.StatusCallback);
+        var call = Assert.Single(twilio.Calls);
+        Assert.Contains("this is how you are paged by voice", call.Twiml.Value);
+        Assert.Empty(call.Twiml.Descendants("Gather"));
+        Assert.Null(call.StatusCallback);
+        var mail = Assert.Single(smtp.Messages);
+        Assert.Contains("Subject: [Test page] How the incident bot pages you", mail, StringComparison.Ordinal);
+        Assert.DoesNotContain("/ack/", mail, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(bot.Folder, "chat", $"dm-{Dave.ToLowerInvariant()}.jsonl")));
+        Assert.Equal(0, (await bot.GetJsonAsync("/api/incidents")).GetArrayLength());
     }
 
     /// <summary>The incident's page entries' texts, as the read API gives them.</summary>

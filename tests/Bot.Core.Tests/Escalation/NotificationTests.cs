@@ -167,6 +167,72 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
         Assert.EndsWith("for SEV1 and SEV2: chat, sms 2m, email 5m.", reset.Text);
     }
 
+    /// <summary>
+    /// <c>notify test</c>: a test page now on each channel of the person's rules (everyday and important together), with
+    /// no incident, each once; a channel whose provider refuses it is told to them by direct message, with the reason.
+    /// </summary>
+    [Fact]
+    public async Task ATestPage_GoesOutOnEachOfThePersonsChannels_Now_AndARefusalIsToldToThem()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        NotifyMessage? sms = null;
+        h.Sms.Setup(n => n.SendAsync(It.IsAny<NotifyMessage>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .Callback<NotifyMessage, EffectJob, CancellationToken>((m, _, _) => sms = m)
+            .Returns(Task.CompletedTask);
+        h.Email.Setup(n => n.SendAsync(It.IsAny<NotifyMessage>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new PermanentEffectException("the mail server refused dave@example.com: 550 no such user"));
+        var told = new List<string>();
+        h.Chat.Setup(c => c.DirectMessageAsync("U-DAVE", It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => told.Add(m.Text))
+            .ReturnsAsync(new ChatMessageRef("D1", "1"));
+
+        var reply = await h.Commands.ExecuteAsync("notify test", new CommandContext(new Actor("U-DAVE", "dave"), null));
+        await h.PassAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(reply.Ok);
+        Assert.Equal("Sending you a test page by chat, email, sms: each should reach you within a minute; one its provider refuses is told to you by direct message.", reply.Text);
+        Assert.Equal((null, "+15551230004"), (sms!.Incident, sms.Address));
+        Assert.StartsWith("Test page from the incident bot: this is how you are paged by sms.", sms.Text);
+        Assert.Equal(
+            [
+                "Test page from the incident bot: this is how you are paged by chat. Nothing to do.",
+                "Your test page by email could not be sent: the mail server refused dave@example.com: 550 no such user.",
+            ],
+            told.Order());
+        Assert.Empty(await t.Store.ListIncidentsAsync(new IncidentQuery(null, false, 10)));
+    }
+
+    /// <summary>
+    /// Rules saved from chat outlive an address the operators later removed: a test page says at once which channel it
+    /// cannot use, and why; with none left it is no success. A person with no rules at all is tested on the default, chat.
+    /// </summary>
+    [Fact]
+    public async Task ATestPage_ForAChannelThePersonHasNoAddressFor_SaysSoAtOnce()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        await t.Store.WriteAsync(s =>
+        {
+            s.SaveNotificationRules("U-SAM", new StoredRules(["chat", "email 1m"], ["email"]));
+            s.SaveNotificationRules("U-KIM", new StoredRules(["email"], null));
+            return 0;
+        });
+
+        var sam = await h.Commands.ExecuteAsync("notify test", new CommandContext(new Actor("U-SAM", "sam"), null));
+        var kim = await h.Commands.ExecuteAsync("notify test", new CommandContext(new Actor("U-KIM", "kim"), null));
+        var nobody = await h.Commands.ExecuteAsync("notify test", new CommandContext(new Actor("U-NEW", "new"), null));
+
+        Assert.True(sam.Ok);
+        Assert.Equal(
+            "Sending you a test page by chat: each should reach you within a minute; one its provider refuses is told to you by direct message. " +
+            "Not by email: the bot has no email for you (setting People:U-SAM:Email); ask its operators to add it.",
+            sam.Text);
+        Assert.False(kim.Ok);
+        Assert.StartsWith("No test page sent. Not by email:", kim.Text);
+        Assert.StartsWith("Sending you a test page by chat:", nobody.Text);
+    }
+
     [Theory]
     [InlineData("U-SAM", "notify email 2m", "The bot has no email for you (setting People:U-SAM:Email)")]
     [InlineData("U-DAVE", "notify pigeon", "'pigeon' is not a rule")]
