@@ -615,7 +615,8 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
     public async Task Migrations32To36_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
     {
         var kinds = JobKinds();
-        var paging = kinds.Where(k => k.Lane != JobLane.Default).Select(k => k.Kind).Order().ToList();
+        string[] newerThanLanes = [Bot.Core.Escalation.TestPageJob.Kind]; // no row of theirs was written before lanes
+        var paging = kinds.Where(k => k.Lane != JobLane.Default && !newerThanLanes.Contains(k.Kind)).Select(k => k.Kind).Order().ToList();
         Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
         Assert.Equal(["escalation.page", "escalation.page_group"], kinds.Where(k => k.Lane == JobLane.ChatPaging).Select(k => k.Kind).Order());
         Assert.Equal(["escalation.step", "heartbeat.check"], kinds.Where(k => k.Lane == JobLane.Timers).Select(k => k.Kind).Order());
