@@ -104,8 +104,8 @@ public sealed class TempStore : TestStore
         return values;
     }
 
-    /// <summary>What undoes the latest migration (37), ahead of the SQL that takes a database back to an earlier version.</summary>
-    public const string UndoFirstDueAt = "DROP INDEX ix_outbox_retried; ALTER TABLE outbox DROP COLUMN first_due_at; ";
+    /// <summary>What undoes the latest migrations (38, 37), ahead of the SQL that takes a database back to an earlier version.</summary>
+    public const string UndoLatest = "DROP TABLE channel_topics; DROP INDEX ix_outbox_retried; ALTER TABLE outbox DROP COLUMN first_due_at; ";
 
     /// <summary>Closes the store, runs <paramref name="sql"/> on its database, and opens it again (for migration tests).</summary>
     public async Task ReopenAfterAsync(string sql)

@@ -242,6 +242,8 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public Dictionary<string, long> Turns { get; private set; } = [];
 
+        public Dictionary<long, string> ChannelTopics { get; private set; } = [];
+
         public List<(string Team, Core.Escalation.OverrideOptions Override)> Overrides { get; private set; } = [];
 
         public Dictionary<(string StepKey, string User), Core.Reports.PageFact> Pages { get; private set; } = [];
@@ -264,6 +266,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             UsedAckLinks = [.. UsedAckLinks],
             NotificationRules = new(NotificationRules),
             Turns = new(Turns),
+            ChannelTopics = new(ChannelTopics),
             Overrides = [.. Overrides],
             Pages = new(Pages),
             HostKeys = new(HostKeys, StringComparer.Ordinal),
@@ -281,6 +284,7 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             UsedAckLinks = committed.UsedAckLinks;
             NotificationRules = committed.NotificationRules;
             Turns = committed.Turns;
+            ChannelTopics = committed.ChannelTopics;
             Overrides = committed.Overrides;
             Pages = committed.Pages;
             HostKeys = committed.HostKeys;
@@ -351,6 +355,10 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             AppendTimeline(incidentNumber, entry);
             return true;
         }
+
+        public string? GetChannelTopic(long incidentNumber) => d.ChannelTopics.GetValueOrDefault(incidentNumber);
+
+        public void SaveChannelTopic(long incidentNumber, string topic) => d.ChannelTopics[incidentNumber] = topic;
 
         public bool AppendPageEntryOnce(long incidentNumber, TimelineEntry entry)
         {

@@ -31,6 +31,21 @@ public abstract class TestStore : IAsyncDisposable
     public Task<IngestReport> IngestAsync(AlertBatch batch) =>
         Intake.AffinityOf(batch) is { } group ? Store.WriteAsync(s => Intake.Ingest(s, batch), group) : Store.WriteAsync(s => Intake.Ingest(s, batch));
 
+    /// <summary>Gives the incident the chat channel <paramref name="channelId"/> (named inc-x), and its pinned summary's message when named, as the chat's jobs would.</summary>
+    public Task AttachChannelAsync(long incident, string channelId, string? summaryMessageId = null) =>
+        Store.WriteAsync(s =>
+        {
+            var i = s.GetIncident(incident)!;
+            s.AppendTimeline(incident, i.AttachChannel(channelId, "inc-x", s.Now));
+            if (summaryMessageId is not null)
+            {
+                i.AttachSummary(summaryMessageId, s.Now);
+            }
+
+            s.UpdateIncident(i);
+            return 0;
+        });
+
     /// <summary>Closes the store and opens the same data again, as a restarted bot would.</summary>
     public abstract Task ReopenAsync();
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Bot.Core.Effects;
 using Bot.Core.Incidents;
+using Bot.Core.Ports;
 
 namespace Bot.Core.Chat;
 
@@ -39,8 +40,12 @@ public sealed record RefreshSummaryJob(long Incident, long From, long To) : ICha
     }
 }
 
-/// <summary>Updates the pinned summary and the channel topic in place with the incident as it is now.</summary>
-public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat) : ChatJobHandler<RefreshSummaryJob>(reads)
+/// <summary>
+/// Updates the pinned summary in place with the incident as it is now, and the channel's topic when it changed (its
+/// severity, status, progress, lead or title): a storm's refreshes, every <see cref="RefreshSummaryJob.Length"/>, change
+/// the summary's counts, not the topic, and the chat allows few topic changes a minute (Slack: about 20).
+/// </summary>
+public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat, IUnitOfWork<IChatSession> store) : ChatJobHandler<RefreshSummaryJob>(reads)
 {
     protected override async Task HandleAsync(RefreshSummaryJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
     {
@@ -50,6 +55,11 @@ public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat) : Ch
         }
 
         await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), await SummaryAsync(incident, cancellationToken), cancellationToken);
-        await chat.SetTopicAsync(incident.ChannelId, IncidentMessages.Topic(incident), cancellationToken);
+        var topic = IncidentMessages.Topic(incident);
+        if (await store.WriteAsync(s => s.GetChannelTopic(incident.Number), cancellationToken) != topic)
+        {
+            await chat.SetTopicAsync(incident.ChannelId, topic, cancellationToken);
+            await store.WriteAsync(s => s.SaveChannelTopic(incident.Number, topic), cancellationToken);
+        }
     }
 }

@@ -716,6 +716,15 @@ internal static class PostgresSchema
         ALTER TABLE outbox ADD COLUMN first_due_at timestamptz;
         CREATE INDEX ix_outbox_retried ON outbox (lane, first_due_at) WHERE state IN (0, 1) AND first_due_at IS NOT NULL;
         """,
+
+        // 38: the topic last set in each incident's channel, so that a summary's refresh sets it only when it changed
+        // (a storm refreshes the summary every 2 s; the chat allows few topic changes a minute)
+        """
+        CREATE TABLE channel_topics (
+            incident_number bigint PRIMARY KEY REFERENCES incidents (number),
+            topic text NOT NULL
+        );
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

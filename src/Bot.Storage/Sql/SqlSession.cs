@@ -1001,6 +1001,15 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             """,
             TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
 
+    public string? GetChannelTopic(long incidentNumber) =>
+        Command("SELECT topic FROM channel_topics WHERE incident_number = @n", ("@n", incidentNumber)).ExecuteScalar() as string;
+
+    public void SaveChannelTopic(long incidentNumber, string topic) =>
+        Command(
+            "INSERT INTO channel_topics (incident_number, topic) VALUES (@n, @t) ON CONFLICT (incident_number) DO UPDATE SET topic = excluded.topic",
+            ("@n", incidentNumber),
+            ("@t", topic)).ExecuteNonQuery();
+
     /// <summary>Through ix_timeline_kind: the incident's page entries (the kind written in the text, so the index's condition is seen to hold).</summary>
     public bool AppendPageEntryOnce(long incidentNumber, TimelineEntry entry) =>
         entry.Kind != TimelineKind.Page ? throw new ArgumentException($"A {entry.Kind} entry is not a page's.", nameof(entry)) :

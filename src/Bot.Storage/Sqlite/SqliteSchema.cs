@@ -389,6 +389,14 @@ internal static class SqliteSchema
         ALTER TABLE outbox ADD COLUMN first_due_at INTEGER;
         CREATE INDEX ix_outbox_retried ON outbox (lane, first_due_at) WHERE state IN (0, 1) AND first_due_at IS NOT NULL;
         """,
+
+        // 38: the topic last set in each incident's channel, so that a summary's refresh sets it only when it changed
+        """
+        CREATE TABLE channel_topics (
+            incident_number INTEGER PRIMARY KEY REFERENCES incidents (number),
+            topic TEXT NOT NULL
+        );
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -60,13 +60,7 @@ public abstract class DigestTests(StoreEngine engine) : StoreContract(engine)
     {
         await using var t = NewStore();
         await t.IngestAsync(Batch("g1", Firing("first", T0)));
-        await t.Store.WriteAsync(s =>
-        {
-            var i = s.GetIncident(1)!;
-            s.AppendTimeline(1, i.AttachChannel("C1", "inc-x", s.Now));
-            s.UpdateIncident(i);
-            return 0;
-        });
+        await t.AttachChannelAsync(1, "C1");
         t.Time.Advance(TimeSpan.FromSeconds(1));
         for (var i = 0; i < 30; i++)
         {

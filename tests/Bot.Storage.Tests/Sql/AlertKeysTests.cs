@@ -287,7 +287,7 @@ public sealed class AlertKeysTests
         await IngestOneByOneAsync(t, 5);
 
         // The database as schema 28 left it, but for the rows' ids (the same rowids, named): no key table, no lanes.
-        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "DROP TABLE alert_keys; DROP TABLE alert_keys_merged; DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 29");
+        await t.ReopenAfterAsync(TempStore.UndoLatest + "DROP TABLE alert_keys; DROP TABLE alert_keys_merged; DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 29");
 
         Assert.Equal((5, 0), (Keys(t).MergedUpTo, Keys(t).Held));
         Assert.Equal(5, await CountAsync(t, $"SELECT COUNT(*) FROM alert_keys k JOIN alerts a ON a.id = k.alert_id AND a.incident_number = k.incident_number"));

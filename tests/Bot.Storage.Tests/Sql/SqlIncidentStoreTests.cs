@@ -632,7 +632,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         await t.ReopenAfterAsync(
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; " : "") +
-            TempStore.UndoFirstDueAt + "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
+            TempStore.UndoLatest + "DROP INDEX ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; DELETE FROM schema_migrations WHERE version >= 32");
 
         var claimed = await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(lane => lane == JobLane.Default ? 0 : 100), TimeSpan.FromMinutes(1)));
         Assert.Equal(paging, claimed.Select(j => j.Kind).Order());
@@ -650,7 +650,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(EffectJob.Of(new Bot.Core.Escalation.PageJob(1, "U1", "Paged", "INC-1:db:1:0:0"), T0));
             s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
-        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
+        await t.ReopenAfterAsync(TempStore.UndoLatest + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.page'; DELETE FROM schema_migrations WHERE version >= 34");
 
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var page = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 100, 0), TimeSpan.FromMinutes(1))));
@@ -667,7 +667,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
             s.Enqueue(new EffectJob("step", Bot.Core.Escalation.EscalationStepJob.Kind, "INC-1:step", "{}", T0) { Lane = JobLane.Timers });
             s.Enqueue(TestJob.Row("sms", T0, "S", JobLane.Phone));
         });
-        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
+        await t.ReopenAfterAsync(TempStore.UndoLatest + "UPDATE outbox SET lane = 1 WHERE kind = 'escalation.step'; DELETE FROM schema_migrations WHERE version >= 35");
 
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var step = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 0, 100), TimeSpan.FromMinutes(1))));
@@ -694,7 +694,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync());
 
-        await t.ReopenAfterAsync(TempStore.UndoFirstDueAt + "UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
+        await t.ReopenAfterAsync(TempStore.UndoLatest + "UPDATE outbox SET lane = 1; DELETE FROM schema_migrations WHERE version >= 36");
         Assert.Equal([JobLane.Phone, JobLane.Email, JobLane.Phone, JobLane.Webhooks, JobLane.Phone], await LanesAsync()); // a payload not JSON stops no upgrade
 
         Assert.Equal([$"{step}:notify:U1:0", $"{step}:notify:U1:2", "garbled"], await ClaimAsync(JobLane.Phone));
@@ -861,6 +861,21 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.False(again);
         Assert.Equal(3, (await t.Store.GetTimelineAsync(1)).Count(e => e.Text.StartsWith("SMS to dave", StringComparison.Ordinal)));
         await Assert.ThrowsAsync<ArgumentException>(() => t.Store.WriteAsync(s => s.AppendPageEntryOnce(1, new TimelineEntry(T0, TimelineKind.Note, twilio, "x"))));
+    }
+
+    /// <summary>The topic last set in an incident's channel is kept (schema 38), replaced by the next, and is each incident's own.</summary>
+    [Fact]
+    public async Task AChannelsTopic_IsKept_AndReplaced_ForItsIncidentOnly()
+    {
+        await using var t = NewStore();
+        await t.IngestAsync(Batch("g1", Firing("a1", T0)));
+        await t.IngestAsync(Batch("g2", Firing("b1", T0)));
+
+        Assert.Null(await t.Store.WriteAsync(s => s.GetChannelTopic(1)));
+        await t.Store.WriteAsync(s => { s.SaveChannelTopic(1, "SEV3 | triggered"); return 0; });
+        await t.Store.WriteAsync(s => { s.SaveChannelTopic(1, "SEV3 | acknowledged"); return 0; });
+
+        Assert.Equal(("SEV3 | acknowledged", null), await t.Store.WriteAsync(s => (s.GetChannelTopic(1), s.GetChannelTopic(2))));
     }
 
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
@@ -1059,7 +1074,7 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         // starts and migrates it (8 to the latest).
         await t.ReopenAfterAsync(
             (Engine.IsPostgres ? "DROP TRIGGER incidents_version ON incidents; DROP TRIGGER escalations_version ON escalations; " : "") +
-            TempStore.UndoFirstDueAt + "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
+            TempStore.UndoLatest + "DROP INDEX ix_alerts_seen; ALTER TABLE incidents DROP COLUMN alert_count; ALTER TABLE incidents DROP COLUMN firing_count; " +
             "ALTER TABLE incidents DROP COLUMN runbooks; DROP INDEX ix_incidents_group; ALTER TABLE incidents DROP COLUMN first_alert_at; " +
             "DROP INDEX ix_timeline_at; DROP INDEX ix_timeline_kind; DROP TABLE store_probe; DROP TABLE heartbeats; ALTER TABLE outbox DROP COLUMN trace_parent; DROP TABLE ack_links_used; DROP TABLE notification_rules; DROP TABLE turns; DROP TABLE oncall_overrides; DROP TABLE pages; DROP INDEX ix_incidents_created; DROP TABLE host_keys; DROP INDEX IF EXISTS ix_outbox_open; DROP INDEX IF EXISTS ix_outbox_waiting; ALTER TABLE outbox DROP COLUMN lane; ALTER TABLE incidents DROP COLUMN version; " +
             "DROP TABLE IF EXISTS alert_keys; DROP TABLE IF EXISTS alert_keys_merged; " +
