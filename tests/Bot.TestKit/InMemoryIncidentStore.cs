@@ -434,6 +434,9 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
         public void SaveEscalation(EscalationState escalation) =>
             d.Escalations[(escalation.Incident, escalation.Policy)] = escalation with { Paged = [.. escalation.Paged], UpdatedAt = now };
 
+        public bool LaterJobIsDue(EffectJob job) =>
+            d.Jobs.Values.Any(j => j.Job.OrderingKey == job.OrderingKey && j.Job.Id > job.Id && j.State == JobState.Waiting && j.Job.DueAt <= now);
+
         public bool RescheduleJob(string key, DateTimeOffset dueAt)
         {
             var row = d.Jobs.Values.FirstOrDefault(j => j.Job.Key == key && j.State == JobState.Waiting);

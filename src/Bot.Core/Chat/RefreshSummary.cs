@@ -43,7 +43,10 @@ public sealed record RefreshSummaryJob(long Incident, long From, long To) : ICha
 /// <summary>
 /// Updates the pinned summary in place with the incident as it is now, and the channel's topic when it changed (its
 /// severity, status, progress, lead or title): a storm's refreshes, every <see cref="RefreshSummaryJob.Length"/>, change
-/// the summary's counts, not the topic, and the chat allows few topic changes a minute (Slack: about 20).
+/// the summary's counts, not the topic, and the chat allows few topic changes a minute (Slack: about 20). A refresh
+/// whose later window's refresh is already due does nothing: when the chat rate-limits the updates (Slack: about 50 a
+/// minute, so two storming incidents), the refreshes left behind are not all sent, one after another, ahead of the
+/// latest (an acknowledgement's among them).
 /// </summary>
 public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat, IUnitOfWork<IChatSession> store) : ChatJobHandler<RefreshSummaryJob>(reads)
 {
@@ -54,9 +57,15 @@ public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat, IUni
             return; // the summary is not posted yet; when it is, it shows the current state
         }
 
+        var (superseded, topicSet) = await store.WriteAsync(s => (s.LaterJobIsDue(run), s.GetChannelTopic(incident.Number)), cancellationToken);
+        if (superseded)
+        {
+            return; // late (the chat rate-limited the refreshes): the later window's, due too, shows the same and more
+        }
+
         await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), await SummaryAsync(incident, cancellationToken), cancellationToken);
         var topic = IncidentMessages.Topic(incident);
-        if (await store.WriteAsync(s => s.GetChannelTopic(incident.Number), cancellationToken) != topic)
+        if (topicSet != topic)
         {
             await chat.SetTopicAsync(incident.ChannelId, topic, cancellationToken);
             await store.WriteAsync(s => s.SaveChannelTopic(incident.Number, topic), cancellationToken);

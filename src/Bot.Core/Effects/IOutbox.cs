@@ -13,6 +13,12 @@ public interface IOutbox : ISession
 
     /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
     bool RescheduleJob(string key, DateTimeOffset dueAt);
+
+    /// <summary>
+    /// Whether a job enqueued after <paramref name="job"/> with its ordering key waits, already due: it runs next, so a
+    /// job that only brings something up to date (a summary's refresh) may leave that to it.
+    /// </summary>
+    bool LaterJobIsDue(EffectJob job);
 }
 
 /// <summary>The dispatcher's unit of work: claim due jobs and record how they went.</summary>

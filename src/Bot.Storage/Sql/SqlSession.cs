@@ -1235,6 +1235,14 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         return moved;
     }
 
+    /// <summary>Through ix_outbox_order (the ordering key's jobs not done, by id).</summary>
+    public bool LaterJobIsDue(EffectJob job) =>
+        Command(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE ordering_key = @k AND id > @id AND state = 0 AND due_at <= @now LIMIT 1) later",
+            ("@k", job.OrderingKey),
+            ("@id", job.Id),
+            ("@now", dialect.Time(Now))).ExecuteScalar() is not (0 or 0L or null);
+
     public void Enqueue(EffectJob job)
     {
         if (_outboxKeys.Holds(job.Key, Now))

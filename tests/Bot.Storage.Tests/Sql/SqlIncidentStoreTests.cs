@@ -878,6 +878,28 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(("SEV3 | acknowledged", null), await t.Store.WriteAsync(s => (s.GetChannelTopic(1), s.GetChannelTopic(2))));
     }
 
+    /// <summary>A job is left behind when one enqueued after it with its ordering key waits, due: not one of another key, one not yet due, or one done.</summary>
+    [Fact]
+    public async Task ALaterJobDue_IsOneOfTheSameOrderingKey_EnqueuedAfter_WaitingAndDue()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(TestJob.Row("r1", T0, "INC-1:refresh"));
+            s.Enqueue(TestJob.Row("other", T0, "INC-2:refresh"));
+            s.Enqueue(TestJob.Row("r2", T0.AddMinutes(1), "INC-1:refresh"));
+        });
+        var first = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10))), j => j.Key == "r1");
+
+        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(first))); // r2 is not due yet; "other" is another key's
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await t.Store.WriteAsync(s => s.LaterJobIsDue(first)));
+        await t.Store.WriteAsync(s => { s.CompleteJob(first); return 0; }); // the key's next is claimed only once it is done
+        var r2 = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10))), j => j.Key == "r2");
+        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(first))); // claimed: running, no longer waiting
+        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(r2)));
+    }
+
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
         .Where(type => !type.IsAbstract && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<>)))
         .Select(type => (JobKindAndLane)typeof(JobKindAndLane).GetMethod(nameof(JobKindAndLane.Of))!.MakeGenericMethod(type).Invoke(null, null)!)];
