@@ -119,6 +119,12 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
     public Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
         Read(d => (IReadOnlyList<IncidentTask>)d.Tasks.Where(t => t.Incident == incidentNumber).Select(t => t.Task).OrderBy(t => t.Number).ToList());
 
+    public Task<string?> GetChannelTopicAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        Read(d => d.ChannelTopics.GetValueOrDefault(incidentNumber));
+
+    public Task<bool> LaterJobIsDueAsync(EffectJob job, CancellationToken cancellationToken = default) =>
+        Read(d => d.Jobs.Values.Any(j => j.Job.OrderingKey == job.OrderingKey && j.Job.Id > job.Id && j.State == JobState.Waiting && j.Job.DueAt <= time.GetUtcNow()));
+
     public Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<JobLane>? lanes = null, CancellationToken cancellationToken = default) =>
         Read(d => d.Jobs.Values.Where(j => j.State == JobState.Waiting && (lanes is null || lanes.Contains(j.Job.Lane)) && !Blocked(d, j)).Select(j => (DateTimeOffset?)j.Job.DueAt).Min());
 
@@ -356,8 +362,6 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
             return true;
         }
 
-        public string? GetChannelTopic(long incidentNumber) => d.ChannelTopics.GetValueOrDefault(incidentNumber);
-
         public void SaveChannelTopic(long incidentNumber, string topic) => d.ChannelTopics[incidentNumber] = topic;
 
         public bool AppendPageEntryOnce(long incidentNumber, TimelineEntry entry)
@@ -433,9 +437,6 @@ public sealed class InMemoryIncidentStore(TimeProvider time, InMemoryIncidentSto
 
         public void SaveEscalation(EscalationState escalation) =>
             d.Escalations[(escalation.Incident, escalation.Policy)] = escalation with { Paged = [.. escalation.Paged], UpdatedAt = now };
-
-        public bool LaterJobIsDue(EffectJob job) =>
-            d.Jobs.Values.Any(j => j.Job.OrderingKey == job.OrderingKey && j.Job.Id > job.Id && j.State == JobState.Waiting && j.Job.DueAt <= now);
 
         public bool RescheduleJob(string key, DateTimeOffset dueAt)
         {

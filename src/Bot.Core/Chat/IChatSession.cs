@@ -6,10 +6,7 @@ namespace Bot.Core.Chat;
 /// <summary>What the chat jobs' units of work do: save what the chat made (a channel, a message) on the incident, and ask for more jobs.</summary>
 public interface IChatSession : IIncidentSession, IOutbox
 {
-    /// <summary>The topic last set in the incident's channel (<see cref="SaveChannelTopic"/>); null before the first.</summary>
-    string? GetChannelTopic(long incidentNumber);
-
-    /// <summary>Keeps the topic just set in the incident's channel, so that the same one is not set again.</summary>
+    /// <summary>Keeps the topic just set in the incident's channel, so that the same one is not set again (<see cref="IIncidentReads.GetChannelTopicAsync"/>).</summary>
     void SaveChannelTopic(long incidentNumber, string topic);
 }
 

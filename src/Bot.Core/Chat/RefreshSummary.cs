@@ -48,7 +48,7 @@ public sealed record RefreshSummaryJob(long Incident, long From, long To) : ICha
 /// minute, so two storming incidents), the refreshes left behind are not all sent, one after another, ahead of the
 /// latest (an acknowledgement's among them).
 /// </summary>
-public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat, IUnitOfWork<IChatSession> store) : ChatJobHandler<RefreshSummaryJob>(reads)
+public sealed class RefreshSummaryHandler(IIncidentReads reads, IOutboxSignals outbox, IChat chat, IUnitOfWork<IChatSession> store) : ChatJobHandler<RefreshSummaryJob>(reads)
 {
     protected override async Task HandleAsync(RefreshSummaryJob job, Incident incident, EffectJob run, CancellationToken cancellationToken)
     {
@@ -57,15 +57,14 @@ public sealed class RefreshSummaryHandler(IIncidentReads reads, IChat chat, IUni
             return; // the summary is not posted yet; when it is, it shows the current state
         }
 
-        var (superseded, topicSet) = await store.WriteAsync(s => (s.LaterJobIsDue(run), s.GetChannelTopic(incident.Number)), cancellationToken);
-        if (superseded)
+        if (await outbox.LaterJobIsDueAsync(run, cancellationToken))
         {
             return; // late (the chat rate-limited the refreshes): the later window's, due too, shows the same and more
         }
 
         await chat.UpdateAsync(new ChatMessageRef(incident.ChannelId, incident.SummaryMessageId), await SummaryAsync(incident, cancellationToken), cancellationToken);
         var topic = IncidentMessages.Topic(incident);
-        if (topicSet != topic)
+        if (await Reads.GetChannelTopicAsync(incident.Number, cancellationToken) != topic)
         {
             await chat.SetTopicAsync(incident.ChannelId, topic, cancellationToken);
             await store.WriteAsync(s => s.SaveChannelTopic(incident.Number, topic), cancellationToken);

@@ -14,11 +14,6 @@ public interface IOutbox : ISession
     /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
     bool RescheduleJob(string key, DateTimeOffset dueAt);
 
-    /// <summary>
-    /// Whether a job enqueued after <paramref name="job"/> with its ordering key waits, already due: it runs next, so a
-    /// job that only brings something up to date (a summary's refresh) may leave that to it.
-    /// </summary>
-    bool LaterJobIsDue(EffectJob job);
 }
 
 /// <summary>The dispatcher's unit of work: claim due jobs and record how they went.</summary>
@@ -67,6 +62,12 @@ public interface IOutboxSignals
     /// (null: of any); null when none waits.
     /// </summary>
     Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<JobLane>? lanes = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether a job enqueued after <paramref name="job"/> with its ordering key waits, already due: it runs next, so a
+    /// job that only brings something up to date (a summary's refresh) may leave that to it. Read around the writer.
+    /// </summary>
+    Task<bool> LaterJobIsDueAsync(EffectJob job, CancellationToken cancellationToken = default);
 
     /// <summary>Raised after a commit that added outbox jobs.</summary>
     event Action? JobsEnqueued;

@@ -40,6 +40,9 @@ public interface IIncidentReads
 
     Task<IReadOnlyList<IncidentTask>> GetTasksAsync(long incidentNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>The topic last set in the incident's channel (<see cref="Chat.IChatSession.SaveChannelTopic"/>); null before the first.</summary>
+    Task<string?> GetChannelTopicAsync(long incidentNumber, CancellationToken cancellationToken = default);
+
     /// <summary>Counts of incidents and outbox jobs, for the bot's gauges (a few grouped counts through indexes).</summary>
     Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default);
 

@@ -283,6 +283,19 @@ public abstract class SqlIncidentStore : IIncidentStore, IAsyncDisposable
             cancellationToken,
             ("@n", incidentNumber));
 
+    public async Task<string?> GetChannelTopicAsync(long incidentNumber, CancellationToken cancellationToken = default) =>
+        (await ReadAsync("SELECT topic FROM channel_topics WHERE incident_number = @n", r => r.GetString(0), cancellationToken, ("@n", incidentNumber))).SingleOrDefault();
+
+    /// <summary>Through ix_outbox_order (the ordering key's jobs not done, by id).</summary>
+    public async Task<bool> LaterJobIsDueAsync(Core.Effects.EffectJob job, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(
+            "SELECT 1 FROM outbox WHERE ordering_key = @k AND id > @id AND state = 0 AND due_at <= @now LIMIT 1",
+            r => true,
+            cancellationToken,
+            ("@k", job.OrderingKey),
+            ("@id", job.Id),
+            ("@now", Dialect.Time(_time.GetUtcNow())))).Count > 0;
+
     public async Task<DateTimeOffset?> NextDueAtAsync(IReadOnlyCollection<Core.Effects.JobLane>? lanes = null, CancellationToken cancellationToken = default)
     {
         var wanted = lanes ?? Core.Effects.JobsWanted.Lanes;

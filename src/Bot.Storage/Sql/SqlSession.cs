@@ -1001,9 +1001,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
             """,
             TimelineParameters(incidentNumber, entry)).ExecuteNonQuery() == 1;
 
-    public string? GetChannelTopic(long incidentNumber) =>
-        Command("SELECT topic FROM channel_topics WHERE incident_number = @n", ("@n", incidentNumber)).ExecuteScalar() as string;
-
     public void SaveChannelTopic(long incidentNumber, string topic) =>
         Command(
             "INSERT INTO channel_topics (incident_number, topic) VALUES (@n, @t) ON CONFLICT (incident_number) DO UPDATE SET topic = excluded.topic",
@@ -1234,14 +1231,6 @@ internal sealed class SqlSession(DbConnection connection, SqlDialect dialect, He
         EnqueuedJobs |= moved; // the worker wakes for it as for a new job
         return moved;
     }
-
-    /// <summary>Through ix_outbox_order (the ordering key's jobs not done, by id).</summary>
-    public bool LaterJobIsDue(EffectJob job) =>
-        Command(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE ordering_key = @k AND id > @id AND state = 0 AND due_at <= @now LIMIT 1) later",
-            ("@k", job.OrderingKey),
-            ("@id", job.Id),
-            ("@now", dialect.Time(Now))).ExecuteScalar() is not (0 or 0L or null);
 
     public void Enqueue(EffectJob job)
     {

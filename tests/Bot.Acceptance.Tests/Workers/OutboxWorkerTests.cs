@@ -266,6 +266,8 @@ public class OutboxWorkerTests
             asked.Enqueue(lanes);
             return store.NextDueAtAsync(lanes, cancellationToken);
         }
+
+        public Task<bool> LaterJobIsDueAsync(EffectJob job, CancellationToken cancellationToken = default) => store.LaterJobIsDueAsync(job, cancellationToken);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public abstract class RefreshSummaryTests(StoreEngine engine) : StoreContract(en
             Chat.Setup(c => c.SetTopicAsync("C1", It.IsAny<string>(), It.IsAny<CancellationToken>()))
                 .Callback<string, string, CancellationToken>((_, topic, _) => Topics.Add(topic))
                 .Returns(Task.CompletedTask);
-            Handler = new RefreshSummaryHandler(t.Store, Chat.Object, t.Store);
+            Handler = new RefreshSummaryHandler(t.Store, t.Store, Chat.Object, t.Store);
         }
 
         public TestStore T { get; }

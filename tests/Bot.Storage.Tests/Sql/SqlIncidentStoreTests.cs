@@ -871,11 +871,11 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         await t.IngestAsync(Batch("g1", Firing("a1", T0)));
         await t.IngestAsync(Batch("g2", Firing("b1", T0)));
 
-        Assert.Null(await t.Store.WriteAsync(s => s.GetChannelTopic(1)));
+        Assert.Null(await t.Store.GetChannelTopicAsync(1));
         await t.Store.WriteAsync(s => { s.SaveChannelTopic(1, "SEV3 | triggered"); return 0; });
         await t.Store.WriteAsync(s => { s.SaveChannelTopic(1, "SEV3 | acknowledged"); return 0; });
 
-        Assert.Equal(("SEV3 | acknowledged", null), await t.Store.WriteAsync(s => (s.GetChannelTopic(1), s.GetChannelTopic(2))));
+        Assert.Equal(("SEV3 | acknowledged", null), (await t.Store.GetChannelTopicAsync(1), await t.Store.GetChannelTopicAsync(2)));
     }
 
     /// <summary>A job is left behind when one enqueued after it with its ordering key waits, due: not one of another key, one not yet due, or one done.</summary>
@@ -891,13 +891,13 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         });
         var first = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10))), j => j.Key == "r1");
 
-        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(first))); // r2 is not due yet; "other" is another key's
+        Assert.False(await t.Store.LaterJobIsDueAsync(first)); // r2 is not due yet; "other" is another key's
         t.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.True(await t.Store.WriteAsync(s => s.LaterJobIsDue(first)));
+        Assert.True(await t.Store.LaterJobIsDueAsync(first));
         await t.Store.WriteAsync(s => { s.CompleteJob(first); return 0; }); // the key's next is claimed only once it is done
         var r2 = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.Each(10), TimeSpan.FromMinutes(10))), j => j.Key == "r2");
-        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(first))); // claimed: running, no longer waiting
-        Assert.False(await t.Store.WriteAsync(s => s.LaterJobIsDue(r2)));
+        Assert.False(await t.Store.LaterJobIsDueAsync(first)); // claimed: running, no longer waiting
+        Assert.False(await t.Store.LaterJobIsDueAsync(r2));
     }
 
     private static List<JobKindAndLane> JobKinds() => [.. typeof(IJob).Assembly.GetTypes()
