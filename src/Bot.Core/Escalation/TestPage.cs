@@ -36,6 +36,7 @@ public sealed record TestPageJob(string User, string Channel, long Asked) : IJob
     public string OrderingKey => Key;
 
     /// <summary>What the test page says.</summary>
+    [JsonIgnore]
     public string Text => $"Test page from the incident bot: this is how you are paged by {Channel}. Nothing to do.";
 }
 
