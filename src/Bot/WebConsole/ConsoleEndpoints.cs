@@ -78,6 +78,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/incidents/{id}/postmortem", PostmortemAsync);
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
+        console.MapPost("/oncall/test-page", TestPageAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/routes", RoutesPage);
         console.MapGet("/reports", ReportsAsync);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css")).AllowAnonymous(); // the signed-out page's too
@@ -263,7 +264,8 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
-    private static async Task<IResult> OnCallAsync(HttpContext http, IOptions<EscalationOptions> escalation, IEscalationReads store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> OnCallAsync(
+        string? done, HttpContext http, IOptions<EscalationOptions> escalation, IEscalationReads store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var teams = new List<OnCallPage.Team>();
@@ -276,7 +278,7 @@ internal static class ConsoleEndpoints
             teams.Add(new OnCallPage.Team(name, current is null ? null : escalation.Value.NameOf(current.User), current?.Until, next is null ? null : escalation.Value.NameOf(next.User), week));
         }
 
-        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = ConsoleSignIn.Who(http, options.Value) });
+        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = ConsoleSignIn.Who(http, options.Value), Message = done });
     }
 
     /// <summary>The route tree and policies; with <c>labels</c>, the policies and severity those labels would get.</summary>
@@ -315,7 +317,8 @@ internal static class ConsoleEndpoints
         });
     }
 
-    private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    /// <summary>Why a console form's post is refused before it is read (no valid antiforgery token, not a form), or null.</summary>
+    private static IResult? FormRefused(HttpContext http)
     {
         if (http.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is not { IsValid: true })
         {
@@ -323,9 +326,38 @@ internal static class ConsoleEndpoints
             return Results.Problem(statusCode: 400, title: "Form expired or forged", detail: "The form's antiforgery token is missing or wrong; reload the page and try again. Nothing was done.");
         }
 
-        if (!http.Request.HasFormContentType)
+        return http.Request.HasFormContentType
+            ? null
+            : Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "The console's forms post application/x-www-form-urlencoded.");
+    }
+
+    /// <summary>A viewer's refusal: they read the console, and act on nothing.</summary>
+    private static IResult ViewerRefused(ConsoleUser user) =>
+        Results.Problem(statusCode: 403, title: "Viewers cannot act", detail: $"{user.Name} may read the console (Console:Oidc:ViewerDomains) but is not a person of this bot; add their e-mail as People:<chat user id>:Email to let them act. Nothing was done.");
+
+    /// <summary>"Send me a test page" on the on-call page: <c>/incident notify test</c> as the person signed in.</summary>
+    private static async Task<IResult> TestPageAsync(HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (FormRefused(http) is { } refused)
         {
-            return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "The console's forms post application/x-www-form-urlencoded.");
+            return refused;
+        }
+
+        var user = ConsoleSignIn.Who(http, options.Value);
+        if (user.Id is not { } person)
+        {
+            return ViewerRefused(user);
+        }
+
+        var reply = await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct);
+        return Results.Redirect($"/console/oncall?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+    }
+
+    private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (FormRefused(http) is { } refused)
+        {
+            return refused;
         }
 
         var form = await http.Request.ReadFormAsync(ct);
@@ -353,7 +385,7 @@ internal static class ConsoleEndpoints
         var user = ConsoleSignIn.Who(http, options.Value);
         if (user.Id is not { } author)
         {
-            return Results.Problem(statusCode: 403, title: "Viewers cannot act", detail: $"{user.Name} may read the console (Console:Oidc:ViewerDomains) but is not a person of this bot; add their e-mail as People:<chat user id>:Email to let them act. Nothing was done.");
+            return ViewerRefused(user);
         }
 
         var reply = await commands.ExecuteAsync(command, new CommandContext(new Core.Incidents.Actor(author, $"{user.Name} (console)"), number), ct);

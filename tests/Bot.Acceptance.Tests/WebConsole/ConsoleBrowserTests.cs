@@ -87,6 +87,22 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         twilio.AnswerNow(); // the held request ends with the test
     }
 
+    /// <summary>"Send me a test page" on the on-call page: <c>/incident notify test</c> as the person signed in (here the local operator, paged by chat).</summary>
+    [Fact]
+    public async Task ATestPage_IsSentFromTheOnCallPage_AsThePersonSignedIn()
+    {
+        await using var bot = await BotServer.StartAsync();
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console/oncall").ToString());
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send me a test page" }).ClickAsync();
+
+        Assert.StartsWith("Sending you a test page by chat: each should reach you within a minute", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        var dm = Path.Combine(bot.Folder, "chat", "dm-local.jsonl");
+        await BotServer.EventuallyAsync(
+            () => Task.FromResult(File.Exists(dm) ? File.ReadAllText(dm) : ""), t => t.Contains("Test page from the incident bot", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the test page's DM");
+    }
+
     [Fact]
     public async Task ProgressAndSeverity_AreSetFromThePage_AndAResolvedIncidentIsReopened()
     {
