@@ -26,14 +26,30 @@ public sealed record JobFailedJob(long Incident, string FailedKey, string Messag
     public string OrderingKey => Key;
 }
 
-/// <summary>Asks for a <see cref="JobFailedJob"/> when a job about an incident fails for good.</summary>
+/// <summary>
+/// Asks for a <see cref="JobFailedJob"/> when a job about an incident fails for good, and once when one of its pages
+/// (an SMS, call, e-mail, chat page or outgoing webhook) is still not out after <see cref="PageHeldAfterTries"/> tries:
+/// its provider is failing it now, and responders in the channel can reach the person another way meanwhile.
+/// </summary>
 public sealed class IncidentJobFailureReporter : IJobFailureReporter
 {
+    /// <summary>A page failing this many tries in a row (a minute or two with the backoff and the tries' timeouts) is said.</summary>
+    public const int PageHeldAfterTries = 3;
+
     public void Report(IOutbox outbox, IJob? job, EffectJob row, string message)
     {
         if (job is IIncidentJob incidentJob and not JobFailedJob)
         {
             outbox.Enqueue(new JobFailedJob(incidentJob.Incident, row.Key, message, TellChannel: job is not IChatJob));
+        }
+    }
+
+    public void ReportHeld(IOutbox outbox, IJob job, EffectJob row, int attempt, string message)
+    {
+        if (attempt == PageHeldAfterTries && job is IIncidentJob incidentJob and not IChatJob
+            && row.Lane is JobLane.Phone or JobLane.Email or JobLane.ChatPaging or JobLane.Webhooks)
+        {
+            outbox.Enqueue(new JobFailedJob(incidentJob.Incident, $"{row.Key}:held", $"{message.TrimEnd('.')}. Responders may not have been reached: reach them another way.", TellChannel: true));
         }
     }
 }

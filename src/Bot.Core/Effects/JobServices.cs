@@ -65,4 +65,12 @@ public interface IJobFailureReporter
     /// <param name="job">The typed job, or null when its row could not be read.</param>
     /// <param name="message">"Could not &lt;description&gt;: &lt;reason&gt;".</param>
     void Report(IOutbox outbox, IJob? job, EffectJob row, string message);
+
+    /// <summary>
+    /// The job failed try <paramref name="attempt"/> and is tried again (<paramref name="message"/>: "Still trying to
+    /// &lt;description&gt; after n tries: &lt;reason&gt;"), in the unit of work that moves it to its next try. Nothing by default.
+    /// </summary>
+    void ReportHeld(IOutbox outbox, IJob job, EffectJob row, int attempt, string message)
+    {
+    }
 }

@@ -228,7 +228,14 @@ public sealed class OutboxDispatcher
             var after = e is RetryLaterException { After: { } wait } ? wait : Backoff(attempt);
             var reason = e is OperationCanceledException ? $"timed out after {_options.JobTimeout.TotalSeconds:0.#} s" : e.Message;
             _log.LogWarning("Effect {Key} ({Kind}) failed on try {Attempt}, retrying in {Delay}: {Reason}", row.Key, row.Kind, attempt, after, reason);
-            await _store.WriteAsync(s => { s.RetryJob(row, now + after, reason); return true; }, CancellationToken.None);
+            await _store.WriteAsync(
+                s =>
+                {
+                    s.RetryJob(row, now + after, reason);
+                    _failures?.ReportHeld(s, job, row, attempt, $"Still trying to {runner.Description} after {attempt} {(attempt == 1 ? "try" : "tries")}: {reason}");
+                    return true;
+                },
+                CancellationToken.None);
             return "retry";
         }
     }

@@ -266,6 +266,33 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
     }
 
     /// <summary>
+    /// A provider failing a page try after try (Twilio answering 503) is said on the timeline and in the channel once,
+    /// at the third try, while the bot keeps trying: responders can reach the person another way meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task APageFailingTryAfterTry_IsSaidOnce_AtItsThirdTry_WhileItIsTriedAgain()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        var tries = 0;
+        h.Sms.Setup(n => n.SendAsync(It.IsAny<NotifyMessage>(), It.IsAny<EffectJob>(), It.IsAny<CancellationToken>()))
+            .Callback(() => Interlocked.Increment(ref tries))
+            .ThrowsAsync(new IOException("Twilio failed Messages.create (HTTP 503): Service Unavailable"));
+        var posted = new List<string>();
+        h.Chat.Setup(c => c.PostAsync(It.IsAny<string>(), It.IsAny<ChatMessage>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback<string, ChatMessage, string, CancellationToken>((_, m, _, _) => { lock (posted) { posted.Add(m.Text); } })
+            .ReturnsAsync(new ChatMessageRef("C1", "1"));
+
+        await h.AlertAsync("critical");
+        await h.PassAsync(TimeSpan.FromMinutes(10));
+
+        Assert.True(tries > 3, $"{tries} tries");
+        var said = (await t.Store.GetTimelineAsync(1)).Where(e => e.Kind == TimelineKind.EffectFailed).Select(e => e.Text).ToList();
+        Assert.Equal(["Still trying to page a responder after 3 tries: Twilio failed Messages.create (HTTP 503): Service Unavailable. Responders may not have been reached: reach them another way."], said);
+        Assert.Single(posted, p => p.StartsWith(":warning: Still trying to page a responder after 3 tries", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// Each rule's job runs in its provider's lane: an e-mail in the mail server's, an SMS or a call in the phone's, so
     /// neither provider, slow or hanging, holds back the other's pages.
     /// </summary>
