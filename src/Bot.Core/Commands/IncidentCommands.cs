@@ -251,9 +251,9 @@ public sealed class IncidentCommands(
 
         foreach (var rule in chosen)
         {
-            if (PersonOptions.AddressSetting(rule.Channel) is { } key && person?.AddressOn(rule.Channel) is null)
+            if (PersonOptions.MissingAddress(person, who.Id, rule.Channel) is { } missing)
             {
-                throw new CommandException($"The bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it.");
+                throw new CommandException($"{char.ToUpperInvariant(missing[0])}{missing[1..]}.");
             }
         }
 
@@ -277,9 +277,9 @@ public sealed class IncidentCommands(
         var missing = new List<string>();
         foreach (var channel in channels)
         {
-            if (PersonOptions.AddressSetting(channel) is { } key && person?.AddressOn(channel) is null)
+            if (PersonOptions.MissingAddress(person, who.Id, channel) is { } why)
             {
-                missing.Add($"{channel}: the bot has no {key.ToLowerInvariant()} for you (setting People:{who.Id}:{key}); ask its operators to add it");
+                missing.Add($"{channel}: {why}");
                 continue;
             }
 

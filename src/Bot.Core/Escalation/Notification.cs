@@ -34,6 +34,16 @@ public sealed class PersonOptions
         _ => null,
     };
 
+    /// <summary>
+    /// Why the person <paramref name="user"/> (null: not in <c>People</c>) cannot be paged on <paramref name="channel"/>,
+    /// told to them ("the bot has no phone for you (setting People:U1:Phone); ask its operators to add it"); null when
+    /// they can (an address given, or a channel that needs none).
+    /// </summary>
+    public static string? MissingAddress(PersonOptions? person, string user, string channel) =>
+        AddressSetting(channel) is { } key && person?.AddressOn(channel) is null
+            ? $"the bot has no {key.ToLowerInvariant()} for you (setting People:{user}:{key}); ask its operators to add it"
+            : null;
+
     /// <summary>The person's address on <paramref name="channel"/>, or null when the settings give none.</summary>
     public string? AddressOn(string channel) => AddressSetting(channel) switch
     {
@@ -87,6 +97,14 @@ public sealed record NotificationRule(string Channel, TimeSpan After)
         return texts is null || texts.Count == 0 ? Default : [.. texts.Select(Parse)];
     }
 
+    /// <summary>The outbox lane of a page on <paramref name="channel"/>: its provider's (the mail server's, the chat's, else the phone's).</summary>
+    public static JobLane LaneOf(string channel) => channel switch
+    {
+        Email => JobLane.Email,
+        Chat => JobLane.ChatPaging,
+        _ => JobLane.Phone,
+    };
+
     public override string ToString() => After == TimeSpan.Zero ? Channel : $"{Channel} {Durations.Format(After)}";
 }
 
@@ -124,7 +142,7 @@ public sealed record NotifyJob(long Incident, string User, string Channel, int R
     public static JobLane Lane => JobLane.Phone;
 
     /// <summary>An e-mail in the mail server's lane, an SMS or a call in the phone provider's: neither holds back the other.</summary>
-    public static JobLane LaneOf(NotifyJob job) => job.Channel == NotificationRule.Email ? JobLane.Email : JobLane.Phone;
+    public static JobLane LaneOf(NotifyJob job) => NotificationRule.LaneOf(job.Channel);
 
     public static JsonTypeInfo<NotifyJob> Json => EscalationJsonContext.Default.NotifyJob;
 

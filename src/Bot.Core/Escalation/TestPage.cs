@@ -20,12 +20,7 @@ public sealed record TestPageJob(string User, string Channel, long Asked) : IJob
     public static JobLane Lane => JobLane.Phone;
 
     /// <summary>In its provider's lane, as a real page of the channel.</summary>
-    public static JobLane LaneOf(TestPageJob job) => job.Channel switch
-    {
-        NotificationRule.Email => JobLane.Email,
-        NotificationRule.Chat => JobLane.ChatPaging,
-        _ => JobLane.Phone,
-    };
+    public static JobLane LaneOf(TestPageJob job) => NotificationRule.LaneOf(job.Channel);
 
     public static JsonTypeInfo<TestPageJob> Json => EscalationJsonContext.Default.TestPageJob;
 
@@ -61,7 +56,7 @@ public sealed class TestPageHandler(IEnumerable<INotifier> notifiers, IChat chat
         {
             var person = options.Value.People.GetValueOrDefault(job.User);
             var address = person?.AddressOn(job.Channel)
-                ?? throw new PermanentEffectException($"the bot has no {PersonOptions.AddressSetting(job.Channel)?.ToLowerInvariant()} for you (setting People:{job.User}:{PersonOptions.AddressSetting(job.Channel)}); ask its operators to add it");
+                ?? throw new PermanentEffectException(PersonOptions.MissingAddress(person, job.User, job.Channel) ?? $"the bot has no address for you on {job.Channel}");
             var notifier = _notifiers.GetValueOrDefault(job.Channel)
                 ?? throw new PermanentEffectException($"no {job.Channel} is configured in the bot; ask its operators (docs/paging.md)");
             await notifier.SendAsync(new NotifyMessage(null, job.User, address, job.Text), run, cancellationToken);

@@ -27,8 +27,8 @@ public static class TwilioEndpoints
     }
 
     /// <summary>Where Twilio tells how a page's SMS or call ended: the incident, the person and the channel in the (signed) address.</summary>
-    public static string StatusCallback(Uri publicUrl, NotifyMessage message, string channel) =>
-        new Uri(publicUrl, $"twilio/status?incident={(message.Incident ?? throw new ArgumentException("A test page has no incident to tell.", nameof(message))).Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}&user={Uri.EscapeDataString(message.User)}&channel={channel}").ToString();
+    public static string StatusCallback(Uri publicUrl, Bot.Core.Incidents.Incident incident, string user, string channel) =>
+        new Uri(publicUrl, $"twilio/status?incident={incident.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}&user={Uri.EscapeDataString(user)}&channel={channel}").ToString();
 
     /// <summary>
     /// A page's SMS or call status, as Twilio posts it to the page's <c>StatusCallback</c> (signed): its end (delivered,

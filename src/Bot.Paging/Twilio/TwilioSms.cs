@@ -33,9 +33,9 @@ public sealed class TwilioSms(TwilioApi api, IOptions<TwilioOptions> options, Ti
 
         var body = message.Incident is null ? TestBody(message.Text, reference) : Body(message.Text, reference);
         List<KeyValuePair<string, string>> form = [new("To", message.Address), new("From", options.Value.From!), new("Body", body)];
-        if (options.Value.PublicUrl is { } publicUrl && message.Incident is not null)
+        if (options.Value.PublicUrl is { } publicUrl && message.Incident is { } incident)
         {
-            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(publicUrl, message, Channel)));
+            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(publicUrl, incident, message.User, Channel)));
         }
 
         await api.CreateAsync("Messages", form, cancellationToken);

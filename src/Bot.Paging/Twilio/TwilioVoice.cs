@@ -38,7 +38,7 @@ public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) 
         if (message.Incident is { } incident)
         {
             form.Add(new("Twiml", Twiml(incident, message.Text, o.PublicUrl)));
-            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(o.PublicUrl, message, Channel)));
+            form.Add(new("StatusCallback", TwilioEndpoints.StatusCallback(o.PublicUrl, incident, message.User, Channel)));
             form.Add(new("StatusCallbackEvent", "completed"));
         }
         else
@@ -50,17 +50,16 @@ public sealed class TwilioVoice(TwilioApi api, IOptions<TwilioOptions> options) 
     }
 
     /// <summary>What a test page's call says: its text, twice, and no key to press.</summary>
-    public static string TestTwiml(string text)
-    {
-        var said = SecurityElement.Escape(text);
-        return $"<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>";
-    }
+    public static string TestTwiml(string text) => $"<Response>{SaidTwice(SecurityElement.Escape(text))}</Response>";
+
+    /// <summary>The (escaped) words said twice, a pause between.</summary>
+    private static string SaidTwice(string said) => $"<Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say>";
 
     /// <summary>What the call says, and where the key goes (the incident in the signed address).</summary>
     public static string Twiml(Incident incident, string text, Uri publicUrl)
     {
         var action = new Uri(publicUrl, $"twilio/voice?incident={incident.Number.ToString(CultureInfo.InvariantCulture)}");
         var said = SecurityElement.Escape($"You are paged for incident {incident.Number}, {incident.Severity.Display()}: {incident.Title}. Press 1 to acknowledge.");
-        return $"<Response><Gather numDigits=\"1\" action=\"{SecurityElement.Escape(action.ToString())}\" method=\"POST\" timeout=\"10\"><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Gather><Say>No key was pressed. Goodbye.</Say></Response>";
+        return $"<Response><Gather numDigits=\"1\" action=\"{SecurityElement.Escape(action.ToString())}\" method=\"POST\" timeout=\"10\">{SaidTwice(said)}</Gather><Say>No key was pressed. Goodbye.</Say></Response>";
     }
 }

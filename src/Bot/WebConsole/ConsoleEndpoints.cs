@@ -146,7 +146,7 @@ internal static class ConsoleEndpoints
         var now = time.GetUtcNow();
         return new RazorComponentResult<IncidentPage>(new
         {
-            UnderWay = (IReadOnlyList<IncidentPage.PageShown>)[.. underWay.Take(PagesUnderWayShown).Select(p => new IncidentPage.PageShown(p.What(escalation.Value.NameOf), p.State(now), p.Stage(now)))],
+            UnderWay = (IReadOnlyList<PendingPageDto>)[.. underWay.Take(PagesUnderWayShown).Select(p => PendingPageDto.From(p, now, escalation.Value.NameOf))],
             MoreUnderWay = underWay.Count > PagesUnderWayShown,
             Incident = incident,
             First = first,

@@ -220,6 +220,8 @@ public sealed partial class PagingEndToEndTests
             ],
             entries);
         Assert.Equal(HttpStatusCode.BadRequest, (await bot.Client.PostAsync("/twilio/status?incident=1", new FormUrlEncodedContent([]))).StatusCode); // no person nor channel
+        var fax = sms[0] with { StatusCallback = new Uri($"https://bot.example.com/twilio/status?incident=1&user={Dave}&channel=fax") };
+        Assert.Equal(HttpStatusCode.BadRequest, (await twilio.MessageStatusAsync(fax, "delivered", via: bot.Address)).StatusCode); // signed, but no channel of Twilio's
 
         // The SMS that did not reach dave is said in the incident's channel too, once; the one delivered is not.
         await bot.WaitForQuietOutboxAsync();

@@ -377,6 +377,31 @@ public abstract class OutboxDispatcherTests(StoreEngine engine) : StoreContract(
         Assert.DoesNotContain(await t.Store.GetTimelineAsync(1), e => e.Kind == TimelineKind.EffectFailed);
     }
 
+    /// <summary>
+    /// A job failing try after try is said while it is retried only when it is a page (the paging lanes) of an incident,
+    /// and at its third try only: not a job of the default lane (an issue to file), however many tries.
+    /// </summary>
+    [Fact]
+    public void AJobHeld_IsReportedAtItsThirdTry_OnlyWhenItIsAnIncidentsPage()
+    {
+        var enqueued = new List<EffectJob>();
+        var outbox = new Mock<IOutbox>();
+        outbox.Setup(o => o.Enqueue(It.IsAny<EffectJob>())).Callback<EffectJob>(enqueued.Add);
+        IJobFailureReporter reporter = new IncidentJobFailureReporter();
+        var sms = new Bot.Core.Escalation.NotifyJob(1, "U1", Bot.Core.Escalation.NotificationRule.Sms, 0, "INC-1:esc:db:r1:c0:s0", 0);
+        var issue = new Bot.Core.Tasks.FileTaskJob(1, 2);
+
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            reporter.ReportHeld(outbox.Object, sms, EffectJob.Of(sms, T0), attempt, $"Still trying to page a responder after {attempt} tries: 503");
+            reporter.ReportHeld(outbox.Object, issue, EffectJob.Of(issue, T0), attempt, $"Still trying to file the task after {attempt} tries: 503");
+        }
+
+        var held = Assert.Single(enqueued);
+        Assert.Equal($"{sms.Key}:held:failed", held.Key);
+        Assert.Contains("after 3 tries: 503. Responders may not have been reached", held.Payload);
+    }
+
     [Fact]
     public async Task RunOnce_FailingPastGiveUp_IsReportedOnce()
     {
