@@ -12,7 +12,7 @@ public class BotAppTests
     [InlineData("Storage:Provider", "Oracle", "Storage:Provider is 'Oracle'")]
     [InlineData("Outbox:Concurrency", "0", "Outbox:Concurrency is 0; expected 1 to 64.")]
     [InlineData("Outbox:PagingConcurrency", "65", "Outbox:PagingConcurrency is 65; expected 1 to 64.")]
-    [InlineData("Outbox:LaneConcurrency:sms", "16", "Outbox:LaneConcurrency:sms names no lane; the lanes are timers, phone, email, webhooks, chat_paging, default.")]
+    [InlineData("Outbox:LaneConcurrency:sms", "16", "Outbox:LaneConcurrency:sms names no lane; the lanes are timers, phone, email, webhooks, chat_paging, default, summaries.")]
     [InlineData("Outbox:LaneConcurrency:Phone", "0", "Outbox:LaneConcurrency:Phone is 0; expected 1 to 64.")]
     [InlineData("Outbox:PollInterval", "00:00:00.001", "Outbox:PollInterval is 00:00:00.0010000; expected 00:00:00.0100000 to 00:10:00.")]
     [InlineData("Outbox:RetryMaxDelay", "00:00:01", "Outbox:RetryMaxDelay is 00:00:01; it must not be shorter than Outbox:RetryBaseDelay (00:00:02).")]
@@ -76,6 +76,9 @@ public class BotAppTests
         Assert.Equal(2, options.SlotsOf(Bot.Core.Effects.JobLane.ChatPaging));
         Assert.Equal(8, options.SlotsOf(Bot.Core.Effects.JobLane.Email)); // Outbox:PagingConcurrency's
         Assert.Equal(8, options.SlotsOf(Bot.Core.Effects.JobLane.Default)); // Outbox:Concurrency's
+        Assert.Equal(2, options.SlotsOf(Bot.Core.Effects.JobLane.Summaries)); // its own: the chat's budget of updates is below two slots'
+        options.LaneConcurrency["summaries"] = 4;
+        Assert.Equal(4, options.SlotsOf(Bot.Core.Effects.JobLane.Summaries));
     }
 
     [Theory]

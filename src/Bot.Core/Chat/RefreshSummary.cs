@@ -21,6 +21,9 @@ public sealed record RefreshSummaryJob(long Incident, long From, long To) : ICha
 
     public static string Description => "update the pinned summary";
 
+    /// <summary>Apart from the channels and messages: while incidents storm, their refreshes wait for the chat's budget of updates.</summary>
+    public static JobLane Lane => JobLane.Summaries;
+
     public static JsonTypeInfo<RefreshSummaryJob> Json => ChatJsonContext.Default.RefreshSummaryJob;
 
     [JsonIgnore]

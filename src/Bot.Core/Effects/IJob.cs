@@ -39,7 +39,8 @@ public interface IJob<TSelf> : IJob
     /// Which of the worker's lanes runs the kind (<see cref="JobLane"/>): one for each provider that pages people
     /// (<see cref="JobLane.Phone"/>, <see cref="JobLane.Email"/>, <see cref="JobLane.Webhooks"/>,
     /// <see cref="JobLane.ChatPaging"/>), which then never wait behind messages and issues nor behind each other,
-    /// <see cref="JobLane.Timers"/> for the bot's own timers. Stored with each row as it is enqueued.
+    /// <see cref="JobLane.Timers"/> for the bot's own timers, <see cref="JobLane.Summaries"/> for what waits for the chat's
+    /// budget of updates. Stored with each row as it is enqueued.
     /// </summary>
     static virtual JobLane Lane => JobLane.Default;
 
@@ -81,6 +82,13 @@ public enum JobLane
 
     /// <summary>Outgoing webhooks (each escalation's own endpoint, which may answer slowly or hang): apart from the pages of people.</summary>
     Webhooks = 5,
+
+    /// <summary>
+    /// The pinned summaries' refreshes: the chat allows few message updates a minute (Slack: about 50 for the workspace),
+    /// so while several incidents storm their refreshes wait for the chat's budget, in slots of their own, never in those
+    /// of a new incident's channel and messages.
+    /// </summary>
+    Summaries = 6,
 }
 
 public static class JobLanes

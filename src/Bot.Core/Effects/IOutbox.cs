@@ -76,7 +76,7 @@ public interface IOutboxSignals
 /// <summary>How many due jobs a claim takes of each lane (<see cref="JobLane"/>): the worker asks for what fits its free slots.</summary>
 public readonly struct JobsWanted
 {
-    private static readonly JobLane[] InRunOrder = [JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging, JobLane.Default];
+    private static readonly JobLane[] InRunOrder = [JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging, JobLane.Default, JobLane.Summaries];
 
     /// <summary>Each lane's count, by the lane's number (null: none of any).</summary>
     private readonly int[]? _byNumber;

@@ -27,12 +27,22 @@ public sealed class OutboxOptions
     /// <summary>
     /// Slots for a lane named here, in place of <see cref="Concurrency"/> or <see cref="PagingConcurrency"/>: keyed by the
     /// lane's name as the metrics' <c>lane</c> label says it (<c>phone</c>, <c>email</c>, <c>webhooks</c>, <c>chat_paging</c>,
-    /// <c>timers</c>, <c>default</c>; case ignored), e.g. <c>Outbox:LaneConcurrency:phone = 32</c> for an SMS provider that
+    /// <c>timers</c>, <c>default</c>, <c>summaries</c>; case ignored), e.g. <c>Outbox:LaneConcurrency:phone = 32</c> for an SMS provider that
     /// takes a second a message. A name that is no lane stops the start (<see cref="OutboxOptionsValidator"/>). Empty by default.
     /// </summary>
     public Dictionary<string, int> LaneConcurrency { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A lane's slots: its own in <see cref="LaneConcurrency"/>, else <see cref="Concurrency"/> for the default lane and <see cref="PagingConcurrency"/> for each other.</summary>
+    /// <summary>
+    /// The summaries' refreshes run at once (<see cref="JobLane.Summaries"/>), unless <see cref="LaneConcurrency"/> names
+    /// the lane: the chat's budget of updates (Slack: about 50 a minute) is far below what two slots send, so more would
+    /// only wait in the chat client for the budget, each with the summary it read before waiting.
+    /// </summary>
+    public const int SummarySlots = 2;
+
+    /// <summary>
+    /// A lane's slots: its own in <see cref="LaneConcurrency"/>, else <see cref="Concurrency"/> for the default lane,
+    /// <see cref="SummarySlots"/> for the summaries' and <see cref="PagingConcurrency"/> for each other.
+    /// </summary>
     public int SlotsOf(JobLane lane)
     {
         foreach (var (name, slots) in LaneConcurrency) // case ignored however the settings' binder made the dictionary
@@ -43,7 +53,12 @@ public sealed class OutboxOptions
             }
         }
 
-        return lane == JobLane.Default ? Concurrency : PagingConcurrency;
+        return lane switch
+        {
+            JobLane.Default => Concurrency,
+            JobLane.Summaries => SummarySlots,
+            _ => PagingConcurrency,
+        };
     }
 
     /// <summary>Time one try may take before it is abandoned and retried. Default 30 seconds.</summary>

@@ -5,7 +5,9 @@ namespace Bot.Slack.WebApi;
 
 /// <summary>
 /// Slack's per-method rate tiers (calls per minute per workspace), applied before calling so that we rarely meet a
-/// 429. chat.postMessage is special: one message per second per channel (<see cref="ChannelPacer"/>).
+/// 429. chat.postMessage is special: one message per second per channel (<see cref="ChannelPacer"/>). A method's
+/// budget is a minute's calls at once (Slack allows bursts), then refilled a call at a time, evenly over the minute: a
+/// caller past the budget waits for the next call's share (1.2 s for chat.update's 50), never for the minute's end.
 /// </summary>
 public sealed class SlackMethodTiers : IDisposable
 {
@@ -46,8 +48,8 @@ public sealed class SlackMethodTiers : IDisposable
         var limiter = _limiters.GetOrAdd(method, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = perMinute,
-            TokensPerPeriod = perMinute,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
             QueueLimit = 10_000,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,

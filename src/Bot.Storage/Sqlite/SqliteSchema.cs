@@ -397,6 +397,14 @@ internal static class SqliteSchema
             topic TEXT NOT NULL
         );
         """,
+
+        // 39: the pinned summaries' refreshes get a lane of their own (JobLane.Summaries, 6), apart from the channels and
+        // messages: while several incidents storm they wait for the chat's budget of updates, never in the slots of a new
+        // incident's channel. The refreshes waiting move to it; replicas of the versions before claim the lanes they know
+        // (the summaries' wait for an upgraded replica) and enqueue their refreshes in the default lane, as before.
+        """
+        UPDATE outbox SET lane = 6 WHERE state IN (0, 1) AND kind = 'chat.refresh_summary';
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -493,7 +493,7 @@ public sealed class ConsoleOptions
     /// </summary>
     public TimeSpan HeldPagesAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Likewise for channels, messages and GitHub work. Default 15 min, as <c>IncidentBotEffectsHeld</c>.</summary>
+    /// <summary>Likewise for channels, messages, summaries and GitHub work. Default 15 min, as <c>IncidentBotEffectsHeld</c>.</summary>
     public TimeSpan HeldWorkAfter { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The reports' time zone (IANA) for working hours. Default UTC.</summary>

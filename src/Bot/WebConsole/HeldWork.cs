@@ -8,7 +8,7 @@ namespace Bot.WebConsole;
 /// What the console says at the top of every page while the bot's work is held: each lane whose oldest job not done
 /// (waiting, running, or failing try after try, from when it first fell due: <see cref="StoreStats.OldestUndoneByLane"/>)
 /// has waited <see cref="ConsoleOptions.HeldPagesAfter"/> (the paging lanes and the bot's timers) or
-/// <see cref="ConsoleOptions.HeldWorkAfter"/> (the default lane: channels, messages, GitHub), the thresholds of the alert
+/// <see cref="ConsoleOptions.HeldWorkAfter"/> (the default lane: channels, messages, GitHub; the summaries'), the thresholds of the alert
 /// rules <c>IncidentBotPagesHeld</c> and <c>IncidentBotEffectsHeld</c>. So people outside the channel, away from the
 /// dashboards, learn that responders may not have been reached. Read from the counts the gauges last took.
 /// </summary>
@@ -22,9 +22,9 @@ internal static class HeldWork
         stats is null ? [] :
         [
             .. stats.OldestUndoneByLane
-                .Select(l => (l.Lane, Age: now - l.DueAt, IsDefault: JobLanes.Named(l.Lane) == JobLane.Default))
-                .Where(l => l.Age >= (l.IsDefault ? options.HeldWorkAfter : options.HeldPagesAfter))
-                .OrderBy(l => l.IsDefault).ThenByDescending(l => l.Age)
+                .Select(l => (l.Lane, Age: now - l.DueAt, IsWork: JobLanes.Named(l.Lane) is JobLane.Default or JobLane.Summaries))
+                .Where(l => l.Age >= (l.IsWork ? options.HeldWorkAfter : options.HeldPagesAfter))
+                .OrderBy(l => l.IsWork).ThenByDescending(l => l.Age)
                 .Select(l => new Notice(l.Lane, l.Age, Say(l.Lane, IncidentReport.Format(l.Age)))),
         ];
 
@@ -38,6 +38,7 @@ internal static class HeldWork
         JobLane.Webhooks => $"Outgoing webhooks have waited {age} to be delivered: their endpoints answer slowly, not at all or with errors. {TriedAgain}",
         JobLane.Timers => $"The bot's timers (escalation steps, heartbeat checks) are {age} late: its outbox worker is stuck or the store is slow. Escalations may not move on to their next step.",
         JobLane.Default => $"Incident channels, messages and GitHub issues and pull requests have waited {age}: the chat service or GitHub answers slowly, not at all or with errors. Responders may be without their channel. {TriedAgain}",
+        JobLane.Summaries => $"The incidents' pinned summaries have waited {age} to be brought up to date: the chat service answers slowly, not at all or with errors. Read an incident's state here. {TriedAgain}",
         _ => $"The bot's {lane} work has waited {age}.", // a newer version's lane, during a rolling upgrade
     };
 }

@@ -5,7 +5,7 @@ namespace Bot.Acceptance.Tests.WebConsole;
 
 /// <summary>
 /// When the console says that pages or the bot's other work are held: from each lane's oldest job not done, against the
-/// thresholds of the alert rules (a page or timer 1 min, a channel, message or GitHub job 15 min).
+/// thresholds of the alert rules (a page or timer 1 min, a channel, message, summary or GitHub job 15 min).
 /// </summary>
 public sealed class HeldWorkTests
 {
@@ -46,6 +46,18 @@ public sealed class HeldWorkTests
         Assert.StartsWith("Outgoing webhooks have waited 1 min to be delivered", held[2].Text);
         Assert.StartsWith("Pages by chat (direct messages, group mentions) have waited 1 min", held[3].Text);
         Assert.StartsWith("Incident channels, messages and GitHub issues and pull requests have waited 20 min", held[4].Text);
+    }
+
+    /// <summary>The summaries' refreshes are no page: waiting for the chat's budget of updates they are said after 15 minutes, with the channels.</summary>
+    [Fact]
+    public void ThePinnedSummaries_AreSaidAfterFifteenMinutes_AsTheChannelsAre_NotAsAPage()
+    {
+        Assert.Empty(Find(Undone(("summaries", TimeSpan.FromMinutes(14)))));
+
+        var held = Find(Undone(("summaries", TimeSpan.FromMinutes(16)), ("default", TimeSpan.FromMinutes(20)), ("phone", TimeSpan.FromMinutes(2))));
+
+        Assert.Equal(["phone", "default", "summaries"], held.Select(h => h.Lane));
+        Assert.StartsWith("The incidents' pinned summaries have waited 16 min to be brought up to date: the chat service answers slowly", held[2].Text);
     }
 
     [Fact]

@@ -93,7 +93,8 @@ public class OutboxWorkerTests
     /// A lane's backlog never holds back another lane's job: with the one slot of <paramref name="hung"/>'s lane held by a
     /// job that hangs and ten more of its jobs due before it, a job of <paramref name="free"/>'s lane enqueued after them
     /// runs at once, in its own slots. A page behind channel messages held by a chat service that does not answer; an SMS
-    /// behind direct messages (Slack hanging); the next escalation step, or an e-mail, behind SMS (an SMS provider hanging); an SMS behind e-mails (a mail server hanging) or outgoing webhooks (their endpoint). In one lane
+    /// behind direct messages (Slack hanging); the next escalation step, or an e-mail, behind SMS (an SMS provider hanging); an SMS behind e-mails (a mail server hanging) or outgoing webhooks (their endpoint); a new incident's channel
+    /// behind summaries' refreshes waiting for the chat's budget of updates (incidents storming). In one lane
     /// each waited for the hung job (until its try timed out) and then every job before it.
     /// </summary>
     [Theory]
@@ -103,6 +104,7 @@ public class OutboxWorkerTests
     [InlineData(JobLane.Phone, JobLane.Email)]
     [InlineData(JobLane.Email, JobLane.Phone)]
     [InlineData(JobLane.Webhooks, JobLane.Phone)]
+    [InlineData(JobLane.Summaries, JobLane.Default)]
     public async Task AJobOfALane_RunsAtOnce_WhileAnotherLanesJobHangsInEverySlotAndMoreWaitBeforeIt(JobLane hung, JobLane free)
     {
         var store = new InMemoryIncidentStore(TimeProvider.System);
@@ -120,7 +122,7 @@ public class OutboxWorkerTests
             hanging.TrySetResult();
             await hungGo.Task;
         });
-        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { Concurrency = 1, PagingConcurrency = 1, BatchSize = 4 });
+        var worker = await StartWorkerAsync(store, runner, TimeProvider.System, new OutboxOptions { Concurrency = 1, PagingConcurrency = 1, BatchSize = 4, LaneConcurrency = { ["summaries"] = 1 } });
         try
         {
             await store.WriteAsync(s =>
@@ -193,7 +195,7 @@ public class OutboxWorkerTests
 
     /// <summary>
     /// While the messages' lane has its slot and its claimed queue full and more messages are due, the worker waits for
-    /// the paging lanes' next job (none: the poll interval), not for that backlog: asked for the earliest job of either
+    /// the other lanes' next job (none: the poll interval), not for that backlog: asked for the earliest job of either
     /// lane, it found one due already, woke at once to claim no page, and did so again and again, as fast as the store
     /// answered. On a frozen clock it now asks once, and again only as the clock moves.
     /// </summary>
@@ -243,7 +245,7 @@ public class OutboxWorkerTests
                 TimeSpan.FromSeconds(10),
                 "the worker's next wait");
             Assert.True(asked.Count <= before + (2 * moves) + 2, $"the worker asked {asked.Count} times on a clock that moved {moves} times");
-            Assert.All(asked, lanes => Assert.Equal([JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging], lanes));
+            Assert.All(asked, lanes => Assert.Equal([JobLane.Timers, JobLane.Phone, JobLane.Email, JobLane.Webhooks, JobLane.ChatPaging, JobLane.Summaries], lanes));
         }
         finally
         {

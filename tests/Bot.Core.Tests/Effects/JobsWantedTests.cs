@@ -17,8 +17,8 @@ public sealed class JobsWantedTests
     [Fact]
     public void ALanesName_IsItsMetricsLabel()
     {
-        Assert.Equal(["timers", "phone", "email", "webhooks", "chat_paging", "default"], JobsWanted.Lanes.Select(lane => lane.Name()));
-        Assert.Equal("7", ((JobLane)7).Name());
+        Assert.Equal(["timers", "phone", "email", "webhooks", "chat_paging", "default", "summaries"], JobsWanted.Lanes.Select(lane => lane.Name()));
+        Assert.Equal("8", ((JobLane)8).Name());
     }
 
     [Fact]
@@ -27,9 +27,9 @@ public sealed class JobsWantedTests
         var wanted = JobsWanted.From(lane => 10 + (int)lane);
 
         Assert.All(Enum.GetValues<JobLane>(), lane => Assert.Equal(10 + (int)lane, wanted.Of(lane)));
-        Assert.Equal([10, 11, 12, 13, 14, 15], wanted.ByNumber());
-        Assert.Equal([0, 3, 0, 0, 0, 0], new JobsWanted(0, 3).ByNumber()); // the lanes after those given: none
+        Assert.Equal([10, 11, 12, 13, 14, 15, 16], wanted.ByNumber());
+        Assert.Equal([0, 3, 0, 0, 0, 0, 0], new JobsWanted(0, 3).ByNumber()); // the lanes after those given: none
         Assert.Equal(0, default(JobsWanted).Of(JobLane.Email));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new JobsWanted(1, 1, 1, 1, 1, 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new JobsWanted(1, 1, 1, 1, 1, 1, 1, 1));
     }
 }

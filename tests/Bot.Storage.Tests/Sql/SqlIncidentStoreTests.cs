@@ -608,16 +608,18 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
 
     /// <summary>
     /// An upgrade puts the jobs already waiting in their kind's lane: migration 32 names the kinds of the paging lane as
-    /// they were then, 34 those of the chat's pages, 35 the timers', 36 the e-mails' and webhooks'; each kind of job that pages people today must be among them (a
-    /// kind added to a lane later needs no migration: it has no rows written before lanes).
+    /// they were then, 34 those of the chat's pages, 35 the timers', 36 the e-mails' and webhooks', 39 the summaries'; each
+    /// kind of job outside the default lane today must be among them (a kind added to a lane later needs no migration: it
+    /// has no rows written before lanes).
     /// </summary>
     [Fact]
-    public async Task Migrations32To36_PutTheJobsWaitingInThePagingKinds_InTheirLanes()
+    public async Task Migrations32To39_PutTheJobsWaitingOfEachKind_InTheirLanes()
     {
         var kinds = JobKinds();
         string[] newerThanLanes = [Bot.Core.Escalation.TestPageJob.Kind]; // no row of theirs was written before lanes
         var paging = kinds.Where(k => k.Lane != JobLane.Default && !newerThanLanes.Contains(k.Kind)).Select(k => k.Kind).Order().ToList();
-        Assert.Equal(["escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
+        Assert.Equal(["chat.refresh_summary", "escalation.notify", "escalation.page", "escalation.page_group", "escalation.step", "escalation.webhook", "heartbeat.check"], paging);
+        Assert.Equal(["chat.refresh_summary"], kinds.Where(k => k.Lane == JobLane.Summaries).Select(k => k.Kind));
         Assert.Equal(["escalation.page", "escalation.page_group"], kinds.Where(k => k.Lane == JobLane.ChatPaging).Select(k => k.Kind).Order());
         Assert.Equal(["escalation.step", "heartbeat.check"], kinds.Where(k => k.Lane == JobLane.Timers).Select(k => k.Kind).Order());
         Assert.Equal(["escalation.webhook"], kinds.Where(k => k.Lane == JobLane.Webhooks).Select(k => k.Kind));
@@ -672,6 +674,27 @@ public abstract class SqlIncidentStoreTests(SqlEngine engine) : SqlStoreContract
         Assert.Equal(["sms"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 100, 0, 0), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
         var step = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(0, 0, 0, 100), TimeSpan.FromMinutes(1))));
         Assert.Equal(("step", JobLane.Timers), (step.Key, step.Lane));
+    }
+
+    /// <summary>
+    /// An upgrade from the version with six lanes moves the summaries' refreshes waiting (then in the default lane) to
+    /// their own, where a storm's refreshes wait for the chat's budget apart from a new incident's channel; the
+    /// channels and messages stay.
+    /// </summary>
+    [Fact]
+    public async Task Migration39_MovesTheSummariesRefreshesWaitingInTheDefaultLane_ToTheirOwn()
+    {
+        await using var t = NewStore();
+        await t.Store.WriteAsync(s =>
+        {
+            s.Enqueue(EffectJob.Of(new Bot.Core.Chat.RefreshSummaryJob(1, 0, 2000), T0));
+            s.Enqueue(TestJob.Row("message", T0));
+        });
+        await t.ReopenAfterAsync("UPDATE outbox SET lane = 0; DELETE FROM schema_migrations WHERE version >= 39");
+
+        Assert.Equal(["message"], (await t.Store.WriteAsync(s => s.ClaimDueJobs(new JobsWanted(100), TimeSpan.FromMinutes(1)))).Select(j => j.Key));
+        var refresh = Assert.Single(await t.Store.WriteAsync(s => s.ClaimDueJobs(JobsWanted.From(lane => lane == JobLane.Summaries ? 100 : 0), TimeSpan.FromMinutes(1))));
+        Assert.Equal((Bot.Core.Chat.RefreshSummaryJob.Kind, JobLane.Summaries), (refresh.Kind, refresh.Lane));
     }
 
     /// <summary>
