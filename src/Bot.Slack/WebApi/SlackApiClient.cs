@@ -35,7 +35,7 @@ public interface ISlackApiClient
 /// <summary>
 /// The client core. Every call carries the bot token as a bearer header, waits for a slot of its method's rate tier,
 /// and goes through a Polly retry pipeline: HTTP 429 is retried after its Retry-After when that is short (else it
-/// surfaces, for the outbox to retry later), 5xx and refused connections a few times with backoff. A timeout is not
+/// surfaces, for the outbox to retry later), and the method's other calls wait as long (or surface at once, uncalled), 5xx and refused connections a few times with backoff. A timeout is not
 /// retried here: Slack may have acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c> or
 /// <c>conversations.create</c>: the message or channel may have been made, and only the outbox's retry looks for it
 /// before making it again.
@@ -144,6 +144,17 @@ public sealed class SlackApiClient : ISlackApiClient
             throw new SlackApiException(method, "not_authed");
         }
 
+        var paused = _tiers.PausedFor(method, _time.GetUtcNow());
+        if (paused > MaxInlineWait)
+        {
+            throw new SlackApiException(method, "ratelimited", paused); // Slack asked for no call of it until then: not called
+        }
+
+        if (paused > TimeSpan.Zero)
+        {
+            await Task.Delay(paused, _time, cancellationToken);
+        }
+
         await _tiers.WaitAsync(method, cancellationToken);
         using var response = await (NotIdempotent.Contains(method) ? _retryRateLimits : _retry).ExecuteAsync(
             async ct =>
@@ -164,8 +175,10 @@ public sealed class SlackApiClient : ISlackApiClient
 
                 if (answer.StatusCode == HttpStatusCode.TooManyRequests)
                 {
+                    var wait = RetryAfter(answer) ?? TimeSpan.Zero;
+                    _tiers.PauseUntil(method, _time.GetUtcNow() + wait);
                     Count(method, "rate_limited");
-                    BotTelemetry.RateLimitWaits.Record(RetryAfter(answer)?.TotalSeconds ?? 0, BotTelemetry.Tag("service", "slack"), BotTelemetry.Tag("method", method));
+                    BotTelemetry.RateLimitWaits.Record(wait.TotalSeconds, BotTelemetry.Tag("service", "slack"), BotTelemetry.Tag("method", method));
                 }
                 else if (!answer.IsSuccessStatusCode)
                 {

@@ -35,6 +35,9 @@ public sealed class SlackMethodTiers : IDisposable
 
     private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.Ordinal);
 
+    /// <summary>Until when Slack asked a tiered method's callers to wait (its last 429's Retry-After).</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _pausedUntil = new(StringComparer.Ordinal);
+
     public static int? LimitOf(string method) => PerMinute.TryGetValue(method, out var n) ? n : null;
 
     /// <summary>Waits for a slot of the method's tier (no wait for methods without a tier).</summary>
@@ -56,6 +59,24 @@ public sealed class SlackMethodTiers : IDisposable
         }));
         using var lease = await limiter.AcquireAsync(1, cancellationToken);
     }
+
+    /// <summary>
+    /// Slack answered 429 to a call of <paramref name="method"/>: a tier is the workspace's (every replica's calls and
+    /// every channel's), so no call of the method is made until <paramref name="until"/>, not only that one's retry;
+    /// Slack may disable an app that goes on calling after a 429. Methods without a tier (chat.postMessage, paced by
+    /// channel) are not held.
+    /// </summary>
+    public void PauseUntil(string method, DateTimeOffset until)
+    {
+        if (LimitOf(method) is not null)
+        {
+            _pausedUntil.AddOrUpdate(method, until, (_, before) => before > until ? before : until);
+        }
+    }
+
+    /// <summary>How long a call of <paramref name="method"/> must still wait at <paramref name="now"/> for its last 429's Retry-After (zero: none).</summary>
+    public TimeSpan PausedFor(string method, DateTimeOffset now) =>
+        _pausedUntil.TryGetValue(method, out var until) && until > now ? until - now : TimeSpan.Zero;
 
     public void Dispose()
     {

@@ -5,15 +5,16 @@ using Bot.Slack;
 using Bot.Slack.WebApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bot.Slack.Tests.WebApi;
 
 /// <summary>Our Slack client against the fake Slack Web API over HTTP.</summary>
 public class SlackApiClientTests
 {
-    private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token) =>
+    private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token, TimeProvider? time = null) =>
         new(new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),
-            new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), TimeProvider.System);
+            new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), time ?? TimeProvider.System);
 
     [Fact]
     public async Task Calls_CarryTheTokenAndArguments_AsSlackDescribesThem()
@@ -228,6 +229,49 @@ public class SlackApiClientTests
 
         Assert.Equal(TimeSpan.FromSeconds(120), e.After);
         Assert.Single(fake.CallsTo("conversations.create"));
+    }
+
+    /// <summary>
+    /// Slack's 429 holds the method, not only the call it answered: a tier is the workspace's, so every call of the
+    /// method (another channel's topic among them) waits its Retry-After, given back to the outbox uncalled, while other
+    /// methods go on. Each call was sent and refused on its own, and Slack may disable an app that goes on calling.
+    /// </summary>
+    [Fact]
+    public async Task ARateLimit_HoldsEveryCallOfTheMethodUntilItsRetryAfter_NotTheOtherMethods()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        fake.FailWithStatus("conversations.setTopic", 429, times: 1, retryAfterSeconds: 30);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var sut = CreateSut(fake, time: time);
+
+        var refused = await Assert.ThrowsAsync<SlackApiException>(() => sut.Conversations.SetTopic("C1", "a").WaitAsync(TimeSpan.FromSeconds(10)));
+        time.Advance(TimeSpan.FromSeconds(5));
+        var held = await Assert.ThrowsAsync<SlackApiException>(() => sut.Conversations.SetTopic("C2", "b").WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(("ratelimited", TimeSpan.FromSeconds(30)), (refused.Error, refused.RetryAfter));
+        Assert.Equal(("ratelimited", TimeSpan.FromSeconds(25)), (held.Error, held.RetryAfter));
+        Assert.Single(fake.CallsTo("conversations.setTopic")); // the second was not sent
+        await sut.Pins.AddMessage("C1", "1.0").WaitAsync(TimeSpan.FromSeconds(10)); // another method's tier
+
+        time.Advance(TimeSpan.FromSeconds(25));
+        await sut.Conversations.SetTopic("C2", "b").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, fake.CallsTo("conversations.setTopic").Count);
+    }
+
+    /// <summary>A method without a tier (chat.postMessage, limited by channel) is not held by a 429; a pause is never shortened.</summary>
+    [Fact]
+    public void APause_IsATieredMethodsOnly_AndTheLatestEndHolds()
+    {
+        using var tiers = new SlackMethodTiers();
+        var now = DateTimeOffset.UtcNow;
+
+        tiers.PauseUntil("chat.postMessage", now.AddSeconds(30));
+        tiers.PauseUntil("chat.update", now.AddSeconds(30));
+        tiers.PauseUntil("chat.update", now.AddSeconds(5));
+
+        Assert.Equal(TimeSpan.Zero, tiers.PausedFor("chat.postMessage", now));
+        Assert.Equal(TimeSpan.FromSeconds(30), tiers.PausedFor("chat.update", now));
+        Assert.Equal(TimeSpan.Zero, tiers.PausedFor("chat.update", now.AddSeconds(31)));
     }
 
     [Fact]
