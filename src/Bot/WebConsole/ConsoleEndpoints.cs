@@ -79,6 +79,7 @@ internal static class ConsoleEndpoints
         console.MapPost("/incidents/{id}/commands", ActAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/oncall", OnCallAsync);
         console.MapPost("/oncall/test-page", TestPageAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        console.MapPost("/oncall/override", OverrideAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/routes", RoutesPage);
         console.MapGet("/reports", ReportsAsync);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css")).AllowAnonymous(); // the signed-out page's too
@@ -275,7 +276,9 @@ internal static class ConsoleEndpoints
             var week = OnCall.Shifts(team, now, now + TimeSpan.FromDays(7), taken).Select(x => new OnCallPage.Shift(x.Start, x.End, escalation.Value.NameOf(x.User), x.Override)).ToList();
             var current = OnCall.Who(team, now, taken);
             var next = current?.Until is { } until ? OnCall.Who(team, until, taken) : null;
-            teams.Add(new OnCallPage.Team(name, current is null ? null : escalation.Value.NameOf(current.User), current?.Until, next is null ? null : escalation.Value.NameOf(next.User), week));
+            teams.Add(new OnCallPage.Team(
+                name, current is null ? null : escalation.Value.NameOf(current.User), current?.Until, next is null ? null : escalation.Value.NameOf(next.User), week,
+                [.. team.Members.Select(m => new OnCallPage.Member(m.Id, escalation.Value.NameOf(m.Id)))]));
         }
 
         return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = ConsoleSignIn.Who(http, options.Value), Message = done });
@@ -349,8 +352,51 @@ internal static class ConsoleEndpoints
             return ViewerRefused(user);
         }
 
-        var reply = await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct);
-        return Results.Redirect($"/console/oncall?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+        return BackToOnCall(await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct));
+    }
+
+    /// <summary>The on-call page again, saying what the command answered.</summary>
+    private static RedirectHttpResult BackToOnCall(CommandReply reply) =>
+        TypedResults.Redirect($"/console/oncall?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+
+    /// <summary>
+    /// "Take the shift" on the on-call page: <c>/incident oncall override @who &lt;for&gt; &lt;team&gt;</c> as the person
+    /// signed in, for themselves or a teammate (the command checks that they are in the team). The form offers the team's
+    /// members and set lengths; anything else is refused before the command, nothing done.
+    /// </summary>
+    private static async Task<IResult> OverrideAsync(
+        HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (FormRefused(http) is { } refused)
+        {
+            return refused;
+        }
+
+        var user = ConsoleSignIn.Who(http, options.Value);
+        if (user.Id is not { } person)
+        {
+            return ViewerRefused(user);
+        }
+
+        var form = await http.Request.ReadFormAsync(ct);
+        var (name, who, length) = (form["team"].ToString(), form["who"].ToString(), form["for"].ToString());
+        if (!escalation.Value.Teams.TryGetValue(name, out var team))
+        {
+            return Results.Problem(statusCode: 400, title: "No such team", detail: $"No team is named '{name}'. Nothing was done.");
+        }
+
+        if (!team.Members.Any(m => m.Id == who))
+        {
+            return Results.Problem(statusCode: 400, title: "Not a member", detail: $"'{who}' is not a member of {name}; a shift is taken by one of its members. Nothing was done.");
+        }
+
+        if (!OnCallPage.OverrideLengths.Contains(length))
+        {
+            return Results.Problem(statusCode: 400, title: "Bad length", detail: $"'{length}' is not one of {string.Join(", ", OnCallPage.OverrideLengths)}. Nothing was done.");
+        }
+
+        return BackToOnCall(await commands.ExecuteAsync(
+            $"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct));
     }
 
     private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)

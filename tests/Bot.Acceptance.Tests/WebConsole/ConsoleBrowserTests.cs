@@ -103,6 +103,65 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
             () => Task.FromResult(File.Exists(dm) ? File.ReadAllText(dm) : ""), t => t.Contains("Test page from the incident bot", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the test page's DM");
     }
 
+    /// <summary>
+    /// "Take the shift" on the on-call page: a member of a team puts themselves or a teammate on call from now (as
+    /// <c>/incident oncall override</c>), seen at once as who is on call now, an override in the week's shifts; the form
+    /// shows on their team only, and a post naming someone outside the team or a length not offered is refused, nothing
+    /// done.
+    /// </summary>
+    [Fact]
+    public async Task AMember_TakesAShiftFromTheOnCallPage_ForThemselvesOrATeammate_AndNothingElseIsTaken()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Teams:database:Members:0:Id"] = "local",
+            ["Teams:database:Members:0:Name"] = "Lou",
+            ["Teams:database:Members:1:Id"] = "UERIN",
+            ["Teams:database:Members:1:Name"] = "erin",
+            ["Teams:database:Rotation:Members:0"] = "UERIN",
+            ["Teams:database:Rotation:ShiftLength"] = "1w",
+            ["Teams:database:Rotation:Start"] = "2026-01-05",
+            ["Teams:network:Members:0:Id"] = "UNINA",
+            ["Teams:network:Members:0:Name"] = "nina",
+        });
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console/oncall").ToString());
+        var database = page.Locator("section[aria-labelledby=team-database]");
+        Assert.StartsWith("Now: erin", await database.Locator("p").First.InnerTextAsync());
+        Assert.Equal(1, await page.GetByRole(AriaRole.Button, new() { Name = "Take the shift" }).CountAsync()); // not on the network team's: not theirs
+
+        await database.GetByLabel("From now for").SelectOptionAsync("8h");
+        await database.GetByRole(AriaRole.Button, new() { Name = "Take the shift" }).ClickAsync();
+
+        Assert.Matches("^@local is on call for database from now until [0-9-]{10} [0-9:]{5} UTC \\(override by local operator \\(console\\)\\)\\.$", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.StartsWith("Now: Lou until", await database.Locator("p").First.InnerTextAsync());
+        Assert.Contains("Lou (override)", await database.Locator("table").InnerTextAsync());
+
+        // A teammate from the form; then posts the form never makes (another team's member, a length not offered): refused.
+        await database.GetByLabel("Who takes the shift").SelectOptionAsync("UERIN");
+        await database.GetByRole(AriaRole.Button, new() { Name = "Take the shift" }).ClickAsync();
+        Assert.StartsWith("@UERIN is on call for database from now until", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.StartsWith("Now: erin until", await database.Locator("p").First.InnerTextAsync());
+        var onCall = database.Locator("table tbody td:nth-child(3)"); // who, shift by shift (their first's start is now's)
+        var shifts = await onCall.AllInnerTextsAsync();
+        Assert.Equal("erin (override)", shifts[0]);
+        var token = await database.Locator("input[name=__RequestVerificationToken]").GetAttributeAsync("value");
+        foreach (var (taker, length, said) in new[] { ("UNINA", "4h", "'UNINA' is not a member of database"), ("local", "90d", "'90d' is not one of 1h, 2h") })
+        {
+            var form = page.Context.APIRequest.CreateFormData();
+            form.Set("team", "database");
+            form.Set("who", taker);
+            form.Set("for", length);
+            form.Set("__RequestVerificationToken", token!);
+            var post = await page.Context.APIRequest.PostAsync(new Uri(bot.Address, "/console/oncall/override").ToString(), new() { Form = form, MaxRedirects = 0 });
+            Assert.Equal(400, post.Status);
+            Assert.Contains(said, await post.TextAsync());
+        }
+
+        await page.ReloadAsync();
+        Assert.Equal(shifts, await onCall.AllInnerTextsAsync()); // nobody else put on call
+    }
+
     [Fact]
     public async Task ProgressAndSeverity_AreSetFromThePage_AndAResolvedIncidentIsReopened()
     {
