@@ -20,6 +20,24 @@ public class SlackTextTests
     public void Mrkdwn_OutsideText_CannotNotifyOrLink(string text, string expected) =>
         Assert.Equal(expected, SlackText.Mrkdwn(text));
 
+    /// <summary>What a person typed, from the escaped text Slack sends: its tokens as they read in Slack, its three escaped characters as typed; a person's mention left for the commands to read.</summary>
+    [Theory]
+    [InlineData("a &lt; b &amp; c &gt; d", "a < b & c > d")]
+    [InlineData("ask <@U1|alice> and <@W2>", "ask <@U1|alice> and <@W2>")]
+    [InlineData("in <#C1|ops> and <#C2>", "in #ops and #C2")]
+    [InlineData("cc <!subteam^S1|@db-oncall> <!subteam^S2>", "cc @db-oncall @S2")]
+    [InlineData("<!here> <!channel> <!everyone>", "@here @channel @everyone")]
+    [InlineData("<https://x.example/a?b=1&amp;c=2|the docs> <https://y.example> <mailto:a@b.example|a@b.example>", "the docs (https://x.example/a?b=1&c=2) https://y.example a@b.example")]
+    [InlineData("<!date^1392734382^{date}|Feb 18, 2014> at noon", "Feb 18, 2014 at noon")]
+    [InlineData("&lt;script&gt;alert(1)&lt;/script&gt;", "<script>alert(1)</script>")]
+    [InlineData("plain, a <b as the local API sends it", "plain, a <b as the local API sends it")]
+    public void FromSlack_IsTheTextAsThePersonTypedIt(string sent, string typed) => Assert.Equal(typed, SlackText.FromSlack(sent));
+
+    /// <summary>Read from Slack and sent back, typed text shows as typed and notifies nobody.</summary>
+    [Fact]
+    public void FromSlack_ThenMrkdwn_ShowsTheTextTyped_AndNotifiesNobody() =>
+        Assert.Equal("&lt;script&gt; @here &amp; #ops", SlackText.Mrkdwn(SlackText.FromSlack("&lt;script&gt; <!here> &amp; <#C1|ops>")));
+
     [Fact]
     public void Mrkdwn_TheBotsOwnReferences_LinkAndNotify()
     {

@@ -66,7 +66,18 @@ public static class ChatMarkup
     }
 
     /// <summary>The text as a person reads it without a chat: <c>@U123</c>, <c>@S123</c>, <c>#inc-name</c>.</summary>
-    public static string Plain(string text) => Render(text, t => t, r => r.Kind == ChatReferenceKind.Channel ? $"#{r.Name ?? r.Id}" : $"@{r.Id}");
+    public static string Plain(string text) => Plain(text, id => id);
+
+    /// <summary>
+    /// The text as a person reads it without a chat, each person by <paramref name="nameOf"/> (the bot's settings know
+    /// <c>U123</c> as <c>dave</c>: <c>@dave</c>; it gives back the id of someone it does not know); groups by id, channels by name.
+    /// </summary>
+    public static string Plain(string text, Func<string, string> nameOf) => Render(text, t => t, r => r.Kind switch
+    {
+        ChatReferenceKind.Channel => $"#{r.Name ?? r.Id}",
+        ChatReferenceKind.User => $"@{nameOf(r.Id)}",
+        _ => $"@{r.Id}",
+    });
 
     private static string Reference(ChatReferenceKind kind, string id, string? name)
     {

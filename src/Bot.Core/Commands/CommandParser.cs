@@ -109,6 +109,20 @@ public static partial class CommandParser
         return word.Length > 1 && word[0] == '@' && !word[1..].Any(char.IsWhiteSpace) ? new UserRef(word[1..], word[1..]) : null;
     }
 
+    /// <summary>
+    /// Free text with each mention of a person (<c>&lt;@U123|alice&gt;</c>, <c>&lt;@U123&gt;</c>) written as people read it:
+    /// <c>@</c> and the name <paramref name="nameOf"/> knows them by (null: none), else the mention's own, else their id.
+    /// Stored so, a note or an update reads as typed on the timeline, in the console and the postmortem, and the bot's
+    /// repeating it in the chat notifies nobody.
+    /// </summary>
+    public static string? ReadableMentions(string? text, Func<string, string?> nameOf) =>
+        text is null || !text.Contains("<@", StringComparison.Ordinal)
+            ? text
+            : AnyMention().Replace(text, m => "@" + (nameOf(m.Groups["id"].Value) ?? (m.Groups["name"].Success ? m.Groups["name"].Value : m.Groups["id"].Value)));
+
+    /// <summary>The ids of the people <paramref name="text"/> mentions, each once.</summary>
+    public static IEnumerable<string> MentionedIds(string text) => AnyMention().Matches(text).Select(m => m.Groups["id"].Value).Distinct(StringComparer.Ordinal);
+
     /// <summary>Splits on whitespace, keeping quoted runs ("..." or “...”) together without their quotes.</summary>
     public static List<string> Tokenize(string text)
     {
@@ -242,6 +256,9 @@ public static partial class CommandParser
 
     [GeneratedRegex(@"^<@(?<id>[A-Z0-9]+)(\|(?<name>[^>]+))?>$")]
     private static partial Regex SlackMention();
+
+    [GeneratedRegex(@"<@(?<id>[A-Z0-9]+)(\|(?<name>[^<>]+))?>")]
+    private static partial Regex AnyMention();
 
     [GeneratedRegex(@"^(\d{1,2}):(\d{2})$")]
     private static partial Regex ClockTime();

@@ -56,8 +56,12 @@ public sealed class IncidentCommands(
         }
     }
 
+    /// <summary>A person's name in the settings (a team member's, <c>People</c>'s), or null.</summary>
+    private string? KnownName(string user) => escalator?.Options.NameOf(user) is { } name && name != user ? name : null;
+
     private async Task<CommandReply> RunAsync(IncidentCommand parsed, CommandContext context, CancellationToken cancellationToken)
     {
+        parsed = parsed with { Text = CommandParser.ReadableMentions(parsed.Text, KnownName) };
         var command = rules.CommandName;
         var spec = CommandCatalog.Find(parsed.Name) ?? throw new CommandException($"Unknown command '{parsed.Name}'.");
         if (spec.InIncidentChannel && context.IncidentNumber is null)

@@ -20,7 +20,7 @@ public sealed class IncidentSlashCommandHandler(
 
         var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);
         var user = await people.ActorAsync(command.UserId, command.UserName);
-        var reply = await commands.ExecuteAsync(command.Text, new CommandContext(user, incident?.Number, await groups.GroupsOfAsync(command.UserId)));
+        var reply = await commands.ExecuteAsync(SlackText.FromSlack(command.Text ?? ""), new CommandContext(user, incident?.Number, await groups.GroupsOfAsync(command.UserId)));
         return new SlashCommandResponse { Text = SlackText.Mrkdwn(reply.Text), ResponseType = reply.Ok && reply.Public ? "in_channel" : "ephemeral" };
     }
 }

@@ -30,7 +30,20 @@ public sealed class PinnedMessageHandler(IIncidentReads reads, IUnitOfWork<IInci
 
         var authorId = message.User ?? slackEvent.ItemUser;
         var author = await people.ActorAsync(authorId, null);
-        var text = message.Text.Trim();
+        var text = await ReadableAsync(message.Text.Trim());
         await store.WriteAsync(s => s.AppendTimelineOnce(incident.Number, new TimelineEntry(at, TimelineKind.Note, author, text)));
+    }
+
+    /// <summary>The message as people read it: its mentions by the names Slack gives those people (a message's carry only their ids).</summary>
+    private async Task<string> ReadableAsync(string text)
+    {
+        var read = SlackText.FromSlack(text);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in Bot.Core.Commands.CommandParser.MentionedIds(read))
+        {
+            names[id] = (await people.ActorAsync(id, null)).Name;
+        }
+
+        return Bot.Core.Commands.CommandParser.ReadableMentions(read, id => names.GetValueOrDefault(id))!;
     }
 }

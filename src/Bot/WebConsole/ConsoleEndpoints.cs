@@ -339,7 +339,8 @@ internal static class ConsoleEndpoints
         Results.Problem(statusCode: 403, title: "Viewers cannot act", detail: $"{user.Name} may read the console (Console:Oidc:ViewerDomains) but is not a person of this bot; add their e-mail as People:<chat user id>:Email to let them act. Nothing was done.");
 
     /// <summary>"Send me a test page" on the on-call page: <c>/incident notify test</c> as the person signed in.</summary>
-    private static async Task<IResult> TestPageAsync(HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    private static async Task<IResult> TestPageAsync(
+        HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
         if (FormRefused(http) is { } refused)
         {
@@ -352,12 +353,15 @@ internal static class ConsoleEndpoints
             return ViewerRefused(user);
         }
 
-        return BackToOnCall(await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct));
+        return BackToOnCall(await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct), escalation.Value);
     }
 
     /// <summary>The on-call page again, saying what the command answered.</summary>
-    private static RedirectHttpResult BackToOnCall(CommandReply reply) =>
-        TypedResults.Redirect($"/console/oncall?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+    private static RedirectHttpResult BackToOnCall(CommandReply reply, EscalationOptions escalation) =>
+        TypedResults.Redirect($"/console/oncall?done={Said(reply, escalation)}", permanent: false, preserveMethod: false);
+
+    /// <summary>A command's answer for the page it returns to (its <c>done</c>), people by their names.</summary>
+    private static string Said(CommandReply reply, EscalationOptions escalation) => Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text, escalation.NameOf));
 
     /// <summary>
     /// "Take the shift" on the on-call page: <c>/incident oncall override @who &lt;for&gt; &lt;team&gt;</c> as the person
@@ -396,10 +400,11 @@ internal static class ConsoleEndpoints
         }
 
         return BackToOnCall(await commands.ExecuteAsync(
-            $"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct));
+            $"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct), escalation.Value);
     }
 
-    private static async Task<IResult> ActAsync(string id, HttpContext http, IncidentCommands commands, IOptions<ConsoleOptions> options, CancellationToken ct)
+    private static async Task<IResult> ActAsync(
+        string id, HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
         if (FormRefused(http) is { } refused)
         {
@@ -435,7 +440,7 @@ internal static class ConsoleEndpoints
         }
 
         var reply = await commands.ExecuteAsync(command, new CommandContext(new Core.Incidents.Actor(author, $"{user.Name} (console)"), number), ct);
-        return Results.Redirect($"/console/incidents/{Incident.FormatKey(number)}?done={Uri.EscapeDataString(Core.Chat.ChatMarkup.Plain(reply.Text))}", permanent: false, preserveMethod: false);
+        return Results.Redirect($"/console/incidents/{Incident.FormatKey(number)}?done={Said(reply, escalation.Value)}", permanent: false, preserveMethod: false);
     }
 
     /// <summary>

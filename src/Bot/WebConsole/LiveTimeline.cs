@@ -21,7 +21,8 @@ internal static class LiveTimeline
     private static int _open;
 
     public static async Task<IResult> StreamAsync(
-        string id, IIncidentReads store, IOptions<ConsoleOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct)
+        string id, IIncidentReads store, IOptions<ConsoleOptions> options, IOptions<Core.Escalation.EscalationOptions> escalation, TimeProvider time, IHostApplicationLifetime lifetime,
+        CancellationToken ct)
     {
         if (await ConsoleEndpoints.FindAsync(id, store, ct) is not { Number: var number })
         {
@@ -34,11 +35,12 @@ internal static class LiveTimeline
             return Results.Problem(statusCode: 503, title: "Too many live pages", detail: $"{options.Value.LiveStreams} pages are followed live already (Console:LiveStreams); reload the page to see new entries.");
         }
 
-        return TypedResults.ServerSentEvents(Events(number, store, options.Value.LiveInterval, time, lifetime.ApplicationStopping, ct));
+        return TypedResults.ServerSentEvents(Events(number, store, escalation.Value.NameOf, options.Value.LiveInterval, time, lifetime.ApplicationStopping, ct));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> Events(
-        long number, IIncidentReads store, TimeSpan interval, TimeProvider time, CancellationToken stopping, [EnumeratorCancellation] CancellationToken ct)
+        long number, IIncidentReads store, Func<string, string> nameOf, TimeSpan interval, TimeProvider time, CancellationToken stopping,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, ct);
         var token = both.Token;
@@ -64,7 +66,7 @@ internal static class LiveTimeline
                     var newest = await store.ListTimelineAsync(number, new TimelineQuery(Newest, NewestFirst: true), token);
                     foreach (var e in newest.Reverse().Where(e => seen.Add(e.Id)))
                     {
-                        var entry = new LiveEntry(e.Id, e.At.ToUniversalTime().ToString("O"), e.At.UtcDateTime.ToString("HH:mm"), e.Author.Name, ChatMarkup.Plain(e.Text));
+                        var entry = new LiveEntry(e.Id, e.At.ToUniversalTime().ToString("O"), e.At.UtcDateTime.ToString("HH:mm"), e.Author.Name, ChatMarkup.Plain(e.Text, nameOf));
                         items.Add(new SseItem<string>(JsonSerializer.Serialize(entry, BotJsonContext.Default.LiveEntry), "entry") { EventId = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                     }
 

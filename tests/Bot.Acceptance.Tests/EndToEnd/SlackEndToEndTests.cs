@@ -195,11 +195,9 @@ public class SlackEndToEndTests
         Assert.Contains(sent, t => t.Contains(":pager: <@U0BOB> paged for INC-1", StringComparison.Ordinal)); // the bot's own mention notifies
     }
 
-    [Fact]
-    public async Task SlashCommandReply_QuotingAPerson_CannotPingTheChannel()
+    /// <summary>INC-1 from Alertmanager's webhook, and its channel's id once the bot has recorded it as the incident's.</summary>
+    private static async Task<string> IncidentChannelAsync(FakeSlack fake, BotServer bot)
     {
-        await using var fake = await FakeSlack.StartAsync();
-        await using var bot = await StartAsync(fake);
         await bot.PostWebhookAsync("alertmanager", Fixture.Text("alertmanager/v4-firing.json"));
         await EventuallyAsync(() => fake.CallsTo("conversations.setTopic"), t => t.Count == 1, "the channel");
         var channel = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
@@ -208,6 +206,15 @@ public class SlackEndToEndTests
         await BotServer.EventuallyAsync(
             async () => (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("channel").GetString(), c => c is not null,
             TimeSpan.FromSeconds(10), "the channel recorded as INC-1's"); // its name and id are recorded together
+        return channel;
+    }
+
+    [Fact]
+    public async Task SlashCommandReply_QuotingAPerson_CannotPingTheChannel()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+        var channel = await IncidentChannelAsync(fake, bot);
 
         var response = await SignedAsync(bot, "/slack/commands", $"command=%2Fincident&text={Uri.EscapeDataString("title DDoS <!channel>")}&user_id=U3&user_name=carol&channel_id={channel}&team_id=T1&response_url={Uri.EscapeDataString(fake.ResponseUrl)}");
 
@@ -217,8 +224,32 @@ public class SlackEndToEndTests
             ? await EventuallyAsync(() => fake.Responses.FirstOrDefault(), r => r is not null, "the answer through response_url")
             : immediate;
         Assert.Equal("in_channel", answer!["response_type"]!.ToString());
-        Assert.Contains("DDoS &lt;!channel&gt;", answer["text"]!.ToString());
+        Assert.Contains("DDoS @channel", answer["text"]!.ToString()); // Slack's @channel typed in the command: text, not a ping
         Assert.DoesNotContain("<!channel>", answer["text"]!.ToString());
+        Assert.Contains("DDoS @channel", (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("title").GetString());
+    }
+
+    /// <summary>
+    /// A command's text as Slack sends it (escaped: <c>&amp;lt;</c>, <c>&lt;@U5|dave&gt;</c>, links, channels and user
+    /// groups in angle brackets) goes on the timeline as the person typed it, so that it reads so in the console, the
+    /// API and the postmortem, and the bot's own echo pings nobody. It went on as Slack's escaped text.
+    /// </summary>
+    [Fact]
+    public async Task ANoteTypedInSlack_GoesOnTheTimelineAsThePersonTypedIt_NotAsSlacksEscapedText()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake);
+        var channel = await IncidentChannelAsync(fake, bot);
+        const string typed = "note p99 &lt; 2 s &amp; errors &gt; 5%: asked <@U5|dave> to read <https://runbooks.example/db|the runbook> in <#C9|ops>, cc <!subteam^S1|@db-oncall> <!here>, see <https://grafana.example/d/1>";
+
+        await SignedAsync(bot, "/slack/commands", $"command=%2Fincident&text={Uri.EscapeDataString(typed)}&user_id=U3&user_name=carol&channel_id={channel}&team_id=T1&response_url={Uri.EscapeDataString(fake.ResponseUrl)}");
+
+        var note = await BotServer.EventuallyAsync(
+            async () => (await bot.GetJsonAsync("/api/incidents/INC-1/timeline")).EnumerateArray().FirstOrDefault(e => e.GetProperty("kind").GetString() == "note"),
+            e => e.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10), "the note");
+        Assert.Equal(
+            "p99 < 2 s & errors > 5%: asked @dave to read the runbook (https://runbooks.example/db) in #ops, cc @db-oncall @here, see https://grafana.example/d/1",
+            note.GetProperty("text").GetString());
     }
 
     [Fact]
@@ -363,7 +394,7 @@ public class SlackEndToEndTests
         var channelId = (await bot.GetJsonAsync("/api/incidents/INC-1")).GetProperty("incident").GetProperty("channel").GetString();
         Assert.NotNull(channelId);
         var id = fake.CallsTo("conversations.setTopic").Single().Args["channel"]!.ToString();
-        fake.History[(id, "1691233200.000100")] = ("U5", "Network logs show unusual traffic patterns");
+        fake.History[(id, "1691233200.000100")] = ("U5", "Network logs show unusual traffic patterns &amp; <@U7> sees them too");
 
         var body = JsonSerializer.Serialize(new
         {
@@ -395,7 +426,7 @@ public class SlackEndToEndTests
             "the pinned message on the timeline");
         Assert.Single(fake.CallsTo("conversations.history")); // the event was handled once, not twice and merged
         var note = Assert.Single(details.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "note");
-        Assert.Equal("Network logs show unusual traffic patterns", note.GetProperty("text").GetString());
+        Assert.Equal("Network logs show unusual traffic patterns & @name-of-U7 sees them too", note.GetProperty("text").GetString()); // as read in Slack
         Assert.Equal("U5", note.GetProperty("authorId").GetString());
         Assert.Equal("name-of-U5", note.GetProperty("author").GetString());
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1691233200), note.GetProperty("at").GetDateTimeOffset(), TimeSpan.FromMilliseconds(1));

@@ -112,18 +112,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
     [Fact]
     public async Task AMember_TakesAShiftFromTheOnCallPage_ForThemselvesOrATeammate_AndNothingElseIsTaken()
     {
-        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Teams:database:Members:0:Id"] = "local",
-            ["Teams:database:Members:0:Name"] = "Lou",
-            ["Teams:database:Members:1:Id"] = "UERIN",
-            ["Teams:database:Members:1:Name"] = "erin",
-            ["Teams:database:Rotation:Members:0"] = "UERIN",
-            ["Teams:database:Rotation:ShiftLength"] = "1w",
-            ["Teams:database:Rotation:Start"] = "2026-01-05",
-            ["Teams:network:Members:0:Id"] = "UNINA",
-            ["Teams:network:Members:0:Name"] = "nina",
-        });
+        await using var bot = await BotServer.StartAsync(TwoTeams());
         var page = await chromium.Browser.NewPageAsync();
         await page.GotoAsync(new Uri(bot.Address, "/console/oncall").ToString());
         var database = page.Locator("section[aria-labelledby=team-database]");
@@ -133,14 +122,14 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         await database.GetByLabel("From now for").SelectOptionAsync("8h");
         await database.GetByRole(AriaRole.Button, new() { Name = "Take the shift" }).ClickAsync();
 
-        Assert.Matches("^@local is on call for database from now until [0-9-]{10} [0-9:]{5} UTC \\(override by local operator \\(console\\)\\)\\.$", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.Matches("^@Lou is on call for database from now until [0-9-]{10} [0-9:]{5} UTC \\(override by local operator \\(console\\)\\)\\.$", await page.GetByRole(AriaRole.Status).InnerTextAsync());
         Assert.StartsWith("Now: Lou until", await database.Locator("p").First.InnerTextAsync());
         Assert.Contains("Lou (override)", await database.Locator("table").InnerTextAsync());
 
         // A teammate from the form; then posts the form never makes (another team's member, a length not offered): refused.
         await database.GetByLabel("Who takes the shift").SelectOptionAsync("UERIN");
         await database.GetByRole(AriaRole.Button, new() { Name = "Take the shift" }).ClickAsync();
-        Assert.StartsWith("@UERIN is on call for database from now until", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.StartsWith("@erin is on call for database from now until", await page.GetByRole(AriaRole.Status).InnerTextAsync());
         Assert.StartsWith("Now: erin until", await database.Locator("p").First.InnerTextAsync());
         var onCall = database.Locator("table tbody td:nth-child(3)"); // who, shift by shift (their first's start is now's)
         var shifts = await onCall.AllInnerTextsAsync();
@@ -160,6 +149,41 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
 
         await page.ReloadAsync();
         Assert.Equal(shifts, await onCall.AllInnerTextsAsync()); // nobody else put on call
+    }
+
+    private static Dictionary<string, string?> TwoTeams() => new()
+    {
+        ["Teams:database:Members:0:Id"] = "local",
+        ["Teams:database:Members:0:Name"] = "Lou",
+        ["Teams:database:Members:1:Id"] = "UERIN",
+        ["Teams:database:Members:1:Name"] = "erin",
+        ["Teams:database:Rotation:Members:0"] = "UERIN",
+        ["Teams:database:Rotation:ShiftLength"] = "1w",
+        ["Teams:database:Rotation:Start"] = "2026-01-05",
+        ["Teams:network:Members:0:Id"] = "UNINA",
+        ["Teams:network:Members:0:Name"] = "nina",
+    };
+
+    /// <summary>
+    /// People named in an incident's timeline (a note mentioning someone in Slack) are shown by the names the settings give
+    /// them, not by their chat ids (<c>U0123ABCD</c>), which people outside the chat cannot read; on the page and in what
+    /// the live page adds.
+    /// </summary>
+    [Fact]
+    public async Task PeopleNamedInTheTimeline_AreShownByTheirNames_NotTheirChatIds()
+    {
+        await using var bot = await BotServer.StartAsync(TwoTeams());
+        await bot.PostWebhookAsync("generic", """{"title":"Replica lag","severity":"warning"}""");
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console/incidents/INC-1").ToString());
+
+        await bot.Client.PostAsync("/api/incidents/INC-1/commands", System.Net.Http.Json.JsonContent.Create(new { user = "local", userName = "Lou", text = "note asked <@UERIN> to look at the replica" }));
+        await BotServer.EventuallyAsync(() => page.Locator("ol.timeline").InnerTextAsync(), t => t.Contains("to look at the replica", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the live page's new entry");
+        Assert.Contains("asked @erin to look at the replica", await page.Locator("ol.timeline").InnerTextAsync());
+        await page.ReloadAsync();
+        var timeline = await page.Locator("ol.timeline").InnerTextAsync();
+        Assert.Contains("asked @erin to look at the replica", timeline);
+        Assert.DoesNotContain("UERIN", timeline);
     }
 
     [Fact]

@@ -65,6 +65,15 @@ public class CommandParserTests
     [InlineData("lead @alice", "alice", "alice")]
     public void Parse_Lead_ReadsMentions(string text, string id, string? name) => Assert.Equal(new UserRef(id, name), Parse(text).User);
 
+    /// <summary>Free text's mentions as people read them: by the settings' name, else the mention's, else the id; nothing else touched.</summary>
+    [Theory]
+    [InlineData("asked <@U1|alice> and <@U2> to look", "asked @Alice A. and @U2 to look")]
+    [InlineData("<@U3|carol>, <@U3|carol>!", "@carol, @carol!")]
+    [InlineData("a < b, <@lower> and <#C1|ops> stay", "a < b, <@lower> and <#C1|ops> stay")]
+    [InlineData(null, null)]
+    public void ReadableMentions_WritesEachPersonByName(string? text, string? expected) =>
+        Assert.Equal(expected, CommandParser.ReadableMentions(text, id => id == "U1" ? "Alice A." : null));
+
     [Fact]
     public void Parse_Role()
     {
