@@ -30,7 +30,8 @@ public sealed class SlackInbound(
         }
 
         _ = AnswerLaterAsync(work, command.ResponseUrl);
-        return new SlashCommandResponse { Text = $"Working on {SlackText.Escape(command.Command)} {SlackText.Escape(Core.Commands.CommandParser.ReadableMentions(SlackText.FromSlack(command.Text ?? ""), _ => null)!)}..." };
+        var typed = Core.Commands.CommandParser.ReadableMentions(SlackText.FromSlack(command.Text ?? ""), _ => null);
+        return new SlashCommandResponse { Text = $"Working on {SlackText.Escape(command.Command)} {SlackText.Escape(typed!)}..." };
     }
 
     /// <summary>The command's answer; a command that failed answers so, and is logged, instead of throwing.</summary>

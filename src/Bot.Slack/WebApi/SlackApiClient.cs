@@ -35,10 +35,10 @@ public interface ISlackApiClient
 /// <summary>
 /// The client core. Every call carries the bot token as a bearer header, waits for a slot of its method's rate tier,
 /// and goes through a Polly retry pipeline: HTTP 429 is retried after its Retry-After when that is short (else it
-/// surfaces, for the outbox to retry later), and the method's other calls wait as long (or surface at once, uncalled), 5xx and refused connections a few times with backoff. A timeout is not
-/// retried here: Slack may have acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c> or
-/// <c>conversations.create</c>: the message or channel may have been made, and only the outbox's retry looks for it
-/// before making it again.
+/// surfaces, for the outbox to retry later), and the method's other calls wait as long (or surface at once, uncalled);
+/// 5xx and refused connections are retried a few times with backoff. A timeout is not retried here: Slack may have
+/// acted, and the durable outbox decides. Nor is a 5xx of <c>chat.postMessage</c> or <c>conversations.create</c>: the
+/// message or channel may have been made, and only the outbox's retry looks for it before making it again.
 /// </summary>
 public sealed class SlackApiClient : ISlackApiClient
 {

@@ -8,8 +8,8 @@ namespace Bot.WebConsole;
 /// What the console says at the top of every page while the bot's work is held: each lane whose oldest job not done
 /// (waiting, running, or failing try after try, from when it first fell due: <see cref="StoreStats.OldestUndoneByLane"/>)
 /// has waited <see cref="ConsoleOptions.HeldPagesAfter"/> (the paging lanes and the bot's timers) or
-/// <see cref="ConsoleOptions.HeldWorkAfter"/> (the default lane: channels, messages, GitHub; the summaries'), the thresholds of the alert
-/// rules <c>IncidentBotPagesHeld</c> and <c>IncidentBotEffectsHeld</c>. So people outside the channel, away from the
+/// <see cref="ConsoleOptions.HeldWorkAfter"/> (the default lane: channels, messages, GitHub; the summaries' lane), the
+/// thresholds of the alert rules <c>IncidentBotPagesHeld</c> and <c>IncidentBotEffectsHeld</c>. So people outside the channel, away from the
 /// dashboards, learn that responders may not have been reached. Read from the counts the gauges last took.
 /// </summary>
 internal static class HeldWork
