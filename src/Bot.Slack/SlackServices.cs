@@ -25,6 +25,8 @@ public static class SlackServices
         services.AddSingleton<IBlockActionHandler, IncidentButtonHandler>();
         services.AddSingleton<DeclareModalHandler>();
         services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<DeclareModalHandler>());
+        services.AddSingleton<OverrideModalHandler>();
+        services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<OverrideModalHandler>());
         // Named clients, taken from the factory per call by singletons (typed clients held by singletons would never
         // renew their handlers; and building a typed client compiles an expression, which costs start-up time).
         services.AddHttpClient(SlackResponder.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));

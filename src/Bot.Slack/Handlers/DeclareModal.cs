@@ -23,80 +23,40 @@ public static class DeclareModal
     public static string Build(IEnumerable<string> teams, string originChannel)
     {
         var teamList = teams.Order(StringComparer.OrdinalIgnoreCase).Take(100).ToList();
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        return SlackViews.Modal(CallbackId, originChannel, "Declare an incident", "Declare", w =>
         {
-            w.WriteStartObject();
-            w.WriteString("type", "modal");
-            w.WriteString("callback_id", CallbackId);
-            w.WriteString("private_metadata", originChannel);
-            PlainText(w, "title", "Declare an incident");
-            PlainText(w, "submit", "Declare");
-            PlainText(w, "close", "Cancel");
-            w.WriteStartArray("blocks");
-
-            Input(w, "title", "What is happening?", optional: false, () =>
+            SlackViews.Input(w, "title", "What is happening?", optional: false, () =>
             {
                 w.WriteString("type", "plain_text_input");
                 w.WriteString("action_id", "value");
                 w.WriteNumber("max_length", MaxTitle);
-                PlainText(w, "placeholder", "Checkout errors above 5%");
+                SlackViews.PlainText(w, "placeholder", "Checkout errors above 5%");
             });
 
-            Input(w, "severity", "Severity", optional: false, () =>
-            {
-                w.WriteString("type", "static_select");
-                w.WriteString("action_id", "value");
-                var severities = new[]
-                {
-                    (Severity.Sev1, "SEV1: critical, customers down"), (Severity.Sev2, "SEV2: major, many affected"),
-                    (Severity.Sev3, "SEV3: minor, some affected"), (Severity.Sev4, "SEV4: low, no customer impact"),
-                };
-                w.WritePropertyName("initial_option");
-                Option(w, severities[2].Item2, severities[2].Item1.Display());
-                w.WriteStartArray("options");
-                foreach (var (severity, label) in severities)
-                {
-                    Option(w, label, severity.Display());
-                }
-
-                w.WriteEndArray();
-            });
+            SlackViews.Input(w, "severity", "Severity", optional: false, () => SlackViews.StaticSelect(
+                w,
+                [
+                    ("SEV1: critical, customers down", Severity.Sev1.Display()), ("SEV2: major, many affected", Severity.Sev2.Display()),
+                    ("SEV3: minor, some affected", Severity.Sev3.Display()), ("SEV4: low, no customer impact", Severity.Sev4.Display()),
+                ],
+                initial: Severity.Sev3.Display()));
 
             if (teamList.Count > 0)
             {
-                Input(w, "team", "Page a team", optional: true, () =>
-                {
-                    w.WriteString("type", "static_select");
-                    w.WriteString("action_id", "value");
-                    PlainText(w, "placeholder", "Nobody yet");
-                    w.WriteStartArray("options");
-                    foreach (var team in teamList)
-                    {
-                        Option(w, team, team);
-                    }
-
-                    w.WriteEndArray();
-                });
+                SlackViews.Input(w, "team", "Page a team", optional: true, () => SlackViews.StaticSelect(w, [.. teamList.Select(t => (t, t))], initial: null, placeholder: "Nobody yet"));
             }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        });
     }
 
     /// <summary>The declare command a submitted view asks for, or the error to show on its title.</summary>
     public static (IncidentCommand? Command, string? Error) Read(JsonElement view)
     {
-        if (view.ValueKind != JsonValueKind.Object || !view.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object
-            || !state.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Object)
+        if (SlackViews.Values(view) is not { } values)
         {
             return (null, "The form came back empty: try again.");
         }
 
-        var title = Value(values, "title")?.Trim();
+        var title = SlackViews.Value(values, "title")?.Trim();
         if (string.IsNullOrEmpty(title))
         {
             return (null, "Say what is happening.");
@@ -107,41 +67,8 @@ public static class DeclareModal
             return (null, $"At most {MaxTitle} characters.");
         }
 
-        var severity = SeverityText.Parse(Selected(values, "severity") ?? "") ?? Severity.Sev3;
-        return (new IncidentCommand("declare") { Text = title, Severity = severity, Team = Selected(values, "team") }, null);
-    }
-
-    private static string? Value(JsonElement values, string block) => SlackInbound.Text(values, block, "value", "value");
-
-    private static string? Selected(JsonElement values, string block) => SlackInbound.Text(values, block, "value", "selected_option", "value");
-
-    private static void Input(Utf8JsonWriter w, string block, string label, bool optional, Action element)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "input");
-        w.WriteString("block_id", block);
-        w.WriteBoolean("optional", optional);
-        PlainText(w, "label", label);
-        w.WriteStartObject("element");
-        element();
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    private static void Option(Utf8JsonWriter w, string label, string value)
-    {
-        w.WriteStartObject();
-        PlainText(w, "text", label);
-        w.WriteString("value", value);
-        w.WriteEndObject();
-    }
-
-    private static void PlainText(Utf8JsonWriter w, string name, string text)
-    {
-        w.WriteStartObject(name);
-        w.WriteString("type", "plain_text");
-        w.WriteString("text", text);
-        w.WriteEndObject();
+        var severity = SeverityText.Parse(SlackViews.Selected(values, "severity") ?? "") ?? Severity.Sev3;
+        return (new IncidentCommand("declare") { Text = title, Severity = severity, Team = SlackViews.Selected(values, "team") }, null);
     }
 }
 
@@ -161,6 +88,9 @@ public sealed record ViewSubmissionResponse(IReadOnlyDictionary<string, string> 
 /// <summary>Handles modal submissions (SlackNet's <c>IViewSubmissionHandler</c> shape).</summary>
 public interface IViewSubmissionHandler
 {
+    /// <summary>The modal it handles the submissions of (SlackNet registers a handler by it).</summary>
+    string CallbackId { get; }
+
     Task<ViewSubmissionResponse?> Handle(ViewSubmission submission);
 }
 
@@ -192,13 +122,10 @@ public sealed class DeclareModalHandler(
         }
     }
 
+    public string CallbackId => DeclareModal.CallbackId;
+
     public async Task<ViewSubmissionResponse?> Handle(ViewSubmission submission)
     {
-        if (submission.CallbackId != DeclareModal.CallbackId)
-        {
-            return null;
-        }
-
         var (command, error) = DeclareModal.Read(submission.View);
         if (command is null)
         {
@@ -213,18 +140,7 @@ public sealed class DeclareModalHandler(
         }
 
         // Tell the declarer where the form was opened; the announcement says it to everyone anyway.
-        if (!string.IsNullOrEmpty(submission.PrivateMetadata))
-        {
-            try
-            {
-                await api.Chat.PostEphemeral(submission.UserId, new Message { Channel = submission.PrivateMetadata, Text = SlackText.Mrkdwn(reply.Text) });
-            }
-            catch (Exception e) when (e is SlackApiException or HttpRequestException or TaskCanceledException)
-            {
-                log.LogInformation("Could not confirm the declaration to {User}: {Reason}", submission.UserId, e.Message);
-            }
-        }
-
+        await SlackViews.AnswerAsync(api, log, submission, reply.Text);
         return null;
     }
 }

@@ -9,13 +9,19 @@ namespace Bot.Slack.Handlers;
 /// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
 /// </summary>
 public sealed class IncidentSlashCommandHandler(
-    IncidentCommands commands, IIncidentReads store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm) : ISlashCommandHandler
+    IncidentCommands commands, IIncidentReads store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm, OverrideModalHandler overrideForm)
+    : ISlashCommandHandler
 {
     public async Task<SlashCommandResponse> Handle(SlashCommand command)
     {
         if (await declareForm.TryOpenAsync(command))
         {
             return new SlashCommandResponse { Text = "Fill in the form to declare an incident." };
+        }
+
+        if (await overrideForm.TryOpenAsync(command))
+        {
+            return new SlashCommandResponse { Text = "Fill in the form to take an on-call shift." };
         }
 
         var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);

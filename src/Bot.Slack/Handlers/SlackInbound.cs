@@ -10,7 +10,7 @@ namespace Bot.Slack.Handlers;
 /// are handed to their handlers in the background, and events become durable jobs, so the sender is acknowledged at once.
 /// </summary>
 public sealed class SlackInbound(
-    ISlashCommandHandler commands, IBlockActionHandler buttons, IViewSubmissionHandler views, IUnitOfWork<IOutbox> store, ISlackResponder responder,
+    ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IViewSubmissionHandler> views, IUnitOfWork<IOutbox> store, ISlackResponder responder,
     TimeProvider time, ILogger<SlackInbound> log)
 {
     /// <summary>How long a slash command may run before it is acknowledged without its answer (Slack allows 3 seconds).</summary>
@@ -74,12 +74,13 @@ public sealed class SlackInbound(
     /// </summary>
     public async Task<string?> ViewSubmissionAsync(JsonElement root)
     {
-        if (Text(root, "type") != "view_submission" || !root.TryGetProperty("view", out var view))
+        if (Text(root, "type") != "view_submission" || !root.TryGetProperty("view", out var view)
+            || views.FirstOrDefault(h => h.CallbackId == Text(view, "callback_id")) is not { } handler)
         {
-            return null;
+            return null; // not ours: the modal closes
         }
 
-        var answer = await views.Handle(new ViewSubmission
+        var answer = await handler.Handle(new ViewSubmission
         {
             UserId = Text(root, "user", "id") ?? "",
             UserName = Text(root, "user", "name") ?? Text(root, "user", "username") ?? "",

@@ -141,6 +141,74 @@ public class SlackEndToEndTests
         await EventuallyAsync(() => fake.CallsTo("chat.postMessage"), p => p.Any(c => c.Args["channel"]!.ToString() == "U0BOB"), "bob paged by DM");
     }
 
+    /// <summary>A submission of the override form, as Slack posts it: the chosen team, person and length.</summary>
+    private static string OverrideSubmission(string user, string? team, string? who, string? length)
+    {
+        static System.Text.Json.Nodes.JsonObject Select(string? value) =>
+            new() { ["value"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "static_select", ["selected_option"] = value is null ? null : new System.Text.Json.Nodes.JsonObject { ["value"] = value } } };
+        var payload = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "view_submission",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = user, ["name"] = user.ToLowerInvariant() },
+            ["view"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = "V2",
+                ["callback_id"] = "oncall_override",
+                ["private_metadata"] = "C-OPS",
+                ["state"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["values"] = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["team"] = Select(team),
+                        ["who"] = new System.Text.Json.Nodes.JsonObject { ["value"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "users_select", ["selected_user"] = who } },
+                        ["for"] = Select(length),
+                    },
+                },
+            },
+        };
+        return "payload=" + Uri.EscapeDataString(payload.ToJsonString());
+    }
+
+    /// <summary>
+    /// <c>/incident oncall override</c> with nothing after it opens a form for a member of a team (their teams, themselves
+    /// at first, 4 hours); its submission puts the person chosen on call for the team from now, as the typed command, and
+    /// says so to the person where they typed. Someone in no team gets the command's usage, no form; a submission the
+    /// command refuses (the team is not theirs) stays open saying why, nothing taken.
+    /// </summary>
+    [Fact]
+    public async Task OncallOverrideWithNothingElse_OpensTheForm_WhoseSubmissionPutsThePersonChosenOnCall()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var settings = new Dictionary<string, string?>(NetworkTeam) { ["Teams:network:Members:1:Id"] = "U1", ["Teams:network:Members:1:Name"] = "alice", ["Teams:db:Members:0:Id"] = "U9" };
+        await using var bot = await StartAsync(fake, settings);
+
+        var opened = await SignedAsync(bot, "/slack/commands", "command=%2Fincident&text=oncall+override&user_id=U1&user_name=alice&channel_id=C-OPS&team_id=T1&trigger_id=1.2.3");
+        Assert.Contains("Fill in the form to take an on-call shift", await opened.Content.ReadAsStringAsync());
+        var view = Assert.Single(fake.CallsTo("views.open")).Args["view"]!;
+        Assert.Equal(("oncall_override", "C-OPS"), (view["callback_id"]!.ToString(), view["private_metadata"]!.ToString()));
+        Assert.Contains("\"initial_user\":\"U1\"", view.ToJsonString());
+        Assert.Contains("\"value\":\"network\"", view.ToJsonString());
+        Assert.DoesNotContain("\"value\":\"db\"", view.ToJsonString()); // not alice's team
+
+        var refused = await SignedAsync(bot, "/slack/interactions", OverrideSubmission("U1", "db", "U1", "8h"));
+        var errors = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Only a member of db may change who is on call for it.", errors.GetProperty("errors").GetProperty("team").GetString());
+        var missing = await SignedAsync(bot, "/slack/interactions", OverrideSubmission("U1", "network", null, "8h"));
+        Assert.Equal("Choose who is on call.", JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("who").GetString());
+
+        var submitted = await SignedAsync(bot, "/slack/interactions", OverrideSubmission("U1", "network", "U1", "8h"));
+        Assert.Equal("", await submitted.Content.ReadAsStringAsync()); // the modal closes
+        var confirmed = Assert.Single(fake.CallsTo("chat.postEphemeral"));
+        Assert.Equal(("C-OPS", "U1"), (confirmed.Args["channel"]!.ToString(), confirmed.Args["user"]!.ToString()));
+        Assert.StartsWith("<@U1> is on call for network from now until", confirmed.Args["text"]!.ToString());
+        var now = await bot.Client.PostAsync("/api/commands", System.Net.Http.Json.JsonContent.Create(new { user = "U0BOB", userName = "bob", text = "oncall network" }));
+        Assert.Contains("network: @U1 (override) until", await now.Content.ReadAsStringAsync());
+
+        var nobodysTeam = await SignedAsync(bot, "/slack/commands", "command=%2Fincident&text=oncall+override&user_id=U7&user_name=gus&channel_id=C-OPS&team_id=T1&trigger_id=4.5.6");
+        Assert.Contains("Write oncall override @user", await nobodysTeam.Content.ReadAsStringAsync());
+        Assert.Single(fake.CallsTo("views.open"));
+    }
+
     [Fact]
     public async Task ViewsOpenAnsweredWithoutTheViewsId_StillSaysFillInTheForm()
     {
