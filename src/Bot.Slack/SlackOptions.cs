@@ -26,5 +26,12 @@ public sealed class SlackOptions
     /// <summary>Requests whose timestamp is further than this from now are refused (replays). Default 5 minutes.</summary>
     public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How many replicas share the workspace's Slack rate limits: each keeps to its share (1/N) of every method's calls a
+    /// minute, since Slack counts the app's calls in the workspace, not a replica's. Default 1; set it to the number of
+    /// replicas (two calling <c>chat.update</c> at full speed, as two storming incidents' summaries do, would pass its 50).
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BotToken);
 }

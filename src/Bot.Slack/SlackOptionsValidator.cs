@@ -42,6 +42,11 @@ public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
             errors.Add($"{s}:SignatureTolerance is {options.SignatureTolerance}; expected 00:00:30 to 00:15:00.");
         }
 
+        if (options.Replicas is < 1 or > 64)
+        {
+            errors.Add($"{s}:Replicas is {options.Replicas}; expected 1 to 64 (the number of the bot's replicas, which share Slack's rate limits).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -31,7 +31,7 @@ public static class SlackServices
         // renew their handlers; and building a typed client compiles an expression, which costs start-up time).
         services.AddHttpClient(SlackResponder.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<ISlackResponder, SlackResponder>();
-        services.AddSingleton<SlackMethodTiers>();
+        services.AddSingleton(sp => new SlackMethodTiers(sp.GetRequiredService<IOptions<SlackOptions>>().Value.Replicas));
         services.AddSingleton<ChannelPacer>();
         services.AddHttpClient(SlackApiClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<ISlackApiClient, SlackApiClient>();

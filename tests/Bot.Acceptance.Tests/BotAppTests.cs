@@ -83,6 +83,7 @@ public class BotAppTests
 
     [Theory]
     [InlineData("--Storage:Writers=0", "Storage:Writers is 0; expected 1 to 64.")]
+    [InlineData("--Slack:Replicas=0", "Slack:Replicas is 0; expected 1 to 64 (the number of the bot's replicas, which share Slack's rate limits).")]
     [InlineData("--LocalChat:Directory=/proc/no-such-folder", "LocalChat:Directory '/proc/no-such-folder' cannot be used: Could not find file '/proc/no-such-folder'.")]
     [InlineData("--Outbox:Concurrency=abc", "Failed to convert configuration value 'abc' at 'Outbox:Concurrency' to type 'System.Int32'.")]
     [InlineData("--urls=localhost", "Invalid url: 'localhost' (from --urls or ASPNETCORE_URLS); expected addresses such as http://127.0.0.1:8080, separated by ';'.")]

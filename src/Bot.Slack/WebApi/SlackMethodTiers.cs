@@ -9,7 +9,8 @@ namespace Bot.Slack.WebApi;
 /// budget is a minute's calls at once (Slack allows bursts), then refilled a call at a time, evenly over the minute: a
 /// caller past the budget waits for the next call's share (1.2 s for chat.update's 50), never for the minute's end.
 /// </summary>
-public sealed class SlackMethodTiers : IDisposable
+/// <param name="replicas">How many replicas share the workspace's tiers (<see cref="SlackOptions.Replicas"/>): this one keeps to its share.</param>
+public sealed class SlackMethodTiers(int replicas = 1) : IDisposable
 {
     private static readonly Dictionary<string, int> PerMinute = new(StringComparer.Ordinal)
     {
@@ -40,10 +41,13 @@ public sealed class SlackMethodTiers : IDisposable
 
     public static int? LimitOf(string method) => PerMinute.TryGetValue(method, out var n) ? n : null;
 
+    /// <summary>This replica's calls a minute of <paramref name="method"/>: its share of the tier (at least one), or null for a method without one.</summary>
+    public int? BudgetOf(string method) => LimitOf(method) is { } perMinute ? Math.Max(1, perMinute / replicas) : null;
+
     /// <summary>Waits for a slot of the method's tier (no wait for methods without a tier).</summary>
     public async ValueTask WaitAsync(string method, CancellationToken cancellationToken)
     {
-        if (LimitOf(method) is not { } perMinute)
+        if (BudgetOf(method) is not { } perMinute)
         {
             return;
         }

@@ -22,6 +22,24 @@ public sealed class SlackMethodTiersTests
         await tiers.WaitAsync("users.info", CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// Replicas share the workspace's tiers (<c>Slack:Replicas</c>): each keeps to its share, at least a call a minute, so
+    /// two replicas at full speed stay within what Slack allows the app.
+    /// </summary>
+    [Fact]
+    public void AReplica_KeepsToItsShareOfEachTier()
+    {
+        using var two = new SlackMethodTiers(replicas: 2);
+
+        Assert.Equal((25, 10, null), (two.BudgetOf("chat.update"), two.BudgetOf("conversations.create"), two.BudgetOf("chat.postMessage")));
+        Assert.Equal(1, new SlackMethodTiers(replicas: 64).BudgetOf("conversations.create"));
+        Assert.Equal(50, new SlackMethodTiers().BudgetOf("chat.update"));
+        for (var i = 0; i < 25; i++)
+        {
+            Assert.True(two.WaitAsync("chat.update", CancellationToken.None).IsCompleted); // its share at once
+        }
+    }
+
     [Fact]
     public void AMethodWithoutATier_NeverWaits()
     {
