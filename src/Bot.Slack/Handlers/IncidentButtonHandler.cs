@@ -4,11 +4,17 @@ using Bot.Core.Incidents;
 
 namespace Bot.Slack.Handlers;
 
-/// <summary>The summary's buttons do what the matching commands do, as the clicking user.</summary>
-public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, ResponderGroups groups, SlackPeople people) : IBlockActionHandler
+/// <summary>The summary's buttons do what the matching commands do, as the clicking user; so does the Home tab's test page button.</summary>
+public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, ResponderGroups groups, SlackPeople people, AppHomeHandler home) : IBlockActionHandler
 {
     public async Task Handle(ButtonAction action, BlockActionRequest request)
     {
+        if (action.ActionId == AppHome.TestPageAction)
+        {
+            await home.TestPageAsync(request.UserId, request.UserName); // answered in the tab: a Home tab's button has no response_url
+            return;
+        }
+
         var incident = Incident.ParseKey(action.Value);
         var text = action.ActionId switch
         {

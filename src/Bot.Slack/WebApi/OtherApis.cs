@@ -84,6 +84,9 @@ public interface IViewsApi
 {
     /// <summary>Opens a modal; returns its view id, or null when Slack's answer (ok) carries none: the modal is open either way.</summary>
     Task<string?> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes a person's Home tab.</summary>
+    Task Publish(string userId, string viewJson, CancellationToken cancellationToken = default);
 }
 
 internal sealed class ViewsApi(ISlackApiClient client) : IViewsApi
@@ -91,4 +94,7 @@ internal sealed class ViewsApi(ISlackApiClient client) : IViewsApi
     public async Task<string?> Open(string triggerId, string viewJson, CancellationToken cancellationToken = default) =>
         Handlers.SlackInbound.Text(
             await client.Post("views.open", new SlackArgs().Add("trigger_id", triggerId).Add("view", new RawJson(viewJson)), cancellationToken), "view", "id");
+
+    public Task Publish(string userId, string viewJson, CancellationToken cancellationToken = default) =>
+        client.Post("views.publish", new SlackArgs().Add("user_id", userId).Add("view", new RawJson(viewJson)), cancellationToken);
 }

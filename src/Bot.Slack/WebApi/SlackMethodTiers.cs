@@ -30,6 +30,7 @@ public sealed class SlackMethodTiers(int replicas = 1) : IDisposable
         ["usergroups.users.list"] = 50,
         ["usergroups.users.update"] = 20,
         ["views.open"] = 100,
+        ["views.publish"] = 100,
         ["chat.update"] = 50,
         ["chat.postEphemeral"] = 100,
     };

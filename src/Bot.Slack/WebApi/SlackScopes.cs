@@ -27,16 +27,17 @@ public static class SlackScopes
         ["usergroups.users.list"] = "usergroups:read",
         ["usergroups.users.update"] = "usergroups:write",
         ["views.open"] = null, // needs only a trigger from an interaction
+        ["views.publish"] = null, // a person's Home tab
     };
 
-    /// <summary>Scopes of what Slack sends us: the slash command and the reaction_added event.</summary>
+    /// <summary>Scopes of what Slack sends us: the slash command and the reaction_added event (app_home_opened needs none).</summary>
     public static readonly IReadOnlyList<string> ForIncoming = ["commands", "reactions:read"];
 
     /// <summary>Scopes a method needs beyond its own in some channels: conversations.history in a DM (a retried page).</summary>
     public static readonly IReadOnlyList<string> ForDirectMessages = ["im:history"];
 
     /// <summary>The Events API events the bot subscribes to.</summary>
-    public static readonly IReadOnlyList<string> BotEvents = ["reaction_added"];
+    public static readonly IReadOnlyList<string> BotEvents = ["reaction_added", "app_home_opened"];
 
     public static IReadOnlySet<string> All =>
         ByMethod.Values.OfType<string>().Concat(ForIncoming).Concat(ForDirectMessages).ToHashSet(StringComparer.Ordinal);

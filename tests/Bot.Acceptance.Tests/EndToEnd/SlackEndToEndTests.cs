@@ -71,10 +71,10 @@ public class SlackEndToEndTests
         ["Teams:network:Rotation:TimeZone"] = "UTC",
     };
 
-    private static Task<HttpResponseMessage> SignedAsync(BotServer bot, string path, string body)
+    private static Task<HttpResponseMessage> SignedAsync(BotServer bot, string path, string body, string contentType = "application/x-www-form-urlencoded")
     {
         var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
         request.Headers.Add(SlackSignature.TimestampHeader, ts);
         request.Headers.Add(SlackSignature.SignatureHeader, SlackSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body)));
         return bot.Client.SendAsync(request);
@@ -207,6 +207,45 @@ public class SlackEndToEndTests
         var nobodysTeam = await SignedAsync(bot, "/slack/commands", "command=%2Fincident&text=oncall+override&user_id=U7&user_name=gus&channel_id=C-OPS&team_id=T1&trigger_id=4.5.6");
         Assert.Contains("Write oncall override @user", await nobodysTeam.Content.ReadAsStringAsync());
         Assert.Single(fake.CallsTo("views.open"));
+    }
+
+    /// <summary>
+    /// The Home tab, opened, shows the person how they are paged and who is on call (the commands' answers); its button
+    /// sends them a test page, as <c>/incident notify test</c>, and the tab shows its answer. The Messages tab publishes nothing.
+    /// </summary>
+    [Fact]
+    public async Task TheHomeTab_ShowsThePersonsPagesAndWhoIsOnCall_AndItsButtonSendsThemATestPage()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake, NetworkTeam);
+        foreach (var (id, tab) in new[] { ("Ev0MSG", "messages"), ("Ev0HOME", "home") })
+        {
+            var opened = JsonSerializer.Serialize(new { type = "event_callback", team_id = "T1", event_id = id, @event = new { type = "app_home_opened", user = "U0BOB", channel = "D0BOB", tab, event_ts = "1700000000.000100" } });
+            Assert.True((await SignedAsync(bot, "/slack/events", opened, "application/json")).IsSuccessStatusCode);
+        }
+
+        var published = await EventuallyAsync(() => fake.CallsTo("views.publish"), p => p.Count == 1, "the Home tab");
+        Assert.Equal("U0BOB", published[0].Args["user_id"]!.ToString());
+        var view = published[0].Args["view"]!;
+        var shown = view.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        Assert.Equal("home", view["type"]!.ToString());
+        Assert.Contains("You are paged by: chat; for SEV1 and SEV2: chat.", shown);
+        Assert.Contains("network: <@U0BOB> until", shown);
+        Assert.Contains("\"action_id\":\"home_test_page\"", shown);
+
+        var pressed = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "block_actions",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "U0BOB", ["name"] = "bob" },
+            ["view"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "home" },
+            ["actions"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["action_id"] = "home_test_page", ["value"] = "test", ["type"] = "button" }),
+        };
+        Assert.True((await SignedAsync(bot, "/slack/interactions", "payload=" + Uri.EscapeDataString(pressed.ToJsonString()))).IsSuccessStatusCode);
+
+        var again = await EventuallyAsync(() => fake.CallsTo("views.publish"), p => p.Count == 2, "the Home tab with the button's answer");
+        Assert.Contains("Sending you a test page", again[1].Args["view"]!.ToJsonString());
+        await EventuallyAsync(
+            () => fake.CallsTo("chat.postMessage"), p => p.Any(c => c.Args["channel"]!.ToString() == "U0BOB" && c.Args.ToJsonString().Contains("Test page from the incident bot", StringComparison.Ordinal)), "the test page's DM");
     }
 
     [Fact]

@@ -40,6 +40,21 @@ public sealed class ModalTests
         Assert.False(Block(OverrideModal.Build(["db", "network"], "U1", "C1"), "team").GetProperty("element").TryGetProperty("initial_option", out _)); // two: none chosen for them
     }
 
+    /// <summary>The Home tab: the commands' answers as Slack text (outside text escaped), the button's answer only once pressed, each text within Block Kit's limit.</summary>
+    [Fact]
+    public void TheHomeTab_ShowsTheAnswers_AndTheButtonsAnswerOnceItWasPressed()
+    {
+        var blocks = JsonDocument.Parse(AppHome.Build("You are paged by: chat <b>", new string('x', 5000), null)).RootElement.GetProperty("blocks").EnumerateArray().ToList();
+        var pressed = JsonDocument.Parse(AppHome.Build("p", "o", "Sending you a test page")).RootElement.GetProperty("blocks").EnumerateArray().ToList();
+
+        Assert.Equal("home", JsonDocument.Parse(AppHome.Build("p", "o", null)).RootElement.GetProperty("type").GetString());
+        Assert.Equal("You are paged by: chat &lt;b&gt;", blocks[1].GetProperty("text").GetProperty("text").GetString());
+        Assert.Equal(AppHome.TestPageAction, blocks[3].GetProperty("elements")[0].GetProperty("action_id").GetString());
+        Assert.Equal(2000, blocks[5].GetProperty("text").GetProperty("text").GetString()!.Length);
+        Assert.Equal(blocks.Count + 1, pressed.Count);
+        Assert.Equal("Sending you a test page", pressed[4].GetProperty("elements")[0].GetProperty("text").GetString());
+    }
+
     [Theory]
     [InlineData("network", "U2", "8h", "oncall override \u0002@U2\u0003 8h network", null)]
     [InlineData(null, "U2", "8h", null, "team")]
