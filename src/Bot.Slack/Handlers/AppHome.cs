@@ -16,6 +16,9 @@ public static class AppHome
     /// <summary>The test page button's action id.</summary>
     public const string TestPageAction = "home_test_page";
 
+    /// <summary>The "Change how I am paged" button's action id: it opens <see cref="RulesModal"/>.</summary>
+    public const string RulesAction = "home_rules";
+
     /// <summary>The tab's view: the commands' answers (<see cref="SlackText.Mrkdwn"/>), and the last button's answer when there is one.</summary>
     public static string Build(string pages, string onCall, string? answer)
     {
@@ -27,16 +30,12 @@ public static class AppHome
             w.WriteStartArray("blocks");
             Header(w, "Your pages");
             Section(w, SlackText.Mrkdwn(pages));
-            Context(w, "Change them with `/incident notify`, e.g. `/incident notify chat, sms 2m, email 5m`.");
+            Context(w, "Or with `/incident notify`, e.g. `/incident notify chat, sms 2m, email 5m`.");
             w.WriteStartObject();
             w.WriteString("type", "actions");
             w.WriteStartArray("elements");
-            w.WriteStartObject();
-            w.WriteString("type", "button");
-            w.WriteString("action_id", TestPageAction);
-            SlackViews.PlainText(w, "text", "Send me a test page");
-            w.WriteString("value", "test");
-            w.WriteEndObject();
+            Button(w, RulesAction, "Change how I am paged");
+            Button(w, TestPageAction, "Send me a test page");
             w.WriteEndArray();
             w.WriteEndObject();
             if (answer is not null)
@@ -52,6 +51,16 @@ public static class AppHome
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Button(Utf8JsonWriter w, string action, string text)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "button");
+        w.WriteString("action_id", action);
+        SlackViews.PlainText(w, "text", text);
+        w.WriteString("value", action);
+        w.WriteEndObject();
     }
 
     private static void Header(Utf8JsonWriter w, string text)
@@ -102,6 +111,25 @@ public static class AppHome
 /// </summary>
 public sealed class AppHomeHandler(IncidentCommands commands, ResponderGroups groups, SlackPeople people, ISlackApiClient api, ILogger<AppHomeHandler> log)
 {
+    /// <summary>"Change how I am paged": <see cref="RulesModal"/> opened, showing the rules as they are.</summary>
+    public async Task OpenRulesAsync(BlockActionRequest request)
+    {
+        if (string.IsNullOrEmpty(request.TriggerId))
+        {
+            return;
+        }
+
+        var current = (await commands.ExecuteAsync("notify", await ContextAsync(request.UserId, request.UserName))).Text;
+        try
+        {
+            await api.Views.Open(request.TriggerId, RulesModal.Build(current));
+        }
+        catch (Exception e) when (e is SlackApiException or HttpRequestException or TaskCanceledException)
+        {
+            log.LogInformation("Could not open {User}'s rules form: {Reason}", request.UserId, e.Message);
+        }
+    }
+
     /// <summary>The tab opened: its view published.</summary>
     public Task OpenedAsync(string userId) => PublishAsync(userId, null, null);
 

@@ -14,6 +14,9 @@ public sealed class BlockActionRequest
     public string UserName { get; set; } = "";
     public string ChannelId { get; set; } = "";
     public string? ResponseUrl { get; set; }
+
+    /// <summary>The interaction's trigger, for opening a form in answer (<c>views.open</c>).</summary>
+    public string? TriggerId { get; set; }
 }
 
 /// <summary>Handles button clicks (SlackNet's <c>IBlockActionHandler</c> shape).</summary>

@@ -9,10 +9,14 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
 {
     public async Task Handle(ButtonAction action, BlockActionRequest request)
     {
-        if (action.ActionId == AppHome.TestPageAction)
+        switch (action.ActionId)
         {
-            await home.TestPageAsync(request.UserId, request.UserName); // answered in the tab: a Home tab's button has no response_url
-            return;
+            case AppHome.TestPageAction:
+                await home.TestPageAsync(request.UserId, request.UserName); // answered in the tab: a Home tab's button has no response_url
+                return;
+            case AppHome.RulesAction:
+                await home.OpenRulesAsync(request);
+                return;
         }
 
         var incident = Incident.ParseKey(action.Value);

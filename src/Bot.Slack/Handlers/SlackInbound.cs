@@ -111,6 +111,7 @@ public sealed class SlackInbound(
             UserName = Text(root, "user", "name") ?? Text(root, "user", "username") ?? "",
             ChannelId = Text(root, "channel", "id") ?? "",
             ResponseUrl = Text(root, "response_url"),
+            TriggerId = Text(root, "trigger_id"),
         };
         if (root.TryGetProperty("actions", out var list) && list.ValueKind == JsonValueKind.Array)
         {

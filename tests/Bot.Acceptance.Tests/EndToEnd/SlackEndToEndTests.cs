@@ -248,6 +248,57 @@ public class SlackEndToEndTests
             () => fake.CallsTo("chat.postMessage"), p => p.Any(c => c.Args["channel"]!.ToString() == "U0BOB" && c.Args.ToJsonString().Contains("Test page from the incident bot", StringComparison.Ordinal)), "the test page's DM");
     }
 
+    /// <summary>
+    /// The Home tab's "Change how I am paged" opens a form showing the rules as they are; its submission is
+    /// <c>/incident notify</c> for each field given: a rule the person has no address for stays in the form saying so,
+    /// nothing saved; good rules are saved and the tab shows them.
+    /// </summary>
+    [Fact]
+    public async Task TheHomeTabsRulesForm_SavesTheRulesGiven_AndRefusesOneWithoutAnAddress()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        await using var bot = await StartAsync(fake, new Dictionary<string, string?>(NetworkTeam) { ["People:U0BOB:Phone"] = "+15005550006" });
+        var pressed = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "block_actions",
+            ["trigger_id"] = "7.8.9",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "U0BOB", ["name"] = "bob" },
+            ["actions"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["action_id"] = "home_rules", ["value"] = "home_rules", ["type"] = "button" }),
+        };
+        await SignedAsync(bot, "/slack/interactions", "payload=" + Uri.EscapeDataString(pressed.ToJsonString()));
+        var form = (await EventuallyAsync(() => fake.CallsTo("views.open"), o => o.Count == 1, "the rules form"))[0];
+        Assert.Equal("7.8.9", form.Args["trigger_id"]!.ToString());
+        Assert.Equal("notify_rules", form.Args["view"]!["callback_id"]!.ToString());
+        Assert.Contains("You are paged by: chat", form.Args["view"]!.ToJsonString());
+
+        string Submitted(string everyday, string important) => "payload=" + Uri.EscapeDataString(new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "view_submission",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "U0BOB", ["name"] = "bob" },
+            ["view"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = "V3",
+                ["callback_id"] = "notify_rules",
+                ["state"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["values"] = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["everyday"] = new System.Text.Json.Nodes.JsonObject { ["value"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "plain_text_input", ["value"] = everyday } },
+                        ["important"] = new System.Text.Json.Nodes.JsonObject { ["value"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "plain_text_input", ["value"] = important } },
+                    },
+                },
+            },
+        }.ToJsonString());
+
+        var refused = await SignedAsync(bot, "/slack/interactions", Submitted("chat, email 5m", ""));
+        Assert.StartsWith("The bot has no email for you", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("everyday").GetString());
+        var saved = await SignedAsync(bot, "/slack/interactions", Submitted("chat, sms 2m", "chat, sms"));
+        Assert.Equal("", await saved.Content.ReadAsStringAsync()); // the form closes
+
+        var tab = await EventuallyAsync(() => fake.CallsTo("views.publish"), p => p.Count == 1, "the Home tab with the new rules");
+        Assert.Contains("You are paged by: chat, sms 2m; for SEV1 and SEV2: chat, sms.", tab[0].Args["view"]!.ToJsonString());
+    }
+
     [Fact]
     public async Task ViewsOpenAnsweredWithoutTheViewsId_StillSaysFillInTheForm()
     {

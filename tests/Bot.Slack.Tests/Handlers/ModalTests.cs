@@ -49,10 +49,30 @@ public sealed class ModalTests
 
         Assert.Equal("home", JsonDocument.Parse(AppHome.Build("p", "o", null)).RootElement.GetProperty("type").GetString());
         Assert.Equal("You are paged by: chat &lt;b&gt;", blocks[1].GetProperty("text").GetProperty("text").GetString());
-        Assert.Equal(AppHome.TestPageAction, blocks[3].GetProperty("elements")[0].GetProperty("action_id").GetString());
+        Assert.Equal([AppHome.RulesAction, AppHome.TestPageAction], blocks[3].GetProperty("elements").EnumerateArray().Select(b => b.GetProperty("action_id").GetString()));
         Assert.Equal(2000, blocks[5].GetProperty("text").GetProperty("text").GetString()!.Length);
         Assert.Equal(blocks.Count + 1, pressed.Count);
         Assert.Equal("Sending you a test page", pressed[4].GetProperty("elements")[0].GetProperty("text").GetString());
+    }
+
+    /// <summary>The rules form: a field left empty keeps its rules; each one given is the notify command's words.</summary>
+    [Theory]
+    [InlineData("chat, sms 2m", "", "everyday:notify chat, sms 2m")]
+    [InlineData(" ", "chat, voice 5m", "important:notify important chat, voice 5m")]
+    [InlineData("chat", "sms", "everyday:notify chat|important:notify important sms")]
+    [InlineData("", null, "")]
+    public void ARulesSubmission_IsTheNotifyCommands_ForTheFieldsGiven(string? everyday, string? important, string expected)
+    {
+        var values = new Dictionary<string, object>
+        {
+            ["everyday"] = new { value = new { value = everyday } },
+            ["important"] = new { value = new { value = important } },
+        };
+
+        var read = RulesModal.Read(JsonSerializer.SerializeToElement(new { state = new { values } }));
+
+        Assert.Equal(expected, string.Join("|", read.Select(r => $"{r.Block}:{r.Command}")));
+        Assert.Equal("notify_rules", JsonDocument.Parse(RulesModal.Build("You are paged by: chat.")).RootElement.GetProperty("callback_id").GetString());
     }
 
     [Theory]
