@@ -42,6 +42,7 @@ public static class SlackServices
         services.AddSingleton<SlackInbound>();
         services.AddSingleton<ResponderGroups>();
         services.AddSingleton<SlackPeople>();
+        services.AddSingleton<SlackCallers>();
         if (UsesSocketMode(configuration))
         {
             // Only then: the client's handlers would otherwise be built at start for nothing (start-up time).

@@ -109,7 +109,7 @@ public static class AppHome
 /// when they press its test page button. A view of what the store holds, not an incident's effect: one lost (Slack
 /// down) is shown again the next time they open the tab, so it is published at once, not through the outbox.
 /// </summary>
-public sealed class AppHomeHandler(IncidentCommands commands, ResponderGroups groups, SlackPeople people, ISlackApiClient api, ILogger<AppHomeHandler> log)
+public sealed class AppHomeHandler(IncidentCommands commands, SlackCallers callers, ISlackApiClient api, ILogger<AppHomeHandler> log)
 {
     /// <summary>"Change how I am paged": <see cref="RulesModal"/> opened, showing the rules as they are.</summary>
     public async Task OpenRulesAsync(BlockActionRequest request)
@@ -119,7 +119,7 @@ public sealed class AppHomeHandler(IncidentCommands commands, ResponderGroups gr
             return;
         }
 
-        var current = (await commands.ExecuteAsync("notify", await ContextAsync(request.UserId, request.UserName))).Text;
+        var current = (await commands.ExecuteAsync("notify", await callers.ContextAsync(request.UserId, request.UserName))).Text;
         try
         {
             await api.Views.Open(request.TriggerId, RulesModal.Build(current));
@@ -136,14 +136,14 @@ public sealed class AppHomeHandler(IncidentCommands commands, ResponderGroups gr
     /// <summary>The test page button pressed: the test page sent as the command sends it, and the tab published again with its answer.</summary>
     public async Task TestPageAsync(string userId, string userName)
     {
-        var context = await ContextAsync(userId, userName);
+        var context = await callers.ContextAsync(userId, userName);
         var answer = (await commands.ExecuteAsync("notify test", context)).Text;
         await PublishAsync(userId, userName, answer);
     }
 
     private async Task PublishAsync(string userId, string? userName, string? answer)
     {
-        var context = await ContextAsync(userId, userName);
+        var context = await callers.ContextAsync(userId, userName);
         var pages = (await commands.ExecuteAsync("notify", context)).Text;
         var onCall = (await commands.ExecuteAsync("oncall", context)).Text;
         try
@@ -155,7 +155,4 @@ public sealed class AppHomeHandler(IncidentCommands commands, ResponderGroups gr
             log.LogInformation("Could not publish {User}'s Home tab: {Reason}", userId, e.Message);
         }
     }
-
-    private async Task<CommandContext> ContextAsync(string userId, string? userName) =>
-        new(await people.ActorAsync(userId, userName), null, await groups.GroupsOfAsync(userId));
 }

@@ -99,7 +99,7 @@ public interface IViewSubmissionHandler
 /// as the submitting user, with the same rules as typing it (responders only, when set). A refusal is shown in the form.
 /// </summary>
 public sealed class DeclareModalHandler(
-    IncidentCommands commands, ResponderGroups groups, SlackPeople people, ISlackApiClient api, IOptions<EscalationOptions> escalation,
+    IncidentCommands commands, SlackCallers callers, ISlackApiClient api, IOptions<EscalationOptions> escalation,
     ILogger<DeclareModalHandler> log) : IViewSubmissionHandler
 {
     /// <summary>Opens the form for a bare <c>declare</c>; false when it is not one or Slack would not open it (then type it).</summary>
@@ -132,8 +132,7 @@ public sealed class DeclareModalHandler(
             return new ViewSubmissionResponse(new Dictionary<string, string> { ["title"] = error! });
         }
 
-        var user = await people.ActorAsync(submission.UserId, submission.UserName);
-        var reply = await commands.ExecuteAsync(command, new CommandContext(user, null, await groups.GroupsOfAsync(submission.UserId)));
+        var reply = await commands.ExecuteAsync(command, await callers.ContextAsync(submission.UserId, submission.UserName));
         if (!reply.Ok)
         {
             return new ViewSubmissionResponse(new Dictionary<string, string> { ["title"] = Bot.Core.Chat.ChatMarkup.Plain(reply.Text) });

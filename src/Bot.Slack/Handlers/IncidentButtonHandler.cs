@@ -5,7 +5,7 @@ using Bot.Core.Incidents;
 namespace Bot.Slack.Handlers;
 
 /// <summary>The summary's buttons do what the matching commands do, as the clicking user; so does the Home tab's test page button.</summary>
-public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, ResponderGroups groups, SlackPeople people, AppHomeHandler home) : IBlockActionHandler
+public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackResponder responder, SlackCallers callers, AppHomeHandler home) : IBlockActionHandler
 {
     public async Task Handle(ButtonAction action, BlockActionRequest request)
     {
@@ -38,8 +38,7 @@ public sealed class IncidentButtonHandler(IncidentCommands commands, ISlackRespo
         }
         else
         {
-            var user = await people.ActorAsync(request.UserId, request.UserName);
-            answer = (await commands.ExecuteAsync(text, new CommandContext(user, incident, await groups.GroupsOfAsync(request.UserId)))).Text;
+            answer = (await commands.ExecuteAsync(text, await callers.ContextAsync(request.UserId, request.UserName, incident))).Text;
         }
 
         if (request.ResponseUrl is { } url)

@@ -9,7 +9,7 @@ namespace Bot.Slack.Handlers;
 /// the channel for actions everyone should see, and to the caller only for errors, help and the timeline.
 /// </summary>
 public sealed class IncidentSlashCommandHandler(
-    IncidentCommands commands, IIncidentReads store, ResponderGroups groups, SlackPeople people, DeclareModalHandler declareForm, OverrideModalHandler overrideForm)
+    IncidentCommands commands, IIncidentReads store, SlackCallers callers, DeclareModalHandler declareForm, OverrideModalHandler overrideForm)
     : ISlashCommandHandler
 {
     public async Task<SlashCommandResponse> Handle(SlashCommand command)
@@ -25,8 +25,7 @@ public sealed class IncidentSlashCommandHandler(
         }
 
         var incident = string.IsNullOrEmpty(command.ChannelId) ? null : await store.FindIncidentByChannelAsync(command.ChannelId);
-        var user = await people.ActorAsync(command.UserId, command.UserName);
-        var reply = await commands.ExecuteAsync(SlackText.FromSlack(command.Text ?? ""), new CommandContext(user, incident?.Number, await groups.GroupsOfAsync(command.UserId)));
+        var reply = await commands.ExecuteAsync(SlackText.FromSlack(command.Text ?? ""), await callers.ContextAsync(command.UserId, command.UserName, incident?.Number));
         return new SlashCommandResponse { Text = SlackText.Mrkdwn(reply.Text), ResponseType = reply.Ok && reply.Public ? "in_channel" : "ephemeral" };
     }
 }

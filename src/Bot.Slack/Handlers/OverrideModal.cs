@@ -57,7 +57,7 @@ public static class OverrideModal
 /// person where they typed the command.
 /// </summary>
 public sealed class OverrideModalHandler(
-    IncidentCommands commands, ResponderGroups groups, SlackPeople people, ISlackApiClient api, IOptions<EscalationOptions> escalation,
+    IncidentCommands commands, SlackCallers callers, ISlackApiClient api, IOptions<EscalationOptions> escalation,
     ILogger<OverrideModalHandler> log) : IViewSubmissionHandler
 {
     public string CallbackId => OverrideModal.CallbackId;
@@ -93,8 +93,7 @@ public sealed class OverrideModalHandler(
             return new ViewSubmissionResponse(new Dictionary<string, string> { [block!] = error! });
         }
 
-        var user = await people.ActorAsync(submission.UserId, submission.UserName);
-        var reply = await commands.ExecuteAsync(typed, new CommandContext(user, null, await groups.GroupsOfAsync(submission.UserId)));
+        var reply = await commands.ExecuteAsync(typed, await callers.ContextAsync(submission.UserId, submission.UserName));
         if (!reply.Ok)
         {
             return new ViewSubmissionResponse(new Dictionary<string, string> { ["team"] = ChatMarkup.Plain(reply.Text, escalation.Value.NameOf) });

@@ -65,7 +65,7 @@ public static class RulesModal
 }
 
 /// <summary>Saves what <see cref="RulesModal"/> asks, as the person submitting it, and shows their Home tab with the new rules.</summary>
-public sealed class RulesModalHandler(IncidentCommands commands, ResponderGroups groups, SlackPeople people, AppHomeHandler home) : IViewSubmissionHandler
+public sealed class RulesModalHandler(IncidentCommands commands, SlackCallers callers, AppHomeHandler home) : IViewSubmissionHandler
 {
     public string CallbackId => RulesModal.CallbackId;
 
@@ -77,7 +77,7 @@ public sealed class RulesModalHandler(IncidentCommands commands, ResponderGroups
             return new ViewSubmissionResponse(new Dictionary<string, string> { ["everyday"] = "Give the rules to change, or cancel." });
         }
 
-        var context = new CommandContext(await people.ActorAsync(submission.UserId, submission.UserName), null, await groups.GroupsOfAsync(submission.UserId));
+        var context = await callers.ContextAsync(submission.UserId, submission.UserName);
         var saved = new List<string>();
         foreach (var (block, command) in asked)
         {
