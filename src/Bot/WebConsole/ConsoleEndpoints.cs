@@ -80,6 +80,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/oncall", OnCallAsync);
         console.MapPost("/oncall/test-page", TestPageAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapPost("/oncall/override", OverrideAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        console.MapPost("/oncall/rules", RulesAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         console.MapGet("/routes", RoutesPage);
         console.MapGet("/reports", ReportsAsync);
         console.MapGet("/console.css", () => Results.Text(Css, "text/css")).AllowAnonymous(); // the signed-out page's too
@@ -266,9 +267,11 @@ internal static class ConsoleEndpoints
 
     /// <summary>Each team: who is on call now and next, the next seven days' shifts (overrides from settings and chat).</summary>
     private static async Task<IResult> OnCallAsync(
-        string? done, HttpContext http, IOptions<EscalationOptions> escalation, IEscalationReads store, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct)
+        string? done, HttpContext http, IOptions<EscalationOptions> escalation, IEscalationReads store, IncidentCommands commands, IOptions<ConsoleOptions> options,
+        TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var user = ConsoleSignIn.Who(http, options.Value);
         var teams = new List<OnCallPage.Team>();
         foreach (var (name, team) in escalation.Value.Teams.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -281,7 +284,10 @@ internal static class ConsoleEndpoints
                 [.. team.Members.Select(m => new OnCallPage.Member(m.Id, escalation.Value.NameOf(m.Id)))]));
         }
 
-        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = ConsoleSignIn.Who(http, options.Value), Message = done });
+        var rules = user.Id is { } person // how the person signed in is paged, as /incident notify says it
+            ? Core.Chat.ChatMarkup.Plain((await commands.ExecuteAsync("notify", new CommandContext(new Core.Incidents.Actor(person, user.Name), null), ct)).Text, escalation.Value.NameOf)
+            : null;
+        return new RazorComponentResult<OnCallPage>(new { Teams = teams, User = user, Message = done, Rules = rules });
     }
 
     /// <summary>The route tree and policies; with <c>labels</c>, the policies and severity those labels would get.</summary>
@@ -342,19 +348,28 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> TestPageAsync(
         HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
-        if (FormRefused(http) is { } refused)
+        if (await PersonsFormAsync(http, options.Value, ct) is not { } posted)
         {
-            return refused;
+            return Refusal(http, options.Value);
         }
 
-        var user = ConsoleSignIn.Who(http, options.Value);
-        if (user.Id is not { } person)
-        {
-            return ViewerRefused(user);
-        }
-
-        return BackToOnCall(await commands.ExecuteAsync("notify test", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct), escalation.Value);
+        return BackToOnCall(await commands.ExecuteAsync("notify test", posted.Context, ct), escalation.Value);
     }
+
+    /// <summary>A form posted by a person of the bot: what it holds, and the command context of the person (their name, "(console)").</summary>
+    private sealed record PersonsForm(IFormCollection Form, CommandContext Context);
+
+    /// <summary>The form a person of the bot posted, or null when it is refused (<see cref="Refusal"/> says why).</summary>
+    private static async Task<PersonsForm?> PersonsFormAsync(HttpContext http, ConsoleOptions options, CancellationToken ct)
+    {
+        var user = ConsoleSignIn.Who(http, options);
+        return FormRefused(http) is null && user.Id is { } person
+            ? new PersonsForm(await http.Request.ReadFormAsync(ct), new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null))
+            : null;
+    }
+
+    /// <summary>Why a form was refused: not a good form (<see cref="FormRefused"/>), else posted by a viewer.</summary>
+    private static IResult Refusal(HttpContext http, ConsoleOptions options) => FormRefused(http) ?? ViewerRefused(ConsoleSignIn.Who(http, options));
 
     /// <summary>The on-call page again, saying what the command answered.</summary>
     private static RedirectHttpResult BackToOnCall(CommandReply reply, EscalationOptions escalation) =>
@@ -371,19 +386,12 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> OverrideAsync(
         HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
     {
-        if (FormRefused(http) is { } refused)
+        if (await PersonsFormAsync(http, options.Value, ct) is not { } posted)
         {
-            return refused;
+            return Refusal(http, options.Value);
         }
 
-        var user = ConsoleSignIn.Who(http, options.Value);
-        if (user.Id is not { } person)
-        {
-            return ViewerRefused(user);
-        }
-
-        var form = await http.Request.ReadFormAsync(ct);
-        var (name, who, length) = (form["team"].ToString(), form["who"].ToString(), form["for"].ToString());
+        var (name, who, length) = (posted.Form["team"].ToString(), posted.Form["who"].ToString(), posted.Form["for"].ToString());
         if (!escalation.Value.Teams.TryGetValue(name, out var team))
         {
             return Results.Problem(statusCode: 400, title: "No such team", detail: $"No team is named '{name}'. Nothing was done.");
@@ -399,8 +407,43 @@ internal static class ConsoleEndpoints
             return Results.Problem(statusCode: 400, title: "Bad length", detail: $"'{length}' is not one of {string.Join(", ", OnCallPage.OverrideLengths)}. Nothing was done.");
         }
 
-        return BackToOnCall(await commands.ExecuteAsync(
-            $"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", new CommandContext(new Core.Incidents.Actor(person, $"{user.Name} (console)"), null), ct), escalation.Value);
+        return BackToOnCall(await commands.ExecuteAsync($"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", posted.Context, ct), escalation.Value);
+    }
+
+    /// <summary>
+    /// "Change how I am paged" on the on-call page: <c>/incident notify &lt;rules&gt;</c> for every incident's field and
+    /// <c>/incident notify important &lt;rules&gt;</c> for SEV1-2's, each given, as the person signed in; an empty field
+    /// keeps its rules. A refusal (a channel the bot has no address for) is said at the top, with what was saved before it.
+    /// </summary>
+    private static async Task<IResult> RulesAsync(
+        HttpContext http, IncidentCommands commands, IOptions<EscalationOptions> escalation, IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        if (await PersonsFormAsync(http, options.Value, ct) is not { } posted)
+        {
+            return Refusal(http, options.Value);
+        }
+
+        var asked = new[] { ("notify", posted.Form["everyday"].ToString().Trim(), "every incident's rules"), ("notify important", posted.Form["important"].ToString().Trim(), "SEV1 and SEV2's rules") }
+            .Where(f => f.Item2.Length > 0).ToList();
+        if (asked.Count == 0)
+        {
+            return Results.Problem(statusCode: 400, title: "No rules", detail: "Give the rules to change (e.g. chat, sms 2m, email 5m) in either field. Nothing was done.");
+        }
+
+        var saved = new List<string>();
+        CommandReply? reply = null;
+        foreach (var (command, rules, what) in asked)
+        {
+            reply = await commands.ExecuteAsync($"{command} {rules}", posted.Context, ct);
+            if (!reply.Ok)
+            {
+                return BackToOnCall(saved.Count == 0 ? reply : reply with { Text = $"{reply.Text} ({string.Join(", ", saved)} saved)" }, escalation.Value);
+            }
+
+            saved.Add(what);
+        }
+
+        return BackToOnCall(reply!, escalation.Value);
     }
 
     private static async Task<IResult> ActAsync(

@@ -151,6 +151,31 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser chromium)
         Assert.Equal(shifts, await onCall.AllInnerTextsAsync()); // nobody else put on call
     }
 
+    /// <summary>
+    /// "Change how I am paged" on the on-call page: the person signed in sees their rules and sets every incident's and
+    /// SEV1-2's, as <c>/incident notify</c>; a channel the bot has no address for is refused, said at the top, nothing saved.
+    /// </summary>
+    [Fact]
+    public async Task ThePersonSignedIn_ChangesHowTheyArePaged_FromTheOnCallPage()
+    {
+        await using var bot = await BotServer.StartAsync(new Dictionary<string, string?> { ["People:local:Phone"] = "+15005550006" });
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(bot.Address, "/console/oncall").ToString());
+        var rules = page.Locator("[data-field=rules]");
+        Assert.Equal("You are paged by: chat; for SEV1 and SEV2: chat.", await rules.InnerTextAsync());
+
+        await page.GetByLabel("Every incident").FillAsync("chat, email 5m");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change how I am paged" }).ClickAsync();
+        Assert.StartsWith("The bot has no email for you", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.Equal("You are paged by: chat; for SEV1 and SEV2: chat.", await rules.InnerTextAsync());
+
+        await page.GetByLabel("Every incident").FillAsync("chat, sms 2m");
+        await page.GetByLabel("SEV1 and SEV2").FillAsync("chat, sms");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change how I am paged" }).ClickAsync();
+        Assert.StartsWith("Saved.", await page.GetByRole(AriaRole.Status).InnerTextAsync());
+        Assert.Equal("You are paged by: chat, sms 2m; for SEV1 and SEV2: chat, sms.", await rules.InnerTextAsync());
+    }
+
     private static Dictionary<string, string?> TwoTeams() => new()
     {
         ["Teams:database:Members:0:Id"] = "local",
