@@ -27,6 +27,7 @@ public static class SlackServices
         services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<DeclareModalHandler>());
         services.AddSingleton<OverrideModalHandler>();
         services.AddSingleton<AppHomeHandler>();
+        services.AddSingleton<IEventHandler<AppHomeOpened>>(sp => sp.GetRequiredService<AppHomeHandler>());
         services.AddSingleton<IViewSubmissionHandler, RulesModalHandler>();
         services.AddSingleton<IViewSubmissionHandler>(sp => sp.GetRequiredService<OverrideModalHandler>());
         // Named clients, taken from the factory per call by singletons (typed clients held by singletons would never

@@ -13,7 +13,6 @@ public interface IOutbox : ISession
 
     /// <summary>Moves a job that is still waiting to <paramref name="dueAt"/>; false when there is no such waiting job.</summary>
     bool RescheduleJob(string key, DateTimeOffset dueAt);
-
 }
 
 /// <summary>The dispatcher's unit of work: claim due jobs and record how they went.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Bot.Core.Commands;
 using Bot.Slack.WebApi;
 using Microsoft.Extensions.Logging;
@@ -20,88 +18,22 @@ public static class AppHome
     public const string RulesAction = "home_rules";
 
     /// <summary>The tab's view: the commands' answers (<see cref="SlackText.Mrkdwn"/>), and the last button's answer when there is one.</summary>
-    public static string Build(string pages, string onCall, string? answer)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+    public static string Build(string pages, string onCall, string? answer) =>
+        SlackViews.View("home", w =>
         {
-            w.WriteStartObject();
-            w.WriteString("type", "home");
-            w.WriteStartArray("blocks");
-            Header(w, "Your pages");
-            Section(w, SlackText.Mrkdwn(pages));
-            Context(w, "Or with `/incident notify`, e.g. `/incident notify chat, sms 2m, email 5m`.");
-            w.WriteStartObject();
-            w.WriteString("type", "actions");
-            w.WriteStartArray("elements");
-            Button(w, RulesAction, "Change how I am paged");
-            Button(w, TestPageAction, "Send me a test page");
-            w.WriteEndArray();
-            w.WriteEndObject();
+            SlackViews.Header(w, "Your pages");
+            SlackViews.Section(w, SlackText.Mrkdwn(pages));
+            SlackViews.Context(w, "Or with `/incident notify`, e.g. `/incident notify chat, sms 2m, email 5m`.");
+            SlackViews.Buttons(w, (RulesAction, "Change how I am paged"), (TestPageAction, "Send me a test page"));
             if (answer is not null)
             {
-                Context(w, SlackText.Mrkdwn(answer));
+                SlackViews.Context(w, SlackText.Mrkdwn(answer));
             }
 
-            Header(w, "On call");
-            Section(w, SlackText.Mrkdwn(onCall));
-            Context(w, "Take a shift with `/incident oncall override` (a form), or `/incident oncall override @you 4h <team>`.");
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void Button(Utf8JsonWriter w, string action, string text)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "button");
-        w.WriteString("action_id", action);
-        SlackViews.PlainText(w, "text", text);
-        w.WriteString("value", action);
-        w.WriteEndObject();
-    }
-
-    private static void Header(Utf8JsonWriter w, string text)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "header");
-        SlackViews.PlainText(w, "text", text);
-        w.WriteEndObject();
-    }
-
-    private static void Section(Utf8JsonWriter w, string mrkdwn)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "section");
-        Mrkdwn(w, "text", mrkdwn);
-        w.WriteEndObject();
-    }
-
-    private static void Context(Utf8JsonWriter w, string mrkdwn)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "context");
-        w.WriteStartArray("elements");
-        w.WriteStartObject();
-        w.WriteString("type", "mrkdwn");
-        w.WriteString("text", Cut(mrkdwn));
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
-
-    private static void Mrkdwn(Utf8JsonWriter w, string name, string text)
-    {
-        w.WriteStartObject(name);
-        w.WriteString("type", "mrkdwn");
-        w.WriteString("text", Cut(text));
-        w.WriteEndObject();
-    }
-
-    /// <summary>Block Kit's limit on a text object: 3,000 characters (a context's element: 2,000).</summary>
-    private static string Cut(string text) => text.Length <= 2000 ? text : text[..1997] + "...";
+            SlackViews.Header(w, "On call");
+            SlackViews.Section(w, SlackText.Mrkdwn(onCall));
+            SlackViews.Context(w, "Take a shift with `/incident oncall override` (a form), or `/incident oncall override @you 4h <team>`.");
+        });
 }
 
 /// <summary>
@@ -109,7 +41,7 @@ public static class AppHome
 /// when they press its test page button. A view of what the store holds, not an incident's effect: one lost (Slack
 /// down) is shown again the next time they open the tab, so it is published at once, not through the outbox.
 /// </summary>
-public sealed class AppHomeHandler(IncidentCommands commands, SlackCallers callers, ISlackApiClient api, ILogger<AppHomeHandler> log)
+public sealed class AppHomeHandler(IncidentCommands commands, SlackCallers callers, ISlackApiClient api, ILogger<AppHomeHandler> log) : IEventHandler<AppHomeOpened>
 {
     /// <summary>"Change how I am paged": <see cref="RulesModal"/> opened, showing the rules as they are.</summary>
     public async Task OpenRulesAsync(BlockActionRequest request)
@@ -131,19 +63,21 @@ public sealed class AppHomeHandler(IncidentCommands commands, SlackCallers calle
     }
 
     /// <summary>The tab opened: its view published.</summary>
-    public Task OpenedAsync(string userId) => PublishAsync(userId, null, null);
+    public Task Handle(AppHomeOpened slackEvent) => OpenedAsync(slackEvent.User);
+
+    /// <summary>The tab's view published for <paramref name="userId"/> (opened, or their rules just saved).</summary>
+    public async Task OpenedAsync(string userId) => await PublishAsync(userId, await callers.ContextAsync(userId, null), null);
 
     /// <summary>The test page button pressed: the test page sent as the command sends it, and the tab published again with its answer.</summary>
     public async Task TestPageAsync(string userId, string userName)
     {
         var context = await callers.ContextAsync(userId, userName);
         var answer = (await commands.ExecuteAsync("notify test", context)).Text;
-        await PublishAsync(userId, userName, answer);
+        await PublishAsync(userId, context, answer);
     }
 
-    private async Task PublishAsync(string userId, string? userName, string? answer)
+    private async Task PublishAsync(string userId, CommandContext context, string? answer)
     {
-        var context = await callers.ContextAsync(userId, userName);
         var pages = (await commands.ExecuteAsync("notify", context)).Text;
         var onCall = (await commands.ExecuteAsync("oncall", context)).Text;
         try

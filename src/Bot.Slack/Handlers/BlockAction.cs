@@ -37,6 +37,12 @@ public sealed class ReactionAdded
     public string MessageTs { get; set; } = "";
 }
 
+/// <summary>A person opened the app's Home tab (Events API <c>app_home_opened</c>, tab <c>home</c>).</summary>
+public sealed class AppHomeOpened
+{
+    public string User { get; set; } = "";
+}
+
 /// <summary>Handles one kind of Events API event (SlackNet's <c>IEventHandler&lt;T&gt;</c> shape).</summary>
 public interface IEventHandler<in TEvent>
 {

@@ -18,13 +18,7 @@ public static class RulesModal
     public static string Build(string current) =>
         SlackViews.Modal(CallbackId, "", "How you are paged", "Save", w =>
         {
-            w.WriteStartObject();
-            w.WriteString("type", "section");
-            w.WriteStartObject("text");
-            w.WriteString("type", "mrkdwn");
-            w.WriteString("text", SlackText.Mrkdwn(current));
-            w.WriteEndObject();
-            w.WriteEndObject();
+            SlackViews.Section(w, SlackText.Mrkdwn(current));
             Field(w, "everyday", "Every incident");
             Field(w, "important", "SEV1 and SEV2");
         });

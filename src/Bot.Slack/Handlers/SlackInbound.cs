@@ -11,7 +11,7 @@ namespace Bot.Slack.Handlers;
 /// </summary>
 public sealed class SlackInbound(
     ISlashCommandHandler commands, IBlockActionHandler buttons, IEnumerable<IViewSubmissionHandler> views, IUnitOfWork<IOutbox> store, ISlackResponder responder,
-    TimeProvider time, ILogger<SlackInbound> log, AppHomeHandler? home = null)
+    IEnumerable<IEventHandler<AppHomeOpened>> homes, TimeProvider time, ILogger<SlackInbound> log)
 {
     /// <summary>How long a slash command may run before it is acknowledged without its answer (Slack allows 3 seconds).</summary>
     public static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
@@ -141,9 +141,13 @@ public sealed class SlackInbound(
         }
 
         var id = Text(root, "event_id") is { Length: > 0 } eventId ? eventId : throw new SlackPayloadException("event_id is required on an event_callback.");
-        if (home is not null && Text(root, "event", "type") == "app_home_opened" && Text(root, "event", "tab") == "home" && Text(root, "event", "user") is { Length: > 0 } user)
+        if (Text(root, "event", "type") == "app_home_opened" && Text(root, "event", "tab") == "home" && Text(root, "event", "user") is { Length: > 0 } user)
         {
-            _ = InBackgroundAsync(() => home.OpenedAsync(user), "the Home tab"); // a view, not an effect: AppHomeHandler
+            foreach (var home in homes) // a view, not an effect: published at once, not kept as a job (AppHomeHandler)
+            {
+                _ = InBackgroundAsync(() => home.Handle(new AppHomeOpened { User = user }), "the Home tab");
+            }
+
             return null;
         }
 

@@ -9,18 +9,25 @@ namespace Bot.Slack.Handlers;
 internal static class SlackViews
 {
     /// <summary>A modal: its callback id, what comes back with the submission, its title and submit button, and its blocks.</summary>
-    public static string Modal(string callbackId, string privateMetadata, string title, string submit, Action<Utf8JsonWriter> blocks)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+    public static string Modal(string callbackId, string privateMetadata, string title, string submit, Action<Utf8JsonWriter> blocks) =>
+        View("modal", blocks, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("type", "modal");
             w.WriteString("callback_id", callbackId);
             w.WriteString("private_metadata", privateMetadata);
             PlainText(w, "title", title);
             PlainText(w, "submit", submit);
             PlainText(w, "close", "Cancel");
+        });
+
+    /// <summary>A view of <paramref name="type"/> (<c>modal</c>, <c>home</c>): what <paramref name="head"/> writes, then its blocks.</summary>
+    public static string View(string type, Action<Utf8JsonWriter> blocks, Action<Utf8JsonWriter>? head = null)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", type);
+            head?.Invoke(w);
             w.WriteStartArray("blocks");
             blocks(w);
             w.WriteEndArray();
@@ -28,6 +35,60 @@ internal static class SlackViews
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static void Header(Utf8JsonWriter w, string text)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "header");
+        PlainText(w, "text", text);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A section of Slack text (already <see cref="SlackText.Mrkdwn"/>).</summary>
+    public static void Section(Utf8JsonWriter w, string mrkdwn)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "section");
+        w.WriteStartObject("text");
+        w.WriteString("type", "mrkdwn");
+        w.WriteString("text", Cut(mrkdwn));
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A line of small Slack text (already <see cref="SlackText.Mrkdwn"/>).</summary>
+    public static void Context(Utf8JsonWriter w, string mrkdwn)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "context");
+        w.WriteStartArray("elements");
+        w.WriteStartObject();
+        w.WriteString("type", "mrkdwn");
+        w.WriteString("text", Cut(mrkdwn));
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A row of buttons, each its action id and label (the action id is its value too).</summary>
+    public static void Buttons(Utf8JsonWriter w, params (string Action, string Label)[] buttons)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "actions");
+        w.WriteStartArray("elements");
+        foreach (var (action, label) in buttons)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "button");
+            w.WriteString("action_id", action);
+            PlainText(w, "text", label);
+            w.WriteString("value", action);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     /// <summary>An input block whose element <paramref name="element"/> writes (its action id is always <c>value</c>).</summary>
@@ -113,6 +174,9 @@ internal static class SlackViews
             log.LogInformation("Could not send {User} the answer to their form ({Form}): {Reason}", submission.UserId, submission.CallbackId, e.Message);
         }
     }
+
+    /// <summary>Block Kit's limit on a text object: 3,000 characters (a context's element: 2,000).</summary>
+    private static string Cut(string text) => text.Length <= 2000 ? text : text[..1997] + "...";
 
     private static void Option(Utf8JsonWriter w, string label, string value)
     {

@@ -42,7 +42,7 @@ public sealed class SocketModeClientTests : IAsyncDisposable
             .Returns(Task.CompletedTask);
         var clock = time ?? TimeProvider.System;
         var inbound = new SlackInbound(
-            commands, Mock.Of<IBlockActionHandler>(), [Mock.Of<IViewSubmissionHandler>()], Mock.Of<IUnitOfWork<IOutbox>>(), responder.Object, clock, NullLogger<SlackInbound>.Instance);
+            commands, Mock.Of<IBlockActionHandler>(), [Mock.Of<IViewSubmissionHandler>()], Mock.Of<IUnitOfWork<IOutbox>>(), responder.Object, [], clock, NullLogger<SlackInbound>.Instance);
         var client = new SocketModeClient(
             Options.Create(new SlackOptions { AppToken = FakeSocketSlack.AppToken, ApiBaseUrl = slack.ApiBaseUrl }),
             http.BuildServiceProvider().GetRequiredService<IHttpClientFactory>(),

@@ -12,9 +12,9 @@ namespace Bot.Slack.Tests.WebApi;
 /// <summary>Our Slack client against the fake Slack Web API over HTTP.</summary>
 public class SlackApiClientTests
 {
-    private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token, TimeProvider? time = null) =>
+    private static SlackApiClient CreateSut(FakeSlack fake, string token = FakeSlack.Token, TimeProvider? time = null, SlackMethodTiers? tiers = null) =>
         new(new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(), Options.Create(new SlackOptions { BotToken = token, ApiBaseUrl = fake.ApiBaseUrl, IncidentsChannel = "C0INCIDENTS" }),
-            new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), time ?? TimeProvider.System);
+            tiers ?? new SlackMethodTiers(), new ChannelPacer(TimeProvider.System), time ?? TimeProvider.System);
 
     [Fact]
     public async Task Calls_CarryTheTokenAndArguments_AsSlackDescribesThem()
@@ -258,6 +258,25 @@ public class SlackApiClientTests
         Assert.Equal(2, fake.CallsTo("conversations.setTopic").Count);
     }
 
+    /// <summary>A method held 20 s or less (another call met a short Retry-After) waits in place: its call is sent once the time has passed, not before.</summary>
+    [Fact]
+    public async Task AShortHold_IsWaitedInPlace_TheCallSentOnceItEnds()
+    {
+        await using var fake = await FakeSlack.StartAsync();
+        var time = new WaitSeenTime(DateTimeOffset.UtcNow);
+        using var tiers = new SlackMethodTiers();
+        var sut = CreateSut(fake, time: time, tiers: tiers);
+        tiers.PauseUntil("conversations.setTopic", time.GetUtcNow().AddSeconds(5));
+
+        var call = sut.Conversations.SetTopic("C1", "a");
+
+        Assert.Same(time.Waiting.Task, await Task.WhenAny(time.Waiting.Task, call).WaitAsync(TimeSpan.FromSeconds(10))); // it waits on the clock (sent at once, it ended)
+        Assert.Empty(fake.CallsTo("conversations.setTopic"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        await call.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(fake.CallsTo("conversations.setTopic"));
+    }
+
     /// <summary>A method without a tier (chat.postMessage, limited by channel) is not held by a 429; a pause is never shortened.</summary>
     [Fact]
     public void APause_IsATieredMethodsOnly_AndTheLatestEndHolds()
@@ -320,5 +339,17 @@ public class SlackApiClientTests
         var blocks = fake.CallsTo("chat.postMessage").Single().Args["blocks"]!.ToJsonString();
         Assert.Contains("\"action_id\":\"incident_ack\"", blocks);
         Assert.Contains("\"value\":\"INC-1\"", blocks);
+    }
+
+    /// <summary>A fake clock that says when something first waits on it (a timer made).</summary>
+    private sealed class WaitSeenTime(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Waiting.TrySetResult();
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }
