@@ -5,6 +5,18 @@ namespace Bot.Core.Escalation;
 /// <summary>Who is on call for a team at a given time, and until when. Pure: the same inputs give the same answer.</summary>
 public static class OnCall
 {
+    /// <summary>
+    /// The lengths the forms offer for a shift taken from now (an override; the command takes any up to 31 days), in the
+    /// command's words with how they read; <see cref="ShiftOffered"/> chosen at first.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Label, string Value)> ShiftLengths =
+        [("1 hour", "1h"), ("2 hours", "2h"), ("4 hours", "4h"), ("8 hours", "8h"), ("12 hours", "12h"), ("1 day", "1d"), ("3 days", "3d"), ("7 days", "7d")];
+
+    public const string ShiftOffered = "4h";
+
+    /// <summary>Whether <paramref name="length"/> is one of <see cref="ShiftLengths"/>.</summary>
+    public static bool IsShiftLength(string? length) => ShiftLengths.Any(l => l.Value == length);
+
     public sealed record Shift(string User, DateTimeOffset? Until, bool Override);
 
     /// <returns>Null when the team has no rotation and no override at <paramref name="at"/>.</returns>

@@ -17,10 +17,6 @@ public static class OverrideModal
 {
     public const string CallbackId = "oncall_override";
 
-    /// <summary>The lengths offered, the typed command's own words (it takes any up to 31 days).</summary>
-    public static readonly IReadOnlyList<(string Label, string Value)> Lengths =
-        [("1 hour", "1h"), ("2 hours", "2h"), ("4 hours", "4h"), ("8 hours", "8h"), ("12 hours", "12h"), ("1 day", "1d"), ("3 days", "3d"), ("7 days", "7d")];
-
     /// <summary>The modal's view for <paramref name="caller"/>, offering <paramref name="teams"/> (theirs); <paramref name="originChannel"/> comes back with the submission.</summary>
     public static string Build(IReadOnlyList<string> teams, string caller, string originChannel) =>
         SlackViews.Modal(CallbackId, originChannel, "Take an on-call shift", "Take it", w =>
@@ -32,7 +28,7 @@ public static class OverrideModal
                 w.WriteString("action_id", "value");
                 w.WriteString("initial_user", caller);
             });
-            SlackViews.Input(w, "for", "From now for", optional: false, () => SlackViews.StaticSelect(w, Lengths, initial: "4h"));
+            SlackViews.Input(w, "for", "From now for", optional: false, () => SlackViews.StaticSelect(w, OnCall.ShiftLengths, initial: OnCall.ShiftOffered));
         });
 
     /// <summary>The typed command a submitted view stands for, or the block to show an error on and the error.</summary>
@@ -46,7 +42,7 @@ public static class OverrideModal
         var (team, who, length) = (SlackViews.Selected(values, "team"), SlackViews.SelectedUser(values, "who"), SlackViews.Selected(values, "for"));
         return team is null ? (null, "team", "Choose the team.")
             : who is null ? (null, "who", "Choose who is on call.")
-            : length is null || !Lengths.Any(l => l.Value == length) ? (null, "for", "Choose how long.")
+            : !OnCall.IsShiftLength(length) ? (null, "for", "Choose how long.")
             : ($"oncall override {ChatMarkup.User(who)} {length} {team}", null, null);
     }
 }

@@ -19,8 +19,8 @@ public static class RulesModal
         SlackViews.Modal(CallbackId, "", "How you are paged", "Save", w =>
         {
             SlackViews.Section(w, SlackText.Mrkdwn(current));
-            Field(w, "everyday", "Every incident");
-            Field(w, "important", "SEV1 and SEV2");
+            Field(w, RulesForm.Everyday, "Every incident");
+            Field(w, RulesForm.Important, "SEV1 and SEV2");
         });
 
     /// <summary>
@@ -29,23 +29,9 @@ public static class RulesModal
     /// </summary>
     public static IReadOnlyList<(string Block, string Command)> Read(JsonElement view)
     {
-        if (SlackViews.Values(view) is not { } values)
-        {
-            return [];
-        }
-
-        var commands = new List<(string, string)>();
-        if (SlackViews.Value(values, "everyday")?.Trim() is { Length: > 0 } everyday)
-        {
-            commands.Add(("everyday", $"notify {everyday}"));
-        }
-
-        if (SlackViews.Value(values, "important")?.Trim() is { Length: > 0 } important)
-        {
-            commands.Add(("important", $"notify important {important}"));
-        }
-
-        return commands;
+        return SlackViews.Values(view) is { } values
+            ? RulesForm.Commands(SlackViews.Value(values, RulesForm.Everyday), SlackViews.Value(values, RulesForm.Important))
+            : [];
     }
 
     private static void Field(Utf8JsonWriter w, string block, string label) =>
@@ -68,21 +54,13 @@ public sealed class RulesModalHandler(IncidentCommands commands, SlackCallers ca
         var asked = RulesModal.Read(submission.View);
         if (asked.Count == 0)
         {
-            return new ViewSubmissionResponse(new Dictionary<string, string> { ["everyday"] = "Give the rules to change, or cancel." });
+            return new ViewSubmissionResponse(new Dictionary<string, string> { [RulesForm.Everyday] = "Give the rules to change, or cancel." });
         }
 
-        var context = await callers.ContextAsync(submission.UserId, submission.UserName);
-        var saved = new List<string>();
-        foreach (var (block, command) in asked)
+        var (reply, field) = await RulesForm.SaveAsync(commands, asked, await callers.ContextAsync(submission.UserId, submission.UserName));
+        if (!reply.Ok)
         {
-            var reply = await commands.ExecuteAsync(command, context);
-            if (!reply.Ok)
-            {
-                var kept = saved.Count == 0 ? "" : $" ({string.Join(", ", saved)} saved)";
-                return new ViewSubmissionResponse(new Dictionary<string, string> { [block] = ChatMarkup.Plain(reply.Text) + kept });
-            }
-
-            saved.Add(block == "everyday" ? "every incident's rules" : "SEV1 and SEV2's rules");
+            return new ViewSubmissionResponse(new Dictionary<string, string> { [field] = ChatMarkup.Plain(reply.Text) });
         }
 
         await home.OpenedAsync(submission.UserId);

@@ -402,9 +402,9 @@ internal static class ConsoleEndpoints
             return Results.Problem(statusCode: 400, title: "Not a member", detail: $"'{who}' is not a member of {name}; a shift is taken by one of its members. Nothing was done.");
         }
 
-        if (!OnCallPage.OverrideLengths.Contains(length))
+        if (!OnCall.IsShiftLength(length))
         {
-            return Results.Problem(statusCode: 400, title: "Bad length", detail: $"'{length}' is not one of {string.Join(", ", OnCallPage.OverrideLengths)}. Nothing was done.");
+            return Results.Problem(statusCode: 400, title: "Bad length", detail: $"'{length}' is not one of {string.Join(", ", OnCall.ShiftLengths.Select(l => l.Value))}. Nothing was done.");
         }
 
         return BackToOnCall(await commands.ExecuteAsync($"oncall override {Core.Chat.ChatMarkup.User(who)} {length} {name}", posted.Context, ct), escalation.Value);
@@ -423,27 +423,13 @@ internal static class ConsoleEndpoints
             return Refusal(http, options.Value);
         }
 
-        var asked = new[] { ("notify", posted.Form["everyday"].ToString().Trim(), "every incident's rules"), ("notify important", posted.Form["important"].ToString().Trim(), "SEV1 and SEV2's rules") }
-            .Where(f => f.Item2.Length > 0).ToList();
+        var asked = RulesForm.Commands(posted.Form[RulesForm.Everyday], posted.Form[RulesForm.Important]);
         if (asked.Count == 0)
         {
             return Results.Problem(statusCode: 400, title: "No rules", detail: "Give the rules to change (e.g. chat, sms 2m, email 5m) in either field. Nothing was done.");
         }
 
-        var saved = new List<string>();
-        CommandReply? reply = null;
-        foreach (var (command, rules, what) in asked)
-        {
-            reply = await commands.ExecuteAsync($"{command} {rules}", posted.Context, ct);
-            if (!reply.Ok)
-            {
-                return BackToOnCall(saved.Count == 0 ? reply : reply with { Text = $"{reply.Text} ({string.Join(", ", saved)} saved)" }, escalation.Value);
-            }
-
-            saved.Add(what);
-        }
-
-        return BackToOnCall(reply!, escalation.Value);
+        return BackToOnCall((await RulesForm.SaveAsync(commands, asked, posted.Context, ct)).Reply, escalation.Value);
     }
 
     private static async Task<IResult> ActAsync(

@@ -233,6 +233,31 @@ public abstract class NotificationTests(StoreEngine engine) : StoreContract(engi
         Assert.StartsWith("Sending you a test page by chat:", nobody.Text);
     }
 
+    /// <summary>
+    /// A form's two fields (the chat's and the console's): each given is its command, as the person; a refused one is
+    /// said with its field and what the field before it saved; nothing given asks nothing.
+    /// </summary>
+    [Fact]
+    public async Task ARulesForm_SavesEachFieldGiven_AndARefusalSaysItsFieldAndWhatWasSaved()
+    {
+        await using var t = NewStore();
+        var h = new Harness(t);
+        var sam = new CommandContext(new Actor("U-SAM", "sam"), null);
+
+        Assert.Empty(RulesForm.Commands(" ", null));
+        Assert.Equal([(RulesForm.Important, "notify important sms")], RulesForm.Commands("", " sms "));
+        var (refused, field) = await RulesForm.SaveAsync(h.Commands, RulesForm.Commands("chat, sms 2m", "chat, email 5m"), sam);
+        Assert.Equal((false, RulesForm.Important), (refused.Ok, field));
+        Assert.EndsWith("(every incident's rules saved)", refused.Text);
+        var kept = await t.Store.WriteAsync(s => s.GetNotificationRules("U-SAM"));
+        Assert.Equal(["chat", "sms 2m"], kept!.Notify);
+        Assert.Null(kept.Important);
+
+        var (saved, _) = await RulesForm.SaveAsync(h.Commands, RulesForm.Commands(null, "chat, sms"), sam);
+        Assert.StartsWith("Saved.", saved.Text);
+        Assert.Equal(["chat", "sms"], (await t.Store.WriteAsync(s => s.GetNotificationRules("U-SAM")))!.Important);
+    }
+
     [Theory]
     [InlineData("U-SAM", "notify email 2m", "The bot has no email for you (setting People:U-SAM:Email)")]
     [InlineData("U-DAVE", "notify pigeon", "'pigeon' is not a rule")]
